@@ -1,0 +1,163 @@
+/**
+ * Configuration from the environment, optionally layered over a JSON config file named by
+ * ASTBILL_CONFIG. Every setting is validated here; a bad one stops start-up with a single
+ * line naming it (ConfigError), never a stack trace or a half-started daemon.
+ */
+import { readFileSync } from 'node:fs';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly setting: string, problem: string) {
+    super(`invalid configuration ${setting}: ${problem}`);
+  }
+}
+
+export interface DbConfig {
+  client: 'mysql' | 'sqlite';
+  /** mysql: connection URL (secret: never log it); sqlite: file path or ':memory:'. */
+  url: string;
+  /** sqlite file path, for sqlite only. */
+  filename?: string;
+}
+
+export interface Config {
+  db: DbConfig;
+  ari: { url: string; username: string; password: string; app: string };
+  /** Dial-string template with `{number}`, e.g. `PJSIP/{number}@trunk`. */
+  dial: string;
+  node: string;
+  /** Seconds the B leg may ring. */
+  ringTimeout: number;
+  /** Global cap on one call's talk time (seconds) when the account sets none. */
+  maxCallSeconds: number;
+  /** Seconds before the limit to play the warning; 0 disables it. */
+  warnBefore: number;
+  warnSound: string;
+  /** Announce balance and minutes before dialling. */
+  announce: boolean;
+  /** Seconds to wait for the next DTMF digit. */
+  digitTimeout: number;
+  pinTries: number;
+  /** Cron expression of the housekeeping job. */
+  housekeepingCron: string;
+  /** Seconds past a reservation's max before housekeeping treats it as stale. */
+  staleMargin: number;
+  api: { port: number | null; host: string; token: string | null };
+  logLevel: string;
+}
+
+type Source = Record<string, string | undefined>;
+
+function fileSettings(path: string | undefined): Source {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('ASTBILL_CONFIG', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('ASTBILL_CONFIG', `${path} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('ASTBILL_CONFIG', `${path} must hold a JSON object of SETTING: value`);
+  }
+  const out: Source = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v === 'object' && v !== null) throw new ConfigError(k, 'must be a string, number or boolean');
+    out[k] = String(v);
+  }
+  return out;
+}
+
+function int(src: Source, name: string, def: number, min: number, max: number): number {
+  const raw = src[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `'${raw}' is not a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `${n} is outside ${min}..${max}`);
+  return n;
+}
+
+function bool(src: Source, name: string, def: boolean): boolean {
+  const raw = src[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `'${raw}' is not a boolean (true/false)`);
+}
+
+export function parseDbUrl(raw: string): DbConfig {
+  if (raw.startsWith('sqlite:')) {
+    const filename = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!filename) throw new ConfigError('ASTBILL_DB', 'sqlite: needs a file path, e.g. sqlite:./data/astbill.sqlite');
+    return { client: 'sqlite', url: raw, filename };
+  }
+  if (/^mysql:\/\//.test(raw) || /^mariadb:\/\//.test(raw)) {
+    let u: URL;
+    try {
+      u = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+    } catch {
+      throw new ConfigError('ASTBILL_DB', 'not a valid mysql://user:pass@host:port/db URL');
+    }
+    if (!u.hostname || u.pathname.length < 2) throw new ConfigError('ASTBILL_DB', 'a mysql URL needs a host and a database name');
+    return { client: 'mysql', url: u.toString() };
+  }
+  throw new ConfigError('ASTBILL_DB', "must start with 'mysql://' or 'sqlite:'");
+}
+
+export function loadConfig(env: Source = process.env): Config {
+  const src: Source = { ...fileSettings(env.ASTBILL_CONFIG), ...stripEmpty(env) };
+  const db = parseDbUrl(src.ASTBILL_DB ?? 'sqlite:./data/astbill.sqlite');
+  const ariUrl = src.ARI_URL ?? 'http://127.0.0.1:8088';
+  try {
+    const u = new URL(ariUrl);
+    if (!['http:', 'https:'].includes(u.protocol)) throw new Error();
+  } catch {
+    throw new ConfigError('ARI_URL', `'${ariUrl}' is not an http(s) URL`);
+  }
+  const dial = src.ASTBILL_DIAL ?? 'PJSIP/{number}@trunk';
+  if (!dial.includes('{number}') || !/^[A-Za-z0-9_]+\/\S+$/.test(dial)) {
+    throw new ConfigError('ASTBILL_DIAL', "must be TECH/... containing {number}, e.g. 'PJSIP/{number}@trunk'");
+  }
+  const node = src.ASTBILL_NODE ?? 'node1';
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(node)) throw new ConfigError('ASTBILL_NODE', 'must be 1-32 letters, digits, _ . -');
+  const app = src.ARI_APP ?? 'astbill';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(app)) throw new ConfigError('ARI_APP', 'must be 1-64 letters, digits, _ . -');
+  const apiPortRaw = src.ASTBILL_API_PORT;
+  return {
+    db,
+    ari: {
+      url: ariUrl.replace(/\/+$/, ''),
+      username: src.ARI_USERNAME ?? 'astbill',
+      password: src.ARI_PASSWORD ?? 'astbill',
+      app,
+    },
+    dial,
+    node,
+    ringTimeout: int(src, 'ASTBILL_RING_TIMEOUT', 45, 1, 600),
+    maxCallSeconds: int(src, 'ASTBILL_MAX_CALL_SECONDS', 3600, 1, 86_400),
+    warnBefore: int(src, 'ASTBILL_WARN_BEFORE', 30, 0, 3600),
+    warnSound: src.ASTBILL_WARN_SOUND ?? 'sound:beep',
+    announce: bool(src, 'ASTBILL_ANNOUNCE', true),
+    digitTimeout: int(src, 'ASTBILL_DIGIT_TIMEOUT', 5, 1, 60),
+    pinTries: int(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
+    housekeepingCron: src.ASTBILL_HOUSEKEEPING_CRON ?? '*/1 * * * *',
+    staleMargin: int(src, 'ASTBILL_STALE_MARGIN', 120, 0, 86_400),
+    api: {
+      port: apiPortRaw ? int(src, 'ASTBILL_API_PORT', 0, 0, 65_535) : null,
+      host: src.ASTBILL_API_HOST ?? '127.0.0.1',
+      token: src.ASTBILL_API_TOKEN ?? null,
+    },
+    logLevel: src.ASTBILL_LOG_LEVEL ?? 'info',
+  };
+}
+
+function stripEmpty(env: Source): Source {
+  const out: Source = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}

@@ -1,0 +1,5 @@
+export * from './money.js';
+export * from './rate.js';
+export * from './prefix-match.js';
+export * from './cost.js';
+export * from './max-seconds.js';

@@ -1,0 +1,108 @@
+/**
+ * The narrow interfaces a call session talks through. The store implements `BillingStore`;
+ * the ari layer implements the call-control port (see ../ari). Sessions never see SQL or raw ARI.
+ */
+import type { Money, Rate } from '../rating/index.js';
+
+export type AccountStatus = 'active' | 'blocked';
+
+export interface Account {
+  id: number;
+  name: string;
+  status: AccountStatus;
+  balance: Money;
+  creditLimit: Money;
+  /** Sum of this account's live reservations (kept on the row so every money transaction writes it). */
+  reserved: Money;
+  currency: string;
+  tariff: string;
+  /** null = unlimited. */
+  maxCalls: number | null;
+  /** null = the global default (config `maxCallSeconds`, 3600). */
+  maxCallSeconds: number | null;
+  hasPin: boolean;
+}
+
+/** Asterisk's dispositions plus the refusal outcome. */
+export type Disposition = 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'CONGESTION' | 'CANCEL';
+
+/** Why a call attempt was refused before it was dialled (CDR `reason`). */
+export type RefusalReason = 'NOCREDIT' | 'NOROUTE' | 'BLOCKED' | 'BADPIN' | 'LIMIT' | 'NOACCOUNT' | 'BADNUMBER' | 'DBERROR';
+
+export interface AuthoriseRequest {
+  /** Call-attempt id: the A channel id, or `${aChannelId}.${n}` for later attempts in a card call. */
+  uniqueid: string;
+  accountId: number;
+  src: string;
+  dst: string;
+  rate: Rate;
+  node: string;
+  /** Global cap when the account has none (seconds). */
+  defaultMaxSeconds: number;
+  start: Date;
+}
+
+export type AuthoriseResult =
+  | { ok: true; maxSeconds: number; maxCost: Money; available: Money }
+  | { ok: false; reason: Extract<RefusalReason, 'NOCREDIT' | 'LIMIT' | 'BLOCKED'>; available: Money };
+
+export interface SettleRequest {
+  uniqueid: string;
+  disposition: Disposition;
+  /** Q.850 cause of the hangup, when known. */
+  hangupCause: number | null;
+  answer: Date | null;
+  end: Date;
+  /** Talk seconds as measured from Asterisk's timestamps; the store caps it at what was reserved. */
+  billsec: number;
+  /** Free text recorded on the CDR when the settlement was not a normal end (e.g. 'reconciled'). */
+  note?: string;
+}
+
+export interface SettleResult {
+  /** false when this uniqueid was already settled (nothing changed this time). */
+  settled: boolean;
+  cost: Money;
+  billsec: number;
+  balanceAfter: Money;
+}
+
+export interface RefusalRecord {
+  uniqueid: string;
+  accountId: number | null;
+  src: string;
+  dst: string;
+  reason: RefusalReason;
+  node: string;
+  start: Date;
+}
+
+export interface BillingStore {
+  accountByName(name: string): Promise<Account | undefined>;
+  accountByAni(number: string): Promise<Account | undefined>;
+  accountByPin(pin: string): Promise<Account | undefined>;
+  /** Longest-prefix rate of `number` in `tariff`. */
+  rateFor(tariff: string, number: string): Promise<Rate | undefined>;
+  /** ONE transaction: lock/write the account, check credit and call limit, insert reservation + CDR phase 1. */
+  authorise(req: AuthoriseRequest): Promise<AuthoriseResult>;
+  /** Records the answer time on the open CDR (phase 1½), so that a restart can settle from it. */
+  markAnswered(uniqueid: string, answer: Date): Promise<void>;
+  /** ONE transaction, idempotent: complete the CDR, debit, ledger row, delete the reservation. */
+  settle(req: SettleRequest): Promise<SettleResult>;
+  /** A FAILED CDR row for an attempt refused before authorisation (cost 0). Idempotent per uniqueid. */
+  recordRefusal(rec: RefusalRecord): Promise<void>;
+  /** Live reservations owned by `node` (all nodes when omitted). */
+  reservations(node?: string): Promise<Reservation[]>;
+}
+
+export interface Reservation {
+  uniqueid: string;
+  accountId: number;
+  account: string;
+  maxCost: Money;
+  maxSeconds: number;
+  node: string;
+  created: Date;
+  /** Set when the call was answered (CDR phase 1 update), used by reconciliation. */
+  answer: Date | null;
+}
