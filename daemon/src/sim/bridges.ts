@@ -1,0 +1,107 @@
+/**
+ * Mixing bridges as ARI creates them: no BridgeCreated for the app, ChannelEnteredBridge per
+ * channel, BRIDGEPEER set once two or more channels are in, cleared on the channel that leaves,
+ * and BridgeDestroyed only when the app deletes the bridge (it never goes away by itself).
+ */
+import { randomUUID } from 'node:crypto';
+import type { SimEngine } from './engine.js';
+import type { SimBridge, SimChannel } from './model.js';
+import { varset } from './channels.js';
+import { AriError } from './errors.js';
+
+export function createBridge(sim: SimEngine, opts: { bridgeId?: string; type?: string; name?: string }): SimBridge {
+  const id = opts.bridgeId && opts.bridgeId !== '' ? opts.bridgeId : randomUUID();
+  if (sim.bridges.has(id)) throw AriError.conflict(`Bridge with id '${id}' already exists`);
+  const types = (opts.type ?? 'mixing').split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of types) {
+    if (!['mixing', 'holding', 'dtmf_events', 'proxy_media', 'video_sfu', 'video_single', 'sdp_label'].includes(t)) {
+      throw AriError.badRequest('Invalid bridge type');
+    }
+  }
+  const b: SimBridge = {
+    id,
+    name: opts.name ?? '',
+    type: types.includes('holding') ? 'holding' : 'mixing',
+    createdAt: sim.clock.now(),
+    channels: [],
+    subscribers: new Set(),
+  };
+  sim.bridges.set(id, b);
+  sim.publish('BridgeCreated', { bridge: sim.bridgeJson(b) }, sim.apps.subscribeAllApps());
+  sim.changed();
+  return b;
+}
+
+/** Sets BRIDGEPEER on every member whose peer set changed (only meaningful with 2+ members). */
+function refreshPeers(sim: SimEngine, b: SimBridge): void {
+  if (b.channels.length < 2) return;
+  const members = b.channels.map((id) => sim.channels.get(id)).filter((c): c is SimChannel => !!c);
+  for (const ch of members) {
+    const peer = members
+      .filter((o) => o !== ch)
+      .map((o) => o.name)
+      .join(',');
+    if (ch.vars.get('BRIDGEPEER') !== peer) varset(sim, ch, 'BRIDGEPEER', peer);
+  }
+}
+
+export function addChannels(sim: SimEngine, b: SimBridge, channels: SimChannel[]): void {
+  for (const ch of channels) {
+    if (!ch.stasisApp) throw AriError.unprocessable('Channel not in Stasis application');
+  }
+  for (const ch of channels) {
+    if (ch.bridgeId === b.id) continue;
+    if (ch.bridgeId !== undefined) {
+      const old = sim.bridges.get(ch.bridgeId);
+      if (old) leaveBridge(sim, ch);
+    }
+    ch.bridgeId = b.id;
+    ch.lastBridgeId = b.id;
+    b.channels.push(ch.id);
+    if (ch.stasisApp && !b.subscribers.has(ch.stasisApp)) {
+      b.subscribers.add(ch.stasisApp);
+      sim.apps.trackBridge(ch.stasisApp, b.id);
+    }
+    publishBridgeChannel(sim, 'ChannelEnteredBridge', b, ch);
+  }
+  refreshPeers(sim, b);
+  sim.changed();
+}
+
+/** The channel leaves its bridge: BRIDGEPEER cleared on it, then ChannelLeftBridge. */
+export function leaveBridge(sim: SimEngine, ch: SimChannel): void {
+  if (ch.bridgeId === undefined) return;
+  const b = sim.bridges.get(ch.bridgeId);
+  ch.bridgeId = undefined;
+  if (!b) return;
+  if (ch.vars.has('BRIDGEPEER')) varset(sim, ch, 'BRIDGEPEER', '');
+  b.channels = b.channels.filter((id) => id !== ch.id);
+  publishBridgeChannel(sim, 'ChannelLeftBridge', b, ch);
+  refreshPeers(sim, b);
+  sim.changed();
+}
+
+export function removeChannels(sim: SimEngine, b: SimBridge, channels: SimChannel[]): void {
+  for (const ch of channels) {
+    if (ch.bridgeId !== b.id) throw AriError.unprocessable('Channel not in this bridge');
+  }
+  for (const ch of channels) leaveBridge(sim, ch);
+}
+
+export function destroyBridge(sim: SimEngine, b: SimBridge): void {
+  for (const id of [...b.channels]) {
+    const ch = sim.channels.get(id);
+    if (ch) leaveBridge(sim, ch);
+  }
+  sim.publish('BridgeDestroyed', { bridge: sim.bridgeJson(b) }, sim.bridgeReceivers(b));
+  sim.bridges.delete(b.id);
+  for (const app of b.subscribers) sim.apps.untrackBridge(app, b.id);
+  sim.changed();
+}
+
+function publishBridgeChannel(sim: SimEngine, type: string, b: SimBridge, ch: SimChannel): void {
+  const receivers = sim.channelReceivers(ch);
+  for (const a of sim.bridgeReceivers(b)) receivers.add(a);
+  if (receivers.size === 0) return;
+  sim.publish(type, { bridge: sim.bridgeJson(b), channel: sim.channelJson(ch) }, receivers);
+}
