@@ -1,0 +1,44 @@
+/** Output helpers: aligned tables for people, JSON (money as exact decimal strings) and CSV for scripts. */
+import { formatMoney, type Money } from '../rating/index.js';
+
+/** Money for people: at least 2 decimals, more only when they are not zero. */
+export function showMoney(m: Money): string {
+  return formatMoney(m, 2);
+}
+
+/** Money for scripts: always all 5 decimals, exact. */
+export function jsonMoney(m: Money): string {
+  return formatMoney(m);
+}
+
+export function showTime(d: Date | null): string {
+  return d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
+}
+
+export function table(headers: string[], rows: Array<Array<string | number | null>>): string {
+  const cells = rows.map((r) => r.map((c) => (c === null ? '' : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+}
+
+function csvCell(v: string | number | null): string {
+  const s = v === null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csv(headers: string[], rows: Array<Array<string | number | null>>): string {
+  return [headers, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+export function out(text: string): void {
+  process.stdout.write(text);
+}

@@ -1,0 +1,216 @@
+/**
+ * The astcdr table: the two-phase CDR. Phase 1 (status 'open') is written by tx/authorise with
+ * the rate snapshot and the grant; the answer time may be added while the call runs; phase 2
+ * (status 'settled') is written by tx/settle. Refused attempts are written settled at once with
+ * disposition FAILED, a reason and cost 0 (tx/authorise, tx/refusal).
+ */
+import type { Knex } from 'knex';
+import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
+import type { Disposition, RefusalReason } from '../session/ports.js';
+import { fromDbTime, requiredTime, toDbTime } from './time.js';
+
+export type CdrStatus = 'open' | 'settled';
+
+/** The part of a rate a CDR keeps, so that settlement bills with the rate the call was granted on. */
+export type RateSnapshot = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+
+export interface Cdr {
+  id: number;
+  uniqueid: string;
+  accountId: number | null;
+  account: string | null;
+  node: string;
+  src: string;
+  dst: string;
+  tariff: string | null;
+  prefix: string | null;
+  rate: RateSnapshot | null;
+  start: Date;
+  answer: Date | null;
+  end: Date | null;
+  duration: number;
+  billsec: number;
+  disposition: Disposition | null;
+  hangupCause: number | null;
+  reason: RefusalReason | null;
+  maxSeconds: number | null;
+  maxCost: Money | null;
+  cost: Money;
+  status: CdrStatus;
+  note: string | null;
+}
+
+export interface CdrRow {
+  id: number | string;
+  uniqueid: string;
+  account_id: number | string | null;
+  account: string | null;
+  node: string;
+  src: string;
+  dst: string;
+  tariff: string | null;
+  prefix: string | null;
+  rate_per_min: unknown;
+  connect_fee: unknown;
+  initial_secs: number | string | null;
+  increment_secs: number | string | null;
+  min_secs: number | string | null;
+  start: unknown;
+  answer: unknown;
+  end: unknown;
+  duration: number | string;
+  billsec: number | string;
+  disposition: string | null;
+  hangup_cause: number | string | null;
+  reason: string | null;
+  max_seconds: number | string | null;
+  max_cost: unknown;
+  cost: unknown;
+  status: string;
+  note: string | null;
+}
+
+const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+export function toCdr(r: CdrRow): Cdr {
+  const hasRate = r.rate_per_min !== null && r.rate_per_min !== undefined;
+  return {
+    id: Number(r.id),
+    uniqueid: r.uniqueid,
+    accountId: nullableInt(r.account_id),
+    account: r.account,
+    node: r.node,
+    src: r.src,
+    dst: r.dst,
+    tariff: r.tariff,
+    prefix: r.prefix,
+    rate: hasRate
+      ? {
+          ratePerMin: moneyFromDb(r.rate_per_min),
+          connectFee: moneyFromDb(r.connect_fee),
+          initialSecs: Number(r.initial_secs),
+          incrementSecs: Number(r.increment_secs),
+          minSecs: Number(r.min_secs),
+        }
+      : null,
+    start: requiredTime(r.start),
+    answer: fromDbTime(r.answer),
+    end: fromDbTime(r.end),
+    duration: Number(r.duration),
+    billsec: Number(r.billsec),
+    disposition: r.disposition as Disposition | null,
+    hangupCause: nullableInt(r.hangup_cause),
+    reason: r.reason as RefusalReason | null,
+    maxSeconds: nullableInt(r.max_seconds),
+    maxCost: r.max_cost === null ? null : moneyFromDb(r.max_cost),
+    cost: moneyFromDb(r.cost),
+    status: r.status === 'open' ? 'open' : 'settled',
+    note: r.note,
+  };
+}
+
+function rateColumns(rate: Rate | null): Record<string, unknown> {
+  return {
+    tariff: rate?.tariff ?? null,
+    prefix: rate?.prefix ?? null,
+    rate_per_min: rate?.ratePerMin ?? null,
+    connect_fee: rate?.connectFee ?? null,
+    initial_secs: rate?.initialSecs ?? null,
+    increment_secs: rate?.incrementSecs ?? null,
+    min_secs: rate?.minSecs ?? null,
+  };
+}
+
+export async function cdrByUniqueid(q: Knex, uniqueid: string): Promise<Cdr | undefined> {
+  const row = (await q('astcdr').where({ uniqueid }).first()) as CdrRow | undefined;
+  return row ? toCdr(row) : undefined;
+}
+
+/** Phase 1: the granted call, open until settled. */
+export async function insertOpenCdr(
+  trx: Knex.Transaction,
+  c: { uniqueid: string; accountId: number; account: string; node: string; src: string; dst: string; rate: Rate; start: Date; maxSeconds: number; maxCost: Money },
+): Promise<void> {
+  await trx('astcdr').insert({
+    uniqueid: c.uniqueid,
+    account_id: c.accountId,
+    account: c.account,
+    node: c.node,
+    src: c.src,
+    dst: c.dst,
+    ...rateColumns(c.rate),
+    start: toDbTime(c.start),
+    max_seconds: c.maxSeconds,
+    max_cost: c.maxCost,
+    cost: 0n,
+    status: 'open',
+  });
+}
+
+/** A refused attempt: settled at once, FAILED, with the reason and cost 0. */
+export async function insertRefusedCdr(
+  trx: Knex.Transaction,
+  c: { uniqueid: string; accountId: number | null; account: string | null; node: string; src: string; dst: string; rate: Rate | null; start: Date; reason: RefusalReason },
+): Promise<void> {
+  const start = toDbTime(c.start);
+  await trx('astcdr').insert({
+    uniqueid: c.uniqueid,
+    account_id: c.accountId,
+    account: c.account,
+    node: c.node,
+    src: c.src.slice(0, 80),
+    dst: c.dst.slice(0, 80),
+    ...rateColumns(c.rate),
+    start,
+    end: start,
+    duration: 0,
+    billsec: 0,
+    disposition: 'FAILED',
+    reason: c.reason,
+    cost: 0n,
+    status: 'settled',
+  });
+}
+
+/** Phase 2: only an open CDR is completed; returns false when it was not open. */
+export async function completeCdr(
+  trx: Knex.Transaction,
+  uniqueid: string,
+  c: { answer: Date | null; end: Date; duration: number; billsec: number; disposition: Disposition; hangupCause: number | null; cost: Money; note: string | null },
+): Promise<boolean> {
+  const n = await trx('astcdr')
+    .where({ uniqueid, status: 'open' })
+    .update({
+      answer: c.answer ? toDbTime(c.answer) : null,
+      end: toDbTime(c.end),
+      duration: c.duration,
+      billsec: c.billsec,
+      disposition: c.disposition,
+      hangup_cause: c.hangupCause,
+      cost: c.cost,
+      status: 'settled',
+      note: c.note === null ? null : c.note.slice(0, 255),
+    });
+  return n === 1;
+}
+
+export async function markCdrAnswered(q: Knex, uniqueid: string, answer: Date): Promise<void> {
+  await q('astcdr').where({ uniqueid, status: 'open' }).whereNull('answer').update({ answer: toDbTime(answer) });
+}
+
+export interface CdrFilter {
+  /** Account name. */
+  account?: string | undefined;
+  /** Only calls that started at or after this time. */
+  since?: Date | undefined;
+  /** Newest N (default all), returned oldest first. */
+  limit?: number | undefined;
+}
+
+export async function listCdrs(q: Knex, f: CdrFilter = {}): Promise<Cdr[]> {
+  const query = q('astcdr').orderBy([{ column: 'start', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  if (f.account !== undefined) query.whereIn('account_id', q('astaccount').where({ name: f.account }).select('id'));
+  if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
+  if (f.limit !== undefined) query.limit(f.limit);
+  return ((await query) as CdrRow[]).map(toCdr).reverse();
+}

@@ -1,0 +1,141 @@
+/**
+ * The BillingStore the call session uses, over knex (MySQL/MariaDB or SQLite), plus the
+ * operator operations the CLI and the HTTP API share. Reads are plain queries; every money
+ * movement is one transaction in ./tx (authorise, settle, refusal, topup).
+ */
+import type { Money, Rate } from '../rating/index.js';
+import type {
+  Account,
+  AccountStatus,
+  AuthoriseRequest,
+  AuthoriseResult,
+  BillingStore,
+  RefusalRecord,
+  Reservation,
+  SettleRequest,
+  SettleResult,
+} from '../session/ports.js';
+import * as accounts from './accounts.js';
+import type { AccountDetails, NewAccount } from './accounts.js';
+import * as cdrs from './cdrs.js';
+import type { Cdr, CdrFilter } from './cdrs.js';
+import type { Db } from './db.js';
+import * as ledger from './ledger.js';
+import type { LedgerEntry } from './ledger.js';
+import { pinHasher, type PinHasher } from './pin.js';
+import * as rates from './rates.js';
+import type { UpsertResult } from './rates.js';
+import * as reservations from './reservations.js';
+import { authorise } from './tx/authorise.js';
+import { recordRefusal } from './tx/refusal.js';
+import { settle } from './tx/settle.js';
+import { topup, type TopupRequest } from './tx/topup.js';
+
+export interface KnexStoreOptions {
+  /** Key of the PIN HMAC; default ASTBILL_PIN_SECRET, else DEFAULT_PIN_SECRET (see pin.ts). */
+  pinSecret?: string | undefined;
+}
+
+export class KnexBillingStore implements BillingStore {
+  private readonly hashPin: PinHasher;
+
+  constructor(
+    readonly db: Db,
+    opts: KnexStoreOptions = {},
+  ) {
+    this.hashPin = pinHasher(opts.pinSecret);
+  }
+
+  // --- the call session's port -------------------------------------------------------------
+
+  accountByName(name: string): Promise<Account | undefined> {
+    return accounts.accountByName(this.db.knex, name);
+  }
+
+  accountByAni(number: string): Promise<Account | undefined> {
+    return accounts.accountByAni(this.db.knex, number);
+  }
+
+  accountByPin(pin: string): Promise<Account | undefined> {
+    return accounts.accountByPinHash(this.db.knex, this.hashPin(pin));
+  }
+
+  rateFor(tariff: string, number: string): Promise<Rate | undefined> {
+    return rates.rateFor(this.db.knex, tariff, number);
+  }
+
+  authorise(req: AuthoriseRequest): Promise<AuthoriseResult> {
+    return authorise(this.db, req);
+  }
+
+  async markAnswered(uniqueid: string, answer: Date): Promise<void> {
+    await this.db.tx(async (trx) => {
+      await cdrs.markCdrAnswered(trx, uniqueid, answer);
+      await reservations.markReservationAnswered(trx, uniqueid, answer);
+    });
+  }
+
+  settle(req: SettleRequest): Promise<SettleResult> {
+    return settle(this.db, req);
+  }
+
+  async recordRefusal(rec: RefusalRecord): Promise<void> {
+    await recordRefusal(this.db, rec);
+  }
+
+  reservations(node?: string): Promise<Reservation[]> {
+    return reservations.listReservations(this.db.knex, node);
+  }
+
+  // --- operators (CLI, HTTP API) -----------------------------------------------------------
+
+  addAccount(input: NewAccount): Promise<AccountDetails> {
+    return accounts.addAccount(this.db, input, this.hashPin);
+  }
+
+  accountDetails(name: string): Promise<AccountDetails | undefined> {
+    return accounts.accountDetails(this.db.knex, name);
+  }
+
+  listAccounts(): Promise<AccountDetails[]> {
+    return accounts.listAccounts(this.db.knex);
+  }
+
+  setAccountStatus(name: string, status: AccountStatus): Promise<Account> {
+    return accounts.setAccountStatus(this.db, name, status);
+  }
+
+  /** A positive top-up, or a signed adjustment with `kind: 'adjustment'`. */
+  topup(account: string, amount: Money, opts: Omit<TopupRequest, 'account' | 'amount'> = {}): Promise<LedgerEntry> {
+    return topup(this.db, { ...opts, account, amount });
+  }
+
+  ledger(accountId: number): Promise<LedgerEntry[]> {
+    return ledger.ledgerOf(this.db.knex, accountId);
+  }
+
+  ledgerSum(accountId: number): Promise<Money> {
+    return ledger.ledgerSum(this.db.knex, accountId);
+  }
+
+  /** Inserts or updates (same tariff and prefix) all rates in one transaction. */
+  upsertRates(list: readonly Rate[]): Promise<UpsertResult> {
+    return rates.upsertRates(this.db, list);
+  }
+
+  listRates(tariff?: string): Promise<Rate[]> {
+    return rates.listRates(this.db.knex, tariff);
+  }
+
+  tariffExists(tariff: string): Promise<boolean> {
+    return rates.tariffExists(this.db.knex, tariff);
+  }
+
+  cdr(uniqueid: string): Promise<Cdr | undefined> {
+    return cdrs.cdrByUniqueid(this.db.knex, uniqueid);
+  }
+
+  cdrs(filter: CdrFilter = {}): Promise<Cdr[]> {
+    return cdrs.listCdrs(this.db.knex, filter);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The migration list, imported statically so it works the same under tsx (.ts) and compiled
+ * (.js): knex records each migration by the stable name below, never by a file name with an
+ * extension, so a database migrated by one form is current for the other.
+ * Add a migration: write NNNN-name.ts with up/down and append it here. Never rename or reorder.
+ */
+import type { Knex } from 'knex';
+import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-views.js';
+
+interface NamedMigration {
+  name: string;
+  migration: Knex.Migration;
+}
+
+export const MIGRATIONS: readonly NamedMigration[] = [
+  { name: '0001-initial', migration: m0001 },
+  { name: '0002-views', migration: m0002 },
+];
+
+export const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m.migration,
+};

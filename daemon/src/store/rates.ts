@@ -1,0 +1,119 @@
+/**
+ * The astrate table: longest-prefix lookup for the call flow, listing, and upserting rates
+ * (one rate or a whole CSV file in ONE transaction: all rows or none).
+ */
+import type { Knex } from 'knex';
+import { candidatePrefixes, longestPrefix, moneyFromDb, rateProblem, type Rate } from '../rating/index.js';
+import type { Db } from './db.js';
+import { StoreError, amountProblem } from './errors.js';
+
+export interface RateRow {
+  tariff: string;
+  prefix: string;
+  description: string;
+  rate_per_min: unknown;
+  connect_fee: unknown;
+  initial_secs: number | string;
+  increment_secs: number | string;
+  min_secs: number | string;
+}
+
+export function toRate(row: RateRow): Rate {
+  return {
+    tariff: row.tariff,
+    prefix: row.prefix,
+    description: row.description,
+    ratePerMin: moneyFromDb(row.rate_per_min),
+    connectFee: moneyFromDb(row.connect_fee),
+    initialSecs: Number(row.initial_secs),
+    incrementSecs: Number(row.increment_secs),
+    minSecs: Number(row.min_secs),
+  };
+}
+
+function toRow(r: Rate): RateRow {
+  return {
+    tariff: r.tariff,
+    prefix: r.prefix,
+    description: r.description,
+    rate_per_min: r.ratePerMin,
+    connect_fee: r.connectFee,
+    initial_secs: r.initialSecs,
+    increment_secs: r.incrementSecs,
+    min_secs: r.minSecs,
+  };
+}
+
+export function tariffProblem(tariff: string): string | undefined {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(tariff) ? undefined : `tariff '${tariff}' must be 1-40 letters, digits or _ . -`;
+}
+
+/** Everything wrong with a rate, or undefined when the store accepts it. */
+export function storableRateProblem(r: Rate): string | undefined {
+  return (
+    tariffProblem(r.tariff) ??
+    rateProblem(r) ??
+    amountProblem('rate', r.ratePerMin) ??
+    amountProblem('connection fee', r.connectFee) ??
+    (r.description.length > 120 ? 'description must be at most 120 characters' : undefined)
+  );
+}
+
+/** Longest-prefix rate of `number` in `tariff` (one indexed `IN (...)` query). */
+export async function rateFor(q: Knex, tariff: string, number: string): Promise<Rate | undefined> {
+  const digits = number.slice(0, 40);
+  if (digits.length === 0) return undefined;
+  const rows = (await q('astrate').where({ tariff }).whereIn('prefix', candidatePrefixes(digits))) as RateRow[];
+  const best = longestPrefix(rows, digits);
+  return best ? toRate(best) : undefined;
+}
+
+/** A tariff exists when it has at least one rate. */
+export async function tariffExists(q: Knex, tariff: string): Promise<boolean> {
+  return (await q('astrate').where({ tariff }).first('id')) !== undefined;
+}
+
+export async function listRates(q: Knex, tariff?: string): Promise<Rate[]> {
+  const query = q('astrate').orderBy([{ column: 'tariff' }, { column: 'prefix' }]);
+  if (tariff !== undefined) query.where({ tariff });
+  return ((await query) as RateRow[]).map(toRate);
+}
+
+export interface UpsertResult {
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Inserts the rates, or updates the existing row for the same (tariff, prefix), in ONE
+ * transaction. Rejects the whole batch if any rate is invalid or a (tariff, prefix) repeats.
+ */
+export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<UpsertResult> {
+  const seen = new Set<string>();
+  for (const r of rates) {
+    const problem = storableRateProblem(r);
+    if (problem) throw new StoreError('INVALID', `${r.tariff}/${r.prefix}: ${problem}`);
+    const key = `${r.tariff}\u0000${r.prefix}`;
+    if (seen.has(key)) throw new StoreError('INVALID', `prefix ${r.prefix} appears twice in tariff ${r.tariff}`);
+    seen.add(key);
+  }
+  if (rates.length === 0) return { inserted: 0, updated: 0 };
+  return db.tx(async (trx) => {
+    let updated = 0;
+    const tariffs = [...new Set(rates.map((r) => r.tariff))];
+    const existing = new Set<string>();
+    for (const tariff of tariffs) {
+      const rows = (await trx('astrate').where({ tariff }).select('prefix')) as Array<{ prefix: string }>;
+      for (const row of rows) existing.add(`${tariff}\u0000${row.prefix}`);
+    }
+    for (const r of rates) if (existing.has(`${r.tariff}\u0000${r.prefix}`)) updated++;
+    const CHUNK = 200;
+    for (let i = 0; i < rates.length; i += CHUNK) {
+      await trx('astrate')
+        .insert(rates.slice(i, i + CHUNK).map(toRow))
+        .onConflict(['tariff', 'prefix'])
+        .merge(['description', 'rate_per_min', 'connect_fee', 'initial_secs', 'increment_secs', 'min_secs']);
+    }
+    return { inserted: rates.length - updated, updated };
+  });
+}

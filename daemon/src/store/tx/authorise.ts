@@ -1,0 +1,74 @@
+/**
+ * authorise: reserve the money for one call attempt, in ONE transaction.
+ *
+ * Inputs:  AuthoriseRequest: uniqueid, accountId, src, dst, the rate found for dst, node,
+ *          defaultMaxSeconds (cap when the account sets none), start.
+ * Locks:   the astaccount row FIRST (MySQL/MariaDB `SELECT … FOR UPDATE`; SQLite: the
+ *          transaction began with BEGIN IMMEDIATE and holds the database write lock). Everything
+ *          that changes an account's reservations takes that lock first, so the reads that follow
+ *          (this uniqueid's CDR, the account's live reservations) see every earlier commit.
+ * Writes:  grant   → astcreditres row; astcdr phase 1 (open, rate snapshot, max_seconds,
+ *                    max_cost = callCost(rate, max_seconds)); astaccount.reserved += max_cost.
+ *                    The account row is written, so on Galera two nodes granting on the same
+ *                    account conflict at commit (1213) and one re-runs (see ../retry.ts).
+ *          refusal → astcdr row: FAILED, reason BLOCKED | LIMIT | NOCREDIT, cost 0.
+ * Results: { ok: true, maxSeconds, maxCost, available } (available before this reservation)
+ *          { ok: false, reason, available }  checked in this order:
+ *            BLOCKED  account status is blocked
+ *            LIMIT    live reservations ≥ max_calls
+ *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
+ *          The same uniqueid again: the first outcome again, nothing written (no double reserve).
+ * Throws:  StoreError NOT_FOUND (no such account); CONFLICT (the uniqueid was already settled,
+ *          or belongs to another account).
+ */
+import type { Knex } from 'knex';
+import { maxAffordableSeconds, reservationFor } from '../../rating/index.js';
+import type { AuthoriseRequest, AuthoriseResult } from '../../session/ports.js';
+import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
+import type { Db } from '../db.js';
+import { StoreError } from '../errors.js';
+import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
+
+type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
+
+async function repeated(trx: Knex.Transaction, req: AuthoriseRequest, avail: bigint): Promise<AuthoriseResult | undefined> {
+  const cdr = await cdrByUniqueid(trx, req.uniqueid);
+  if (!cdr) return undefined;
+  if (cdr.accountId !== req.accountId) {
+    throw new StoreError('CONFLICT', `call ${req.uniqueid} was already recorded for another account`);
+  }
+  if (cdr.reason === 'BLOCKED' || cdr.reason === 'LIMIT' || cdr.reason === 'NOCREDIT') {
+    return { ok: false, reason: cdr.reason, available: avail };
+  }
+  const res = await reservationByUniqueid(trx, req.uniqueid);
+  if (cdr.status === 'open' && res) return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, available: avail };
+  throw new StoreError('CONFLICT', `call ${req.uniqueid} was already ${cdr.status === 'open' ? 'released' : 'settled'}`);
+}
+
+export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
+  return db.tx(async (trx) => {
+    const account = await lockAccount(trx, req.accountId);
+    if (!account) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
+    const avail = available(account);
+
+    const again = await repeated(trx, req, avail);
+    if (again) return again;
+
+    const refuse = async (reason: Refusal): Promise<AuthoriseResult> => {
+      await insertRefusedCdr(trx, { ...req, account: account.name, reason });
+      return { ok: false, reason, available: avail };
+    };
+
+    if (account.status === 'blocked') return refuse('BLOCKED');
+    if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls) return refuse('LIMIT');
+    const maxSeconds = maxAffordableSeconds(req.rate, avail, account.maxCallSeconds ?? req.defaultMaxSeconds);
+    if (maxSeconds === 0) return refuse('NOCREDIT');
+
+    const maxCost = reservationFor(req.rate, maxSeconds);
+    await insertReservation(trx, { uniqueid: req.uniqueid, accountId: account.id, maxCost, maxSeconds, node: req.node, created: req.start });
+    await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
+    await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + maxCost }, new Date());
+    return { ok: true, maxSeconds, maxCost, available: avail };
+  });
+}

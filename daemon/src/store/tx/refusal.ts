@@ -1,0 +1,30 @@
+/**
+ * recordRefusal: the CDR of an attempt refused before authorisation (NOROUTE, BADPIN,
+ * NOACCOUNT, BADNUMBER, DBERROR, …), in ONE transaction.
+ *
+ * Inputs:  RefusalRecord: uniqueid, accountId (null when no account was identified), src, dst,
+ *          reason, node, start.
+ * Locks:   none beyond the insert (no money moves; SQLite: BEGIN IMMEDIATE as always).
+ * Writes:  one astcdr row: disposition FAILED, the reason, cost 0, status settled.
+ * Results: true when written; false when a CDR with this uniqueid already exists (idempotent:
+ *          nothing is written the second time).
+ */
+import type { RefusalRecord } from '../../session/ports.js';
+import { accountById } from '../accounts.js';
+import { insertRefusedCdr } from '../cdrs.js';
+import type { Db } from '../db.js';
+import { isUniqueViolation } from '../errors.js';
+
+export async function recordRefusal(db: Db, rec: RefusalRecord): Promise<boolean> {
+  try {
+    return await db.tx(async (trx) => {
+      if (await trx('astcdr').where({ uniqueid: rec.uniqueid }).first('id')) return false;
+      const account = rec.accountId !== null ? await accountById(trx, rec.accountId) : undefined;
+      await insertRefusedCdr(trx, { ...rec, accountId: account ? account.id : null, account: account?.name ?? null, rate: null });
+      return true;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * topup / adjust: credit (or, for an adjustment, correct) an account's balance, in ONE
+ * transaction.
+ *
+ * Inputs:  account name, amount (top-up: > 0; adjustment: ≠ 0, signed), optional reference
+ *          (e.g. a payment id; unique per kind, so the same payment cannot be booked twice),
+ *          optional note.
+ * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
+ * Writes:  astaccount.balance += amount; one astledger row (kind, amount, balance after).
+ * Results: the ledger entry written.
+ * Throws:  StoreError NOT_FOUND (no account), INVALID (amount), DUPLICATE (reference used).
+ */
+import type { Money } from '../../rating/index.js';
+import { formatMoney } from '../../rating/index.js';
+import { lockAccount, writeAccountMoney } from '../accounts.js';
+import type { Db } from '../db.js';
+import { StoreError, amountProblem, isUniqueViolation } from '../errors.js';
+import { insertLedger, type LedgerEntry } from '../ledger.js';
+
+export interface TopupRequest {
+  account: string;
+  amount: Money;
+  kind?: 'topup' | 'adjustment';
+  reference?: string | null | undefined;
+  note?: string | null | undefined;
+  now?: Date;
+}
+
+export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
+  const kind = req.kind ?? 'topup';
+  if (kind === 'topup' && req.amount <= 0n) throw new StoreError('INVALID', `a top-up must be positive, got ${formatMoney(req.amount)}`);
+  if (kind === 'adjustment' && req.amount === 0n) throw new StoreError('INVALID', 'an adjustment of 0 changes nothing');
+  const reference = req.reference ?? null;
+  if (reference !== null && (reference.length === 0 || reference.length > 150)) throw new StoreError('INVALID', 'a reference must be 1-150 characters');
+  try {
+    return await db.tx(async (trx) => {
+      const row = (await trx('astaccount').where({ name: req.account }).first('id')) as { id: number | string } | undefined;
+      if (!row) throw new StoreError('NOT_FOUND', `no account '${req.account}'`);
+      const account = (await lockAccount(trx, Number(row.id)))!;
+      const balanceAfter = account.balance + req.amount;
+      const tooLarge = amountProblem('the resulting balance', balanceAfter);
+      if (tooLarge) throw new StoreError('INVALID', tooLarge);
+      const now = req.now ?? new Date();
+      await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved }, now);
+      const entry = { accountId: account.id, kind, amount: req.amount, balanceAfter, reference, note: req.note ?? null, created: now };
+      const id = await insertLedger(trx, entry);
+      return { id, ...entry };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new StoreError('DUPLICATE', `${kind} reference '${reference ?? ''}' was already booked`, { cause: err });
+    throw err;
+  }
+}

@@ -1,0 +1,175 @@
+-- astbill schema for MySQL / MariaDB, as plain SQL.
+--
+-- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
+-- 0002-views); test/store/schema-sql.test.ts checks that the two agree. Use either this file or
+-- `astbill migrate`, not both: this file also records both migrations in knex_migrations, so
+-- `astbill migrate` afterwards finds nothing to do.
+--
+--   mysql -u root -p -e 'CREATE DATABASE astbill CHARACTER SET utf8mb4 COLLATE utf8mb4_bin'
+--   mysql -u root -p astbill < sql/schema.mysql.sql
+--
+-- Money is BIGINT in minor units: 1 currency unit = 100000 (see README.md). Times are UTC,
+-- DATETIME(3). The *_view views show money as DECIMAL(25,5).
+
+CREATE TABLE astaccount (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  name varchar(80) NOT NULL,                      -- matches the channel accountcode / SIP peer
+  pin_hash varchar(64) DEFAULT NULL,              -- hex HMAC-SHA256(ASTBILL_PIN_SECRET, PIN)
+  status varchar(10) NOT NULL DEFAULT 'active' CHECK (status IN ('active','blocked')),
+  balance bigint NOT NULL DEFAULT 0,              -- minor units; = SUM(astledger.amount)
+  reserved bigint NOT NULL DEFAULT 0,             -- = SUM(astcreditres.max_cost) of the account
+  credit_limit bigint NOT NULL DEFAULT 0,         -- postpaid allowance, minor units
+  currency varchar(3) NOT NULL DEFAULT 'EUR',
+  tariff varchar(40) NOT NULL DEFAULT 'default',
+  max_calls int DEFAULT NULL,                     -- NULL = unlimited concurrent calls
+  max_seconds int DEFAULT NULL,                   -- NULL = global default (3600)
+  created datetime(3) NOT NULL,
+  updated datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astaccount_name_unique (name),
+  UNIQUE KEY astaccount_pin_unique (pin_hash)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astani (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  number varchar(40) NOT NULL,                    -- caller ID that identifies the account
+  account_id int unsigned NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astani_number_unique (number),
+  KEY astani_account_idx (account_id),
+  CONSTRAINT astani_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astrate (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  tariff varchar(40) NOT NULL,
+  prefix varchar(20) NOT NULL,                    -- longest prefix of the dialled number wins
+  description varchar(120) NOT NULL DEFAULT '',
+  rate_per_min bigint NOT NULL,                   -- minor units per 60 billed seconds
+  connect_fee bigint NOT NULL DEFAULT 0,          -- minor units, once per answered call
+  initial_secs int NOT NULL DEFAULT 60,           -- first billing block (the 60 of 60/6)
+  increment_secs int NOT NULL DEFAULT 60,         -- each further block (the 6 of 60/6)
+  min_secs int NOT NULL DEFAULT 0,                -- minimum billed seconds
+  PRIMARY KEY (id),
+  UNIQUE KEY astrate_tariff_prefix_unique (tariff, prefix)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astcreditres (
+  uniqueid varchar(150) NOT NULL,                 -- the call attempt (caller channel id)
+  account_id int unsigned NOT NULL,
+  max_cost bigint NOT NULL,                       -- money reserved, minor units
+  max_seconds int NOT NULL,                       -- talk time granted
+  node varchar(32) NOT NULL,                      -- the daemon that owns the call
+  created datetime(3) NOT NULL,
+  answer datetime(3) DEFAULT NULL,
+  PRIMARY KEY (uniqueid),
+  KEY astcreditres_node_idx (node),
+  KEY astcreditres_account_idx (account_id),
+  CONSTRAINT astcreditres_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astcdr (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  uniqueid varchar(150) NOT NULL,
+  account_id int unsigned DEFAULT NULL,           -- no foreign key: CDRs outlive accounts
+  account varchar(80) DEFAULT NULL,
+  node varchar(32) NOT NULL,
+  src varchar(80) NOT NULL DEFAULT '',
+  dst varchar(80) NOT NULL DEFAULT '',
+  tariff varchar(40) DEFAULT NULL,
+  prefix varchar(20) DEFAULT NULL,
+  rate_per_min bigint DEFAULT NULL,               -- rate snapshot taken at authorisation
+  connect_fee bigint DEFAULT NULL,
+  initial_secs int DEFAULT NULL,
+  increment_secs int DEFAULT NULL,
+  min_secs int DEFAULT NULL,
+  start datetime(3) NOT NULL,
+  answer datetime(3) DEFAULT NULL,
+  `end` datetime(3) DEFAULT NULL,
+  duration int NOT NULL DEFAULT 0,
+  billsec int NOT NULL DEFAULT 0,
+  disposition varchar(16) DEFAULT NULL,           -- ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION, CANCEL
+  hangup_cause int DEFAULT NULL,                  -- Q.850
+  reason varchar(16) DEFAULT NULL,                -- refusals: NOCREDIT, NOROUTE, BLOCKED, BADPIN, LIMIT, ...
+  max_seconds int DEFAULT NULL,
+  max_cost bigint DEFAULT NULL,
+  cost bigint NOT NULL DEFAULT 0,
+  status varchar(8) NOT NULL DEFAULT 'open' CHECK (status IN ('open','settled')),
+  note varchar(255) DEFAULT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
+  KEY astcdr_account_start_idx (account_id, start),
+  KEY astcdr_start_idx (start),
+  KEY astcdr_status_idx (status)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astledger (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  account_id int unsigned NOT NULL,
+  kind varchar(12) NOT NULL CHECK (kind IN ('topup','charge','adjustment')),
+  amount bigint NOT NULL,                         -- signed minor units: + top-up, - charge
+  balance_after bigint NOT NULL,
+  reference varchar(150) DEFAULT NULL,            -- charge: the call's uniqueid; top-up: payment ref
+  note varchar(255) DEFAULT NULL,
+  created datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astledger_kind_reference_unique (kind, reference),
+  KEY astledger_account_idx (account_id, id),
+  CONSTRAINT astledger_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE OR REPLACE VIEW astaccount_view AS
+SELECT a.id, a.name, a.status, a.currency, a.tariff,
+  CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
+  CAST((a.reserved) * 0.00001 AS DECIMAL(25,5)) AS reserved,
+  CAST((a.credit_limit) * 0.00001 AS DECIMAL(25,5)) AS credit_limit,
+  CAST((a.balance + a.credit_limit - a.reserved) * 0.00001 AS DECIMAL(25,5)) AS available,
+  (SELECT COUNT(*) FROM astcreditres r WHERE r.account_id = a.id) AS live_calls,
+  a.max_calls, a.max_seconds, a.created, a.updated
+FROM astaccount a;
+
+CREATE OR REPLACE VIEW astrate_view AS
+SELECT r.id, r.tariff, r.prefix, r.description,
+  CAST((r.rate_per_min) * 0.00001 AS DECIMAL(25,5)) AS rate_per_min,
+  CAST((r.connect_fee) * 0.00001 AS DECIMAL(25,5)) AS connect_fee,
+  r.initial_secs, r.increment_secs, r.min_secs
+FROM astrate r;
+
+CREATE OR REPLACE VIEW astcdr_view AS
+SELECT c.id, c.uniqueid, c.account_id, c.account, c.node, c.src, c.dst, c.tariff, c.prefix,
+  CAST((c.rate_per_min) * 0.00001 AS DECIMAL(25,5)) AS rate_per_min,
+  CAST((c.connect_fee) * 0.00001 AS DECIMAL(25,5)) AS connect_fee,
+  c.initial_secs, c.increment_secs, c.min_secs,
+  c.start, c.answer, c.`end`, c.duration, c.billsec, c.disposition, c.hangup_cause, c.reason,
+  c.max_seconds,
+  CAST((c.max_cost) * 0.00001 AS DECIMAL(25,5)) AS max_cost,
+  CAST((c.cost) * 0.00001 AS DECIMAL(25,5)) AS cost,
+  c.status, c.note
+FROM astcdr c;
+
+CREATE OR REPLACE VIEW astledger_view AS
+SELECT l.id, l.account_id, a.name AS account, l.kind,
+  CAST((l.amount) * 0.00001 AS DECIMAL(25,5)) AS amount,
+  CAST((l.balance_after) * 0.00001 AS DECIMAL(25,5)) AS balance_after,
+  l.reference, l.note, l.created
+FROM astledger l JOIN astaccount a ON a.id = l.account_id;
+
+-- What `astbill migrate` records, so that it treats this database as current.
+CREATE TABLE knex_migrations (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  name varchar(255) DEFAULT NULL,
+  batch int DEFAULT NULL,
+  migration_time timestamp NULL DEFAULT NULL,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE knex_migrations_lock (
+  `index` int unsigned NOT NULL AUTO_INCREMENT,
+  is_locked int DEFAULT NULL,
+  PRIMARY KEY (`index`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+INSERT INTO knex_migrations (name, batch, migration_time) VALUES
+  ('0001-initial', 1, CURRENT_TIMESTAMP),
+  ('0002-views', 1, CURRENT_TIMESTAMP);
+INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { forEachDatabase, type TestStore } from '../support/db.js';
+import { astbill, parsed } from './run-cli.js';
+
+interface RateJson {
+  tariff: string;
+  prefix: string;
+  description: string;
+  ratePerMin: string;
+  connectFee: string;
+  initialSecs: number;
+  incrementSecs: number;
+  minSecs: number;
+}
+
+const HEADER = 'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs';
+
+describe('astbill rate', function () {
+  this.timeout(60_000);
+  forEachDatabase((tdb) => {
+    let t: TestStore;
+    let dir: string;
+    const cli = (...args: string[]) => astbill(tdb.url, args);
+    const file = (name: string, lines: string[]) => {
+      const path = join(dir, name);
+      writeFileSync(path, lines.join('\n') + '\n');
+      return path;
+    };
+    before(async () => {
+      t = await tdb.open();
+      dir = mkdtempSync(join(tmpdir(), 'astbill-rates-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('adds a rate and lists it as JSON with exact amounts', async () => {
+      const add = await cli('rate', 'add', '--tariff', 'std', '--prefix', '44', '--rate', '0.05', '--connect', '0.10', '--initial', '60', '--increment', '6', '--description', 'United Kingdom');
+      assert.equal(add.code, 0, add.stderr);
+      const list = parsed<RateJson[]>(await cli('rate', 'list', '--tariff', 'std', '--json'));
+      assert.deepEqual(list, [
+        { tariff: 'std', prefix: '44', description: 'United Kingdom', ratePerMin: '0.05000', connectFee: '0.10000', initialSecs: 60, incrementSecs: 6, minSecs: 0 },
+      ]);
+    });
+
+    it('imports a file with nested prefixes in one go and updates rates that exist (upsert)', async () => {
+      await t.seedRate({ tariff: 'imp', prefix: '44', rate: '9.99', description: 'old' });
+      await t.seedRate({ tariff: 'imp', prefix: '33', rate: '0.07', description: 'kept' });
+      const path = file('good.csv', [
+        HEADER,
+        '# comments and blank lines are skipped',
+        '',
+        'imp,44,"United Kingdom, fixed",0.05,0.10,60,6,0',
+        'imp,447,UK mobile,0.12,,,,',
+        'imp2,1,"North America ""NANP""",0.00125,0,1,1,30',
+      ]);
+      const r = await cli('rate', 'import', path);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /imported 3 rate\(s\) .*: 2 added, 1 updated/);
+      const imp = await t.store.listRates('imp');
+      assert.deepEqual(
+        imp.map((x) => [x.prefix, x.description, x.ratePerMin, x.connectFee, x.initialSecs, x.incrementSecs, x.minSecs]),
+        [
+          ['33', 'kept', 7000n, 0n, 60, 6, 0],
+          ['44', 'United Kingdom, fixed', 5000n, 10000n, 60, 6, 0],
+          ['447', 'UK mobile', 12000n, 0n, 60, 60, 0],
+        ],
+      );
+      assert.equal((await t.store.rateFor('imp2', '15551234'))?.description, 'North America "NANP"');
+      assert.equal((await t.store.rateFor('imp', '447700900'))?.prefix, '447');
+    });
+
+    it('reports every bad line of a file with its number and imports nothing', async () => {
+      const path = file('bad.csv', [
+        HEADER,
+        'bad,44,ok,0.05,0,60,6,0',
+        'bad,45,negative,-0.05,0,60,6,0',
+        'bad,4x,letters,0.05,0,60,6,0',
+        'bad,46,fine,0.05,0,60,6,0',
+        'bad,47,zero block,0.05,0,0,6,0',
+        'bad,44,again,0.06,0,60,6,0',
+        'bad,48,too precise,0.000001,0,60,6,0',
+        'bad,49,short',
+      ]);
+      const r = await cli('rate', 'import', path);
+      assert.equal(r.code, 2);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.deepEqual(
+        lines.slice(0, -1).map((l) => /: line (\d+):/.exec(l)?.[1]),
+        ['3', '4', '6', '7', '8', '9'],
+      );
+      assert.match(lines[1]!, /prefix '4x'/);
+      assert.match(lines[3]!, /already on line 2/);
+      assert.match(lines.at(-1)!, /6 bad line\(s\) in .*bad\.csv; nothing imported/);
+      assert.equal(await t.store.tariffExists('bad'), false);
+    });
+
+    it('refuses a file with a wrong header, naming the expected one', async () => {
+      const r = await cli('rate', 'import', file('header.csv', ['tariff,prefix,price', 'x,1,0.1']));
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /line 1: bad header: unknown column\(s\) price; missing column\(s\) rate_per_min/);
+      assert.equal(await t.store.tariffExists('x'), false);
+    });
+  });
+});

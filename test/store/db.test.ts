@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDbUrl } from '../../daemon/src/config.js';
+import { openDb } from '../../daemon/src/store/db.js';
+import { StoreError } from '../../daemon/src/store/errors.js';
+import { fromDbTime, toDbTime } from '../../daemon/src/store/time.js';
+
+const unavailable = (re: RegExp) => (e: unknown) => e instanceof StoreError && e.code === 'DB_UNAVAILABLE' && re.test(e.message) && !e.message.includes('\n');
+
+describe('opening the database', () => {
+  it('says in one line that a MySQL server cannot be reached', async () => {
+    await assert.rejects(openDb(parseDbUrl('mysql://bill:secret@127.0.0.1:1/astbill')), unavailable(/^cannot connect to mysql:\/\/bill@127\.0\.0\.1:1\/astbill: connection refused/));
+  });
+
+  it('never shows the password in that line', async () => {
+    await assert.rejects(openDb(parseDbUrl('mysql://bill:s3cr3t@127.0.0.1:1/astbill')), (e: unknown) => e instanceof Error && !e.message.includes('s3cr3t'));
+  });
+
+  it('says in one line that a SQLite file cannot be opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'astbill-db-'));
+    try {
+      // A directory where the file should be.
+      await assert.rejects(openDb(parseDbUrl(`sqlite:${dir}`)), unavailable(/^cannot (open|use) sqlite:/));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('creates the directory of a new SQLite file and shares one connection per file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'astbill-db-'));
+    try {
+      const cfg = parseDbUrl(`sqlite:${join(dir, 'sub', 'a.sqlite')}`);
+      const a = await openDb(cfg);
+      const b = await openDb(cfg);
+      assert.equal(a.knex, b.knex);
+      await a.close();
+      assert.deepEqual(await b.knex.raw('select 1 as one'), [{ one: 1 }]);
+      await b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores times as fixed-width UTC text that sorts like the times themselves', () => {
+    const times = ['2030-01-02T03:04:05.006Z', '1999-12-31T23:59:59.999Z', '2030-01-02T03:04:05.060Z'].map((s) => new Date(s));
+    const texts = times.map(toDbTime);
+    assert.deepEqual(texts, ['2030-01-02 03:04:05.006', '1999-12-31 23:59:59.999', '2030-01-02 03:04:05.060']);
+    assert.deepEqual([...texts].sort(), [...times].sort((x, y) => x.getTime() - y.getTime()).map(toDbTime));
+    assert.deepEqual(texts.map((t) => fromDbTime(t)?.toISOString()), times.map((d) => d.toISOString()));
+  });
+});
