@@ -1,0 +1,18 @@
+/** Everything the API's routes use, handed in by the composition root (daemon.ts or a test). */
+import type { Logger } from '../log.js';
+import type { KnexBillingStore } from '../store/knex-store.js';
+import type { Metrics } from './metrics.js';
+import type { HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
+
+export interface ApiDeps {
+  /** The daemon's store (its `db` is used for the few reads in queries.ts). */
+  store: KnexBillingStore;
+  /** This daemon's node name (config `node`): calls of other nodes cannot be hung up here. */
+  node: string;
+  status: StatusProvider;
+  hangup: HangupFn;
+  metrics: Metrics;
+  /** Optional: adds session state and destination to GET /calls for this node's calls. */
+  liveCalls?: LiveCallsProvider | undefined;
+  log?: Logger | undefined;
+}

@@ -1,0 +1,40 @@
+/**
+ * What the API needs from the running daemon, as small interfaces the daemon implements (so that
+ * the API never imports the session or ari layers, and tests can fake them).
+ */
+
+/** Live facts for GET /health. */
+export interface StatusProvider {
+  /** True while the ARI WebSocket to Asterisk is connected. */
+  ariConnected(): boolean;
+  /** Settlements waiting in the local journal for the database. */
+  journalBacklog(): number | Promise<number>;
+}
+
+/** What the daemon knows about a call in progress beyond its reservation row. */
+export interface LiveCallInfo {
+  /** The call's id: the reservation uniqueid once authorised, else the A channel id. */
+  id: string;
+  /** Session state, e.g. 'identifying', 'dialling', 'talking'. */
+  state: string;
+  account: string | null;
+  /** Dialled number, when known. */
+  destination: string | null;
+  callerNumber: string | null;
+  /** When talk time started (the B leg answered). */
+  answeredAt: Date | null;
+  /** Seconds of talk time granted so far. */
+  grantedSeconds: number | null;
+}
+
+export interface LiveCallsProvider {
+  /** This daemon's calls in progress, including those not (yet) authorised. */
+  liveCalls(): readonly LiveCallInfo[];
+}
+
+/**
+ * Ends one call through the daemon's one kill path (the same function the limit timer and
+ * reconciliation use). Resolves true when the call was found on this daemon and is being ended,
+ * false when this daemon has no such call.
+ */
+export type HangupFn = (callId: string, reason: 'api') => Promise<boolean>;

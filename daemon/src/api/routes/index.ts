@@ -1,0 +1,14 @@
+/** The route table: the one list the router serves and openapi.ts documents. */
+import type { ApiDeps } from '../deps.js';
+import type { Route } from '../route.js';
+import { accountRoutes } from './accounts.js';
+import { callRoutes } from './calls.js';
+import { cdrRoutes } from './cdrs.js';
+import { rateRoutes } from './rates.js';
+import { systemRoutes } from './system.js';
+
+export function buildRoutes(deps: ApiDeps): Route[] {
+  const routes: Route[] = [];
+  routes.push(...systemRoutes(deps, () => routes), ...callRoutes(deps), ...accountRoutes(deps), ...rateRoutes(deps), ...cdrRoutes(deps));
+  return routes;
+}

@@ -1,0 +1,79 @@
+/** /health, /metrics and /openapi.json. */
+import type { ApiDeps } from '../deps.js';
+import { buildOpenApi } from '../openapi.js';
+import { databaseReachable } from '../queries.js';
+import type { Route } from '../route.js';
+
+export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      operationId: 'health',
+      summary: 'Is the daemon able to bill calls: ARI connected, database reachable, journal backlog',
+      description: "503 when ARI is disconnected or the database is unreachable. status is 'ok' only when both are fine and the journal is empty.",
+      tag: 'system',
+      responses: {
+        200: { description: 'ARI and the database are up', schema: healthSchema },
+        503: { description: 'ARI or the database is down (same body)', schema: healthSchema },
+      },
+      async handler() {
+        const ari = deps.status.ariConnected();
+        const [database, backlog] = await Promise.all([databaseReachable(deps.store.db), (async () => deps.status.journalBacklog())().catch(() => -1)]);
+        const up = ari && database;
+        return {
+          status: up ? 200 : 503,
+          json: {
+            status: up && backlog === 0 ? 'ok' : up ? 'degraded' : 'down',
+            node: deps.node,
+            ari: { connected: ari },
+            database: { reachable: database, dialect: deps.store.db.dialect },
+            journal: { backlog },
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics (text exposition format)',
+      tag: 'system',
+      responses: { 200: { description: 'the metrics', contentType: 'text/plain; version=0.0.4' } },
+      async handler() {
+        return { text: await deps.metrics.render(), contentType: deps.metrics.contentType };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This API as an OpenAPI 3 document',
+      tag: 'system',
+      responses: { 200: { description: 'the OpenAPI document' } },
+      async handler() {
+        return { json: buildOpenApi(allRoutes()) };
+      },
+    },
+  ];
+}
+
+const healthSchema = {
+  type: 'object' as const,
+  properties: {
+    status: { type: 'string' as const, enum: ['ok', 'degraded', 'down'] },
+    node: { type: 'string' as const },
+    ari: { type: 'object' as const, properties: { connected: { type: 'boolean' as const } }, required: ['connected'] },
+    database: {
+      type: 'object' as const,
+      properties: { reachable: { type: 'boolean' as const }, dialect: { type: 'string' as const, enum: ['mysql', 'sqlite'] } },
+      required: ['reachable', 'dialect'],
+    },
+    journal: {
+      type: 'object' as const,
+      properties: { backlog: { type: 'integer' as const, description: 'settlements waiting for the database (-1: unknown)' } },
+      required: ['backlog'],
+    },
+  },
+  required: ['status', 'node', 'ari', 'database', 'journal'],
+};

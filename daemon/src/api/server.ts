@@ -1,0 +1,99 @@
+/**
+ * The HTTP API server (node:http, no framework), started beside the daemon when
+ * ASTBILL_API_PORT is set. Every request needs the bearer token; the server refuses to start
+ * without a usable one. `start()`/`close()` like every long-lived part of the daemon.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearerChecker, tokenProblem } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { HttpError } from './http-error.js';
+import { Router, send, sendError } from './router.js';
+import { buildRoutes } from './routes/index.js';
+
+export interface ApiServerOptions {
+  /** 0 picks a free port (tests); read the real one from `address()` after start(). */
+  port: number;
+  host: string;
+  token: string | null;
+}
+
+/** The API cannot start as configured (e.g. no token). The message names the setting. */
+export class ApiConfigError extends Error {
+  override name = 'ApiConfigError';
+}
+
+export class ApiServer {
+  private server: Server | undefined;
+  private readonly router: Router;
+  private readonly authorised: (header: string | undefined) => boolean;
+
+  constructor(
+    private readonly opts: ApiServerOptions,
+    private readonly deps: ApiDeps,
+  ) {
+    const problem = tokenProblem(opts.token);
+    if (problem) throw new ApiConfigError(problem);
+    this.authorised = bearerChecker(opts.token!);
+    this.router = new Router(buildRoutes(deps));
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((req, res) => void this.handle(req, res));
+    // Slow or idle clients must not pin sockets forever.
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const { address, port } = this.address();
+    this.deps.log?.info('HTTP API listening', { address, port });
+  }
+
+  /** Where the server listens (after start()). */
+  address(): { address: string; port: number } {
+    const a = this.server?.address() as AddressInfo | null | undefined;
+    if (!a) throw new Error('the API server is not listening');
+    return { address: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let status = 500;
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url ?? '/', 'http://api.invalid');
+      if (!this.authorised(req.headers.authorization)) {
+        throw new HttpError(401, 'missing or wrong bearer token (Authorization: Bearer <ASTBILL_API_TOKEN>)', { 'www-authenticate': 'Bearer realm="astbill"' });
+      }
+      const match = this.router.match(req.method ?? 'GET', url.pathname);
+      const out = await this.router.run(match, req, url);
+      status = out.status ?? 200;
+      send(res, out);
+    } catch (err) {
+      const e = sendError(res, err);
+      status = e.status;
+      if (e.status >= 500) this.deps.log?.error('API request failed', { method: req.method, path: url?.pathname, error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      this.deps.log?.debug('API request', { method: req.method, path: url?.pathname, status, ms: Math.round(ms) });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Writes yesterday's daily report as CSV on a node-cron schedule (ASTBILL_REPORT_CRON, in UTC)
+ * into ASTBILL_REPORT_DIR. A small part with start()/close() that the daemon's composition
+ * creates when both settings are present (see `reportScheduleFromEnv`).
+ *
+ * Several daemons on one database may all run it: the file for a day is rewritten with the same
+ * content (the report reads only settled CDRs of a past day), so the last writer wins harmlessly.
+ */
+import type { Knex } from 'knex';
+import cron, { type ScheduledTask } from 'node-cron';
+import { ConfigError } from '../config.js';
+import type { Logger } from '../log.js';
+import { dailyReport, yesterday } from './daily.js';
+import { writeReport } from './write.js';
+
+export interface ReportScheduleOptions {
+  knex: Knex;
+  /** node-cron expression, evaluated in UTC. */
+  cron: string;
+  dir: string;
+  logger?: Logger | undefined;
+  now?: () => Date;
+}
+
+export class ReportSchedule {
+  private task: ScheduledTask | null = null;
+  private running: Promise<string> | null = null;
+
+  constructor(private readonly opts: ReportScheduleOptions) {
+    if (!cron.validate(opts.cron)) throw new ConfigError('ASTBILL_REPORT_CRON', `'${opts.cron}' is not a valid cron expression`);
+    if (opts.dir.trim() === '') throw new ConfigError('ASTBILL_REPORT_DIR', 'must name a directory');
+  }
+
+  start(): void {
+    if (this.task) return;
+    this.task = cron.schedule(
+      this.opts.cron,
+      async () => {
+        try {
+          await this.runOnce();
+        } catch (err) {
+          this.opts.logger?.error('daily report failed', { error: err instanceof Error ? err.message : String(err) });
+        }
+      },
+      { name: 'astbill-daily-report', noOverlap: true, timezone: 'Etc/UTC' },
+    );
+  }
+
+  /** When the next scheduled run is (null when not started). */
+  nextRun(): Date | null {
+    return this.task?.getNextRun() ?? null;
+  }
+
+  /** Writes the report of `date` (default: yesterday, UTC); returns the file path. */
+  runOnce(date: string = yesterday(this.opts.now?.() ?? new Date())): Promise<string> {
+    const run = (async () => {
+      const report = await dailyReport(this.opts.knex, date);
+      const path = await writeReport(this.opts.dir, report, 'csv');
+      this.opts.logger?.info('daily report written', { date, path, calls: report.totals.calls });
+      return path;
+    })();
+    this.running = run;
+    return run;
+  }
+
+  async close(): Promise<void> {
+    const t = this.task;
+    this.task = null;
+    if (t) {
+      await t.stop();
+      await t.destroy();
+    }
+    await this.running?.catch(() => undefined);
+  }
+}
+
+/**
+ * The schedule configured by ASTBILL_REPORT_CRON and ASTBILL_REPORT_DIR, or null when
+ * ASTBILL_REPORT_CRON is unset or empty. Throws ConfigError when one is set without the other
+ * or the expression is invalid.
+ */
+export function reportScheduleFromEnv(
+  env: Record<string, string | undefined>,
+  deps: { knex: Knex; logger?: Logger | undefined },
+): ReportSchedule | null {
+  const expression = env.ASTBILL_REPORT_CRON?.trim();
+  if (!expression) return null;
+  const dir = env.ASTBILL_REPORT_DIR?.trim();
+  if (!dir) throw new ConfigError('ASTBILL_REPORT_DIR', 'must be set when ASTBILL_REPORT_CRON is (the directory the CSV files go to)');
+  return new ReportSchedule({ knex: deps.knex, cron: expression, dir, logger: deps.logger });
+}

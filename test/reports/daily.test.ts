@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigError } from '../../daemon/src/config.js';
+import type { Rate } from '../../daemon/src/rating/index.js';
+import { dailyReport, minutes, reportJson, reportRecords, utcDay, yesterday } from '../../daemon/src/reports/daily.js';
+import { ReportSchedule, reportScheduleFromEnv } from '../../daemon/src/reports/schedule.js';
+import { renderReport, writeReport } from '../../daemon/src/reports/write.js';
+import { forEachDatabase, money, type TestStore } from '../support/db.js';
+import { answeredCall, liveCall, refusedCall, unansweredCall } from '../api/seed-calls.js';
+
+const run = promisify(execFile);
+const day = (d: string, hms = '10:00:00') => new Date(`${d}T${hms}.000Z`);
+
+describe('the daily report', () => {
+  describe('its calendar', () => {
+    it('covers one UTC day, midnight to midnight', () => {
+      const { from, to } = utcDay('2030-05-02');
+      assert.equal(from.toISOString(), '2030-05-02T00:00:00.000Z');
+      assert.equal(to.toISOString(), '2030-05-03T00:00:00.000Z');
+    });
+    it('refuses dates that do not exist', () => {
+      for (const bad of ['2030-02-30', '2030-5-2', 'yesterday', '']) assert.throws(() => utcDay(bad), RangeError, bad);
+    });
+    it('defaults to yesterday in UTC', () => {
+      assert.equal(yesterday(new Date('2030-05-03T00:15:00Z')), '2030-05-02');
+      assert.equal(yesterday(new Date('2030-01-01T23:59:59Z')), '2029-12-31');
+    });
+    it('shows minutes with two decimals, rounded half up', () => {
+      assert.deepEqual([minutes(0), minutes(60), minutes(95), minutes(1), minutes(3)], ['0.00', '1.00', '1.58', '0.02', '0.05']);
+    });
+  });
+
+  forEachDatabase((tdb) => {
+    let t: TestStore;
+    let uk: Rate;
+    let us: Rate;
+    before(async () => {
+      t = await tdb.open();
+      uk = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      us = await t.seedRate({ tariff: 'default', prefix: '1', rate: '0.012', initial: 1, increment: 1 });
+      const alice = await t.seedAccount({ name: 'alice', balance: '20' });
+      const bob = await t.seedAccount({ name: 'bob', balance: '20' });
+      // 2030-05-02, the reported day:
+      await answeredCall(t.store, { accountId: alice.id, rate: uk, dst: '447700900001', start: day('2030-05-02', '00:00:00'), billsec: 95 }); // 0.18
+      await answeredCall(t.store, { accountId: alice.id, rate: us, dst: '12125550000', start: day('2030-05-02', '12:00:00'), billsec: 100 }); // 0.02
+      await unansweredCall(t.store, { accountId: alice.id, rate: uk, dst: '447700900002', start: day('2030-05-02', '13:00:00'), disposition: 'BUSY' });
+      await answeredCall(t.store, { accountId: bob.id, rate: uk, dst: '447700900003', start: day('2030-05-02', '23:59:59'), billsec: 30 }); // 0.15
+      await refusedCall(t.store, { accountId: bob.id, dst: '999', start: day('2030-05-02', '14:00:00'), reason: 'NOROUTE' });
+      await refusedCall(t.store, { accountId: null, dst: '447700900004', start: day('2030-05-02', '15:00:00'), reason: 'NOACCOUNT' });
+      await liveCall(t.store, { accountId: bob.id, rate: uk, dst: '447700900005', start: day('2030-05-02', '16:00:00') });
+      // The days around it, not counted:
+      await answeredCall(t.store, { accountId: alice.id, rate: uk, dst: '447700900006', start: day('2030-05-01', '23:59:59'), billsec: 600 });
+      await answeredCall(t.store, { accountId: bob.id, rate: uk, dst: '447700900007', start: day('2030-05-03', '00:00:00'), billsec: 600 });
+    });
+
+    it('sums calls, answered, refused, seconds and revenue per account', async () => {
+      const r = await dailyReport(t.knex, '2030-05-02');
+      assert.deepEqual(r.byAccount, [
+        { key: '', calls: 1, answered: 0, refused: 1, billsec: 0, revenue: 0n },
+        { key: 'alice', calls: 3, answered: 2, refused: 0, billsec: 195, revenue: money('0.20') },
+        { key: 'bob', calls: 2, answered: 1, refused: 1, billsec: 30, revenue: money('0.15') },
+      ]);
+    });
+
+    it('sums them per destination prefix', async () => {
+      const r = await dailyReport(t.knex, '2030-05-02');
+      assert.deepEqual(r.byPrefix, [
+        { key: '', calls: 2, answered: 0, refused: 2, billsec: 0, revenue: 0n },
+        { key: '1', calls: 1, answered: 1, refused: 0, billsec: 100, revenue: money('0.02') },
+        { key: '44', calls: 3, answered: 2, refused: 0, billsec: 125, revenue: money('0.33') },
+      ]);
+    });
+
+    it('totals the day and counts the calls still open apart', async () => {
+      const r = await dailyReport(t.knex, '2030-05-02');
+      assert.deepEqual(r.totals, { key: 'total', calls: 6, answered: 3, refused: 2, billsec: 225, revenue: money('0.35') });
+      assert.equal(r.openCalls, 1);
+    });
+
+    it('is empty, not an error, for a day without calls', async () => {
+      const r = await dailyReport(t.knex, '2031-01-01');
+      assert.deepEqual([r.byAccount, r.byPrefix, r.totals, r.openCalls], [[], [], { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0n }, 0]);
+    });
+
+    it('renders CSV and JSON with money as exact decimal strings', async () => {
+      const r = await dailyReport(t.knex, '2030-05-02');
+      const csv = renderReport(r, 'csv').split('\r\n');
+      assert.equal(csv[0], 'date,group,key,calls,answered,refused,billsec,minutes,revenue');
+      assert.ok(csv.includes('2030-05-02,account,alice,3,2,0,195,3.25,0.20'), csv.join('\n'));
+      assert.ok(csv.includes('2030-05-02,prefix,44,3,2,0,125,2.08,0.33'));
+      assert.ok(csv.includes('2030-05-02,total,total,6,3,2,225,3.75,0.35'));
+      assert.equal(reportRecords(r).length, 3 + 3 + 1);
+      const json = JSON.parse(renderReport(r, 'json'));
+      assert.deepEqual(json, JSON.parse(JSON.stringify(reportJson(r))));
+      assert.equal(json.totals.revenue, '0.35');
+      assert.equal(json.byAccount[1].minutes, '3.25');
+    });
+
+    it('writes the file atomically into a directory it creates', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'astbill-report-'));
+      try {
+        const path = await writeReport(join(dir, 'sub'), await dailyReport(t.knex, '2030-05-02'), 'csv');
+        assert.equal(path, join(dir, 'sub', 'astbill-daily-2030-05-02.csv'));
+        assert.match(readFileSync(path, 'utf8'), /^date,group,key/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    describe('on a schedule', () => {
+      it('writes yesterday’s CSV when it runs, and starts and closes cleanly', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'astbill-report-'));
+        const s = new ReportSchedule({ knex: t.knex, cron: '15 0 * * *', dir, now: () => new Date('2030-05-03T00:15:00Z') });
+        try {
+          s.start();
+          const next = s.nextRun();
+          assert.ok(next);
+          assert.deepEqual([next.getUTCHours(), next.getUTCMinutes()], [0, 15], 'the expression is read in UTC');
+          const path = await s.runOnce();
+          assert.equal(path, join(dir, 'astbill-daily-2030-05-02.csv'));
+          assert.ok(readFileSync(path, 'utf8').includes('2030-05-02,total,total,6,3,2,225,3.75,0.35'));
+        } finally {
+          await s.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+        assert.equal(s.nextRun(), null);
+      });
+
+      it('is configured by ASTBILL_REPORT_CRON and ASTBILL_REPORT_DIR, or absent', () => {
+        assert.equal(reportScheduleFromEnv({}, { knex: t.knex }), null);
+        assert.equal(reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '' }, { knex: t.knex }), null);
+        assert.ok(reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '15 0 * * *', ASTBILL_REPORT_DIR: '/tmp/x' }, { knex: t.knex }) instanceof ReportSchedule);
+        assert.throws(() => reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '15 0 * * *' }, { knex: t.knex }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_DIR');
+        assert.throws(() => reportScheduleFromEnv({ ASTBILL_REPORT_CRON: 'every day', ASTBILL_REPORT_DIR: '/tmp/x' }, { knex: t.knex }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_CRON');
+      });
+    });
+
+    describe('from the command line', () => {
+      const cli = (args: string[]) =>
+        run(process.execPath, ['--import', 'tsx', 'daemon/src/cli/main.ts', 'report', ...args], { env: { ...process.env, ASTBILL_DB: tdb.url, ASTBILL_LOG_LEVEL: 'error' } }).then(
+          (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+        );
+
+      it('prints CSV for --date --csv', async () => {
+        const r = await cli(['daily', '--date', '2030-05-02', '--csv']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.includes('2030-05-02,account,bob,2,1,1,30,0.50,0.15'), r.stdout);
+      });
+
+      it('prints a table by default and writes JSON with --out', async () => {
+        const table = await cli(['daily', '--date', '2030-05-02']);
+        assert.equal(table.code, 0, table.stderr);
+        assert.match(table.stdout, /astbill daily report 2030-05-02 \(UTC\)/);
+        assert.match(table.stdout, /TOTAL\s+6\s+3\s+2\s+3\.75\s+0\.35/);
+        assert.match(table.stdout, /1 call\(s\) of this day were still open/);
+        const dir = mkdtempSync(join(tmpdir(), 'astbill-report-'));
+        try {
+          const out = await cli(['daily', '--date', '2030-05-02', '--json', '--out', dir]);
+          assert.equal(out.code, 0, out.stderr);
+          assert.equal(out.stdout.trim(), join(dir, 'astbill-daily-2030-05-02.json'));
+          assert.equal(JSON.parse(readFileSync(out.stdout.trim(), 'utf8')).totals.revenue, '0.35');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('exits 2 with one line for bad usage', async () => {
+        for (const args of [['daily', '--date', '2030-02-30'], ['daily', '--csv', '--json'], ['weekly'], ['daily', '--bogus']]) {
+          const r = await cli(args);
+          assert.equal(r.code, 2, args.join(' '));
+          assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+          assert.match(r.stderr, /^astbill: /);
+        }
+      });
+    });
+  });
+});
