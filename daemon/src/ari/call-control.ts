@@ -1,0 +1,159 @@
+/**
+ * CallControl over ari-client: each method is one (timed-out) ARI request, with the ids chosen
+ * by astbill. Playback completion is tracked here from the PlaybackFinished events, so that a
+ * session can await "the prompt is over" without seeing ARI.
+ */
+import type { CallEvent } from '../session/call-events.js';
+import {
+  CallControlError,
+  type BridgeSummary,
+  type CallControl,
+  type ChannelSummary,
+  type HangupReason,
+  type OriginateRequest,
+  type PlaybackHandle,
+  type PlaybackOutcome,
+} from '../session/call-control-port.js';
+import type { AriConnection } from './connection.js';
+import { ORIGINATED_LEG_ARG, type AriEventTranslator } from './events.js';
+
+interface PendingPlayback {
+  channelId: string;
+  resolve(outcome: PlaybackOutcome): void;
+}
+
+export class AriCallControl implements CallControl {
+  private readonly playbacks = new Map<string, PendingPlayback>();
+
+  constructor(
+    private readonly conn: AriConnection,
+    private readonly translator: AriEventTranslator,
+    private readonly app: string,
+    /** Chooses playback ids (recognisable as ours, e.g. `astbill-node1-…-pb`). */
+    private readonly newPlaybackId: () => string,
+  ) {}
+
+  /** Sees every translated event (before the sessions do) to settle playbacks. */
+  observe(ev: CallEvent): void {
+    if (ev.kind === 'playback-finished') {
+      this.settlePlayback(ev.playbackId, ev.failed ? 'failed' : 'done');
+    } else if (ev.kind === 'leg-ended') {
+      for (const [id, p] of this.playbacks) if (p.channelId === ev.channelId) this.settlePlayback(id, 'lost');
+    }
+  }
+
+  /** The websocket went away: no PlaybackFinished will come for what was playing. */
+  connectionLost(): void {
+    for (const id of [...this.playbacks.keys()]) this.settlePlayback(id, 'lost');
+  }
+
+  get pendingPlaybacks(): number {
+    return this.playbacks.size;
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.conn.rest('answer', (c) => c.channels.answer({ channelId }));
+  }
+
+  async ring(channelId: string): Promise<void> {
+    await this.conn.rest('ring', (c) => c.channels.ring({ channelId }));
+  }
+
+  async play(channelId: string, media: readonly string[]): Promise<PlaybackHandle> {
+    const playbackId = this.newPlaybackId();
+    let resolve!: (o: PlaybackOutcome) => void;
+    const finished = new Promise<PlaybackOutcome>((r) => (resolve = r));
+    // Registered before the request: PlaybackFinished (e.g. a missing sound) can beat the response.
+    this.playbacks.set(playbackId, { channelId, resolve });
+    try {
+      // One comma-separated media list: repeated `media=` parameters would play only the last.
+      await this.conn.rest('play', (c) => c.channels.play({ channelId, playbackId, media: media.join(',') }));
+    } catch (err) {
+      this.playbacks.delete(playbackId);
+      throw err;
+    }
+    return { id: playbackId, finished };
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    try {
+      await this.conn.rest('stop playback', (c) => c.playbacks.stop({ playbackId }));
+    } catch (err) {
+      if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
+    }
+    this.settlePlayback(playbackId, 'stopped');
+  }
+
+  async originate(req: OriginateRequest): Promise<void> {
+    this.translator.expectLeg(req.channelId, req.otherChannelId);
+    try {
+      await this.conn.rest('originate', (c) =>
+        c.channels.originate({
+          endpoint: req.endpoint,
+          app: this.app,
+          appArgs: ORIGINATED_LEG_ARG,
+          ...(req.callerId ? { callerId: req.callerId } : {}),
+          timeout: req.ringTimeout,
+          channelId: req.channelId,
+          otherChannelId: req.otherChannelId,
+          originator: req.originator,
+        }),
+      );
+    } catch (err) {
+      // A timed-out request may still have created the leg: keep listening for it then.
+      if (!(err instanceof CallControlError && err.kind === 'timeout')) this.translator.forgetLeg(req.channelId);
+      throw err;
+    }
+  }
+
+  forgetLeg(channelId: string): void {
+    this.translator.forgetLeg(channelId);
+  }
+
+  async createBridge(bridgeId: string): Promise<void> {
+    await this.conn.rest('create bridge', (c) => c.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
+  }
+
+  async addToBridge(bridgeId: string, channelIds: readonly string[]): Promise<void> {
+    await this.conn.rest('add to bridge', (c) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') }));
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    try {
+      await this.conn.rest('destroy bridge', (c) => c.bridges.destroy({ bridgeId }));
+    } catch (err) {
+      if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
+    }
+  }
+
+  async setAbsoluteTimeout(channelId: string, seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`TIMEOUT(absolute) must be a whole number of seconds ≥ 1, got ${seconds}`);
+    await this.conn.rest('set TIMEOUT(absolute)', (c) => c.channels.setChannelVar({ channelId, variable: 'TIMEOUT(absolute)', value: String(seconds) }));
+  }
+
+  async hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
+    try {
+      await this.conn.rest('hangup', (c) => c.channels.hangup({ channelId, reason }));
+    } catch (err) {
+      // "Channel not found": it is already gone, which is what we wanted.
+      if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
+    }
+  }
+
+  async listChannels(): Promise<ChannelSummary[]> {
+    const list = await this.conn.rest('list channels', (c) => c.channels.list());
+    return list.map((ch) => ({ id: String(ch.id), name: String(ch.name ?? ''), state: String(ch.state ?? '') }));
+  }
+
+  async listBridges(): Promise<BridgeSummary[]> {
+    const list = await this.conn.rest('list bridges', (c) => c.bridges.list());
+    return list.map((b) => ({ id: String(b.id), channels: Array.isArray(b.channels) ? b.channels.map(String) : [] }));
+  }
+
+  private settlePlayback(id: string, outcome: PlaybackOutcome): void {
+    const p = this.playbacks.get(id);
+    if (!p) return;
+    this.playbacks.delete(id);
+    p.resolve(outcome);
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * The ARI connection: the one object that holds an ari-client Client. It works around what
+ * ari-client 2.2.0 does not do (see DESIGN.md, "Facts about our dependencies"):
+ *
+ * - connect and start each get a timeout; when the websocket is lost or cannot be opened the
+ *   client is thrown away and rebuilt in an endless loop with capped exponential backoff and
+ *   jitter (ari-client's own reconnect gives up for good after ~10 tries), each time logging why;
+ * - a ping/pong watchdog notices a dead websocket that never closed;
+ * - every REST request goes through `rest()`, which bounds it with a timeout, because a request
+ *   made while Asterisk is down never settles;
+ * - an event type absent from the `events.json` models makes ari-client throw from inside the
+ *   websocket's message handler, which would crash the process: the handler is wrapped so that
+ *   such an event is logged and skipped;
+ * - no per-channel listeners are ever registered (every event arrives through one '*'
+ *   listener), so nothing leaks per call.
+ *
+ * Raw events are handed to `onEvent` untouched; ari/events.ts gives them meaning.
+ */
+import ari from 'ari-client';
+import type { Client } from 'ari-client';
+import type { Logger } from '../log.js';
+import { CallControlError } from '../session/call-control-port.js';
+
+export interface AriConnectionOptions {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+  logger: Logger;
+  /** Bound on loading the API declarations and opening the websocket (ms, default 10 000). */
+  connectTimeoutMs?: number;
+  /** Bound on one REST request (ms, default 5 000). */
+  requestTimeoutMs?: number;
+  /** Interval of the ping/pong watchdog (ms, default 20 000; 0 disables it). */
+  pingIntervalMs?: number;
+  /** First and largest reconnect delay (ms, defaults 500 and 30 000). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  onEvent: (raw: unknown) => void;
+  /** Called each time the websocket is up; `reconnected` is false the first time. */
+  onConnected?: (reconnected: boolean) => void;
+  onDisconnected?: (why: string) => void;
+}
+
+/** The parts of ari-client's private state this file has to reach. */
+interface ClientInternals {
+  _ws?: WsLike;
+  _wsClosed?: boolean;
+  _swagger?: { apis?: { events?: { models?: Record<string, unknown> } } };
+}
+
+interface WsLike {
+  listeners(event: string): Array<(...args: unknown[]) => void>;
+  removeAllListeners(event: string): void;
+  on(event: string, fn: (...args: unknown[]) => void): void;
+  prependListener(event: string, fn: (...args: unknown[]) => void): void;
+  close(): void;
+  terminate?: () => void;
+}
+
+const GUARDED = Symbol('astbill.guarded');
+/** Why a client's websocket was lost (set on the client object), once it was. */
+const LOST = Symbol('astbill.lost');
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  return String(err);
+}
+
+/** Rejects with a CallControlError('timeout') when `p` has not settled within `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, operation: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new CallControlError(operation, `no answer from Asterisk within ${ms} ms`, 'timeout')), ms);
+    t.unref?.();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Turns what ari-client rejects with (the response body as the message, status lost) into a CallControlError. */
+export function classifyError(operation: string, err: unknown): CallControlError {
+  if (err instanceof CallControlError) return err;
+  const text = errorText(err);
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    if (typeof body.message === 'string') message = body.message;
+    else if (typeof body.error === 'string') message = body.error;
+  } catch {
+    // not a JSON body
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (/not found/i.test(message)) return new CallControlError(operation, message, 'not-found', { cause: err });
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code)) {
+    return new CallControlError(operation, message, 'disconnected', { cause: err });
+  }
+  if (/not in stasis|invalid|can't|cannot|unprocessable|conflict/i.test(message)) return new CallControlError(operation, message, 'refused', { cause: err });
+  return new CallControlError(operation, message, 'other', { cause: err });
+}
+
+export class AriConnection {
+  private client: Client | null = null;
+  private closed = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lost: ((why: string) => void) | null = null;
+  private everConnected = false;
+  private readonly connectTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly pingIntervalMs: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private firstConnect: { resolve: () => void; promise: Promise<void> };
+
+  constructor(private readonly opts: AriConnectionOptions) {
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
+    this.pingIntervalMs = opts.pingIntervalMs ?? 20_000;
+    this.backoffBaseMs = opts.backoffBaseMs ?? 500;
+    this.backoffMaxMs = opts.backoffMaxMs ?? 30_000;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.firstConnect = { resolve, promise };
+  }
+
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
+  /** Starts the connect loop; resolves at once (the loop never gives up). */
+  start(): void {
+    if (this.loop || this.closed) return;
+    this.loop = this.run();
+  }
+
+  /** Resolves when the websocket is up for the first time, or after `ms` (false). */
+  async waitConnected(ms: number): Promise<boolean> {
+    if (this.client) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), ms);
+      timer.unref?.();
+    });
+    const ok = await Promise.race([this.firstConnect.promise.then(() => true), timeout]);
+    clearTimeout(timer);
+    return ok;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.lost?.('closing');
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Runs one REST request on the live client, bounded by the request timeout. */
+  async rest<T>(operation: string, fn: (client: Client) => Promise<T>, timeoutMs = this.requestTimeoutMs): Promise<T> {
+    const client = this.client;
+    if (!client) throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
+    try {
+      return await withTimeout(fn(client), timeoutMs, operation);
+    } catch (err) {
+      throw classifyError(operation, err);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { logger, url, app } = this.opts;
+    let failures = 0;
+    while (!this.closed) {
+      let client: Client | null = null;
+      try {
+        client = await this.connectOnce();
+        if (this.closed) break;
+        failures = 0;
+        const reconnected = this.everConnected;
+        this.everConnected = true;
+        this.client = client;
+        logger.info(reconnected ? 'ARI websocket reconnected' : 'ARI websocket connected', { url, app });
+        this.firstConnect.resolve();
+        try {
+          this.opts.onConnected?.(reconnected);
+        } catch (err) {
+          logger.error('ARI connected handler failed', { error: errorText(err) });
+        }
+        const why = await this.watch(client);
+        this.client = null;
+        if (this.closed) break;
+        logger.warn('ARI connection lost; rebuilding the client', { url, app, reason: why });
+        try {
+          this.opts.onDisconnected?.(why);
+        } catch (err) {
+          logger.error('ARI disconnected handler failed', { error: errorText(err) });
+        }
+      } catch (err) {
+        this.client = null;
+        if (this.closed) break;
+        logger.warn('cannot connect to ARI; will retry', { url, app, reason: errorText(err), attempt: failures + 1 });
+      } finally {
+        if (client) this.dispose(client);
+      }
+      if (this.closed) break;
+      const delay = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.min(failures, 16));
+      failures++;
+      await this.sleep(delay / 2 + Math.random() * (delay / 2));
+    }
+    this.client = null;
+  }
+
+  /** Loads the API declarations and opens the websocket, each bounded by the connect timeout. */
+  private async connectOnce(): Promise<Client> {
+    const { url, username, password, app } = this.opts;
+    let abandoned = false;
+    const connecting = ari.connect(url, username, password);
+    connecting.then(
+      (c) => {
+        if (abandoned) this.dispose(c);
+      },
+      () => undefined,
+    );
+    let client: Client;
+    try {
+      client = await withTimeout(Promise.resolve(connecting), this.connectTimeoutMs, 'load ARI declarations');
+    } catch (err) {
+      abandoned = true;
+      throw err;
+    }
+    client.on('WebSocketConnected', () => this.adopt(client));
+    (client as unknown as NodeJS.EventEmitter).on('*', (event: unknown) => this.deliver(client, event));
+    try {
+      await withTimeout(Promise.resolve(client.start(app)), this.connectTimeoutMs, 'open ARI websocket');
+    } catch (err) {
+      this.dispose(client);
+      throw err;
+    }
+    return client;
+  }
+
+  /** Resolves with the reason once this client's websocket is lost (or close() is called). */
+  private watch(client: Client): Promise<string> {
+    return new Promise<string>((resolve) => {
+      let done = false;
+      let awaitingPong = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (why: string): void => {
+        if (done) return;
+        done = true;
+        if (timer) clearInterval(timer);
+        this.lost = null;
+        resolve(why);
+      };
+      this.lost = finish;
+      const already = (client as unknown as { [LOST]?: string })[LOST];
+      if (already) {
+        finish(already);
+        return;
+      }
+      // Should ari-client's own reconnect ever run, the socket is lost for us all the same.
+      client.on('WebSocketReconnecting', (err: unknown) => finish(`websocket closed${err ? ` (${errorText(err)})` : ''}`));
+      client.on('WebSocketMaxRetries', (err: unknown) => finish(`websocket gave up${err ? ` (${errorText(err)})` : ''}`));
+      client.on('pong', () => {
+        awaitingPong = false;
+      });
+      if (this.pingIntervalMs > 0) {
+        timer = setInterval(() => {
+          if (awaitingPong) {
+            finish(`no pong within ${this.pingIntervalMs} ms`);
+            return;
+          }
+          awaitingPong = true;
+          try {
+            client.ping();
+          } catch (err) {
+            finish(`ping failed (${errorText(err)})`);
+          }
+        }, this.pingIntervalMs);
+        timer.unref?.();
+      }
+    });
+  }
+
+  private deliver(client: Client, event: unknown): void {
+    if ((event as { type?: unknown } | null)?.type === 'ApplicationReplaced') {
+      // Another websocket took the app over: this one gets no more events.
+      this.markLost(client, 'another websocket took over the application');
+      return;
+    }
+    try {
+      this.opts.onEvent(event);
+    } catch (err) {
+      this.opts.logger.error('ARI event handler failed', { error: errorText(err) });
+    }
+  }
+
+  /**
+   * Takes charge of a freshly opened websocket: its close or error is reported to our loop
+   * before ari-client sees it, with ari-client's "closed on purpose" flag set, so that
+   * ari-client never starts its own (bounded) reconnect; our loop rebuilds the client instead.
+   */
+  private adopt(client: Client): void {
+    const internals = client as unknown as ClientInternals;
+    const ws = internals._ws;
+    if (!ws) return;
+    const gone = (why: string) => (): void => {
+      internals._wsClosed = true;
+      this.markLost(client, why);
+    };
+    ws.prependListener('close', gone('websocket closed'));
+    ws.prependListener('error', gone('websocket error'));
+    this.guardMessages(client);
+    // Usable from this moment: the first events (a StasisStart) can come before start() resolves.
+    if (!this.closed) this.client = client;
+  }
+
+  private markLost(client: Client, why: string): void {
+    const c = client as unknown as { [LOST]?: string };
+    if (c[LOST]) return;
+    c[LOST] = why;
+    if (this.client === client) this.lost?.(why);
+  }
+
+  /**
+   * Wraps the websocket's message listeners: an event type that ari-client has no model for
+   * would make it throw a TypeError out of the websocket (crashing the process). Such an event
+   * is logged and skipped; any other exception from a listener is logged.
+   */
+  private guardMessages(client: Client): void {
+    const internals = client as unknown as ClientInternals;
+    const ws = internals._ws as (WsLike & { [GUARDED]?: boolean }) | undefined;
+    if (!ws || ws[GUARDED]) return;
+    ws[GUARDED] = true;
+    const models = internals._swagger?.apis?.events?.models ?? {};
+    const known = new Set(Object.keys(models));
+    const listeners = ws.listeners('message');
+    ws.removeAllListeners('message');
+    ws.on('message', (...args: unknown[]) => {
+      let type: unknown;
+      try {
+        type = (JSON.parse(String(args[0])) as { type?: unknown }).type;
+      } catch {
+        this.opts.logger.warn('ignored an ARI websocket message that is not JSON');
+        return;
+      }
+      if (typeof type !== 'string' || !known.has(type)) {
+        this.opts.logger.warn('ignored an ARI event of a type the client has no model for', { type: String(type) });
+        return;
+      }
+      for (const l of listeners) {
+        try {
+          l.apply(ws, args);
+        } catch (err) {
+          this.opts.logger.error('ARI event processing failed', { type, error: errorText(err) });
+        }
+      }
+    });
+  }
+
+  /** Detaches a client for good, including the reconnect ari-client may already have scheduled. */
+  private dispose(client: Client): void {
+    const internals = client as unknown as ClientInternals;
+    (client as unknown as NodeJS.EventEmitter).removeAllListeners();
+    internals._wsClosed = true;
+    // ari-client may have scheduled its own reconnect: close whatever socket that opens.
+    client.on('WebSocketConnected', () => {
+      internals._wsClosed = true;
+      try {
+        internals._ws?.close();
+      } catch {
+        // already closed
+      }
+    });
+    try {
+      const ws = internals._ws;
+      if (ws) (ws.terminate ?? ws.close).call(ws);
+    } catch {
+      // already closed
+    }
+    if (this.client === client) this.client = null;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}

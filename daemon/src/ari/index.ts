@@ -1,0 +1,72 @@
+/**
+ * The ari layer's front: one object that owns the ARI connection, the event translator and the
+ * CallControl implementation. The daemon gets typed CallEvents and a CallControl; nothing
+ * outside this folder imports ari-client.
+ */
+import type { Logger } from '../log.js';
+import type { CallEvent } from '../session/call-events.js';
+import type { CallControl } from '../session/call-control-port.js';
+import { AriCallControl } from './call-control.js';
+import { AriConnection, type AriConnectionOptions } from './connection.js';
+import { AriEventTranslator } from './events.js';
+
+export interface AriSwitchOptions {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+  logger: Logger;
+  newPlaybackId: () => string;
+  onEvent: (ev: CallEvent) => void;
+  /** After every (re)connection; `reconnected` is false the first time. */
+  onConnected?: (reconnected: boolean) => void;
+  timing?: Pick<AriConnectionOptions, 'connectTimeoutMs' | 'requestTimeoutMs' | 'pingIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs'>;
+}
+
+export interface AriSwitch {
+  readonly control: CallControl;
+  readonly connected: boolean;
+  start(): void;
+  /** True once connected, false when `ms` passed first. */
+  waitConnected(ms: number): Promise<boolean>;
+  close(): Promise<void>;
+  /** Internals for leak checks in tests. */
+  stats(): { rememberedLegs: number; pendingPlaybacks: number };
+}
+
+export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
+  const { logger } = opts;
+  const translator = new AriEventTranslator((message, detail) => logger.warn(message, detail));
+  let control: AriCallControl;
+  const conn = new AriConnection({
+    url: opts.url,
+    username: opts.username,
+    password: opts.password,
+    app: opts.app,
+    logger,
+    ...opts.timing,
+    onEvent: (raw) => {
+      for (const ev of translator.translate(raw)) {
+        control.observe(ev);
+        try {
+          opts.onEvent(ev);
+        } catch (err) {
+          logger.error('call event handler failed', { event: ev.kind, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    },
+    onConnected: (reconnected) => opts.onConnected?.(reconnected),
+    onDisconnected: () => control.connectionLost(),
+  });
+  control = new AriCallControl(conn, translator, opts.app, opts.newPlaybackId);
+  return {
+    control,
+    get connected() {
+      return conn.connected;
+    },
+    start: () => conn.start(),
+    waitConnected: (ms) => conn.waitConnected(ms),
+    close: () => conn.close(),
+    stats: () => ({ rememberedLegs: translator.rememberedLegs, pendingPlaybacks: control.pendingPlaybacks }),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `astbill start`: runs the billing daemon until SIGINT/SIGTERM. An invalid setting stops it at
+ * once with one line naming the setting (exit 2); an unreachable database with one line (exit 1).
+ * Asterisk being down is not fatal: the daemon keeps trying to connect and logs why.
+ */
+import { ConfigError, loadConfig } from '../../config.js';
+import { Daemon } from '../../daemon.js';
+import { createLogger } from '../../log.js';
+
+export const summary = 'run the billing daemon (ARI app) until SIGINT/SIGTERM';
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write('usage: astbill start\n  settings come from the environment (ARI_URL, ASTBILL_DB, ASTBILL_DIAL, ...) or ASTBILL_CONFIG\n');
+    return 0;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`astbill start: unexpected argument '${argv[0]}'\n`);
+    return 2;
+  }
+  let daemon: Daemon;
+  try {
+    const config = loadConfig();
+    daemon = new Daemon(config, { logger: createLogger(config.logLevel) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`astbill: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  // One call's bug must never take the others down: log loudly and keep running.
+  process.on('unhandledRejection', (reason) => {
+    daemon.logger.error('unhandled promise rejection', { error: reason instanceof Error ? reason.stack : String(reason) });
+  });
+  process.on('uncaughtException', (err) => {
+    daemon.logger.error('uncaught exception', { error: err.stack ?? err.message });
+  });
+  try {
+    await daemon.start();
+  } catch (err) {
+    process.stderr.write(`astbill: ${err instanceof Error ? err.message : String(err)}\n`);
+    await daemon.close({ drainSeconds: 0 }).catch(() => undefined);
+    return 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  daemon.logger.info('signal received; stopping', { signal });
+  await daemon.close();
+  return 0;
+}

@@ -1,0 +1,37 @@
+/**
+ * The daemon's own time source for its timers (limit, digit timeout, ring guard). Tests inject
+ * a fake; billing never uses it for billsec (Asterisk's event timestamps do that).
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface DaemonClock {
+  now(): Date;
+  setTimer(ms: number, fn: () => void): TimerHandle;
+}
+
+export const systemClock: DaemonClock = {
+  now: () => new Date(),
+  setTimer(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref?.();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
+export function sleep(clock: DaemonClock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = (): void => {
+      h.cancel();
+      resolve();
+    };
+    const h = clock.setTimer(ms, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

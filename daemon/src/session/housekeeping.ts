@@ -1,0 +1,154 @@
+/**
+ * The periodic sweep (node-cron): a reservation of this node older than its max seconds plus a
+ * margin is stale. If a live session still holds it, that call outlived its grant and is ended
+ * through the one kill path. If no session holds it and none of its channels exists in
+ * Asterisk any more (the daemon lost the call: crash, restart, lost events), it is settled
+ * from what is known, loudly:
+ *
+ * - answered (answer time recorded by markAnswered): billed from the answer to now, capped at
+ *   the reserved seconds (the end is not known; Asterisk's TIMEOUT(absolute) made the grant the
+ *   longest it can have lasted; the store caps billsec at the reservation as well);
+ * - never answered: released at no cost (disposition FAILED).
+ *
+ * A stale reservation whose channel still exists is only logged: hanging up a live channel
+ * the daemon knows nothing about is left to the operator.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../log.js';
+import type { CallControl } from './call-control-port.js';
+import type { DaemonClock } from './clock.js';
+import { secondsBetween } from './call-session.js';
+import { killCall } from './kill-call.js';
+import type { BillingStore, Reservation } from './ports.js';
+import type { SessionRegistry } from './registry.js';
+
+export interface HousekeepingOptions {
+  store: BillingStore;
+  control: CallControl;
+  registry: SessionRegistry;
+  logger: Logger;
+  clock: DaemonClock;
+  node: string;
+  /** node-cron expression. */
+  cron: string;
+  staleMarginSeconds: number;
+}
+
+export interface HousekeepingReport {
+  stale: number;
+  settled: string[];
+  killed: string[];
+  stillAlive: string[];
+  skipped?: string;
+}
+
+export class Housekeeping {
+  private task: ScheduledTask | null = null;
+  private running: Promise<HousekeepingReport> | null = null;
+
+  constructor(private readonly opts: HousekeepingOptions) {}
+
+  static validCron(expression: string): boolean {
+    return cron.validate(expression);
+  }
+
+  start(): void {
+    if (this.task) return;
+    this.task = cron.schedule(
+      this.opts.cron,
+      async () => {
+        try {
+          await this.runOnce();
+        } catch (err) {
+          this.opts.logger.error('housekeeping failed', { error: err instanceof Error ? err.message : String(err) });
+        }
+      },
+      { name: `astbill-housekeeping-${this.opts.node}`, noOverlap: true },
+    );
+  }
+
+  async close(): Promise<void> {
+    const t = this.task;
+    this.task = null;
+    if (t) {
+      await t.stop();
+      await t.destroy();
+    }
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One sweep; `now` defaults to the daemon clock. Concurrent calls share one run. */
+  runOnce(now?: Date): Promise<HousekeepingReport> {
+    if (!this.running) {
+      this.running = this.sweep(now ?? this.opts.clock.now()).finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async sweep(now: Date): Promise<HousekeepingReport> {
+    const { store, control, registry, logger, node, staleMarginSeconds } = this.opts;
+    const report: HousekeepingReport = { stale: 0, settled: [], killed: [], stillAlive: [] };
+    const all = await store.reservations(node);
+    const stale = all.filter((r) => now.getTime() - r.created.getTime() >= (r.maxSeconds + staleMarginSeconds) * 1000);
+    report.stale = stale.length;
+    if (stale.length === 0) return report;
+    let channelIds: string[];
+    try {
+      channelIds = (await control.listChannels()).map((c) => c.id);
+    } catch (err) {
+      // Without Asterisk's channel list nothing can be told apart from a live call.
+      report.skipped = `cannot list channels: ${err instanceof Error ? err.message : String(err)}`;
+      logger.warn('housekeeping skipped: cannot ask Asterisk which channels exist', { stale: stale.length, error: report.skipped });
+      return report;
+    }
+    for (const r of stale) {
+      const session = registry.byUniqueid(r.uniqueid);
+      if (session) {
+        report.killed.push(r.uniqueid);
+        await killCall(session, 'housekeeping', logger, { uniqueid: r.uniqueid, maxSeconds: r.maxSeconds });
+        continue;
+      }
+      const alive = channelIds.some((id) => id === r.uniqueid || r.uniqueid.startsWith(`${id}.`));
+      if (alive) {
+        report.stillAlive.push(r.uniqueid);
+        logger.error('STALE RESERVATION whose channel still exists in Asterisk; left alone', { uniqueid: r.uniqueid, account: r.account });
+        continue;
+      }
+      try {
+        await this.settleStale(r, now);
+        report.settled.push(r.uniqueid);
+      } catch (err) {
+        logger.error('housekeeping could not settle a stale reservation', { uniqueid: r.uniqueid, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return report;
+  }
+
+  private async settleStale(r: Reservation, now: Date): Promise<void> {
+    const { store, logger } = this.opts;
+    const billsec = r.answer ? Math.min(secondsBetween(r.answer, now), r.maxSeconds) : 0;
+    const end = r.answer ? new Date(r.answer.getTime() + billsec * 1000) : now;
+    const res = await store.settle({
+      uniqueid: r.uniqueid,
+      disposition: r.answer ? 'ANSWERED' : 'FAILED',
+      hangupCause: null,
+      answer: r.answer,
+      end,
+      billsec,
+      note: r.answer
+        ? 'housekeeping: channels gone, end unknown; billed from the answer, capped at the grant'
+        : 'housekeeping: channels gone before any answer; released',
+    });
+    logger.error('STALE RESERVATION SETTLED by housekeeping (the daemon lost this call)', {
+      uniqueid: r.uniqueid,
+      account: r.account,
+      created: r.created.toISOString(),
+      answer: r.answer?.toISOString() ?? null,
+      billsec: res.billsec,
+      cost: res.cost.toString(),
+      alreadySettled: !res.settled,
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Who pays for a call: the channel's accountcode, else the device name of its endpoint
+ * (PJSIP/alice-0001 → alice), else the caller ID in `astani`, else the calling-card flow
+ * (PIN keyed with DTMF, `#`-terminated, a limited number of tries).
+ */
+import type { CallOffered } from './call-events.js';
+import type { Collected } from './collect-digits.js';
+import type { Account, BillingStore } from './ports.js';
+import { PROMPTS } from './prompts.js';
+
+export type IdentifiedVia = 'accountcode' | 'endpoint' | 'ani' | 'pin';
+
+export interface Identified {
+  account: Account;
+  via: IdentifiedVia;
+}
+
+/** The voice menu the card flow needs; the session provides it. */
+export interface Ivr {
+  /** Plays media to the end (or until the caller hangs up). */
+  say(media: readonly string[]): Promise<void>;
+  /** Plays a prompt and collects digits with type-ahead. */
+  ask(prompt: readonly string[], maxDigits: number): Promise<Collected>;
+  readonly aborted: boolean;
+}
+
+/** Identification from what the channel carries; null when the caller must use a PIN. */
+export async function identifyFromChannel(store: BillingStore, call: CallOffered): Promise<Identified | null> {
+  const code = call.accountcode.trim();
+  if (code) {
+    const account = await store.accountByName(code);
+    if (account) return { account, via: 'accountcode' };
+  }
+  if (call.endpointResource && call.endpointResource !== code) {
+    const account = await store.accountByName(call.endpointResource);
+    if (account) return { account, via: 'endpoint' };
+  }
+  const ani = call.callerNumber.trim();
+  if (ani) {
+    const account = await store.accountByAni(ani);
+    if (account) return { account, via: 'ani' };
+  }
+  return null;
+}
+
+export const MAX_PIN_DIGITS = 20;
+
+export type PinOutcome = { ok: true; identified: Identified } | { ok: false; why: 'bad-pin' | 'abandoned' };
+
+/** The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye` after the last. */
+export async function identifyByPin(findByPin: (pin: string) => Promise<Account | undefined>, ivr: Ivr, tries: number): Promise<PinOutcome> {
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    const entry = await ivr.ask(PROMPTS.enterPin, MAX_PIN_DIGITS);
+    if (ivr.aborted || entry.end === 'aborted') return { ok: false, why: 'abandoned' };
+    if (entry.digits.length > 0) {
+      const account = await findByPin(entry.digits);
+      if (ivr.aborted) return { ok: false, why: 'abandoned' };
+      if (account) return { ok: true, identified: { account, via: 'pin' } };
+    }
+    if (attempt < tries) await ivr.say(PROMPTS.pinIncorrect);
+    if (ivr.aborted) return { ok: false, why: 'abandoned' };
+  }
+  await ivr.say(PROMPTS.goodbye);
+  return { ok: false, why: 'bad-pin' };
+}

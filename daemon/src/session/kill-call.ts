@@ -1,0 +1,22 @@
+/**
+ * The ONE way astbill ends a call on its own initiative: the limit timer, housekeeping, the
+ * loss of a channel during an ARI outage and (later) the HTTP API all come here. The session
+ * hangs up its legs and settles once, exactly as if a party had hung up.
+ */
+import type { Logger } from '../log.js';
+import type { RegisteredSession, SessionRegistry } from './registry.js';
+
+export type KillReason = 'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
+
+export async function killCall(session: RegisteredSession, reason: KillReason, logger: Logger, detail: Record<string, unknown> = {}): Promise<void> {
+  logger.warn('ending call', { channel: session.aChannelId, reason, ...detail });
+  await session.kill(reason);
+}
+
+/** Kills the call that holds `uniqueid` or owns channel `id`; false when there is none. */
+export async function killCallById(registry: SessionRegistry, id: string, reason: KillReason, logger: Logger): Promise<boolean> {
+  const session = registry.byChannelId(id) ?? registry.byUniqueid(id);
+  if (!session) return false;
+  await killCall(session, reason, logger);
+  return true;
+}
