@@ -1,0 +1,343 @@
+/**
+ * `astbill demo`, composed: a fresh SQLite database (migrated, seeded from scenario.ts), the ARI
+ * simulator on a free port on the real clock, the real daemon in-process against it (quiet: its
+ * log goes to a file), the scripted calls placed on schedule with a live table, then a wait until
+ * every call has ended and settled, the checks of verify.ts, and everything closed.
+ *
+ *   const result = await runDemo({ fast: false, dataDir: './data', live: { tty: true, write } });
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve, relative, join, isAbsolute } from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { loadConfig, parseDbUrl } from '../config.js';
+import { startDaemon, type Daemon } from '../daemon.js';
+import { parseMoney, type Money } from '../rating/index.js';
+import { AriSimulator, type CallHandle } from '../sim/index.js';
+import { openStore, type Cdr, type KnexBillingStore } from '../store/index.js';
+import { showMoney } from '../cli/format.js';
+import { LiveTable, type LiveRow } from './live-table.js';
+import type { DemoResult } from './report.js';
+import { DEMO_TARIFF, demoScenario, type DemoCall, type DemoScenario } from './scenario.js';
+import { verify, type AccountResult, type CallResult } from './verify.js';
+
+export interface DemoOptions {
+  fast?: boolean;
+  /** Where the database and the daemon log go (default ./data); both are replaced on every run. */
+  dataDir?: string;
+  /** The live table; omit for no progress output (--json). */
+  live?: { tty: boolean; columns?: number | undefined; write(text: string): void };
+  /** Gives up waiting for the calls after this long (ms). */
+  timeoutMs?: number;
+}
+
+const TICK_MS = 150;
+
+interface Tracked {
+  call: DemoCall;
+  handle: CallHandle | null;
+  dtmfSent: boolean;
+  /** Real time at which the call was done (ended and settled). */
+  doneAt: number | null;
+}
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+  const started = Date.now();
+  const scenario = demoScenario({ fast: opts.fast ?? false });
+  const dataDir = resolve(opts.dataDir ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const dbFile = join(dataDir, 'demo.sqlite');
+  const logFile = join(dataDir, 'demo-daemon.log');
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`, logFile]) rmSync(f, { force: true });
+
+  const restoreConsole = muteSwaggerNotice();
+  const log = quietLogger(logFile);
+  const closers: Array<() => Promise<void>> = [];
+  let result: DemoResult;
+  try {
+    const { store, close: closeStore } = await openStore(parseDbUrl(`sqlite:${dbFile}`), { schema: 'auto' });
+    closers.unshift(closeStore);
+    const starts = await seed(store, scenario);
+
+    const sim = await AriSimulator.start({ clock: 'real', rules: scenario.farEnds, recordEvents: true, historyLimit: 10_000 });
+    closers.unshift(() => sim.close());
+    const config = loadConfig({
+      ...scenario.daemonEnv,
+      ASTBILL_DB: `sqlite:${dbFile}`,
+      ARI_URL: sim.url,
+      ARI_USERNAME: sim.username,
+      ARI_PASSWORD: sim.password,
+      ASTBILL_LOG_LEVEL: 'info',
+    });
+    const daemon = await startDaemon(config, { store, logger: log.logger, housekeeping: false, drainSeconds: 1 }, { waitForAsteriskMs: 10_000 });
+    closers.unshift(() => daemon.close({ drainSeconds: 0 }));
+    await sim.waitUntil(() => sim.appConnected(config.ari.app), { timeoutMs: 10_000 });
+
+    const shown = displayPath(dbFile);
+    opts.live?.write(intro(scenario, sim.url, shown, displayPath(logFile)));
+    const tracked = await playCalls(scenario, sim, daemon, store, opts);
+
+    await waitFor(() => daemon.liveCalls === 0, 5_000);
+    const reservationsLeft = (await store.reservations()).length;
+    const cdrs = await store.cdrs();
+    const calls: CallResult[] = tracked.map((t) => callResult(t, cdrs, sim));
+    const accounts: AccountResult[] = [];
+    for (const a of scenario.accounts) {
+      const details = await store.accountDetails(a.name);
+      if (!details) throw new Error(`demo account ${a.name} vanished`);
+      const charged = cdrs.filter((c) => c.account === a.name).reduce((sum, c) => sum + c.cost, 0n);
+      accounts.push({
+        name: a.name,
+        start: starts.get(a.name)!,
+        end: details.balance,
+        reserved: details.reserved,
+        ledgerSum: await store.ledgerSum(details.id),
+        charged,
+      });
+    }
+    const verdict = verify(calls, accounts, reservationsLeft);
+    result = {
+      fast: scenario.fast,
+      database: shown,
+      daemonLog: displayPath(logFile),
+      runtimeMs: 0,
+      calls,
+      accounts,
+      reservationsLeft,
+      verdict,
+      daemonWarnings: 0,
+    };
+  } finally {
+    for (const close of closers) await close().catch(() => undefined);
+    await log.close();
+    restoreConsole();
+  }
+  result.daemonWarnings = log.warnings();
+  result.runtimeMs = Date.now() - started;
+  return result;
+}
+
+async function seed(store: KnexBillingStore, s: DemoScenario): Promise<Map<string, Money>> {
+  await store.upsertRates(
+    s.rates.map((r) => ({
+      tariff: DEMO_TARIFF,
+      prefix: r.prefix,
+      description: r.description,
+      ratePerMin: parseMoney(r.rate),
+      connectFee: parseMoney(r.connect),
+      initialSecs: r.initial,
+      incrementSecs: r.increment,
+      minSecs: 0,
+    })),
+  );
+  const starts = new Map<string, Money>();
+  for (const a of s.accounts) {
+    const balance = parseMoney(a.balance);
+    await store.addAccount({ name: a.name, balance, tariff: DEMO_TARIFF, pin: a.pin, anis: a.anis });
+    starts.set(a.name, balance);
+  }
+  return starts;
+}
+
+/** Places the calls on schedule, keys the card caller's digits, shows the live table, until all are done. */
+async function playCalls(s: DemoScenario, sim: AriSimulator, daemon: Daemon, store: KnexBillingStore, opts: DemoOptions): Promise<Tracked[]> {
+  const tracked: Tracked[] = s.calls.map((call) => ({ call, handle: null, dtmfSent: false, doneAt: null }));
+  const byId = new Map(tracked.map((t) => [t.call.id, t]));
+  const t0 = Date.now();
+  const live = opts.live
+    ? new LiveTable({
+        headers: ['call', 'account', 'from', 'to', 'state', 'talk', 'money'],
+        tty: opts.live.tty,
+        columns: opts.live.columns,
+        write: opts.live.write,
+        elapsedMs: () => Date.now() - t0,
+      })
+    : null;
+  const deadline = t0 + (opts.timeoutMs ?? (s.fast ? 60_000 : 120_000));
+  for (;;) {
+    const now = Date.now();
+    for (const t of tracked) {
+      if (!t.handle && due(t.call, now - t0, byId)) {
+        t.handle = sim.placeCall({ ...t.call.phone, app: daemon.config.ari.app });
+      }
+      if (t.handle && t.call.dtmf && !t.dtmfSent && sim.stateOf(t.handle.channelId) === 'Up') {
+        t.dtmfSent = true;
+        sim.sendDtmf(t.handle.channelId, t.call.dtmf.digits, { delayMs: t.call.dtmf.delayMs, gapMs: t.call.dtmf.gapMs });
+      }
+    }
+    const cdrs = await store.cdrs();
+    for (const t of tracked) {
+      if (t.handle && t.doneAt === null) {
+        const mine = cdrsOf(cdrs, t.handle.channelId);
+        if (sim.ended(t.handle.channelId) && mine.length > 0 && mine.every((c) => c.status === 'settled')) t.doneAt = Date.now();
+      }
+    }
+    if (live) {
+      const accounts = await store.listAccounts();
+      live.update(
+        tracked.map((t) => liveRow(t, cdrs, sim)),
+        accounts.map((a) => `  ${a.name.padEnd(10)} balance ${showMoney(a.balance).padStart(6)}   reserved ${showMoney(a.reserved)}`),
+      );
+    }
+    if (tracked.every((t) => t.doneAt !== null)) break;
+    if (Date.now() > deadline) break;
+    await sleep(TICK_MS);
+  }
+  live?.finish();
+  return tracked;
+}
+
+function due(call: DemoCall, elapsed: number, byId: Map<string, Tracked>): boolean {
+  if ('at' in call.start) return elapsed >= call.start.at;
+  const before = byId.get(call.start.after);
+  return before?.doneAt != null && Date.now() - before.doneAt >= call.start.delayMs;
+}
+
+function cdrsOf(cdrs: readonly Cdr[], channelId: string): Cdr[] {
+  return cdrs.filter((c) => c.uniqueid === channelId || c.uniqueid.startsWith(`${channelId}.`));
+}
+
+function liveRow(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): LiveRow {
+  const c = t.call;
+  const from = typeof c.phone.callerId === 'string' ? c.phone.callerId : '';
+  const A = t.handle?.channelId;
+  const cdr = A === undefined ? undefined : cdrsOf(cdrs, A).at(-1);
+  const row = (account: string, state: string, talk: string, money: string, event: string): LiveRow => ({
+    key: c.id,
+    cells: [c.id, account, from, cdr?.dst ?? c.phone.exten, state, talk, money],
+    event,
+  });
+  if (A === undefined) return row('', 'waiting', '', '', '');
+  const ended = sim.ended(A) !== undefined;
+  if (!cdr) {
+    if (ended) return row('', 'caller gone', '', '', 'the caller hung up');
+    if (sim.stateOf(A) !== 'Up') return row('', 'identifying', '', '', `${from} dials ${c.phone.exten}: identifying the caller`);
+    const prompt = lastPrompt(sim, A);
+    const [state, event] =
+      prompt === 'sound:auth-incorrect'
+        ? ['wrong PIN', 'wrong PIN (auth-incorrect played); the caller keys it again']
+        : prompt === 'sound:vm-enter-num-to-call'
+          ? ['number?', 'PIN accepted: asks for the number']
+          : ['PIN?', 'not identified by accountcode or caller ID: answered, asks for the calling-card PIN'];
+    return row('', state, '', '', event);
+  }
+  const who = cdr.account ?? '';
+  if (cdr.status === 'open') {
+    const reserved = cdr.maxCost !== null ? showMoney(cdr.maxCost) : '?';
+    if (!cdr.answer) {
+      return row(who, 'ringing', '', `res. ${reserved}`, `${who}: authorised ${cdr.dst} (prefix ${cdr.prefix ?? '?'}), reserved ${reserved} for up to ${cdr.maxSeconds ?? '?'} s; ringing`);
+    }
+    const talked = Math.max(0, Math.floor((Date.now() - cdr.answer.getTime()) / 1000));
+    return row(who, 'talking', `${talked}/${cdr.maxSeconds ?? '?'} s`, `res. ${reserved}`, `answered; talking (limit ${cdr.maxSeconds ?? '?'} s, set as TIMEOUT(absolute))`);
+  }
+  const outcome = `${cdr.disposition ?? 'settled'}${cdr.reason ? ` ${cdr.reason}` : ''}`;
+  return row(who, outcome, cdr.answer ? `${cdr.billsec} s` : '', showMoney(cdr.cost), `settled: ${outcome}, billsec ${cdr.billsec}, cost ${showMoney(cdr.cost)}`);
+}
+
+/** The last prompt the daemon started playing to a channel. */
+function lastPrompt(sim: AriSimulator, channelId: string): string | undefined {
+  const target = `channel:${channelId}`;
+  let media: string | undefined;
+  for (const { event } of sim.sentEvents()) {
+    if (event.type !== 'PlaybackStarted') continue;
+    const pb = (event as { playback?: { target_uri?: string; media_uri?: string } }).playback;
+    if (pb?.target_uri === target) media = pb.media_uri;
+  }
+  return media;
+}
+
+function callResult(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): CallResult {
+  if (!t.handle) return { call: t.call, channelId: null, cdrs: [], aEnded: undefined, bEnded: undefined };
+  const A = t.handle.channelId;
+  const aEnded = sim.ended(A);
+  const bEnded = aEnded?.bridgeId
+    ? sim.endedChannels().find((e) => e.kind === 'outbound' && e.bridgeId === aEnded.bridgeId)
+    : undefined;
+  return { call: t.call, channelId: A, cdrs: cdrsOf(cdrs, A), aEnded, bEnded };
+}
+
+function intro(s: DemoScenario, ariUrl: string, db: string, logFile: string): string {
+  const rates = s.rates.map((r) => `    ${r.prefix.padEnd(5)} ${r.description.padEnd(22)} ${r.rate}/min  +${r.connect}  ${r.initial}/${r.increment}`);
+  const accounts = s.accounts.map((a) => `    ${a.name.padEnd(10)} ${a.balance.padStart(6)}  ${a.identifiedBy}`);
+  return [
+    'astbill demo: the real daemon, a simulated Asterisk 22 (ARI), SQLite, real clock',
+    `  database    ${db} (fresh each run)`,
+    `  daemon log  ${logFile}`,
+    `  ARI         ${ariUrl}/ari (the simulator)`,
+    `  dialling    ${s.daemonEnv.ASTBILL_DIAL}, ring timeout ${s.daemonEnv.ASTBILL_RING_TIMEOUT} s, at most ${s.daemonEnv.ASTBILL_MAX_CALL_SECONDS} s a call`,
+    `  tariff '${DEMO_TARIFF}' (prefix, rate, connection fee, billing blocks):`,
+    ...rates,
+    '  accounts:',
+    ...accounts,
+    '',
+    '',
+  ].join('\n');
+}
+
+function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : p;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(predicate: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/**
+ * The daemon logs to a file (info and up) so that the demo's own output stays readable;
+ * warnings and errors are counted so the summary can point at the file.
+ */
+function quietLogger(file: string): { logger: winston.Logger; warnings(): number; close(): Promise<void> } {
+  let warnings = 0;
+  const counter = new Writable({
+    objectMode: true,
+    write(_info: unknown, _enc, cb) {
+      warnings += 1;
+      cb();
+    },
+  });
+  const fileTransport = new winston.transports.File({ filename: file });
+  const logger = winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [fileTransport, new winston.transports.Stream({ stream: counter, level: 'warn' })],
+  });
+  return {
+    logger,
+    warnings: () => warnings,
+    close: () =>
+      new Promise<void>((done) => {
+        const timer = setTimeout(done, 2000);
+        fileTransport.once('finish', () => {
+          clearTimeout(timer);
+          done();
+        });
+        logger.end();
+      }),
+  };
+}
+
+/**
+ * ari-client's swagger-client prints "This API is using a deprecated version of Swagger!" with
+ * console.log on every connect, which would land in the demo's output (and break --json).
+ */
+function muteSwaggerNotice(): () => void {
+  const original = console.log;
+  console.log = (...args: unknown[]): void => {
+    const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+    if (typeof first === 'string' && first.includes('deprecated version of Swagger')) return;
+    original.apply(console, args);
+  };
+  return () => {
+    console.log = original;
+  };
+}

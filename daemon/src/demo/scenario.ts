@@ -1,0 +1,205 @@
+/**
+ * What `astbill demo` does: one sample tariff, four prepaid accounts identified in the three
+ * ways astbill knows (accountcode, caller ID, calling-card PIN), far ends scripted by number
+ * prefix, and the calls placed on the simulator's real clock with the outcome each must have.
+ *
+ * The tariff's billing blocks are chosen so that a second of scheduling jitter on the real clock
+ * never changes a cost (a 2-4 s call is one 6 s or 30 s block), and the call cut for lack of
+ * credit is billed at exactly its grant: the demo's final balances are the same on every run.
+ */
+import type { Disposition, RefusalReason } from '../session/ports.js';
+import type { FarEndRule, PlaceCallOptions } from '../sim/index.js';
+
+export const DEMO_TARIFF = 'demo';
+
+/** One tariff row, amounts as exact decimal strings. */
+export interface DemoRate {
+  prefix: string;
+  description: string;
+  /** Per minute. */
+  rate: string;
+  connect: string;
+  /** Billing blocks: first block, then increments (seconds). */
+  initial: number;
+  increment: number;
+}
+
+export interface DemoAccount {
+  name: string;
+  balance: string;
+  /** How the demo's phones identify this account, for the printout. */
+  identifiedBy: string;
+  pin?: string;
+  anis?: string[];
+}
+
+/** When a call is placed: `at` ms after the first call, or `delayMs` after another call has ended and settled. */
+export type DemoStart = { at: number } | { after: string; delayMs: number };
+
+export interface ExpectedOutcome {
+  disposition: Disposition;
+  reason?: RefusalReason;
+  /** True when TIMEOUT(absolute) must cut the call at its grant (billsec = granted seconds). */
+  cutAtLimit?: boolean;
+}
+
+export interface DemoCall {
+  /** Short id used in the tables and in --json. */
+  id: string;
+  /** What the call shows. */
+  title: string;
+  /** The account that must pay for it. */
+  account: string;
+  start: DemoStart;
+  /** The phone: what the dialplan hands to Stasis(astbill). */
+  phone: Pick<PlaceCallOptions, 'exten' | 'callerId' | 'accountcode' | 'peer'>;
+  /** Digits keyed once the daemon answers the call (calling-card flow). */
+  dtmf?: { digits: string; delayMs: number; gapMs: number };
+  expect: ExpectedOutcome;
+}
+
+export interface DemoScenario {
+  fast: boolean;
+  rates: DemoRate[];
+  accounts: DemoAccount[];
+  farEnds: FarEndRule[];
+  calls: DemoCall[];
+  /** Daemon settings (the same names as `astbill start` reads from the environment). */
+  daemonEnv: Record<string, string>;
+}
+
+/**
+ * The scripted demo. `fast` shortens rings, talk times and DTMF gaps (for CI); the calls, their
+ * outcomes and every amount are the same in both modes.
+ */
+export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
+  const fast = opts.fast ?? false;
+  const ms = (normal: number, quick: number): number => (fast ? quick : normal);
+  const ring = ms(1500, 600);
+  const ringTimeout = ms(5, 2);
+
+  const rates: DemoRate[] = [
+    { prefix: '1', description: 'USA/Canada', rate: '0.02', connect: '0', initial: 6, increment: 6 },
+    { prefix: '44', description: 'United Kingdom', rate: '0.05', connect: '0', initial: 30, increment: 6 },
+    { prefix: '447', description: 'United Kingdom mobile', rate: '0.15', connect: '0', initial: 30, increment: 6 },
+    { prefix: '49', description: 'Germany', rate: '0.04', connect: '0.01', initial: 6, increment: 6 },
+    { prefix: '8816', description: 'Iridium satellite', rate: '3.00', connect: '0', initial: 1, increment: 1 },
+  ];
+
+  const accounts: DemoAccount[] = [
+    { name: 'alice', balance: '10.00', identifiedBy: 'accountcode of her phone' },
+    { name: 'bob', balance: '5.00', identifiedBy: 'caller ID 15551230001 (astani)', anis: ['15551230001'] },
+    { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 2468', pin: '2468' },
+    // 0.15 at 3.00/min (0.05/s, per-second billing) buys exactly 3 s.
+    { name: 'carol', balance: '0.15', identifiedBy: 'accountcode of her phone' },
+  ];
+
+  const farEnds: FarEndRule[] = [
+    { prefix: '442', action: 'answer', answerAfterMs: ring, hangupAfterMs: ms(4000, 2000) },
+    { prefix: '447', action: 'busy', ringMs: ring },
+    { prefix: '1', action: 'noanswer' },
+    { prefix: '4930', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(4000, 2000) },
+    { prefix: '4989', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(3000, 2000) },
+    { prefix: '4940', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(3000, 2000) },
+    // The satellite phone never hangs up: only the credit limit ends the call.
+    { prefix: '8816', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: null },
+  ];
+
+  const alicePhone = { accountcode: 'alice', peer: 'alice', callerId: 'Alice <1001>' };
+  const bobPhone = { peer: 'bob-desk', callerId: 'Bob <15551230001>' };
+  const carolPhone = { accountcode: 'carol', peer: 'carol', callerId: 'Carol <1003>' };
+
+  const calls: DemoCall[] = [
+    {
+      id: 'answered',
+      title: 'alice calls London; the far end hangs up after a short talk',
+      account: 'alice',
+      start: { at: 0 },
+      phone: { ...alicePhone, exten: '442079460000' },
+      expect: { disposition: 'ANSWERED' },
+    },
+    {
+      id: 'busy',
+      title: 'bob (known by caller ID) calls a UK mobile that is busy',
+      account: 'bob',
+      start: { at: ms(300, 100) },
+      phone: { ...bobPhone, exten: '447700900123' },
+      expect: { disposition: 'BUSY' },
+    },
+    {
+      id: 'no-answer',
+      title: `alice calls New York; nobody answers within the ${ringTimeout} s ring timeout`,
+      account: 'alice',
+      start: { at: ms(600, 200) },
+      phone: { ...alicePhone, exten: '12125550100' },
+      expect: { disposition: 'NO ANSWER' },
+    },
+    {
+      id: 'card',
+      title: 'calling card: wrong PIN, right PIN, then a Hamburg number',
+      account: 'card-1001',
+      start: { at: ms(900, 300) },
+      phone: { peer: 'payphone', callerId: '5550100', exten: '8000' },
+      dtmf: { digits: '1111#2468#494012345#', delayMs: ms(1200, 500), gapMs: ms(300, 120) },
+      expect: { disposition: 'ANSWERED' },
+    },
+    {
+      id: 'concurrent-1',
+      title: 'bob calls Berlin ...',
+      account: 'bob',
+      start: { at: ms(1200, 400) },
+      phone: { ...bobPhone, exten: '493012345678' },
+      expect: { disposition: 'ANSWERED' },
+    },
+    {
+      id: 'concurrent-2',
+      title: '... and, at the same time on the same account, Munich',
+      account: 'bob',
+      start: { at: ms(1700, 600) },
+      phone: { ...bobPhone, exten: '498912345678' },
+      expect: { disposition: 'ANSWERED' },
+    },
+    {
+      id: 'cut',
+      title: 'carol calls a satellite phone at 3.00/min with 0.15: cut after 3 s',
+      account: 'carol',
+      start: { at: ms(2000, 700) },
+      phone: { ...carolPhone, exten: '881612345678' },
+      expect: { disposition: 'ANSWERED', cutAtLimit: true },
+    },
+    {
+      id: 'no-credit',
+      title: 'carol tries again with nothing left: refused',
+      account: 'carol',
+      start: { after: 'cut', delayMs: ms(500, 200) },
+      phone: { ...carolPhone, exten: '881612345678' },
+      expect: { disposition: 'FAILED', reason: 'NOCREDIT' },
+    },
+    {
+      id: 'no-route',
+      title: 'alice dials Paris: no rate for 33 in her tariff, refused',
+      account: 'alice',
+      start: { at: ms(2500, 800) },
+      phone: { ...alicePhone, exten: '33142685300' },
+      expect: { disposition: 'FAILED', reason: 'NOROUTE' },
+    },
+  ];
+
+  return {
+    fast,
+    rates,
+    accounts,
+    farEnds,
+    calls,
+    daemonEnv: {
+      ARI_APP: 'astbill',
+      ASTBILL_DIAL: 'PJSIP/{number}@trunk',
+      ASTBILL_NODE: 'demo',
+      ASTBILL_RING_TIMEOUT: String(ringTimeout),
+      ASTBILL_MAX_CALL_SECONDS: '600',
+      ASTBILL_ANNOUNCE: 'false',
+      ASTBILL_WARN_BEFORE: '0',
+      ASTBILL_DIGIT_TIMEOUT: '3',
+    },
+  };
+}

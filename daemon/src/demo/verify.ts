@@ -1,0 +1,105 @@
+/**
+ * The demo's verdict: every call must have ended with its scripted outcome and been billed
+ * exactly once (one settled CDR, cost = the tariff's price of its billsec, within its grant),
+ * every balance must equal its start minus the sum of its CDRs' costs (and the ledger), and no
+ * reservation may be left. Pure: it only looks at what run-demo collected.
+ */
+import { callCost, type Money } from '../rating/index.js';
+import type { EndedChannel } from '../sim/index.js';
+import type { Cdr } from '../store/index.js';
+import type { DemoCall } from './scenario.js';
+
+export interface CallResult {
+  call: DemoCall;
+  /** The A channel id (= the first attempt's uniqueid). */
+  channelId: string | null;
+  cdrs: Cdr[];
+  /** The caller's channel and the dialled leg, as the simulated Asterisk ended them. */
+  aEnded: EndedChannel | undefined;
+  bEnded: EndedChannel | undefined;
+}
+
+export interface AccountResult {
+  name: string;
+  start: Money;
+  end: Money;
+  reserved: Money;
+  ledgerSum: Money;
+  /** Σ cost of the account's CDRs. */
+  charged: Money;
+}
+
+export interface Verdict {
+  ok: boolean;
+  line: string;
+  problems: string[];
+}
+
+/** Why an answered call ended, or why an unanswered one did not connect, in words. */
+export function endReason(r: CallResult): string {
+  const cdr = r.cdrs.at(-1);
+  if (!cdr) return r.aEnded ? `caller gone (${r.aEnded.hungUpBy})` : '';
+  if (cdr.reason) return cdr.reason;
+  if (cdr.disposition === 'ANSWERED') {
+    if (r.aEnded?.hungUpBy === 'timeout' || r.bEnded?.hungUpBy === 'timeout') return `credit limit: cut at ${cdr.maxSeconds ?? '?'} s by TIMEOUT(absolute)`;
+    if (cdr.note) return cdr.note;
+    if (r.bEnded?.hungUpBy === 'far-end') return 'callee hung up';
+    if (r.aEnded?.hungUpBy === 'caller') return 'caller hung up';
+    return 'hung up';
+  }
+  if (cdr.hangupCause === null) return '';
+  const name = CAUSES[cdr.hangupCause];
+  return name ? `${name} (cause ${cdr.hangupCause})` : `cause ${cdr.hangupCause}`;
+}
+
+/** Q.850 causes a demo call can end with. */
+const CAUSES: Record<number, string> = {
+  16: 'normal clearing',
+  17: 'user busy',
+  18: 'no user responding',
+  19: 'no answer',
+  20: 'subscriber absent',
+  21: 'call rejected',
+  34: 'no circuit available',
+};
+
+export function verify(calls: readonly CallResult[], accounts: readonly AccountResult[], reservationsLeft: number): Verdict {
+  const problems: string[] = [];
+  for (const r of calls) problems.push(...callProblems(r));
+  for (const a of accounts) {
+    if (a.end !== a.start - a.charged) problems.push(`${a.name}: balance ${a.end} is not start ${a.start} − charged ${a.charged} (minor units)`);
+    if (a.ledgerSum !== a.end) problems.push(`${a.name}: ledger sums to ${a.ledgerSum}, balance is ${a.end} (minor units)`);
+    if (a.reserved !== 0n) problems.push(`${a.name}: ${a.reserved} minor units still reserved`);
+  }
+  if (reservationsLeft !== 0) problems.push(`${reservationsLeft} reservation(s) left in astcreditres`);
+  const n = calls.length;
+  const line =
+    problems.length === 0
+      ? `all ${n} calls billed exactly once; ${reservationsLeft} reservations left`
+      : `${problems.length} problem(s) in ${n} calls: ${problems[0]}${problems.length > 1 ? ' ...' : ''}`;
+  return { ok: problems.length === 0, line, problems };
+}
+
+function callProblems(r: CallResult): string[] {
+  const id = r.call.id;
+  const out: string[] = [];
+  if (!r.channelId) return [`${id}: never placed`];
+  if (r.cdrs.length !== 1) return [`${id}: ${r.cdrs.length} CDRs instead of exactly one`];
+  const cdr = r.cdrs[0]!;
+  if (cdr.status !== 'settled') return [`${id}: CDR ${cdr.uniqueid} not settled`];
+  if (cdr.account !== r.call.account) out.push(`${id}: billed to ${cdr.account ?? 'nobody'}, expected ${r.call.account}`);
+  const want = r.call.expect;
+  if (cdr.disposition !== want.disposition) out.push(`${id}: disposition ${cdr.disposition ?? 'none'}, expected ${want.disposition}`);
+  if ((cdr.reason ?? undefined) !== want.reason) out.push(`${id}: reason ${cdr.reason ?? 'none'}, expected ${want.reason ?? 'none'}`);
+  if (cdr.disposition === 'ANSWERED') {
+    if (!cdr.rate) out.push(`${id}: answered CDR without its rate`);
+    else if (cdr.cost !== callCost(cdr.rate, cdr.billsec)) out.push(`${id}: cost ${cdr.cost} is not the price of ${cdr.billsec} s (${callCost(cdr.rate, cdr.billsec)})`);
+    if (cdr.maxSeconds !== null && cdr.billsec > cdr.maxSeconds) out.push(`${id}: billsec ${cdr.billsec} beyond the grant of ${cdr.maxSeconds} s`);
+    if (cdr.maxCost !== null && cdr.cost > cdr.maxCost) out.push(`${id}: cost ${cdr.cost} beyond the reserved ${cdr.maxCost}`);
+    if (want.cutAtLimit && cdr.billsec !== cdr.maxSeconds) out.push(`${id}: should have been cut at its ${cdr.maxSeconds} s grant, billsec ${cdr.billsec}`);
+  } else if (cdr.cost !== 0n) {
+    out.push(`${id}: ${cdr.disposition ?? 'unanswered'} call charged ${cdr.cost}`);
+  }
+  if (!r.aEnded) out.push(`${id}: the caller's channel is still up`);
+  return out;
+}
