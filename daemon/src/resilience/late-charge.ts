@@ -1,0 +1,78 @@
+/**
+ * lateCharge: write a call that was allowed while the database failed (allow-capped policy),
+ * in ONE transaction, once it is back. Belongs next to the other money movements in
+ * store/tx (proposed to the store's owner as store/tx/late-charge.ts); it lives here until then
+ * and uses only the store's exported row helpers.
+ *
+ * Inputs:  the outage grant (the authorise request with its rate, the granted seconds and
+ *          cost) and the call's settle request.
+ * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
+ * Writes:  only when no CDR with this uniqueid exists:
+ *            astcdr: one settled row (rate snapshot, granted max, billsec ≤ granted seconds,
+ *                    cost, note 'db-outage…');
+ *            astaccount: balance −= cost (reserved unchanged: the call never held a
+ *                    reservation in the database). The balance may go below what authorise
+ *                    would have allowed: the call has happened and must be charged;
+ *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0.
+ * Results: { outcome: 'charged', … } when written;
+ *          { outcome: 'exists' } when a CDR with this uniqueid is already there (replayed
+ *            before, or a timed-out authorise did commit after all): the caller then settles
+ *            it through the store's idempotent settle.
+ * Throws:  StoreError NOT_FOUND when the account is gone.
+ */
+import { callCost, type Money } from '../rating/index.js';
+import type { SettleRequest } from '../session/ports.js';
+import { lockAccount, writeAccountMoney } from '../store/accounts.js';
+import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
+import type { Db } from '../store/db.js';
+import { StoreError } from '../store/errors.js';
+import { insertLedger } from '../store/ledger.js';
+import type { OutageGrant } from './records.js';
+
+export interface OutageCall {
+  grant: OutageGrant;
+  settle: SettleRequest;
+}
+
+export type LateChargeResult = { outcome: 'charged'; cost: Money; billsec: number; balanceAfter: Money } | { outcome: 'exists' };
+
+export type LateCharge = (call: OutageCall) => Promise<LateChargeResult>;
+
+export const OUTAGE_NOTE = 'db-outage';
+
+/** What an outage call is billed: the measured talk time, never more than was granted. */
+export function outageBill(call: OutageCall): { billsec: number; cost: Money } {
+  const answered = call.settle.disposition === 'ANSWERED';
+  const billsec = answered ? Math.min(Math.max(0, Math.floor(call.settle.billsec)), call.grant.maxSeconds) : 0;
+  return { billsec, cost: answered ? callCost(call.grant.req.rate, billsec) : 0n };
+}
+
+export function knexLateCharge(db: Db): LateCharge {
+  return (call) =>
+    db.tx(async (trx): Promise<LateChargeResult> => {
+      const { req, maxSeconds, maxCost } = call.grant;
+      const s = call.settle;
+      if (await cdrByUniqueid(trx, req.uniqueid)) return { outcome: 'exists' };
+      const account = await lockAccount(trx, req.accountId);
+      if (!account) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId} for the outage call ${req.uniqueid}`);
+      const { billsec, cost } = outageBill(call);
+      const balanceAfter = account.balance - cost;
+      const answer = s.disposition === 'ANSWERED' ? s.answer : null;
+      await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
+      await completeCdr(trx, req.uniqueid, {
+        answer,
+        end: s.end,
+        duration: Math.max(Math.floor((s.end.getTime() - req.start.getTime()) / 1000), billsec, 0),
+        billsec,
+        disposition: s.disposition,
+        hangupCause: s.hangupCause,
+        cost,
+        note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
+      });
+      await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved }, new Date());
+      if (cost > 0n) {
+        await insertLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: OUTAGE_NOTE, created: s.end });
+      }
+      return { outcome: 'charged', cost, billsec, balanceAfter };
+    });
+}

@@ -1,0 +1,300 @@
+/**
+ * wrapStore: the BillingStore a call session uses when the database may be slow or down
+ * (Credit-Control-Failure-Handling in spirit). Every call to the database is bounded by a
+ * deadline; what happens when one fails or times out:
+ *
+ *   settle         the settlement is journaled (fsync'd) and the call ends normally with
+ *                  `{ settled: true, pending: true, cost: <what will be charged> }`; the
+ *                  replayer writes it exactly once when the database is back. The session
+ *                  never sees an error, so it neither retries nor treats it as a crash.
+ *   authorise      policy 'refuse' (default): `{ ok: false, reason: 'DBERROR' }` and nothing
+ *                  is written to the database; the refusal CDR (and a release of whatever a
+ *                  timed-out authorise may still commit) is journaled for later.
+ *                  policy 'allow-capped': a call of at most `failureSeconds`, within the last
+ *                  known available credit of the account minus this daemon's other outage
+ *                  calls; journaled as an outage grant, charged later with the note 'db-outage'.
+ *   markAnswered   journaled; never fails the call (a running call keeps its limit).
+ *   recordRefusal  journaled.
+ *   reads          (account, rate) throw DbUnavailable; under 'allow-capped' the last answer
+ *                  seen for the same question is used instead, if there is one (so that known
+ *                  callers can be identified and rated during the outage).
+ *   reservations   throws; on success, reservations whose settlement waits in the journal are
+ *                  left out (nobody else must settle them from a guess).
+ *
+ * Store errors about the input (StoreError NOT_FOUND, CONFLICT, …) are not outages: they are
+ * passed through unchanged.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log.js';
+import { callCost, maxAffordableSeconds, reservationFor, type Money, type Rate } from '../rating/index.js';
+import type {
+  Account,
+  AuthoriseRequest,
+  AuthoriseResult,
+  BillingStore,
+  RefusalRecord,
+  Reservation,
+  SettleRequest,
+  SettleResult,
+} from '../session/ports.js';
+import { isInputError } from '../store/errors.js';
+import type { DbFailurePolicy } from './config.js';
+import { DbUnavailable, withDeadline } from './deadline.js';
+import type { Journal } from './journal.js';
+import { outageBill, type LateCharge } from './late-charge.js';
+import type { OutageGrant } from './records.js';
+import { replayJournal, type ReplayReport } from './replay.js';
+
+/** A settle whose write waits in the journal. */
+export interface PendingSettleResult extends SettleResult {
+  pending: true;
+}
+
+export type ResilientSettleResult = SettleResult | PendingSettleResult;
+
+/** The refusal given when the database cannot authorise a call (policy 'refuse'). */
+export type DbErrorRefusal = { ok: false; reason: 'DBERROR'; available: Money };
+
+export interface ResilienceOptions {
+  journal: Journal;
+  /** Longest wait for one database call (default 2500 ms). */
+  deadlineMs?: number;
+  policy?: DbFailurePolicy;
+  /** Cap of a call allowed under 'allow-capped' (default 60 s). */
+  failureSeconds?: number;
+  /** Writes outage calls at replay time (needed for 'allow-capped'; see knexLateCharge). */
+  lateCharge?: LateCharge;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Most remembered read answers (default 10 000). */
+  cacheSize?: number;
+  now?: () => Date;
+}
+
+export interface DbHealth {
+  /** False after a failed or timed-out call, until one succeeds. */
+  up: boolean;
+  since: Date | null;
+  lastError: string | null;
+}
+
+export interface ResilientStore extends BillingStore {
+  settle(req: SettleRequest): Promise<ResilientSettleResult>;
+  /** Journal records waiting for the database (for health and metrics). */
+  pending(): number;
+  health(): DbHealth;
+  /** One replay pass now (the replayer calls this on its timer). */
+  replay(): Promise<ReplayReport>;
+  readonly journal: Journal;
+  readonly inner: BillingStore;
+}
+
+/**
+ * The DBERROR refusal. ports.ts' AuthoriseResult does not list DBERROR among the authorise
+ * refusals yet; the session already refuses with whatever reason it is given (announcement,
+ * hangup, no CDR of its own since `recorded`), so the cast is sound until ports.ts widens it.
+ */
+function dbErrorRefusal(): AuthoriseResult {
+  const r: DbErrorRefusal = { ok: false, reason: 'DBERROR', available: 0n };
+  return r as unknown as AuthoriseResult;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A bounded map of the last successful answers, oldest dropped first. */
+class Remembered<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: string, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+interface Granted {
+  rate: Rate;
+  maxSeconds: number;
+}
+
+export function wrapStore(inner: BillingStore, opts: ResilienceOptions): ResilientStore {
+  const journal = opts.journal;
+  const deadlineMs = opts.deadlineMs ?? 2500;
+  const policy = opts.policy ?? 'refuse';
+  const failureSeconds = opts.failureSeconds ?? 60;
+  const log = opts.logger;
+  const now = opts.now ?? (() => new Date());
+  const cacheSize = opts.cacheSize ?? 10_000;
+  if (policy === 'allow-capped' && !opts.lateCharge) throw new Error("the 'allow-capped' policy needs a lateCharge writer");
+
+  const health: DbHealth = { up: true, since: null, lastError: null };
+  const accounts = new Remembered<Account>(cacheSize);
+  const accountsById = new Remembered<Account>(cacheSize);
+  const rates = new Remembered<Rate>(cacheSize);
+  /** Calls authorised by the database and not settled yet: what their settle will cost. */
+  const granted = new Map<string, Granted>();
+  /** Outage calls up in this process. */
+  const outage = new Map<string, OutageGrant>();
+
+  const ok = () => {
+    if (!health.up) log?.info('database answers again', { downSince: health.since?.toISOString() });
+    health.up = true;
+    health.since = null;
+  };
+  const failed = (what: string, err: unknown) => {
+    health.lastError = `${what}: ${errorText(err)}`;
+    if (health.up) {
+      health.up = false;
+      health.since = now();
+      log?.error('database failing; settlements go to the journal', { op: what, error: errorText(err), policy });
+    }
+  };
+
+  /** Runs `fn` within the deadline; input errors pass through untouched and do not count as outages. */
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    try {
+      const value = await withDeadline(fn(), deadlineMs, what);
+      ok();
+      return { ok: true, value };
+    } catch (err) {
+      if (isInputError(err)) throw err;
+      failed(what, err);
+      return { ok: false, error: err };
+    }
+  }
+
+  const remember = (key: string, a: Account | undefined) => {
+    if (!a) return;
+    accounts.set(key, a);
+    accountsById.set(String(a.id), a);
+  };
+
+  async function read<T>(what: string, key: string, fn: () => Promise<T>, cache: Remembered<NonNullable<T>>, keep: (v: T) => void): Promise<T> {
+    const r = await call(what, fn);
+    if (r.ok) {
+      keep(r.value);
+      return r.value;
+    }
+    const known = policy === 'allow-capped' ? cache.get(key) : undefined;
+    if (known !== undefined) {
+      log?.warn('database failing; using the last known answer', { op: what });
+      return known;
+    }
+    throw new DbUnavailable(`database unavailable (${what}): ${errorText(r.error)}`, { cause: r.error });
+  }
+
+  const pinKey = (pin: string) => 'pin:' + createHash('sha256').update(pin).digest('hex');
+
+  /** Credit the account is known to have, minus this daemon's outage calls on it (up or waiting). */
+  function outageAvailable(account: Account): Money {
+    let held = 0n;
+    for (const g of outage.values()) if (g.req.accountId === account.id) held += g.maxCost;
+    for (const r of journal.pending()) {
+      if (r.kind === 'outage-call' && r.grant.req.accountId === account.id) held += outageBill(r).cost;
+    }
+    return account.balance + account.creditLimit - account.reserved - held;
+  }
+
+  async function allowCapped(req: AuthoriseRequest): Promise<AuthoriseResult> {
+    const account = accountsById.get(String(req.accountId));
+    if (!account || account.status !== 'active') return refuseForOutage(req);
+    const cap = Math.min(failureSeconds, account.maxCallSeconds ?? req.defaultMaxSeconds);
+    if (account.maxCalls !== null && [...outage.values()].filter((g) => g.req.accountId === account.id).length >= account.maxCalls) {
+      return refuseForOutage(req);
+    }
+    const available = outageAvailable(account);
+    const maxSeconds = maxAffordableSeconds(req.rate, available, cap);
+    if (maxSeconds === 0) return refuseForOutage(req);
+    const grant: OutageGrant = { req, maxSeconds, maxCost: reservationFor(req.rate, maxSeconds) };
+    await journal.append({ kind: 'outage-grant', uniqueid: req.uniqueid, grant });
+    outage.set(req.uniqueid, grant);
+    log?.warn('database failing; call allowed with a capped grant', { uniqueid: req.uniqueid, maxSeconds, maxCost: grant.maxCost.toString() });
+    return { ok: true, maxSeconds, maxCost: grant.maxCost, available };
+  }
+
+  async function refuseForOutage(req: AuthoriseRequest): Promise<AuthoriseResult> {
+    // A timed-out authorise may still commit: release it (a no-op when it did not), then the refusal CDR.
+    await journal.append(
+      { kind: 'settle', uniqueid: req.uniqueid, settle: { uniqueid: req.uniqueid, disposition: 'FAILED', hangupCause: null, answer: null, end: req.start, billsec: 0, note: 'db-outage: refused' } },
+      { kind: 'refusal', uniqueid: req.uniqueid, refusal: { uniqueid: req.uniqueid, accountId: req.accountId, src: req.src, dst: req.dst, reason: 'DBERROR', node: req.node, start: req.start } },
+    );
+    return dbErrorRefusal();
+  }
+
+  const store: ResilientStore = {
+    journal,
+    inner,
+
+    accountByName: (name) => read('accountByName', `name:${name}`, () => inner.accountByName(name), accounts, (a) => remember(`name:${name}`, a)),
+    accountByAni: (number) => read('accountByAni', `ani:${number}`, () => inner.accountByAni(number), accounts, (a) => remember(`ani:${number}`, a)),
+    accountByPin: (pin) => read('accountByPin', pinKey(pin), () => inner.accountByPin(pin), accounts, (a) => remember(pinKey(pin), a)),
+    rateFor: (tariff, number) =>
+      read('rateFor', `${tariff}|${number}`, () => inner.rateFor(tariff, number), rates, (r) => {
+        if (r) rates.set(`${tariff}|${number}`, r);
+      }),
+
+    async authorise(req) {
+      const r = await call('authorise', () => inner.authorise(req));
+      if (r.ok) {
+        if (r.value.ok) granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
+        return r.value;
+      }
+      return policy === 'allow-capped' ? allowCapped(req) : refuseForOutage(req);
+    },
+
+    async markAnswered(uniqueid, answer) {
+      if (outage.has(uniqueid)) {
+        await journal.append({ kind: 'answer', uniqueid, answer });
+        return;
+      }
+      const r = await call('markAnswered', () => inner.markAnswered(uniqueid, answer));
+      if (!r.ok) await journal.append({ kind: 'answer', uniqueid, answer });
+    },
+
+    async settle(req): Promise<ResilientSettleResult> {
+      const grant = outage.get(req.uniqueid);
+      if (grant) {
+        await journal.append({ kind: 'outage-call', uniqueid: req.uniqueid, grant, settle: req });
+        outage.delete(req.uniqueid);
+        const { billsec, cost } = outageBill({ grant, settle: req });
+        return { settled: true, pending: true, cost, billsec, balanceAfter: 0n };
+      }
+      const r = await call('settle', () => inner.settle(req));
+      const g = granted.get(req.uniqueid);
+      if (r.ok) {
+        granted.delete(req.uniqueid);
+        return r.value;
+      }
+      await journal.append({ kind: 'settle', uniqueid: req.uniqueid, settle: req });
+      granted.delete(req.uniqueid);
+      const answered = req.disposition === 'ANSWERED';
+      const billsec = answered ? Math.min(Math.max(0, Math.floor(req.billsec)), g?.maxSeconds ?? req.billsec) : 0;
+      log?.warn('settlement journaled; it is written when the database is back', { uniqueid: req.uniqueid, billsec });
+      return { settled: true, pending: true, cost: answered && g ? callCost(g.rate, billsec) : 0n, billsec, balanceAfter: 0n };
+    },
+
+    async recordRefusal(rec: RefusalRecord) {
+      const r = await call('recordRefusal', () => inner.recordRefusal(rec));
+      if (!r.ok) await journal.append({ kind: 'refusal', uniqueid: rec.uniqueid, refusal: rec });
+    },
+
+    async reservations(node?: string): Promise<Reservation[]> {
+      const r = await call('reservations', () => inner.reservations(node));
+      if (!r.ok) throw new DbUnavailable(`database unavailable (reservations): ${errorText(r.error)}`, { cause: r.error });
+      const waiting = new Set(journal.pending().map((p) => p.uniqueid));
+      return r.value.filter((res) => !waiting.has(res.uniqueid) && !outage.has(res.uniqueid));
+    },
+
+    pending: () => journal.size,
+    health: () => ({ ...health }),
+
+    replay: () =>
+      replayJournal({ journal, store: inner, lateCharge: opts.lateCharge, deadlineMs, isLive: (u) => outage.has(u), now, logger: log }).then((rep) => {
+        if (rep.replayed.length > 0) ok();
+        return rep;
+      }),
+  };
+  return store;
+}
