@@ -1,8 +1,8 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views); test/store/schema-sql.test.ts checks that the two agree. Use either this file or
--- `astbill migrate`, not both: this file also records both migrations in knex_migrations, so
+-- 0002-views, 0003-grants-callback); test/store/schema-sql.test.ts checks that the two agree. Use
+-- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
 --   mysql -u root -p -e 'CREATE DATABASE astbill CHARACTER SET utf8mb4 COLLATE utf8mb4_bin'
@@ -25,6 +25,8 @@ CREATE TABLE astaccount (
   max_seconds int DEFAULT NULL,                   -- NULL = global default (3600)
   created datetime(3) NOT NULL,
   updated datetime(3) NOT NULL,
+  charging_mode varchar(6) DEFAULT NULL CHECK (charging_mode IN ('single','grant')), -- NULL = ASTBILL_CHARGING_MODE
+  grant_seconds int DEFAULT NULL,                 -- grant mode slice; NULL = ASTBILL_GRANT_SECONDS
   PRIMARY KEY (id),
   UNIQUE KEY astaccount_name_unique (name),
   UNIQUE KEY astaccount_pin_unique (pin_hash)
@@ -96,11 +98,16 @@ CREATE TABLE astcdr (
   cost bigint NOT NULL DEFAULT 0,
   status varchar(8) NOT NULL DEFAULT 'open' CHECK (status IN ('open','settled')),
   note varchar(255) DEFAULT NULL,
+  grants int NOT NULL DEFAULT 0,                  -- grant mode: grants given (1 = the first only)
+  checkpoint_secs int DEFAULT NULL,               -- grant mode: confirmed talk time at the last extension
+  checkpoint_at datetime(3) DEFAULT NULL,
+  callback_id varchar(150) DEFAULT NULL,          -- the two legs of a callback call share it
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
   KEY astcdr_start_idx (start),
-  KEY astcdr_status_idx (status)
+  KEY astcdr_status_idx (status),
+  KEY astcdr_callback_idx (callback_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE astledger (
@@ -171,5 +178,6 @@ CREATE TABLE knex_migrations_lock (
 
 INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0001-initial', 1, CURRENT_TIMESTAMP),
-  ('0002-views', 1, CURRENT_TIMESTAMP);
+  ('0002-views', 1, CURRENT_TIMESTAMP),
+  ('0003-grants-callback', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

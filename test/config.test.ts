@@ -10,6 +10,8 @@ describe('configuration', () => {
     expect(c.db).to.deep.include({ client: 'sqlite', filename: './data/astbill.sqlite' });
     expect(c.ari).to.deep.include({ url: 'http://127.0.0.1:8088', app: 'astbill' });
     expect(c.maxCallSeconds).to.equal(3600);
+    expect(c.pinLockoutFailures).to.equal(5);
+    expect(c.pinLockoutMinutes).to.equal(15);
     expect(c.ringTimeout).to.equal(45);
   });
 
@@ -28,6 +30,8 @@ describe('configuration', () => {
     ['ASTBILL_RING_TIMEOUT', { ASTBILL_RING_TIMEOUT: '-3' }],
     ['ASTBILL_MAX_CALL_SECONDS', { ASTBILL_MAX_CALL_SECONDS: '99999999' }],
     ['ASTBILL_ANNOUNCE', { ASTBILL_ANNOUNCE: 'maybe' }],
+    ['ASTBILL_PIN_LOCKOUT_FAILURES', { ASTBILL_PIN_LOCKOUT_FAILURES: 'five' }],
+    ['ASTBILL_PIN_LOCKOUT_MINUTES', { ASTBILL_PIN_LOCKOUT_MINUTES: '0' }],
   ];
   for (const [setting, env] of bad) {
     it(`names ${setting} in a one-line error when it is invalid (${Object.values(env)[0]})`, () => {

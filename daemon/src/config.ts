@@ -38,6 +38,10 @@ export interface Config {
   /** Seconds to wait for the next DTMF digit. */
   digitTimeout: number;
   pinTries: number;
+  /** Wrong PIN entries from one caller ID within `pinLockoutMinutes` that lock it out; 0 disables the lockout. */
+  pinLockoutFailures: number;
+  /** Minutes over which wrong PINs are counted, and how long a locked-out caller ID is refused. */
+  pinLockoutMinutes: number;
   /** Cron expression of the housekeeping job. */
   housekeepingCron: string;
   /** Seconds past a reservation's max before housekeeping treats it as stale. */
@@ -145,6 +149,8 @@ export function loadConfig(env: Source = process.env): Config {
     announce: bool(src, 'ASTBILL_ANNOUNCE', true),
     digitTimeout: int(src, 'ASTBILL_DIGIT_TIMEOUT', 5, 1, 60),
     pinTries: int(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
+    pinLockoutFailures: int(src, 'ASTBILL_PIN_LOCKOUT_FAILURES', 5, 0, 1000),
+    pinLockoutMinutes: int(src, 'ASTBILL_PIN_LOCKOUT_MINUTES', 15, 1, 7 * 24 * 60),
     housekeepingCron: src.ASTBILL_HOUSEKEEPING_CRON ?? '*/1 * * * *',
     staleMargin: int(src, 'ASTBILL_STALE_MARGIN', 120, 0, 86_400),
     api: {

@@ -1,8 +1,10 @@
 /**
  * The billing daemon, composed: config → store → ARI connection → call sessions, plus the
- * housekeeping job. `start()` opens the store and starts the (endless) ARI connect loop;
- * `close()` turns new calls away, lets live calls finish for a while, ends the rest through
- * the kill path (so they are settled), then closes ARI and the store.
+ * housekeeping job, the HTTP API with its metrics (when ASTBILL_API_PORT is set) and the daily
+ * report schedule (when ASTBILL_REPORT_CRON is set). `start()` opens the store and starts the
+ * (endless) ARI connect loop; `close()` turns new calls away (each still leaves a SHUTDOWN CDR),
+ * lets live calls finish for a while, ends the rest through the kill path (so they are
+ * settled), then closes the API, ARI and the store.
  *
  *   const daemon = await startDaemon(loadConfig(), { logger });
  *   ...
@@ -11,14 +13,18 @@
 import { ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createAriSwitch, type AriSwitch, type AriSwitchOptions } from './ari/index.js';
-import { openStore } from './store/index.js';
+import { createApiServer, dbGaugeSources, Metrics, type ApiServer, type LiveCallInfo } from './api/index.js';
+import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
+import { KnexBillingStore, openStore } from './store/index.js';
 import { CallRouter } from './session/call-router.js';
-import { CallSession, type SessionConfig } from './session/call-session.js';
+import { CallSession, namesDestination, type SessionConfig } from './session/call-session.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
 import { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
-import { killCall } from './session/kill-call.js';
-import type { BillingStore } from './session/ports.js';
+import type { CallOffered } from './session/call-events.js';
+import { killCall, killCallById } from './session/kill-call.js';
+import { PinLockout } from './session/pin-lockout.js';
+import { noSessionMetrics, type BillingStore } from './session/ports.js';
 import { SessionRegistry } from './session/registry.js';
 
 export interface DaemonDeps {
@@ -35,6 +41,18 @@ export interface DaemonDeps {
   session?: Partial<Pick<SessionConfig, 'maxDestinationAttempts' | 'limitGraceSeconds' | 'hangupWaitSeconds' | 'ringGuardSeconds'>>;
   /** Seconds close() lets live calls run before it ends them (default 10). */
   drainSeconds?: number;
+  /**
+   * The knex store behind the API, the metrics gauges and the report schedule. Default: the
+   * store the daemon opens, or `store` when that is a KnexBillingStore. Without one the API
+   * cannot start (a daemon given some other store and an API port fails at start()).
+   */
+  operatorStore?: KnexBillingStore;
+  /** The Prometheus metrics (default: created when the API is configured, else none). */
+  metrics?: Metrics;
+  /** Settlements waiting in a local journal, for /health and the metrics (default 0). */
+  journalBacklog?: () => number | Promise<number>;
+  /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface StartOptions {
@@ -50,8 +68,16 @@ export class Daemon {
   readonly router: CallRouter;
   private readonly clock: DaemonClock;
   private store: BillingStore | null;
+  private operatorStore: KnexBillingStore | null;
   private closeStore: (() => Promise<void>) | null = null;
   private housekeepingJob: Housekeeping | null = null;
+  /** Prometheus metrics; null when neither the API nor the caller asked for them. */
+  readonly metrics: Metrics | null;
+  private api: ApiServer | null = null;
+  private reports: ReportSchedule | null = null;
+  readonly pinLockout: PinLockout;
+  /** CDR writes of calls turned away during shutdown (awaited before the store closes). */
+  private readonly turnedAway = new Set<Promise<void>>();
   private started = false;
   private closing: Promise<void> | null = null;
 
@@ -62,6 +88,9 @@ export class Daemon {
     this.logger = deps.logger ?? createLogger(config.logLevel);
     this.clock = deps.clock ?? systemClock;
     this.store = deps.store ?? null;
+    this.operatorStore = deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
+    this.metrics = deps.metrics ?? (config.api.port !== null ? new Metrics() : null);
+    this.pinLockout = new PinLockout({ failures: config.pinLockoutFailures, minutes: config.pinLockoutMinutes, clock: this.clock });
     this.ids = new IdFactory(config.node);
     if (!Housekeeping.validCron(config.housekeepingCron)) {
       throw new ConfigError('ASTBILL_HOUSEKEEPING_CRON', `'${config.housekeepingCron}' is not a valid cron expression`);
@@ -91,9 +120,12 @@ export class Daemon {
           config: { ...this.config, ...this.deps.session },
           bind: (channelId) => this.registry.bind(channelId, session),
           onFinished: () => this.registry.remove(session),
+          metrics: this.metrics ?? noSessionMetrics,
+          pinGuard: this.pinLockout,
         });
         return session;
       },
+      turnedAway: (offered) => this.recordTurnedAway(offered),
     });
   }
 
@@ -114,6 +146,7 @@ export class Daemon {
     if (!this.store) {
       const opened = await openStore(this.config.db);
       this.store = opened.store;
+      this.operatorStore ??= opened.store;
       this.closeStore = opened.close;
     }
     this.housekeepingJob = new Housekeeping({
@@ -127,6 +160,7 @@ export class Daemon {
       staleMarginSeconds: this.config.staleMargin,
     });
     if (this.deps.housekeeping ?? true) this.housekeepingJob.start();
+    await this.startOperatorSurface();
     this.ari.start();
     this.logger.info('astbill daemon started', { node: this.config.node, app: this.config.ari.app, ari: this.config.ari.url, db: this.config.db.client });
     if (opts.waitForAsteriskMs) {
@@ -158,6 +192,7 @@ export class Daemon {
   private async shutdown(drainSeconds: number): Promise<void> {
     this.router.stopAccepting();
     await this.housekeepingJob?.close();
+    await this.reports?.close();
     if (this.registry.size > 0) {
       this.logger.info('draining live calls', { calls: this.registry.size, seconds: drainSeconds });
       if (!(await this.idle(drainSeconds * 1000))) {
@@ -167,18 +202,77 @@ export class Daemon {
         await this.idle(10_000);
       }
     }
+    await this.api?.close();
     await this.ari.close();
+    await Promise.allSettled([...this.turnedAway]);
     if (this.closeStore) await this.closeStore();
     this.logger.info('astbill daemon stopped');
   }
 
   private async onConnected(reconnected: boolean): Promise<void> {
+    if (reconnected) this.metrics?.ariReconnected();
     try {
       await this.cleanLeftoverBridges();
       if (reconnected) await this.router.resync();
     } catch (err) {
       this.logger.warn('post-connect checks failed', { error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /** The HTTP API (ASTBILL_API_PORT) with its metrics, and the daily report schedule (ASTBILL_REPORT_CRON). */
+  private async startOperatorSurface(): Promise<void> {
+    const { config, logger } = this;
+    const ops = this.operatorStore;
+    const backlog = this.deps.journalBacklog ?? (() => 0);
+    if (ops) {
+      this.reports = reportScheduleFromEnv(this.deps.env ?? process.env, { knex: ops.db.knex, logger });
+      this.reports?.start();
+      this.metrics?.setSources(dbGaugeSources(ops, config.node, backlog));
+    }
+    if (config.api.port === null) return;
+    if (!ops) throw new Error('the HTTP API needs the knex store (DaemonDeps.operatorStore)');
+    this.api = createApiServer(config.api, {
+      store: ops,
+      node: config.node,
+      status: { ariConnected: () => this.ari.connected, journalBacklog: backlog },
+      hangup: (id) => killCallById(this.registry, id, 'operator', logger, { wait: false }),
+      liveCalls: { liveCalls: () => this.liveCallInfo() },
+      metrics: this.metrics ?? new Metrics(),
+      log: logger,
+    });
+    await this.api?.start();
+  }
+
+  /** Where the HTTP API listens (null when it is not running). */
+  get apiAddress(): { address: string; port: number } | null {
+    return this.api ? this.api.address() : null;
+  }
+
+  /** The calls this daemon is handling, for GET /calls. */
+  private liveCallInfo(): LiveCallInfo[] {
+    return this.registry.sessions().map((s) => s.info());
+  }
+
+  /** A call offered during shutdown: hung up by the router; here it gets its FAILED SHUTDOWN CDR. */
+  private recordTurnedAway(offered: CallOffered): void {
+    this.metrics?.callFinished('SHUTDOWN');
+    const store = this.store;
+    if (!store) return;
+    const write: Promise<void> = store
+      .recordRefusal({
+        uniqueid: offered.channelId,
+        accountId: null,
+        src: offered.callerNumber,
+        dst: namesDestination(offered.dialled) ? offered.dialled : '',
+        reason: 'SHUTDOWN',
+        node: this.config.node,
+        start: offered.at,
+      })
+      .catch((err: unknown) => {
+        this.logger.error('could not record a call turned away at shutdown', { channel: offered.channelId, error: err instanceof Error ? err.message : String(err) });
+      });
+    this.turnedAway.add(write);
+    void write.finally(() => this.turnedAway.delete(write));
   }
 
   /**

@@ -133,10 +133,10 @@ describe('an answered call', function () {
       assert.deepEqual(e.sim.bridges(), []);
     });
 
-    it('announces the balance and the minutes before dialling when announcements are on', async () => {
+    it('announces the balance in the account’s currency and the minutes before dialling when announcements are on', async () => {
       const a2 = await startE2e(tdb, { env: { ASTBILL_ANNOUNCE: 'true', ASTBILL_NODE: 'e2e2' }, startTime: SIM_START + 86_400_000, rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 10_000 }] });
       try {
-        const acct = await a2.t.seedAccount({ balance: '12.50' });
+        const acct = await a2.t.seedAccount({ balance: '12.50', currency: 'USD' });
         const call = a2.sim.placeCall({ exten: '4420000003', accountcode: acct.name });
         const started = await waitFor('the announcement', () =>
           a2.sim.sentEvents().find((s) => s.event.type === 'PlaybackStarted' && JSON.stringify(s.event).includes('number:12')),

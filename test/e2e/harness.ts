@@ -6,6 +6,7 @@
 import { loadConfig, type Config } from '../../daemon/src/config.js';
 import { startDaemon, type Daemon, type DaemonDeps } from '../../daemon/src/daemon.js';
 import { createLogger } from '../../daemon/src/log.js';
+import type { DaemonClock } from '../../daemon/src/session/clock.js';
 import { AriSimulator, type FarEndRule } from '../../daemon/src/sim/index.js';
 import type { Cdr } from '../../daemon/src/store/cdrs.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
@@ -15,6 +16,8 @@ export interface E2e {
   daemon: Daemon;
   t: TestStore;
   config: Config;
+  /** The daemon's clock when it runs on the simulator's (`daemonOnSimClock`). */
+  daemonClock: (DaemonClock & { stop(): void }) | null;
   /** Moves the simulated Asterisk's clock (timers, far ends, TIMEOUT(absolute), prompts). */
   advance(ms: number): void;
   close(): Promise<void>;
@@ -26,6 +29,25 @@ export interface E2eOptions {
   deps?: Partial<DaemonDeps>;
   /** Sim-clock start (channel ids derive from it: give a second rig on one database another start). */
   startTime?: number;
+  /**
+   * Run the daemon's own timers (limit, grant extensions, ring guard) on the simulator's manual
+   * clock instead of real time, so that they fire exactly when the simulated Asterisk's do.
+   */
+  daemonOnSimClock?: boolean;
+}
+
+/** A DaemonClock over the simulator's clock; `stop()` freezes it (a killed daemon's timers never fire). */
+export function simDaemonClock(sim: AriSimulator): DaemonClock & { stop(): void } {
+  let stopped = false;
+  return {
+    now: () => new Date(sim.clock.now()),
+    setTimer: (ms, fn) => sim.clock.setTimer(ms, () => {
+      if (!stopped) fn();
+    }),
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 export const SIM_START = Date.parse('2026-11-22T10:00:00.000Z');
@@ -35,8 +57,6 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
     clock: 'manual',
     startTime: opts.startTime ?? SIM_START,
     rules: opts.rules ?? [{ prefix: '', action: 'answer' }],
-    // Sounds astbill plays that the simulator's table does not know (a missing sound would end at once).
-    sounds: { 'vm-nobodyavail': 2000, 'an-error-has-occured': 1500 },
   });
   const t = await tdb.open();
   const config = loadConfig({
@@ -52,9 +72,17 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
     ...opts.env,
   });
   const logger = createLogger(process.env.ASTBILL_TEST_LOG ?? 'error', { silent: !process.env.ASTBILL_TEST_LOG });
+  const daemonClock = opts.daemonOnSimClock ? simDaemonClock(sim) : null;
   const daemon = await startDaemon(
     config,
-    { logger, housekeeping: false, drainSeconds: 1, ari: { requestTimeoutMs: 3000, connectTimeoutMs: 5000, pingIntervalMs: 0, backoffBaseMs: 50, backoffMaxMs: 500 }, ...opts.deps },
+    {
+      logger,
+      housekeeping: false,
+      drainSeconds: 1,
+      ari: { requestTimeoutMs: 3000, connectTimeoutMs: 5000, pingIntervalMs: 0, backoffBaseMs: 50, backoffMaxMs: 500 },
+      ...(daemonClock ? { clock: daemonClock } : {}),
+      ...opts.deps,
+    },
     { waitForAsteriskMs: 5000 },
   );
   await sim.waitUntil(() => sim.appConnected('astbill'));
@@ -63,6 +91,7 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
     daemon,
     t,
     config,
+    daemonClock,
     advance: (ms) => void sim.manualClock.advance(ms),
     async close() {
       await daemon.close({ drainSeconds: 0 });

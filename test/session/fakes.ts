@@ -14,6 +14,7 @@ import type {
   RefusalRecord,
   Reservation,
   SettleRequest,
+  SessionMetrics,
   SettleResult,
 } from '../../daemon/src/session/ports.js';
 import { SessionRegistry } from '../../daemon/src/session/registry.js';
@@ -233,7 +234,7 @@ export interface Rig {
   flush(): Promise<void>;
 }
 
-export function rig(opts: { config?: Partial<SessionConfig>; offered?: Partial<CallOffered>; store?: FakeStore; control?: FakeControl } = {}): Rig {
+export function rig(opts: { config?: Partial<SessionConfig>; offered?: Partial<CallOffered>; store?: FakeStore; control?: FakeControl; metrics?: SessionMetrics } = {}): Rig {
   const control = opts.control ?? new FakeControl();
   const store = opts.store ?? new FakeStore();
   const clock = new FakeClock();
@@ -247,6 +248,7 @@ export function rig(opts: { config?: Partial<SessionConfig>; offered?: Partial<C
     config: { ...CONFIG, ...opts.config },
     bind: (id) => registry.bind(id, session),
     onFinished: () => registry.remove(session),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   registry.add(session);
   return {

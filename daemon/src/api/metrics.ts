@@ -10,10 +10,10 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Money } from '../rating/index.js';
-import type { Disposition, RefusalReason } from '../session/ports.js';
+import type { CallOutcome, SessionMetrics } from '../session/ports.js';
 
 /** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
-export type CallOutcome = Disposition | RefusalReason;
+export type { CallOutcome };
 
 /** Read at scrape time, so that the gauges are never stale. Each may be sync or async. */
 export interface GaugeSources {
@@ -22,14 +22,8 @@ export interface GaugeSources {
   journalBacklog?: () => number | Promise<number>;
 }
 
-/** What the rest of the daemon calls. A no-op implementation is `noMetrics`. */
-export interface BillingMetrics {
-  /** One call attempt finished (settled, released or refused). */
-  callFinished(outcome: CallOutcome): void;
-  /** Seconds one authorise transaction took (from asking the store to its answer). */
-  observeAuthorise(seconds: number): void;
-  /** A settlement could not be written to the database (it goes to the journal instead). */
-  settlementFailed(): void;
+/** What the rest of the daemon calls (sessions see only the `SessionMetrics` part). A no-op implementation is `noMetrics`. */
+export interface BillingMetrics extends SessionMetrics {
   /** The ARI connection was re-established after a loss. */
   ariReconnected(): void;
   /** Push-style gauge updates, for code that prefers them to `GaugeSources`. */
@@ -183,5 +177,8 @@ const OUTCOMES: Record<CallOutcome, true> = {
   NOACCOUNT: true,
   BADNUMBER: true,
   DBERROR: true,
+  ABANDONED: true,
+  LOCKED: true,
+  SHUTDOWN: true,
 };
 const ALL_OUTCOMES = Object.keys(OUTCOMES) as CallOutcome[];

@@ -20,6 +20,7 @@ import ari from 'ari-client';
 import type { Client } from 'ari-client';
 import type { Logger } from '../log.js';
 import { CallControlError } from '../session/call-control-port.js';
+import { quietSwagger } from './quiet-swagger.js';
 
 export interface AriConnectionOptions {
   url: string;
@@ -228,7 +229,8 @@ export class AriConnection {
     );
     let client: Client;
     try {
-      client = await withTimeout(Promise.resolve(connecting), this.connectTimeoutMs, 'load ARI declarations');
+      // swagger-client logs a deprecation notice with console.log while loading: keep logs JSON.
+      client = await quietSwagger(() => withTimeout(Promise.resolve(connecting), this.connectTimeoutMs, 'load ARI declarations'));
     } catch (err) {
       abandoned = true;
       throw err;

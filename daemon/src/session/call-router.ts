@@ -17,6 +17,8 @@ export interface CallRouterDeps {
   control: CallControl;
   logger: Logger;
   newSession(offered: CallOffered): CallSession;
+  /** A call offered while shutting down, already being hung up: record it (it still leaves a CDR). */
+  turnedAway?(offered: CallOffered): void;
 }
 
 export class CallRouter {
@@ -40,6 +42,7 @@ export class CallRouter {
         if (!this.accepting) {
           logger.warn('shutting down: turning a new call away', { channel: ev.channelId });
           void control.hangup(ev.channelId, 'congestion').catch(() => undefined);
+          this.deps.turnedAway?.(ev);
           return;
         }
         const session = this.deps.newSession(ev);

@@ -24,7 +24,8 @@ import { identifyByPin, identifyFromChannel, type Identified, type Ivr } from '.
 import type { IdFactory } from './ids.js';
 import type { KillReason } from './kill-call.js';
 import { LimitTimer } from './limit-timer.js';
-import type { Account, BillingStore, Disposition, RefusalReason } from './ports.js';
+import { noPinGuard, type PinGuard } from './pin-lockout.js';
+import { noSessionMetrics, type Account, type BillingStore, type Disposition, type RefusalReason, type SessionMetrics } from './ports.js';
 import { PROMPTS, balanceAnnouncement } from './prompts.js';
 import type { RegisteredSession } from './registry.js';
 
@@ -66,6 +67,32 @@ export interface SessionDeps {
   bind(channelId: string): void;
   /** Called once, when the session is settled. */
   onFinished(): void;
+  /** Counters and timings for monitoring (default: none). */
+  metrics?: SessionMetrics;
+  /** PIN lockout per caller ID across calls (default: none). */
+  pinGuard?: PinGuard;
+}
+
+/** What the daemon shows about a live call (the API's GET /calls). */
+export interface LiveCallSnapshot {
+  /** The open reservation's uniqueid once authorised, else the A channel id. */
+  id: string;
+  state: SessionState;
+  account: string | null;
+  destination: string | null;
+  callerNumber: string | null;
+  answeredAt: Date | null;
+  grantedSeconds: number | null;
+}
+
+/**
+ * Whether what the dialplan passed (first Stasis arg, else ${EXTEN}) names a destination. A
+ * value without any digit (`s` at a calling-card access number, a named extension, nothing at
+ * all) does not: the caller is asked for the number. One with digits is taken as dialled and
+ * validated (a non-digit or overlong number is refused as BADNUMBER).
+ */
+export function namesDestination(dialled: string | null): dialled is string {
+  return dialled !== null && /\d/.test(dialled);
 }
 
 export const MAX_DESTINATION_DIGITS = 20;
@@ -149,6 +176,9 @@ export class CallSession implements RegisteredSession {
   private readonly done = deferred<void>();
   private account: Account | null = null;
   private cardFlow = false;
+  /** The destination is asked for (card flow, or nothing dialled): the caller may try another. */
+  private twoStage = false;
+  private destination: string | null = null;
   private attempts: Attempt[] = [];
   private attempt: Attempt | null = null;
   private aAnswered = false;
@@ -190,6 +220,24 @@ export class CallSession implements RegisteredSession {
 
   openUniqueids(): string[] {
     return this.attempts.filter((a) => !a.settled).map((a) => a.uniqueid);
+  }
+
+  /** A snapshot for operators (GET /calls). */
+  info(): LiveCallSnapshot {
+    const a = this.attempt && !this.attempt.settled ? this.attempt : null;
+    return {
+      id: a?.uniqueid ?? this.aChannelId,
+      state: this._state,
+      account: this.account?.name ?? null,
+      destination: a?.dst ?? this.destination ?? (namesDestination(this.offered.dialled) ? this.offered.dialled : null),
+      callerNumber: this.offered.callerNumber || null,
+      answeredAt: a?.answeredAt ?? null,
+      grantedSeconds: a?.maxSeconds ?? null,
+    };
+  }
+
+  private get metrics(): SessionMetrics {
+    return this.deps.metrics ?? noSessionMetrics;
   }
 
   /** Starts the pre-answer flow; resolves when the call is settled. Never rejects. */
@@ -331,11 +379,13 @@ export class CallSession implements RegisteredSession {
     this.log.info('caller identified', { account: account.name, via: who.via });
     if (account.status === 'blocked') return this.refuse('BLOCKED', PROMPTS.noService, this.nextUniqueid());
 
-    const maxAttempts = this.cardFlow ? Math.max(1, config.maxDestinationAttempts ?? 3) : 1;
+    this.twoStage = this.cardFlow || !namesDestination(this.offered.dialled);
+    const maxAttempts = this.twoStage ? Math.max(1, config.maxDestinationAttempts ?? 3) : 1;
     for (let n = 0; n < maxAttempts; n++) {
       this.transition('rating');
       const uniqueid = this.nextUniqueid();
-      const dst = this.cardFlow ? await this.askDestination() : this.offered.dialled;
+      const dst = this.twoStage ? await this.askDestination() : this.offered.dialled;
+      this.destination = dst;
       const start = n === 0 ? this.offered.at : this.lastEventAt;
       if (dst === null || !/^\d{1,20}$/.test(dst)) return this.refuse('BADNUMBER', PROMPTS.noService, uniqueid, dst ?? '', start);
       const rate = await this.db(() => store.rateFor(account.tariff, dst));
@@ -343,6 +393,7 @@ export class CallSession implements RegisteredSession {
       if (!rate) return this.refuse('NOROUTE', PROMPTS.noService, uniqueid, dst, start);
 
       this.transition('authorising');
+      const asked = performance.now();
       const res = await this.db(() =>
         store.authorise({
           uniqueid,
@@ -355,6 +406,7 @@ export class CallSession implements RegisteredSession {
           start,
         }),
       );
+      this.metrics.observeAuthorise((performance.now() - asked) / 1000);
       if (res.ok) {
         const attempt: Attempt = {
           n,
@@ -381,7 +433,7 @@ export class CallSession implements RegisteredSession {
       const attempt = this.attempt!;
       if (config.announce) {
         await this.answerA();
-        await this.sayOrAbort(balanceAnnouncement(res.available, res.maxSeconds));
+        await this.sayOrAbort(balanceAnnouncement(res.available, res.maxSeconds, account.currency));
       }
 
       this.transition('dialling');
@@ -408,8 +460,18 @@ export class CallSession implements RegisteredSession {
     this.check();
     if (fromChannel) return fromChannel;
     this.cardFlow = true;
+    const guard = this.deps.pinGuard ?? noPinGuard;
+    const caller = this.offered.callerNumber;
+    if (guard.locked(caller)) {
+      await this.refuse('LOCKED', PROMPTS.pinLocked, this.nextUniqueid());
+      return null;
+    }
     await this.answerA();
-    const pin = await identifyByPin((p) => this.db(() => store.accountByPin(p)), this.ivr(), config.pinTries);
+    const pin = await identifyByPin((p) => this.db(() => store.accountByPin(p)), this.ivr(), config.pinTries, () => {
+      const nowLocked = guard.failed(caller);
+      if (nowLocked) this.log.warn('too many wrong PINs: caller ID locked out', { caller: caller || 'anonymous' });
+      return nowLocked;
+    });
     this.check();
     if (pin.ok) return pin.identified;
     await this.refuse('BADPIN', [], this.nextUniqueid());
@@ -417,6 +479,7 @@ export class CallSession implements RegisteredSession {
   }
 
   private async askDestination(): Promise<string | null> {
+    await this.answerA();
     const tries = Math.max(1, this.deps.config.pinTries);
     for (let i = 0; i < tries; i++) {
       const entry = await this.ask(PROMPTS.enterDestination, MAX_DESTINATION_DIGITS + 1);
@@ -557,6 +620,14 @@ export class CallSession implements RegisteredSession {
       const talked = a.answeredAt !== null && a.answeredAt.getTime() <= end.getTime();
       this.log.info('caller went away before the answer', { uniqueid: a.uniqueid, ringing: a.b !== null });
       await this.settleAttempt(a, talked ? 'ANSWERED' : 'CANCEL', this.aEnded?.cause ?? 16, talked ? a.answeredAt : null, end, talked ? secondsBetween(a.answeredAt!, end) : 0);
+    } else if (this.attempts.length === 0) {
+      // Nothing was dialled yet (PIN or destination entry, lookups): the attempt still leaves a CDR.
+      const reason: RefusalReason = this.killReason === 'shutdown' ? 'SHUTDOWN' : 'ABANDONED';
+      this.log.info('caller went away before dialling', { state: this.account ? 'identified' : 'unidentified', reason, killed: this.killReason });
+      await this.recordRefusal(reason, this.nextUniqueid(), this.destination ?? (namesDestination(this.offered.dialled) ? this.offered.dialled : ''), this.offered.at, {
+        end: this.aEnded?.at ?? this.lastEventAt ?? clock.now(),
+        ...(this.killReason ? { note: `ended by astbill: ${this.killReason}` } : {}),
+      });
     } else {
       this.log.info('caller went away', { state: this.account ? 'identified' : 'unidentified' });
     }
@@ -575,21 +646,8 @@ export class CallSession implements RegisteredSession {
   ): Promise<void> {
     this.transition('ending');
     this.log.info('call refused', { uniqueid, reason, dst });
-    if (!opts.recorded) {
-      try {
-        await this.deps.store.recordRefusal({
-          uniqueid,
-          accountId: this.account?.id ?? null,
-          src: this.offered.callerNumber,
-          dst,
-          reason,
-          node: this.deps.config.node,
-          start,
-        });
-      } catch (err) {
-        this.log.error('could not record the refusal', { uniqueid, reason, error: errorText(err) });
-      }
-    }
+    if (!opts.recorded) await this.recordRefusal(reason, uniqueid, dst, start);
+    else this.metrics.callFinished(reason);
     if (media.length > 0 && !this.abort.signal.aborted) {
       await this.answerA().catch(() => undefined);
       await this.say(media);
@@ -610,23 +668,32 @@ export class CallSession implements RegisteredSession {
       if (a.b) await this.deps.control.hangup(a.b.channelId, 'normal').catch(() => undefined);
       await this.settleAttempt(a, 'FAILED', null, null, this.lastEventAt, 0);
     } else if (err instanceof StoreFailure) {
-      await this.deps.store
-        .recordRefusal({
-          uniqueid: this.nextUniqueid(),
-          accountId: this.account?.id ?? null,
-          src: this.offered.callerNumber,
-          dst: this.offered.dialled ?? '',
-          reason: 'DBERROR',
-          node: this.deps.config.node,
-          start: this.lastEventAt,
-        })
-        .catch((e: unknown) => this.log.error('could not record the refusal', { error: errorText(e) }));
+      await this.recordRefusal('DBERROR', this.nextUniqueid(), this.destination ?? this.offered.dialled ?? '', this.lastEventAt);
     }
     if (!this.abort.signal.aborted) {
       await this.answerA().catch(() => undefined);
       await this.say(PROMPTS.error);
     }
     await this.hangUpAndFinish('normal');
+  }
+
+  /** Writes the CDR of an attempt refused (or abandoned) before authorisation, and counts it. Never throws. */
+  private async recordRefusal(reason: RefusalReason, uniqueid: string, dst: string, start: Date, extra: { end?: Date; note?: string } = {}): Promise<void> {
+    this.metrics.callFinished(reason);
+    try {
+      await this.deps.store.recordRefusal({
+        uniqueid,
+        accountId: this.account?.id ?? null,
+        src: this.offered.callerNumber,
+        dst,
+        reason,
+        node: this.deps.config.node,
+        start,
+        ...extra,
+      });
+    } catch (err) {
+      this.log.error('could not record the refusal', { uniqueid, reason, error: errorText(err) });
+    }
   }
 
   private async hangUpAndFinish(reason: HangupReason): Promise<void> {
@@ -658,6 +725,8 @@ export class CallSession implements RegisteredSession {
       try {
         const res = await store.settle({ uniqueid: attempt.uniqueid, disposition, hangupCause: cause, answer, end, billsec, ...(note ? { note } : {}) });
         attempt.settled = true;
+        this.metrics.callFinished(disposition);
+        if (res.pending) this.metrics.settlementFailed();
         this.log.info('call settled', {
           uniqueid: attempt.uniqueid,
           disposition,
@@ -669,6 +738,8 @@ export class CallSession implements RegisteredSession {
         return;
       } catch (err) {
         if (i >= 3) {
+          this.metrics.callFinished(disposition);
+          this.metrics.settlementFailed();
           this.log.error('SETTLEMENT FAILED: the reservation stays until housekeeping settles it', {
             uniqueid: attempt.uniqueid,
             disposition,

@@ -45,10 +45,19 @@ export async function identifyFromChannel(store: BillingStore, call: CallOffered
 
 export const MAX_PIN_DIGITS = 20;
 
-export type PinOutcome = { ok: true; identified: Identified } | { ok: false; why: 'bad-pin' | 'abandoned' };
+export type PinOutcome = { ok: true; identified: Identified } | { ok: false; why: 'bad-pin' | 'abandoned' | 'locked' };
 
-/** The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye` after the last. */
-export async function identifyByPin(findByPin: (pin: string) => Promise<Account | undefined>, ivr: Ivr, tries: number): Promise<PinOutcome> {
+/**
+ * The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye` after the last.
+ * `onWrongPin` is told of every wrong (non-empty) PIN; when it answers true (the caller ID is now
+ * locked out) no further try is offered: the lockout announcement is played and the outcome is 'locked'.
+ */
+export async function identifyByPin(
+  findByPin: (pin: string) => Promise<Account | undefined>,
+  ivr: Ivr,
+  tries: number,
+  onWrongPin: () => boolean = () => false,
+): Promise<PinOutcome> {
   for (let attempt = 1; attempt <= tries; attempt++) {
     const entry = await ivr.ask(PROMPTS.enterPin, MAX_PIN_DIGITS);
     if (ivr.aborted || entry.end === 'aborted') return { ok: false, why: 'abandoned' };
@@ -56,6 +65,10 @@ export async function identifyByPin(findByPin: (pin: string) => Promise<Account 
       const account = await findByPin(entry.digits);
       if (ivr.aborted) return { ok: false, why: 'abandoned' };
       if (account) return { ok: true, identified: { account, via: 'pin' } };
+      if (onWrongPin()) {
+        await ivr.say(PROMPTS.pinLocked);
+        return { ok: false, why: 'locked' };
+      }
     }
     if (attempt < tries) await ivr.say(PROMPTS.pinIncorrect);
     if (ivr.aborted) return { ok: false, why: 'abandoned' };

@@ -1,6 +1,6 @@
 /**
  * The ONE way astbill ends a call on its own initiative: the limit timer, housekeeping, the
- * loss of a channel during an ARI outage and (later) the HTTP API all come here. The session
+ * loss of a channel during an ARI outage and the HTTP API (reason 'operator') all come here. The session
  * hangs up its legs and settles once, exactly as if a party had hung up.
  */
 import type { Logger } from '../log.js';
@@ -13,10 +13,16 @@ export async function killCall(session: RegisteredSession, reason: KillReason, l
   await session.kill(reason);
 }
 
-/** Kills the call that holds `uniqueid` or owns channel `id`; false when there is none. */
-export async function killCallById(registry: SessionRegistry, id: string, reason: KillReason, logger: Logger): Promise<boolean> {
+/**
+ * Kills the call that holds `uniqueid` or owns channel `id`; false when there is none. With
+ * `wait: false` it resolves as soon as the call is found and its ending has begun (the API's
+ * hang-up answers 202 at once); failures of the kill are then logged, not thrown.
+ */
+export async function killCallById(registry: SessionRegistry, id: string, reason: KillReason, logger: Logger, opts: { wait?: boolean } = {}): Promise<boolean> {
   const session = registry.byChannelId(id) ?? registry.byUniqueid(id);
   if (!session) return false;
-  await killCall(session, reason, logger);
+  const killing = killCall(session, reason, logger);
+  if (opts.wait ?? true) await killing;
+  else killing.catch((err: unknown) => logger.error('ending a call failed', { channel: session.aChannelId, reason, error: err instanceof Error ? err.message : String(err) }));
   return true;
 }

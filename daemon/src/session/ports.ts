@@ -26,8 +26,68 @@ export interface Account {
 /** Asterisk's dispositions plus the refusal outcome. */
 export type Disposition = 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'CONGESTION' | 'CANCEL';
 
-/** Why a call attempt was refused before it was dialled (CDR `reason`). */
-export type RefusalReason = 'NOCREDIT' | 'NOROUTE' | 'BLOCKED' | 'BADPIN' | 'LIMIT' | 'NOACCOUNT' | 'BADNUMBER' | 'DBERROR';
+/**
+ * Why a call attempt was refused before it was dialled (CDR `reason`). All are written with
+ * disposition FAILED except ABANDONED (the caller hung up during PIN or destination entry,
+ * before anything was dialled), which is written as CANCEL: the caller's choice, not a failure.
+ * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
+ */
+export type RefusalReason =
+  | 'NOCREDIT'
+  | 'NOROUTE'
+  | 'BLOCKED'
+  | 'BADPIN'
+  | 'LIMIT'
+  | 'NOACCOUNT'
+  | 'BADNUMBER'
+  | 'DBERROR'
+  | 'ABANDONED'
+  | 'LOCKED'
+  | 'SHUTDOWN';
+
+/** Keyed by the union so that the compiler flags a reason added above but not here. */
+const REASON_SET: Record<RefusalReason, true> = {
+  NOCREDIT: true,
+  NOROUTE: true,
+  BLOCKED: true,
+  BADPIN: true,
+  LIMIT: true,
+  NOACCOUNT: true,
+  BADNUMBER: true,
+  DBERROR: true,
+  ABANDONED: true,
+  LOCKED: true,
+  SHUTDOWN: true,
+};
+/** Every refusal reason (e.g. for validating journal records). */
+export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];
+
+/** The CDR disposition of a refusal: CANCEL for ABANDONED, FAILED for every other reason. */
+export function refusalDisposition(reason: RefusalReason): Extract<Disposition, 'FAILED' | 'CANCEL'> {
+  return reason === 'ABANDONED' ? 'CANCEL' : 'FAILED';
+}
+
+/** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
+export type CallOutcome = Disposition | RefusalReason;
+
+/**
+ * What a call session reports to monitoring (the API's Prometheus `Metrics` implements it; the
+ * session never sees prom-client). `noSessionMetrics` is the default.
+ */
+export interface SessionMetrics {
+  /** One call attempt finished: settled, released or refused (every CDR counts once). */
+  callFinished(outcome: CallOutcome): void;
+  /** Seconds one authorise transaction took. */
+  observeAuthorise(seconds: number): void;
+  /** A settlement could not be written to the database (journaled, or left to housekeeping). */
+  settlementFailed(): void;
+}
+
+export const noSessionMetrics: SessionMetrics = {
+  callFinished() {},
+  observeAuthorise() {},
+  settlementFailed() {},
+};
 
 export interface AuthoriseRequest {
   /** Call-attempt id: the A channel id, or `${aChannelId}.${n}` for later attempts in a card call. */
@@ -65,6 +125,8 @@ export interface SettleResult {
   cost: Money;
   billsec: number;
   balanceAfter: Money;
+  /** true when the write waits in a local journal (the database was unreachable). */
+  pending?: boolean;
 }
 
 export interface RefusalRecord {
@@ -75,6 +137,10 @@ export interface RefusalRecord {
   reason: RefusalReason;
   node: string;
   start: Date;
+  /** When the attempt ended, if later than `start` (e.g. an ABANDONED call); default `start`. */
+  end?: Date;
+  /** Free text for the CDR `note` (e.g. who ended the call). */
+  note?: string;
 }
 
 export interface BillingStore {

@@ -15,11 +15,36 @@ export const PROMPTS = {
   error: ['sound:an-error-has-occured'],
   /** Played in the card flow when a destination did not answer, before asking for another. */
   tryAgain: ['sound:vm-nobodyavail'],
+  /** The caller ID is locked out after too many wrong PINs ("…too many invalid personal identification numbers"). */
+  pinLocked: ['sound:confbridge-pin-bad', 'sound:vm-goodbye'],
 } as const;
 
-/** "You have <units> dollars and <minutes> minutes": the balance and how long this call may last. */
-export function balanceAnnouncement(available: Money, maxSeconds: number): string[] {
+/**
+ * The English core sounds name one currency word: `dollars`. Accounts in a dollar currency hear
+ * it; any other currency is spelled out by its ISO code with the core `letters/` files
+ * ("E U R"), so that the announcement never names the wrong money and never plays a missing file.
+ * An operator with recorded prompts (e.g. `euros`, `pounds`) adds them here.
+ */
+const CURRENCY_SOUNDS: Readonly<Record<string, readonly string[]>> = {
+  USD: ['sound:dollars'],
+  CAD: ['sound:dollars'],
+  AUD: ['sound:dollars'],
+  NZD: ['sound:dollars'],
+  SGD: ['sound:dollars'],
+  HKD: ['sound:dollars'],
+};
+
+/** The words for the account's currency (ISO 4217 code, any case). */
+export function currencyWords(currency: string): readonly string[] {
+  const code = currency.trim().toUpperCase();
+  const known = CURRENCY_SOUNDS[code];
+  if (known) return known;
+  return /^[A-Z]{3}$/.test(code) ? [`characters:${code}`] : [];
+}
+
+/** "You have <units> <currency> and <minutes> minutes": the balance and how long this call may last. */
+export function balanceAnnouncement(available: Money, maxSeconds: number, currency = 'USD'): string[] {
   const units = available > 0n ? available / MINOR_PER_UNIT : 0n;
   const minutes = Math.floor(maxSeconds / 60);
-  return ['sound:vm-youhave', `number:${units.toString()}`, 'sound:dollars', 'sound:and', `number:${minutes}`, 'sound:minutes'];
+  return ['sound:vm-youhave', `number:${units.toString()}`, ...currencyWords(currency), 'sound:and', `number:${minutes}`, 'sound:minutes'];
 }

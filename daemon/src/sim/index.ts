@@ -17,6 +17,7 @@ import { appHangup, shutdownChannel } from './hangups.js';
 import { originate, type OriginateParams } from './dialer.js';
 import type { EndedChannel } from './history.js';
 import type { BridgeJson, ChannelJson, ChannelState } from './model.js';
+import type { FaultInjector } from './faults.js';
 
 export type { FarEndRule, FarEndAction } from './far-ends.js';
 export { parseRules, loadRulesFile, RulesError, DEFAULT_RULES } from './far-ends.js';
@@ -26,6 +27,7 @@ export type { EndedChannel } from './history.js';
 export type { AriEvent, SentEvent } from './engine.js';
 export type { ChannelJson, BridgeJson } from './model.js';
 export { ManualClock, RealClock, type Clock } from './clock.js';
+export type { FaultRule, FaultHit, FaultInjector } from './faults.js';
 
 export interface SimulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -240,6 +242,11 @@ export class AriSimulator {
       };
       this.engine.on('change', check);
     });
+  }
+
+  /** REST fault injection (slow answers, HTTP 500s, requests never answered): see faults.ts. */
+  get faults(): FaultInjector {
+    return this.server.faults;
   }
 
   /** Closes every websocket of `app` (or all), as a network drop would; the app's channels stay. */

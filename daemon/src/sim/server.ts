@@ -12,6 +12,7 @@ import { AriError } from './errors.js';
 import { apiDeclaration, findResource, resourceListing } from './declarations.js';
 import { matchRoute } from './router.js';
 import { Params } from './routes/types.js';
+import { FaultInjector } from './faults.js';
 
 export interface ServerOptions {
   host: string;
@@ -28,6 +29,8 @@ export class AriHttpServer {
   private readonly sockets = new Set<Socket>();
   private connSeq = 0;
   port = 0;
+  /** Injected REST faults (slow answers, HTTP errors, no answer): see faults.ts. */
+  readonly faults = new FaultInjector();
 
   constructor(
     private readonly sim: SimEngine,
@@ -134,6 +137,15 @@ export class AriHttpServer {
       this.send(res, 404, { message: `ARI URLs do not end with a slash. Try /ari${path.replace(/\/+$/, '')}` });
       return;
     }
+    const fault = this.faults.take(method, path);
+    if (fault) {
+      if (fault.hang) return;
+      if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.status !== null) {
+        this.send(res, fault.status, fault.body);
+        return;
+      }
+    }
     if (path.startsWith('/api-docs/')) {
       this.serveDocs(req, res, method, path.slice('/api-docs/'.length));
       return;
@@ -195,6 +207,11 @@ export class AriHttpServer {
     };
     if (url.pathname !== '/ari/events') {
       reject(404, 'Not Found', { message: 'Resource not found' });
+      return;
+    }
+    const fault = this.faults.take('GET', '/events');
+    if (fault?.status) {
+      reject(fault.status, 'Service Unavailable', (fault.body ?? {}) as object);
       return;
     }
     if (!this.authorised(req, url)) {

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
-import type { Disposition, RefusalReason } from '../session/ports.js';
+import { refusalDisposition, type Disposition, type RefusalReason } from '../session/ports.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 export type CdrStatus = 'open' | 'settled';
@@ -136,8 +136,9 @@ export async function insertOpenCdr(
     account_id: c.accountId,
     account: c.account,
     node: c.node,
-    src: c.src,
-    dst: c.dst,
+    // The columns hold 80 characters; a longer caller ID must not make the call fail (MySQL strict mode).
+    src: c.src.slice(0, 80),
+    dst: c.dst.slice(0, 80),
     ...rateColumns(c.rate),
     start: toDbTime(c.start),
     max_seconds: c.maxSeconds,
@@ -147,12 +148,29 @@ export async function insertOpenCdr(
   });
 }
 
-/** A refused attempt: settled at once, FAILED, with the reason and cost 0. */
+/**
+ * A refused attempt: settled at once, with the reason and cost 0; disposition FAILED, or CANCEL
+ * for ABANDONED (the caller hung up before anything was dialled). `end` defaults to `start`.
+ */
 export async function insertRefusedCdr(
   trx: Knex.Transaction,
-  c: { uniqueid: string; accountId: number | null; account: string | null; node: string; src: string; dst: string; rate: Rate | null; start: Date; reason: RefusalReason },
+  c: {
+    uniqueid: string;
+    accountId: number | null;
+    account: string | null;
+    node: string;
+    src: string;
+    dst: string;
+    rate: Rate | null;
+    start: Date;
+    end?: Date | undefined;
+    reason: RefusalReason;
+    note?: string | undefined;
+  },
 ): Promise<void> {
   const start = toDbTime(c.start);
+  const endAt = c.end && c.end.getTime() > c.start.getTime() ? c.end : c.start;
+  const duration = Math.floor((endAt.getTime() - c.start.getTime()) / 1000);
   await trx('astcdr').insert({
     uniqueid: c.uniqueid,
     account_id: c.accountId,
@@ -162,13 +180,14 @@ export async function insertRefusedCdr(
     dst: c.dst.slice(0, 80),
     ...rateColumns(c.rate),
     start,
-    end: start,
-    duration: 0,
+    end: toDbTime(endAt),
+    duration,
     billsec: 0,
-    disposition: 'FAILED',
+    disposition: refusalDisposition(c.reason),
     reason: c.reason,
     cost: 0n,
     status: 'settled',
+    note: c.note ? c.note.slice(0, 255) : null,
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * The BillingStore the call session uses, over knex (MySQL/MariaDB or SQLite), plus the
  * operator operations the CLI and the HTTP API share. Reads are plain queries; every money
- * movement is one transaction in ./tx (authorise, settle, refusal, topup).
+ * movement is one transaction in ./tx (authorise, extend, authorise-callback, settle, refusal,
+ * topup). It is also the GrantStore of grant-mode charging and callback calls.
  */
 import type { Money, Rate } from '../rating/index.js';
 import type {
@@ -20,8 +21,23 @@ import type { AccountDetails, NewAccount } from './accounts.js';
 import * as cdrs from './cdrs.js';
 import type { Cdr, CdrFilter } from './cdrs.js';
 import type { Db } from './db.js';
+import * as grants from './grants.js';
+import type { GrantColumns } from './grants.js';
+import type {
+  CallbackAuthoriseRequest,
+  CallbackAuthoriseResult,
+  ChargingMode,
+  ExtendRequest,
+  ExtendResult,
+  GrantAuthoriseRequest,
+  GrantAuthoriseResult,
+  GrantStore,
+} from '../session/grant-ports.js';
+import { authoriseCallback } from './tx/authorise-callback.js';
+import { extend } from './tx/extend.js';
 import * as ledger from './ledger.js';
 import type { LedgerEntry } from './ledger.js';
+import { StoreError } from './errors.js';
 import { pinHasher, type PinHasher } from './pin.js';
 import * as rates from './rates.js';
 import type { UpsertResult } from './rates.js';
@@ -36,7 +52,7 @@ export interface KnexStoreOptions {
   pinSecret?: string | undefined;
 }
 
-export class KnexBillingStore implements BillingStore {
+export class KnexBillingStore implements BillingStore, GrantStore {
   private readonly hashPin: PinHasher;
 
   constructor(
@@ -64,8 +80,17 @@ export class KnexBillingStore implements BillingStore {
     return rates.rateFor(this.db.knex, tariff, number);
   }
 
-  authorise(req: AuthoriseRequest): Promise<AuthoriseResult> {
+  /** With `charging` (grant-ports.ts), a grant-mode account's call reserves its first grant only. */
+  authorise(req: AuthoriseRequest | GrantAuthoriseRequest): Promise<GrantAuthoriseResult> {
     return authorise(this.db, req);
+  }
+
+  extend(req: ExtendRequest): Promise<ExtendResult> {
+    return extend(this.db, req);
+  }
+
+  authoriseCallback(req: CallbackAuthoriseRequest): Promise<CallbackAuthoriseResult> {
+    return authoriseCallback(this.db, req);
   }
 
   async markAnswered(uniqueid: string, answer: Date): Promise<void> {
@@ -137,5 +162,25 @@ export class KnexBillingStore implements BillingStore {
 
   cdrs(filter: CdrFilter = {}): Promise<Cdr[]> {
     return cdrs.listCdrs(this.db.knex, filter);
+  }
+
+  /** A CDR's grant-mode checkpoint and callback link. */
+  grantColumns(uniqueid: string): Promise<GrantColumns | undefined> {
+    return grants.grantColumns(this.db.knex, uniqueid);
+  }
+
+  /** The uniqueids of a callback call's CDRs, A leg first. */
+  callbackCdrIds(callbackId: string): Promise<string[]> {
+    return grants.callbackCdrIds(this.db.knex, callbackId);
+  }
+
+  /** Sets an account's own charging mode and grant size (null: the daemon's default). */
+  async setCharging(name: string, c: { mode: ChargingMode | null; grantSeconds: number | null }): Promise<void> {
+    const a = await accounts.accountByName(this.db.knex, name);
+    if (!a) throw new StoreError('NOT_FOUND', `no account '${name}'`);
+    if (c.grantSeconds !== null && (!Number.isInteger(c.grantSeconds) || c.grantSeconds < 1 || c.grantSeconds > 86_400)) {
+      throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
+    }
+    await grants.setCharging(this.db.knex, a.id, c);
   }
 }

@@ -3,6 +3,7 @@
  * once with one line naming the setting (exit 2); an unreachable database with one line (exit 1).
  * Asterisk being down is not fatal: the daemon keeps trying to connect and logs why.
  */
+import { ApiConfigError } from '../../api/index.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { Daemon } from '../../daemon.js';
 import { createLogger } from '../../log.js';
@@ -41,7 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`astbill: ${err instanceof Error ? err.message : String(err)}\n`);
     await daemon.close({ drainSeconds: 0 }).catch(() => undefined);
-    return 1;
+    // A setting found wrong only at start (API token, report schedule) is still a setting.
+    return err instanceof ConfigError || err instanceof ApiConfigError ? 2 : 1;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

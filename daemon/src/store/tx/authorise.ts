@@ -2,32 +2,40 @@
  * authorise: reserve the money for one call attempt, in ONE transaction.
  *
  * Inputs:  AuthoriseRequest: uniqueid, accountId, src, dst, the rate found for dst, node,
- *          defaultMaxSeconds (cap when the account sets none), start.
+ *          defaultMaxSeconds (cap when the account sets none), start; optionally `charging`
+ *          (the daemon's default charging mode and grant size, see ../../session/grant-ports.ts).
  * Locks:   the astaccount row FIRST (MySQL/MariaDB `SELECT … FOR UPDATE`; SQLite: the
  *          transaction began with BEGIN IMMEDIATE and holds the database write lock). Everything
  *          that changes an account's reservations takes that lock first, so the reads that follow
  *          (this uniqueid's CDR, the account's live reservations) see every earlier commit.
  * Writes:  grant   → astcreditres row; astcdr phase 1 (open, rate snapshot, max_seconds,
  *                    max_cost = callCost(rate, max_seconds)); astaccount.reserved += max_cost.
+ *                    Grant mode (the account's charging_mode, else `charging.mode`): max_seconds
+ *                    is only the FIRST grant (rating/grants.ts firstGrant: a full slice, or the
+ *                    last affordable boundary as the final grant); astcdr.grants = 1. tx/extend
+ *                    grows it while the call runs.
  *                    The account row is written, so on Galera two nodes granting on the same
  *                    account conflict at commit (1213) and one re-runs (see ../retry.ts).
  *          refusal → astcdr row: FAILED, reason BLOCKED | LIMIT | NOCREDIT, cost 0.
- * Results: { ok: true, maxSeconds, maxCost, available } (available before this reservation)
+ * Results: { ok: true, maxSeconds, maxCost, available, grant } (available before this
+ *          reservation; grant = { grantSeconds, final } in grant mode, else null)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            LIMIT    live reservations ≥ max_calls
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
- *          The same uniqueid again: the first outcome again, nothing written (no double reserve).
+ *          The same uniqueid again: the first outcome again, nothing written (no double reserve;
+ *          a repeated grant-mode grant answers grant null: the call ends at what it holds).
  * Throws:  StoreError NOT_FOUND (no such account); CONFLICT (the uniqueid was already settled,
  *          or belongs to another account).
  */
 import type { Knex } from 'knex';
-import { maxAffordableSeconds, reservationFor } from '../../rating/index.js';
-import type { AuthoriseRequest, AuthoriseResult } from '../../session/ports.js';
+import { firstGrant, maxAffordableSeconds, reservationFor } from '../../rating/index.js';
+import type { GrantAuthoriseRequest as AuthoriseRequest, GrantAuthoriseResult as AuthoriseResult, GrantInfo } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
 import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
+import { chargingOf, writeGrantOnCdr } from '../grants.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
@@ -62,13 +70,24 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
 
     if (account.status === 'blocked') return refuse('BLOCKED');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls) return refuse('LIMIT');
-    const maxSeconds = maxAffordableSeconds(req.rate, avail, account.maxCallSeconds ?? req.defaultMaxSeconds);
+    const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    const charging = req.charging ? await chargingOf(trx, account.id, req.charging) : null;
+    let maxSeconds: number;
+    let grant: GrantInfo | null = null;
+    if (charging?.mode === 'grant') {
+      const g = firstGrant(req.rate, { available: avail, grantSeconds: charging.grantSeconds, capSeconds: cap });
+      maxSeconds = g.total;
+      grant = { grantSeconds: charging.grantSeconds, final: g.final };
+    } else {
+      maxSeconds = maxAffordableSeconds(req.rate, avail, cap);
+    }
     if (maxSeconds === 0) return refuse('NOCREDIT');
 
     const maxCost = reservationFor(req.rate, maxSeconds);
     await insertReservation(trx, { uniqueid: req.uniqueid, accountId: account.id, maxCost, maxSeconds, node: req.node, created: req.start });
     await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
+    if (grant) await writeGrantOnCdr(trx, req.uniqueid, { grants: 1, maxSeconds, maxCost });
     await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + maxCost }, new Date());
-    return { ok: true, maxSeconds, maxCost, available: avail };
+    return { ok: true, maxSeconds, maxCost, available: avail, grant };
   });
 }

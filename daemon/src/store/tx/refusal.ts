@@ -5,7 +5,9 @@
  * Inputs:  RefusalRecord: uniqueid, accountId (null when no account was identified), src, dst,
  *          reason, node, start.
  * Locks:   none beyond the insert (no money moves; SQLite: BEGIN IMMEDIATE as always).
- * Writes:  one astcdr row: disposition FAILED, the reason, cost 0, status settled.
+ * Writes:  one astcdr row: disposition FAILED (CANCEL for ABANDONED), the reason, cost 0,
+ *          status settled; end and duration from `rec.end` when given (how long the caller
+ *          spent in the voice menu), and `rec.note`.
  * Results: true when written; false when a CDR with this uniqueid already exists (idempotent:
  *          nothing is written the second time).
  */

@@ -1,0 +1,99 @@
+/**
+ * The front door of callback calls, shared by the HTTP API (POST /callbacks) and, through it,
+ * `astbill callback`: authenticate the account, rate both numbers, authorise both legs in one
+ * transaction, then start the CallbackSession (leg A is dialled at once).
+ *
+ * Authentication: the caller of the API already holds the API token. An account with a PIN
+ * must also be given its PIN (a wrong one is refused as BADPIN and leaves a FAILED CDR, like a
+ * wrong PIN on the phone); an account without a PIN is authorised by the API token alone.
+ */
+import type { Logger } from '../log.js';
+import type { CallbackSession, CallbackOrder } from './callback-session.js';
+import type { GrantStore } from './grant-ports.js';
+import type { BillingStore, RefusalReason } from './ports.js';
+
+export type CallbackRefusal = Extract<RefusalReason, 'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'NOCREDIT' | 'BLOCKED' | 'LIMIT' | 'SHUTDOWN'>;
+
+export class CallbackRefused extends Error {
+  override name = 'CallbackRefused';
+  constructor(
+    readonly reason: CallbackRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CallbackRequest {
+  account: string;
+  pin?: string | undefined;
+  a: string;
+  b: string;
+}
+
+export interface CallbackStarted {
+  callbackId: string;
+  account: string;
+  /** CDR uniqueids of the two legs (their channel ids). */
+  legs: { a: string; b: string };
+  /** The common maximum talk time of both legs, seconds. */
+  maxSeconds: number;
+  /** Resolves when both legs are settled. */
+  finished: Promise<void>;
+}
+
+export interface CallbackServiceDeps {
+  store: BillingStore & GrantStore;
+  logger: Logger;
+  node: string;
+  now(): Date;
+  /** A new session for an authenticated, rated order (not yet authorised). */
+  newSession(order: CallbackOrder): CallbackSession;
+  /** Registers a session so that its events reach it (and the kill path finds it). */
+  register(session: CallbackSession): void;
+  /** False while the daemon shuts down. */
+  accepting(): boolean;
+}
+
+const NUMBER = /^\d{1,20}$/;
+
+export class CallbackService {
+  constructor(private readonly deps: CallbackServiceDeps) {}
+
+  async start(req: CallbackRequest): Promise<CallbackStarted> {
+    const { store, logger, node } = this.deps;
+    if (!this.deps.accepting()) throw new CallbackRefused('SHUTDOWN', 'the daemon is shutting down');
+    const account = await store.accountByName(req.account);
+    if (!account) throw new CallbackRefused('NOACCOUNT', `no account '${req.account}'`);
+    const refuse = async (reason: CallbackRefusal, message: string): Promise<never> => {
+      await store
+        .recordRefusal({ uniqueid: `callback-${node}-${this.deps.now().getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, accountId: account.id, src: req.a.slice(0, 80), dst: req.b.slice(0, 80), reason, node, start: this.deps.now() })
+        .catch((err: unknown) => logger.error('could not record the callback refusal', { reason, error: err instanceof Error ? err.message : String(err) }));
+      throw new CallbackRefused(reason, message);
+    };
+    if (account.hasPin) {
+      const byPin = req.pin !== undefined && req.pin !== '' ? await store.accountByPin(req.pin) : undefined;
+      if (!byPin || byPin.id !== account.id) return refuse('BADPIN', 'wrong or missing PIN for this account');
+    }
+    if (account.status === 'blocked') return refuse('BLOCKED', `account '${account.name}' is blocked`);
+    if (!NUMBER.test(req.a) || !NUMBER.test(req.b)) return refuse('BADNUMBER', 'numbers a and b must be 1-20 digits');
+    const [rateA, rateB] = [await store.rateFor(account.tariff, req.a), await store.rateFor(account.tariff, req.b)];
+    if (!rateA || !rateB) return refuse('NOROUTE', `no rate for ${!rateA ? req.a : req.b} in tariff '${account.tariff}'`);
+
+    const session = this.deps.newSession({ account, a: { number: req.a, rate: rateA }, b: { number: req.b, rate: rateB } });
+    const res = await session.authorise();
+    if (!res.ok) {
+      const what = res.reason === 'NOCREDIT' ? 'not enough credit for both legs' : res.reason === 'LIMIT' ? 'too many calls on this account' : 'account blocked';
+      throw new CallbackRefused(res.reason, what);
+    }
+    if (!this.deps.accepting()) {
+      // Authorised during shutdown: release both reservations at once.
+      this.deps.register(session);
+      void session.kill('shutdown');
+      throw new CallbackRefused('SHUTDOWN', 'the daemon is shutting down');
+    }
+    this.deps.register(session);
+    const finished = session.start();
+    return { callbackId: session.callbackId, account: account.name, legs: session.uniqueids, maxSeconds: res.maxSeconds, finished };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The store port of grant-mode charging and callback calls, beside ./ports.ts (BillingStore):
+ * a store that implements `GrantStore` can extend a call's grant and authorise the two legs of a
+ * callback together. KnexBillingStore implements it (store/tx/extend.ts,
+ * store/tx/authorise-callback.ts).
+ */
+import type { Money, Rate } from '../rating/index.js';
+import type { AuthoriseRequest, AuthoriseResult } from './ports.js';
+
+/** 'single': one reservation of the whole longest call; 'grant': slices extended while credit lasts. */
+export type ChargingMode = 'single' | 'grant';
+
+export const CHARGING_MODES: readonly ChargingMode[] = ['single', 'grant'];
+
+/** The daemon's defaults; an account's own `charging_mode` / `grant_seconds` win when set. */
+export interface ChargingDefaults {
+  mode: ChargingMode;
+  /** Slice of a grant in seconds (rounded to billing boundaries by rating/grants.ts). */
+  grantSeconds: number;
+}
+
+/** authorise() with the charging defaults: in grant mode only the first grant is reserved. */
+export type GrantAuthoriseRequest = AuthoriseRequest & { charging?: ChargingDefaults };
+
+/** How a grant-mode call was granted. Absent (null) for single-mode calls. */
+export interface GrantInfo {
+  /** The slice size in force for this call. */
+  grantSeconds: number;
+  /** No extension will follow: the call is released at maxSeconds. */
+  final: boolean;
+}
+
+export type GrantAuthoriseResult = AuthoriseResult & { grant?: GrantInfo | null };
+
+export interface ExtendRequest {
+  uniqueid: string;
+  /** The granted total the caller knows of (compare-and-set: a repeated request changes nothing). */
+  fromSeconds: number;
+  /** Talk time confirmed so far (seconds since the answer): written on the CDR as a checkpoint. */
+  confirmedSeconds: number;
+  at: Date;
+  /** Global longest call when the account sets none (config maxCallSeconds). */
+  defaultMaxSeconds: number;
+  /** The daemon's default slice when the account sets none. */
+  defaultGrantSeconds: number;
+}
+
+export type ExtendResult =
+  | {
+      ok: true;
+      /** The granted total now (seconds since the answer); > fromSeconds when extended. */
+      maxSeconds: number;
+      /** The reservation now: callCost(maxSeconds). */
+      maxCost: Money;
+      /** No extension will follow this one. */
+      final: boolean;
+      /** Why it is final: the money, the longest-call cap, a blocked account; null when not final. */
+      why: 'credit' | 'cap' | 'blocked' | null;
+      /** false when nothing was granted now (no money for one more block, or a repeated request). */
+      extended: boolean;
+    }
+  | { ok: false; reason: 'GONE' };
+
+/** What authoriseCallback needs: both legs, one combined limit. */
+export interface CallbackAuthoriseRequest {
+  callbackId: string;
+  accountId: number;
+  node: string;
+  start: Date;
+  defaultMaxSeconds: number;
+  a: { uniqueid: string; number: string; rate: Rate };
+  b: { uniqueid: string; number: string; rate: Rate };
+}
+
+export type CallbackAuthoriseResult =
+  | { ok: true; maxSeconds: number; costA: Money; costB: Money; available: Money }
+  | { ok: false; reason: 'NOCREDIT' | 'LIMIT' | 'BLOCKED'; available: Money };
+
+export interface GrantStore {
+  /** ONE transaction: lock/write the account, grow the reservation by the next grant, CDR checkpoint. */
+  extend(req: ExtendRequest): Promise<ExtendResult>;
+  /** ONE transaction: both legs' reservations and open CDRs (shared callback_id), or a refusal CDR. */
+  authoriseCallback(req: CallbackAuthoriseRequest): Promise<CallbackAuthoriseResult>;
+}
+
+/** Whether a BillingStore also implements GrantStore (the resilient wrapper may not). */
+export function grantStoreOf(store: object): GrantStore | null {
+  const s = store as Partial<GrantStore>;
+  return typeof s.extend === 'function' && typeof s.authoriseCallback === 'function' ? (s as GrantStore) : null;
+}

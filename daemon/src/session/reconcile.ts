@@ -1,0 +1,342 @@
+/**
+ * Restart reconciliation: run once after the first ARI connection and after every reconnect.
+ * It compares this node's reservations with the channels and bridges Asterisk still has:
+ *
+ * - a reservation a live session holds: not ours to touch (the router's resync checks those);
+ * - answered, both legs still up in one of our bridges: the call survived the daemon; its
+ *   supervision is resumed (`adopt`: a session in the talking state with its bridge, a limit
+ *   timer for the seconds left, TIMEOUT(absolute) set again to them, hang-up of the other leg
+ *   when one ends, settlement at the end from Asterisk's timestamps);
+ * - anything else: the call is over (or cannot go on: one leg gone, never answered). Its legs
+ *   still up are hung up, its bridge destroyed, and it is settled from what is known, flagged
+ *   'reconciled' in the CDR note and logged loudly:
+ *     answered   billsec = min(max(checkpoint, now − answer), max_seconds).
+ *                The real end is not in ARI any more. It lies between the last checkpoint (the
+ *                call was confirmed up then) and min(now, answer + max_seconds) (Asterisk's own
+ *                TIMEOUT(absolute) cut it by then at the latest). Billing the upper end means a
+ *                crash never costs the operator money and never costs the subscriber more than
+ *                the grant they reserved; the overcharge is at most the restart time plus one
+ *                checkpoint interval. (Asterisk's own CDR, when available, would give the exact
+ *                end: a better source to add later.)
+ *     never answered  released at no cost (disposition FAILED).
+ *   A call that was bridged but whose answer time never reached the database (a crash in the
+ *   instant between the two) counts as answered at its start (the upper bound again).
+ * - our own leftovers of ended calls (bridges and channels whose ids carry this node's prefix,
+ *   from an earlier run, that no session holds) are deleted: Asterisk keeps the app inactive
+ *   while it owns any.
+ *
+ * Open CDRs of this node without a reservation are only reported (a local journal may still
+ * hold their settlement). If the database or Asterisk does not answer, nothing is changed and
+ * the run is retried after `retrySeconds`.
+ */
+import type { Logger } from '../log.js';
+import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
+import type { BridgeSummary, CallControl } from './call-control-port.js';
+import { secondsBetween } from './call-session.js';
+import type { DaemonClock, TimerHandle } from './clock.js';
+import type { IdFactory } from './ids.js';
+import type { BillingStore, Reservation } from './ports.js';
+import type { RegisteredSession, SessionRegistry } from './registry.js';
+
+/** A call that outlived the daemon, handed to `adopt` to be supervised again. */
+export interface AdoptableCall {
+  uniqueid: string;
+  accountId: number;
+  account: string;
+  aChannelId: string;
+  aChannelName: string;
+  bChannelId: string;
+  /** The `;2` half of a Local B leg, when Asterisk still has it. */
+  bOtherChannelId: string | null;
+  bridgeId: string;
+  /** When the far end answered (Asterisk's time, from the CDR), or the call's start when unknown. */
+  answer: Date;
+  answerEstimated: boolean;
+  /** The grant (seconds from the answer). */
+  maxSeconds: number;
+  /** Seconds of the grant still left now (≥ 1). */
+  remainingSeconds: number;
+  created: Date;
+}
+
+export interface ReconciledCall {
+  uniqueid: string;
+  answered: boolean;
+  billsec: number;
+  checkpoint: number | null;
+  cost: bigint;
+  /** false when the store found it settled already (nothing changed). */
+  settled: boolean;
+}
+
+export interface ReconcileReport {
+  reservations: number;
+  /** Held by live sessions of this run: left to them. */
+  live: string[];
+  adopted: string[];
+  settled: ReconciledCall[];
+  failed: string[];
+  leftoverBridges: string[];
+  leftoverChannels: string[];
+  /** Open CDRs of this node with no reservation (e.g. settlement waiting in a journal). */
+  orphanCdrs: string[];
+  skipped?: string;
+}
+
+export interface ReconcilerOptions {
+  store: Pick<BillingStore, 'reservations' | 'settle'>;
+  /** Open CDRs with their checkpoints; null when the store offers none (then the floor is 0). */
+  checkpoints: Pick<CheckpointStore, 'openCdrs'> | null;
+  control: Pick<CallControl, 'listChannels' | 'listBridges' | 'hangup' | 'destroyBridge'>;
+  registry: SessionRegistry<RegisteredSession>;
+  ids: Pick<IdFactory, 'isOurs' | 'isThisRun'>;
+  clock: DaemonClock;
+  logger: Logger;
+  node: string;
+  /** Resumes supervision of a live call; false (or a throw) when it could not: the call is then ended here. */
+  adopt(call: AdoptableCall): boolean | Promise<boolean>;
+  /** Seconds before a run that could not reach the database or Asterisk is tried again (default 10). */
+  retrySeconds?: number;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export const RECONCILED_NOTE = 'reconciled';
+
+export class Reconciler {
+  private running: Promise<ReconcileReport> | null = null;
+  private again = false;
+  private retry: TimerHandle | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: ReconcilerOptions) {}
+
+  /** Asks for a run (after a (re)connection); runs asked for while one runs are folded into one more. */
+  request(): Promise<ReconcileReport> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.retry?.cancel();
+    this.retry = null;
+    this.running = this.runGuarded().finally(() => {
+      this.running = null;
+      if (this.again && !this.closed) {
+        this.again = false;
+        void this.request();
+      }
+    });
+    return this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.retry?.cancel();
+    this.retry = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async runGuarded(): Promise<ReconcileReport> {
+    const report = await this.run();
+    if (report.skipped && !this.closed) {
+      const seconds = this.opts.retrySeconds ?? 10;
+      this.retry = this.opts.clock.setTimer(seconds * 1000, () => {
+        this.retry = null;
+        if (!this.closed) void this.request();
+      });
+    }
+    return report;
+  }
+
+  /** One pass (exposed for tests; the daemon uses request()). */
+  async run(): Promise<ReconcileReport> {
+    const { store, checkpoints, control, logger, node } = this.opts;
+    const report: ReconcileReport = { reservations: 0, live: [], adopted: [], settled: [], failed: [], leftoverBridges: [], leftoverChannels: [], orphanCdrs: [] };
+    let reservations: Reservation[];
+    let open: Map<string, OpenCdr>;
+    try {
+      reservations = await store.reservations(node);
+      open = new Map((await (checkpoints?.openCdrs(node) ?? Promise.resolve([]))).map((c) => [c.uniqueid, c]));
+    } catch (err) {
+      report.skipped = `database: ${errorText(err)}`;
+      logger.warn('reconciliation postponed: cannot read this node’s reservations', { node, error: errorText(err) });
+      return report;
+    }
+    let channels: Map<string, string>;
+    let bridges: BridgeSummary[];
+    try {
+      channels = new Map((await control.listChannels()).map((c) => [c.id, c.name]));
+      bridges = await control.listBridges();
+    } catch (err) {
+      report.skipped = `asterisk: ${errorText(err)}`;
+      logger.warn('reconciliation postponed: cannot ask Asterisk which channels exist', { node, error: errorText(err) });
+      return report;
+    }
+    report.reservations = reservations.length;
+    const reserved = new Set(reservations.map((r) => r.uniqueid));
+    for (const c of open.keys()) if (!reserved.has(c)) report.orphanCdrs.push(c);
+    if (report.orphanCdrs.length > 0) logger.warn('open CDRs of this node without a reservation; left alone', { node, uniqueids: report.orphanCdrs });
+
+    const now = this.opts.clock.now();
+    for (const r of reservations) {
+      if (this.heldBySession(r.uniqueid)) {
+        report.live.push(r.uniqueid);
+        continue;
+      }
+      try {
+        await this.reconcileOne(r, open.get(r.uniqueid) ?? null, channels, bridges, now, report);
+      } catch (err) {
+        report.failed.push(r.uniqueid);
+        logger.error('reconciliation of a call failed; housekeeping or the next run will retry', { uniqueid: r.uniqueid, error: errorText(err) });
+      }
+    }
+    await this.deleteLeftovers(bridges, channels, report);
+    if (report.adopted.length + report.settled.length + report.leftoverBridges.length + report.leftoverChannels.length > 0) {
+      logger.warn('reconciliation done', {
+        node,
+        reservations: report.reservations,
+        adopted: report.adopted.length,
+        settled: report.settled.length,
+        failed: report.failed.length,
+        leftoverBridges: report.leftoverBridges.length,
+        leftoverChannels: report.leftoverChannels.length,
+      });
+    } else {
+      logger.info('reconciliation: nothing to do', { node, reservations: report.reservations, live: report.live.length });
+    }
+    return report;
+  }
+
+  /** The reservation belongs to a session of this run (its A channel is a live session's). */
+  private heldBySession(uniqueid: string): boolean {
+    const { registry } = this.opts;
+    if (registry.byUniqueid(uniqueid)) return true;
+    return registry.sessions().some((s) => uniqueid === s.aChannelId || uniqueid.startsWith(`${s.aChannelId}.`));
+  }
+
+  private async reconcileOne(
+    r: Reservation,
+    cdr: OpenCdr | null,
+    channels: Map<string, string>,
+    bridges: BridgeSummary[],
+    now: Date,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const { control, logger, ids } = this.opts;
+    const aId = aChannelOf(r.uniqueid, channels);
+    const bridge = aId ? bridges.find((b) => ids.isOurs(b.id) && b.channels.includes(aId)) : undefined;
+    const bId = bridge?.channels.find((c) => c !== aId && channels.has(c)) ?? null;
+    const answerKnown = r.answer ?? cdr?.answer ?? null;
+    const talking = aId !== null && bId !== null && bridge !== undefined;
+    const answer = answerKnown ?? (talking ? r.created : null);
+
+    if (talking && answer) {
+      const remaining = r.maxSeconds - secondsBetween(answer, now);
+      if (remaining >= 1) {
+        const call: AdoptableCall = {
+          uniqueid: r.uniqueid,
+          accountId: r.accountId,
+          account: r.account,
+          aChannelId: aId,
+          aChannelName: channels.get(aId) ?? '',
+          bChannelId: bId,
+          bOtherChannelId: channels.has(`${bId}-2`) ? `${bId}-2` : null,
+          bridgeId: bridge.id,
+          answer,
+          answerEstimated: answerKnown === null,
+          maxSeconds: r.maxSeconds,
+          remainingSeconds: remaining,
+          created: r.created,
+        };
+        let ok = false;
+        try {
+          ok = await this.opts.adopt(call);
+        } catch (err) {
+          logger.error('could not resume supervision of a live call; ending it', { uniqueid: r.uniqueid, error: errorText(err) });
+        }
+        if (ok) {
+          report.adopted.push(r.uniqueid);
+          logger.warn('call survived the daemon; supervision resumed', {
+            uniqueid: r.uniqueid,
+            account: r.account,
+            a: aId,
+            b: bId,
+            bridge: bridge.id,
+            remainingSeconds: remaining,
+            answerEstimated: answerKnown === null,
+          });
+          return;
+        }
+      }
+    }
+
+    // The call is over (or cannot go on): hang up what is left, then settle from what is known.
+    const work: Promise<unknown>[] = [];
+    if (aId) work.push(control.hangup(aId, 'normal'));
+    if (bId) work.push(control.hangup(bId, 'normal'));
+    if (bridge) work.push(control.destroyBridge(bridge.id));
+    for (const res of await Promise.allSettled(work)) {
+      if (res.status === 'rejected') logger.warn('reconciliation: cleanup failed', { uniqueid: r.uniqueid, error: errorText(res.reason) });
+    }
+    if (bridge) report.leftoverBridges.push(bridge.id);
+    const checkpoint = cdr?.checkpointSecs ?? null;
+    const billsec = answer ? Math.min(r.maxSeconds, Math.max(checkpoint ?? 0, secondsBetween(answer, now))) : 0;
+    const end = answer ? new Date(answer.getTime() + billsec * 1000) : now;
+    const note = answer
+      ? `${RECONCILED_NOTE}: ended while the daemon was away; billed answer→restart capped at the grant${checkpoint !== null ? `, checkpoint ${checkpoint}s` : ''}${answerKnown ? '' : ', answer unknown: start used'}`
+      : `${RECONCILED_NOTE}: not answered when the daemon went away; released`;
+    const res = await this.opts.store.settle({
+      uniqueid: r.uniqueid,
+      disposition: answer ? 'ANSWERED' : 'FAILED',
+      hangupCause: null,
+      answer,
+      end,
+      billsec,
+      note,
+    });
+    report.settled.push({ uniqueid: r.uniqueid, answered: answer !== null, billsec: res.billsec, checkpoint, cost: res.cost, settled: res.settled });
+    logger.error('RECONCILED: a call of this node ended while the daemon was away; settled from what is known', {
+      uniqueid: r.uniqueid,
+      account: r.account,
+      answered: answer !== null,
+      answer: answer?.toISOString() ?? null,
+      checkpoint,
+      billsec: res.billsec,
+      cost: res.cost.toString(),
+      channelsLeft: [aId, bId].filter(Boolean),
+      alreadySettled: !res.settled,
+    });
+  }
+
+  /** Our bridges and channels of earlier runs that no live session holds. */
+  private async deleteLeftovers(bridges: BridgeSummary[], channels: Map<string, string>, report: ReconcileReport): Promise<void> {
+    const { control, logger, ids, registry } = this.opts;
+    for (const b of bridges) {
+      if (!ids.isOurs(b.id) || ids.isThisRun(b.id) || report.leftoverBridges.includes(b.id)) continue;
+      if (b.channels.some((c) => registry.byChannelId(c))) continue; // an adopted call's bridge
+      report.leftoverBridges.push(b.id);
+      logger.warn('deleting a leftover bridge', { bridge: b.id, channels: b.channels });
+      await control.destroyBridge(b.id).catch((err: unknown) => logger.warn('could not delete a leftover bridge', { bridge: b.id, error: errorText(err) }));
+    }
+    for (const id of channels.keys()) {
+      if (!ids.isOurs(id) || ids.isThisRun(id) || registry.byChannelId(id)) continue;
+      report.leftoverChannels.push(id);
+      logger.warn('hanging up a leftover channel', { channel: id });
+      await control.hangup(id, 'normal').catch((err: unknown) => logger.warn('could not hang up a leftover channel', { channel: id, error: errorText(err) }));
+    }
+  }
+}
+
+/**
+ * The A channel of a call attempt, if Asterisk still has it: the uniqueid itself, or for later
+ * attempts of a card call (`<A channel id>.<n>`) the id without its last part.
+ */
+export function aChannelOf(uniqueid: string, channels: Map<string, string> | Set<string>): string | null {
+  if (channels.has(uniqueid)) return uniqueid;
+  const dot = uniqueid.lastIndexOf('.');
+  if (dot > 0 && /^\d+$/.test(uniqueid.slice(dot + 1))) {
+    const a = uniqueid.slice(0, dot);
+    if (channels.has(a)) return a;
+  }
+  return null;
+}

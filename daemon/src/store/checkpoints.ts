@@ -1,0 +1,97 @@
+/**
+ * Talk-time checkpoints on open CDRs (astcdr.checkpoint_secs / checkpoint_at, migration 0003):
+ * the confirmed talk time of a running call, written periodically so that a crash costs the
+ * operator at most one checkpoint interval, and read back by restart reconciliation as the
+ * lower bound of what an ended call is billed.
+ *
+ * saveCheckpoints  one UPDATE per batch (CASE over the uniqueids), only on OPEN CDRs, and only
+ *                  upwards (a checkpoint never moves back). Touches no money and no account
+ *                  row, so it never conflicts with authorise/settle on the account lock.
+ * openCdrs         this node's open CDRs with their answer time and last checkpoint.
+ */
+import type { Knex } from 'knex';
+import { dialectOf, type Db } from './db.js';
+import { fromDbTime, requiredTime, toDbTime } from './time.js';
+
+export interface Checkpoint {
+  uniqueid: string;
+  /** Whole seconds of confirmed talk time (answer → the moment Asterisk still had the call up). */
+  seconds: number;
+}
+
+export interface OpenCdr {
+  uniqueid: string;
+  start: Date;
+  answer: Date | null;
+  maxSeconds: number | null;
+  /** Last checkpoint written, or null when none was. */
+  checkpointSecs: number | null;
+  checkpointAt: Date | null;
+}
+
+/** What checkpoints and reconciliation need from the database, beside the BillingStore. */
+export interface CheckpointStore {
+  /** Writes the checkpoints (upwards only, open CDRs only); resolves with the rows changed. */
+  saveCheckpoints(list: readonly Checkpoint[], at: Date): Promise<number>;
+  /** The open CDRs of `node`. */
+  openCdrs(node: string): Promise<OpenCdr[]>;
+}
+
+const BATCH = 200;
+
+export async function saveCheckpoints(knex: Knex, list: readonly Checkpoint[], at: Date): Promise<number> {
+  const greatest = dialectOf(knex) === 'mysql' ? 'GREATEST' : 'MAX';
+  let changed = 0;
+  for (let i = 0; i < list.length; i += BATCH) {
+    const chunk = list.slice(i, i + BATCH).filter((c) => Number.isInteger(c.seconds) && c.seconds >= 0);
+    if (chunk.length === 0) continue;
+    const cases = chunk.map(() => 'WHEN ? THEN ?').join(' ');
+    const caseBindings = chunk.flatMap((c) => [c.uniqueid, c.seconds]);
+    const inList = chunk.map(() => '?').join(', ');
+    const sql =
+      `UPDATE astcdr SET checkpoint_secs = ${greatest}(COALESCE(checkpoint_secs, 0), CASE uniqueid ${cases} ELSE 0 END), checkpoint_at = ? ` +
+      `WHERE status = 'open' AND uniqueid IN (${inList})`;
+    const res: unknown = await knex.raw(sql, [...caseBindings, toDbTime(at), ...chunk.map((c) => c.uniqueid)]);
+    changed += affectedRows(res);
+  }
+  return changed;
+}
+
+function affectedRows(res: unknown): number {
+  // mysql2: [ResultSetHeader, fields]; better-sqlite3 through knex: { changes } (or rows).
+  const first = (Array.isArray(res) ? res[0] : res) as { affectedRows?: unknown; changes?: unknown } | undefined;
+  if (typeof first?.affectedRows === 'number') return first.affectedRows;
+  return typeof first?.changes === 'number' ? first.changes : 0;
+}
+
+interface OpenCdrRow {
+  uniqueid: string;
+  start: unknown;
+  answer: unknown;
+  max_seconds: number | string | null;
+  checkpoint_secs: number | string | null;
+  checkpoint_at: unknown;
+}
+
+export async function openCdrs(knex: Knex, node: string): Promise<OpenCdr[]> {
+  const rows = (await knex('astcdr')
+    .select('uniqueid', 'start', 'answer', 'max_seconds', 'checkpoint_secs', 'checkpoint_at')
+    .where({ node, status: 'open' })
+    .orderBy('id')) as OpenCdrRow[];
+  return rows.map((r) => ({
+    uniqueid: r.uniqueid,
+    start: requiredTime(r.start),
+    answer: fromDbTime(r.answer),
+    maxSeconds: r.max_seconds === null ? null : Number(r.max_seconds),
+    checkpointSecs: r.checkpoint_secs === null ? null : Number(r.checkpoint_secs),
+    checkpointAt: fromDbTime(r.checkpoint_at),
+  }));
+}
+
+/** The CheckpointStore over an open database. */
+export function knexCheckpoints(db: Db): CheckpointStore {
+  return {
+    saveCheckpoints: (list, at) => saveCheckpoints(db.knex, list, at),
+    openCdrs: (node) => openCdrs(db.knex, node),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * extend: give a grant-mode call its next grant, in ONE transaction (an SCP's ApplyCharging).
+ *
+ * Inputs:  ExtendRequest: uniqueid, fromSeconds (the granted total the daemon knows of),
+ *          confirmedSeconds (talk time so far), at, defaultMaxSeconds, defaultGrantSeconds.
+ * Locks:   reads the CDR's account id (it never changes), then locks the astaccount row FIRST
+ *          (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE), then the CDR and the
+ *          reservation with locking reads, exactly like tx/settle, so that an extension and a
+ *          settlement of one call, or extensions of calls sharing an account, serialise.
+ * Writes:  when the CDR is open and its reservation exists:
+ *            astcreditres: max_seconds = the new total, max_cost = callCost(new total);
+ *            astaccount:   reserved += callCost(new total) − callCost(old total) (the row is
+ *                          written even when nothing more is granted, for Galera);
+ *            astcdr:       max_seconds, max_cost, grants + 1 (when extended), and the interim
+ *                          checkpoint: checkpoint_secs = min(confirmedSeconds, old total),
+ *                          checkpoint_at = at.
+ *          The new total (rating/grants.ts nextGrant) is a billing boundary: a full grant when
+ *          the account's available money (balance + credit − reservations) pays for it, else the
+ *          last affordable boundary as the FINAL grant; never past the longest call (account
+ *          max_seconds, else defaultMaxSeconds). A blocked account gets nothing more (final).
+ * Results: { ok: true, maxSeconds, maxCost, final, why, extended }
+ *          extended false + final when not one more billing block fits (or the account is
+ *          blocked); a repeated request (the reservation already holds more than fromSeconds,
+ *          e.g. the daemon gave up waiting but the commit landed) changes nothing and answers
+ *          the current grant with final false.
+ *          { ok: false, reason: 'GONE' } when the call is settled or unknown.
+ */
+import { nextGrant } from '../../rating/index.js';
+import type { ExtendRequest, ExtendResult } from '../../session/grant-ports.js';
+import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { cdrByUniqueid } from '../cdrs.js';
+import type { Db } from '../db.js';
+import { chargingOf, growReservation, lockedCdr, lockedReservation, writeGrantOnCdr, grantColumns } from '../grants.js';
+
+export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> {
+  return db.tx(async (trx): Promise<ExtendResult> => {
+    const first = await cdrByUniqueid(trx, req.uniqueid);
+    if (!first || first.accountId === null) return { ok: false, reason: 'GONE' };
+    const account = await lockAccount(trx, first.accountId);
+    const cdr = await lockedCdr(trx, req.uniqueid);
+    const res = await lockedReservation(trx, req.uniqueid);
+    if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate) return { ok: false, reason: 'GONE' };
+    const now = req.at;
+    const grants = (await grantColumns(trx, req.uniqueid))?.grants ?? 1;
+    const checkpoint = { seconds: Math.max(0, Math.min(Math.floor(req.confirmedSeconds), res.maxSeconds)), at: now };
+
+    if (res.maxSeconds > req.fromSeconds) {
+      return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, final: false, why: null, extended: false };
+    }
+    if (account.status === 'blocked') {
+      await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved }, now);
+      await writeGrantOnCdr(trx, req.uniqueid, { grants, maxSeconds: res.maxSeconds, maxCost: res.maxCost, checkpoint });
+      return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, final: true, why: 'blocked', extended: false };
+    }
+
+    const charging = await chargingOf(trx, account.id, { mode: 'grant', grantSeconds: req.defaultGrantSeconds });
+    const g = nextGrant(cdr.rate, {
+      granted: res.maxSeconds,
+      held: res.maxCost,
+      available: available(account),
+      grantSeconds: charging.grantSeconds,
+      capSeconds: account.maxCallSeconds ?? req.defaultMaxSeconds,
+    });
+    const extended = g.total > res.maxSeconds;
+    const maxCost = res.maxCost + g.more;
+    if (extended) await growReservation(trx, req.uniqueid, g.total, maxCost);
+    await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + g.more }, now);
+    await writeGrantOnCdr(trx, req.uniqueid, { grants: extended ? grants + 1 : grants, maxSeconds: g.total, maxCost, checkpoint });
+    return { ok: true, maxSeconds: g.total, maxCost, final: g.final || !extended, why: g.why ?? (extended ? null : 'credit'), extended };
+  });
+}

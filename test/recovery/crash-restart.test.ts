@@ -1,0 +1,118 @@
+/**
+ * kill -9 of the daemon with 100 calls up. Asterisk (the simulator, real clock) keeps cutting
+ * every call at its TIMEOUT(absolute) while no daemon listens; the daemon started again
+ * reconciles: calls still up are supervised again and billed from Asterisk's timestamps when they
+ * end, calls that ended meanwhile are settled from their checkpoint and grant. Every call is
+ * charged exactly once, never below its checkpoint or its real talk time, never above its grant.
+ */
+import assert from 'node:assert/strict';
+import type { AriSimulator, CallHandle } from '../../daemon/src/sim/index.js';
+import { forEachDatabase, type TestStore } from '../support/db.js';
+import { assertBooks, bLegOf, checkpointsOf, journalDirFor, killAll, realSim, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
+
+const CALLS = 100;
+const MAX = 12; // ASTBILL_MAX_CALL_SECONDS
+const SHORT = 5; // accounts with a 5 s cap: cut by Asterisk while the daemon is dead
+
+describe('kill -9 of the daemon with 100 calls up', function () {
+  this.timeout(90_000);
+  after(killAll);
+
+  forEachDatabase((tdb) => {
+    let sim: AriSimulator;
+    let t: TestStore;
+    before(async () => {
+      sim = await realSim();
+      t = await tdb.open();
+      await t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
+    });
+    after(async () => {
+      await sim?.close();
+    });
+
+    it('settles every call exactly once after the restart, within [checkpoint, grant], with no reservation or channel left', async () => {
+      const accounts = [];
+      for (let i = 0; i < 20; i++) accounts.push(await t.seedAccount({ balance: '50', maxSeconds: i % 4 === 0 ? SHORT : null }));
+      const journalDir = journalDirFor();
+      const env = { ASTBILL_MAX_CALL_SECONDS: String(MAX), ASTBILL_CHECKPOINT_SECONDS: '1' };
+      const d1 = await spawnDaemon({ tdb, sim, node: 'crash', env, journalDir });
+
+      // 100 calls; a quarter never hang up (Asterisk's limit ends them), the rest hang up 2–11 s after the answer.
+      const calls: { h: CallHandle; account: number; hangupAfter: number | null }[] = [];
+      for (let i = 0; i < CALLS; i++) {
+        const account = i % accounts.length;
+        const hangupAfter = i % 4 === 1 ? null : 3_000 + ((i * 977) % 9_000);
+        const h = sim.placeCall({ exten: `44${String(1000 + i)}`, accountcode: accounts[account]!.name, callerId: `Caller ${i} <1555${i}>`, hangupAfterMs: hangupAfter });
+        calls.push({ h, account, hangupAfter });
+      }
+      await until('100 calls talking', () => calls.every((c) => talking(sim, c.h.channelId) || sim.ended(c.h.channelId)), 20_000);
+      const bLegs = new Map(calls.map((c) => [c.h.channelId, bLegOf(sim, c.h.channelId)]));
+      const ids = calls.map((c) => c.h.channelId);
+      // Checkpoints reach the database while the calls run.
+      await until('checkpoints of the calls up', async () => {
+        const cp = await checkpointsOf(t, ids);
+        return ids.filter((id) => sim.channel(id)).every((id) => (cp.get(id) ?? 0) >= 2);
+      }, 15_000, 100);
+      const upAtKill = ids.filter((id) => sim.channel(id)).length;
+
+      await d1.kill9();
+      const killedAt = Date.now();
+      const checkpoints = await checkpointsOf(t, ids);
+      // Asterisk notices the dead websocket (the kernel closed the socket) and keeps the app inactive.
+      await until('the simulator to see the websocket gone', () => !sim.appConnected('astbill'), 5_000);
+      const refusedMeanwhile = sim.placeCall({ exten: '449999', accountcode: accounts[1]!.name });
+      assert.equal(refusedMeanwhile.enteredStasis, false, 'no Stasis app while the daemon is dead');
+      await sleep(3_000); // the 5 s calls run out and some callers hang up with nobody listening
+      assert.ok(sim.sentEvents('astbill').some((s) => !s.delivered), 'events were discarded while the daemon was dead');
+      const upAtRestart = ids.filter((id) => sim.channel(id)).length;
+
+      const d2 = await spawnDaemon({ tdb, sim, node: 'crash', env, journalDir });
+      const restartedAt = Date.now();
+      await until('every reservation settled', async () => (await t.store.reservations()).length === 0, 30_000, 100);
+      await until('every channel gone', () => sim.liveChannels().length === 0 && sim.bridges().length === 0, 10_000);
+
+      // Money: one charge per call, balances, ledger, CDRs, reservations.
+      const books = await assertBooks(t, accounts);
+      let lost = 0;
+      let reconciled = 0;
+      let adopted = 0;
+      let overBilledSeconds = 0;
+      for (const c of calls) {
+        const id = c.h.channelId;
+        const cdr = (await t.store.cdr(id))!;
+        assert.equal(cdr.disposition, 'ANSWERED', id);
+        assert.equal(cdr.node, 'crash');
+        assert.ok(cdr.maxSeconds !== null && cdr.billsec <= cdr.maxSeconds, `${id}: billsec ${cdr.billsec} within the grant ${cdr.maxSeconds}`);
+        assert.ok(cdr.billsec >= (checkpoints.get(id) ?? 0), `${id}: billsec ${cdr.billsec} not below its checkpoint ${checkpoints.get(id)}`);
+        assert.ok(cdr.maxCost !== null && cdr.cost <= cdr.maxCost, `${id}: cost within the reservation`);
+        const truth = trueCall(sim, id, bLegs.get(id) ?? null);
+        assert.ok(truth.talkMs !== null, `${id}: the simulator saw it end`);
+        // Asterisk enforced the limit, daemon or not: no call outlived its TIMEOUT(absolute).
+        assert.ok(truth.talkMs <= cdr.maxSeconds * 1000 + 250, `${id}: talked ${truth.talkMs} ms on a ${cdr.maxSeconds} s grant`);
+        const trueSecs = Math.floor(truth.talkMs / 1000);
+        if (cdr.billsec < Math.min(trueSecs, cdr.maxSeconds) - 1) lost++;
+        overBilledSeconds += Math.max(0, cdr.billsec - trueSecs);
+        if (/reconciled/.test(cdr.note ?? '')) reconciled++;
+        if ((truth.endedAt ?? 0) > restartedAt && !/reconciled/.test(cdr.note ?? '')) adopted++;
+      }
+      assert.equal(lost, 0, 'no call billed below its real talk time');
+      assert.equal(books.charges.size, CALLS, 'every call charged exactly once');
+      assert.ok(reconciled > 0, 'some calls ended while the daemon was dead');
+      assert.ok(adopted > 0, 'some calls outlived the daemon and were supervised again');
+      assert.ok(d2.logged(/RECONCILED/).length === reconciled, 'every reconciled settlement is logged');
+      assert.ok(d2.logged(/supervision resumed/).length >= adopted);
+      assert.equal(d1.logged(/RECONCILED/).length, 0);
+
+      // The daemon takes new calls again.
+      const next = sim.placeCall({ exten: '448888', accountcode: accounts[2]!.name, hangupAfterMs: 2_500 });
+      assert.equal(next.enteredStasis, true);
+      await until('the next call settled', async () => (await t.store.cdr(next.channelId))?.status === 'settled', 15_000, 100);
+      await d2.stop();
+      process.stdout.write(
+        `      [crash] ${CALLS} calls, ${upAtKill} up at kill -9, ${upAtRestart} up at restart (${((restartedAt - killedAt) / 1000).toFixed(1)} s later); ` +
+          `${reconciled} settled by reconciliation, ${adopted} supervised again; charged ${books.charged} minor units; ` +
+          `lost 0, double 0, reservations left 0; over-billed ${overBilledSeconds} s in total (restart gap)\n`,
+      );
+    });
+  });
+});
