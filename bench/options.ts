@@ -1,0 +1,166 @@
+/**
+ * Command-line options of `npm run bench`. Every number has a default sized so that the whole run
+ * fits in ~10 minutes on a 2-core machine; `--quick` shrinks them all to a smoke run of seconds.
+ */
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Server URL of the bench database; it is dropped and created fresh. */
+  db: string;
+  /** Which parts to run. */
+  parts: { ceiling: boolean; load: boolean; scale: boolean };
+  /** Concurrent transactions for the ceiling (= the daemon's DB pool size). */
+  concurrency: number;
+  accounts: number;
+  /** Seconds per ceiling measurement. */
+  ceilingSeconds: number;
+  /** Offered loads (calls/s) tried in order until the stack saturates. */
+  rates: number[];
+  /** Seconds each offered load is sustained. */
+  stepSeconds: number;
+  /** Talk time of a load call (the far end hangs up), ms. */
+  talkMs: number;
+  /** Seconds of the latency run at 50% of saturation. */
+  latencySeconds: number;
+  /** Concurrent live calls held for the scale part, in increasing order. */
+  scaleLevels: number[];
+  /** Calls/s while ramping up the held calls. */
+  rampRate: number;
+  /** Seconds the held calls are observed at each level. */
+  holdSeconds: number;
+  /** Write bench/RESULTS.md (off for smoke runs unless asked). */
+  write: boolean;
+  /** Directory for daemon CPU profiles (node --cpu-prof), or null. */
+  cpuProf: string | null;
+  /** Extra env for the daemon child, e.g. ASTBILL_DB_POOL=20. */
+  daemonEnv: Record<string, string>;
+  verbose: boolean;
+}
+
+const DEFAULT_DB = 'mysql://root@127.0.0.1:3306/astbill_bench';
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick                 smoke run with tiny numbers (seconds)
+  --db URL                MariaDB/MySQL database to create fresh (default ${DEFAULT_DB})
+  --only PARTS            comma list of ceiling,load,scale (default all)
+  --concurrency N         concurrent transactions for the ceiling (default 10 = daemon pool)
+  --accounts N            accounts the calls are spread over (default 1000)
+  --ceiling-seconds S     seconds per ceiling measurement (default 10)
+  --rates LIST            offered loads in calls/s (default 20,50,100,200,300,400,600,800)
+  --step-seconds S        seconds per offered load (default 12)
+  --talk-ms MS            talk time of a load call (default 1000)
+  --latency-seconds S     seconds of the latency run at 50% of saturation (default 20)
+  --scale LIST            concurrent held calls (default 1000,2500,5000,10000)
+  --ramp-rate N           calls/s while ramping the held calls (default 400)
+  --hold-seconds S        seconds observed at each held level (default 10)
+  --cpu-prof DIR          write the daemon's CPU profile (node --cpu-prof) into DIR
+  --daemon-env K=V        extra environment for the daemon (repeatable)
+  --no-write              do not write bench/RESULTS.md
+  --verbose               show the daemon's stderr`;
+
+function list(text: string, name: string): number[] {
+  const out = text.split(',').map((s) => Number(s.trim()));
+  if (out.length === 0 || out.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`${name}: expected a comma list of positive numbers`);
+  return out;
+}
+
+function num(text: string | undefined, name: string): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const o: BenchOptions = {
+    quick,
+    db: DEFAULT_DB,
+    parts: { ceiling: true, load: true, scale: true },
+    concurrency: 10,
+    accounts: quick ? 50 : 1000,
+    ceilingSeconds: quick ? 1 : 10,
+    rates: quick ? [10, 20] : [20, 50, 100, 200, 300, 400, 600, 800],
+    stepSeconds: quick ? 2 : 12,
+    talkMs: quick ? 300 : 1000,
+    latencySeconds: quick ? 2 : 20,
+    scaleLevels: quick ? [50, 100] : [1000, 2500, 5000, 10000],
+    rampRate: quick ? 200 : 400,
+    holdSeconds: quick ? 1 : 10,
+    write: !quick,
+    cpuProf: null,
+    daemonEnv: {},
+    verbose: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--quick':
+        break;
+      case '--db':
+        o.db = next();
+        break;
+      case '--only': {
+        const parts = next().split(',');
+        o.parts = { ceiling: parts.includes('ceiling'), load: parts.includes('load'), scale: parts.includes('scale') };
+        break;
+      }
+      case '--concurrency':
+        o.concurrency = num(next(), a);
+        break;
+      case '--accounts':
+        o.accounts = num(next(), a);
+        break;
+      case '--ceiling-seconds':
+        o.ceilingSeconds = num(next(), a);
+        break;
+      case '--rates':
+        o.rates = list(next(), a);
+        break;
+      case '--step-seconds':
+        o.stepSeconds = num(next(), a);
+        break;
+      case '--talk-ms':
+        o.talkMs = num(next(), a);
+        break;
+      case '--latency-seconds':
+        o.latencySeconds = num(next(), a);
+        break;
+      case '--scale':
+        o.scaleLevels = list(next(), a);
+        break;
+      case '--ramp-rate':
+        o.rampRate = num(next(), a);
+        break;
+      case '--hold-seconds':
+        o.holdSeconds = num(next(), a);
+        break;
+      case '--cpu-prof':
+        o.cpuProf = next();
+        break;
+      case '--daemon-env': {
+        const kv = next();
+        const eq = kv.indexOf('=');
+        if (eq < 1) throw new Error('--daemon-env: expected KEY=VALUE');
+        o.daemonEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+        break;
+      }
+      case '--write':
+        o.write = true;
+        break;
+      case '--no-write':
+        o.write = false;
+        break;
+      case '--verbose':
+        o.verbose = true;
+        break;
+      default:
+        throw new Error(`unknown option ${a}\n${USAGE}`);
+    }
+  }
+  return o;
+}

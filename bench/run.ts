@@ -1,0 +1,135 @@
+/**
+ * `npm run bench [-- options]`: the database's own ceiling, the whole stack at rising load, and the
+ * daemon at scale, each on a fresh database, with a billing audit after each part; prints the
+ * report and writes it to bench/RESULTS.md. Not part of `npm test`. See ./options.ts for options.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshBenchDatabase } from './bench-db.js';
+import { measureCeiling } from './ceiling.js';
+import { measureLoad } from './load.js';
+import { describeMachine } from './machine.js';
+import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { renderReport, verdicts, type BenchReport } from './report.js';
+import { measureScale } from './scale.js';
+import { startStack, type Stack } from './stack.js';
+import { audit, describeAudit } from './verify.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const log = (line: string): void => void process.stdout.write(line + '\n');
+
+let current: Stack | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping the daemon and the simulator`);
+    const done = current ? current.close().catch(() => undefined) : Promise.resolve();
+    void done.finally(() => process.exit(130));
+  });
+}
+
+async function withStack<T>(o: BenchOptions, name: string, fn: (s: Stack) => Promise<T>): Promise<{ result: T; stack: Stack }> {
+  const stack = await startStack(
+    { dbUrl: o.db, accounts: o.accounts, talkMs: o.talkMs, name, cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null, daemonEnv: o.daemonEnv },
+    log,
+  );
+  current = stack;
+  try {
+    return { result: await fn(stack), stack };
+  } catch (err) {
+    log(`  daemon log tail:\n${stack.daemon.tail()}`);
+    throw err;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    log(USAGE);
+    return 0;
+  }
+  const o = parseOptions(argv);
+  const machine = await describeMachine(o.db, argv);
+  const report: BenchReport = {
+    machine,
+    loadAverage: loadavg(),
+    settings: {
+      accounts: o.accounts,
+      'ceiling concurrency': o.concurrency,
+      'step seconds': o.stepSeconds,
+      'talk ms': o.talkMs,
+      'hold seconds': o.holdSeconds,
+      'ramp calls/s': o.rampRate,
+    },
+    ceiling: null,
+    load: null,
+    scale: null,
+    audits: [],
+    notes: [],
+  };
+  log(`astbill bench: ${machine.cpu} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.database}`);
+  if (loadavg()[0]! > machine.cores * 0.5) {
+    const note = `the machine was already busy at the start (load average ${loadavg()[0]!.toFixed(2)} on ${machine.cores} cores): numbers are pessimistic`;
+    report.notes.push(note);
+    log(`warning: ${note}`);
+  }
+
+  if (o.parts.ceiling) {
+    log('1. database ceiling');
+    const { opened, accounts } = await freshBenchDatabase(o.db, o.accounts);
+    try {
+      report.ceiling = await measureCeiling(opened, accounts, { concurrency: o.concurrency, seconds: o.ceilingSeconds, roundTripSamples: o.quick ? 50 : 500 }, log);
+      const a = await audit(opened, new Map());
+      report.audits.push({ part: 'ceiling', audit: a });
+      log(describeAudit(a));
+    } finally {
+      await opened.close();
+    }
+  }
+
+  if (o.parts.load) {
+    log('2. through the stack');
+    const { result, stack } = await withStack(o, 'load', (s) => measureLoad(s, { rates: o.rates, stepSeconds: o.stepSeconds, talkMs: o.talkMs, latencySeconds: o.latencySeconds }, log));
+    report.load = result;
+    const a = await audit(stack.opened, stack.tracker.calls);
+    report.audits.push({ part: 'load', audit: a });
+    log(describeAudit(a));
+    await stack.close();
+    current = null;
+  }
+
+  if (o.parts.scale) {
+    log('3. scale');
+    const { result, stack } = await withStack(o, 'scale', (s) =>
+      measureScale(s, { levels: o.scaleLevels, rampRate: o.rampRate, holdSeconds: o.holdSeconds, hangupRate: o.rampRate, window: o.quick ? 50 : 100 }, log),
+    );
+    report.scale = result;
+    const a = await audit(stack.opened, stack.tracker.calls);
+    report.audits.push({ part: 'scale', audit: a });
+    log(describeAudit(a));
+    await stack.close();
+    current = null;
+  }
+
+  const text = renderReport(report);
+  log('\n' + text);
+  if (o.write) {
+    writeFileSync(join(here, 'RESULTS.md'), text);
+    log(`written to ${join(here, 'RESULTS.md')}`);
+  }
+  const v = verdicts(report);
+  const failed = report.load ? report.load.steps.reduce((s, x) => s + x.failed, 0) + (report.load.latencyRun?.failed ?? 0) : 0;
+  // Exit code 1 only for wrong money (a performance target missed is a finding, not an error).
+  return v.misbilled === 0 && failed === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    if (current) await current.close().catch(() => undefined);
+    process.exitCode = 2;
+  },
+);
