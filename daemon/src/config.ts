@@ -3,14 +3,11 @@
  * ASTBILL_CONFIG. Every setting is validated here; a bad one stops start-up with a single
  * line naming it (ConfigError), never a stack trace or a half-started daemon.
  */
+import { ConfigError, boolSetting, intSetting, type SettingSource } from './config-values.js';
+import { loadResilienceConfig, type ResilienceConfig } from './resilience/config.js';
 import { readFileSync } from 'node:fs';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly setting: string, problem: string) {
-    super(`invalid configuration ${setting}: ${problem}`);
-  }
-}
+export { ConfigError };
 
 export interface DbConfig {
   client: 'mysql' | 'sqlite';
@@ -46,11 +43,19 @@ export interface Config {
   housekeepingCron: string;
   /** Seconds past a reservation's max before housekeeping treats it as stale. */
   staleMargin: number;
+  /**
+   * Charging mode when the account sets none: 'single' reserves the whole call at once, 'grant'
+   * reserves `grantSeconds` at a time and extends `grantMargin` seconds before each grant ends;
+   * an extension not committed within `grantDeadlineMs` leaves the call to end at its grant.
+   */
+  charging: { mode: 'single' | 'grant'; grantSeconds: number; releaseMarginSeconds: number; extendDeadlineMs: number };
   api: { port: number | null; host: string; token: string | null };
   logLevel: string;
+  /** Database-failure handling: deadlines, the settlement journal, the outage policy. */
+  resilience: ResilienceConfig;
 }
 
-type Source = Record<string, string | undefined>;
+type Source = SettingSource;
 
 function fileSettings(path: string | undefined): Source {
   if (!path) return {};
@@ -77,22 +82,7 @@ function fileSettings(path: string | undefined): Source {
   return out;
 }
 
-function int(src: Source, name: string, def: number, min: number, max: number): number {
-  const raw = src[name];
-  if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `'${raw}' is not a whole number`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `${n} is outside ${min}..${max}`);
-  return n;
-}
 
-function bool(src: Source, name: string, def: boolean): boolean {
-  const raw = src[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return def;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `'${raw}' is not a boolean (true/false)`);
-}
 
 export function parseDbUrl(raw: string): DbConfig {
   if (raw.startsWith('sqlite:')) {
@@ -142,24 +132,37 @@ export function loadConfig(env: Source = process.env): Config {
     },
     dial,
     node,
-    ringTimeout: int(src, 'ASTBILL_RING_TIMEOUT', 45, 1, 600),
-    maxCallSeconds: int(src, 'ASTBILL_MAX_CALL_SECONDS', 3600, 1, 86_400),
-    warnBefore: int(src, 'ASTBILL_WARN_BEFORE', 30, 0, 3600),
+    ringTimeout: intSetting(src, 'ASTBILL_RING_TIMEOUT', 45, 1, 600),
+    maxCallSeconds: intSetting(src, 'ASTBILL_MAX_CALL_SECONDS', 3600, 1, 86_400),
+    warnBefore: intSetting(src, 'ASTBILL_WARN_BEFORE', 30, 0, 3600),
     warnSound: src.ASTBILL_WARN_SOUND ?? 'sound:beep',
-    announce: bool(src, 'ASTBILL_ANNOUNCE', true),
-    digitTimeout: int(src, 'ASTBILL_DIGIT_TIMEOUT', 5, 1, 60),
-    pinTries: int(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
-    pinLockoutFailures: int(src, 'ASTBILL_PIN_LOCKOUT_FAILURES', 5, 0, 1000),
-    pinLockoutMinutes: int(src, 'ASTBILL_PIN_LOCKOUT_MINUTES', 15, 1, 7 * 24 * 60),
+    announce: boolSetting(src, 'ASTBILL_ANNOUNCE', true),
+    digitTimeout: intSetting(src, 'ASTBILL_DIGIT_TIMEOUT', 5, 1, 60),
+    pinTries: intSetting(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
+    pinLockoutFailures: intSetting(src, 'ASTBILL_PIN_LOCKOUT_FAILURES', 5, 0, 1000),
+    pinLockoutMinutes: intSetting(src, 'ASTBILL_PIN_LOCKOUT_MINUTES', 15, 1, 7 * 24 * 60),
     housekeepingCron: src.ASTBILL_HOUSEKEEPING_CRON ?? '*/1 * * * *',
-    staleMargin: int(src, 'ASTBILL_STALE_MARGIN', 120, 0, 86_400),
+    staleMargin: intSetting(src, 'ASTBILL_STALE_MARGIN', 120, 0, 86_400),
+    charging: chargingSettings(src),
     api: {
-      port: apiPortRaw ? int(src, 'ASTBILL_API_PORT', 0, 0, 65_535) : null,
+      port: apiPortRaw ? intSetting(src, 'ASTBILL_API_PORT', 0, 0, 65_535) : null,
       host: src.ASTBILL_API_HOST ?? '127.0.0.1',
       token: src.ASTBILL_API_TOKEN ?? null,
     },
     logLevel: src.ASTBILL_LOG_LEVEL ?? 'info',
+    resilience: loadResilienceConfig(src),
   };
+}
+
+function chargingSettings(src: Source): Config['charging'] {
+  const mode = (src.ASTBILL_CHARGING_MODE ?? 'single').trim().toLowerCase();
+  if (mode !== 'single' && mode !== 'grant') throw new ConfigError('ASTBILL_CHARGING_MODE', `'${mode}' is not 'single' or 'grant'`);
+  const grantSeconds = intSetting(src, 'ASTBILL_GRANT_SECONDS', 60, 6, 86_400);
+  const releaseMarginSeconds = intSetting(src, 'ASTBILL_GRANT_MARGIN', 10, 1, 3600);
+  if (releaseMarginSeconds >= grantSeconds) throw new ConfigError('ASTBILL_GRANT_MARGIN', `${releaseMarginSeconds} s must be shorter than a grant (ASTBILL_GRANT_SECONDS ${grantSeconds})`);
+  const extendDeadlineMs = intSetting(src, 'ASTBILL_GRANT_DEADLINE_MS', 2500, 100, 60_000);
+  if (extendDeadlineMs >= releaseMarginSeconds * 1000) throw new ConfigError('ASTBILL_GRANT_DEADLINE_MS', `${extendDeadlineMs} ms must be shorter than the release margin (ASTBILL_GRANT_MARGIN ${releaseMarginSeconds} s)`);
+  return { mode, grantSeconds, releaseMarginSeconds, extendDeadlineMs };
 }
 
 function stripEmpty(env: Source): Source {

@@ -16,6 +16,7 @@ import { createAriSwitch, type AriSwitch, type AriSwitchOptions } from './ari/in
 import { createApiServer, dbGaugeSources, Metrics, type ApiServer, type LiveCallInfo } from './api/index.js';
 import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
+import { startResilience, type Resilience } from './resilience/open.js';
 import { CallRouter } from './session/call-router.js';
 import { CallSession, namesDestination, type SessionConfig } from './session/call-session.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
@@ -49,8 +50,13 @@ export interface DaemonDeps {
   operatorStore?: KnexBillingStore;
   /** The Prometheus metrics (default: created when the API is configured, else none). */
   metrics?: Metrics;
-  /** Settlements waiting in a local journal, for /health and the metrics (default 0). */
+  /** Settlements waiting in a local journal, for /health and the metrics (default: the daemon's own journal). */
   journalBacklog?: () => number | Promise<number>;
+  /**
+   * Database-failure handling (deadlines, settlement journal, outage policy) around the store.
+   * On by default; tests that inject an already wrapped store pass false.
+   */
+  resilience?: false;
   /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -75,6 +81,7 @@ export class Daemon {
   readonly metrics: Metrics | null;
   private api: ApiServer | null = null;
   private reports: ReportSchedule | null = null;
+  private resilience: Resilience | null = null;
   readonly pinLockout: PinLockout;
   /** CDR writes of calls turned away during shutdown (awaited before the store closes). */
   private readonly turnedAway = new Set<Promise<void>>();
@@ -149,6 +156,11 @@ export class Daemon {
       this.operatorStore ??= opened.store;
       this.closeStore = opened.close;
     }
+    if (this.deps.resilience !== false) {
+      // Wrapped before anything else uses the store, so housekeeping and sessions both get deadlines and the journal.
+      this.resilience = await startResilience(this.store, this.config.resilience, { logger: this.logger });
+      this.store = this.resilience.store;
+    }
     this.housekeepingJob = new Housekeeping({
       store: this.store,
       control: this.ari.control,
@@ -205,6 +217,7 @@ export class Daemon {
     await this.api?.close();
     await this.ari.close();
     await Promise.allSettled([...this.turnedAway]);
+    await this.resilience?.close();
     if (this.closeStore) await this.closeStore();
     this.logger.info('astbill daemon stopped');
   }
@@ -223,7 +236,8 @@ export class Daemon {
   private async startOperatorSurface(): Promise<void> {
     const { config, logger } = this;
     const ops = this.operatorStore;
-    const backlog = this.deps.journalBacklog ?? (() => 0);
+    const resilient = this.resilience?.store;
+    const backlog = this.deps.journalBacklog ?? (() => resilient?.pending() ?? 0);
     if (ops) {
       this.reports = reportScheduleFromEnv(this.deps.env ?? process.env, { knex: ops.db.knex, logger });
       this.reports?.start();

@@ -3,6 +3,9 @@
  * (daemon.ts, real ari-client) on a fresh test database. The daemon opens its own store from
  * ASTBILL_DB, as `astbill start` does; the test seeds and inspects through its own handle.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../../daemon/src/config.js';
 import { startDaemon, type Daemon, type DaemonDeps } from '../../daemon/src/daemon.js';
 import { createLogger } from '../../daemon/src/log.js';
@@ -69,6 +72,8 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
     ASTBILL_NODE: 'e2e',
     ASTBILL_ANNOUNCE: 'false',
     ASTBILL_WARN_BEFORE: '0',
+    // Each daemon owns (and locks) its settlement journal.
+    ASTBILL_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'astbill-journal-')),
     ...opts.env,
   });
   const logger = createLogger(process.env.ASTBILL_TEST_LOG ?? 'error', { silent: !process.env.ASTBILL_TEST_LOG });

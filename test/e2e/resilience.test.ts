@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import { forEachDatabase } from '../support/db.js';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../daemon/src/config.js';
 import { startDaemon } from '../../daemon/src/daemon.js';
 import { createLogger } from '../../daemon/src/log.js';
@@ -130,6 +133,7 @@ describe('the daemon under trouble', function () {
         ASTBILL_DIAL: 'Local/{number}@pstn-sim',
         ASTBILL_ANNOUNCE: 'false',
         ASTBILL_NODE: 'late',
+        ASTBILL_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'astbill-journal-')),
       });
       const daemon = await startDaemon(config, {
         logger: createLogger('error', { silent: true }),

@@ -7,7 +7,7 @@
  *   const result = await runDemo({ fast: false, dataDir: './data', live: { tty: true, write } });
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { resolve, relative, join, isAbsolute } from 'node:path';
+import { resolve, relative, join, isAbsolute, dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { loadConfig, parseDbUrl } from '../config.js';
@@ -64,6 +64,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const config = loadConfig({
       ...scenario.daemonEnv,
       ASTBILL_DB: `sqlite:${dbFile}`,
+      ASTBILL_JOURNAL_DIR: join(dirname(dbFile), 'demo-journal'),
       ARI_URL: sim.url,
       ARI_USERNAME: sim.username,
       ARI_PASSWORD: sim.password,

@@ -10,7 +10,7 @@
  *
  * A bad value throws ConfigError naming the setting.
  */
-import { ConfigError } from '../config.js';
+import { intSetting as int, oneOfSetting, type SettingSource as Source } from '../config-values.js';
 
 export type DbFailurePolicy = 'refuse' | 'allow-capped';
 
@@ -22,27 +22,12 @@ export interface ResilienceConfig {
   replayIntervalMs: number;
 }
 
-type Source = Record<string, string | undefined>;
-
-function int(src: Source, name: string, def: number, min: number, max: number): number {
-  const raw = src[name]?.trim();
-  if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `'${raw}' is not a whole number`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `${n} is outside ${min}..${max}`);
-  return n;
-}
-
 export function loadResilienceConfig(env: Source = process.env): ResilienceConfig {
   const dir = env.ASTBILL_JOURNAL_DIR?.trim() || './data/journal';
-  const policyRaw = env.ASTBILL_DB_FAILURE_POLICY?.trim() || 'refuse';
-  if (policyRaw !== 'refuse' && policyRaw !== 'allow-capped') {
-    throw new ConfigError('ASTBILL_DB_FAILURE_POLICY', `'${policyRaw}' is not one of refuse, allow-capped`);
-  }
   return {
     journalDir: dir,
     deadlineMs: int(env, 'ASTBILL_DB_DEADLINE_MS', 2500, 50, 600_000),
-    policy: policyRaw,
+    policy: oneOfSetting<DbFailurePolicy>(env, 'ASTBILL_DB_FAILURE_POLICY', 'refuse', ['refuse', 'allow-capped']),
     failureSeconds: int(env, 'ASTBILL_DB_FAILURE_SECONDS', 60, 1, 3600),
     replayIntervalMs: int(env, 'ASTBILL_JOURNAL_REPLAY_SECONDS', 5, 1, 3600) * 1000,
   };
