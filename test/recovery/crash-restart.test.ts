@@ -77,6 +77,7 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       let reconciled = 0;
       let adopted = 0;
       let overBilledSeconds = 0;
+      let maxOvertalkMs = 0;
       for (const c of calls) {
         const id = c.h.channelId;
         const cdr = (await t.store.cdr(id))!;
@@ -88,7 +89,10 @@ describe('kill -9 of the daemon with 100 calls up', function () {
         const truth = trueCall(sim, id, bLegs.get(id) ?? null);
         assert.ok(truth.talkMs !== null, `${id}: the simulator saw it end`);
         // Asterisk enforced the limit, daemon or not: no call outlived its TIMEOUT(absolute).
-        assert.ok(truth.talkMs <= cdr.maxSeconds * 1000 + 250, `${id}: talked ${truth.talkMs} ms on a ${cdr.maxSeconds} s grant`);
+        // (TIMEOUT(absolute) counts from when it is set, a moment after the answer: under load the
+        // talk time can pass the grant by that moment; billsec is capped at the grant regardless.)
+        assert.ok(truth.deadlines.length > 0 && truth.endedAt! <= Math.min(...truth.deadlines) + 250, `${id}: ended by its TIMEOUT(absolute) deadline`);
+        maxOvertalkMs = Math.max(maxOvertalkMs, truth.talkMs - cdr.maxSeconds * 1000);
         const trueSecs = Math.floor(truth.talkMs / 1000);
         if (cdr.billsec < Math.min(trueSecs, cdr.maxSeconds) - 1) lost++;
         overBilledSeconds += Math.max(0, cdr.billsec - trueSecs);
@@ -96,7 +100,8 @@ describe('kill -9 of the daemon with 100 calls up', function () {
         if ((truth.endedAt ?? 0) > restartedAt && !/reconciled/.test(cdr.note ?? '')) adopted++;
       }
       assert.equal(lost, 0, 'no call billed below its real talk time');
-      assert.equal(books.charges.size, CALLS, 'every call charged exactly once');
+      const paid = (await t.store.cdrs()).filter((c) => ids.includes(c.uniqueid) && c.cost > 0n).length;
+      assert.equal(books.charges.size, paid, 'every call with a cost charged exactly once (a call that talked under 1 s costs 0)');
       assert.ok(reconciled > 0, 'some calls ended while the daemon was dead');
       assert.ok(adopted > 0, 'some calls outlived the daemon and were supervised again');
       assert.ok(d2.logged(/RECONCILED/).length === reconciled, 'every reconciled settlement is logged');
@@ -111,7 +116,7 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       process.stdout.write(
         `      [crash] ${CALLS} calls, ${upAtKill} up at kill -9, ${upAtRestart} up at restart (${((restartedAt - killedAt) / 1000).toFixed(1)} s later); ` +
           `${reconciled} settled by reconciliation, ${adopted} supervised again; charged ${books.charged} minor units; ` +
-          `lost 0, double 0, reservations left 0; over-billed ${overBilledSeconds} s in total (restart gap)\n`,
+          `lost 0, double 0, reservations left 0; over-billed ${overBilledSeconds} s in total (restart gap); talk past the grant at most ${maxOvertalkMs} ms (TIMEOUT set after the answer)\n`,
       );
     });
   });
