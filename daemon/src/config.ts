@@ -5,6 +5,7 @@
  */
 import { ConfigError, boolSetting, intSetting, type SettingSource } from './config-values.js';
 import { loadResilienceConfig, type ResilienceConfig } from './resilience/config.js';
+import { loadRecoveryConfig, type RecoveryConfig } from './session/recovery-config.js';
 import { readFileSync } from 'node:fs';
 
 export { ConfigError };
@@ -39,6 +40,8 @@ export interface Config {
   pinLockoutFailures: number;
   /** Minutes over which wrong PINs are counted, and how long a locked-out caller ID is refused. */
   pinLockoutMinutes: number;
+  /** Most calls in set-up (offered, not yet dialling) at once; more are refused as OVERLOAD. 0: no bound. */
+  maxSetups: number;
   /** Cron expression of the housekeeping job. */
   housekeepingCron: string;
   /** Seconds past a reservation's max before housekeeping treats it as stale. */
@@ -53,6 +56,8 @@ export interface Config {
   logLevel: string;
   /** Database-failure handling: deadlines, the settlement journal, the outage policy. */
   resilience: ResilienceConfig;
+  /** Restart reconciliation and talk-time checkpoints. */
+  recovery: RecoveryConfig;
 }
 
 type Source = SettingSource;
@@ -141,6 +146,7 @@ export function loadConfig(env: Source = process.env): Config {
     pinTries: intSetting(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
     pinLockoutFailures: intSetting(src, 'ASTBILL_PIN_LOCKOUT_FAILURES', 5, 0, 1000),
     pinLockoutMinutes: intSetting(src, 'ASTBILL_PIN_LOCKOUT_MINUTES', 15, 1, 7 * 24 * 60),
+    maxSetups: intSetting(src, 'ASTBILL_MAX_SETUPS', 150, 0, 100_000),
     housekeepingCron: src.ASTBILL_HOUSEKEEPING_CRON ?? '*/1 * * * *',
     staleMargin: intSetting(src, 'ASTBILL_STALE_MARGIN', 120, 0, 86_400),
     charging: chargingSettings(src),
@@ -151,6 +157,7 @@ export function loadConfig(env: Source = process.env): Config {
     },
     logLevel: src.ASTBILL_LOG_LEVEL ?? 'info',
     resilience: loadResilienceConfig(src),
+    recovery: loadRecoveryConfig(src),
   };
 }
 
