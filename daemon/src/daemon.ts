@@ -27,6 +27,12 @@ import { killCall, killCallById } from './session/kill-call.js';
 import { PinLockout } from './session/pin-lockout.js';
 import { noSessionMetrics, type BillingStore } from './session/ports.js';
 import { SessionRegistry } from './session/registry.js';
+import { Checkpointer } from './session/checkpointer.js';
+import { Reconciler, type AdoptableCall } from './session/reconcile.js';
+import { knexCheckpoints } from './store/checkpoints.js';
+import { CallbackService } from './session/callback-service.js';
+import { CallbackSession } from './session/callback-session.js';
+import type { LiveSession } from './session/live-session.js';
 
 export interface DaemonDeps {
   /** The store to bill with; when absent it is opened from `config.db` (and closed by close()). */
@@ -67,7 +73,7 @@ export interface StartOptions {
 }
 
 export class Daemon {
-  readonly registry = new SessionRegistry<CallSession>();
+  readonly registry = new SessionRegistry<LiveSession>();
   readonly ids: IdFactory;
   readonly logger: Logger;
   readonly ari: AriSwitch;
@@ -77,6 +83,9 @@ export class Daemon {
   private operatorStore: KnexBillingStore | null;
   private closeStore: (() => Promise<void>) | null = null;
   private housekeepingJob: Housekeeping | null = null;
+  private reconcilerJob: Reconciler | null = null;
+  private checkpointJob: Checkpointer | null = null;
+  private callbackService: CallbackService | null = null;
   /** Prometheus metrics; null when neither the API nor the caller asked for them. */
   readonly metrics: Metrics | null;
   private api: ApiServer | null = null;
@@ -117,9 +126,80 @@ export class Daemon {
       registry: this.registry,
       control: this.ari.control,
       logger: this.logger,
-      newSession: (offered) => {
-        const session: CallSession = new CallSession(offered, {
+      newSession: (offered) => this.newSession(offered),
+      turnedAway: (offered, reason) => this.recordTurnedAway(offered, reason),
+      maxSetups: config.maxSetups,
+    });
+  }
+
+  private newSession(offered: CallOffered): CallSession {
+    const session: CallSession = new CallSession(offered, {
+      store: this.billingStore,
+      control: this.ari.control,
+      logger: this.logger,
+      clock: this.clock,
+      ids: this.ids,
+      config: { ...this.config, ...this.deps.session },
+      bind: (channelId) => this.registry.bind(channelId, session),
+      onFinished: () => this.registry.remove(session),
+      metrics: this.metrics ?? noSessionMetrics,
+      pinGuard: this.pinLockout,
+      ...(this.operatorStore ? { grantStore: this.operatorStore } : {}),
+    });
+    return session;
+  }
+
+  /** Restart reconciliation: a call an earlier run connected, still up in Asterisk, gets a session again. */
+  private adoptCall(call: AdoptableCall): boolean {
+    if (this.closing) return false;
+    const session = this.newSession({
+      kind: 'offered',
+      at: call.created,
+      channelId: call.aChannelId,
+      channelName: call.aChannelName,
+      callerNumber: '',
+      callerName: '',
+      accountcode: call.account,
+      technology: call.aChannelName.split('/')[0] ?? '',
+      endpointResource: null,
+      dialled: null,
+    });
+    this.registry.add(session);
+    void session.adopt(call);
+    return true;
+  }
+
+  /** Restart reconciliation (session/reconcile.ts), for tests and operators. */
+  get reconciler(): Reconciler {
+    if (!this.reconcilerJob) throw new Error('the daemon is not started');
+    return this.reconcilerJob;
+  }
+
+  /** The talk-time checkpoint job (session/checkpointer.ts), for `runOnce` in tests. */
+  get checkpointer(): Checkpointer | null {
+    return this.checkpointJob;
+  }
+
+  /** Callback calls (POST /callbacks, `astbill callback`); needs the knex store. */
+  get callbacks(): CallbackService {
+    if (!this.callbackService) throw new Error('callbacks need a started daemon with the knex store');
+    return this.callbackService;
+  }
+
+  private newCallbackService(): CallbackService | null {
+    const grants = this.operatorStore;
+    if (!grants) return null;
+    return new CallbackService({
+      store: this.billingStore,
+      logger: this.logger,
+      node: this.config.node,
+      now: () => this.clock.now(),
+      accepting: () => this.closing === null,
+      register: (session) => this.registry.add(session),
+      newSession: (order) => {
+        const session: CallbackSession = new CallbackSession(order, {
           store: this.billingStore,
+          grants,
           control: this.ari.control,
           logger: this.logger,
           clock: this.clock,
@@ -127,12 +207,9 @@ export class Daemon {
           config: { ...this.config, ...this.deps.session },
           bind: (channelId) => this.registry.bind(channelId, session),
           onFinished: () => this.registry.remove(session),
-          metrics: this.metrics ?? noSessionMetrics,
-          pinGuard: this.pinLockout,
         });
         return session;
       },
-      turnedAway: (offered) => this.recordTurnedAway(offered),
     });
   }
 
@@ -172,6 +249,8 @@ export class Daemon {
       staleMarginSeconds: this.config.staleMargin,
     });
     if (this.deps.housekeeping ?? true) this.housekeepingJob.start();
+    this.startRecovery();
+    this.callbackService = this.newCallbackService();
     await this.startOperatorSurface();
     this.ari.start();
     this.logger.info('astbill daemon started', { node: this.config.node, app: this.config.ari.app, ari: this.config.ari.url, db: this.config.db.client });
@@ -204,6 +283,8 @@ export class Daemon {
   private async shutdown(drainSeconds: number): Promise<void> {
     this.router.stopAccepting();
     await this.housekeepingJob?.close();
+    await this.checkpointJob?.close();
+    await this.reconcilerJob?.close();
     await this.reports?.close();
     if (this.registry.size > 0) {
       this.logger.info('draining live calls', { calls: this.registry.size, seconds: drainSeconds });
@@ -225,11 +306,45 @@ export class Daemon {
   private async onConnected(reconnected: boolean): Promise<void> {
     if (reconnected) this.metrics?.ariReconnected();
     try {
-      await this.cleanLeftoverBridges();
+      // Sessions of this run whose channels vanished during an outage end first; then this
+      // node's reservations that no session holds are reconciled and our leftovers deleted.
       if (reconnected) await this.router.resync();
+      if (this.reconcilerJob) await this.reconcilerJob.request();
+      else await this.cleanLeftoverBridges();
     } catch (err) {
       this.logger.warn('post-connect checks failed', { error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /** Restart reconciliation (run on every ARI connection) and periodic talk-time checkpoints. */
+  private startRecovery(): void {
+    const store = this.billingStore;
+    const { recovery } = this.config;
+    const checkpoints = this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null;
+    this.reconcilerJob = new Reconciler({
+      store,
+      checkpoints,
+      control: this.ari.control,
+      registry: this.registry,
+      ids: this.ids,
+      clock: this.clock,
+      logger: this.logger,
+      node: this.config.node,
+      adopt: (call) => this.adoptCall(call),
+      retrySeconds: recovery.reconcileRetrySeconds,
+    });
+    if (!checkpoints) return;
+    this.checkpointJob = new Checkpointer({
+      store,
+      checkpoints,
+      control: this.ari.control,
+      registry: this.registry,
+      clock: this.clock,
+      logger: this.logger,
+      node: this.config.node,
+      intervalSeconds: recovery.checkpointSeconds,
+    });
+    this.checkpointJob.start();
   }
 
   /** The HTTP API (ASTBILL_API_PORT) with its metrics, and the daily report schedule (ASTBILL_REPORT_CRON). */
@@ -251,6 +366,7 @@ export class Daemon {
       status: { ariConnected: () => this.ari.connected, journalBacklog: backlog },
       hangup: (id) => killCallById(this.registry, id, 'operator', logger, { wait: false }),
       liveCalls: { liveCalls: () => this.liveCallInfo() },
+      callbacks: this.callbackService ?? undefined,
       metrics: this.metrics ?? new Metrics(),
       log: logger,
     });
@@ -267,9 +383,9 @@ export class Daemon {
     return this.registry.sessions().map((s) => s.info());
   }
 
-  /** A call offered during shutdown: hung up by the router; here it gets its FAILED SHUTDOWN CDR. */
-  private recordTurnedAway(offered: CallOffered): void {
-    this.metrics?.callFinished('SHUTDOWN');
+  /** A call turned away (shutdown, overload): hung up by the router; here it gets its FAILED SHUTDOWN/OVERLOAD CDR. */
+  private recordTurnedAway(offered: CallOffered, reason: 'SHUTDOWN' | 'OVERLOAD' = 'SHUTDOWN'): void {
+    this.metrics?.callFinished(reason);
     const store = this.store;
     if (!store) return;
     const write: Promise<void> = store
@@ -278,7 +394,7 @@ export class Daemon {
         accountId: null,
         src: offered.callerNumber,
         dst: namesDestination(offered.dialled) ? offered.dialled : '',
-        reason: 'SHUTDOWN',
+        reason,
         node: this.config.node,
         start: offered.at,
       })

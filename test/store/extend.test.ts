@@ -38,7 +38,7 @@ describe('grant-mode charging in the store', () => {
       assert.equal((await t.store.grantColumns(uniqueid))?.grants, 1);
       const single = await authorise(a.id, { charging: { mode: 'single', grantSeconds: 60 } });
       assert.ok(single.res.ok);
-      assert.deepEqual([single.res.maxSeconds, single.res.grant], [3600, null]);
+      assert.deepEqual([single.res.maxSeconds, single.res.grant], [3600, undefined]);
     });
 
     it("follows the account's own charging mode and grant size over the daemon's default", async () => {
@@ -50,7 +50,7 @@ describe('grant-mode charging in the store', () => {
       await t.store.setCharging(a.name, { mode: 'single', grantSeconds: null });
       const two = await authorise(a.id, { charging });
       assert.ok(two.res.ok);
-      assert.equal(two.res.grant, null);
+      assert.equal(two.res.grant, undefined);
     });
 
     it('extends by one grant in one transaction: reservation = cost of the total, checkpoint on the CDR', async () => {

@@ -2,6 +2,7 @@
 import type { Logger } from '../log.js';
 import type { KnexBillingStore } from '../store/knex-store.js';
 import type { Metrics } from './metrics.js';
+import type { CallbackStarter } from './routes/callbacks.js';
 import type { HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
 
 export interface ApiDeps {
@@ -15,4 +16,6 @@ export interface ApiDeps {
   /** Optional: adds session state and destination to GET /calls for this node's calls. */
   liveCalls?: LiveCallsProvider | undefined;
   log?: Logger | undefined;
+  /** Optional: POST /callbacks starts callback calls through it (503 without). */
+  callbacks?: CallbackStarter | undefined;
 }

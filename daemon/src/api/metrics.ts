@@ -180,5 +180,6 @@ const OUTCOMES: Record<CallOutcome, true> = {
   ABANDONED: true,
   LOCKED: true,
   SHUTDOWN: true,
+  OVERLOAD: true,
 };
 const ALL_OUTCOMES = Object.keys(OUTCOMES) as CallOutcome[];

@@ -1,5 +1,5 @@
 /**
- * CallControl over ari-client: each method is one (timed-out) ARI request, with the ids chosen
+ * CallControl over ARI: each method is one (timed-out) ARI REST request, with the ids chosen
  * by astbill. Playback completion is tracked here from the PlaybackFinished events, so that a
  * session can await "the prompt is over" without seeing ARI.
  */
@@ -16,6 +16,7 @@ import {
 } from '../session/call-control-port.js';
 import type { AriConnection } from './connection.js';
 import { ORIGINATED_LEG_ARG, type AriEventTranslator } from './events.js';
+import { seg } from './rest-client.js';
 
 interface PendingPlayback {
   channelId: string;
@@ -52,11 +53,11 @@ export class AriCallControl implements CallControl {
   }
 
   async answer(channelId: string): Promise<void> {
-    await this.conn.rest('answer', (c) => c.channels.answer({ channelId }));
+    await this.conn.request('answer', 'POST', `/channels/${seg(channelId)}/answer`);
   }
 
   async ring(channelId: string): Promise<void> {
-    await this.conn.rest('ring', (c) => c.channels.ring({ channelId }));
+    await this.conn.request('ring', 'POST', `/channels/${seg(channelId)}/ring`);
   }
 
   async play(channelId: string, media: readonly string[]): Promise<PlaybackHandle> {
@@ -67,7 +68,7 @@ export class AriCallControl implements CallControl {
     this.playbacks.set(playbackId, { channelId, resolve });
     try {
       // One comma-separated media list: repeated `media=` parameters would play only the last.
-      await this.conn.rest('play', (c) => c.channels.play({ channelId, playbackId, media: media.join(',') }));
+      await this.conn.request('play', 'POST', `/channels/${seg(channelId)}/play`, { media: media.join(','), playbackId });
     } catch (err) {
       this.playbacks.delete(playbackId);
       throw err;
@@ -77,7 +78,7 @@ export class AriCallControl implements CallControl {
 
   async stopPlayback(playbackId: string): Promise<void> {
     try {
-      await this.conn.rest('stop playback', (c) => c.playbacks.stop({ playbackId }));
+      await this.conn.request('stop playback', 'DELETE', `/playbacks/${seg(playbackId)}`);
     } catch (err) {
       if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
     }
@@ -87,18 +88,16 @@ export class AriCallControl implements CallControl {
   async originate(req: OriginateRequest): Promise<void> {
     this.translator.expectLeg(req.channelId, req.otherChannelId);
     try {
-      await this.conn.rest('originate', (c) =>
-        c.channels.originate({
-          endpoint: req.endpoint,
-          app: this.app,
-          appArgs: ORIGINATED_LEG_ARG,
-          ...(req.callerId ? { callerId: req.callerId } : {}),
-          timeout: req.ringTimeout,
-          channelId: req.channelId,
-          otherChannelId: req.otherChannelId,
-          originator: req.originator,
-        }),
-      );
+      await this.conn.request('originate', 'POST', '/channels', {
+        endpoint: req.endpoint,
+        app: this.app,
+        appArgs: ORIGINATED_LEG_ARG,
+        callerId: req.callerId ? req.callerId : undefined,
+        timeout: req.ringTimeout,
+        channelId: req.channelId,
+        otherChannelId: req.otherChannelId,
+        originator: req.originator,
+      });
     } catch (err) {
       // A timed-out request may still have created the leg: keep listening for it then.
       if (!(err instanceof CallControlError && err.kind === 'timeout')) this.translator.forgetLeg(req.channelId);
@@ -111,16 +110,16 @@ export class AriCallControl implements CallControl {
   }
 
   async createBridge(bridgeId: string): Promise<void> {
-    await this.conn.rest('create bridge', (c) => c.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
+    await this.conn.request('create bridge', 'POST', '/bridges', { type: 'mixing', bridgeId, name: bridgeId });
   }
 
   async addToBridge(bridgeId: string, channelIds: readonly string[]): Promise<void> {
-    await this.conn.rest('add to bridge', (c) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') }));
+    await this.conn.request('add to bridge', 'POST', `/bridges/${seg(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
     try {
-      await this.conn.rest('destroy bridge', (c) => c.bridges.destroy({ bridgeId }));
+      await this.conn.request('destroy bridge', 'DELETE', `/bridges/${seg(bridgeId)}`);
     } catch (err) {
       if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
     }
@@ -128,12 +127,12 @@ export class AriCallControl implements CallControl {
 
   async setAbsoluteTimeout(channelId: string, seconds: number): Promise<void> {
     if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`TIMEOUT(absolute) must be a whole number of seconds ≥ 1, got ${seconds}`);
-    await this.conn.rest('set TIMEOUT(absolute)', (c) => c.channels.setChannelVar({ channelId, variable: 'TIMEOUT(absolute)', value: String(seconds) }));
+    await this.conn.request('set TIMEOUT(absolute)', 'POST', `/channels/${seg(channelId)}/variable`, { variable: 'TIMEOUT(absolute)', value: seconds });
   }
 
   async hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
     try {
-      await this.conn.rest('hangup', (c) => c.channels.hangup({ channelId, reason }));
+      await this.conn.request('hangup', 'DELETE', `/channels/${seg(channelId)}`, { reason });
     } catch (err) {
       // "Channel not found": it is already gone, which is what we wanted.
       if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
@@ -141,12 +140,12 @@ export class AriCallControl implements CallControl {
   }
 
   async listChannels(): Promise<ChannelSummary[]> {
-    const list = await this.conn.rest('list channels', (c) => c.channels.list());
+    const list = asList<{ id?: unknown; name?: unknown; state?: unknown }>(await this.conn.request('list channels', 'GET', '/channels'));
     return list.map((ch) => ({ id: String(ch.id), name: String(ch.name ?? ''), state: String(ch.state ?? '') }));
   }
 
   async listBridges(): Promise<BridgeSummary[]> {
-    const list = await this.conn.rest('list bridges', (c) => c.bridges.list());
+    const list = asList<{ id?: unknown; channels?: unknown }>(await this.conn.request('list bridges', 'GET', '/bridges'));
     return list.map((b) => ({ id: String(b.id), channels: Array.isArray(b.channels) ? b.channels.map(String) : [] }));
   }
 
@@ -156,4 +155,8 @@ export class AriCallControl implements CallControl {
     this.playbacks.delete(id);
     p.resolve(outcome);
   }
+}
+
+function asList<T>(body: unknown): T[] {
+  return Array.isArray(body) ? (body as T[]) : [];
 }

@@ -6,21 +6,26 @@
  *   client is thrown away and rebuilt in an endless loop with capped exponential backoff and
  *   jitter (ari-client's own reconnect gives up for good after ~10 tries), each time logging why;
  * - a ping/pong watchdog notices a dead websocket that never closed;
- * - every REST request goes through `rest()`, which bounds it with a timeout, because a request
- *   made while Asterisk is down never settles;
- * - an event type absent from the `events.json` models makes ari-client throw from inside the
- *   websocket's message handler, which would crash the process: the handler is wrapped so that
- *   such an event is logged and skipped;
- * - no per-channel listeners are ever registered (every event arrives through one '*'
- *   listener), so nothing leaks per call.
+ * - every REST request goes through `request()`, which bounds it with a timeout, because a
+ *   request made while Asterisk is down never settles; requests go over our own keep-alive
+ *   node:http client (rest-client.ts) to the `basePath` ari-client found in the declarations,
+ *   not through ari-client's swagger stack (twice the CPU, a new TCP connection per request);
+ * - ari-client's websocket message handler is replaced by ours: each message is parsed once and
+ *   handed to `onEvent` as plain JSON (ari-client would parse it again and build swagger objects
+ *   for every event). An event type absent from the `events.json` models (which would make
+ *   ari-client throw from inside the websocket, crashing the process) is logged and skipped;
+ * - no per-channel listeners are ever registered, so nothing leaks per call.
  *
- * Raw events are handed to `onEvent` untouched; ari/events.ts gives them meaning.
+ * ari-client is kept for what it does once per connection: loading (and so validating) the API
+ * declarations and opening the websocket. Raw events are handed to `onEvent` untouched;
+ * ari/events.ts gives them meaning.
  */
 import ari from 'ari-client';
 import type { Client } from 'ari-client';
 import type { Logger } from '../log.js';
 import { CallControlError } from '../session/call-control-port.js';
 import { quietSwagger } from './quiet-swagger.js';
+import { AriHttpError, AriRestClient, type QueryValue } from './rest-client.js';
 
 export interface AriConnectionOptions {
   url: string;
@@ -47,7 +52,7 @@ export interface AriConnectionOptions {
 interface ClientInternals {
   _ws?: WsLike;
   _wsClosed?: boolean;
-  _swagger?: { apis?: { events?: { models?: Record<string, unknown> } } };
+  _swagger?: { apis?: Record<string, { basePath?: string; models?: Record<string, unknown> } | undefined> };
 }
 
 interface WsLike {
@@ -60,6 +65,13 @@ interface WsLike {
 }
 
 const GUARDED = Symbol('astbill.guarded');
+/** The ARI operations astbill sends (resource → operations), checked against the declarations at connect. */
+const USED_OPERATIONS: Record<string, string[]> = {
+  channels: ['answer', 'ring', 'play', 'originate', 'setChannelVar', 'hangup', 'list'],
+  bridges: ['create', 'addChannel', 'destroy', 'list'],
+  playbacks: ['stop'],
+};
+
 /** Why a client's websocket was lost (set on the client object), once it was. */
 const LOST = Symbol('astbill.lost');
 
@@ -99,7 +111,7 @@ export function classifyError(operation: string, err: unknown): CallControlError
     // not a JSON body
   }
   const code = (err as { code?: unknown } | null)?.code;
-  if (/not found/i.test(message)) return new CallControlError(operation, message, 'not-found', { cause: err });
+  if ((err instanceof AriHttpError && err.status === 404) || /not found/i.test(message)) return new CallControlError(operation, message, 'not-found', { cause: err });
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code)) {
     return new CallControlError(operation, message, 'disconnected', { cause: err });
   }
@@ -120,6 +132,7 @@ export class AriConnection {
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private firstConnect: { resolve: () => void; promise: Promise<void> };
+  private readonly http: AriRestClient;
 
   constructor(private readonly opts: AriConnectionOptions) {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
@@ -130,6 +143,7 @@ export class AriConnection {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.firstConnect = { resolve, promise };
+    this.http = new AriRestClient({ username: opts.username, password: opts.password });
   }
 
   get connected(): boolean {
@@ -160,14 +174,18 @@ export class AriConnection {
     this.lost?.('closing');
     this.wake?.();
     await this.loop;
+    this.http.close();
   }
 
-  /** Runs one REST request on the live client, bounded by the request timeout. */
-  async rest<T>(operation: string, fn: (client: Client) => Promise<T>, timeoutMs = this.requestTimeoutMs): Promise<T> {
-    const client = this.client;
-    if (!client) throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
+  /**
+   * Sends one ARI REST request (`path` below the ARI base, e.g. `/channels/abc/answer`, ids
+   * already encoded) while connected, bounded by the request timeout. Resolves with the parsed
+   * JSON body; rejects with a CallControlError.
+   */
+  async request(operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+    if (!this.client) throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
     try {
-      return await withTimeout(fn(client), timeoutMs, operation);
+      return await this.http.request(operation, method, path, query, timeoutMs);
     } catch (err) {
       throw classifyError(operation, err);
     }
@@ -235,8 +253,8 @@ export class AriConnection {
       abandoned = true;
       throw err;
     }
+    this.useDeclarations(client);
     client.on('WebSocketConnected', () => this.adopt(client));
-    (client as unknown as NodeJS.EventEmitter).on('*', (event: unknown) => this.deliver(client, event));
     try {
       await withTimeout(Promise.resolve(client.start(app)), this.connectTimeoutMs, 'open ARI websocket');
     } catch (err) {
@@ -289,6 +307,19 @@ export class AriConnection {
     });
   }
 
+  /** Takes the REST base path from the loaded declarations and checks that they offer what we send. */
+  private useDeclarations(client: Client): void {
+    const apis = (client as unknown as ClientInternals)._swagger?.apis ?? {};
+    const basePath = apis['channels']?.basePath ?? `${this.opts.url.replace(/\/+$/, '')}/ari`;
+    this.http.setBase(basePath);
+    const byResource = client as unknown as Record<string, Record<string, unknown> | undefined>;
+    const missing: string[] = [];
+    for (const [resource, ops] of Object.entries(USED_OPERATIONS)) {
+      for (const op of ops) if (typeof byResource[resource]?.[op] !== 'function') missing.push(`${resource}.${op}`);
+    }
+    if (missing.length > 0) this.opts.logger.error('the ARI declarations lack operations astbill uses', { missing, basePath });
+  }
+
   private deliver(client: Client, event: unknown): void {
     if ((event as { type?: unknown } | null)?.type === 'ApplicationReplaced') {
       // Another websocket took the app over: this one gets no more events.
@@ -330,38 +361,32 @@ export class AriConnection {
   }
 
   /**
-   * Wraps the websocket's message listeners: an event type that ari-client has no model for
-   * would make it throw a TypeError out of the websocket (crashing the process). Such an event
-   * is logged and skipped; any other exception from a listener is logged.
+   * Replaces ari-client's websocket message handler with ours: each message is parsed once and
+   * delivered as plain JSON. An event type absent from the declarations' models (which would
+   * make ari-client's handler throw a TypeError out of the websocket) is logged and skipped.
    */
   private guardMessages(client: Client): void {
     const internals = client as unknown as ClientInternals;
     const ws = internals._ws as (WsLike & { [GUARDED]?: boolean }) | undefined;
     if (!ws || ws[GUARDED]) return;
     ws[GUARDED] = true;
-    const models = internals._swagger?.apis?.events?.models ?? {};
+    const models = internals._swagger?.apis?.['events']?.models ?? {};
     const known = new Set(Object.keys(models));
-    const listeners = ws.listeners('message');
     ws.removeAllListeners('message');
-    ws.on('message', (...args: unknown[]) => {
-      let type: unknown;
+    ws.on('message', (data: unknown) => {
+      let event: { type?: unknown };
       try {
-        type = (JSON.parse(String(args[0])) as { type?: unknown }).type;
+        event = JSON.parse(String(data)) as { type?: unknown };
       } catch {
         this.opts.logger.warn('ignored an ARI websocket message that is not JSON');
         return;
       }
+      const type = event?.type;
       if (typeof type !== 'string' || !known.has(type)) {
         this.opts.logger.warn('ignored an ARI event of a type the client has no model for', { type: String(type) });
         return;
       }
-      for (const l of listeners) {
-        try {
-          l.apply(ws, args);
-        } catch (err) {
-          this.opts.logger.error('ARI event processing failed', { type, error: errorText(err) });
-        }
-      }
+      this.deliver(client, event);
     });
   }
 

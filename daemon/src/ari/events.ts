@@ -44,6 +44,8 @@ interface RawEvent {
 
 interface Leg {
   primary: string;
+  /** The `;2` half's id, when given. */
+  other: string | null;
   /** Dial ANSWER time, when seen before StasisStart. */
   answeredAt: Date | null;
   answered: boolean;
@@ -157,7 +159,7 @@ export class AriEventTranslator {
 
   /** Announces a leg we are about to originate (its `;1` id and, for Local channels, the `;2` id). */
   expectLeg(channelId: string, otherChannelId?: string): void {
-    const leg: Leg = { primary: channelId, answeredAt: null, answered: false, failed: false, cause: null };
+    const leg: Leg = { primary: channelId, other: otherChannelId ?? null, answeredAt: null, answered: false, failed: false, cause: null };
     this.legs.set(channelId, leg);
     if (otherChannelId) this.legs.set(otherChannelId, leg);
   }
@@ -166,7 +168,8 @@ export class AriEventTranslator {
   forgetLeg(channelId: string): void {
     const leg = this.legs.get(channelId);
     if (!leg) return;
-    for (const [id, l] of this.legs) if (l === leg) this.legs.delete(id);
+    // O(1): the leg knows both its ids (scanning every remembered leg costs O(live calls)).
+    for (const id of [leg.primary, leg.other]) if (id !== null && this.legs.get(id) === leg) this.legs.delete(id);
   }
 
   /** How many channel ids are remembered (for leak checks). */

@@ -1,28 +1,41 @@
 /**
  * Hands each CallEvent to the session it belongs to: a new call offered → a new session; any
  * other event → the session bound to its channel. A leg of ours that answers with no session
- * to talk to (a leftover) is hung up. After an ARI outage, sessions whose channels vanished
+ * to talk to (a leftover) is hung up. Admission: at most `maxSetups` calls may be in set-up at
+ * once (offered, not yet dialling: the part that waits on the database); a call offered beyond
+ * that is refused at once (congestion, FAILED OVERLOAD CDR) instead of queueing for a database
+ * connection until every caller times out. After an ARI outage, sessions whose channels vanished
  * meanwhile (Asterisk discards events while the app is disconnected) are ended through the
  * one kill path.
  */
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { CallEvent, CallOffered } from './call-events.js';
-import type { CallSession } from './call-session.js';
+import type { CallSession, SessionState } from './call-session.js';
 import { killCall } from './kill-call.js';
+import type { LiveSession } from './live-session.js';
 import type { SessionRegistry } from './registry.js';
 
 export interface CallRouterDeps {
-  registry: SessionRegistry<CallSession>;
+  registry: SessionRegistry<LiveSession>;
   control: CallControl;
   logger: Logger;
   newSession(offered: CallOffered): CallSession;
-  /** A call offered while shutting down, already being hung up: record it (it still leaves a CDR). */
-  turnedAway?(offered: CallOffered): void;
+  /** A call turned away (shutting down, or too many set-ups), already being hung up: record it (it still leaves a CDR). */
+  turnedAway?(offered: CallOffered, reason: 'SHUTDOWN' | 'OVERLOAD'): void;
+  /** Most calls in set-up at once; more are refused as OVERLOAD. 0 or absent: no bound. */
+  maxSetups?: number;
 }
+
+/** The states in which a call is being set up (before dialling). */
+const SETTING_UP: ReadonlySet<SessionState> = new Set<SessionState>(['offered', 'identifying', 'rating', 'authorising']);
 
 export class CallRouter {
   private accepting = true;
+  /** Sessions started here that were in set-up when last looked at (pruned when the bound is reached). */
+  private readonly settingUp = new Set<CallSession>();
+  private refused = 0;
+  private refusedLoggedAt = 0;
 
   constructor(private readonly deps: CallRouterDeps) {}
 
@@ -42,10 +55,24 @@ export class CallRouter {
         if (!this.accepting) {
           logger.warn('shutting down: turning a new call away', { channel: ev.channelId });
           void control.hangup(ev.channelId, 'congestion').catch(() => undefined);
-          this.deps.turnedAway?.(ev);
+          this.deps.turnedAway?.(ev, 'SHUTDOWN');
+          return;
+        }
+        if (!this.admit()) {
+          this.refused++;
+          const now = Date.now();
+          if (now - this.refusedLoggedAt >= 1000) {
+            // At most one line a second: an overload must not also flood the log.
+            logger.warn('too many calls in set-up: refusing new calls (OVERLOAD)', { channel: ev.channelId, setups: this.settingUp.size, refusedSinceLastLine: this.refused });
+            this.refusedLoggedAt = now;
+            this.refused = 0;
+          }
+          void control.hangup(ev.channelId, 'congestion').catch(() => undefined);
+          this.deps.turnedAway?.(ev, 'OVERLOAD');
           return;
         }
         const session = this.deps.newSession(ev);
+        if (this.deps.maxSetups) this.settingUp.add(session);
         registry.add(session);
         void session.start();
         return;
@@ -63,6 +90,21 @@ export class CallRouter {
     } catch (err) {
       logger.error('routing a call event failed', { event: ev.kind, error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /** Calls in set-up right now (as of the last count; exact when the bound is reached). */
+  get setups(): number {
+    return this.settingUp.size;
+  }
+
+  /** True when one more call may start its set-up. O(bound) only when the bound is reached. */
+  private admit(): boolean {
+    const max = this.deps.maxSetups ?? 0;
+    if (max <= 0) return true;
+    if (this.settingUp.size >= max) {
+      for (const s of this.settingUp) if (!SETTING_UP.has(s.state)) this.settingUp.delete(s);
+    }
+    return this.settingUp.size < max;
   }
 
   /** After a reconnect: end every session whose A leg (or answered B leg) no longer exists. */

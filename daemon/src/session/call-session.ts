@@ -15,7 +15,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Money, Rate } from '../rating/index.js';
+import { maxAffordableSeconds, type Money, type Rate } from '../rating/index.js';
 import type { CallControl, HangupReason } from './call-control-port.js';
 import type { CallEvent, CallOffered, LegEnded, LegFailure } from './call-events.js';
 import { sleep, type DaemonClock } from './clock.js';
@@ -23,11 +23,14 @@ import { DigitCollector, type Collected } from './collect-digits.js';
 import { identifyByPin, identifyFromChannel, type Identified, type Ivr } from './identify.js';
 import type { IdFactory } from './ids.js';
 import type { KillReason } from './kill-call.js';
+import { GrantController } from './grant-controller.js';
+import type { GrantStore } from './grant-ports.js';
 import { LimitTimer } from './limit-timer.js';
 import { noPinGuard, type PinGuard } from './pin-lockout.js';
 import { noSessionMetrics, type Account, type BillingStore, type Disposition, type RefusalReason, type SessionMetrics } from './ports.js';
 import { PROMPTS, balanceAnnouncement } from './prompts.js';
 import type { RegisteredSession } from './registry.js';
+import type { AdoptableCall } from './reconcile.js';
 
 export type SessionState = 'offered' | 'identifying' | 'rating' | 'authorising' | 'dialling' | 'talking' | 'ending' | 'settled';
 
@@ -46,6 +49,8 @@ export type SessionConfig = Pick<
   Config,
   'dial' | 'node' | 'ringTimeout' | 'maxCallSeconds' | 'warnBefore' | 'warnSound' | 'announce' | 'digitTimeout' | 'pinTries'
 > & {
+  /** Grant-mode charging defaults (absent: every call is single mode). */
+  charging?: Config['charging'];
   /** Destinations a card caller may try in one call (default 3). */
   maxDestinationAttempts?: number;
   /** Seconds the daemon's own limit timer waits past the grant before it steps in (default 2). */
@@ -71,6 +76,8 @@ export interface SessionDeps {
   metrics?: SessionMetrics;
   /** PIN lockout per caller ID across calls (default: none). */
   pinGuard?: PinGuard;
+  /** Extends grant-mode calls (store/tx/extend.ts); without it every call is single mode. */
+  grantStore?: GrantStore;
 }
 
 /** What the daemon shows about a live call (the API's GET /calls). */
@@ -103,7 +110,8 @@ interface Attempt {
   n: number;
   uniqueid: string;
   dst: string;
-  rate: Rate;
+  /** null for a call adopted after a restart (its CDR keeps the rate it was granted on). */
+  rate: Rate | null;
   maxSeconds: number;
   maxCost: Money;
   start: Date;
@@ -111,6 +119,8 @@ interface Attempt {
   answeredAt: Date | null;
   settled: boolean;
   outcome: Deferred<DialOutcome>;
+  /** Grant mode: maxSeconds is the first grant; the GrantController extends it while talking. */
+  grant: { grantSeconds: number; final: boolean } | null;
 }
 
 interface Deferred<T> {
@@ -184,7 +194,7 @@ export class CallSession implements RegisteredSession {
   private aAnswered = false;
   private aEnded: { at: Date; cause: number | null } | null = null;
   private bridgeId: string | null = null;
-  private limit: LimitTimer | null = null;
+  private limit: LimitTimer | GrantController | null = null;
   private killReason: KillReason | null = null;
   private lastEventAt: Date;
   private started = false;
@@ -252,6 +262,61 @@ export class CallSession implements RegisteredSession {
       });
       this.spawn(this.run(), 'call flow');
     }
+    return this.finished;
+  }
+
+  /**
+   * Restart reconciliation (reconcile.ts): supervises a call that an earlier run of the daemon
+   * connected and that Asterisk still has up. The session starts in the talking state with that
+   * bridge; TIMEOUT(absolute) is set again on both legs to the seconds left of the grant (never
+   * later than the deadline they had), and the daemon's limit timer likewise; either leg ending
+   * ends the call, which is settled from Asterisk's timestamps like any other.
+   */
+  adopt(call: AdoptableCall): Promise<void> {
+    if (this.started) throw new Error('adopt(): the session has started already');
+    this.started = true;
+    const attempt: Attempt = {
+      n: 0,
+      uniqueid: call.uniqueid,
+      dst: '',
+      rate: null,
+      // Adopted calls are supervised to the end of the grant they hold (no further extension).
+      grant: null,
+      maxSeconds: call.maxSeconds,
+      maxCost: 0n,
+      start: call.created,
+      b: { channelId: call.bChannelId, otherChannelId: call.bOtherChannelId ?? `${call.bChannelId}-2` },
+      answeredAt: call.answer,
+      settled: false,
+      outcome: deferred<DialOutcome>(),
+    };
+    attempt.outcome.resolve({ kind: 'answered' });
+    this.attempts.push(attempt);
+    this.attempt = attempt;
+    this.aAnswered = true;
+    this.bridgeId = call.bridgeId;
+    this._state = 'talking';
+    this.deps.bind(call.bChannelId);
+    if (call.bOtherChannelId) this.deps.bind(call.bOtherChannelId);
+    const { control, clock, config } = this.deps;
+    this.limit = new LimitTimer({
+      clock,
+      limitSeconds: call.remainingSeconds,
+      graceSeconds: config.limitGraceSeconds ?? 2,
+      warnBeforeSeconds: 0,
+      onLimit: () => this.spawn(this.kill('limit'), 'limit'),
+    });
+    this.limit.start();
+    this.log.warn('supervising a call that outlived the daemon', { uniqueid: call.uniqueid, b: call.bChannelId, remainingSeconds: call.remainingSeconds });
+    const limit = Promise.all([control.setAbsoluteTimeout(call.aChannelId, call.remainingSeconds), control.setAbsoluteTimeout(call.bChannelId, call.remainingSeconds)]);
+    this.spawn(
+      limit.catch((err: unknown) => {
+        if (this._state !== 'talking') return;
+        this.log.error('could not set the limit again on an adopted call; ending it', { error: errorText(err) });
+        return this.kill('lost-channel');
+      }),
+      'adopting the call',
+    );
     return this.finished;
   }
 
@@ -404,6 +469,7 @@ export class CallSession implements RegisteredSession {
           node: config.node,
           defaultMaxSeconds: config.maxCallSeconds,
           start,
+          ...(config.charging && this.deps.grantStore ? { charging: { mode: config.charging.mode, grantSeconds: config.charging.grantSeconds } } : {}),
         }),
       );
       this.metrics.observeAuthorise((performance.now() - asked) / 1000);
@@ -420,10 +486,11 @@ export class CallSession implements RegisteredSession {
           answeredAt: null,
           settled: false,
           outcome: deferred<DialOutcome>(),
+          grant: res.grant ?? null,
         };
         this.attempts.push(attempt);
         this.attempt = attempt;
-        this.log.info('call authorised', { uniqueid, dst, prefix: rate.prefix, maxSeconds: res.maxSeconds, maxCost: res.maxCost.toString() });
+        this.log.info('call authorised', { uniqueid, dst, prefix: rate.prefix, maxSeconds: res.maxSeconds, maxCost: res.maxCost.toString(), grant: res.grant ?? null });
       }
       this.check();
       if (!res.ok) {
@@ -433,7 +500,9 @@ export class CallSession implements RegisteredSession {
       const attempt = this.attempt!;
       if (config.announce) {
         await this.answerA();
-        await this.sayOrAbort(balanceAnnouncement(res.available, res.maxSeconds, account.currency));
+        // Grant mode reserves one slice, but the caller hears how long the money lasts in all.
+        const minutes = res.grant ? maxAffordableSeconds(rate, res.available, account.maxCallSeconds ?? config.maxCallSeconds) : res.maxSeconds;
+        await this.sayOrAbort(balanceAnnouncement(res.available, minutes, account.currency));
       }
 
       this.transition('dialling');
@@ -534,9 +603,8 @@ export class CallSession implements RegisteredSession {
     const { control, store, config, ids, clock } = this.deps;
     const b = attempt.b!.channelId;
     const a = this.aChannelId;
-    this.limit = new LimitTimer({
+    const timing = {
       clock,
-      limitSeconds: attempt.maxSeconds,
       graceSeconds: config.limitGraceSeconds ?? 2,
       warnBeforeSeconds: config.warnBefore,
       onWarn: () => {
@@ -548,7 +616,25 @@ export class CallSession implements RegisteredSession {
       onLimit: () => {
         this.spawn(this.kill('limit'), 'limit');
       },
-    });
+    };
+    const grants = attempt.grant && config.charging && this.deps.grantStore;
+    this.limit = grants
+      ? new GrantController({
+          ...timing,
+          store: grants,
+          control,
+          logger: this.log,
+          uniqueid: attempt.uniqueid,
+          channels: [a, b],
+          granted: attempt.maxSeconds,
+          final: attempt.grant!.final,
+          releaseMarginSeconds: config.charging!.releaseMarginSeconds,
+          extendDeadlineMs: config.charging!.extendDeadlineMs,
+          defaultMaxSeconds: config.maxCallSeconds,
+          defaultGrantSeconds: config.charging!.grantSeconds,
+          onGranted: (total) => void (attempt.maxSeconds = total),
+        })
+      : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
     this.limit.start();
     this.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
     try {

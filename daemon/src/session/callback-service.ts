@@ -9,7 +9,6 @@
  */
 import type { Logger } from '../log.js';
 import type { CallbackSession, CallbackOrder } from './callback-session.js';
-import type { GrantStore } from './grant-ports.js';
 import type { BillingStore, RefusalReason } from './ports.js';
 
 export type CallbackRefusal = Extract<RefusalReason, 'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'NOCREDIT' | 'BLOCKED' | 'LIMIT' | 'SHUTDOWN'>;
@@ -43,7 +42,7 @@ export interface CallbackStarted {
 }
 
 export interface CallbackServiceDeps {
-  store: BillingStore & GrantStore;
+  store: BillingStore;
   logger: Logger;
   node: string;
   now(): Date;

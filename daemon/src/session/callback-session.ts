@@ -5,7 +5,8 @@
  *
  * Both legs were authorised together (store/tx/authorise-callback.ts: one common maximum T with
  * cost_A(T) + cost_B(T) ≤ available). Leg A is originated first; when A answers, Asterisk gets
- * TIMEOUT(absolute) = T on it (A's clock runs from its answer) and leg B is originated; when B
+ * TIMEOUT(absolute) = what is left of T since A's answer (A's clock runs from its answer; the
+ * daemon clock and Asterisk's timestamps share one time base) and leg B is originated; when B
  * answers, both legs get TIMEOUT(absolute) = what is left of T (so both end together, never
  * past either reservation), they are bridged, and the daemon's own limit timer runs as well.
  * Either leg hanging up, the limit or the one kill path ends both; each leg is settled once
@@ -48,7 +49,10 @@ export interface CallbackConfig {
 }
 
 export interface CallbackDeps {
-  store: BillingStore & GrantStore;
+  /** Settles the legs (the daemon's store: deadlines and journal included). */
+  store: BillingStore;
+  /** Authorises both legs in one transaction. */
+  grants: GrantStore;
   control: CallControl;
   logger: Logger;
   clock: DaemonClock;
@@ -92,7 +96,7 @@ export class CallbackSession implements RegisteredSession {
   private readonly log: Logger;
   private maxSeconds = 0;
   private available: Money = 0n;
-  /** Daemon-clock ms when A's TIMEOUT(absolute) = T was set: the common end is this + T. */
+  /** A's answer (ms): the common end of both legs is this + T. */
   private limitBase = 0;
   private timers: TimerHandle[] = [];
   private bridgeId: string | null = null;
@@ -165,8 +169,8 @@ export class CallbackSession implements RegisteredSession {
 
   /** Reserves both legs in one transaction; the caller starts the call only when ok. */
   async authorise(): Promise<CallbackAuthoriseResult> {
-    const { store, config } = this.deps;
-    const res = await store.authoriseCallback({
+    const { grants, config } = this.deps;
+    const res = await grants.authoriseCallback({
       callbackId: this.callbackId,
       accountId: this.order.account.id,
       node: config.node,
@@ -234,8 +238,15 @@ export class CallbackSession implements RegisteredSession {
 
   private async connectA(): Promise<void> {
     const { control, config, clock } = this.deps;
-    await control.setAbsoluteTimeout(this.a.channelId, this.maxSeconds);
-    this.limitBase = clock.now().getTime();
+    // A's clock runs from its answer (Asterisk's timestamp): whatever time passed before this
+    // request comes off its limit, so that A never talks past T (rounded down: never free talk).
+    this.limitBase = this.a.answeredAt!.getTime();
+    const left = this.secondsLeft();
+    if (left < 1) {
+      void this.kill('limit');
+      return;
+    }
+    await control.setAbsoluteTimeout(this.a.channelId, left);
     this.armLimit();
     this.log.info('leg A answered', { leg: this.a.channelId, maxSeconds: this.maxSeconds });
     if (config.announce) {
@@ -275,8 +286,9 @@ export class CallbackSession implements RegisteredSession {
     await control.addToBridge(bridgeId, [this.a.channelId, this.b.channelId]);
   }
 
+  /** Whole seconds left of T, allowing 250 ms for the TIMEOUT request to reach Asterisk (rounded down). */
   private secondsLeft(): number {
-    return Math.floor((this.limitBase + this.maxSeconds * 1000 - this.deps.clock.now().getTime()) / 1000);
+    return Math.floor((this.limitBase + this.maxSeconds * 1000 - this.deps.clock.now().getTime() - 250) / 1000);
   }
 
   /** The daemon's own limit (Asterisk's TIMEOUT normally ends the call first) and the warning on A. */

@@ -52,6 +52,9 @@ export interface GrantControllerOptions extends GrantTiming {
   onGranted?(total: number, final: boolean): void;
 }
 
+/** Time allowed for a TIMEOUT(absolute) request to reach Asterisk. */
+const REQUEST_ALLOWANCE_MS = 250;
+
 type Outcome = ExtendResult | { ok: false; reason: 'TIMEOUT' | 'ERROR'; error?: string };
 
 export class GrantController {
@@ -114,7 +117,12 @@ export class GrantController {
     } else if (warnBeforeSeconds > 0 && !this.warned && left > 0) {
       this.timers.push(clock.setTimer(Math.max(0, left - warnBeforeSeconds * 1000), () => this.warn()));
     }
-    this.timers.push(clock.setTimer(left + graceSeconds * 1000, () => this.closed || this.o.onLimit()));
+    this.timers.push(
+      clock.setTimer(left + graceSeconds * 1000, () => {
+        // An extension being applied re-arms the limit when it is done (at once if it failed).
+        if (!this.closed && !this.extending) this.o.onLimit();
+      }),
+    );
   }
 
   private warn(): void {
@@ -179,9 +187,14 @@ export class GrantController {
     }
   }
 
-  /** TIMEOUT(absolute) on every leg = whole seconds left of `total` (rounded down: never free talk). */
+  /**
+   * TIMEOUT(absolute) on every leg = whole seconds left of `total`, rounded down after allowing
+   * for the request's own latency (Asterisk counts from when it receives it): the call ends at
+   * the grant's end or up to ~1 s before it, never later (unless a request takes longer than
+   * REQUEST_ALLOWANCE_MS; settlement never bills past the grant either way).
+   */
   private async moveDeadline(total: number): Promise<boolean> {
-    const left = Math.floor((this.base + total * 1000 - this.o.clock.now().getTime()) / 1000);
+    const left = Math.floor((this.base + total * 1000 - this.o.clock.now().getTime() - REQUEST_ALLOWANCE_MS) / 1000);
     if (left < 1) return false;
     const results = await Promise.allSettled(this.o.channels.map((ch) => this.o.control.setAbsoluteTimeout(ch, left)));
     const failed = results.filter((r) => r.status === 'rejected');

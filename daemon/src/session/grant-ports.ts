@@ -22,6 +22,14 @@ export interface ChargingDefaults {
 /** authorise() with the charging defaults: in grant mode only the first grant is reserved. */
 export type GrantAuthoriseRequest = AuthoriseRequest & { charging?: ChargingDefaults };
 
+/** The daemon's grant-mode settings (config: ASTBILL_CHARGING_MODE, _GRANT_SECONDS, _GRANT_MARGIN, _GRANT_DEADLINE_MS). */
+export interface GrantSettings extends ChargingDefaults {
+  /** Seconds before a grant ends at which the next one is asked for. */
+  releaseMarginSeconds: number;
+  /** How long an extension may take before the call is left to end at its current grant. */
+  extendDeadlineMs: number;
+}
+
 /** How a grant-mode call was granted. Absent (null) for single-mode calls. */
 export interface GrantInfo {
   /** The slice size in force for this call. */

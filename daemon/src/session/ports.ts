@@ -31,6 +31,7 @@ export type Disposition = 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'CONGES
  * disposition FAILED except ABANDONED (the caller hung up during PIN or destination entry,
  * before anything was dialled), which is written as CANCEL: the caller's choice, not a failure.
  * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
+ * OVERLOAD: too many calls were being set up at once (ASTBILL_MAX_SETUPS).
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -43,7 +44,8 @@ export type RefusalReason =
   | 'DBERROR'
   | 'ABANDONED'
   | 'LOCKED'
-  | 'SHUTDOWN';
+  | 'SHUTDOWN'
+  | 'OVERLOAD';
 
 /** Keyed by the union so that the compiler flags a reason added above but not here. */
 const REASON_SET: Record<RefusalReason, true> = {
@@ -58,6 +60,7 @@ const REASON_SET: Record<RefusalReason, true> = {
   ABANDONED: true,
   LOCKED: true,
   SHUTDOWN: true,
+  OVERLOAD: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];
@@ -100,10 +103,16 @@ export interface AuthoriseRequest {
   /** Global cap when the account has none (seconds). */
   defaultMaxSeconds: number;
   start: Date;
+  /**
+   * The daemon's default charging mode (see grant-ports.ts); the account's own setting wins.
+   * Absent: single mode (one reservation of the whole call).
+   */
+  charging?: { mode: 'single' | 'grant'; grantSeconds: number };
 }
 
 export type AuthoriseResult =
-  | { ok: true; maxSeconds: number; maxCost: Money; available: Money }
+  /** `grant` is present for a grant-mode call: maxSeconds is then only its first grant. */
+  | { ok: true; maxSeconds: number; maxCost: Money; available: Money; grant?: { grantSeconds: number; final: boolean } }
   | { ok: false; reason: Extract<RefusalReason, 'NOCREDIT' | 'LIMIT' | 'BLOCKED'>; available: Money };
 
 export interface SettleRequest {

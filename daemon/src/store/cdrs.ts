@@ -153,7 +153,7 @@ export async function insertOpenCdr(
  * for ABANDONED (the caller hung up before anything was dialled). `end` defaults to `start`.
  */
 export async function insertRefusedCdr(
-  trx: Knex.Transaction,
+  trx: Knex,
   c: {
     uniqueid: string;
     accountId: number | null;

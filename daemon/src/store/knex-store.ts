@@ -43,6 +43,7 @@ import * as rates from './rates.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
+import { markAnswered } from './tx/mark-answered.js';
 import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
@@ -93,11 +94,8 @@ export class KnexBillingStore implements BillingStore, GrantStore {
     return authoriseCallback(this.db, req);
   }
 
-  async markAnswered(uniqueid: string, answer: Date): Promise<void> {
-    await this.db.tx(async (trx) => {
-      await cdrs.markCdrAnswered(trx, uniqueid, answer);
-      await reservations.markReservationAnswered(trx, uniqueid, answer);
-    });
+  markAnswered(uniqueid: string, answer: Date): Promise<void> {
+    return markAnswered(this.db, uniqueid, answer);
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {

@@ -2,6 +2,7 @@
 import type { ApiDeps } from '../deps.js';
 import type { Route } from '../route.js';
 import { accountRoutes } from './accounts.js';
+import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
 import { cdrRoutes } from './cdrs.js';
 import { rateRoutes } from './rates.js';
@@ -9,6 +10,6 @@ import { systemRoutes } from './system.js';
 
 export function buildRoutes(deps: ApiDeps): Route[] {
   const routes: Route[] = [];
-  routes.push(...systemRoutes(deps, () => routes), ...callRoutes(deps), ...accountRoutes(deps), ...rateRoutes(deps), ...cdrRoutes(deps));
+  routes.push(...systemRoutes(deps, () => routes), ...callRoutes(deps), ...callbackRoutes(deps.callbacks), ...accountRoutes(deps), ...rateRoutes(deps), ...cdrRoutes(deps));
   return routes;
 }

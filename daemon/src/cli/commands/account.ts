@@ -1,5 +1,5 @@
 /**
- * `astbill account add|show|list|topup|block|unblock`: the operator's account tools.
+ * `astbill account add|show|list|topup|block|unblock|charging`: the operator's account tools.
  * Amounts are decimal strings (at most 5 decimal places), never negative.
  */
 import type { AccountDetails } from '../../store/index.js';
@@ -17,7 +17,8 @@ const USAGE = `usage:
   astbill account list [--json]
   astbill account topup NAME AMOUNT [--reference REF] [--note TEXT] [--json]
   astbill account block NAME
-  astbill account unblock NAME`;
+  astbill account unblock NAME
+  astbill account charging NAME single|grant|default [--grant-seconds S]`;
 
 function accountJson(a: AccountDetails) {
   return {
@@ -158,6 +159,21 @@ async function setStatus(argv: string[], status: 'active' | 'blocked'): Promise<
   });
 }
 
+/** Grant mode (interim grants of S seconds) or single mode for one account; 'default' follows the daemon. */
+async function charging(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('account charging', argv, { 'grant-seconds': { type: 'string' } });
+  if (positionals.length !== 2 || !['single', 'grant', 'default'].includes(positionals[1]!)) {
+    throw new UsageError('usage: astbill account charging NAME single|grant|default [--grant-seconds S]');
+  }
+  const [name, mode] = positionals as [string, 'single' | 'grant' | 'default'];
+  const grantSeconds = optionalInteger('--grant-seconds', values['grant-seconds'], 6, 86_400) ?? null;
+  return withStore(async (store) => {
+    await store.setCharging(name, { mode: mode === 'default' ? null : mode, grantSeconds });
+    out(`account ${name}: charging ${mode === 'default' ? "the daemon's default" : mode}${grantSeconds !== null ? `, grants of ${grantSeconds} s` : ''}\n`);
+    return 0;
+  });
+}
+
 function oneName(command: string, positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError(`usage: astbill ${command} NAME`);
   return positionals[0]!;
@@ -176,6 +192,8 @@ export async function run(argv: string[]): Promise<number> {
       return topup(rest);
     case 'block':
       return setStatus(rest, 'blocked');
+    case 'charging':
+      return charging(rest);
     case 'unblock':
       return setStatus(rest, 'active');
     case undefined:
@@ -185,6 +203,6 @@ export async function run(argv: string[]): Promise<number> {
       out(USAGE + '\n');
       return sub === undefined ? 2 : 0;
     default:
-      throw new UsageError(`account: unknown subcommand '${sub}' (add, show, list, topup, block, unblock)`);
+      throw new UsageError(`account: unknown subcommand '${sub}' (add, show, list, topup, block, unblock, charging)`);
   }
 }

@@ -17,8 +17,8 @@
  *                    The account row is written, so on Galera two nodes granting on the same
  *                    account conflict at commit (1213) and one re-runs (see ../retry.ts).
  *          refusal → astcdr row: FAILED, reason BLOCKED | LIMIT | NOCREDIT, cost 0.
- * Results: { ok: true, maxSeconds, maxCost, available, grant } (available before this
- *          reservation; grant = { grantSeconds, final } in grant mode, else null)
+ * Results: { ok: true, maxSeconds, maxCost, available, grant? } (available before this
+ *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            LIMIT    live reservations ≥ max_calls
@@ -88,6 +88,6 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
     if (grant) await writeGrantOnCdr(trx, req.uniqueid, { grants: 1, maxSeconds, maxCost });
     await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + maxCost }, new Date());
-    return { ok: true, maxSeconds, maxCost, available: avail, grant };
+    return { ok: true, maxSeconds, maxCost, available: avail, ...(grant ? { grant } : {}) };
   });
 }

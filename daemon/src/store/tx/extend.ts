@@ -41,8 +41,11 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
     const res = await lockedReservation(trx, req.uniqueid);
     if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate) return { ok: false, reason: 'GONE' };
     const now = req.at;
-    const grants = (await grantColumns(trx, req.uniqueid))?.grants ?? 1;
-    const checkpoint = { seconds: Math.max(0, Math.min(Math.floor(req.confirmedSeconds), res.maxSeconds)), at: now };
+    const cols = await grantColumns(trx, req.uniqueid);
+    const grants = cols?.grants ?? 1;
+    // A checkpoint never moves back (the periodic checkpointer of session/checkpointer.ts writes it too).
+    const confirmed = Math.max(0, Math.min(Math.floor(req.confirmedSeconds), res.maxSeconds));
+    const checkpoint = { seconds: Math.max(confirmed, cols?.checkpointSecs ?? 0), at: now };
 
     if (res.maxSeconds > req.fromSeconds) {
       return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, final: false, why: null, extended: false };

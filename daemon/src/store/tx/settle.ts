@@ -3,10 +3,11 @@
  *
  * Inputs:  SettleRequest: uniqueid, disposition, hangupCause, answer, end, billsec (measured),
  *          note.
- * Locks:   reads the CDR's account id (it never changes), then locks the astaccount row
- *          (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE), then re-reads the CDR and the
- *          reservation with locking reads (MySQL `FOR UPDATE`) so a settle that committed
- *          meanwhile is seen.
+ * Locks:   ONE locking read joins the CDR, its account and its reservation (MySQL
+ *          `SELECT … FOR UPDATE`, which locks all three rows; SQLite BEGIN IMMEDIATE), so a
+ *          settle that committed meanwhile is seen. Two settles of one call both lock the CDR
+ *          row first; an authorise on the same account locks only the account row before its
+ *          inserts, so no lock cycle arises (and a deadlock would re-run the transaction).
  * Writes:  only when the CDR is open:
  *            billsec = min(measured, granted max_seconds) for ANSWERED, else 0 (Asterisk's
  *                      absolute timeout fires a few ms late: never bill past the grant);
@@ -25,33 +26,41 @@
  */
 import { callCost, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
-import { lockAccount, writeAccountMoney } from '../accounts.js';
-import { cdrByUniqueid, completeCdr, toCdr, type CdrRow } from '../cdrs.js';
+import { writeAccountMoney } from '../accounts.js';
+import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
 import { insertLedger } from '../ledger.js';
 import { deleteReservation } from '../reservations.js';
 import { moneyFromDb } from '../../rating/index.js';
 import type { Knex } from 'knex';
 
-async function lockedCdr(trx: Knex.Transaction, uniqueid: string) {
-  const q = trx('astcdr').where({ uniqueid });
-  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as CdrRow | undefined;
-  return row ? toCdr(row) : undefined;
+interface LockedRow extends CdrRow {
+  acct_id: number | string | null;
+  acct_balance: unknown;
+  acct_reserved: unknown;
+  res_max_cost: unknown;
 }
 
-async function lockedReservationCost(trx: Knex.Transaction, uniqueid: string): Promise<Money | undefined> {
-  const q = trx('astcreditres').where({ uniqueid }).select('max_cost');
-  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as { max_cost: unknown } | undefined;
-  return row ? moneyFromDb(row.max_cost) : undefined;
+/** The CDR with its account's money and its reservation's held amount, all three rows locked. */
+async function lockCall(trx: Knex.Transaction, uniqueid: string) {
+  const q = trx('astcdr as c')
+    .leftJoin('astaccount as a', 'a.id', 'c.account_id')
+    .leftJoin('astcreditres as r', 'r.uniqueid', 'c.uniqueid')
+    .where('c.uniqueid', uniqueid)
+    .select('c.*', 'a.id as acct_id', 'a.balance as acct_balance', 'a.reserved as acct_reserved', 'r.max_cost as res_max_cost');
+  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as LockedRow | undefined;
+  if (!row) return undefined;
+  const account = row.acct_id === null || row.acct_id === undefined ? undefined : { id: Number(row.acct_id), balance: moneyFromDb(row.acct_balance), reserved: moneyFromDb(row.acct_reserved) };
+  const held: Money | undefined = row.res_max_cost === null || row.res_max_cost === undefined ? undefined : moneyFromDb(row.res_max_cost);
+  return { cdr: toCdr(row), account, held };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
   return db.tx(async (trx) => {
-    const first = await cdrByUniqueid(trx, req.uniqueid);
-    if (!first) return { settled: false, cost: 0n, billsec: 0, balanceAfter: 0n };
-    const account = first.accountId !== null ? await lockAccount(trx, first.accountId) : undefined;
-    const cdr = await lockedCdr(trx, req.uniqueid);
-    if (!account || !cdr || cdr.status !== 'open') {
+    const locked = await lockCall(trx, req.uniqueid);
+    if (!locked) return { settled: false, cost: 0n, billsec: 0, balanceAfter: 0n };
+    const { cdr, account } = locked;
+    if (!account || cdr.status !== 'open') {
       return { settled: false, cost: cdr?.cost ?? 0n, billsec: cdr?.billsec ?? 0, balanceAfter: account?.balance ?? 0n };
     }
 
@@ -59,7 +68,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     const measured = Math.max(0, Math.floor(req.billsec));
     const billsec = answered ? Math.min(measured, cdr.maxSeconds ?? measured) : 0;
     const cost = answered && cdr.rate ? callCost(cdr.rate, billsec) : 0n;
-    const held = (await lockedReservationCost(trx, req.uniqueid)) ?? 0n;
+    const held = locked.held ?? 0n;
     const balanceAfter = account.balance - cost;
     const now = new Date();
 

@@ -1,0 +1,36 @@
+/**
+ * markAnswered: record the moment a call was answered, on its open CDR and on its reservation.
+ *
+ * Inputs:  uniqueid, answer time.
+ * Locks:   MySQL/MariaDB: ONE autocommit multi-table UPDATE (the CDR row and its reservation
+ *          row, atomically, with no BEGIN/COMMIT round trips); re-run on deadlock / lock wait.
+ *          SQLite (no multi-table UPDATE): one transaction with the two UPDATEs.
+ * Writes:  astcdr.answer when the CDR is open and has no answer yet; astcreditres.answer when
+ *          it has none yet. A second call changes nothing (the first answer time stays).
+ * Results: none; an unknown uniqueid is not an error.
+ */
+import type { Db } from '../db.js';
+import { markCdrAnswered } from '../cdrs.js';
+import { markReservationAnswered } from '../reservations.js';
+import { withRetry } from '../retry.js';
+import { toDbTime } from '../time.js';
+
+export async function markAnswered(db: Db, uniqueid: string, answer: Date): Promise<void> {
+  if (db.dialect === 'mysql') {
+    const at = toDbTime(answer);
+    await withRetry(() =>
+      db.knex.raw(
+        'UPDATE astcdr c LEFT JOIN astcreditres r ON r.uniqueid = c.uniqueid ' +
+          "SET c.answer = CASE WHEN c.status = 'open' AND c.answer IS NULL THEN ? ELSE c.answer END, " +
+          'r.answer = CASE WHEN r.answer IS NULL THEN ? ELSE r.answer END ' +
+          'WHERE c.uniqueid = ?',
+        [at, at, uniqueid],
+      ),
+    );
+    return;
+  }
+  await db.tx(async (trx) => {
+    await markCdrAnswered(trx, uniqueid, answer);
+    await markReservationAnswered(trx, uniqueid, answer);
+  });
+}
