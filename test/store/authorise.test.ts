@@ -109,6 +109,15 @@ describe('authorising a call', () => {
       await assert.rejects(t.store.authorise(r), (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT');
     });
 
+    it('refuses a call id another node already used, instead of sharing its reservation', async () => {
+      const a = await t.seedAccount({ balance: '1' });
+      const r = req(a.id);
+      assert.equal((await t.store.authorise(r)).ok, true);
+      await assert.rejects(t.store.authorise({ ...r, node: 'node2' }), (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT' && /node1/.test(e.message));
+      const acct = await t.store.accountByName(a.name);
+      assert.equal(acct?.reserved, money('1'), 'reserved once, by node1');
+    });
+
     it('records refusals made before authorisation once per uniqueid', async () => {
       const a = await t.seedAccount({ balance: '1' });
       const uniqueid = uniqueName('refused');

@@ -568,7 +568,7 @@ export class CallSession implements RegisteredSession {
     if (!this.aAnswered) void control.ring(this.aChannelId).catch(() => undefined);
     const endpoint = config.dial.split('{number}').join(attempt.dst);
     const { callerNumber, callerName } = this.offered;
-    const callerId = callerNumber ? (callerName ? `"${callerName.replace(/"/g, '')}" <${callerNumber}>` : callerNumber) : '';
+    const callerId = originateCallerId(callerNumber, callerName);
     this.log.info('dialling', { uniqueid: attempt.uniqueid, endpoint, leg: leg.channelId });
     try {
       await control.originate({
@@ -964,4 +964,15 @@ export class CallSession implements RegisteredSession {
       },
     };
   }
+}
+
+/**
+ * The caller ID handed to the B leg: quotes stripped from the name and both parts capped, so
+ * that a hostile or broken caller ID (10 kB, say) cannot make the originate request fail.
+ */
+export function originateCallerId(number: string | null | undefined, name: string | null | undefined): string {
+  const num = (number ?? '').slice(0, 40);
+  if (!num) return '';
+  const display = (name ?? '').replace(/["<>]/g, '').slice(0, 40);
+  return display ? `"${display}" <${num}>` : num;
 }

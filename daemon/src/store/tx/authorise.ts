@@ -46,6 +46,10 @@ async function repeated(trx: Knex.Transaction, req: AuthoriseRequest, avail: big
   if (cdr.accountId !== req.accountId) {
     throw new StoreError('CONFLICT', `call ${req.uniqueid} was already recorded for another account`);
   }
+  // Two Asterisk boxes can mint the same channel id (same systemname); sharing one reservation would give away credit.
+  if (cdr.node !== req.node) {
+    throw new StoreError('CONFLICT', `call ${req.uniqueid} was already recorded by node ${cdr.node}: give each Asterisk its own systemname`);
+  }
   if (cdr.reason === 'BLOCKED' || cdr.reason === 'LIMIT' || cdr.reason === 'NOCREDIT') {
     return { ok: false, reason: cdr.reason, available: avail };
   }
