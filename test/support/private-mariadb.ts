@@ -16,7 +16,7 @@
  * without a password (`--auth-root-authentication-method=normal`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -176,6 +176,13 @@ export class PrivateMariaDb {
     if (!this.proc || this.paused) return;
     this.proc.kill('SIGSTOP');
     this.paused = true;
+    // The stop reaches the server's threads asynchronously: wait until every one is stopped, so
+    // that a query sent next can never be answered (a loaded machine otherwise lets one through).
+    const pid = this.proc.pid;
+    const deadline = Date.now() + 2000;
+    while (pid !== undefined && Date.now() < deadline && !allThreadsStopped(pid)) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
   }
 
   /** SIGCONT after pause(). */
@@ -258,5 +265,17 @@ export class PrivateMariaDb {
     } catch {
       return '(no error log)';
     }
+  }
+}
+
+/** True when every thread of `pid` is in the stopped state ('T' in /proc/<pid>/task/<tid>/stat). */
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+    });
+  } catch {
+    return true; // no /proc (or the process is gone): nothing more to wait for
   }
 }
