@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProbeReport } from './daemon-probe.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,6 +28,8 @@ export interface DaemonProcessOptions {
   env?: Record<string, string>;
   /** Directory for `--cpu-prof`, or null. */
   cpuProfDir?: string | null;
+  /** Directory of a tsc build of the repository: run `node <dir>/daemon/src/cli/main.js start` without tsx. */
+  compiledDir?: string | null;
 }
 
 export class DaemonProcess {
@@ -51,12 +53,16 @@ export class DaemonProcess {
   static start(o: DaemonProcessOptions): DaemonProcess {
     mkdirSync(dirname(o.logFile), { recursive: true });
     const fd = openSync(o.logFile, 'w');
-    const nodeArgs = ['--expose-gc', '--import', 'tsx', '--import', join(root, 'bench', 'daemon-probe.ts')];
+    const built = o.compiledDir ?? null;
+    const nodeArgs = built
+      ? ['--expose-gc', '--import', pathToFileURL(join(built, 'bench', 'daemon-probe.js')).href]
+      : ['--expose-gc', '--import', 'tsx', '--import', join(root, 'bench', 'daemon-probe.ts')];
     if (o.cpuProfDir) {
       mkdirSync(o.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(o.cpuProfDir));
     }
-    const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'astbill.js'), 'start'], {
+    const entry = built ? join(built, 'daemon', 'src', 'cli', 'main.js') : join(root, 'bin', 'astbill.js');
+    const child = spawn(process.execPath, [...nodeArgs, entry, 'start'], {
       cwd: root,
       stdio: ['ignore', fd, fd, 'ipc'],
       env: {

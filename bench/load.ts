@@ -18,8 +18,13 @@ export interface StepResult {
   seconds: number;
   placed: number;
   completedPerSecond: number;
-  /** Calls of the step that did not end as a settled ANSWERED CDR (refused, failed, missing, never originated). */
+  /**
+   * Calls of the step that did not end as a settled ANSWERED CDR (refused, failed, missing, never
+   * originated), except those the daemon's admission limit turned away (`overload`).
+   */
   failed: number;
+  /** Calls refused at once because too many were in set-up (FAILED OVERLOAD CDRs): the daemon shedding load it cannot carry. */
+  overload: number;
   failures: Record<string, number>;
   drained: boolean;
   latency: Summary;
@@ -78,7 +83,7 @@ async function settledAnswered(stack: Stack, tag: string): Promise<number> {
   return Number(row.n);
 }
 
-async function outcomes(stack: Stack, tag: string, placed: number): Promise<{ failed: number; failures: Record<string, number> }> {
+async function outcomes(stack: Stack, tag: string, placed: number): Promise<{ failed: number; overload: number; failures: Record<string, number> }> {
   const rows = (await stack.opened.db
     .knex('astcdr')
     .where('uniqueid', 'like', `${tag}-%`)
@@ -88,16 +93,18 @@ async function outcomes(stack: Stack, tag: string, placed: number): Promise<{ fa
   const failures: Record<string, number> = {};
   let good = 0;
   let recorded = 0;
+  let overload = 0;
   for (const r of rows) {
     const n = Number(r.n);
     recorded += n;
+    if (r.reason === 'OVERLOAD') overload += n;
     if (r.status === 'settled' && r.disposition === 'ANSWERED' && r.reason === null) good += n;
     else failures[`${r.status}/${r.disposition ?? '-'}/${r.reason ?? '-'}`] = n;
   }
   if (recorded < placed) failures['no CDR'] = placed - recorded;
   const notStasis = stack.sim.failedStasisCalls().filter((f) => f.channelId.startsWith(`${tag}-`)).length;
   if (notStasis > 0) failures['not in Stasis (app inactive)'] = notStasis;
-  return { failed: placed - good, failures };
+  return { failed: placed - good - overload, overload, failures };
 }
 
 const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
@@ -150,7 +157,7 @@ export async function runStep(stack: Stack, rate: number, seconds: number, talkM
   };
   const drained = await drain(stack, drainMs);
   const k1 = { sql: (await stack.daemon.probe()).sql, ...stack.tracker.counters() };
-  const { failed, failures } = await outcomes(stack, tag, placed);
+  const { failed, overload, failures } = await outcomes(stack, tag, placed);
   return {
     tag,
     offeredPerSecond: rate,
@@ -158,6 +165,7 @@ export async function runStep(stack: Stack, rate: number, seconds: number, talkM
     placed,
     completedPerSecond: ((c1 - c0) / (w1 - w0)) * 1000,
     failed,
+    overload,
     failures,
     drained,
     latency: stack.tracker.latency.summary(),
@@ -191,7 +199,7 @@ export async function measureLoad(
     log(describe(r));
     const rising = r.completedPerSecond > best * 1.05;
     best = Math.max(best, r.completedPerSecond);
-    if (r.failed > 0 || !r.drained) break;
+    if (r.failed > 0 || r.overload > 0 || !r.drained) break;
     if (r.completedPerSecond < 0.9 * rate || !rising) break;
   }
   let latencyRun: StepResult | null = null;

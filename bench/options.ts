@@ -34,6 +34,8 @@ export interface BenchOptions {
   cpuProf: string | null;
   /** Extra env for the daemon child, e.g. ASTBILL_DB_POOL=20. */
   daemonEnv: Record<string, string>;
+  /** Run the daemon compiled by tsc (as the Docker image does) instead of through tsx. */
+  compiled: boolean;
   verbose: boolean;
 }
 
@@ -55,6 +57,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --hold-seconds S        seconds observed at each held level (default 10)
   --cpu-prof DIR          write the daemon's CPU profile (node --cpu-prof) into DIR
   --daemon-env K=V        extra environment for the daemon (repeatable)
+  --compiled              run the daemon compiled by tsc (as the Docker image does), not through tsx
   --no-write              do not write bench/RESULTS.md
   --verbose               show the daemon's stderr`;
 
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     write: !quick,
     cpuProf: null,
     daemonEnv: {},
+    compiled: false,
     verbose: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -154,6 +158,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case '--no-write':
         o.write = false;
+        break;
+      case '--compiled':
+        o.compiled = true;
         break;
       case '--verbose':
         o.verbose = true;

@@ -3,6 +3,7 @@
  * daemon at scale, each on a fresh database, with a billing audit after each part; prints the
  * report and writes it to bench/RESULTS.md. Not part of `npm test`. See ./options.ts for options.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +22,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const log = (line: string): void => void process.stdout.write(line + '\n');
 
 let current: Stack | null = null;
+/** Where `--compiled` builds the repository (under node_modules so that packages resolve; never dist/, which bin/astbill.js would pick up). */
+let compiledDir: string | null = null;
+
+function buildDaemon(): string {
+  const out = join(here, '..', 'node_modules', '.cache', 'astbill-bench-build');
+  log(`building the daemon with tsc into ${out} (--compiled)`);
+  execFileSync(process.execPath, [join(here, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, '..', 'tsconfig.json'), '--outDir', out], { stdio: 'inherit' });
+  return out;
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`\n${signal}: stopping the daemon and the simulator`);
@@ -31,7 +41,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function withStack<T>(o: BenchOptions, name: string, fn: (s: Stack) => Promise<T>): Promise<{ result: T; stack: Stack }> {
   const stack = await startStack(
-    { dbUrl: o.db, accounts: o.accounts, talkMs: o.talkMs, name, cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null, daemonEnv: o.daemonEnv },
+    { dbUrl: o.db, accounts: o.accounts, talkMs: o.talkMs, name, cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null, daemonEnv: o.daemonEnv, compiledDir },
     log,
   );
   current = stack;
@@ -49,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o = parseOptions(argv);
+  if (o.compiled) compiledDir = buildDaemon();
   const machine = await describeMachine(o.db, argv);
   const report: BenchReport = {
     machine,

@@ -26,6 +26,8 @@ export interface StackOptions {
   name: string;
   cpuProfDir: string | null;
   daemonEnv: Record<string, string>;
+  /** Directory of a tsc build of the repository to run the daemon from, or null (tsx). */
+  compiledDir?: string | null;
 }
 
 export async function startStack(o: StackOptions, log: (line: string) => void): Promise<Stack> {
@@ -42,6 +44,7 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
     logFile,
     env: o.daemonEnv,
     cpuProfDir: o.cpuProfDir,
+    compiledDir: o.compiledDir ?? null,
   });
   const close = async (): Promise<void> => {
     await daemon.stop();
