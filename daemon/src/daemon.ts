@@ -132,16 +132,23 @@ export class Daemon {
     });
   }
 
-  private newSession(offered: CallOffered): CallSession {
-    const session: CallSession = new CallSession(offered, {
+  /** What every session of this daemon is built with; `self` is the session being built. */
+  private sessionDeps(self: () => LiveSession) {
+    return {
       store: this.billingStore,
       control: this.ari.control,
       logger: this.logger,
       clock: this.clock,
       ids: this.ids,
       config: { ...this.config, ...this.deps.session },
-      bind: (channelId) => this.registry.bind(channelId, session),
-      onFinished: () => this.registry.remove(session),
+      bind: (channelId: string) => this.registry.bind(channelId, self()),
+      onFinished: () => this.registry.remove(self()),
+    };
+  }
+
+  private newSession(offered: CallOffered): CallSession {
+    const session: CallSession = new CallSession(offered, {
+      ...this.sessionDeps(() => session),
       metrics: this.metrics ?? noSessionMetrics,
       pinGuard: this.pinLockout,
       ...(this.operatorStore ? { grantStore: this.operatorStore } : {}),
@@ -197,17 +204,7 @@ export class Daemon {
       accepting: () => this.closing === null,
       register: (session) => this.registry.add(session),
       newSession: (order) => {
-        const session: CallbackSession = new CallbackSession(order, {
-          store: this.billingStore,
-          grants,
-          control: this.ari.control,
-          logger: this.logger,
-          clock: this.clock,
-          ids: this.ids,
-          config: { ...this.config, ...this.deps.session },
-          bind: (channelId) => this.registry.bind(channelId, session),
-          onFinished: () => this.registry.remove(session),
-        });
+        const session: CallbackSession = new CallbackSession(order, { ...this.sessionDeps(() => session), grants });
         return session;
       },
     });

@@ -10,7 +10,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Money } from '../rating/index.js';
-import type { CallOutcome, SessionMetrics } from '../session/ports.js';
+import { CALL_OUTCOMES, type CallOutcome, type SessionMetrics } from '../session/ports.js';
 
 /** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
 export type { CallOutcome };
@@ -114,7 +114,7 @@ export class Metrics implements BillingMetrics {
       },
     });
     // Every outcome starts at 0, so that rate() and absent-series alerts work from the first scrape.
-    for (const outcome of ALL_OUTCOMES) this.calls.labels(outcome).inc(0);
+    for (const outcome of CALL_OUTCOMES) this.calls.labels(outcome).inc(0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'astbill_' });
   }
 
@@ -160,26 +160,3 @@ export class Metrics implements BillingMetrics {
     return this.registry.contentType;
   }
 }
-
-/** Keyed by the union so that the compiler flags an outcome added to ports.ts but not here. */
-const OUTCOMES: Record<CallOutcome, true> = {
-  ANSWERED: true,
-  'NO ANSWER': true,
-  BUSY: true,
-  FAILED: true,
-  CONGESTION: true,
-  CANCEL: true,
-  NOCREDIT: true,
-  NOROUTE: true,
-  BLOCKED: true,
-  BADPIN: true,
-  LIMIT: true,
-  NOACCOUNT: true,
-  BADNUMBER: true,
-  DBERROR: true,
-  ABANDONED: true,
-  LOCKED: true,
-  SHUTDOWN: true,
-  OVERLOAD: true,
-};
-const ALL_OUTCOMES = Object.keys(OUTCOMES) as CallOutcome[];

@@ -2,8 +2,9 @@
  * The JSON shapes of the API's resources (and their schemas, for openapi.ts). Money is always a
  * decimal string (formatMoney: exact, at least 2 decimals); times are ISO 8601 UTC strings.
  */
+import { cdrFields } from '../cdr-fields.js';
 import { formatMoney, type Money, type Rate } from '../rating/index.js';
-import type { Account } from '../session/ports.js';
+import { DISPOSITIONS, type Account } from '../session/ports.js';
 import type { Reservation } from '../session/ports.js';
 import type { AccountDetails } from '../store/accounts.js';
 import type { Cdr } from '../store/cdrs.js';
@@ -142,31 +143,7 @@ export const CDR_COLUMNS = [
 ] as const;
 
 export function presentCdr(c: Cdr): Record<(typeof CDR_COLUMNS)[number], unknown> {
-  return {
-    id: c.id,
-    uniqueid: c.uniqueid,
-    account: c.account,
-    node: c.node,
-    src: c.src,
-    dst: c.dst,
-    tariff: c.tariff,
-    prefix: c.prefix,
-    start: iso(c.start),
-    answer: iso(c.answer),
-    end: iso(c.end),
-    duration: c.duration,
-    billsec: c.billsec,
-    disposition: c.disposition,
-    hangupCause: c.hangupCause,
-    reason: c.reason,
-    ratePerMin: c.rate ? money(c.rate.ratePerMin) : null,
-    connectFee: c.rate ? money(c.rate.connectFee) : null,
-    maxSeconds: c.maxSeconds,
-    maxCost: c.maxCost === null ? null : money(c.maxCost),
-    cost: money(c.cost),
-    status: c.status,
-    note: c.note,
-  };
+  return cdrFields(c, money);
 }
 
 export const cdrSchema: ObjectSchema = {
@@ -185,7 +162,7 @@ export const cdrSchema: ObjectSchema = {
     end: time('when the call ended, or null while it is open'),
     duration: int('seconds from start to end'),
     billsec: int('talk seconds billed (capped at what was reserved)'),
-    disposition: { type: 'string', enum: ['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'CONGESTION', 'CANCEL'], description: 'null while open' },
+    disposition: { type: 'string', enum: [...DISPOSITIONS], description: 'null while open' },
     hangupCause: nint('Q.850 cause, when known'),
     reason: str('refusal reason for FAILED attempts (NOCREDIT, NOROUTE, BLOCKED, BADPIN, LIMIT, ...), or null'),
     ratePerMin: amount('rate snapshot taken at authorisation, or null'),

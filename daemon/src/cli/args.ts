@@ -59,6 +59,11 @@ export function optionalInteger(what: string, text: string | undefined, min: num
   return text === undefined ? undefined : integer(what, text, min, max);
 }
 
+/** A command that takes options only: any positional argument is a usage error. */
+export function noArguments(command: string, positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument '${positionals[0]}'`);
+}
+
 export function required(what: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError(`${what} is required`);
   return value;

@@ -42,3 +42,11 @@ export function json(value: unknown): string {
 export function out(text: string): void {
   process.stdout.write(text);
 }
+
+/** A list command's output: JSON for scripts (`asJson`, each row as `toJson` makes it), else an aligned table for people. */
+export function outList<T>(
+  rows: readonly T[],
+  view: { asJson: boolean | undefined; toJson: (row: T) => unknown; headers: string[]; toRow: (row: T) => Array<string | number | null> },
+): void {
+  out(view.asJson ? json(rows.map(view.toJson)) : table(view.headers, rows.map(view.toRow)));
+}

@@ -7,8 +7,8 @@
  * content (the report reads only settled CDRs of a past day), so the last writer wins harmlessly.
  */
 import type { Knex } from 'knex';
-import cron, { type ScheduledTask } from 'node-cron';
 import { ConfigError } from '../config.js';
+import { CronJob } from '../cron-job.js';
 import type { Logger } from '../log.js';
 import { dailyReport, yesterday } from './daily.js';
 import { writeReport } from './write.js';
@@ -23,32 +23,29 @@ export interface ReportScheduleOptions {
 }
 
 export class ReportSchedule {
-  private task: ScheduledTask | null = null;
+  private readonly job: CronJob;
   private running: Promise<string> | null = null;
 
   constructor(private readonly opts: ReportScheduleOptions) {
-    if (!cron.validate(opts.cron)) throw new ConfigError('ASTBILL_REPORT_CRON', `'${opts.cron}' is not a valid cron expression`);
+    if (!CronJob.valid(opts.cron)) throw new ConfigError('ASTBILL_REPORT_CRON', `'${opts.cron}' is not a valid cron expression`);
     if (opts.dir.trim() === '') throw new ConfigError('ASTBILL_REPORT_DIR', 'must name a directory');
+    this.job = new CronJob({
+      cron: opts.cron,
+      name: 'astbill-daily-report',
+      timezone: 'Etc/UTC',
+      run: () => this.runOnce(),
+      logger: opts.logger,
+      failure: 'daily report failed',
+    });
   }
 
   start(): void {
-    if (this.task) return;
-    this.task = cron.schedule(
-      this.opts.cron,
-      async () => {
-        try {
-          await this.runOnce();
-        } catch (err) {
-          this.opts.logger?.error('daily report failed', { error: err instanceof Error ? err.message : String(err) });
-        }
-      },
-      { name: 'astbill-daily-report', noOverlap: true, timezone: 'Etc/UTC' },
-    );
+    this.job.start();
   }
 
   /** When the next scheduled run is (null when not started). */
   nextRun(): Date | null {
-    return this.task?.getNextRun() ?? null;
+    return this.job.nextRun();
   }
 
   /** Writes the report of `date` (default: yesterday, UTC); returns the file path. */
@@ -64,12 +61,7 @@ export class ReportSchedule {
   }
 
   async close(): Promise<void> {
-    const t = this.task;
-    this.task = null;
-    if (t) {
-      await t.stop();
-      await t.destroy();
-    }
+    await this.job.close();
     await this.running?.catch(() => undefined);
   }
 }

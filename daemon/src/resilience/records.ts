@@ -15,7 +15,7 @@
  *   outage-call   late charge (CDR + debit + ledger)     that call's end: charged when the database is back
  */
 import type { Money, Rate } from '../rating/index.js';
-import type { AuthoriseRequest, Disposition, RefusalReason, RefusalRecord, SettleRequest } from '../session/ports.js';
+import { DISPOSITIONS, type AuthoriseRequest, type Disposition, type RefusalReason, type RefusalRecord, type SettleRequest } from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
 export interface OutageGrant {
@@ -166,7 +166,6 @@ function money(o: Obj, k: string): Money {
   return BigInt(s);
 }
 
-const DISPOSITIONS: readonly Disposition[] = ['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'CONGESTION', 'CANCEL'];
 const REASONS: readonly RefusalReason[] = ['NOCREDIT', 'NOROUTE', 'BLOCKED', 'BADPIN', 'LIMIT', 'NOACCOUNT', 'BADNUMBER', 'DBERROR'];
 
 function settleFrom(v: unknown): SettleRequest {

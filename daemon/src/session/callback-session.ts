@@ -23,6 +23,7 @@ import type { Logger } from '../log.js';
 import type { Money, Rate } from '../rating/index.js';
 import type { CallControl, HangupReason } from './call-control-port.js';
 import type { CallEvent, LegFailure } from './call-events.js';
+import type { SessionConfig } from './call-session.js';
 import { sleep, type DaemonClock, type TimerHandle } from './clock.js';
 import type { CallbackAuthoriseResult, GrantStore } from './grant-ports.js';
 import type { IdFactory } from './ids.js';
@@ -33,20 +34,11 @@ import type { RegisteredSession } from './registry.js';
 
 export type CallbackState = 'authorised' | 'calling-a' | 'calling-b' | 'talking' | 'ending' | 'settled';
 
-export interface CallbackConfig {
-  /** Dial-string template with `{number}`. */
-  dial: string;
-  node: string;
-  ringTimeout: number;
-  maxCallSeconds: number;
-  warnBefore: number;
-  warnSound: string;
-  /** Tell leg A the balance and the minutes before B is dialled. */
-  announce: boolean;
-  limitGraceSeconds?: number;
-  hangupWaitSeconds?: number;
-  ringGuardSeconds?: number;
-}
+/** The call-session settings a callback uses (`announce`: tell leg A the balance and the minutes before B is dialled). */
+export type CallbackConfig = Pick<
+  SessionConfig,
+  'dial' | 'node' | 'ringTimeout' | 'maxCallSeconds' | 'warnBefore' | 'warnSound' | 'announce' | 'limitGraceSeconds' | 'hangupWaitSeconds' | 'ringGuardSeconds'
+>;
 
 export interface CallbackDeps {
   /** Settles the legs (the daemon's store: deadlines and journal included). */

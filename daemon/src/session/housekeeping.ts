@@ -13,7 +13,7 @@
  * A stale reservation whose channel still exists is only logged: hanging up a live channel
  * the daemon knows nothing about is left to the operator.
  */
-import cron, { type ScheduledTask } from 'node-cron';
+import { CronJob } from '../cron-job.js';
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { DaemonClock } from './clock.js';
@@ -43,37 +43,29 @@ export interface HousekeepingReport {
 }
 
 export class Housekeeping {
-  private task: ScheduledTask | null = null;
+  private readonly job: CronJob;
   private running: Promise<HousekeepingReport> | null = null;
 
-  constructor(private readonly opts: HousekeepingOptions) {}
+  constructor(private readonly opts: HousekeepingOptions) {
+    this.job = new CronJob({
+      cron: opts.cron,
+      name: `astbill-housekeeping-${opts.node}`,
+      run: () => this.runOnce(),
+      logger: opts.logger,
+      failure: 'housekeeping failed',
+    });
+  }
 
   static validCron(expression: string): boolean {
-    return cron.validate(expression);
+    return CronJob.valid(expression);
   }
 
   start(): void {
-    if (this.task) return;
-    this.task = cron.schedule(
-      this.opts.cron,
-      async () => {
-        try {
-          await this.runOnce();
-        } catch (err) {
-          this.opts.logger.error('housekeeping failed', { error: err instanceof Error ? err.message : String(err) });
-        }
-      },
-      { name: `astbill-housekeeping-${this.opts.node}`, noOverlap: true },
-    );
+    this.job.start();
   }
 
   async close(): Promise<void> {
-    const t = this.task;
-    this.task = null;
-    if (t) {
-      await t.stop();
-      await t.destroy();
-    }
+    await this.job.close();
     await this.running?.catch(() => undefined);
   }
 

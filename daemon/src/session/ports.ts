@@ -24,7 +24,8 @@ export interface Account {
 }
 
 /** Asterisk's dispositions plus the refusal outcome. */
-export type Disposition = 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'CONGESTION' | 'CANCEL';
+export const DISPOSITIONS = ['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'CONGESTION', 'CANCEL'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
 
 /**
  * Why a call attempt was refused before it was dialled (CDR `reason`). All are written with
@@ -72,6 +73,8 @@ export function refusalDisposition(reason: RefusalReason): Extract<Disposition, 
 
 /** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
 export type CallOutcome = Disposition | RefusalReason;
+/** Every call outcome: the dispositions, then the refusal reasons. */
+export const CALL_OUTCOMES: readonly CallOutcome[] = [...DISPOSITIONS, ...REFUSAL_REASONS];
 
 /**
  * What a call session reports to monitoring (the API's Prometheus `Metrics` implements it; the

@@ -121,6 +121,20 @@ function rateColumns(rate: Rate | null): Record<string, unknown> {
   };
 }
 
+/** Who called whom and at what rate: the columns every new CDR row starts with. */
+function callColumns(c: { uniqueid: string; accountId: number | null; account: string | null; node: string; src: string; dst: string; rate: Rate | null }): Record<string, unknown> {
+  return {
+    uniqueid: c.uniqueid,
+    account_id: c.accountId,
+    account: c.account,
+    node: c.node,
+    // The columns hold 80 characters; a longer caller ID must not make the call fail (MySQL strict mode).
+    src: c.src.slice(0, 80),
+    dst: c.dst.slice(0, 80),
+    ...rateColumns(c.rate),
+  };
+}
+
 export async function cdrByUniqueid(q: Knex, uniqueid: string): Promise<Cdr | undefined> {
   const row = (await q('astcdr').where({ uniqueid }).first()) as CdrRow | undefined;
   return row ? toCdr(row) : undefined;
@@ -132,14 +146,7 @@ export async function insertOpenCdr(
   c: { uniqueid: string; accountId: number; account: string; node: string; src: string; dst: string; rate: Rate; start: Date; maxSeconds: number; maxCost: Money },
 ): Promise<void> {
   await trx('astcdr').insert({
-    uniqueid: c.uniqueid,
-    account_id: c.accountId,
-    account: c.account,
-    node: c.node,
-    // The columns hold 80 characters; a longer caller ID must not make the call fail (MySQL strict mode).
-    src: c.src.slice(0, 80),
-    dst: c.dst.slice(0, 80),
-    ...rateColumns(c.rate),
+    ...callColumns(c),
     start: toDbTime(c.start),
     max_seconds: c.maxSeconds,
     max_cost: c.maxCost,
@@ -172,13 +179,7 @@ export async function insertRefusedCdr(
   const endAt = c.end && c.end.getTime() > c.start.getTime() ? c.end : c.start;
   const duration = Math.floor((endAt.getTime() - c.start.getTime()) / 1000);
   await trx('astcdr').insert({
-    uniqueid: c.uniqueid,
-    account_id: c.accountId,
-    account: c.account,
-    node: c.node,
-    src: c.src.slice(0, 80),
-    dst: c.dst.slice(0, 80),
-    ...rateColumns(c.rate),
+    ...callColumns(c),
     start,
     end: toDbTime(endAt),
     duration,

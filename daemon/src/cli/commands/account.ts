@@ -3,9 +3,9 @@
  * Amounts are decimal strings (at most 5 decimal places), never negative.
  */
 import type { AccountDetails } from '../../store/index.js';
-import { UsageError } from '../command.js';
-import { amount, integer, optionalAmount, optionalInteger, parse, required } from '../args.js';
-import { json, jsonMoney, out, showMoney, showTime, table } from '../format.js';
+import { runSubcommand, UsageError } from '../command.js';
+import { amount, integer, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
+import { json, jsonMoney, out, outList, showMoney, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
 
 export const summary = 'add, show, list, top up, block and unblock accounts';
@@ -73,7 +73,7 @@ async function add(argv: string[]): Promise<number> {
     currency: { type: 'string' },
     json: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new UsageError(`account add: unexpected argument '${positionals[0]}'`);
+  noArguments('account add', positionals);
   const input = {
     name: required('--name', values.name),
     balance: amount('--balance', values.balance),
@@ -105,28 +105,24 @@ async function show(argv: string[]): Promise<number> {
 
 async function list(argv: string[]): Promise<number> {
   const { values, positionals } = parse('account list', argv, { json: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`account list: unexpected argument '${positionals[0]}'`);
+  noArguments('account list', positionals);
   return withStore(async (store) => {
     const all = await store.listAccounts();
-    if (values.json) {
-      out(json(all.map(accountJson)));
-    } else {
-      out(
-        table(
-          ['NAME', 'STATUS', 'BALANCE', 'RESERVED', 'AVAILABLE', 'CUR', 'TARIFF', 'CALLS'],
-          all.map((a) => [
-            a.name,
-            a.status,
-            showMoney(a.balance),
-            showMoney(a.reserved),
-            showMoney(a.balance + a.creditLimit - a.reserved),
-            a.currency,
-            a.tariff,
-            a.maxCalls === null ? `${a.liveCalls}` : `${a.liveCalls}/${a.maxCalls}`,
-          ]),
-        ),
-      );
-    }
+    outList(all, {
+      asJson: values.json,
+      toJson: accountJson,
+      headers: ['NAME', 'STATUS', 'BALANCE', 'RESERVED', 'AVAILABLE', 'CUR', 'TARIFF', 'CALLS'],
+      toRow: (a) => [
+        a.name,
+        a.status,
+        showMoney(a.balance),
+        showMoney(a.reserved),
+        showMoney(a.balance + a.creditLimit - a.reserved),
+        a.currency,
+        a.tariff,
+        a.maxCalls === null ? `${a.liveCalls}` : `${a.liveCalls}/${a.maxCalls}`,
+      ],
+    });
     return 0;
   });
 }
@@ -180,29 +176,13 @@ function oneName(command: string, positionals: string[]): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'add':
-      return add(rest);
-    case 'show':
-      return show(rest);
-    case 'list':
-      return list(rest);
-    case 'topup':
-      return topup(rest);
-    case 'block':
-      return setStatus(rest, 'blocked');
-    case 'charging':
-      return charging(rest);
-    case 'unblock':
-      return setStatus(rest, 'active');
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      out(USAGE + '\n');
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`account: unknown subcommand '${sub}' (add, show, list, topup, block, unblock, charging)`);
-  }
+  return runSubcommand('account', USAGE, {
+    add,
+    show,
+    list,
+    topup,
+    block: (rest) => setStatus(rest, 'blocked'),
+    unblock: (rest) => setStatus(rest, 'active'),
+    charging,
+  }, argv);
 }

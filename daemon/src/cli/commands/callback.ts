@@ -6,7 +6,7 @@
  * ASTBILL_API_URL, else http://ASTBILL_API_HOST:ASTBILL_API_PORT, with ASTBILL_API_TOKEN
  * (the same settings `astbill start` uses, so it works on the daemon's machine unchanged).
  */
-import { parse, required } from '../args.js';
+import { noArguments, parse, required } from '../args.js';
 import { UsageError } from '../command.js';
 import { json, out } from '../format.js';
 
@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     b: { type: 'string' },
     json: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new UsageError(`callback: unexpected argument '${positionals[0]}'`);
+  noArguments('callback', positionals);
   const body = {
     account: required('--account', values.account),
     ...(values.pin !== undefined ? { pin: values.pin } : {}),

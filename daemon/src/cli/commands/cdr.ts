@@ -3,9 +3,10 @@
  * first. WHEN is a date or date-time (UTC unless it carries an offset) or an age such as 2h or
  * 7d. --limit keeps the newest N (default 100 for the table, all for --json and --csv; 0 = all).
  */
+import { cdrFields } from '../../cdr-fields.js';
 import type { Cdr } from '../../store/index.js';
 import { UsageError } from '../command.js';
-import { integer, parse, since } from '../args.js';
+import { integer, noArguments, parse, since } from '../args.js';
 import { csv, json, jsonMoney, out, showMoney, showTime, table } from '../format.js';
 import { withStore } from '../open-store.js';
 
@@ -16,33 +17,10 @@ const CSV_HEADERS = [
   'disposition', 'hangup_cause', 'reason', 'max_seconds', 'max_cost', 'cost', 'status', 'note',
 ];
 
-function iso(d: Date | null): string | null {
-  return d ? d.toISOString() : null;
-}
-
+/** The API's CDR fields without its id and rate snapshot; money with all 5 decimals. */
 function cdrJson(c: Cdr) {
-  return {
-    uniqueid: c.uniqueid,
-    account: c.account,
-    node: c.node,
-    src: c.src,
-    dst: c.dst,
-    tariff: c.tariff,
-    prefix: c.prefix,
-    start: iso(c.start),
-    answer: iso(c.answer),
-    end: iso(c.end),
-    duration: c.duration,
-    billsec: c.billsec,
-    disposition: c.disposition,
-    hangupCause: c.hangupCause,
-    reason: c.reason,
-    maxSeconds: c.maxSeconds,
-    maxCost: c.maxCost === null ? null : jsonMoney(c.maxCost),
-    cost: jsonMoney(c.cost),
-    status: c.status,
-    note: c.note,
-  };
+  const { id: _id, ratePerMin: _ratePerMin, connectFee: _connectFee, ...fields } = cdrFields(c, jsonMoney);
+  return fields;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -53,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     csv: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new UsageError(`cdr: unexpected argument '${positionals[0]}'`);
+  noArguments('cdr', positionals);
   if (values.json && values.csv) throw new UsageError('cdr: choose one of --json and --csv');
   const from = values.since === undefined ? undefined : since(values.since);
   const machine = values.json || values.csv;

@@ -4,11 +4,10 @@
  * of calls on the real clock with a live table, then prints the CDRs, the balances and a verdict.
  * Exit 0 when every call was billed exactly once and no reservation is left, 1 otherwise.
  */
-import { parse } from '../args.js';
+import { noArguments, parse } from '../args.js';
 import { json, out } from '../format.js';
 import { renderHuman, renderJson } from '../../demo/report.js';
 import { runDemo } from '../../demo/run-demo.js';
-import { UsageError } from '../command.js';
 
 export const summary = 'run scripted calls through the simulator and the daemon, print CDRs and balances [--json] [--fast]';
 
@@ -30,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`demo: unexpected argument '${positionals[0]}'`);
+  noArguments('demo', positionals);
   const asJson = values.json === true;
   const result = await runDemo({
     fast: values.fast === true,

@@ -3,8 +3,7 @@
  * upgrade; SQLite: the other commands do it by themselves).
  */
 import { migrateLatest, pendingMigrations } from '../../store/index.js';
-import { UsageError } from '../command.js';
-import { parse } from '../args.js';
+import { noArguments, parse } from '../args.js';
 import { out } from '../format.js';
 import { withStore } from '../open-store.js';
 
@@ -12,7 +11,7 @@ export const summary = 'create or update the database schema (--status: only rep
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('migrate', argv, { status: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`migrate: unexpected argument '${positionals[0]}'`);
+  noArguments('migrate', positionals);
   return withStore(
     async (_store, db) => {
       if (values.status) {

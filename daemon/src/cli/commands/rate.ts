@@ -17,10 +17,10 @@
 import { readFileSync } from 'node:fs';
 import { parseMoney, type Rate } from '../../rating/index.js';
 import { storableRateProblem } from '../../store/rates.js';
-import { UsageError } from '../command.js';
-import { amount, integer, optionalAmount, optionalInteger, parse, required } from '../args.js';
+import { runSubcommand, UsageError } from '../command.js';
+import { amount, integer, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
 import { csvLines, splitCsvLine } from '../csv.js';
-import { json, jsonMoney, out, showMoney, table } from '../format.js';
+import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
 
 export const summary = 'add, import (CSV) and list rates';
@@ -47,7 +47,7 @@ async function add(argv: string[]): Promise<number> {
     min: { type: 'string' },
     description: { type: 'string' },
   });
-  if (positionals.length > 0) throw new UsageError(`rate add: unexpected argument '${positionals[0]}'`);
+  noArguments('rate add', positionals);
   const rate: Rate = {
     tariff: required('--tariff', values.tariff),
     prefix: required('--prefix', values.prefix),
@@ -174,52 +174,28 @@ async function importFile(argv: string[]): Promise<number> {
 
 async function list(argv: string[]): Promise<number> {
   const { values, positionals } = parse('rate list', argv, { tariff: { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`rate list: unexpected argument '${positionals[0]}'`);
+  noArguments('rate list', positionals);
   return withStore(async (store) => {
     const rates = await store.listRates(values.tariff);
-    if (values.json) {
-      out(
-        json(
-          rates.map((r) => ({
-            tariff: r.tariff,
-            prefix: r.prefix,
-            description: r.description,
-            ratePerMin: jsonMoney(r.ratePerMin),
-            connectFee: jsonMoney(r.connectFee),
-            initialSecs: r.initialSecs,
-            incrementSecs: r.incrementSecs,
-            minSecs: r.minSecs,
-          })),
-        ),
-      );
-    } else {
-      out(
-        table(
-          ['TARIFF', 'PREFIX', 'PER MIN', 'CONNECT', 'BLOCKS', 'MIN', 'DESCRIPTION'],
-          rates.map((r) => [r.tariff, r.prefix, showMoney(r.ratePerMin), showMoney(r.connectFee), `${r.initialSecs}/${r.incrementSecs}`, r.minSecs, r.description]),
-        ),
-      );
-    }
+    outList(rates, {
+      asJson: values.json,
+      toJson: (r) => ({
+        tariff: r.tariff,
+        prefix: r.prefix,
+        description: r.description,
+        ratePerMin: jsonMoney(r.ratePerMin),
+        connectFee: jsonMoney(r.connectFee),
+        initialSecs: r.initialSecs,
+        incrementSecs: r.incrementSecs,
+        minSecs: r.minSecs,
+      }),
+      headers: ['TARIFF', 'PREFIX', 'PER MIN', 'CONNECT', 'BLOCKS', 'MIN', 'DESCRIPTION'],
+      toRow: (r) => [r.tariff, r.prefix, showMoney(r.ratePerMin), showMoney(r.connectFee), `${r.initialSecs}/${r.incrementSecs}`, r.minSecs, r.description],
+    });
     return 0;
   });
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'add':
-      return add(rest);
-    case 'import':
-      return importFile(rest);
-    case 'list':
-      return list(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      out(USAGE + '\n');
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`rate: unknown subcommand '${sub}' (add, import, list)`);
-  }
+  return runSubcommand('rate', USAGE, { add, import: importFile, list }, argv);
 }
