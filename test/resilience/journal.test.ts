@@ -6,6 +6,7 @@ import { ConfigError } from '../../daemon/src/config.js';
 import { loadResilienceConfig } from '../../daemon/src/resilience/config.js';
 import { Journal, JournalLockedError } from '../../daemon/src/resilience/journal.js';
 import type { JournalEntry } from '../../daemon/src/resilience/records.js';
+import { REFUSAL_REASONS } from '../../daemon/src/session/ports.js';
 import { JournalReplayer, type ReplayTimer } from '../../daemon/src/resilience/replayer.js';
 import type { ReplayReport } from '../../daemon/src/resilience/replay.js';
 
@@ -74,6 +75,21 @@ describe('the settlement journal', () => {
     assert.equal(g.grant.req.start.toISOString(), '2026-11-22T10:00:00.000Z');
     // Money is written as decimal strings of minor units, never as JSON numbers.
     assert.match(readFileSync(join(dir, 'journal.jsonl'), 'utf8'), /"maxCost":"98765432109876543210"/);
+  });
+
+  it('keeps a refusal of every reason the daemon records (ABANDONED, LOCKED, SHUTDOWN, OVERLOAD …)', async () => {
+    const j = await open();
+    const reasons = REFUSAL_REASONS;
+    await j.append(
+      ...reasons.map((reason, i): JournalEntry => ({
+        kind: 'refusal',
+        uniqueid: `r-${i}`,
+        refusal: { uniqueid: `r-${i}`, accountId: null, src: '1555', dst: '44', reason, node: 'n1', start: new Date('2026-11-22T10:00:00.000Z') },
+      })),
+    );
+    const again = await open();
+    assert.equal(again.problems.length, 0);
+    assert.deepEqual(again.pending().map((e) => (e.kind === 'refusal' ? e.refusal.reason : null)), [...reasons]);
   });
 
   it('forgets replayed records, also after a restart, and compacts the file', async () => {

@@ -15,7 +15,7 @@
  *   outage-call   late charge (CDR + debit + ledger)     that call's end: charged when the database is back
  */
 import type { Money, Rate } from '../rating/index.js';
-import { DISPOSITIONS, type AuthoriseRequest, type Disposition, type RefusalReason, type RefusalRecord, type SettleRequest } from '../session/ports.js';
+import { DISPOSITIONS, REFUSAL_REASONS, type AuthoriseRequest, type Disposition, type RefusalReason, type RefusalRecord, type SettleRequest } from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
 export interface OutageGrant {
@@ -166,8 +166,6 @@ function money(o: Obj, k: string): Money {
   return BigInt(s);
 }
 
-const REASONS: readonly RefusalReason[] = ['NOCREDIT', 'NOROUTE', 'BLOCKED', 'BADPIN', 'LIMIT', 'NOACCOUNT', 'BADNUMBER', 'DBERROR'];
-
 function settleFrom(v: unknown): SettleRequest {
   const o = obj(v, 'settle');
   const disposition = str(o, 'disposition') as Disposition;
@@ -220,7 +218,7 @@ function grantFrom(v: unknown): OutageGrant {
 function refusalFrom(v: unknown): RefusalRecord {
   const o = obj(v, 'refusal');
   const reason = str(o, 'reason') as RefusalReason;
-  if (!REASONS.includes(reason)) throw new BadRecord(`unknown refusal reason ${reason}`);
+  if (!REFUSAL_REASONS.includes(reason)) throw new BadRecord(`unknown refusal reason ${reason}`);
   return {
     uniqueid: str(o, 'uniqueid'),
     accountId: nullableInt(o, 'accountId'),
