@@ -54,6 +54,8 @@ export interface Config {
   charging: { mode: 'single' | 'grant'; grantSeconds: number; releaseMarginSeconds: number; extendDeadlineMs: number };
   api: { port: number | null; host: string; token: string | null };
   logLevel: string;
+  /** Prompt language passed to every ARI playback (`lang`), or null for each channel's own. */
+  language: string | null;
   /** Database-failure handling: deadlines, the settlement journal, the outage policy. */
   resilience: ResilienceConfig;
   /** Restart reconciliation and talk-time checkpoints. */
@@ -156,6 +158,7 @@ export function loadConfig(env: Source = process.env): Config {
       token: src.ASTBILL_API_TOKEN ?? null,
     },
     logLevel: src.ASTBILL_LOG_LEVEL ?? 'info',
+    language: promptLanguage(src.ASTBILL_LANGUAGE),
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),
   };
@@ -176,4 +179,12 @@ function stripEmpty(env: Source): Source {
   const out: Source = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
   return out;
+}
+
+/** An Asterisk sounds language such as `en`, `fr`, `pt_BR`, `en_GB`; empty: the channel's own. */
+function promptLanguage(raw: string | undefined): string | null {
+  const lang = raw?.trim();
+  if (!lang) return null;
+  if (!/^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$/.test(lang)) throw new ConfigError('ASTBILL_LANGUAGE', `'${lang}' is not a sounds language such as en, fr or pt_BR`);
+  return lang;
 }

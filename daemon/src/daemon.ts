@@ -118,6 +118,7 @@ export class Daemon {
       app: config.ari.app,
       logger: this.logger,
       newPlaybackId: () => this.ids.playback(),
+      language: config.language,
       onEvent: (ev) => this.router.route(ev),
       onConnected: (reconnected) => void this.onConnected(reconnected),
       ...(deps.ari ? { timing: deps.ari } : {}),

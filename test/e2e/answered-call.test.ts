@@ -133,8 +133,8 @@ describe('an answered call', function () {
       assert.deepEqual(e.sim.bridges(), []);
     });
 
-    it('announces the balance in the account’s currency and the minutes before dialling when announcements are on', async () => {
-      const a2 = await startE2e(tdb, { env: { ASTBILL_ANNOUNCE: 'true', ASTBILL_NODE: 'e2e2' }, startTime: SIM_START + 86_400_000, rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 10_000 }] });
+    it('announces the balance in the account’s currency and the minutes before dialling, in the configured language, when announcements are on', async () => {
+      const a2 = await startE2e(tdb, { env: { ASTBILL_ANNOUNCE: 'true', ASTBILL_NODE: 'e2e2', ASTBILL_LANGUAGE: 'fr' }, startTime: SIM_START + 86_400_000, rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 10_000 }] });
       try {
         const acct = await a2.t.seedAccount({ balance: '12.50', currency: 'USD' });
         const call = a2.sim.placeCall({ exten: '4420000003', accountcode: acct.name });
@@ -154,6 +154,11 @@ describe('an answered call', function () {
           .filter((s) => s.event.type === 'PlaybackStarted')
           .map((s) => (s.event as { playback?: { media_uri?: string } }).playback?.media_uri);
         assert.deepEqual(media, ['sound:vm-youhave', 'number:12', 'sound:dollars', 'sound:and', 'number:60', 'sound:minutes']);
+        const languages = a2.sim
+          .sentEvents()
+          .filter((s) => s.event.type === 'PlaybackStarted')
+          .map((s) => (s.event as { playback?: { language?: string } }).playback?.language);
+        assert.deepEqual([...new Set(languages)], ['fr'], 'every prompt asked for in ASTBILL_LANGUAGE');
         a2.advance(10_000);
         const cdr = await settledCdr(a2, call.channelId);
         assert.equal(cdr.billsec, 10);

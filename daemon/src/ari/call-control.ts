@@ -32,6 +32,8 @@ export class AriCallControl implements CallControl {
     private readonly app: string,
     /** Chooses playback ids (recognisable as ours, e.g. `astbill-node1-…-pb`). */
     private readonly newPlaybackId: () => string,
+    /** ARI play `lang` for every prompt, or null for the channel's language. */
+    private readonly language: string | null = null,
   ) {}
 
   /** Sees every translated event (before the sessions do) to settle playbacks. */
@@ -68,7 +70,7 @@ export class AriCallControl implements CallControl {
     this.playbacks.set(playbackId, { channelId, resolve });
     try {
       // One comma-separated media list: repeated `media=` parameters would play only the last.
-      await this.conn.request('play', 'POST', `/channels/${seg(channelId)}/play`, { media: media.join(','), playbackId });
+      await this.conn.request('play', 'POST', `/channels/${seg(channelId)}/play`, { media: media.join(','), playbackId, ...(this.language ? { lang: this.language } : {}) });
     } catch (err) {
       this.playbacks.delete(playbackId);
       throw err;

@@ -17,6 +17,8 @@ export interface AriSwitchOptions {
   app: string;
   logger: Logger;
   newPlaybackId: () => string;
+  /** Language of every prompt (ARI play `lang`, e.g. `fr`); unset: the channel's own language. */
+  language?: string | null;
   onEvent: (ev: CallEvent) => void;
   /** After every (re)connection; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
@@ -58,7 +60,7 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
     onConnected: (reconnected) => opts.onConnected?.(reconnected),
     onDisconnected: () => control.connectionLost(),
   });
-  control = new AriCallControl(conn, translator, opts.app, opts.newPlaybackId);
+  control = new AriCallControl(conn, translator, opts.app, opts.newPlaybackId, opts.language ?? null);
   return {
     control,
     get connected() {
