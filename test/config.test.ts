@@ -52,6 +52,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ ASTBILL_DB: 'mysql://bill:hunter2@/' })).to.throw(ConfigError).that.satisfies((e: Error) => !e.message.includes('hunter2'));
   });
 
+  it('names the secret settings left at their built-in values, wherever the others come from', () => {
+    expect(loadConfig({}).builtInSecrets).to.deep.equal(['ARI_PASSWORD', 'ASTBILL_PIN_SECRET']);
+    const dir = mkdtempSync(join(tmpdir(), 'astbill-cfg-'));
+    const file = join(dir, 'astbill.json');
+    writeFileSync(file, JSON.stringify({ ASTBILL_PIN_SECRET: 'from-the-file-0123456789' }));
+    const c = loadConfig({ ASTBILL_CONFIG: file, ARI_PASSWORD: 'hunter2hunter2' });
+    expect(c.builtInSecrets).to.deep.equal([]);
+    expect(c.pinSecret).to.equal('from-the-file-0123456789');
+  });
+
   it('layers the environment over a JSON config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'astbill-cfg-'));
     const file = join(dir, 'astbill.json');

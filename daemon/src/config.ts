@@ -54,6 +54,10 @@ export interface Config {
   charging: { mode: 'single' | 'grant'; grantSeconds: number; releaseMarginSeconds: number; extendDeadlineMs: number };
   api: { port: number | null; host: string; token: string | null };
   logLevel: string;
+  /** Key of the calling-card PIN hashes (ASTBILL_PIN_SECRET); null: the built-in key. */
+  pinSecret: string | null;
+  /** Secret settings left unset, so that a built-in value known to everyone is in use. */
+  builtInSecrets: string[];
   /** Prompt language passed to every ARI playback (`lang`), or null for each channel's own. */
   language: string | null;
   /** Database-failure handling: deadlines, the settlement journal, the outage policy. */
@@ -158,6 +162,8 @@ export function loadConfig(env: Source = process.env): Config {
       token: src.ASTBILL_API_TOKEN ?? null,
     },
     logLevel: src.ASTBILL_LOG_LEVEL ?? 'info',
+    pinSecret: src.ASTBILL_PIN_SECRET ?? null,
+    builtInSecrets: ['ARI_PASSWORD', 'ASTBILL_PIN_SECRET'].filter((k) => !src[k]),
     language: promptLanguage(src.ASTBILL_LANGUAGE),
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),

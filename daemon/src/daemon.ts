@@ -226,7 +226,7 @@ export class Daemon {
     if (this.started) return;
     this.started = true;
     if (!this.store) {
-      const opened = await openStore(this.config.db);
+      const opened = await openStore(this.config.db, { pinSecret: this.config.pinSecret ?? undefined });
       this.store = opened.store;
       this.operatorStore ??= opened.store;
       this.closeStore = opened.close;

@@ -11,7 +11,7 @@ import { UsageError } from './command.js';
 
 export async function withStore<T>(fn: (store: KnexBillingStore, db: Db) => Promise<T>, opts: OpenStoreOptions = {}): Promise<T> {
   const config = loadConfig();
-  const { store, db, close } = await openStore(config.db, { poolMax: 2, ...opts });
+  const { store, db, close } = await openStore(config.db, { poolMax: 2, pinSecret: config.pinSecret ?? undefined, ...opts });
   try {
     return await fn(store, db);
   } catch (err) {

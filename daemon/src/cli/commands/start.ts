@@ -37,6 +37,10 @@ export async function run(argv: string[]): Promise<number> {
   process.on('uncaughtException', (err) => {
     daemon.logger.error('uncaught exception', { error: err.stack ?? err.message });
   });
+  if (daemon.config.builtInSecrets.length > 0) {
+    // Fine against the simulator; on a real PBX these must be the operator's own.
+    daemon.logger.warn('running with built-in secrets: set your own for production', { settings: daemon.config.builtInSecrets });
+  }
   try {
     await daemon.start();
   } catch (err) {
