@@ -3,21 +3,11 @@ import {
   billedSeconds, boundaryAbove, callCost, firstBoundary, grantTarget, isBillingBoundary, maxAffordableSeconds,
   maxAffordableSecondsTwoLegs, nextGrant, parseMoney, type Rate,
 } from '../../daemon/src/rating/index.js';
+import { prng } from '../support/prng.js';
 
 type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
 
 const std: Tariffing = { ratePerMin: parseMoney('0.05'), connectFee: 0n, initialSecs: 60, incrementSecs: 6, minSecs: 0 };
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTariffs(seed: number, n: number): Array<{ r: Tariffing; money: bigint; cap: number; grant: number }> {
   const rnd = prng(seed);

@@ -2,22 +2,11 @@ import { expect } from 'chai';
 import {
   billedSeconds, callCost, firstBoundary, maxAffordableSeconds, parseMoney, type Rate,
 } from '../../daemon/src/rating/index.js';
+import { prng } from '../support/prng.js';
 
 type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
 
 const std: Tariffing = { ratePerMin: parseMoney('0.05'), connectFee: 0n, initialSecs: 60, incrementSecs: 6, minSecs: 0 };
-
-/** Deterministic PRNG so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('rating: the longest affordable call', () => {
   it('gives 1200 s for 1.00 at 0.05/min', () => {
