@@ -85,15 +85,15 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       async handler({ body }) {
         const b = body as NewAccountBody;
         const created = await store.addAccount({
-            name: b.name,
-            balance: b.balance !== undefined ? moneyParam('balance', b.balance) : 0n,
-            creditLimit: b.creditLimit !== undefined ? moneyParam('creditLimit', b.creditLimit) : undefined,
-            pin: b.pin,
-            anis: b.anis,
-            tariff: b.tariff,
-            currency: b.currency,
-            maxCalls: b.maxCalls,
-            maxSeconds: b.maxCallSeconds,
+          name: b.name,
+          balance: b.balance !== undefined ? moneyParam('balance', b.balance) : 0n,
+          creditLimit: b.creditLimit !== undefined ? moneyParam('creditLimit', b.creditLimit) : undefined,
+          pin: b.pin,
+          anis: b.anis,
+          tariff: b.tariff,
+          currency: b.currency,
+          maxCalls: b.maxCalls,
+          maxSeconds: b.maxCallSeconds,
         });
         return { status: 201, json: presentAccount(created), headers: { location: `/accounts/${encodeURIComponent(created.name)}` } };
       },
