@@ -7,6 +7,7 @@
 import type { OpenedStore } from '../daemon/src/store/index.js';
 import type { AuthoriseRequest } from '../daemon/src/session/ports.js';
 import { RATES, type BenchAccount } from './bench-db.js';
+import { findDatabasePid, percentOfCore, processCpuUs, selfCpuUs } from './cpu.js';
 import { Samples, type Summary } from './stats.js';
 
 export interface CeilingRun {
@@ -19,6 +20,8 @@ export interface CeilingRun {
   errors: number;
   authorise: Summary;
   settle: Summary;
+  /** CPU over the measured window, % of one core: this client process and the database server (null when not local). */
+  cpu: { client: number | null; db: number | null };
 }
 
 export interface RoundTrips {
@@ -78,13 +81,19 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
   let refused = 0;
   let errors = 0;
   let i = 0;
+  const dbPid = findDatabasePid();
+  let cpuAt: { wall: number; client: number; db: number | null } | null = null;
+  let cpuEnd: { wall: number; client: number; db: number | null } | null = null;
+  const readCpu = () => ({ wall: performance.now(), client: selfCpuUs(), db: dbPid === null ? null : processCpuUs(dbPid) });
   const worker = async () => {
     while (performance.now() < end) {
       const measuring = performance.now() >= measureFrom;
+      if (measuring && cpuAt === null) cpuAt = readCpu();
       try {
         const ok = await oneCall(opened, pick(i++), label, measuring ? auth : undefined, measuring ? settleS : undefined);
         if (!measuring) continue;
         if (ok && performance.now() <= end) calls += 1;
+        if (performance.now() > end && cpuEnd === null) cpuEnd = readCpu();
         if (!ok) refused += 1;
       } catch {
         errors += 1;
@@ -92,6 +101,9 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const from = cpuAt as { wall: number; client: number; db: number | null } | null;
+  const to = (cpuEnd ?? readCpu()) as { wall: number; client: number; db: number | null };
+  const wall = from ? to.wall - from.wall : 0;
   return {
     label,
     concurrency,
@@ -102,6 +114,7 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
     errors,
     authorise: auth.summary(),
     settle: settleS.summary(),
+    cpu: { client: from ? percentOfCore(from.client, to.client, wall) : null, db: from ? percentOfCore(from.db, to.db, wall) : null },
   };
 }
 
@@ -142,7 +155,7 @@ export async function measureCeiling(
   const rt = await roundTrips(opened, accounts, opts.roundTripSamples);
   log(`  idle round trips: authorise p50 ${(rt.authorise.p50 / 1000).toFixed(2)} ms, set-up work p99 ${(rt.setup.p99 / 1000).toFixed(2)} ms`);
   const spread = await run(opened, `${accounts.length} accounts`, (i) => accounts[i % accounts.length]!, opts.concurrency, opts.seconds);
-  log(`  spread over ${accounts.length} accounts: ${spread.callsPerSecond.toFixed(0)} calls/s`);
+  log(`  spread over ${accounts.length} accounts: ${spread.callsPerSecond.toFixed(0)} calls/s, CPU client ${spread.cpu.client?.toFixed(0)}% db ${spread.cpu.db?.toFixed(0)}%`);
   const hot = await run(opened, 'one hot account', () => accounts[0]!, opts.concurrency, opts.seconds);
   log(`  one hot account: ${hot.callsPerSecond.toFixed(0)} calls/s`);
   return { spread, hot, roundTrips: rt };

@@ -26,13 +26,13 @@ export interface ProbeReport {
   lag: { p50: number; p99: number; max: number; mean: number; count: number };
   /** Event-loop utilisation (0..1) since the last reset: near 1 means the daemon's one thread is the bottleneck. */
   elu: number;
-  /** SQL statements the daemon sent since start, by kind ('select', 'select for update', 'insert', 'begin', ...). */
+  /** SQL statements the daemon sent since start, by kind ('select', 'select for update', 'insert', 'begin', ...), and 'round trips' (queries sent, a pipelined batch counting once). */
   sql: Record<string, number>;
 }
 
 const sql: Record<string, number> = {};
 
-/** Counts statements at the driver (mysql2 Connection#query, which knex uses), by their first keyword. */
+/** Counts queries at the driver (mysql2 Connection#query, which knex uses) and their statements by first keyword. */
 function countStatements(): void {
   try {
     const require = createRequire(join(process.cwd(), 'package.json'));
@@ -41,9 +41,13 @@ function countStatements(): void {
     Connection.prototype.query = function (this: unknown, ...args: unknown[]) {
       const first = args[0];
       const text = typeof first === 'string' ? first : typeof (first as { sql?: unknown })?.sql === 'string' ? (first as { sql: string }).sql : '';
-      let kind = (/^\s*(\w+)/.exec(text)?.[1] ?? '?').toLowerCase();
-      if (kind === 'select' && /for update\s*$/i.test(text)) kind = 'select for update';
-      sql[kind] = (sql[kind] ?? 0) + 1;
+      sql['round trips'] = (sql['round trips'] ?? 0) + 1;
+      // A pipelined transaction (daemon/src/store/mysql-client.ts) joins its statements with ';\n'.
+      for (const statement of text.split(/;\n/)) {
+        let kind = (/^\s*(\w+)/.exec(statement)?.[1] ?? '?').toLowerCase();
+        if (kind === 'select' && /for update\s*$/i.test(statement)) kind = 'select for update';
+        sql[kind] = (sql[kind] ?? 0) + 1;
+      }
       return original.apply(this, args);
     };
   } catch {

@@ -41,6 +41,8 @@ export interface StepResult {
 export interface PerCall {
   sql: Record<string, number>;
   sqlTotal: number;
+  /** Queries sent to the database (a pipelined batch of statements is one). */
+  sqlRoundTrips: number;
   rest: Record<string, number>;
   restTotal: number;
   events: number;
@@ -60,10 +62,10 @@ function perCall(
     }
     return out;
   };
-  const sql = diff(before.sql, after.sql);
+  const { 'round trips': roundTrips = 0, ...sql } = diff(before.sql, after.sql);
   const rest = diff(Object.fromEntries(before.rest), Object.fromEntries(after.rest));
   const sum = (o: Record<string, number>): number => Math.round(Object.values(o).reduce((x, y) => x + y, 0) * 100) / 100;
-  return { sql, sqlTotal: sum(sql), rest, restTotal: sum(rest), events: Math.round(((after.events - before.events) / n) * 100) / 100 };
+  return { sql, sqlTotal: sum(sql), sqlRoundTrips: roundTrips, rest, restTotal: sum(rest), events: Math.round(((after.events - before.events) / n) * 100) / 100 };
 }
 
 export interface LoadResult {

@@ -66,6 +66,39 @@ function stepRow(s: StepResult): string {
   return `| ${s.offeredPerSecond} | ${s.placed} | ${s.completedPerSecond.toFixed(1)} | ${s.failed}${fails ? ` (${fails})` : ''}${s.drained ? '' : ', not drained'} | ${ms(s.latency.p50)} / ${ms(s.latency.p95)} / ${ms(s.latency.p99)} | ${s.daemonLagP99Ms.toFixed(1)} | ${(s.daemonElu * 100).toFixed(0)}% | ${pct(s.cpu.daemon)} / ${pct(s.cpu.database)} / ${pct(s.cpu.bench)} | ${s.daemonCpuMsPerCall?.toFixed(1) ?? '?'} |`;
 }
 
+/** ms of CPU per call from a % of one core at a rate of calls/s. */
+const msPerCall = (percent: number | null, perSecond: number): number | null => (percent === null || perSecond <= 0 ? null : (percent * 10) / perSecond);
+
+/**
+ * Where the CPU of one call goes, in the ceiling and through the stack (at 50% of saturation, where
+ * the processes do not queue for the cores), and the most the stack could complete on this machine
+ * if the daemon itself cost nothing: the database and the simulator alone use up the cores there.
+ */
+function cpuBudget(r: BenchReport): string[] | null {
+  const c = r.ceiling?.spread;
+  const run = r.load?.latencyRun;
+  if (!c || !run || run.completedPerSecond <= 0) return null;
+  const rate = run.completedPerSecond;
+  const ceil = { client: msPerCall(c.cpu.client, c.callsPerSecond), db: msPerCall(c.cpu.db, c.callsPerSecond) };
+  const stack = { daemon: msPerCall(run.cpu.daemon, rate), db: msPerCall(run.cpu.database, rate), sim: msPerCall(run.cpu.bench, rate) };
+  if (ceil.client === null || ceil.db === null || stack.daemon === null || stack.db === null || stack.sim === null) return null;
+  const f = (x: number): string => x.toFixed(2);
+  const cores = r.machine.cores;
+  const bound = (cores * 1000) / (stack.db + stack.sim);
+  const boundLean = (cores * 1000) / (ceil.client + stack.db + stack.sim);
+  const ceilingRate = c.callsPerSecond;
+  return [
+    `CPU per call (ms of one core; the stack at ${rate.toFixed(0)} calls/s, 50% of saturation):`,
+    '',
+    '| | client (ceiling) or daemon | database | simulator + load generator | total |',
+    '| --- | --- | --- | --- | --- |',
+    `| ceiling | ${f(ceil.client)} | ${f(ceil.db)} | — | ${f(ceil.client + ceil.db)} |`,
+    `| stack | ${f(stack.daemon)} | ${f(stack.db)} | ${f(stack.sim)} | ${f(stack.daemon + stack.db + stack.sim)} |`,
+    '',
+    `On ${cores} cores shared by all three processes, the database and the simulator alone cap the stack at ${bound.toFixed(0)} calls/s (${((bound / ceilingRate) * 100).toFixed(0)}% of the ceiling) even with a daemon that used no CPU, and at ${boundLean.toFixed(0)} calls/s (${((boundLean / ceilingRate) * 100).toFixed(0)}%) with a daemon as cheap per call as the ceiling's own client.`,
+  ];
+}
+
 export function renderReport(r: BenchReport): string {
   const m = r.machine;
   const v = verdicts(r);
@@ -96,9 +129,9 @@ export function renderReport(r: BenchReport): string {
   if (r.ceiling) {
     const c = r.ceiling;
     out.push('## 1. Database ceiling (authorise + settle through the store, no ARI, no daemon)', '');
-    out.push('| accounts | concurrency | calls/s | authorise p50 / p99 ms | settle p50 / p99 ms | refused | errors |', '| --- | --- | --- | --- | --- | --- | --- |');
+    out.push('| accounts | concurrency | calls/s | authorise p50 / p99 ms | settle p50 / p99 ms | refused | errors | CPU client / db |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const run of [c.spread, c.hot]) {
-      out.push(`| ${run.label} | ${run.concurrency} | ${run.callsPerSecond.toFixed(1)} | ${ms(run.authorise.p50)} / ${ms(run.authorise.p99)} | ${ms(run.settle.p50)} / ${ms(run.settle.p99)} | ${run.refused} | ${run.errors} |`);
+      out.push(`| ${run.label} | ${run.concurrency} | ${run.callsPerSecond.toFixed(1)} | ${ms(run.authorise.p50)} / ${ms(run.authorise.p99)} | ${ms(run.settle.p50)} / ${ms(run.settle.p99)} | ${run.refused} | ${run.errors} | ${pct(run.cpu.client)} / ${pct(run.cpu.db)} |`);
     }
     const rt = c.roundTrips;
     out.push('');
@@ -130,11 +163,13 @@ export function renderReport(r: BenchReport): string {
           .map(([k, n]) => `${n} ${k}`)
           .join(', ');
       out.push('', 'Work per call (one answered call: set-up, talk, settle), counted at the driver and at the simulator:', '');
-      out.push(`- SQL statements sent by the daemon: **${w.sqlTotal}** (${fmt(w.sql)})`);
+      out.push(`- SQL statements sent by the daemon: **${w.sqlTotal}** in **${w.sqlRoundTrips}** round trips (${fmt(w.sql)})`);
       out.push(`- ARI REST requests: **${w.restTotal}** (${fmt(w.rest)})`);
       out.push(`- ARI events sent to the daemon: **${w.events}**`);
     }
     out.push('');
+    const budget = cpuBudget(r);
+    if (budget) out.push(...budget, '');
   }
 
   if (r.scale) {

@@ -26,7 +26,7 @@ import { lockAccount, writeAccountMoney } from '../store/accounts.js';
 import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
-import { insertLedger } from '../store/ledger.js';
+import { appendLedger } from '../store/ledger.js';
 import type { OutageGrant } from './records.js';
 
 export interface OutageCall {
@@ -71,7 +71,7 @@ export function knexLateCharge(db: Db): LateCharge {
       });
       await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved }, new Date());
       if (cost > 0n) {
-        await insertLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: OUTAGE_NOTE, created: s.end });
+        await appendLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: OUTAGE_NOTE, created: s.end });
       }
       return { outcome: 'charged', cost, billsec, balanceAfter };
     });

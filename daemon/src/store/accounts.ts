@@ -8,6 +8,7 @@ import type { Account, AccountStatus } from '../session/ports.js';
 import { dialectOf, type Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
 import { insertLedger } from './ledger.js';
+import { deferred } from './mysql-client.js';
 import { pinProblem, type PinHasher } from './pin.js';
 import { tariffExists, tariffProblem } from './rates.js';
 import { requiredTime, toDbTime } from './time.js';
@@ -24,6 +25,8 @@ export interface AccountRow {
   tariff: string;
   max_calls: number | null;
   max_seconds: number | null;
+  charging_mode?: string | null;
+  grant_seconds?: number | string | null;
   created: unknown;
   updated: unknown;
 }
@@ -100,8 +103,13 @@ export function accountByPinHash(q: Knex, pinHash: string): Promise<Account | un
  * certification catches concurrent writers on other nodes.
  */
 export function lockAccount(trx: Knex.Transaction, id: number): Promise<Account | undefined> {
-  const query = trx('astaccount').where({ id });
-  return one(dialectOf(trx) === 'mysql' ? query.forUpdate() : query);
+  return one(lockAccountQuery(trx, id));
+}
+
+/** The locking read of lockAccount as a query, to send together with other reads (rows: AccountRow). */
+export function lockAccountQuery(trx: Knex.Transaction, id: number): Knex.QueryBuilder {
+  const query = trx('astaccount').where({ id }).limit(1);
+  return dialectOf(trx) === 'mysql' ? query.forUpdate() : query;
 }
 
 /** Writes the money columns of a locked account (absolute values computed from the locked read). */
@@ -111,7 +119,7 @@ export async function writeAccountMoney(
   money: { balance: Money; reserved: Money },
   now: Date,
 ): Promise<void> {
-  await trx('astaccount').where({ id }).update({ balance: money.balance, reserved: money.reserved, updated: toDbTime(now) });
+  await deferred(trx('astaccount').where({ id }).update({ balance: money.balance, reserved: money.reserved, updated: toDbTime(now) }));
 }
 
 export async function anisOf(q: Knex, accountId: number): Promise<string[]> {

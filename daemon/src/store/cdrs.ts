@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
 import { refusalDisposition, type Disposition, type RefusalReason } from '../session/ports.js';
+import { deferred } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 export type CdrStatus = 'open' | 'settled';
@@ -140,19 +141,26 @@ export async function cdrByUniqueid(q: Knex, uniqueid: string): Promise<Cdr | un
   return row ? toCdr(row) : undefined;
 }
 
+/** cdrByUniqueid as a query, to send together with other reads (rows: CdrRow). */
+export function cdrQuery(q: Knex, uniqueid: string): Knex.QueryBuilder {
+  return q('astcdr').where({ uniqueid }).limit(1);
+}
+
 /** Phase 1: the granted call, open until settled. */
 export async function insertOpenCdr(
   trx: Knex.Transaction,
   c: { uniqueid: string; accountId: number; account: string; node: string; src: string; dst: string; rate: Rate; start: Date; maxSeconds: number; maxCost: Money },
 ): Promise<void> {
-  await trx('astcdr').insert({
-    ...callColumns(c),
-    start: toDbTime(c.start),
-    max_seconds: c.maxSeconds,
-    max_cost: c.maxCost,
-    cost: 0n,
-    status: 'open',
-  });
+  await deferred(
+    trx('astcdr').insert({
+      ...callColumns(c),
+      start: toDbTime(c.start),
+      max_seconds: c.maxSeconds,
+      max_cost: c.maxCost,
+      cost: 0n,
+      status: 'open',
+    }),
+  );
 }
 
 /**
@@ -178,40 +186,43 @@ export async function insertRefusedCdr(
   const start = toDbTime(c.start);
   const endAt = c.end && c.end.getTime() > c.start.getTime() ? c.end : c.start;
   const duration = Math.floor((endAt.getTime() - c.start.getTime()) / 1000);
-  await trx('astcdr').insert({
-    ...callColumns(c),
-    start,
-    end: toDbTime(endAt),
-    duration,
-    billsec: 0,
-    disposition: refusalDisposition(c.reason),
-    reason: c.reason,
-    cost: 0n,
-    status: 'settled',
-    note: c.note ? c.note.slice(0, 255) : null,
-  });
+  await deferred(
+    trx('astcdr').insert({
+      ...callColumns(c),
+      start,
+      end: toDbTime(endAt),
+      duration,
+      billsec: 0,
+      disposition: refusalDisposition(c.reason),
+      reason: c.reason,
+      cost: 0n,
+      status: 'settled',
+      note: c.note ? c.note.slice(0, 255) : null,
+    }),
+  );
 }
 
-/** Phase 2: only an open CDR is completed; returns false when it was not open. */
+/** Phase 2: only an open CDR is completed (the caller has locked it and seen it open). */
 export async function completeCdr(
   trx: Knex.Transaction,
   uniqueid: string,
   c: { answer: Date | null; end: Date; duration: number; billsec: number; disposition: Disposition; hangupCause: number | null; cost: Money; note: string | null },
-): Promise<boolean> {
-  const n = await trx('astcdr')
-    .where({ uniqueid, status: 'open' })
-    .update({
-      answer: c.answer ? toDbTime(c.answer) : null,
-      end: toDbTime(c.end),
-      duration: c.duration,
-      billsec: c.billsec,
-      disposition: c.disposition,
-      hangup_cause: c.hangupCause,
-      cost: c.cost,
-      status: 'settled',
-      note: c.note === null ? null : c.note.slice(0, 255),
-    });
-  return n === 1;
+): Promise<void> {
+  await deferred(
+    trx('astcdr')
+      .where({ uniqueid, status: 'open' })
+      .update({
+        answer: c.answer ? toDbTime(c.answer) : null,
+        end: toDbTime(c.end),
+        duration: c.duration,
+        billsec: c.billsec,
+        disposition: c.disposition,
+        hangup_cause: c.hangupCause,
+        cost: c.cost,
+        status: 'settled',
+        note: c.note === null ? null : c.note.slice(0, 255),
+      }),
+  );
 }
 
 export async function markCdrAnswered(q: Knex, uniqueid: string, answer: Date): Promise<void> {

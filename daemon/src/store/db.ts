@@ -4,7 +4,8 @@
  *
  * MySQL/MariaDB (mysql2): BIGINT and DECIMAL come back as strings (`supportBigNumbers`,
  * `bigNumberStrings`; never `decimalNumbers`), DATETIME as text (`dateStrings`), and every
- * connection runs with time_zone '+00:00' so the stored times are UTC.
+ * connection runs with time_zone '+00:00' so the stored times are UTC. Transactions are pipelined
+ * (mysql-client.ts): BEGIN and `deferred()` writes travel with the next statement.
  *
  * SQLite (better-sqlite3): WAL, a busy timeout, foreign keys on, ONE pooled connection per file
  * per process, shared by every openDb of that file (so knex itself serialises this process's
@@ -18,6 +19,7 @@ import type { Knex } from 'knex';
 import type { DbConfig } from '../config.js';
 import { StoreError, driverCode } from './errors.js';
 import { withRetry, type RetryOptions } from './retry.js';
+import { PipelinedMysqlClient } from './mysql-client.js';
 import { ImmediateSqliteClient } from './sqlite-client.js';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -91,6 +93,9 @@ export function mysqlConnection(url: string): Knex.MySql2ConnectionConfig & { la
     // knex sends plain queries, never prepared statements; mysql2's statement cache (an LRU that
     // preallocates 4 arrays of this size per connection: 16 000 by default, ~0.5 MB each) stays empty.
     maxPreparedStatements: 16,
+    // Pipelined transactions (mysql-client.ts) send BEGIN, deferred writes and COMMIT as one batch.
+    // Every value is bound, never spliced into SQL text.
+    multipleStatements: true,
     label: `mysql://${user}@${u.hostname}:${port}/${database}`,
   };
 }
@@ -98,7 +103,7 @@ export function mysqlConnection(url: string): Knex.MySql2ConnectionConfig & { la
 function mysqlKnex(cfg: DbConfig, opts: OpenDbOptions): { knex: Knex; label: string } {
   const { label, ...connection } = mysqlConnection(cfg.url);
   const knex = knexFactory({
-    client: 'mysql2',
+    client: PipelinedMysqlClient as unknown as typeof knexFactory.Client,
     connection,
     pool: {
       min: 0,

@@ -7,15 +7,20 @@
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money } from '../rating/index.js';
 import type { ChargingDefaults, ChargingMode } from '../session/grant-ports.js';
+import type { AccountRow } from './accounts.js';
 import { toCdr, type Cdr, type CdrRow } from './cdrs.js';
 import { dialectOf } from './db.js';
+import { deferred } from './mysql-client.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 /** The charging mode and slice in force for an account: its own settings, else the defaults. */
 export async function chargingOf(q: Knex, accountId: number, defaults: ChargingDefaults): Promise<ChargingDefaults> {
-  const row = (await q('astaccount').where({ id: accountId }).first('charging_mode', 'grant_seconds')) as
-    | { charging_mode: string | null; grant_seconds: number | string | null }
-    | undefined;
+  const row = (await q('astaccount').where({ id: accountId }).first('charging_mode', 'grant_seconds')) as Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined;
+  return chargingIn(row, defaults);
+}
+
+/** chargingOf for an account row already read. */
+export function chargingIn(row: Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined, defaults: ChargingDefaults): ChargingDefaults {
   const mode: ChargingMode = row?.charging_mode === 'grant' || row?.charging_mode === 'single' ? row.charging_mode : defaults.mode;
   const own = row?.grant_seconds === null || row?.grant_seconds === undefined ? null : Number(row.grant_seconds);
   return { mode, grantSeconds: own !== null && own > 0 ? own : defaults.grantSeconds };
@@ -40,7 +45,7 @@ export async function lockedReservation(trx: Knex.Transaction, uniqueid: string)
 }
 
 export async function growReservation(trx: Knex.Transaction, uniqueid: string, maxSeconds: number, maxCost: Money): Promise<void> {
-  await trx('astcreditres').where({ uniqueid }).update({ max_seconds: maxSeconds, max_cost: maxCost });
+  await deferred(trx('astcreditres').where({ uniqueid }).update({ max_seconds: maxSeconds, max_cost: maxCost }));
 }
 
 /** Grant-mode columns of an open CDR: the grant count and (at extensions) the interim checkpoint. */
@@ -49,14 +54,16 @@ export async function writeGrantOnCdr(
   uniqueid: string,
   g: { grants: number; maxSeconds: number; maxCost: Money; checkpoint?: { seconds: number; at: Date } },
 ): Promise<void> {
-  await trx('astcdr')
-    .where({ uniqueid, status: 'open' })
-    .update({
-      grants: g.grants,
-      max_seconds: g.maxSeconds,
-      max_cost: g.maxCost,
-      ...(g.checkpoint ? { checkpoint_secs: g.checkpoint.seconds, checkpoint_at: toDbTime(g.checkpoint.at) } : {}),
-    });
+  await deferred(
+    trx('astcdr')
+      .where({ uniqueid, status: 'open' })
+      .update({
+        grants: g.grants,
+        max_seconds: g.maxSeconds,
+        max_cost: g.maxCost,
+        ...(g.checkpoint ? { checkpoint_secs: g.checkpoint.seconds, checkpoint_at: toDbTime(g.checkpoint.at) } : {}),
+      }),
+  );
 }
 
 export interface GrantColumns {

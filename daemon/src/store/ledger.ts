@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money } from '../rating/index.js';
+import { deferred } from './mysql-client.js';
 import { requiredTime, toDbTime } from './time.js';
 
 export type LedgerKind = 'topup' | 'charge' | 'adjustment';
@@ -46,8 +47,8 @@ function toEntry(r: LedgerRow): LedgerEntry {
   };
 }
 
-export async function insertLedger(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Promise<number> {
-  const [id] = (await trx('astledger').insert({
+function ledgerInsert(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Knex.QueryBuilder {
+  return trx('astledger').insert({
     account_id: e.accountId,
     kind: e.kind,
     amount: e.amount,
@@ -55,8 +56,18 @@ export async function insertLedger(trx: Knex.Transaction, e: Omit<LedgerEntry, '
     reference: e.reference,
     note: e.note,
     created: toDbTime(e.created),
-  })) as [number];
+  });
+}
+
+/** Books an entry and returns its id. */
+export async function insertLedger(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Promise<number> {
+  const [id] = (await ledgerInsert(trx, e)) as [number];
   return Number(id);
+}
+
+/** Books an entry whose id nobody needs (a call's charge): sent with the transaction's next statement. */
+export async function appendLedger(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Promise<void> {
+  await deferred(ledgerInsert(trx, e));
 }
 
 /** Σ amount of one account's ledger (exact: SQLite SUM of integers, MySQL DECIMAL as text). */

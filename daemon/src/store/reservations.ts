@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money } from '../rating/index.js';
 import type { Reservation } from '../session/ports.js';
+import { deferred } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 interface ReservationRow {
@@ -36,15 +37,17 @@ export async function insertReservation(
   trx: Knex.Transaction,
   r: { uniqueid: string; accountId: number; maxCost: Money; maxSeconds: number; node: string; created: Date },
 ): Promise<void> {
-  await trx('astcreditres').insert({
-    uniqueid: r.uniqueid,
-    account_id: r.accountId,
-    max_cost: r.maxCost,
-    max_seconds: r.maxSeconds,
-    node: r.node,
-    created: toDbTime(r.created),
-    answer: null,
-  });
+  await deferred(
+    trx('astcreditres').insert({
+      uniqueid: r.uniqueid,
+      account_id: r.accountId,
+      max_cost: r.maxCost,
+      max_seconds: r.maxSeconds,
+      node: r.node,
+      created: toDbTime(r.created),
+      answer: null,
+    }),
+  );
 }
 
 export async function reservationByUniqueid(q: Knex, uniqueid: string): Promise<Reservation | undefined> {
@@ -56,8 +59,8 @@ export async function reservationByUniqueid(q: Knex, uniqueid: string): Promise<
   return row ? toReservation(row) : undefined;
 }
 
-export async function deleteReservation(trx: Knex.Transaction, uniqueid: string): Promise<number> {
-  return trx('astcreditres').where({ uniqueid }).delete();
+export async function deleteReservation(trx: Knex.Transaction, uniqueid: string): Promise<void> {
+  await deferred(trx('astcreditres').where({ uniqueid }).delete());
 }
 
 export async function countReservations(q: Knex, accountId: number): Promise<number> {

@@ -8,6 +8,8 @@
  *          transaction began with BEGIN IMMEDIATE and holds the database write lock). Everything
  *          that changes an account's reservations takes that lock first, so the reads that follow
  *          (this uniqueid's CDR, the account's live reservations) see every earlier commit.
+ *          On MySQL the lock and the CDR read travel in one round trip, and the writes with the
+ *          COMMIT in another (../mysql-client.ts).
  * Writes:  grant   → astcreditres row; astcdr phase 1 (open, rate snapshot, max_seconds,
  *                    max_cost = callCost(rate, max_seconds)); astaccount.reserved += max_cost.
  *                    Grant mode (the account's charging_mode, else `charging.mode`): max_seconds
@@ -31,17 +33,17 @@
 import type { Knex } from 'knex';
 import { firstGrant, maxAffordableSeconds, reservationFor } from '../../rating/index.js';
 import type { GrantAuthoriseRequest as AuthoriseRequest, GrantAuthoriseResult as AuthoriseResult, GrantInfo } from '../../session/grant-ports.js';
-import { available, lockAccount, writeAccountMoney } from '../accounts.js';
-import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
+import { available, lockAccountQuery, toAccount, writeAccountMoney, type AccountRow } from '../accounts.js';
+import { cdrQuery, insertOpenCdr, insertRefusedCdr, toCdr, type Cdr, type CdrRow } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
-import { chargingOf, writeGrantOnCdr } from '../grants.js';
+import { chargingIn, writeGrantOnCdr } from '../grants.js';
+import { readTogether } from '../mysql-client.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
 
-async function repeated(trx: Knex.Transaction, req: AuthoriseRequest, avail: bigint): Promise<AuthoriseResult | undefined> {
-  const cdr = await cdrByUniqueid(trx, req.uniqueid);
+async function repeated(trx: Knex.Transaction, req: AuthoriseRequest, cdr: Cdr | undefined, avail: bigint): Promise<AuthoriseResult | undefined> {
   if (!cdr) return undefined;
   if (cdr.accountId !== req.accountId) {
     throw new StoreError('CONFLICT', `call ${req.uniqueid} was already recorded for another account`);
@@ -60,11 +62,12 @@ async function repeated(trx: Knex.Transaction, req: AuthoriseRequest, avail: big
 
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
-    const account = await lockAccount(trx, req.accountId);
-    if (!account) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
+    const [[row], [cdrRow]] = (await readTogether(trx, [lockAccountQuery(trx, req.accountId), cdrQuery(trx, req.uniqueid)])) as [AccountRow[], CdrRow[]];
+    if (!row) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
+    const account = toAccount(row);
     const avail = available(account);
 
-    const again = await repeated(trx, req, avail);
+    const again = await repeated(trx, req, cdrRow ? toCdr(cdrRow) : undefined, avail);
     if (again) return again;
 
     const refuse = async (reason: Refusal): Promise<AuthoriseResult> => {
@@ -75,7 +78,7 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     if (account.status === 'blocked') return refuse('BLOCKED');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls) return refuse('LIMIT');
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
-    const charging = req.charging ? await chargingOf(trx, account.id, req.charging) : null;
+    const charging = req.charging ? chargingIn(row, req.charging) : null;
     let maxSeconds: number;
     let grant: GrantInfo | null = null;
     if (charging?.mode === 'grant') {

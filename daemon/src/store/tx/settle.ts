@@ -29,7 +29,7 @@ import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { writeAccountMoney } from '../accounts.js';
 import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
-import { insertLedger } from '../ledger.js';
+import { appendLedger } from '../ledger.js';
 import { deleteReservation } from '../reservations.js';
 import { moneyFromDb } from '../../rating/index.js';
 import type { Knex } from 'knex';
@@ -74,7 +74,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
 
     await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved - held }, now);
     if (cost > 0n) {
-      await insertLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: null, created: req.end });
+      await appendLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: null, created: req.end });
     }
     const answer = answered ? (req.answer ?? cdr.answer) : null;
     const elapsed = Math.floor((req.end.getTime() - cdr.start.getTime()) / 1000);
