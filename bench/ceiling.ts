@@ -2,7 +2,7 @@
  * The database's own ceiling: the authorise and settle transactions of a call issued straight to
  * MariaDB through the store (same knex + mysql2 driver, same pool size as the daemon), with no ARI
  * and no daemon. Also the round trips a call's set-up needs when the database is otherwise idle
- * (identify + rate + authorise, one after the other), the yardstick of the set-up latency target.
+ * (account with rate, then authorise), the yardstick of the set-up latency target.
  */
 import type { OpenedStore } from '../daemon/src/store/index.js';
 import type { AuthoriseRequest } from '../daemon/src/session/ports.js';
@@ -27,7 +27,7 @@ export interface CeilingRun {
 export interface RoundTrips {
   /** SELECT 1. */
   ping: Summary;
-  /** accountByName + rateFor + authorise, sequential, idle database: what the daemon does before originating. */
+  /** accountByNameWithRate + authorise, sequential, idle database: what the daemon does before originating. */
   setup: Summary;
   authorise: Summary;
   settle: Summary;
@@ -130,8 +130,8 @@ async function roundTrips(opened: OpenedStore, accounts: BenchAccount[], n: numb
     const account = accounts[k % accounts.length]!;
     const req = request(account, 'rt');
     t = performance.now();
-    await opened.store.accountByName(account.name);
-    await opened.store.rateFor(loadRate.tariff, req.dst);
+    // What the daemon does before it originates: the account with the rate (one query), then authorise.
+    await opened.store.accountByNameWithRate(account.name, req.dst);
     const t1 = performance.now();
     const r = await opened.store.authorise(req);
     const t2 = performance.now();

@@ -138,7 +138,7 @@ export function renderReport(r: BenchReport): string {
     out.push(`Round trips on an idle database, one at a time (${rt.setup.count} samples), p50 / p95 / p99 ms:`);
     out.push(`- \`SELECT 1\`: ${ms(rt.ping.p50)} / ${ms(rt.ping.p95)} / ${ms(rt.ping.p99)}`);
     out.push(`- authorise alone: ${ms(rt.authorise.p50)} / ${ms(rt.authorise.p95)} / ${ms(rt.authorise.p99)}`);
-    out.push(`- set-up work (accountByName + rateFor + authorise, what precedes the originate): ${ms(rt.setup.p50)} / ${ms(rt.setup.p95)} / ${ms(rt.setup.p99)}`);
+    out.push(`- set-up work (accountByNameWithRate + authorise, what precedes the originate): ${ms(rt.setup.p50)} / ${ms(rt.setup.p95)} / ${ms(rt.setup.p99)}`);
     out.push(`- settle alone: ${ms(rt.settle.p50)} / ${ms(rt.settle.p95)} / ${ms(rt.settle.p99)}`);
     out.push('');
   }

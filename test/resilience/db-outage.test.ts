@@ -190,10 +190,18 @@ describe('when the database fails', function () {
       // The daemon has seen these callers and this route before the outage.
       for (const a of [erin, poor]) assert.equal((await n.store.accountByName(a.name))?.id, a.id);
       assert.ok(await n.store.rateFor('default', '442071234567'));
+      const seen = await n.store.accountByNameWithRate(poor.name, '441234567890');
+      assert.deepEqual([seen?.account.id, seen?.rate?.prefix], [poor.id, rate.prefix]);
 
       await m.stop();
       assert.equal((await n.store.accountByName(erin.name))?.id, erin.id, 'known callers are identified from memory');
       assert.deepEqual(await n.store.rateFor('default', '442071234567'), rate);
+      // The account-with-rate question the daemon asks first: from the two answers it has seen either way.
+      for (const [a, number] of [[erin, '442071234567'], [poor, '441234567890']] as const) {
+        const both = await n.store.accountByNameWithRate(a.name, number);
+        assert.deepEqual([both?.account.id, both?.rate], [a.id, rate]);
+      }
+      await assert.rejects(n.store.accountByNameWithRate(erin.name, '33123456789'), DbUnavailable, 'a number never rated fails closed');
       const g1 = await n.store.authorise(authoriseReq('capped-1', erin.id, rate));
       const g2 = await n.store.authorise(authoriseReq('capped-2', erin.id, rate));
       const g3 = await n.store.authorise(authoriseReq('capped-3', erin.id, rate));

@@ -6,32 +6,13 @@
  * call's authorise and settle in two round trips each.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { lockAccount, writeAccountMoney } from '../../daemon/src/store/accounts.js';
 import { isUniqueViolation } from '../../daemon/src/store/errors.js';
 import { insertReservation } from '../../daemon/src/store/reservations.js';
 import type { Rate } from '../../daemon/src/rating/index.js';
 import type { AuthoriseRequest } from '../../daemon/src/session/ports.js';
 import { forEachDatabase, money, uniqueName, type TestStore } from '../support/db.js';
-
-type QueryFn = (...args: unknown[]) => unknown;
-const { Connection } = createRequire(import.meta.url)('mysql2') as { Connection: { prototype: { query: QueryFn } } };
-
-/** Runs `fn` and returns how many queries mysql2 sent meanwhile (a pipelined batch counts once). */
-async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
-  const original = Connection.prototype.query;
-  let n = 0;
-  Connection.prototype.query = function (this: unknown, ...args: unknown[]) {
-    n += 1;
-    return original.apply(this, args);
-  };
-  try {
-    await fn();
-  } finally {
-    Connection.prototype.query = original;
-  }
-  return n;
-}
+import { roundTrips } from '../support/round-trips.js';
 
 describe('pipelined money transactions', () => {
   forEachDatabase((tdb) => {

@@ -17,7 +17,9 @@
  *   recordRefusal  journaled.
  *   reads          (account, rate) throw DbUnavailable; under 'allow-capped' the last answer
  *                  seen for the same question is used instead, if there is one (so that known
- *                  callers can be identified and rated during the outage).
+ *                  callers can be identified and rated during the outage; an account read with
+ *                  its rate is remembered as the two answers).
+ *                  If the inner store cannot read both in one go, it is asked in turn.
  *   reservations   throws; on success, reservations whose settlement waits in the journal are
  *                  left out (nobody else must settle them from a guess).
  *
@@ -27,15 +29,17 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { callCost, maxAffordableSeconds, reservationFor, type Money, type Rate } from '../rating/index.js';
-import type {
-  Account,
-  AuthoriseRequest,
-  AuthoriseResult,
-  BillingStore,
-  RefusalRecord,
-  Reservation,
-  SettleRequest,
-  SettleResult,
+import {
+  composedAccountWithRate,
+  type Account,
+  type AccountWithRate,
+  type AuthoriseRequest,
+  type AuthoriseResult,
+  type BillingStore,
+  type RefusalRecord,
+  type Reservation,
+  type SettleRequest,
+  type SettleResult,
 } from '../session/ports.js';
 import { isInputError } from '../store/errors.js';
 import type { DbFailurePolicy } from './config.js';
@@ -86,6 +90,7 @@ export interface ResilientStore extends BillingStore {
   replay(): Promise<ReplayReport>;
   readonly journal: Journal;
   readonly inner: BillingStore;
+  accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined>;
 }
 
 /**
@@ -171,7 +176,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     accountsById.set(String(a.id), a);
   };
 
-  async function read<T>(what: string, key: string, fn: () => Promise<T>, cache: Remembered<NonNullable<T>>, keep: (v: T) => void): Promise<T> {
+  async function read<T>(what: string, key: string, fn: () => Promise<T>, cache: Pick<Remembered<NonNullable<T>>, 'get'>, keep: (v: T) => void): Promise<T> {
     const r = await call(what, fn);
     if (r.ok) {
       keep(r.value);
@@ -234,6 +239,24 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
       read('rateFor', `${tariff}|${number}`, () => inner.rateFor(tariff, number), rates, (r) => {
         if (r) rates.set(`${tariff}|${number}`, r);
       }),
+    // Remembered as the two answers it combines, so either question finds it during an outage.
+    accountByNameWithRate: (name, number) =>
+      read(
+        'accountByNameWithRate',
+        `name:${name}`,
+        () => (inner.accountByNameWithRate ? inner.accountByNameWithRate(name, number) : composedAccountWithRate(inner, name, number)),
+        {
+          get: () => {
+            const account = accounts.get(`name:${name}`);
+            const rate = account && rates.get(`${account.tariff}|${number}`);
+            return account && rate ? { account, rate } : undefined;
+          },
+        },
+        (found) => {
+          remember(`name:${name}`, found?.account);
+          if (found?.rate) rates.set(`${found.account.tariff}|${number}`, found.rate);
+        },
+      ),
 
     async authorise(req) {
       const r = await call('authorise', () => inner.authorise(req));

@@ -104,6 +104,9 @@ export function namesDestination(dialled: string | null): dialled is string {
 
 export const MAX_DESTINATION_DIGITS = 20;
 
+/** What a destination must look like before it is rated and dialled. */
+const VALID_DESTINATION = /^\d{1,20}$/;
+
 type DialOutcome = { kind: 'answered' } | { kind: 'failed'; failure: LegFailure; cause: number | null; at: Date };
 
 interface Attempt {
@@ -452,8 +455,8 @@ export class CallSession implements RegisteredSession {
       const dst = this.twoStage ? await this.askDestination() : this.offered.dialled;
       this.destination = dst;
       const start = n === 0 ? this.offered.at : this.lastEventAt;
-      if (dst === null || !/^\d{1,20}$/.test(dst)) return this.refuse('BADNUMBER', PROMPTS.noService, uniqueid, dst ?? '', start);
-      const rate = await this.db(() => store.rateFor(account.tariff, dst));
+      if (dst === null || !VALID_DESTINATION.test(dst)) return this.refuse('BADNUMBER', PROMPTS.noService, uniqueid, dst ?? '', start);
+      const rate = who.rated?.number === dst ? who.rated.rate : await this.db(() => store.rateFor(account.tariff, dst));
       this.check();
       if (!rate) return this.refuse('NOROUTE', PROMPTS.noService, uniqueid, dst, start);
 
@@ -525,7 +528,10 @@ export class CallSession implements RegisteredSession {
   /** Accountcode / endpoint / ANI, else the card flow. null when the call was refused or abandoned. */
   private async identify(): Promise<Identified | null> {
     const { store, config } = this.deps;
-    const fromChannel = await this.db(() => identifyFromChannel(store, this.offered));
+    // A call that names its destination has it rated together with the account (one round trip).
+    const dialled = this.offered.dialled;
+    const rateNumber = namesDestination(dialled) && VALID_DESTINATION.test(dialled) ? dialled : undefined;
+    const fromChannel = await this.db(() => identifyFromChannel(store, this.offered, rateNumber));
     this.check();
     if (fromChannel) return fromChannel;
     this.cardFlow = true;

@@ -5,6 +5,7 @@
  */
 import type { CallOffered } from './call-events.js';
 import type { Collected } from './collect-digits.js';
+import type { Rate } from '../rating/index.js';
 import type { Account, BillingStore } from './ports.js';
 import { PROMPTS } from './prompts.js';
 
@@ -13,6 +14,8 @@ export type IdentifiedVia = 'accountcode' | 'endpoint' | 'ani' | 'pin';
 export interface Identified {
   account: Account;
   via: IdentifiedVia;
+  /** The rate of the number identification was asked to rate (found with the account, one round trip). */
+  rated?: { number: string; rate: Rate | undefined };
 }
 
 /** The voice menu the card flow needs; the session provides it. */
@@ -24,16 +27,28 @@ export interface Ivr {
   readonly aborted: boolean;
 }
 
-/** Identification from what the channel carries; null when the caller must use a PIN. */
-export async function identifyFromChannel(store: BillingStore, call: CallOffered): Promise<Identified | null> {
+/**
+ * Identification from what the channel carries; null when the caller must use a PIN. With
+ * `rateNumber` (the dialled number, when the call names one), a store that can looks the rate up
+ * together with an account found by name.
+ */
+export async function identifyFromChannel(store: BillingStore, call: CallOffered, rateNumber?: string): Promise<Identified | null> {
+  const byName = async (name: string, via: IdentifiedVia): Promise<Identified | null> => {
+    if (rateNumber === undefined || !store.accountByNameWithRate) {
+      const account = await store.accountByName(name);
+      return account ? { account, via } : null;
+    }
+    const found = await store.accountByNameWithRate(name, rateNumber);
+    return found ? { account: found.account, via, rated: { number: rateNumber, rate: found.rate } } : null;
+  };
   const code = call.accountcode.trim();
   if (code) {
-    const account = await store.accountByName(code);
-    if (account) return { account, via: 'accountcode' };
+    const found = await byName(code, 'accountcode');
+    if (found) return found;
   }
   if (call.endpointResource && call.endpointResource !== code) {
-    const account = await store.accountByName(call.endpointResource);
-    if (account) return { account, via: 'endpoint' };
+    const found = await byName(call.endpointResource, 'endpoint');
+    if (found) return found;
   }
   const ani = call.callerNumber.trim();
   if (ani) {

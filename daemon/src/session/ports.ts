@@ -155,12 +155,30 @@ export interface RefusalRecord {
   note?: string;
 }
 
+/** An account and the rate of one number in its tariff (undefined: no route). */
+export interface AccountWithRate {
+  account: Account;
+  rate: Rate | undefined;
+}
+
+/** accountByNameWithRate for a store that does not have it: the two questions in turn. */
+export async function composedAccountWithRate(store: BillingStore, name: string, number: string): Promise<AccountWithRate | undefined> {
+  const account = await store.accountByName(name);
+  return account && { account, rate: await store.rateFor(account.tariff, number) };
+}
+
 export interface BillingStore {
   accountByName(name: string): Promise<Account | undefined>;
   accountByAni(number: string): Promise<Account | undefined>;
   accountByPin(pin: string): Promise<Account | undefined>;
   /** Longest-prefix rate of `number` in `tariff`. */
   rateFor(tariff: string, number: string): Promise<Rate | undefined>;
+  /**
+   * Optional: accountByName plus rateFor(that account's tariff, number) in one database round trip
+   * (what a call with an accountcode and a dialled number needs first). Stores without it are
+   * asked the two questions in turn.
+   */
+  accountByNameWithRate?(name: string, number: string): Promise<AccountWithRate | undefined>;
   /** ONE transaction: lock/write the account, check credit and call limit, insert reservation + CDR phase 1. */
   authorise(req: AuthoriseRequest): Promise<AuthoriseResult>;
   /** Records the answer time on the open CDR (phase 1½), so that a restart can settle from it. */

@@ -7,6 +7,7 @@
 import type { Money, Rate } from '../rating/index.js';
 import type {
   Account,
+  AccountWithRate,
   AccountStatus,
   AuthoriseRequest,
   AuthoriseResult,
@@ -79,6 +80,10 @@ export class KnexBillingStore implements BillingStore, GrantStore {
 
   rateFor(tariff: string, number: string): Promise<Rate | undefined> {
     return rates.rateFor(this.db.knex, tariff, number);
+  }
+
+  accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined> {
+    return accounts.accountByNameWithRate(this.db.knex, name, number);
   }
 
   /** With `charging` (grant-ports.ts), a grant-mode account's call reserves its first grant only. */

@@ -37,17 +37,18 @@ export async function deferred(q: Knex.QueryBuilder): Promise<void> {
 }
 
 /**
- * Runs independent reads in ONE round trip (MySQL: one multi-statement query, in order, behind
- * any pending BEGIN or deferred writes); on SQLite one after the other. Returns each query's rows.
+ * Runs independent reads in ONE round trip (MySQL: one multi-statement query, in order; inside a
+ * transaction behind any pending BEGIN or deferred writes); on SQLite one after the other.
+ * Returns each query's rows.
  */
-export async function readTogether(trx: Knex.Transaction, queries: readonly Knex.QueryBuilder[]): Promise<unknown[][]> {
-  if (trx.client.dialect !== 'mysql' || queries.length < 2) {
+export async function readTogether(q: Knex, queries: readonly Knex.QueryBuilder[]): Promise<unknown[][]> {
+  if (q.client.dialect !== 'mysql' || queries.length < 2) {
     const out: unknown[][] = [];
-    for (const q of queries) out.push((await q) as unknown[]);
+    for (const query of queries) out.push((await query) as unknown[]);
     return out;
   }
-  const compiled = queries.map((q) => q.toSQL());
-  const [results] = (await trx.raw(
+  const compiled = queries.map((query) => query.toSQL());
+  const [results] = (await q.raw(
     compiled.map((c) => trimmed(c.sql)).join(';\n'),
     compiled.flatMap((c) => c.bindings as Knex.ValueDict[]),
   )) as [unknown[][]];
