@@ -118,32 +118,34 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
   };
 }
 
+/**
+ * One call's database work as the daemon does it, timed: what precedes the originate (the
+ * account with the rate, one query; then authorise), then settle. Samples in µs.
+ */
+export async function timedCallWork(opened: OpenedStore, account: BenchAccount, tag: string, into: { setup: Samples; authorise?: Samples; settle?: Samples }): Promise<void> {
+  const req = request(account, tag);
+  const t = performance.now();
+  await opened.store.accountByNameWithRate(account.name, req.dst);
+  const t1 = performance.now();
+  const r = await opened.store.authorise(req);
+  const t2 = performance.now();
+  into.setup.add((t2 - t) * 1000);
+  into.authorise?.add((t2 - t1) * 1000);
+  if (!r.ok) return;
+  await opened.store.settle({ uniqueid: req.uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: new Date(), end: new Date(), billsec: 1 });
+  into.settle?.addSince(t2);
+}
+
 async function roundTrips(opened: OpenedStore, accounts: BenchAccount[], n: number): Promise<RoundTrips> {
   const ping = new Samples();
-  const setup = new Samples();
-  const auth = new Samples();
-  const settleS = new Samples();
+  const into = { setup: new Samples(), authorise: new Samples(), settle: new Samples() };
   for (let k = 0; k < n; k++) {
-    let t = performance.now();
+    const t = performance.now();
     await opened.db.knex.raw('select 1');
     ping.addSince(t);
-    const account = accounts[k % accounts.length]!;
-    const req = request(account, 'rt');
-    t = performance.now();
-    // What the daemon does before it originates: the account with the rate (one query), then authorise.
-    await opened.store.accountByNameWithRate(account.name, req.dst);
-    const t1 = performance.now();
-    const r = await opened.store.authorise(req);
-    const t2 = performance.now();
-    setup.add((t2 - t) * 1000);
-    auth.add((t2 - t1) * 1000);
-    if (r.ok) {
-      const t3 = performance.now();
-      await opened.store.settle({ uniqueid: req.uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: new Date(), end: new Date(), billsec: 1 });
-      settleS.addSince(t3);
-    }
+    await timedCallWork(opened, accounts[k % accounts.length]!, 'rt', into);
   }
-  return { ping: ping.summary(), setup: setup.summary(), authorise: auth.summary(), settle: settleS.summary() };
+  return { ping: ping.summary(), setup: into.setup.summary(), authorise: into.authorise.summary(), settle: into.settle.summary() };
 }
 
 export async function measureCeiling(

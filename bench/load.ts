@@ -8,6 +8,7 @@
  * offered at the steady rate, whatever their set-up delay.
  */
 import { LOAD_PREFIX, type BenchAccount } from './bench-db.js';
+import { startDbSampler } from './db-sampler.js';
 import { findDatabasePid, percentOfCore, processCpuUs, selfCpuUs } from './cpu.js';
 import { drain, type Stack } from './stack.js';
 import type { Summary } from './stats.js';
@@ -28,6 +29,8 @@ export interface StepResult {
   failures: Record<string, number>;
   drained: boolean;
   latency: Summary;
+  /** With `sampleDb`: the set-up database work timed during the step from a process of its own (db-sampler.ts). */
+  dbSetupUnderLoad: Summary | null;
   cpu: { bench: number | null; daemon: number | null; database: number | null };
   daemonLagP99Ms: number;
   /** Daemon event-loop utilisation over the step (0..1). */
@@ -112,11 +115,12 @@ async function outcomes(stack: Stack, tag: string, placed: number): Promise<{ fa
 const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
 /** Offers calls at `rate`/s for `seconds` and measures what the stack completed. */
-export async function runStep(stack: Stack, rate: number, seconds: number, talkMs: number, drainMs: number): Promise<StepResult> {
+export async function runStep(stack: Stack, rate: number, seconds: number, talkMs: number, drainMs: number, sampleDb = false): Promise<StepResult> {
   serial += 1;
   const tag = `ld${serial}r${rate}`;
   const accounts: BenchAccount[] = stack.accounts;
   const dbPid = findDatabasePid();
+  const sampler = sampleDb ? await startDbSampler(stack.dbUrl, stack.accounts, `${tag}-db`) : null;
   stack.tracker.resetLatency();
   await stack.daemon.probe(true);
   const p0 = await stack.daemon.probe();
@@ -147,6 +151,7 @@ export async function runStep(stack: Stack, rate: number, seconds: number, talkM
   await sleepUntil(t0 + durationMs);
   place(true);
   clearInterval(ticker);
+  const dbSetupUnderLoad = sampler ? await sampler.stop() : null;
   await sleepUntil(windowEnd);
   const c1 = await settledAnswered(stack, tag);
   const w1 = performance.now();
@@ -171,6 +176,7 @@ export async function runStep(stack: Stack, rate: number, seconds: number, talkM
     failures,
     drained,
     latency: stack.tracker.latency.summary(),
+    dbSetupUnderLoad,
     cpu,
     daemonLagP99Ms: probe.lag.p99 / 1e6,
     daemonElu: probe.elu,
@@ -207,7 +213,7 @@ export async function measureLoad(
   let latencyRun: StepResult | null = null;
   const half = Math.max(1, Math.round(best / 2));
   if (best > 0 && (await drain(stack, 120_000))) {
-    latencyRun = await runStep(stack, half, opts.latencySeconds, opts.talkMs, 60_000);
+    latencyRun = await runStep(stack, half, opts.latencySeconds, opts.talkMs, 60_000, true);
     log(`  latency run at 50% of saturation:`);
     log(describe(latencyRun));
   } else {

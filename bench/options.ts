@@ -34,7 +34,7 @@ export interface BenchOptions {
   cpuProf: string | null;
   /** Extra env for the daemon child, e.g. ASTBILL_DB_POOL=20. */
   daemonEnv: Record<string, string>;
-  /** Run the daemon compiled by tsc (as the Docker image does) instead of through tsx. */
+  /** Run the daemon compiled by tsc (as the Docker image does; default) instead of through tsx. */
   compiled: boolean;
   verbose: boolean;
 }
@@ -57,7 +57,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --hold-seconds S        seconds observed at each held level (default 10)
   --cpu-prof DIR          write the daemon's CPU profile (node --cpu-prof) into DIR
   --daemon-env K=V        extra environment for the daemon (repeatable)
-  --compiled              run the daemon compiled by tsc (as the Docker image does), not through tsx
+  --compiled              run the daemon compiled by tsc, as the Docker image does (default, except with --quick)
+  --tsx                   run the daemon's TypeScript through tsx instead (no build)
   --no-write              do not write bench/RESULTS.md
   --verbose               show the daemon's stderr`;
 
@@ -92,7 +93,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     write: !quick,
     cpuProf: null,
     daemonEnv: {},
-    compiled: false,
+    // The daemon as operators run it (the Docker image runs the tsc build); a smoke run skips the build.
+    compiled: !quick,
     verbose: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -161,6 +163,9 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case '--compiled':
         o.compiled = true;
+        break;
+      case '--tsx':
+        o.compiled = false;
         break;
       case '--verbose':
         o.verbose = true;

@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       'talk ms': o.talkMs,
       'hold seconds': o.holdSeconds,
       'ramp calls/s': o.rampRate,
+      daemon: o.compiled ? 'compiled by tsc' : 'TypeScript through tsx',
     },
     ceiling: null,
     load: null,

@@ -16,6 +16,8 @@ export interface Stack {
   daemon: DaemonProcess;
   opened: OpenedStore;
   accounts: BenchAccount[];
+  /** The bench database (for helpers that open connections of their own). */
+  dbUrl: string;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,7 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
     await new Promise((r) => setTimeout(r, 50));
   }
   log(`  daemon pid ${daemon.pid} connected (log ${logFile})`);
-  return { sim, tracker, daemon, opened, accounts, close };
+  return { sim, tracker, daemon, opened, accounts, dbUrl: o.dbUrl, close };
 }
 
 /** Live reservations in the database. */
