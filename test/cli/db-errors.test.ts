@@ -35,6 +35,8 @@ describe('astbill and its database', function () {
         astbill(`sqlite:${file}`, ['rate', 'list', '--json']),
         astbill(`sqlite:${file}`, ['account', 'list', '--json']),
         astbill(`sqlite:${file}`, ['calls', '--json']),
+        astbill(`sqlite:${file}`, ['rate', 'list', '--json']),
+        astbill(`sqlite:${file}`, ['account', 'list', '--json']),
       ]);
       for (const r of results) {
         assert.equal(r.code, 0, r.stderr);

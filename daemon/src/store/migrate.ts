@@ -2,6 +2,7 @@
  * Runs and checks the knex migrations of ./migrations (one stable name per migration, see
  * ./migrations/index.ts). `ensureSchema` is what front doors call before using the store.
  */
+import { ensureTable } from 'knex/lib/migrations/migrate/table-creator.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { MIGRATIONS, migrationSource } from './migrations/index.js';
@@ -25,8 +26,9 @@ export async function migrateLatest(db: Db): Promise<string[]> {
       // Another process may be migrating (knex's lock) or may just have created knex's own
       // tables under our feet: wait, and stop if it has done the work meanwhile.
       if (attempt >= 50) throw err;
-      const locked = err instanceof Error && err.name === 'MigrationLocked';
-      if (!locked && attempt >= 3) throw err;
+      // knex reports a held lock as MigrationLocked, or as a plain Error with this text.
+      const locked = err instanceof Error && (err.name === 'MigrationLocked' || /already locked/i.test(err.message));
+      if (!locked && attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       if (!locked && (await pendingMigrations(db).catch(() => ['?'])).length === 0) return [];
     }
@@ -38,11 +40,16 @@ export async function migrateLatest(db: Db): Promise<string[]> {
  * schema (production MySQL, where an operator runs `astbill migrate` deliberately).
  */
 export async function ensureSchema(db: Db, mode: 'auto' | 'check'): Promise<void> {
-  const pending = await pendingMigrations(db);
   if (mode === 'auto') {
+    // knex creates its own tables and the lock row with check-then-create steps: processes
+    // starting together on a new file could each insert a lock row, and two lock rows read as
+    // "already locked" forever. Create them in one write transaction (BEGIN IMMEDIATE on SQLite).
+    await db.tx((trx) => ensureTable(config.tableName, undefined, trx));
+    const pending = await pendingMigrations(db);
     if (pending.length > 0) await migrateLatest(db);
     return;
   }
+  const pending = await pendingMigrations(db);
   if (pending.length > 0) {
     throw new StoreError('SCHEMA_OUTDATED', `the schema of ${db.label} is not up to date (${pending.length} migration(s) pending): run 'astbill migrate'`);
   }
