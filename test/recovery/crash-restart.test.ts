@@ -6,9 +6,9 @@
  * charged exactly once, never below its checkpoint or its real talk time, never above its grant.
  */
 import assert from 'node:assert/strict';
-import type { AriSimulator, CallHandle } from '../../daemon/src/sim/index.js';
-import { forEachDatabase, type TestStore } from '../support/db.js';
-import { assertBooks, bLegOf, checkpointsOf, journalDirFor, killAll, realSim, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
+import type { CallHandle } from '../../daemon/src/sim/index.js';
+import { forEachDatabase } from '../support/db.js';
+import { assertBooks, bLegOf, checkpointsOf, journalDirFor, killAll, rigOn, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
 
 const CALLS = 100;
 const MAX = 12; // ASTBILL_MAX_CALL_SECONDS
@@ -19,18 +19,11 @@ describe('kill -9 of the daemon with 100 calls up', function () {
   after(killAll);
 
   forEachDatabase((tdb) => {
-    let sim: AriSimulator;
-    let t: TestStore;
-    before(async () => {
-      sim = await realSim();
-      t = await tdb.open();
-      await t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
-    });
-    after(async () => {
-      await sim?.close();
-    });
+    const rig = rigOn(tdb);
 
     it('settles every call exactly once after the restart, within [checkpoint, grant], with no reservation or channel left', async () => {
+      const { t } = rig;
+      const sim = rig.sims[0]!;
       const accounts = [];
       for (let i = 0; i < 20; i++) accounts.push(await t.seedAccount({ balance: '50', maxSeconds: i % 4 === 0 ? SHORT : null }));
       const journalDir = journalDirFor();

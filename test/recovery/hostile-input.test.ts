@@ -12,7 +12,7 @@ import winston from 'winston';
 import type { CallHandle } from '../../daemon/src/sim/index.js';
 import { forEachDatabase } from '../support/db.js';
 import { driveUntil, quiet, settledCdr, startE2e, talking, waitFor, type E2e } from '../e2e/harness.js';
-import type { LogLine } from './rig.js';
+import { PER_SECOND_44, type LogLine } from './rig.js';
 
 function captureLogger(): { logger: winston.Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
@@ -85,7 +85,7 @@ describe('hostile input through the real flow', function () {
         env: { ASTBILL_PIN_LOCKOUT_FAILURES: '5', ASTBILL_PIN_LOCKOUT_MINUTES: '15' },
         // The requests the daemon makes time out after 3 s (harness); slow answers below are 1 s and 4 s.
       });
-      await e.t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
+      await e.t.seedRate(PER_SECOND_44);
       acct = await e.t.seedAccount({ balance: '10' });
       card = await e.t.seedAccount({ balance: '10', pin: '4711' });
     });

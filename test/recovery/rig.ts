@@ -135,6 +135,32 @@ export async function realSim(rules: FarEndRule[] = [{ prefix: '', action: 'answ
 }
 
 /** Polls `predicate` (real time) until it holds. */
+/** Per-second billing at 0.60/min for 44…: a call's talk time shows in its cost to the second. */
+export const PER_SECOND_44 = { prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 } as const;
+
+export interface Rig {
+  /** One real-clock simulator per Asterisk id asked for (one by default). */
+  sims: AriSimulator[];
+  t: TestStore;
+}
+
+/**
+ * Registers `before`/`after` for a recovery test on `tdb`: real-clock simulators (each its own
+ * Asterisk id, so that two boxes mint different channel ids), a store handle, PER_SECOND_44.
+ */
+export function rigOn(tdb: TestDatabase, asteriskIds: ReadonlyArray<string | undefined> = [undefined]): Rig {
+  const rig = { sims: [] as AriSimulator[] } as Rig;
+  before(async () => {
+    for (const asteriskId of asteriskIds) rig.sims.push(await realSim(undefined, asteriskId ? { asteriskId } : {}));
+    rig.t = await tdb.open();
+    await rig.t.seedRate(PER_SECOND_44);
+  });
+  after(async () => {
+    for (const sim of rig.sims.splice(0)) await sim.close();
+  });
+  return rig;
+}
+
 export async function until<T>(what: string, predicate: () => T | Promise<T>, timeoutMs = 10_000, stepMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import type { AriSimulator, CallHandle } from '../../daemon/src/sim/index.js';
-import { forEachDatabase, type TestStore } from '../support/db.js';
-import { assertBooks, killAll, realSim, sleep, spawnDaemon, until } from './rig.js';
+import { forEachDatabase } from '../support/db.js';
+import { assertBooks, killAll, rigOn, sleep, spawnDaemon, until } from './rig.js';
 
 const PER_BOX = 100;
 
@@ -19,21 +19,11 @@ describe('two daemons on one database', function () {
   after(killAll);
 
   forEachDatabase((tdb) => {
-    let box1: AriSimulator;
-    let box2: AriSimulator;
-    let t: TestStore;
-    before(async () => {
-      box1 = await realSim(undefined, { asteriskId: '02:00:5e:00:53:01' });
-      box2 = await realSim(undefined, { asteriskId: '02:00:5e:00:53:02' });
-      t = await tdb.open();
-      await t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
-    });
-    after(async () => {
-      await box1?.close();
-      await box2?.close();
-    });
+    const rig = rigOn(tdb, ['02:00:5e:00:53:01', '02:00:5e:00:53:02']);
 
     it('never reserves or charges more than the balance, tags every row with its node, and each node reconciles only its own calls', async () => {
+      const { t } = rig;
+      const [box1, box2] = rig.sims as [AriSimulator, AriSimulator];
       // 3.00 pays for 50 full 6 s grants at a time (0.06 each).
       const acct = await t.seedAccount({ balance: '3' });
       const env = { ASTBILL_MAX_CALL_SECONDS: '6' };

@@ -6,25 +6,20 @@
  * test/e2e/resilience.test.ts (manual clock) stay there; this is the load and real-clock version.
  */
 import assert from 'node:assert/strict';
-import type { AriSimulator, CallHandle } from '../../daemon/src/sim/index.js';
-import { forEachDatabase, type TestStore } from '../support/db.js';
-import { assertBooks, bLegOf, killAll, realSim, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
+import type { CallHandle } from '../../daemon/src/sim/index.js';
+import { forEachDatabase } from '../support/db.js';
+import { assertBooks, bLegOf, killAll, rigOn, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
 
 describe('an ARI websocket drop under load', function () {
   this.timeout(60_000);
   after(killAll);
 
   forEachDatabase((tdb) => {
-    let sim: AriSimulator;
-    let t: TestStore;
-    before(async () => {
-      sim = await realSim();
-      t = await tdb.open();
-      await t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
-    });
-    after(async () => sim?.close());
+    const rig = rigOn(tdb);
 
     it('keeps the calls up, settles the ones that ended during the gap right after the reconnect, and bills the rest when they end', async () => {
+      const { t } = rig;
+      const sim = rig.sims[0]!;
       const normal = await t.seedAccount({ balance: '50' });
       const short = await t.seedAccount({ balance: '50', maxSeconds: 4 });
       const d = await spawnDaemon({ tdb, sim, node: 'wsdrop', env: { ASTBILL_MAX_CALL_SECONDS: '60' } });
