@@ -8,8 +8,8 @@
  *                  replayer writes it exactly once when the database is back. The session
  *                  never sees an error, so it neither retries nor treats it as a crash.
  *   authorise      policy 'refuse' (default): `{ ok: false, reason: 'DBERROR' }` and nothing
- *                  is written to the database; the refusal CDR (and a release of whatever a
- *                  timed-out authorise may still commit) is journaled for later.
+ *                  is written to the database; the refusal CDR, then a release of whatever a
+ *                  timed-out authorise may still commit, are journaled for later.
  *                  policy 'allow-capped': a call of at most `failureSeconds`, within the last
  *                  known available credit of the account minus this daemon's other outage
  *                  calls; journaled as an outage grant, charged later with the note 'db-outage'.
@@ -220,10 +220,13 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
   }
 
   async function refuseForOutage(req: AuthoriseRequest): Promise<AuthoriseResult> {
-    // A timed-out authorise may still commit: release it (a no-op when it did not), then the refusal CDR.
+    // A timed-out authorise may still commit. The refusal CDR goes first: once it is written, the
+    // late authorise finds it and is turned down (CONFLICT, rolled back); if the late one committed
+    // first, the refusal finds its CDR and the release after it frees the reservation. The other
+    // order leaves a reservation when the late commit lands between the two.
     await journal.append(
-      { kind: 'settle', uniqueid: req.uniqueid, settle: { uniqueid: req.uniqueid, disposition: 'FAILED', hangupCause: null, answer: null, end: req.start, billsec: 0, note: 'db-outage: refused' } },
       { kind: 'refusal', uniqueid: req.uniqueid, refusal: { uniqueid: req.uniqueid, accountId: req.accountId, src: req.src, dst: req.dst, reason: 'DBERROR', node: req.node, start: req.start } },
+      { kind: 'settle', uniqueid: req.uniqueid, settle: { uniqueid: req.uniqueid, disposition: 'FAILED', hangupCause: null, answer: null, end: req.start, billsec: 0, note: 'db-outage: refused' } },
     );
     return dbErrorRefusal();
   }
