@@ -79,9 +79,10 @@ export function mysqlConnection(url: string): Knex.MySql2ConnectionConfig & { la
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
   const user = decodeURIComponent(u.username || 'root');
   const port = u.port ? Number(u.port) : 3306;
+  // `?socket=/run/mysqld/mysqld.sock`: MariaDB on this host over its Unix socket; the host is then only a label.
+  const socketPath = u.searchParams.get('socket') ?? undefined;
   return {
-    host: u.hostname,
-    port,
+    ...(socketPath !== undefined ? { socketPath } : { host: u.hostname, port }),
     user,
     password: decodeURIComponent(u.password),
     database,
@@ -96,7 +97,7 @@ export function mysqlConnection(url: string): Knex.MySql2ConnectionConfig & { la
     // Pipelined transactions (mysql-client.ts) send BEGIN, deferred writes and COMMIT as one batch.
     // Every value is bound, never spliced into SQL text.
     multipleStatements: true,
-    label: `mysql://${user}@${u.hostname}:${port}/${database}`,
+    label: socketPath !== undefined ? `mysql://${user}@${u.hostname}/${database}?socket=${socketPath}` : `mysql://${user}@${u.hostname}:${port}/${database}`,
   };
 }
 
@@ -166,6 +167,8 @@ export function unreachableMessage(label: string, err: unknown): string {
   switch (code) {
     case 'ECONNREFUSED':
       return `cannot connect to ${label}: connection refused (is the database server running?)`;
+    case 'ENOENT':
+      return `cannot connect to ${label}: no such socket`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot connect to ${label}: unknown host`;
