@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import v8 from 'node:v8';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 export interface ProbeReport {
@@ -28,6 +29,8 @@ export interface ProbeReport {
   elu: number;
   /** SQL statements the daemon sent since start, by kind ('select', 'select for update', 'insert', 'begin', ...), and 'round trips' (queries sent, a pipelined batch counting once). */
   sql: Record<string, number>;
+  /** V8 heap spaces (new, old, code, large object, ...): MB reserved and MB used. */
+  spaces: Record<string, { sizeMB: number; usedMB: number }>;
 }
 
 const sql: Record<string, number> = {};
@@ -75,6 +78,9 @@ function report(): ProbeReport {
     lag: { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max), mean: late(loop.mean), count: loop.count },
     elu: performance.eventLoopUtilization(eluFrom).utilization,
     sql: { ...sql },
+    spaces: Object.fromEntries(
+      v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, { sizeMB: sp.space_size / 2 ** 20, usedMB: sp.space_used_size / 2 ** 20 }]),
+    ),
   };
 }
 

@@ -32,6 +32,9 @@ export interface DaemonProcessOptions {
   compiledDir?: string | null;
 }
 
+/** Node flags the daemon runs with, as in the Docker image, `npm start` and bin/astbill.js (docs/operator-guide.md, "Memory"). */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 export class DaemonProcess {
   private readonly waiting: Array<(r: ProbeReport) => void> = [];
   private exited: Promise<number | null>;
@@ -57,6 +60,7 @@ export class DaemonProcess {
     const nodeArgs = built
       ? ['--expose-gc', '--import', pathToFileURL(join(built, 'bench', 'daemon-probe.js')).href]
       : ['--expose-gc', '--import', 'tsx', '--import', join(root, 'bench', 'daemon-probe.ts')];
+    nodeArgs.push(...DAEMON_NODE_FLAGS);
     if (o.cpuProfDir) {
       mkdirSync(o.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(o.cpuProfDir));

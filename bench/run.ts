@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from './daemon-process.js';
 import { freshBenchDatabase } from './bench-db.js';
 import { measureCeiling } from './ceiling.js';
 import { measureLoad } from './load.js';
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       'talk ms': o.talkMs,
       'hold seconds': o.holdSeconds,
       'ramp calls/s': o.rampRate,
-      daemon: o.compiled ? 'compiled by tsc' : 'TypeScript through tsx',
+      daemon: `${o.compiled ? 'compiled by tsc' : 'TypeScript through tsx'}, node ${DAEMON_NODE_FLAGS.join(' ')}`,
     },
     ceiling: null,
     load: null,

@@ -109,6 +109,7 @@ export async function measureScale(
       `  ${target} live calls (${up} bridged, ${level.reservations} reservations, ramp ${rampSeconds.toFixed(1)} s): RSS ${level.rssMB.toFixed(0)} MB ` +
         `(after GC ${level.rssAfterGcMB.toFixed(0)} MB, heap ${level.heapAfterGcMB.toFixed(0)} of ${level.heapTotalMB.toFixed(0)} MB, external ${level.externalMB.toFixed(0)} MB), loop lag p99 ${level.lagP99Ms.toFixed(1)} ms max ${level.lagMaxMs.toFixed(1)} ms`,
     );
+    log(`    V8 spaces before / after GC, used of reserved MB: ${Object.entries(g.spaces).map(([k, v]) => `${k} ${p.spaces[k]?.usedMB.toFixed(0)}/${p.spaces[k]?.sizeMB.toFixed(0)} → ${v.usedMB.toFixed(0)}/${v.sizeMB.toFixed(0)}`).join(', ')}`);
   }
   const t1 = performance.now();
   let hung = 0;

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// --max-semi-space-size: see "Memory" in docs/operator-guide.md; `node bin/astbill.js` needs it on its own command line.
 // Entry for `npx astbill`: runs the TypeScript CLI through tsx's loader, or the compiled build when present.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

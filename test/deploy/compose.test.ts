@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { DAEMON_NODE_FLAGS } from '../../bench/daemon-process.js';
 
 /** Tests run from the repository root (mocha's working directory). */
 const read = (path: string) => readFileSync(path, 'utf8');
@@ -154,8 +155,18 @@ describe('docker-compose.yml', () => {
       assert.match(dockerfile, /^FROM node:20[\w.-]* AS build$/m);
       assert.match(dockerfile, /^RUN npm ci$/m);
       assert.match(dockerfile, /npm run build/);
-      assert.match(dockerfile, /^CMD \["node", "bin\/astbill\.js", "start"\]$/m);
+      assert.match(dockerfile, /^CMD \["node", (?:"--[\w-]+=?\w*", )*"bin\/astbill\.js", "start"\]$/m);
       assert.match(dockerfile, /^USER node$/m, 'the daemon does not run as root');
+    });
+
+    it('runs the daemon with the same node flags everywhere it is started', () => {
+      // bin/astbill.js run as a program sets them in its #! line; every `node bin/astbill.js` needs them on its own.
+      const flags = /^#!\/usr\/bin\/env -S node (.+)$/m.exec(read('bin/astbill.js'))?.[1];
+      assert.equal(flags, DAEMON_NODE_FLAGS.join(' '), 'bin/astbill.js #! line = the flags the bench runs the daemon with');
+      assert.ok(dockerfile.includes(`CMD ["node", ${DAEMON_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "bin/astbill.js", "start"]`), 'Dockerfile CMD');
+      const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+      assert.equal(pkg.scripts.start, `node ${flags} bin/astbill.js start`, 'npm start');
+      assert.ok(read('docs/operator-guide.md').includes(`node ${flags} bin/astbill.js start`), 'the operator guide');
     });
 
     it('copies what the build needs and the build output the start command loads', () => {
