@@ -96,12 +96,15 @@ export class Daemon {
   private readonly turnedAway = new Set<Promise<void>>();
   private started = false;
   private closing: Promise<void> | null = null;
+  /** The settings every session reads, merged once (one copy per live call added ~300 bytes each). */
+  private readonly sessionConfig: Config & NonNullable<DaemonDeps['session']>;
 
   constructor(
     readonly config: Config,
     private readonly deps: DaemonDeps = {},
   ) {
     this.logger = deps.logger ?? createLogger(config.logLevel);
+    this.sessionConfig = { ...config, ...deps.session };
     this.clock = deps.clock ?? systemClock;
     this.store = deps.store ?? null;
     this.operatorStore = deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
@@ -141,7 +144,7 @@ export class Daemon {
       logger: this.logger,
       clock: this.clock,
       ids: this.ids,
-      config: { ...this.config, ...this.deps.session },
+      config: this.sessionConfig,
       bind: (channelId: string) => this.registry.bind(channelId, self()),
       onFinished: () => this.registry.remove(self()),
     };
