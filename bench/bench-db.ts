@@ -34,8 +34,8 @@ export interface BenchAccount {
 /** A connection to the server (no database selected), for DROP/CREATE and SELECT VERSION(). */
 async function server(url: string): Promise<mysql.Connection> {
   const c = mysqlConnection(url);
-  const where = c.socketPath !== undefined ? { socketPath: c.socketPath } : { host: c.host, port: c.port };
-  return mysql.createConnection({ ...where, user: c.user, password: c.password, charset: 'utf8mb4' });
+  // mysqlConnection gives either socketPath or host and port.
+  return mysql.createConnection({ socketPath: c.socketPath, host: c.host, port: c.port, user: c.user, password: c.password, charset: 'utf8mb4' });
 }
 
 function databaseName(url: string): string {
