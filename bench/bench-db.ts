@@ -35,12 +35,20 @@ export interface BenchAccount {
 async function server(url: string): Promise<mysql.Connection> {
   const c = mysqlConnection(url);
   // mysqlConnection gives either socketPath or host and port.
-  return mysql.createConnection({ socketPath: c.socketPath, host: c.host, port: c.port, user: c.user, password: c.password, charset: 'utf8mb4' });
+  return mysql.createConnection({
+    socketPath: c.socketPath,
+    host: c.host,
+    port: c.port,
+    user: c.user,
+    password: c.password,
+    charset: 'utf8mb4',
+  });
 }
 
 function databaseName(url: string): string {
   const name = decodeURIComponent(new URL(url.replace(/^mariadb:/, 'mysql:')).pathname.slice(1));
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`bench database name '${name}' must be letters, digits, _`);
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name))
+    throw new Error(`bench database name '${name}' must be letters, digits, _`);
   return name;
 }
 
@@ -91,7 +99,11 @@ export async function seed(opened: OpenedStore, count: number): Promise<BenchAcc
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
-      const a = await opened.store.addAccount({ name: accountName(i), balance: OPENING_BALANCE, tariff: TARIFF });
+      const a = await opened.store.addAccount({
+        name: accountName(i),
+        balance: OPENING_BALANCE,
+        tariff: TARIFF,
+      });
       out[i] = { id: a.id, name: a.name };
     }
   };
@@ -100,7 +112,10 @@ export async function seed(opened: OpenedStore, count: number): Promise<BenchAcc
 }
 
 /** A fresh database seeded with `count` accounts; the caller closes the store. */
-export async function freshBenchDatabase(url: string, count: number): Promise<{ opened: OpenedStore; accounts: BenchAccount[] }> {
+export async function freshBenchDatabase(
+  url: string,
+  count: number,
+): Promise<{ opened: OpenedStore; accounts: BenchAccount[] }> {
   await recreateDatabase(url);
   const opened = await openBenchStore(url);
   try {

@@ -57,7 +57,13 @@ function request(account: BenchAccount, prefix: string): AuthoriseRequest {
 }
 
 /** One call's money work: authorise, then settle 1 billed second. Returns false when refused. */
-async function oneCall(opened: OpenedStore, account: BenchAccount, tag: string, auth?: Samples, settleS?: Samples): Promise<boolean> {
+async function oneCall(
+  opened: OpenedStore,
+  account: BenchAccount,
+  tag: string,
+  auth?: Samples,
+  settleS?: Samples,
+): Promise<boolean> {
   const req = request(account, tag);
   const t0 = performance.now();
   const r = await opened.store.authorise(req);
@@ -65,12 +71,25 @@ async function oneCall(opened: OpenedStore, account: BenchAccount, tag: string, 
   if (!r.ok) return false;
   const answer = new Date();
   const t1 = performance.now();
-  await opened.store.settle({ uniqueid: req.uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer, end: new Date(answer.getTime() + 1000), billsec: 1 });
+  await opened.store.settle({
+    uniqueid: req.uniqueid,
+    disposition: 'ANSWERED',
+    hangupCause: 16,
+    answer,
+    end: new Date(answer.getTime() + 1000),
+    billsec: 1,
+  });
   settleS?.addSince(t1);
   return true;
 }
 
-async function run(opened: OpenedStore, label: string, pick: (i: number) => BenchAccount, concurrency: number, seconds: number): Promise<CeilingRun> {
+async function run(
+  opened: OpenedStore,
+  label: string,
+  pick: (i: number) => BenchAccount,
+  concurrency: number,
+  seconds: number,
+): Promise<CeilingRun> {
   const warmupMs = Math.min(1000, seconds * 200);
   const start = performance.now();
   const measureFrom = start + warmupMs;
@@ -84,13 +103,23 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
   const dbPid = findDatabasePid();
   let cpuAt: { wall: number; client: number; db: number | null } | null = null;
   let cpuEnd: { wall: number; client: number; db: number | null } | null = null;
-  const readCpu = () => ({ wall: performance.now(), client: selfCpuUs(), db: dbPid === null ? null : processCpuUs(dbPid) });
+  const readCpu = () => ({
+    wall: performance.now(),
+    client: selfCpuUs(),
+    db: dbPid === null ? null : processCpuUs(dbPid),
+  });
   const worker = async () => {
     while (performance.now() < end) {
       const measuring = performance.now() >= measureFrom;
       if (measuring && cpuAt === null) cpuAt = readCpu();
       try {
-        const ok = await oneCall(opened, pick(i++), label, measuring ? auth : undefined, measuring ? settleS : undefined);
+        const ok = await oneCall(
+          opened,
+          pick(i++),
+          label,
+          measuring ? auth : undefined,
+          measuring ? settleS : undefined,
+        );
         if (!measuring) continue;
         if (ok && performance.now() <= end) calls += 1;
         if (performance.now() > end && cpuEnd === null) cpuEnd = readCpu();
@@ -114,7 +143,10 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
     errors,
     authorise: auth.summary(),
     settle: settleS.summary(),
-    cpu: { client: from ? percentOfCore(from.client, to.client, wall) : null, db: from ? percentOfCore(from.db, to.db, wall) : null },
+    cpu: {
+      client: from ? percentOfCore(from.client, to.client, wall) : null,
+      db: from ? percentOfCore(from.db, to.db, wall) : null,
+    },
   };
 }
 
@@ -122,7 +154,12 @@ async function run(opened: OpenedStore, label: string, pick: (i: number) => Benc
  * One call's database work as the daemon does it, timed: what precedes the originate (the
  * account with the rate, one query; then authorise), then settle. Samples in µs.
  */
-export async function timedCallWork(opened: OpenedStore, account: BenchAccount, tag: string, into: { setup: Samples; authorise?: Samples; settle?: Samples }): Promise<void> {
+export async function timedCallWork(
+  opened: OpenedStore,
+  account: BenchAccount,
+  tag: string,
+  into: { setup: Samples; authorise?: Samples; settle?: Samples },
+): Promise<void> {
   const req = request(account, tag);
   const t = performance.now();
   await opened.store.accountByNameWithRate(account.name, req.dst);
@@ -132,11 +169,22 @@ export async function timedCallWork(opened: OpenedStore, account: BenchAccount, 
   into.setup.add((t2 - t) * 1000);
   into.authorise?.add((t2 - t1) * 1000);
   if (!r.ok) return;
-  await opened.store.settle({ uniqueid: req.uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: new Date(), end: new Date(), billsec: 1 });
+  await opened.store.settle({
+    uniqueid: req.uniqueid,
+    disposition: 'ANSWERED',
+    hangupCause: 16,
+    answer: new Date(),
+    end: new Date(),
+    billsec: 1,
+  });
   into.settle?.addSince(t2);
 }
 
-async function roundTrips(opened: OpenedStore, accounts: BenchAccount[], n: number): Promise<RoundTrips> {
+async function roundTrips(
+  opened: OpenedStore,
+  accounts: BenchAccount[],
+  n: number,
+): Promise<RoundTrips> {
   const ping = new Samples();
   const into = { setup: new Samples(), authorise: new Samples(), settle: new Samples() };
   for (let k = 0; k < n; k++) {
@@ -145,7 +193,12 @@ async function roundTrips(opened: OpenedStore, accounts: BenchAccount[], n: numb
     ping.addSince(t);
     await timedCallWork(opened, accounts[k % accounts.length]!, 'rt', into);
   }
-  return { ping: ping.summary(), setup: into.setup.summary(), authorise: into.authorise.summary(), settle: into.settle.summary() };
+  return {
+    ping: ping.summary(),
+    setup: into.setup.summary(),
+    authorise: into.authorise.summary(),
+    settle: into.settle.summary(),
+  };
 }
 
 export async function measureCeiling(
@@ -155,10 +208,26 @@ export async function measureCeiling(
   log: (line: string) => void,
 ): Promise<CeilingResult> {
   const rt = await roundTrips(opened, accounts, opts.roundTripSamples);
-  log(`  idle round trips: authorise p50 ${(rt.authorise.p50 / 1000).toFixed(2)} ms, set-up work p99 ${(rt.setup.p99 / 1000).toFixed(2)} ms`);
-  const spread = await run(opened, `${accounts.length} accounts`, (i) => accounts[i % accounts.length]!, opts.concurrency, opts.seconds);
-  log(`  spread over ${accounts.length} accounts: ${spread.callsPerSecond.toFixed(0)} calls/s, CPU client ${spread.cpu.client?.toFixed(0)}% db ${spread.cpu.db?.toFixed(0)}%`);
-  const hot = await run(opened, 'one hot account', () => accounts[0]!, opts.concurrency, opts.seconds);
+  log(
+    `  idle round trips: authorise p50 ${(rt.authorise.p50 / 1000).toFixed(2)} ms, set-up work p99 ${(rt.setup.p99 / 1000).toFixed(2)} ms`,
+  );
+  const spread = await run(
+    opened,
+    `${accounts.length} accounts`,
+    (i) => accounts[i % accounts.length]!,
+    opts.concurrency,
+    opts.seconds,
+  );
+  log(
+    `  spread over ${accounts.length} accounts: ${spread.callsPerSecond.toFixed(0)} calls/s, CPU client ${spread.cpu.client?.toFixed(0)}% db ${spread.cpu.db?.toFixed(0)}%`,
+  );
+  const hot = await run(
+    opened,
+    'one hot account',
+    () => accounts[0]!,
+    opts.concurrency,
+    opts.seconds,
+  );
   log(`  one hot account: ${hot.callsPerSecond.toFixed(0)} calls/s`);
   return { spread, hot, roundTrips: rt };
 }

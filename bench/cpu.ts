@@ -44,7 +44,11 @@ export function selfCpuUs(): number {
 }
 
 /** CPU use in percent of one core between two readings taken `wallMs` apart. */
-export function percentOfCore(beforeUs: number | null, afterUs: number | null, wallMs: number): number | null {
+export function percentOfCore(
+  beforeUs: number | null,
+  afterUs: number | null,
+  wallMs: number,
+): number | null {
   if (beforeUs === null || afterUs === null || wallMs <= 0) return null;
   return ((afterUs - beforeUs) / 1000 / wallMs) * 100;
 }

@@ -39,11 +39,18 @@ const sql: Record<string, number> = {};
 function countStatements(): void {
   try {
     const require = createRequire(join(process.cwd(), 'package.json'));
-    const { Connection } = require('mysql2') as { Connection: { prototype: { query: (...a: unknown[]) => unknown } } };
+    const { Connection } = require('mysql2') as {
+      Connection: { prototype: { query: (...a: unknown[]) => unknown } };
+    };
     const original = Connection.prototype.query;
     Connection.prototype.query = function (this: unknown, ...args: unknown[]) {
       const first = args[0];
-      const text = typeof first === 'string' ? first : typeof (first as { sql?: unknown })?.sql === 'string' ? (first as { sql: string }).sql : '';
+      const text =
+        typeof first === 'string'
+          ? first
+          : typeof (first as { sql?: unknown })?.sql === 'string'
+            ? (first as { sql: string }).sql
+            : '';
       sql['round trips'] = (sql['round trips'] ?? 0) + 1;
       // A pipelined transaction (daemon/src/store/mysql-client.ts) joins its statements with ';\n'.
       for (const statement of text.split(/;\n/)) {
@@ -75,11 +82,22 @@ function report(): ProbeReport {
     external: mem.external,
     arrayBuffers: mem.arrayBuffers,
     cpuUs: cpu.user + cpu.system,
-    lag: { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max), mean: late(loop.mean), count: loop.count },
+    lag: {
+      p50: late(loop.percentile(50)),
+      p99: late(loop.percentile(99)),
+      max: late(loop.max),
+      mean: late(loop.mean),
+      count: loop.count,
+    },
     elu: performance.eventLoopUtilization(eluFrom).utilization,
     sql: { ...sql },
     spaces: Object.fromEntries(
-      v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, { sizeMB: sp.space_size / 2 ** 20, usedMB: sp.space_used_size / 2 ** 20 }]),
+      v8
+        .getHeapSpaceStatistics()
+        .map((sp) => [
+          sp.space_name,
+          { sizeMB: sp.space_size / 2 ** 20, usedMB: sp.space_used_size / 2 ** 20 },
+        ]),
     ),
   };
 }

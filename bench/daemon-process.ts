@@ -47,10 +47,12 @@ export class DaemonProcess {
     child.on('message', (m: { type?: string } & ProbeReport) => {
       if (m?.type === 'probe') this.waiting.shift()?.(m);
     });
-    this.exited = new Promise((res) => child.once('exit', (code) => {
-      children.delete(child);
-      res(code);
-    }));
+    this.exited = new Promise((res) =>
+      child.once('exit', (code) => {
+        children.delete(child);
+        res(code);
+      }),
+    );
   }
 
   static start(o: DaemonProcessOptions): DaemonProcess {
@@ -65,7 +67,9 @@ export class DaemonProcess {
       mkdirSync(o.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(o.cpuProfDir));
     }
-    const entry = built ? join(built, 'daemon', 'src', 'cli', 'main.js') : join(root, 'bin', 'astbill.js');
+    const entry = built
+      ? join(built, 'daemon', 'src', 'cli', 'main.js')
+      : join(root, 'bin', 'astbill.js');
     const child = spawn(process.execPath, [...nodeArgs, entry, 'start'], {
       cwd: root,
       stdio: ['ignore', fd, fd, 'ipc'],

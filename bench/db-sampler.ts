@@ -30,13 +30,22 @@ export interface DbSampler {
 }
 
 /** Starts sampling in a child process; resolves once the child has its database connection. */
-export function startDbSampler(dbUrl: string, accounts: BenchAccount[], tag: string): Promise<DbSampler> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function startDbSampler(
+  dbUrl: string,
+  accounts: BenchAccount[],
+  tag: string,
+): Promise<DbSampler> {
+  const child = fork(fileURLToPath(import.meta.url), ['--child'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const summary = new Promise<Summary>((resolve, reject) => {
     child.on('message', (m: { type?: string; summary?: Summary }) => {
       if (m.type === 'summary' && m.summary) resolve(m.summary);
     });
-    child.once('exit', (code) => reject(new Error(`the database sampler exited (${code}) without a summary`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the database sampler exited (${code}) without a summary`)),
+    );
   });
   summary.catch(() => undefined);
   return new Promise((resolve, reject) => {
@@ -49,7 +58,9 @@ export function startDbSampler(dbUrl: string, accounts: BenchAccount[], tag: str
 }
 
 async function child(): Promise<void> {
-  const start = await new Promise<StartMessage>((resolve) => process.once('message', (m: StartMessage) => resolve(m)));
+  const start = await new Promise<StartMessage>((resolve) =>
+    process.once('message', (m: StartMessage) => resolve(m)),
+  );
   const opened = await openBenchStore(start.dbUrl, 1);
   let stopping = false;
   process.on('message', (m: { type?: string }) => {

@@ -67,8 +67,16 @@ function perCall(
   };
   const { 'round trips': roundTrips = 0, ...sql } = diff(before.sql, after.sql);
   const rest = diff(Object.fromEntries(before.rest), Object.fromEntries(after.rest));
-  const sum = (o: Record<string, number>): number => Math.round(Object.values(o).reduce((x, y) => x + y, 0) * 100) / 100;
-  return { sql, sqlTotal: sum(sql), sqlRoundTrips: roundTrips, rest, restTotal: sum(rest), events: Math.round(((after.events - before.events) / n) * 100) / 100 };
+  const sum = (o: Record<string, number>): number =>
+    Math.round(Object.values(o).reduce((x, y) => x + y, 0) * 100) / 100;
+  return {
+    sql,
+    sqlTotal: sum(sql),
+    sqlRoundTrips: roundTrips,
+    rest,
+    restTotal: sum(rest),
+    events: Math.round(((after.events - before.events) / n) * 100) / 100,
+  };
 }
 
 export interface LoadResult {
@@ -88,13 +96,22 @@ async function settledAnswered(stack: Stack, tag: string): Promise<number> {
   return Number(row.n);
 }
 
-async function outcomes(stack: Stack, tag: string, placed: number): Promise<{ failed: number; overload: number; failures: Record<string, number> }> {
+async function outcomes(
+  stack: Stack,
+  tag: string,
+  placed: number,
+): Promise<{ failed: number; overload: number; failures: Record<string, number> }> {
   const rows = (await stack.opened.db
     .knex('astcdr')
     .where('uniqueid', 'like', `${tag}-%`)
     .select('status', 'disposition', 'reason')
     .count({ n: '*' })
-    .groupBy('status', 'disposition', 'reason')) as Array<{ status: string; disposition: string | null; reason: string | null; n: unknown }>;
+    .groupBy('status', 'disposition', 'reason')) as Array<{
+    status: string;
+    disposition: string | null;
+    reason: string | null;
+    n: unknown;
+  }>;
   const failures: Record<string, number> = {};
   let good = 0;
   let recorded = 0;
@@ -107,15 +124,25 @@ async function outcomes(stack: Stack, tag: string, placed: number): Promise<{ fa
     else failures[`${r.status}/${r.disposition ?? '-'}/${r.reason ?? '-'}`] = n;
   }
   if (recorded < placed) failures['no CDR'] = placed - recorded;
-  const notStasis = stack.sim.failedStasisCalls().filter((f) => f.channelId.startsWith(`${tag}-`)).length;
+  const notStasis = stack.sim
+    .failedStasisCalls()
+    .filter((f) => f.channelId.startsWith(`${tag}-`)).length;
   if (notStasis > 0) failures['not in Stasis (app inactive)'] = notStasis;
   return { failed: placed - good - overload, overload, failures };
 }
 
-const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+const sleepUntil = (t: number): Promise<void> =>
+  new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
 
 /** Offers calls at `rate`/s for `seconds` and measures what the stack completed. */
-export async function runStep(stack: Stack, rate: number, seconds: number, talkMs: number, drainMs: number, sampleDb = false): Promise<StepResult> {
+export async function runStep(
+  stack: Stack,
+  rate: number,
+  seconds: number,
+  talkMs: number,
+  drainMs: number,
+  sampleDb = false,
+): Promise<StepResult> {
   serial += 1;
   const tag = `ld${serial}r${rate}`;
   const accounts: BenchAccount[] = stack.accounts;
@@ -125,7 +152,11 @@ export async function runStep(stack: Stack, rate: number, seconds: number, talkM
   await stack.daemon.probe(true);
   const p0 = await stack.daemon.probe();
   const k0 = { sql: p0.sql, ...stack.tracker.counters() };
-  const cpu0 = { bench: selfCpuUs(), daemon: p0.cpuUs, database: dbPid ? processCpuUs(dbPid) : null };
+  const cpu0 = {
+    bench: selfCpuUs(),
+    daemon: p0.cpuUs,
+    database: dbPid ? processCpuUs(dbPid) : null,
+  };
   const t0 = performance.now();
   const durationMs = seconds * 1000;
   let placed = 0;

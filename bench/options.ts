@@ -64,13 +64,15 @@ export const USAGE = `usage: npm run bench -- [options]
 
 function list(text: string, name: string): number[] {
   const out = text.split(',').map((s) => Number(s.trim()));
-  if (out.length === 0 || out.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`${name}: expected a comma list of positive numbers`);
+  if (out.length === 0 || out.some((n) => !Number.isFinite(n) || n <= 0))
+    throw new Error(`${name}: expected a comma list of positive numbers`);
   return out;
 }
 
 function num(text: string | undefined, name: string): number {
   const n = Number(text);
-  if (text === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number`);
+  if (text === undefined || !Number.isFinite(n) || n <= 0)
+    throw new Error(`${name}: expected a positive number`);
   return n;
 }
 
@@ -112,7 +114,11 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       case '--only': {
         const parts = next().split(',');
-        o.parts = { ceiling: parts.includes('ceiling'), load: parts.includes('load'), scale: parts.includes('scale') };
+        o.parts = {
+          ceiling: parts.includes('ceiling'),
+          load: parts.includes('load'),
+          scale: parts.includes('scale'),
+        };
         break;
       }
       case '--concurrency':

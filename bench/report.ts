@@ -25,7 +25,8 @@ export const TARGETS = {
   scaleLagP99Ms: 20,
 };
 
-const verdict = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? '**met**' : '**NOT met**');
+const verdict = (ok: boolean | null): string =>
+  ok === null ? 'n/a' : ok ? '**met**' : '**NOT met**';
 const pct = (v: number | null): string => (v === null ? '?' : `${v.toFixed(0)}%`);
 
 export interface Verdicts {
@@ -47,11 +48,16 @@ export function verdicts(r: BenchReport): Verdicts {
   const lat = r.load?.latencyRun?.latency;
   const setupOverDbMs = lat && r.ceiling ? (lat.p99 - r.ceiling.roundTrips.setup.p99) / 1000 : null;
   const loadedDb = r.load?.latencyRun?.dbSetupUnderLoad;
-  const setupOverLoadedDbMs = lat && loadedDb && loadedDb.count > 0 ? (lat.p99 - loadedDb.p99) / 1000 : null;
+  const setupOverLoadedDbMs =
+    lat && loadedDb && loadedDb.count > 0 ? (lat.p99 - loadedDb.p99) / 1000 : null;
   const levels = r.scale?.levels ?? [];
-  const scaleLevel = levels.find((l) => l.calls === TARGETS.scaleCalls) ?? levels[levels.length - 1] ?? null;
+  const scaleLevel =
+    levels.find((l) => l.calls === TARGETS.scaleCalls) ?? levels[levels.length - 1] ?? null;
   const scaleOk = scaleLevel
-    ? scaleLevel.calls >= TARGETS.scaleCalls && scaleLevel.bridged >= scaleLevel.calls && scaleLevel.rssMB < TARGETS.scaleRssMB && scaleLevel.lagP99Ms < TARGETS.scaleLagP99Ms
+    ? scaleLevel.calls >= TARGETS.scaleCalls &&
+      scaleLevel.bridged >= scaleLevel.calls &&
+      scaleLevel.rssMB < TARGETS.scaleRssMB &&
+      scaleLevel.lagP99Ms < TARGETS.scaleLagP99Ms
     : null;
   return {
     ratio,
@@ -59,7 +65,8 @@ export function verdicts(r: BenchReport): Verdicts {
     setupOverDbMs,
     setupOk: setupOverDbMs === null ? null : setupOverDbMs < TARGETS.setupOverDbMs,
     setupOverLoadedDbMs,
-    setupLoadedOk: setupOverLoadedDbMs === null ? null : setupOverLoadedDbMs < TARGETS.setupOverDbMs,
+    setupLoadedOk:
+      setupOverLoadedDbMs === null ? null : setupOverLoadedDbMs < TARGETS.setupOverDbMs,
     scaleLevel,
     scaleOk,
     misbilled: r.audits.reduce((s, a) => s + a.audit.misbilled, 0),
@@ -74,7 +81,8 @@ function stepRow(s: StepResult): string {
 }
 
 /** ms of CPU per call from a % of one core at a rate of calls/s. */
-const msPerCall = (percent: number | null, perSecond: number): number | null => (percent === null || perSecond <= 0 ? null : (percent * 10) / perSecond);
+const msPerCall = (percent: number | null, perSecond: number): number | null =>
+  percent === null || perSecond <= 0 ? null : (percent * 10) / perSecond;
 
 /**
  * Where the CPU of one call goes, in the ceiling and through the stack (at 50% of saturation, where
@@ -86,9 +94,23 @@ function cpuBudget(r: BenchReport): string[] | null {
   const run = r.load?.latencyRun;
   if (!c || !run || run.completedPerSecond <= 0) return null;
   const rate = run.completedPerSecond;
-  const ceil = { client: msPerCall(c.cpu.client, c.callsPerSecond), db: msPerCall(c.cpu.db, c.callsPerSecond) };
-  const stack = { daemon: msPerCall(run.cpu.daemon, rate), db: msPerCall(run.cpu.database, rate), sim: msPerCall(run.cpu.bench, rate) };
-  if (ceil.client === null || ceil.db === null || stack.daemon === null || stack.db === null || stack.sim === null) return null;
+  const ceil = {
+    client: msPerCall(c.cpu.client, c.callsPerSecond),
+    db: msPerCall(c.cpu.db, c.callsPerSecond),
+  };
+  const stack = {
+    daemon: msPerCall(run.cpu.daemon, rate),
+    db: msPerCall(run.cpu.database, rate),
+    sim: msPerCall(run.cpu.bench, rate),
+  };
+  if (
+    ceil.client === null ||
+    ceil.db === null ||
+    stack.daemon === null ||
+    stack.db === null ||
+    stack.sim === null
+  )
+    return null;
   const f = (x: number): string => x.toFixed(2);
   const cores = r.machine.cores;
   const bound = (cores * 1000) / (stack.db + stack.sim);
@@ -112,10 +134,16 @@ export function renderReport(r: BenchReport): string {
   const out: string[] = [];
   out.push('# astbill benchmark results', '');
   out.push(`- Date: ${m.date}`);
-  out.push(`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}; load average at start ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);
+  out.push(
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}; load average at start ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}`,
+  );
   out.push(`- Node ${m.node}; ${m.database}`);
   out.push(`- Reproduce: \`${m.command}\``);
-  out.push(`- Settings: ${Object.entries(r.settings).map(([k, val]) => `${k} ${val}`).join(', ')}`);
+  out.push(
+    `- Settings: ${Object.entries(r.settings)
+      .map(([k, val]) => `${k} ${val}`)
+      .join(', ')}`,
+  );
   out.push('');
   out.push('## Targets', '');
   out.push('| target | measured | verdict |', '| --- | --- | --- |');
@@ -134,38 +162,73 @@ export function renderReport(r: BenchReport): string {
   out.push(
     `| ${TARGETS.scaleCalls} concurrent calls in < ${TARGETS.scaleRssMB} MB RSS, loop lag p99 < ${TARGETS.scaleLagP99Ms} ms | ${v.scaleLevel ? `${v.scaleLevel.calls} calls (${v.scaleLevel.bridged} bridged): ${v.scaleLevel.rssMB.toFixed(0)} MB, ${v.scaleLevel.lagP99Ms.toFixed(1)} ms` : '?'} | ${verdict(v.scaleOk)} |`,
   );
-  const overload = r.load ? r.load.steps.reduce((s, x) => s + (x.overload ?? 0), 0) + (r.load.latencyRun?.overload ?? 0) : 0;
-  const shed = overload > 0 ? ` (besides ${overload} turned away at once as OVERLOAD above saturation, by design)` : '';
-  out.push(`| failed or mis-billed calls = 0 | ${v.misbilled} mis-billed; ${r.load ? r.load.steps.reduce((s, x) => s + x.failed, 0) + (r.load.latencyRun?.failed ?? 0) : 0} failed${shed} | ${verdict(v.misbilled === 0 && (r.load ? r.load.steps.every((s) => s.failed === 0) && (r.load.latencyRun?.failed ?? 0) === 0 : true))} |`);
+  const overload = r.load
+    ? r.load.steps.reduce((s, x) => s + (x.overload ?? 0), 0) + (r.load.latencyRun?.overload ?? 0)
+    : 0;
+  const shed =
+    overload > 0
+      ? ` (besides ${overload} turned away at once as OVERLOAD above saturation, by design)`
+      : '';
+  out.push(
+    `| failed or mis-billed calls = 0 | ${v.misbilled} mis-billed; ${r.load ? r.load.steps.reduce((s, x) => s + x.failed, 0) + (r.load.latencyRun?.failed ?? 0) : 0} failed${shed} | ${verdict(v.misbilled === 0 && (r.load ? r.load.steps.every((s) => s.failed === 0) && (r.load.latencyRun?.failed ?? 0) === 0 : true))} |`,
+  );
   out.push('');
 
   if (r.ceiling) {
     const c = r.ceiling;
-    out.push('## 1. Database ceiling (authorise + settle through the store, no ARI, no daemon)', '');
-    out.push('| accounts | concurrency | calls/s | authorise p50 / p99 ms | settle p50 / p99 ms | refused | errors | CPU client / db |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      '## 1. Database ceiling (authorise + settle through the store, no ARI, no daemon)',
+      '',
+    );
+    out.push(
+      '| accounts | concurrency | calls/s | authorise p50 / p99 ms | settle p50 / p99 ms | refused | errors | CPU client / db |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const run of [c.spread, c.hot]) {
-      out.push(`| ${run.label} | ${run.concurrency} | ${run.callsPerSecond.toFixed(1)} | ${ms(run.authorise.p50)} / ${ms(run.authorise.p99)} | ${ms(run.settle.p50)} / ${ms(run.settle.p99)} | ${run.refused} | ${run.errors} | ${pct(run.cpu.client)} / ${pct(run.cpu.db)} |`);
+      out.push(
+        `| ${run.label} | ${run.concurrency} | ${run.callsPerSecond.toFixed(1)} | ${ms(run.authorise.p50)} / ${ms(run.authorise.p99)} | ${ms(run.settle.p50)} / ${ms(run.settle.p99)} | ${run.refused} | ${run.errors} | ${pct(run.cpu.client)} / ${pct(run.cpu.db)} |`,
+      );
     }
     const rt = c.roundTrips;
     out.push('');
-    out.push(`Round trips on an idle database, one at a time (${rt.setup.count} samples), p50 / p95 / p99 ms:`);
+    out.push(
+      `Round trips on an idle database, one at a time (${rt.setup.count} samples), p50 / p95 / p99 ms:`,
+    );
     out.push(`- \`SELECT 1\`: ${ms(rt.ping.p50)} / ${ms(rt.ping.p95)} / ${ms(rt.ping.p99)}`);
-    out.push(`- authorise alone: ${ms(rt.authorise.p50)} / ${ms(rt.authorise.p95)} / ${ms(rt.authorise.p99)}`);
-    out.push(`- set-up work (accountByNameWithRate + authorise, what precedes the originate): ${ms(rt.setup.p50)} / ${ms(rt.setup.p95)} / ${ms(rt.setup.p99)}`);
+    out.push(
+      `- authorise alone: ${ms(rt.authorise.p50)} / ${ms(rt.authorise.p95)} / ${ms(rt.authorise.p99)}`,
+    );
+    out.push(
+      `- set-up work (accountByNameWithRate + authorise, what precedes the originate): ${ms(rt.setup.p50)} / ${ms(rt.setup.p95)} / ${ms(rt.setup.p99)}`,
+    );
     out.push(`- settle alone: ${ms(rt.settle.p50)} / ${ms(rt.settle.p95)} / ${ms(rt.settle.p99)}`);
     out.push('');
   }
 
   if (r.load) {
-    out.push('## 2. Through the stack (daemon in its own process, simulator in the bench process, real clock)', '');
-    out.push('Set-up latency = StasisStart sent by the simulator → originate request handled by the simulator. CPU = % of one core over the step.', '');
-    out.push('| offered calls/s | calls | completed calls/s | failed | set-up p50 / p95 / p99 ms | daemon loop lag p99 ms | daemon loop utilisation | CPU daemon / db / bench+sim | daemon CPU ms per call |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      '## 2. Through the stack (daemon in its own process, simulator in the bench process, real clock)',
+      '',
+    );
+    out.push(
+      'Set-up latency = StasisStart sent by the simulator → originate request handled by the simulator. CPU = % of one core over the step.',
+      '',
+    );
+    out.push(
+      '| offered calls/s | calls | completed calls/s | failed | set-up p50 / p95 / p99 ms | daemon loop lag p99 ms | daemon loop utilisation | CPU daemon / db / bench+sim | daemon CPU ms per call |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const s of r.load.steps) out.push(stepRow(s));
     out.push('');
-    out.push(`Saturation: **${r.load.saturation.toFixed(1)} completed calls/s**${v.ratio === null ? '' : ` (${(v.ratio * 100).toFixed(0)}% of the ceiling)`}.`);
+    out.push(
+      `Saturation: **${r.load.saturation.toFixed(1)} completed calls/s**${v.ratio === null ? '' : ` (${(v.ratio * 100).toFixed(0)}% of the ceiling)`}.`,
+    );
     if (r.load.latencyRun) {
       out.push('', 'At 50% of saturation:', '');
-      out.push('| offered calls/s | calls | completed calls/s | failed | set-up p50 / p95 / p99 ms | daemon loop lag p99 ms | daemon loop utilisation | CPU daemon / db / bench+sim | daemon CPU ms per call |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      out.push(
+        '| offered calls/s | calls | completed calls/s | failed | set-up p50 / p95 / p99 ms | daemon loop lag p99 ms | daemon loop utilisation | CPU daemon / db / bench+sim | daemon CPU ms per call |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      );
       out.push(stepRow(r.load.latencyRun));
       const d = r.load.latencyRun.dbSetupUnderLoad;
       if (d && d.count > 0) {
@@ -182,8 +245,14 @@ export function renderReport(r: BenchReport): string {
           .sort((a, b) => b[1] - a[1])
           .map(([k, n]) => `${n} ${k}`)
           .join(', ');
-      out.push('', 'Work per call (one answered call: set-up, talk, settle), counted at the driver and at the simulator:', '');
-      out.push(`- SQL statements sent by the daemon: **${w.sqlTotal}** in **${w.sqlRoundTrips}** round trips (${fmt(w.sql)})`);
+      out.push(
+        '',
+        'Work per call (one answered call: set-up, talk, settle), counted at the driver and at the simulator:',
+        '',
+      );
+      out.push(
+        `- SQL statements sent by the daemon: **${w.sqlTotal}** in **${w.sqlRoundTrips}** round trips (${fmt(w.sql)})`,
+      );
       out.push(`- ARI REST requests: **${w.restTotal}** (${fmt(w.rest)})`);
       out.push(`- ARI events sent to the daemon: **${w.events}**`);
     }
@@ -195,8 +264,14 @@ export function renderReport(r: BenchReport): string {
   if (r.scale) {
     const s = r.scale;
     out.push('## 3. Scale (concurrent live calls held up)', '');
-    out.push(`Idle daemon: RSS ${s.baseline.rssMB.toFixed(0)} MB, heap ${s.baseline.heapMB.toFixed(0)} MB, loop lag p99 ${s.baseline.lagP99Ms.toFixed(1)} ms.`, '');
-    out.push('| live calls | bridged | reservations | RSS MB | RSS after GC MB | live heap / V8 heap total / external MB | loop lag p50 / p99 / max ms | ramp s |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      `Idle daemon: RSS ${s.baseline.rssMB.toFixed(0)} MB, heap ${s.baseline.heapMB.toFixed(0)} MB, loop lag p99 ${s.baseline.lagP99Ms.toFixed(1)} ms.`,
+      '',
+    );
+    out.push(
+      '| live calls | bridged | reservations | RSS MB | RSS after GC MB | live heap / V8 heap total / external MB | loop lag p50 / p99 / max ms | ramp s |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const l of s.levels) {
       out.push(
         `| ${l.calls} | ${l.bridged} | ${l.reservations} | ${l.rssMB.toFixed(0)} | ${l.rssAfterGcMB.toFixed(0)} | ${l.heapAfterGcMB.toFixed(0)} / ${l.heapTotalMB.toFixed(0)} / ${l.externalMB.toFixed(0)} | ${l.lagP50Ms.toFixed(1)} / ${l.lagP99Ms.toFixed(1)} / ${l.lagMaxMs.toFixed(1)} | ${l.rampSeconds.toFixed(1)} |`,
@@ -204,16 +279,26 @@ export function renderReport(r: BenchReport): string {
     }
     out.push('');
     if (s.rssPerCallKiB !== null && s.heapPerCallKiB !== null) {
-      out.push(`Growth from the first to the last level: ${s.rssPerCallKiB.toFixed(1)} KiB of RSS and ${s.heapPerCallKiB.toFixed(1)} KiB of live heap per extra live call.`);
+      out.push(
+        `Growth from the first to the last level: ${s.rssPerCallKiB.toFixed(1)} KiB of RSS and ${s.heapPerCallKiB.toFixed(1)} KiB of live heap per extra live call.`,
+      );
     }
-    out.push(`Teardown (every caller hangs up, every call settled): ${s.teardownSeconds.toFixed(1)} s${s.drained ? '' : ' — NOT drained'}.`, '');
+    out.push(
+      `Teardown (every caller hangs up, every call settled): ${s.teardownSeconds.toFixed(1)} s${s.drained ? '' : ' — NOT drained'}.`,
+      '',
+    );
   }
 
   if (r.audits.length > 0) {
     out.push('## Billing audit (after each part)', '');
-    out.push('| part | calls | CDRs | reservations left | open CDRs | accounts wrong | ledger wrong | cost wrong | billsec off > 1 s | billsec exact | missing CDRs |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push(
+      '| part | calls | CDRs | reservations left | open CDRs | accounts wrong | ledger wrong | cost wrong | billsec off > 1 s | billsec exact | missing CDRs |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const { part, audit: a } of r.audits) {
-      out.push(`| ${part} | ${a.calls} | ${a.cdrs} | ${a.reservationsLeft} | ${a.openCdrs} | ${a.accountsWrong} | ${a.ledgerWrong} | ${a.costWrong} | ${a.billsecWrong} | ${a.billsecExact} | ${a.missingCdrs} |`);
+      out.push(
+        `| ${part} | ${a.calls} | ${a.cdrs} | ${a.reservationsLeft} | ${a.openCdrs} | ${a.accountsWrong} | ${a.ledgerWrong} | ${a.costWrong} | ${a.billsecWrong} | ${a.billsecExact} | ${a.missingCdrs} |`,
+      );
     }
     out.push('');
   }

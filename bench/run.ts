@@ -29,7 +29,17 @@ let compiledDir: string | null = null;
 function buildDaemon(): string {
   const out = join(here, '..', 'node_modules', '.cache', 'astbill-bench-build');
   log(`building the daemon with tsc into ${out} (--compiled)`);
-  execFileSync(process.execPath, [join(here, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, '..', 'tsconfig.json'), '--outDir', out], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      join(here, '..', 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(here, '..', 'tsconfig.json'),
+      '--outDir',
+      out,
+    ],
+    { stdio: 'inherit' },
+  );
   return out;
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -40,9 +50,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function withStack<T>(o: BenchOptions, name: string, fn: (s: Stack) => Promise<T>): Promise<{ result: T; stack: Stack }> {
+async function withStack<T>(
+  o: BenchOptions,
+  name: string,
+  fn: (s: Stack) => Promise<T>,
+): Promise<{ result: T; stack: Stack }> {
   const stack = await startStack(
-    { dbUrl: o.db, accounts: o.accounts, talkMs: o.talkMs, name, cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null, daemonEnv: o.daemonEnv, compiledDir },
+    {
+      dbUrl: o.db,
+      accounts: o.accounts,
+      talkMs: o.talkMs,
+      name,
+      cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null,
+      daemonEnv: o.daemonEnv,
+      compiledDir,
+    },
     log,
   );
   current = stack;
@@ -80,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
     audits: [],
     notes: [],
   };
-  log(`astbill bench: ${machine.cpu} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.database}`);
+  log(
+    `astbill bench: ${machine.cpu} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.database}`,
+  );
   if (loadavg()[0]! > machine.cores * 0.5) {
     const note = `the machine was already busy at the start (load average ${loadavg()[0]!.toFixed(2)} on ${machine.cores} cores): numbers are pessimistic`;
     report.notes.push(note);
@@ -91,7 +115,16 @@ async function main(argv: string[]): Promise<number> {
     log('1. database ceiling');
     const { opened, accounts } = await freshBenchDatabase(o.db, o.accounts);
     try {
-      report.ceiling = await measureCeiling(opened, accounts, { concurrency: o.concurrency, seconds: o.ceilingSeconds, roundTripSamples: o.quick ? 50 : 500 }, log);
+      report.ceiling = await measureCeiling(
+        opened,
+        accounts,
+        {
+          concurrency: o.concurrency,
+          seconds: o.ceilingSeconds,
+          roundTripSamples: o.quick ? 50 : 500,
+        },
+        log,
+      );
       const a = await audit(opened, new Map());
       report.audits.push({ part: 'ceiling', audit: a });
       log(describeAudit(a));
@@ -102,7 +135,18 @@ async function main(argv: string[]): Promise<number> {
 
   if (o.parts.load) {
     log('2. through the stack');
-    const { result, stack } = await withStack(o, 'load', (s) => measureLoad(s, { rates: o.rates, stepSeconds: o.stepSeconds, talkMs: o.talkMs, latencySeconds: o.latencySeconds }, log));
+    const { result, stack } = await withStack(o, 'load', (s) =>
+      measureLoad(
+        s,
+        {
+          rates: o.rates,
+          stepSeconds: o.stepSeconds,
+          talkMs: o.talkMs,
+          latencySeconds: o.latencySeconds,
+        },
+        log,
+      ),
+    );
     report.load = result;
     const a = await audit(stack.opened, stack.tracker.calls);
     report.audits.push({ part: 'load', audit: a });
@@ -114,7 +158,17 @@ async function main(argv: string[]): Promise<number> {
   if (o.parts.scale) {
     log('3. scale');
     const { result, stack } = await withStack(o, 'scale', (s) =>
-      measureScale(s, { levels: o.scaleLevels, rampRate: o.rampRate, holdSeconds: o.holdSeconds, hangupRate: o.rampRate, window: o.quick ? 50 : 100 }, log),
+      measureScale(
+        s,
+        {
+          levels: o.scaleLevels,
+          rampRate: o.rampRate,
+          holdSeconds: o.holdSeconds,
+          hangupRate: o.rampRate,
+          window: o.quick ? 50 : 100,
+        },
+        log,
+      ),
     );
     report.scale = result;
     const a = await audit(stack.opened, stack.tracker.calls);
@@ -131,7 +185,9 @@ async function main(argv: string[]): Promise<number> {
     log(`written to ${join(here, 'RESULTS.md')}`);
   }
   const v = verdicts(report);
-  const failed = report.load ? report.load.steps.reduce((s, x) => s + x.failed, 0) + (report.load.latencyRun?.failed ?? 0) : 0;
+  const failed = report.load
+    ? report.load.steps.reduce((s, x) => s + x.failed, 0) + (report.load.latencyRun?.failed ?? 0)
+    : 0;
   // Exit code 1 only for wrong money (a performance target missed is a finding, not an error).
   return v.misbilled === 0 && failed === 0 ? 0 : 1;
 }
@@ -141,7 +197,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   async (err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     if (current) await current.close().catch(() => undefined);
     process.exitCode = 2;
   },

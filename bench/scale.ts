@@ -44,14 +44,26 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export async function measureScale(
   stack: Stack,
-  opts: { levels: number[]; rampRate: number; holdSeconds: number; hangupRate: number; window: number },
+  opts: {
+    levels: number[];
+    rampRate: number;
+    holdSeconds: number;
+    hangupRate: number;
+    window: number;
+  },
   log: (line: string) => void,
 ): Promise<ScaleResult> {
   await stack.daemon.probe(true);
   await sleep(Math.min(5000, opts.holdSeconds * 1000));
   const base = await stack.daemon.probe(true, { gc: true });
-  const baseline = { rssMB: base.rss / MB, heapMB: base.heapUsed / MB, lagP99Ms: base.lag.p99 / 1e6 };
-  log(`  idle daemon: RSS ${baseline.rssMB.toFixed(0)} MB, heap ${baseline.heapMB.toFixed(0)} MB, loop lag p99 ${baseline.lagP99Ms.toFixed(1)} ms`);
+  const baseline = {
+    rssMB: base.rss / MB,
+    heapMB: base.heapUsed / MB,
+    lagP99Ms: base.lag.p99 / 1e6,
+  };
+  log(
+    `  idle daemon: RSS ${baseline.rssMB.toFixed(0)} MB, heap ${baseline.heapMB.toFixed(0)} MB, loop lag p99 ${baseline.lagP99Ms.toFixed(1)} ms`,
+  );
   const levels: ScaleLevel[] = [];
   const ids: string[] = [];
   const accounts = stack.accounts;
@@ -70,7 +82,12 @@ export async function measureScale(
         log(`  no progress for 30 s at ${b} bridged calls; observing what is up`);
         break;
       }
-      const due = Math.min(target, Math.floor(((performance.now() - t0) / 1000) * opts.rampRate) + 1 + levels.reduce((m, l) => Math.max(m, l.calls), 0));
+      const due = Math.min(
+        target,
+        Math.floor(((performance.now() - t0) / 1000) * opts.rampRate) +
+          1 +
+          levels.reduce((m, l) => Math.max(m, l.calls), 0),
+      );
       while (ids.length < due && ids.length - bridged() < opts.window) {
         const n = ids.length;
         const id = `hold-${n}`;
@@ -109,19 +126,31 @@ export async function measureScale(
       `  ${target} live calls (${up} bridged, ${level.reservations} reservations, ramp ${rampSeconds.toFixed(1)} s): RSS ${level.rssMB.toFixed(0)} MB ` +
         `(after GC ${level.rssAfterGcMB.toFixed(0)} MB, heap ${level.heapAfterGcMB.toFixed(0)} of ${level.heapTotalMB.toFixed(0)} MB, external ${level.externalMB.toFixed(0)} MB), loop lag p99 ${level.lagP99Ms.toFixed(1)} ms max ${level.lagMaxMs.toFixed(1)} ms`,
     );
-    log(`    V8 spaces before / after GC, used of reserved MB: ${Object.entries(g.spaces).map(([k, v]) => `${k} ${p.spaces[k]?.usedMB.toFixed(0)}/${p.spaces[k]?.sizeMB.toFixed(0)} → ${v.usedMB.toFixed(0)}/${v.sizeMB.toFixed(0)}`).join(', ')}`);
+    log(
+      `    V8 spaces before / after GC, used of reserved MB: ${Object.entries(g.spaces)
+        .map(
+          ([k, v]) =>
+            `${k} ${p.spaces[k]?.usedMB.toFixed(0)}/${p.spaces[k]?.sizeMB.toFixed(0)} → ${v.usedMB.toFixed(0)}/${v.sizeMB.toFixed(0)}`,
+        )
+        .join(', ')}`,
+    );
   }
   const t1 = performance.now();
   let hung = 0;
   while (hung < ids.length) {
     const settled = ids.length - (await liveReservations(stack.opened));
-    const due = Math.min(ids.length, Math.floor(((performance.now() - t1) / 1000) * opts.hangupRate) + 1);
+    const due = Math.min(
+      ids.length,
+      Math.floor(((performance.now() - t1) / 1000) * opts.hangupRate) + 1,
+    );
     for (; hung < due && hung - settled < opts.window; hung++) stack.sim.hangupCaller(ids[hung]!);
     await sleep(20);
   }
   const drained = await drain(stack, 180_000);
   const teardownSeconds = (performance.now() - t1) / 1000;
-  log(`  all callers hung up (up to ${opts.hangupRate}/s, ${opts.window} unsettled at most); settled and drained in ${teardownSeconds.toFixed(1)} s${drained ? '' : ' (NOT drained)'}`);
+  log(
+    `  all callers hung up (up to ${opts.hangupRate}/s, ${opts.window} unsettled at most); settled and drained in ${teardownSeconds.toFixed(1)} s${drained ? '' : ' (NOT drained)'}`,
+  );
   const first = levels[0];
   const last = levels[levels.length - 1];
   const span = first && last ? last.bridged - first.bridged : 0;
@@ -129,7 +158,8 @@ export async function measureScale(
     baseline,
     levels,
     rssPerCallKiB: first && last && span > 0 ? ((last.rssMB - first.rssMB) * 1024) / span : null,
-    heapPerCallKiB: first && last && span > 0 ? ((last.heapAfterGcMB - first.heapAfterGcMB) * 1024) / span : null,
+    heapPerCallKiB:
+      first && last && span > 0 ? ((last.heapAfterGcMB - first.heapAfterGcMB) * 1024) / span : null,
     teardownSeconds,
     drained,
   };

@@ -86,7 +86,14 @@ export class CallTracker {
       case 'StasisStart': {
         const ch = e.channel as { id: string } | undefined;
         if (ch && !this.calls.has(ch.id) && !ch.id.startsWith('astbill-')) {
-          this.calls.set(ch.id, { stasisAt: performance.now(), originateAt: 0, answeredAt: 0, endedAt: 0, bEndedAt: 0, bId: '' });
+          this.calls.set(ch.id, {
+            stasisAt: performance.now(),
+            originateAt: 0,
+            answeredAt: 0,
+            endedAt: 0,
+            bEndedAt: 0,
+            bId: '',
+          });
           this.live += 1;
         }
         return;
@@ -131,13 +138,33 @@ export class CallTracker {
   }
 }
 
-const RESOURCES = new Set(['channels', 'bridges', 'playbacks', 'applications', 'asterisk', 'events', 'endpoints', 'recordings', 'sounds', 'deviceStates', 'mailboxes']);
+const RESOURCES = new Set([
+  'channels',
+  'bridges',
+  'playbacks',
+  'applications',
+  'asterisk',
+  'events',
+  'endpoints',
+  'recordings',
+  'sounds',
+  'deviceStates',
+  'mailboxes',
+]);
 
 /** 'POST', '/ari/channels/abc/answer?x=1' → 'POST /channels/:id/answer'. */
 export function restKey(method: string, url: string): string {
-  const parts = url.split('?')[0]!.replace(/^\/ari/, '').split('/');
+  const parts = url
+    .split('?')[0]!
+    .replace(/^\/ari/, '')
+    .split('/');
   for (let i = 2; i < parts.length; i++) {
-    if (RESOURCES.has(parts[i - 1]!) && parts[i] !== 'externalMedia' && parts[i] !== 'create' && !/^(info|variable|ping|config|modules|logging)$/.test(parts[i]!)) {
+    if (
+      RESOURCES.has(parts[i - 1]!) &&
+      parts[i] !== 'externalMedia' &&
+      parts[i] !== 'create' &&
+      !/^(info|variable|ping|config|modules|logging)$/.test(parts[i]!)
+    ) {
       parts[i] = ':id';
     }
   }

@@ -77,7 +77,12 @@ export async function liveReservations(opened: OpenedStore): Promise<number> {
 export async function drain(stack: Stack, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (stack.tracker.live === 0 && stack.sim.channelCount() === 0 && (await liveReservations(stack.opened)) === 0) return true;
+    if (
+      stack.tracker.live === 0 &&
+      stack.sim.channelCount() === 0 &&
+      (await liveReservations(stack.opened)) === 0
+    )
+      return true;
     if (Date.now() > deadline || !stack.daemon.running) return false;
     await new Promise((r) => setTimeout(r, 100));
   }

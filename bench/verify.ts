@@ -42,9 +42,13 @@ interface CdrAuditRow {
   min_secs: number | string | null;
 }
 
-const count = async (q: Promise<unknown>): Promise<number> => Number(((await q) as [{ n: unknown }])[0].n);
+const count = async (q: Promise<unknown>): Promise<number> =>
+  Number(((await q) as [{ n: unknown }])[0].n);
 
-export async function audit(opened: OpenedStore, tracked: ReadonlyMap<string, TrackedCall>): Promise<Audit> {
+export async function audit(
+  opened: OpenedStore,
+  tracked: ReadonlyMap<string, TrackedCall>,
+): Promise<Audit> {
   const knex = opened.db.knex;
   const reservationsLeft = await count(knex('astcreditres').count({ n: '*' }));
   const openCdrs = await count(knex('astcdr').whereNot({ status: 'settled' }).count({ n: '*' }));
@@ -58,17 +62,22 @@ export async function audit(opened: OpenedStore, tracked: ReadonlyMap<string, Tr
   let accountsWrong = 0;
   for (const a of accounts[0]) {
     const balance = moneyFromDb(a.balance);
-    const ok = balance === OPENING_BALANCE - moneyFromDb(a.cdr_cost) && balance === moneyFromDb(a.ledger_sum) && moneyFromDb(a.reserved) === 0n;
+    const ok =
+      balance === OPENING_BALANCE - moneyFromDb(a.cdr_cost) &&
+      balance === moneyFromDb(a.ledger_sum) &&
+      moneyFromDb(a.reserved) === 0n;
     if (!ok) accountsWrong += 1;
   }
 
   const ledgerWrong = await count(
-    knex.raw(
-      `SELECT COUNT(*) AS n FROM astcdr c
+    knex
+      .raw(
+        `SELECT COUNT(*) AS n FROM astcdr c
          LEFT JOIN (SELECT reference, COUNT(*) AS k, SUM(amount) AS amount FROM astledger WHERE kind = 'charge' GROUP BY reference) l
            ON l.reference = c.uniqueid
         WHERE (c.cost > 0 AND (l.k IS NULL OR l.k <> 1 OR l.amount <> -c.cost)) OR (c.cost = 0 AND l.k IS NOT NULL)`,
-    ).then((r: [unknown[]]) => r[0]),
+      )
+      .then((r: [unknown[]]) => r[0]),
   );
 
   const rows = (await knex('astcdr').select(
@@ -133,7 +142,14 @@ export async function audit(opened: OpenedStore, tracked: ReadonlyMap<string, Tr
     billsecWrong,
     billsecExact,
     missingCdrs,
-    misbilled: reservationsLeft + openCdrs + accountsWrong + ledgerWrong + costWrong + billsecWrong + missingCdrs,
+    misbilled:
+      reservationsLeft +
+      openCdrs +
+      accountsWrong +
+      ledgerWrong +
+      costWrong +
+      billsecWrong +
+      missingCdrs,
   };
 }
 

@@ -16,7 +16,10 @@ describe('configuration', () => {
   });
 
   it('reads a MySQL URL and the dial template from the environment', () => {
-    const c = loadConfig({ ASTBILL_DB: 'mysql://bill:s3cret@db:3306/astbill', ASTBILL_DIAL: 'PJSIP/{number}@trunk' });
+    const c = loadConfig({
+      ASTBILL_DB: 'mysql://bill:s3cret@db:3306/astbill',
+      ASTBILL_DIAL: 'PJSIP/{number}@trunk',
+    });
     expect(c.db.client).to.equal('mysql');
     expect(c.dial).to.equal('PJSIP/{number}@trunk');
   });
@@ -44,12 +47,16 @@ describe('configuration', () => {
       }
       expect(err).to.be.instanceOf(ConfigError);
       expect((err as ConfigError).setting).to.equal(setting);
-      expect((err as Error).message).to.include(setting).and.not.include('\n');
+      expect((err as Error).message)
+        .to.include(setting)
+        .and.not.include('\n');
     });
   }
 
   it('never puts the database password into an error message', () => {
-    expect(() => loadConfig({ ASTBILL_DB: 'mysql://bill:hunter2@/' })).to.throw(ConfigError).that.satisfies((e: Error) => !e.message.includes('hunter2'));
+    expect(() => loadConfig({ ASTBILL_DB: 'mysql://bill:hunter2@/' }))
+      .to.throw(ConfigError)
+      .that.satisfies((e: Error) => !e.message.includes('hunter2'));
   });
 
   it('names the secret settings left at their built-in values, wherever the others come from', () => {

@@ -5,14 +5,23 @@
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly setting: string, problem: string) {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
     super(`invalid configuration ${setting}: ${problem}`);
   }
 }
 
 export type SettingSource = Record<string, string | undefined>;
 
-export function intSetting(src: SettingSource, name: string, def: number, min: number, max: number): number {
+export function intSetting(
+  src: SettingSource,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+): number {
   const raw = src[name]?.trim();
   if (raw === undefined || raw === '') return def;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `'${raw}' is not a whole number`);
@@ -29,9 +38,15 @@ export function boolSetting(src: SettingSource, name: string, def: boolean): boo
   throw new ConfigError(name, `'${raw}' is not a boolean (true/false)`);
 }
 
-export function oneOfSetting<T extends string>(src: SettingSource, name: string, def: T, allowed: readonly T[]): T {
+export function oneOfSetting<T extends string>(
+  src: SettingSource,
+  name: string,
+  def: T,
+  allowed: readonly T[],
+): T {
   const raw = src[name]?.trim();
   if (raw === undefined || raw === '') return def;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `'${raw}' is not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(name, `'${raw}' is not one of ${allowed.join(', ')}`);
   return raw as T;
 }

@@ -51,7 +51,12 @@ export interface Config {
    * reserves `grantSeconds` at a time and extends `grantMargin` seconds before each grant ends;
    * an extension not committed within `grantDeadlineMs` leaves the call to end at its grant.
    */
-  charging: { mode: 'single' | 'grant'; grantSeconds: number; releaseMarginSeconds: number; extendDeadlineMs: number };
+  charging: {
+    mode: 'single' | 'grant';
+    grantSeconds: number;
+    releaseMarginSeconds: number;
+    extendDeadlineMs: number;
+  };
   api: { port: number | null; host: string; token: string | null };
   logLevel: string;
   /** Key of the calling-card PIN hashes (ASTBILL_PIN_SECRET); null: the built-in key. */
@@ -74,7 +79,10 @@ function fileSettings(path: string | undefined): Source {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError('ASTBILL_CONFIG', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError(
+      'ASTBILL_CONFIG',
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -87,18 +95,21 @@ function fileSettings(path: string | undefined): Source {
   }
   const out: Source = {};
   for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v === 'object' && v !== null) throw new ConfigError(k, 'must be a string, number or boolean');
+    if (typeof v === 'object' && v !== null)
+      throw new ConfigError(k, 'must be a string, number or boolean');
     out[k] = String(v);
   }
   return out;
 }
 
-
-
 export function parseDbUrl(raw: string): DbConfig {
   if (raw.startsWith('sqlite:')) {
     const filename = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!filename) throw new ConfigError('ASTBILL_DB', 'sqlite: needs a file path, e.g. sqlite:./data/astbill.sqlite');
+    if (!filename)
+      throw new ConfigError(
+        'ASTBILL_DB',
+        'sqlite: needs a file path, e.g. sqlite:./data/astbill.sqlite',
+      );
     return { client: 'sqlite', url: raw, filename };
   }
   if (/^mysql:\/\//.test(raw) || /^mariadb:\/\//.test(raw)) {
@@ -108,7 +119,8 @@ export function parseDbUrl(raw: string): DbConfig {
     } catch {
       throw new ConfigError('ASTBILL_DB', 'not a valid mysql://user:pass@host:port/db URL');
     }
-    if (!u.hostname || u.pathname.length < 2) throw new ConfigError('ASTBILL_DB', 'a mysql URL needs a host and a database name');
+    if (!u.hostname || u.pathname.length < 2)
+      throw new ConfigError('ASTBILL_DB', 'a mysql URL needs a host and a database name');
     return { client: 'mysql', url: u.toString() };
   }
   throw new ConfigError('ASTBILL_DB', "must start with 'mysql://' or 'sqlite:'");
@@ -126,12 +138,17 @@ export function loadConfig(env: Source = process.env): Config {
   }
   const dial = src.ASTBILL_DIAL ?? 'PJSIP/{number}@trunk';
   if (!dial.includes('{number}') || !/^[A-Za-z0-9_]+\/\S+$/.test(dial)) {
-    throw new ConfigError('ASTBILL_DIAL', "must be TECH/... containing {number}, e.g. 'PJSIP/{number}@trunk'");
+    throw new ConfigError(
+      'ASTBILL_DIAL',
+      "must be TECH/... containing {number}, e.g. 'PJSIP/{number}@trunk'",
+    );
   }
   const node = src.ASTBILL_NODE ?? 'node1';
-  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(node)) throw new ConfigError('ASTBILL_NODE', 'must be 1-32 letters, digits, _ . -');
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(node))
+    throw new ConfigError('ASTBILL_NODE', 'must be 1-32 letters, digits, _ . -');
   const app = src.ARI_APP ?? 'astbill';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(app)) throw new ConfigError('ARI_APP', 'must be 1-64 letters, digits, _ . -');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(app))
+    throw new ConfigError('ARI_APP', 'must be 1-64 letters, digits, _ . -');
   const apiPortRaw = src.ASTBILL_API_PORT;
   return {
     db,
@@ -172,12 +189,21 @@ export function loadConfig(env: Source = process.env): Config {
 
 function chargingSettings(src: Source): Config['charging'] {
   const mode = (src.ASTBILL_CHARGING_MODE ?? 'single').trim().toLowerCase();
-  if (mode !== 'single' && mode !== 'grant') throw new ConfigError('ASTBILL_CHARGING_MODE', `'${mode}' is not 'single' or 'grant'`);
+  if (mode !== 'single' && mode !== 'grant')
+    throw new ConfigError('ASTBILL_CHARGING_MODE', `'${mode}' is not 'single' or 'grant'`);
   const grantSeconds = intSetting(src, 'ASTBILL_GRANT_SECONDS', 60, 6, 86_400);
   const releaseMarginSeconds = intSetting(src, 'ASTBILL_GRANT_MARGIN', 10, 1, 3600);
-  if (releaseMarginSeconds >= grantSeconds) throw new ConfigError('ASTBILL_GRANT_MARGIN', `${releaseMarginSeconds} s must be shorter than a grant (ASTBILL_GRANT_SECONDS ${grantSeconds})`);
+  if (releaseMarginSeconds >= grantSeconds)
+    throw new ConfigError(
+      'ASTBILL_GRANT_MARGIN',
+      `${releaseMarginSeconds} s must be shorter than a grant (ASTBILL_GRANT_SECONDS ${grantSeconds})`,
+    );
   const extendDeadlineMs = intSetting(src, 'ASTBILL_GRANT_DEADLINE_MS', 2500, 100, 60_000);
-  if (extendDeadlineMs >= releaseMarginSeconds * 1000) throw new ConfigError('ASTBILL_GRANT_DEADLINE_MS', `${extendDeadlineMs} ms must be shorter than the release margin (ASTBILL_GRANT_MARGIN ${releaseMarginSeconds} s)`);
+  if (extendDeadlineMs >= releaseMarginSeconds * 1000)
+    throw new ConfigError(
+      'ASTBILL_GRANT_DEADLINE_MS',
+      `${extendDeadlineMs} ms must be shorter than the release margin (ASTBILL_GRANT_MARGIN ${releaseMarginSeconds} s)`,
+    );
   return { mode, grantSeconds, releaseMarginSeconds, extendDeadlineMs };
 }
 
@@ -191,6 +217,10 @@ function stripEmpty(env: Source): Source {
 function promptLanguage(raw: string | undefined): string | null {
   const lang = raw?.trim();
   if (!lang) return null;
-  if (!/^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$/.test(lang)) throw new ConfigError('ASTBILL_LANGUAGE', `'${lang}' is not a sounds language such as en, fr or pt_BR`);
+  if (!/^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$/.test(lang))
+    throw new ConfigError(
+      'ASTBILL_LANGUAGE',
+      `'${lang}' is not a sounds language such as en, fr or pt_BR`,
+    );
   return lang;
 }

@@ -12,7 +12,10 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv<K extends string>(columns: readonly K[], rows: ReadonlyArray<Record<K, unknown>>): string {
+export function toCsv<K extends string>(
+  columns: readonly K[],
+  rows: ReadonlyArray<Record<K, unknown>>,
+): string {
   const lines = [columns.join(',')];
   for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(','));
   return lines.join('\r\n') + '\r\n';

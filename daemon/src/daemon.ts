@@ -13,7 +13,13 @@
 import { ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createAriSwitch, type AriSwitch, type AriSwitchOptions } from './ari/index.js';
-import { createApiServer, dbGaugeSources, Metrics, type ApiServer, type LiveCallInfo } from './api/index.js';
+import {
+  createApiServer,
+  dbGaugeSources,
+  Metrics,
+  type ApiServer,
+  type LiveCallInfo,
+} from './api/index.js';
 import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
@@ -45,7 +51,12 @@ export interface DaemonDeps {
   /** Schedule the housekeeping cron job (default true). */
   housekeeping?: boolean;
   /** Session tunables beyond Config. */
-  session?: Partial<Pick<SessionConfig, 'maxDestinationAttempts' | 'limitGraceSeconds' | 'hangupWaitSeconds' | 'ringGuardSeconds'>>;
+  session?: Partial<
+    Pick<
+      SessionConfig,
+      'maxDestinationAttempts' | 'limitGraceSeconds' | 'hangupWaitSeconds' | 'ringGuardSeconds'
+    >
+  >;
   /** Seconds close() lets live calls run before it ends them (default 10). */
   drainSeconds?: number;
   /**
@@ -107,12 +118,20 @@ export class Daemon {
     this.sessionConfig = { ...config, ...deps.session };
     this.clock = deps.clock ?? systemClock;
     this.store = deps.store ?? null;
-    this.operatorStore = deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
+    this.operatorStore =
+      deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
     this.metrics = deps.metrics ?? (config.api.port !== null ? new Metrics() : null);
-    this.pinLockout = new PinLockout({ failures: config.pinLockoutFailures, minutes: config.pinLockoutMinutes, clock: this.clock });
+    this.pinLockout = new PinLockout({
+      failures: config.pinLockoutFailures,
+      minutes: config.pinLockoutMinutes,
+      clock: this.clock,
+    });
     this.ids = new IdFactory(config.node);
     if (!Housekeeping.validCron(config.housekeepingCron)) {
-      throw new ConfigError('ASTBILL_HOUSEKEEPING_CRON', `'${config.housekeepingCron}' is not a valid cron expression`);
+      throw new ConfigError(
+        'ASTBILL_HOUSEKEEPING_CRON',
+        `'${config.housekeepingCron}' is not a valid cron expression`,
+      );
     }
     this.ari = createAriSwitch({
       url: config.ari.url,
@@ -193,7 +212,8 @@ export class Daemon {
 
   /** Callback calls (POST /callbacks, `astbill callback`); needs the knex store. */
   get callbacks(): CallbackService {
-    if (!this.callbackService) throw new Error('callbacks need a started daemon with the knex store');
+    if (!this.callbackService)
+      throw new Error('callbacks need a started daemon with the knex store');
     return this.callbackService;
   }
 
@@ -208,7 +228,10 @@ export class Daemon {
       accepting: () => this.closing === null,
       register: (session) => this.registry.add(session),
       newSession: (order) => {
-        const session: CallbackSession = new CallbackSession(order, { ...this.sessionDeps(() => session), grants });
+        const session: CallbackSession = new CallbackSession(order, {
+          ...this.sessionDeps(() => session),
+          grants,
+        });
         return session;
       },
     });
@@ -229,14 +252,18 @@ export class Daemon {
     if (this.started) return;
     this.started = true;
     if (!this.store) {
-      const opened = await openStore(this.config.db, { pinSecret: this.config.pinSecret ?? undefined });
+      const opened = await openStore(this.config.db, {
+        pinSecret: this.config.pinSecret ?? undefined,
+      });
       this.store = opened.store;
       this.operatorStore ??= opened.store;
       this.closeStore = opened.close;
     }
     if (this.deps.resilience !== false) {
       // Wrapped before anything else uses the store, so housekeeping and sessions both get deadlines and the journal.
-      this.resilience = await startResilience(this.store, this.config.resilience, { logger: this.logger });
+      this.resilience = await startResilience(this.store, this.config.resilience, {
+        logger: this.logger,
+      });
       this.store = this.resilience.store;
     }
     this.housekeepingJob = new Housekeeping({
@@ -254,10 +281,16 @@ export class Daemon {
     this.callbackService = this.newCallbackService();
     await this.startOperatorSurface();
     this.ari.start();
-    this.logger.info('astbill daemon started', { node: this.config.node, app: this.config.ari.app, ari: this.config.ari.url, db: this.config.db.client });
+    this.logger.info('astbill daemon started', {
+      node: this.config.node,
+      app: this.config.ari.app,
+      ari: this.config.ari.url,
+      db: this.config.db.client,
+    });
     if (opts.waitForAsteriskMs) {
       const ok = await this.ari.waitConnected(opts.waitForAsteriskMs);
-      if (!ok) this.logger.warn('Asterisk not reachable yet; still trying', { url: this.config.ari.url });
+      if (!ok)
+        this.logger.warn('Asterisk not reachable yet; still trying', { url: this.config.ari.url });
     }
   }
 
@@ -271,7 +304,10 @@ export class Daemon {
     const deadline = Date.now() + ms;
     while (this.registry.size > 0) {
       if (Date.now() >= deadline) return false;
-      await Promise.race([Promise.all(this.registry.sessions().map((s) => s.finished)), new Promise((r) => setTimeout(r, 50))]);
+      await Promise.race([
+        Promise.all(this.registry.sessions().map((s) => s.finished)),
+        new Promise((r) => setTimeout(r, 50)),
+      ]);
     }
     return true;
   }
@@ -313,7 +349,9 @@ export class Daemon {
       if (this.reconcilerJob) await this.reconcilerJob.request();
       else await this.cleanLeftoverBridges();
     } catch (err) {
-      this.logger.warn('post-connect checks failed', { error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn('post-connect checks failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -355,7 +393,10 @@ export class Daemon {
     const resilient = this.resilience?.store;
     const backlog = this.deps.journalBacklog ?? (() => resilient?.pending() ?? 0);
     if (ops) {
-      this.reports = reportScheduleFromEnv(this.deps.env ?? process.env, { knex: ops.db.knex, logger });
+      this.reports = reportScheduleFromEnv(this.deps.env ?? process.env, {
+        knex: ops.db.knex,
+        logger,
+      });
       this.reports?.start();
       this.metrics?.setSources(dbGaugeSources(ops, config.node, backlog));
     }
@@ -385,7 +426,10 @@ export class Daemon {
   }
 
   /** A call turned away (shutdown, overload): hung up by the router; here it gets its FAILED SHUTDOWN/OVERLOAD CDR. */
-  private recordTurnedAway(offered: CallOffered, reason: 'SHUTDOWN' | 'OVERLOAD' = 'SHUTDOWN'): void {
+  private recordTurnedAway(
+    offered: CallOffered,
+    reason: 'SHUTDOWN' | 'OVERLOAD' = 'SHUTDOWN',
+  ): void {
     this.metrics?.callFinished(reason);
     const store = this.store;
     if (!store) return;
@@ -400,7 +444,10 @@ export class Daemon {
         start: offered.at,
       })
       .catch((err: unknown) => {
-        this.logger.error('could not record a call turned away at shutdown', { channel: offered.channelId, error: err instanceof Error ? err.message : String(err) });
+        this.logger.error('could not record a call turned away at shutdown', {
+          channel: offered.channelId,
+          error: err instanceof Error ? err.message : String(err),
+        });
       });
     this.turnedAway.add(write);
     void write.finally(() => this.turnedAway.delete(write));
@@ -422,7 +469,11 @@ export class Daemon {
 }
 
 /** Creates and starts a daemon. */
-export async function startDaemon(config: Config, deps: DaemonDeps = {}, opts: StartOptions = {}): Promise<Daemon> {
+export async function startDaemon(
+  config: Config,
+  deps: DaemonDeps = {},
+  opts: StartOptions = {},
+): Promise<Daemon> {
   const daemon = new Daemon(config, deps);
   try {
     await daemon.start(opts);

@@ -15,7 +15,10 @@ const maskSecrets = winston.format((info) => {
 
 export type Logger = winston.Logger;
 
-export function createLogger(level = process.env.ASTBILL_LOG_LEVEL ?? 'info', opts: { silent?: boolean } = {}): Logger {
+export function createLogger(
+  level = process.env.ASTBILL_LOG_LEVEL ?? 'info',
+  opts: { silent?: boolean } = {},
+): Logger {
   const human = process.stdout.isTTY && process.env.ASTBILL_LOG_FORMAT !== 'json';
   return winston.createLogger({
     level,
@@ -25,7 +28,9 @@ export function createLogger(level = process.env.ASTBILL_LOG_LEVEL ?? 'info', op
       winston.format.timestamp(),
       human
         ? winston.format.printf(({ timestamp, level: lvl, message, ...rest }) => {
-            const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest, bigintReplacer) : '';
+            const extra = Object.keys(rest).length
+              ? ' ' + JSON.stringify(rest, bigintReplacer)
+              : '';
             return `${String(timestamp)} ${lvl} ${String(message)}${extra}`;
           })
         : winston.format.printf((info) => JSON.stringify(info, bigintReplacer)),

@@ -15,7 +15,15 @@ describe('API /accounts', () => {
     describe('when an operator creates an account', () => {
       it('returns 201 with money as decimal strings and a Location header', async () => {
         const r = await h.req('POST', '/accounts', {
-          body: { name: 'alice', balance: '10.5', creditLimit: '0.25', anis: ['1001', '+441234'], pin: '123456', maxCalls: 2, maxCallSeconds: 1800 },
+          body: {
+            name: 'alice',
+            balance: '10.5',
+            creditLimit: '0.25',
+            anis: ['1001', '+441234'],
+            pin: '123456',
+            maxCalls: 2,
+            maxCallSeconds: 1800,
+          },
         });
         assert.equal(r.status, 201, r.text);
         assert.equal(r.headers.get('location'), '/accounts/alice');
@@ -44,7 +52,9 @@ describe('API /accounts', () => {
       });
 
       it('keeps sub-cent amounts exact (five decimal places)', async () => {
-        const r = await h.req('POST', '/accounts', { body: { name: 'tiny', balance: '0.00001', tariff: 'gold', currency: 'USD' } });
+        const r = await h.req('POST', '/accounts', {
+          body: { name: 'tiny', balance: '0.00001', tariff: 'gold', currency: 'USD' },
+        });
         assert.equal(r.status, 201, r.text);
         assert.equal(r.json.balance, '0.00001');
         assert.equal(r.json.tariff, 'gold');
@@ -78,8 +88,16 @@ describe('API /accounts', () => {
         ['a negative balance', { name: 'x1', balance: '-1' }, /balance must not be negative/],
         ['a short PIN', { name: 'x1', pin: '12' }, /'pin' is not valid/],
         ['a bad ANI', { name: 'x1', anis: ['12a'] }, /'anis\[0\]' is not valid/],
-        ['a fractional maxCalls', { name: 'x1', maxCalls: 1.5 }, /'maxCalls' must be a whole number/],
-        ['maxCallSeconds out of range', { name: 'x1', maxCallSeconds: 0 }, /'maxCallSeconds' must be at least 1/],
+        [
+          'a fractional maxCalls',
+          { name: 'x1', maxCalls: 1.5 },
+          /'maxCalls' must be a whole number/,
+        ],
+        [
+          'maxCallSeconds out of range',
+          { name: 'x1', maxCallSeconds: 0 },
+          /'maxCallSeconds' must be at least 1/,
+        ],
         ['a lowercase currency', { name: 'x1', currency: 'eur' }, /'currency' is not valid/],
         ['an unknown field', { name: 'x1', colour: 'red' }, /unknown field 'colour'/],
         ['an array body', [{ name: 'x1' }], /the body must be a JSON object/],
@@ -93,18 +111,30 @@ describe('API /accounts', () => {
       }
 
       it('answers 400 for a body that is not JSON, 415 for another content type', async () => {
-        const bad = await h.req('POST', '/accounts', { raw: '{"name":', headers: { 'content-type': 'application/json' } });
+        const bad = await h.req('POST', '/accounts', {
+          raw: '{"name":',
+          headers: { 'content-type': 'application/json' },
+        });
         assert.equal(bad.status, 400);
         assert.equal(bad.json.error, 'the body is not valid JSON');
-        const empty = await h.req('POST', '/accounts', { raw: '', headers: { 'content-type': 'application/json' } });
+        const empty = await h.req('POST', '/accounts', {
+          raw: '',
+          headers: { 'content-type': 'application/json' },
+        });
         assert.equal(empty.status, 400);
         assert.equal(empty.json.error, 'a JSON body is required');
-        const form = await h.req('POST', '/accounts', { raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        const form = await h.req('POST', '/accounts', {
+          raw: 'name=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
         assert.equal(form.status, 415);
       });
 
       it('answers 413 for a body over 1 MiB', async () => {
-        const r = await h.req('POST', '/accounts', { raw: JSON.stringify({ name: 'x'.repeat(1_100_000) }), headers: { 'content-type': 'application/json' } });
+        const r = await h.req('POST', '/accounts', {
+          raw: JSON.stringify({ name: 'x'.repeat(1_100_000) }),
+          headers: { 'content-type': 'application/json' },
+        });
         assert.equal(r.status, 413);
       });
     });
@@ -144,20 +174,42 @@ describe('API /accounts', () => {
 
     describe('when an operator tops an account up', () => {
       it('credits it, books a ledger entry and returns both', async () => {
-        const r = await h.req('POST', '/accounts/alice/topup', { body: { amount: '4.50', reference: 'pay-1', note: 'cash' } });
+        const r = await h.req('POST', '/accounts/alice/topup', {
+          body: { amount: '4.50', reference: 'pay-1', note: 'cash' },
+        });
         assert.equal(r.status, 200, r.text);
         assert.equal(r.json.account.balance, '15.00');
-        assert.deepEqual({ ...r.json.entry, id: 0, created: '' }, { id: 0, account: 'alice', kind: 'topup', amount: '4.50', balanceAfter: '15.00', reference: 'pay-1', note: 'cash', created: '' });
+        assert.deepEqual(
+          { ...r.json.entry, id: 0, created: '' },
+          {
+            id: 0,
+            account: 'alice',
+            kind: 'topup',
+            amount: '4.50',
+            balanceAfter: '15.00',
+            reference: 'pay-1',
+            note: 'cash',
+            created: '',
+          },
+        );
       });
 
       it('refuses the same payment reference twice (409), so a retried request cannot pay twice', async () => {
-        const r = await h.req('POST', '/accounts/alice/topup', { body: { amount: '4.50', reference: 'pay-1' } });
+        const r = await h.req('POST', '/accounts/alice/topup', {
+          body: { amount: '4.50', reference: 'pay-1' },
+        });
         assert.equal(r.status, 409);
         assert.equal((await h.req('GET', '/accounts/alice')).json.balance, '15.00');
       });
 
       it('answers 400 for zero, negative, numeric or missing amounts', async () => {
-        for (const body of [{ amount: '0' }, { amount: '-5' }, { amount: 5 }, {}, { amount: 'ten' }]) {
+        for (const body of [
+          { amount: '0' },
+          { amount: '-5' },
+          { amount: 5 },
+          {},
+          { amount: 'ten' },
+        ]) {
           const r = await h.req('POST', '/accounts/alice/topup', { body });
           assert.equal(r.status, 400, JSON.stringify(body));
           assert.equal(typeof r.json.error, 'string');
@@ -173,7 +225,11 @@ describe('API /accounts', () => {
         const r = await h.req('GET', '/accounts/alice/ledger');
         assert.equal(r.status, 200);
         assert.deepEqual(
-          r.json.entries.map((e: { kind: string; amount: string; balanceAfter: string }) => [e.kind, e.amount, e.balanceAfter]),
+          r.json.entries.map((e: { kind: string; amount: string; balanceAfter: string }) => [
+            e.kind,
+            e.amount,
+            e.balanceAfter,
+          ]),
           [
             ['topup', '10.50', '10.50'],
             ['topup', '4.50', '15.00'],

@@ -8,16 +8,29 @@ describe('API authentication', () => {
   describe('when the API is configured', () => {
     const deps = {} as ConstructorParameters<typeof ApiServer>[1];
     it('refuses to start without a token', () => {
-      assert.throws(() => new ApiServer({ port: 0, host: '127.0.0.1', token: null }, deps), (e: unknown) => e instanceof ApiConfigError && /ASTBILL_API_TOKEN is not set/.test(e.message));
-      assert.throws(() => new ApiServer({ port: 0, host: '127.0.0.1', token: '' }, deps), ApiConfigError);
+      assert.throws(
+        () => new ApiServer({ port: 0, host: '127.0.0.1', token: null }, deps),
+        (e: unknown) =>
+          e instanceof ApiConfigError && /ASTBILL_API_TOKEN is not set/.test(e.message),
+      );
+      assert.throws(
+        () => new ApiServer({ port: 0, host: '127.0.0.1', token: '' }, deps),
+        ApiConfigError,
+      );
     });
 
     it('refuses a token that is short enough to guess', () => {
-      assert.throws(() => new ApiServer({ port: 0, host: '127.0.0.1', token: 'short' }, deps), /at least 16 characters/);
+      assert.throws(
+        () => new ApiServer({ port: 0, host: '127.0.0.1', token: 'short' }, deps),
+        /at least 16 characters/,
+      );
     });
 
     it('refuses the .env.example placeholder', () => {
-      assert.throws(() => new ApiServer({ port: 0, host: '127.0.0.1', token: 'CHANGE-ME-api-token' }, deps), /placeholder/);
+      assert.throws(
+        () => new ApiServer({ port: 0, host: '127.0.0.1', token: 'CHANGE-ME-api-token' }, deps),
+        /placeholder/,
+      );
     });
   });
 
@@ -28,7 +41,16 @@ describe('API authentication', () => {
       assert.equal(ok(`bearer ${TOKEN}`), true);
     });
     it('rejects a missing, different, longer, shorter or non-bearer credential', () => {
-      for (const h of [undefined, '', 'Bearer', `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(1)}`, `Basic ${TOKEN}`, TOKEN, `Bearer ${TOKEN} extra`]) {
+      for (const h of [
+        undefined,
+        '',
+        'Bearer',
+        `Bearer ${TOKEN}x`,
+        `Bearer ${TOKEN.slice(1)}`,
+        `Basic ${TOKEN}`,
+        TOKEN,
+        `Bearer ${TOKEN} extra`,
+      ]) {
         assert.equal(ok(h), false, String(h));
       }
     });
@@ -77,7 +99,10 @@ describe('API authentication', () => {
     });
 
     it('answers 401 to Basic credentials carrying the right token', async () => {
-      const r = await h.req('GET', '/accounts', { token: null, headers: { authorization: `Basic ${TOKEN}` } });
+      const r = await h.req('GET', '/accounts', {
+        token: null,
+        headers: { authorization: `Basic ${TOKEN}` },
+      });
       assert.equal(r.status, 401);
     });
 

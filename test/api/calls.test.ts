@@ -13,15 +13,54 @@ describe('API /calls', () => {
 
     before(async () => {
       h = await startHarness(tdb);
-      rate = await h.t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      rate = await h.t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
       const alice = await h.t.seedAccount({ name: 'alice', balance: '1' });
       const bob = await h.t.seedAccount({ name: 'bob', balance: '5' });
       const start = new Date('2030-05-01T10:00:00.000Z');
-      talking = (await liveCall(h.t.store, { accountId: alice.id, rate, dst: '447700900001', start, answer: new Date('2030-05-01T10:00:07.000Z') })).uniqueid;
-      elsewhere = (await liveCall(h.t.store, { accountId: bob.id, rate, dst: '447700900002', start: new Date('2030-05-01T10:00:01.000Z'), node: 'node2' })).uniqueid;
+      talking = (
+        await liveCall(h.t.store, {
+          accountId: alice.id,
+          rate,
+          dst: '447700900001',
+          start,
+          answer: new Date('2030-05-01T10:00:07.000Z'),
+        })
+      ).uniqueid;
+      elsewhere = (
+        await liveCall(h.t.store, {
+          accountId: bob.id,
+          rate,
+          dst: '447700900002',
+          start: new Date('2030-05-01T10:00:01.000Z'),
+          node: 'node2',
+        })
+      ).uniqueid;
       h.fake.live = [
-        { id: talking, state: 'talking', account: 'alice', destination: '447700900001', callerNumber: '1001', answeredAt: new Date('2030-05-01T10:00:07.000Z'), grantedSeconds: 1080 },
-        { id: 'chan-123', state: 'identifying', account: null, destination: null, callerNumber: '1002', answeredAt: null, grantedSeconds: null },
+        {
+          id: talking,
+          state: 'talking',
+          account: 'alice',
+          destination: '447700900001',
+          callerNumber: '1001',
+          answeredAt: new Date('2030-05-01T10:00:07.000Z'),
+          grantedSeconds: 1080,
+        },
+        {
+          id: 'chan-123',
+          state: 'identifying',
+          account: null,
+          destination: null,
+          callerNumber: '1002',
+          answeredAt: null,
+          grantedSeconds: null,
+        },
       ];
       h.fake.knownCalls = new Set([talking, 'chan-123']);
     });
@@ -43,8 +82,30 @@ describe('API /calls', () => {
           maxSeconds: 1080,
           maxCost: '1.00',
         },
-        { id: elsewhere, account: 'bob', node: 'node2', state: 'authorised', destination: null, callerNumber: null, started: '2030-05-01T10:00:01.000Z', answered: null, maxSeconds: 3600, maxCost: '3.10' },
-        { id: 'chan-123', account: null, node: NODE, state: 'identifying', destination: null, callerNumber: '1002', started: null, answered: null, maxSeconds: null, maxCost: null },
+        {
+          id: elsewhere,
+          account: 'bob',
+          node: 'node2',
+          state: 'authorised',
+          destination: null,
+          callerNumber: null,
+          started: '2030-05-01T10:00:01.000Z',
+          answered: null,
+          maxSeconds: 3600,
+          maxCost: '3.10',
+        },
+        {
+          id: 'chan-123',
+          account: null,
+          node: NODE,
+          state: 'identifying',
+          destination: null,
+          callerNumber: '1002',
+          started: null,
+          answered: null,
+          maxSeconds: null,
+          maxCost: null,
+        },
       ]);
     });
 

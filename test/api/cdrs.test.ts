@@ -42,13 +42,51 @@ describe('API /cdrs', () => {
 
     before(async () => {
       h = await startHarness(tdb);
-      rate = await h.t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      rate = await h.t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
       const alice = await h.t.seedAccount({ name: 'alice', balance: '10' });
       const bob = await h.t.seedAccount({ name: 'bob', balance: '10' });
-      ids.a1 = (await answeredCall(h.t.store, { accountId: alice.id, rate, dst: '447700900001', start: day('2030-05-01'), billsec: 95 })).uniqueid;
-      ids.a2 = (await unansweredCall(h.t.store, { accountId: alice.id, rate, dst: '447700900002', start: day('2030-05-02'), disposition: 'BUSY' })).uniqueid;
-      ids.b1 = (await answeredCall(h.t.store, { accountId: bob.id, rate, dst: '447700900003', start: day('2030-05-02', '23:59:59'), billsec: 30 })).uniqueid;
-      ids.r1 = (await refusedCall(h.t.store, { accountId: null, dst: '=cmd|calc', start: day('2030-05-03'), reason: 'NOACCOUNT' })).uniqueid;
+      ids.a1 = (
+        await answeredCall(h.t.store, {
+          accountId: alice.id,
+          rate,
+          dst: '447700900001',
+          start: day('2030-05-01'),
+          billsec: 95,
+        })
+      ).uniqueid;
+      ids.a2 = (
+        await unansweredCall(h.t.store, {
+          accountId: alice.id,
+          rate,
+          dst: '447700900002',
+          start: day('2030-05-02'),
+          disposition: 'BUSY',
+        })
+      ).uniqueid;
+      ids.b1 = (
+        await answeredCall(h.t.store, {
+          accountId: bob.id,
+          rate,
+          dst: '447700900003',
+          start: day('2030-05-02', '23:59:59'),
+          billsec: 30,
+        })
+      ).uniqueid;
+      ids.r1 = (
+        await refusedCall(h.t.store, {
+          accountId: null,
+          dst: '=cmd|calc',
+          start: day('2030-05-03'),
+          reason: 'NOACCOUNT',
+        })
+      ).uniqueid;
     });
     after(async () => h.close());
 
@@ -61,9 +99,15 @@ describe('API /cdrs', () => {
         [ids.a1, ids.a2, ids.b1, ids.r1],
       );
       const [a1, a2, , r1] = r.json.cdrs;
-      assert.deepEqual([a1.disposition, a1.billsec, a1.cost, a1.ratePerMin, a1.connectFee, a1.status], ['ANSWERED', 95, '0.18', '0.05', '0.10', 'settled']);
+      assert.deepEqual(
+        [a1.disposition, a1.billsec, a1.cost, a1.ratePerMin, a1.connectFee, a1.status],
+        ['ANSWERED', 95, '0.18', '0.05', '0.10', 'settled'],
+      );
       assert.deepEqual([a2.disposition, a2.cost], ['BUSY', '0.00']);
-      assert.deepEqual([r1.disposition, r1.reason, r1.account, r1.cost], ['FAILED', 'NOACCOUNT', null, '0.00']);
+      assert.deepEqual(
+        [r1.disposition, r1.reason, r1.account, r1.cost],
+        ['FAILED', 'NOACCOUNT', null, '0.00'],
+      );
     });
 
     it('filters by account', async () => {
@@ -80,7 +124,10 @@ describe('API /cdrs', () => {
         r.json.cdrs.map((c: { uniqueid: string }) => c.uniqueid),
         [ids.a2, ids.b1],
       );
-      const t = await h.req('GET', `/cdrs?since=${encodeURIComponent('2030-05-02T12:00:00+02:00')}&account=alice`);
+      const t = await h.req(
+        'GET',
+        `/cdrs?since=${encodeURIComponent('2030-05-02T12:00:00+02:00')}&account=alice`,
+      );
       assert.deepEqual(
         t.json.cdrs.map((c: { uniqueid: string }) => c.uniqueid),
         [ids.a2],

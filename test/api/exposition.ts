@@ -14,11 +14,13 @@ export function parseExposition(text: string): Exposition {
     if (line === '') continue;
     let m: RegExpExecArray | null;
     if ((m = /^# HELP (\S+) (.*)$/.exec(line))) out.help.set(m[1]!, m[2]!);
-    else if ((m = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line))) out.types.set(m[1]!, m[2]!);
+    else if ((m = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line)))
+      out.types.set(m[1]!, m[2]!);
     else if (line.startsWith('#')) continue;
     else if ((m = SAMPLE.exec(line))) {
       const labels: Record<string, string> = {};
-      for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
+      for (const l of (m[2] ?? '').matchAll(LABEL))
+        labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
       const raw = m[3]!;
       const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
       if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad sample value: ${line}`);
@@ -30,7 +32,13 @@ export function parseExposition(text: string): Exposition {
 
 /** The value of the one sample with exactly these labels. */
 export function sample(e: Exposition, name: string, labels: Record<string, string>): number {
-  const found = e.samples.filter((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()));
-  if (found.length !== 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
+  const found = e.samples.filter(
+    (s) =>
+      s.name === name &&
+      JSON.stringify(Object.entries(s.labels).sort()) ===
+        JSON.stringify(Object.entries(labels).sort()),
+  );
+  if (found.length !== 1)
+    throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
   return found[0]!.value;
 }

@@ -18,8 +18,23 @@ export interface Harness {
   base: string;
   metrics: Metrics;
   /** Mutable fakes the routes read. */
-  fake: { ariConnected: boolean; journalBacklog: number; live: LiveCallInfo[]; hungUp: string[]; knownCalls: Set<string> };
-  req(method: string, path: string, opts?: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> }): Promise<Reply>;
+  fake: {
+    ariConnected: boolean;
+    journalBacklog: number;
+    live: LiveCallInfo[];
+    hungUp: string[];
+    knownCalls: Set<string>;
+  };
+  req(
+    method: string,
+    path: string,
+    opts?: {
+      body?: unknown;
+      raw?: string;
+      token?: string | null;
+      headers?: Record<string, string>;
+    },
+  ): Promise<Reply>;
   close(): Promise<void>;
 }
 
@@ -27,13 +42,20 @@ export interface Reply {
   status: number;
   headers: Headers;
   text: string;
-  /** Parsed JSON body (undefined when the body is not JSON). */
+  /** Parsed JSON body (undefined when the body is not JSON); tests read fields of any response. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a response body of any shape
   json: any;
 }
 
 export async function startHarness(tdb: TestDatabase): Promise<Harness> {
   const t = await tdb.open();
-  const fake = { ariConnected: true, journalBacklog: 0, live: [] as LiveCallInfo[], hungUp: [] as string[], knownCalls: new Set<string>() };
+  const fake = {
+    ariConnected: true,
+    journalBacklog: 0,
+    live: [] as LiveCallInfo[],
+    hungUp: [] as string[],
+    knownCalls: new Set<string>(),
+  };
   const metrics = new Metrics({ processMetrics: false });
   metrics.setSources(dbGaugeSources(t.store, NODE, () => fake.journalBacklog));
   const api = new ApiServer(

@@ -13,7 +13,14 @@ describe('API /health, /metrics and /openapi.json', () => {
     let rate: Rate;
     before(async () => {
       h = await startHarness(tdb);
-      rate = await h.t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      rate = await h.t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
     });
     after(async () => h.close());
 
@@ -26,7 +33,13 @@ describe('API /health, /metrics and /openapi.json', () => {
       it('is ok (200) with ARI connected, the database reachable and an empty journal', async () => {
         const r = await h.req('GET', '/health');
         assert.equal(r.status, 200);
-        assert.deepEqual(r.json, { status: 'ok', node: NODE, ari: { connected: true }, database: { reachable: true, dialect: tdb.kind }, journal: { backlog: 0 } });
+        assert.deepEqual(r.json, {
+          status: 'ok',
+          node: NODE,
+          ari: { connected: true },
+          database: { reachable: true, dialect: tdb.kind },
+          journal: { backlog: 0 },
+        });
       });
 
       it('is degraded (still 200) while settlements wait in the journal', async () => {
@@ -49,10 +62,32 @@ describe('API /health, /metrics and /openapi.json', () => {
     describe('GET /metrics', () => {
       before(async () => {
         const a = await h.t.seedAccount({ balance: '10' });
-        await answeredCall(h.t.store, { accountId: a.id, rate, dst: '447700900001', start: new Date('2030-05-01T10:00:00Z'), billsec: 30 });
-        await refusedCall(h.t.store, { accountId: a.id, dst: '999', start: new Date('2030-05-01T10:01:00Z'), reason: 'NOROUTE' });
-        await liveCall(h.t.store, { accountId: a.id, rate, dst: '447700900002', start: new Date('2030-05-01T10:02:00Z') });
-        await liveCall(h.t.store, { accountId: a.id, rate, dst: '447700900003', start: new Date('2030-05-01T10:02:00Z'), node: 'node2' });
+        await answeredCall(h.t.store, {
+          accountId: a.id,
+          rate,
+          dst: '447700900001',
+          start: new Date('2030-05-01T10:00:00Z'),
+          billsec: 30,
+        });
+        await refusedCall(h.t.store, {
+          accountId: a.id,
+          dst: '999',
+          start: new Date('2030-05-01T10:01:00Z'),
+          reason: 'NOROUTE',
+        });
+        await liveCall(h.t.store, {
+          accountId: a.id,
+          rate,
+          dst: '447700900002',
+          start: new Date('2030-05-01T10:02:00Z'),
+        });
+        await liveCall(h.t.store, {
+          accountId: a.id,
+          rate,
+          dst: '447700900003',
+          start: new Date('2030-05-01T10:02:00Z'),
+          node: 'node2',
+        });
         h.metrics.callFinished('ANSWERED');
         h.metrics.callFinished('ANSWERED');
         h.metrics.callFinished('NOROUTE');
@@ -122,9 +157,14 @@ describe('API /health, /metrics and /openapi.json', () => {
         assert.equal(r.status, 200);
         const doc = r.json;
         assert.equal(doc.openapi, '3.0.3');
-        assert.deepEqual(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer' });
+        assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+          type: 'http',
+          scheme: 'bearer',
+        });
         const routes = buildRoutes({} as ApiDeps);
-        const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+        const documented = Object.entries(
+          doc.paths as Record<string, Record<string, unknown>>,
+        ).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
         assert.deepEqual(documented.sort(), routes.map((x) => `${x.method} ${x.path}`).sort());
         const ids = routes.map((x) => x.operationId);
         assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
@@ -134,18 +174,31 @@ describe('API /health, /metrics and /openapi.json', () => {
         const doc = (await h.req('GET', '/openapi.json')).json;
         const topup = doc.paths['/accounts/{name}/topup'].post;
         assert.deepEqual(
-          topup.parameters.map((p: { name: string; in: string; required: boolean }) => [p.name, p.in, p.required]),
+          topup.parameters.map((p: { name: string; in: string; required: boolean }) => [
+            p.name,
+            p.in,
+            p.required,
+          ]),
           [['name', 'path', true]],
         );
         assert.deepEqual(topup.requestBody.content['application/json'].schema.required, ['amount']);
-        assert.equal(topup.requestBody.content['application/json'].schema.properties.amount.type, 'string');
-        assert.equal(topup.responses['401'].content['application/json'].schema.$ref, '#/components/schemas/Error');
+        assert.equal(
+          topup.requestBody.content['application/json'].schema.properties.amount.type,
+          'string',
+        );
+        assert.equal(
+          topup.responses['401'].content['application/json'].schema.$ref,
+          '#/components/schemas/Error',
+        );
         const cdrs = doc.paths['/cdrs'].get;
         assert.deepEqual(
           cdrs.parameters.map((p: { name: string }) => p.name),
           ['account', 'since', 'until', 'format', 'limit'],
         );
-        assert.deepEqual(cdrs.parameters.find((p: { name: string }) => p.name === 'format').schema.enum, ['json', 'csv']);
+        assert.deepEqual(
+          cdrs.parameters.find((p: { name: string }) => p.name === 'format').schema.enum,
+          ['json', 'csv'],
+        );
       });
 
       it('only references schemas it defines and never leaves an empty required list', async () => {
@@ -155,8 +208,14 @@ describe('API /health, /metrics and /openapi.json', () => {
           if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}[${i}]`));
           if (typeof node !== 'object' || node === null) return;
           for (const [k, v] of Object.entries(node)) {
-            if (k === '$ref' && typeof v === 'string' && !(v.replace('#/components/schemas/', '') in doc.components.schemas)) problems.push(`${path}: ${v}`);
-            if (k === 'required' && Array.isArray(v) && v.length === 0) problems.push(`${path}: empty required`);
+            if (
+              k === '$ref' &&
+              typeof v === 'string' &&
+              !(v.replace('#/components/schemas/', '') in doc.components.schemas)
+            )
+              problems.push(`${path}: ${v}`);
+            if (k === 'required' && Array.isArray(v) && v.length === 0)
+              problems.push(`${path}: empty required`);
             walk(v, `${path}.${k}`);
           }
         };

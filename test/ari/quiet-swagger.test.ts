@@ -7,7 +7,8 @@ import { quietSwagger } from '../../daemon/src/ari/quiet-swagger.js';
 import { forEachDatabase } from '../support/db.js';
 import { startE2e } from '../e2e/harness.js';
 
-const NOTICE = 'This API is using a deprecated version of Swagger!  Please see http://github.com/wordnik/swagger-core/wiki for more info';
+const NOTICE =
+  'This API is using a deprecated version of Swagger!  Please see http://github.com/wordnik/swagger-core/wiki for more info';
 
 function captureConsole(): { lines: unknown[][]; restore(): void } {
   const original = console.log;
@@ -27,7 +28,10 @@ describe('the swagger deprecation notice', function () {
         console.log([NOTICE]);
         console.log(NOTICE);
         console.log('something else', 1);
-        await Promise.all([quietSwagger(async () => console.log([NOTICE])), quietSwagger(async () => undefined)]);
+        await Promise.all([
+          quietSwagger(async () => console.log([NOTICE])),
+          quietSwagger(async () => undefined),
+        ]);
       });
       assert.equal(console.log, patched, 'restored after the last overlapping call');
       console.log([NOTICE]);
@@ -48,7 +52,10 @@ describe('the swagger deprecation notice', function () {
       }
       await e.close();
       const printed = cap.lines.map((args) => JSON.stringify(args));
-      assert.ok(!printed.some((l) => l.includes('deprecated version of Swagger')), printed.join('\n'));
+      assert.ok(
+        !printed.some((l) => l.includes('deprecated version of Swagger')),
+        printed.join('\n'),
+      );
     });
   });
 });

@@ -30,8 +30,30 @@ describe('astbill account', function () {
 
     it('adds an account with PIN, ANIs and limits, and shows it as JSON with exact amounts', async () => {
       const name = uniqueName('alice');
-      const add = await cli('account', 'add', '--name', name, '--balance', '10.5', '--pin', '24681357', '--ani', '15550101', '--ani', '15550102',
-        '--tariff', 'gold', '--credit-limit', '0.00001', '--max-calls', '2', '--max-seconds', '900', '--currency', 'USD');
+      const add = await cli(
+        'account',
+        'add',
+        '--name',
+        name,
+        '--balance',
+        '10.5',
+        '--pin',
+        '24681357',
+        '--ani',
+        '15550101',
+        '--ani',
+        '15550102',
+        '--tariff',
+        'gold',
+        '--credit-limit',
+        '0.00001',
+        '--max-calls',
+        '2',
+        '--max-seconds',
+        '900',
+        '--currency',
+        'USD',
+      );
       assert.equal(add.code, 0, add.stderr);
       assert.match(add.stdout, new RegExp(`account ${name} added`));
       const a = parsed<AccountJson>(await cli('account', 'show', name, '--json'));
@@ -76,7 +98,18 @@ describe('astbill account', function () {
       const [name, pin, ani, tariff, nobody] = await Promise.all([
         cli('account', 'add', '--name', first, '--balance', '1'),
         cli('account', 'add', '--name', second, '--balance', '1', '--pin', '11223344'),
-        cli('account', 'add', '--name', second, '--balance', '5', '--ani', '15550202', '--ani', '15550201'),
+        cli(
+          'account',
+          'add',
+          '--name',
+          second,
+          '--balance',
+          '5',
+          '--ani',
+          '15550202',
+          '--ani',
+          '15550201',
+        ),
         cli('account', 'add', '--name', second, '--balance', '1', '--tariff', 'platinum'),
         cli('account', 'topup', 'no-such-account', '1'),
       ]);

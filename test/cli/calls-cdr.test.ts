@@ -34,18 +34,49 @@ describe('astbill calls and cdr', function () {
 
     before(async () => {
       t = await tdb.open();
-      rate = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      rate = await t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
       const a = await t.seedAccount({ balance: '5' });
       account = a.name;
       const call = (uniqueid: string, start: Date) =>
-        t.store.authorise({ uniqueid, accountId: a.id, src: '15550100', dst: '447700900123', rate, node: 'node7', defaultMaxSeconds: 600, start });
+        t.store.authorise({
+          uniqueid,
+          accountId: a.id,
+          src: '15550100',
+          dst: '447700900123',
+          rate,
+          node: 'node7',
+          defaultMaxSeconds: 600,
+          start,
+        });
       done = uniqueName('done');
       await call(done, new Date('2030-01-01T10:00:00Z'));
-      await t.store.settle({ uniqueid: done, disposition: 'ANSWERED', hangupCause: 16, answer: new Date('2030-01-01T10:00:05Z'), end: new Date('2030-01-01T10:01:40Z'), billsec: 95 });
+      await t.store.settle({
+        uniqueid: done,
+        disposition: 'ANSWERED',
+        hangupCause: 16,
+        answer: new Date('2030-01-01T10:00:05Z'),
+        end: new Date('2030-01-01T10:01:40Z'),
+        billsec: 95,
+      });
       live = uniqueName('live');
       await call(live, new Date('2030-01-02T10:00:00Z'));
       await t.store.markAnswered(live, new Date('2030-01-02T10:00:03Z'));
-      await t.store.recordRefusal({ uniqueid: uniqueName('refused'), accountId: a.id, src: '15550100', dst: '999', reason: 'NOROUTE', node: 'node7', start: new Date('2030-01-03T10:00:00Z') });
+      await t.store.recordRefusal({
+        uniqueid: uniqueName('refused'),
+        accountId: a.id,
+        src: '15550100',
+        dst: '999',
+        reason: 'NOROUTE',
+        node: 'node7',
+        start: new Date('2030-01-03T10:00:00Z'),
+      });
     });
 
     it('lists the calls up right now with what they hold reserved', async () => {
@@ -74,9 +105,17 @@ describe('astbill calls and cdr', function () {
       );
       assert.equal(rows[0]?.uniqueid, done);
       const csvLines = c.stdout.trimEnd().split('\r\n');
-      assert.equal(csvLines[0], 'uniqueid,account,node,src,dst,tariff,prefix,start,answer,end,duration,billsec,disposition,hangup_cause,reason,max_seconds,max_cost,cost,status,note');
+      assert.equal(
+        csvLines[0],
+        'uniqueid,account,node,src,dst,tariff,prefix,start,answer,end,duration,billsec,disposition,hangup_cause,reason,max_seconds,max_cost,cost,status,note',
+      );
       assert.equal(csvLines.length, 4);
-      assert.match(csvLines[1]!, new RegExp(`^${done},${account},node7,15550100,447700900123,default,44,2030-01-01T10:00:00.000Z,.*,ANSWERED,16,,600,0.60000,0.18000,settled,$`));
+      assert.match(
+        csvLines[1]!,
+        new RegExp(
+          `^${done},${account},node7,15550100,447700900123,default,44,2030-01-01T10:00:00.000Z,.*,ANSWERED,16,,600,0.60000,0.18000,settled,$`,
+        ),
+      );
       assert.equal(parsed<CdrJson[]>(s).length, 2);
     });
   });

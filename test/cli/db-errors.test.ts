@@ -21,9 +21,15 @@ describe('astbill and its database', function () {
       astbill('mysql://bill:hunter2@127.0.0.1:1/astbill', ['account', 'list']),
     ]);
     assert.equal(bad.code, 1);
-    assert.match(oneLine(bad.stderr), /invalid configuration ASTBILL_DB: must start with 'mysql:\/\/' or 'sqlite:'/);
+    assert.match(
+      oneLine(bad.stderr),
+      /invalid configuration ASTBILL_DB: must start with 'mysql:\/\/' or 'sqlite:'/,
+    );
     assert.equal(refused.code, 1);
-    assert.match(oneLine(refused.stderr), /cannot connect to mysql:\/\/bill@127\.0\.0\.1:1\/astbill: connection refused/);
+    assert.match(
+      oneLine(refused.stderr),
+      /cannot connect to mysql:\/\/bill@127\.0\.0\.1:1\/astbill: connection refused/,
+    );
     assert.doesNotMatch(refused.stderr, /hunter2/);
   });
 
@@ -49,27 +55,38 @@ describe('astbill and its database', function () {
   });
 
   const mysqlBase = process.env.ASTBILL_TEST_MYSQL;
-  (mysqlBase ? it : it.skip)('on MySQL, asks for `astbill migrate` until it has been run', async () => {
-    const u = new URL(mysqlBase!);
-    u.pathname = `/${u.pathname.slice(1) || 'astbill_test'}_${process.pid}_cli`;
-    const url = u.toString();
-    const c = mysqlConnection(url);
-    const server = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
-    try {
-      await server.query(`DROP DATABASE IF EXISTS \`${c.database}\``);
-      await server.query(`CREATE DATABASE \`${c.database}\``);
-      const before = await astbill(url, ['account', 'list']);
-      assert.equal(before.code, 1);
-      assert.match(oneLine(before.stderr), /schema .* is not up to date .*run 'astbill migrate'/);
-      const migrate = await astbill(url, ['migrate']);
-      assert.equal(migrate.code, 0, migrate.stderr);
-      assert.match(migrate.stdout, /migrated 0001-initial, 0002-views/);
-      const [status, list] = await Promise.all([astbill(url, ['migrate', '--status']), astbill(url, ['account', 'list', '--json'])]);
-      assert.match(status.stdout, /schema is up to date/);
-      assert.equal(list.stdout.trim(), '[]');
-    } finally {
-      await server.query(`DROP DATABASE IF EXISTS \`${c.database}\``);
-      await server.end();
-    }
-  });
+  (mysqlBase ? it : it.skip)(
+    'on MySQL, asks for `astbill migrate` until it has been run',
+    async () => {
+      const u = new URL(mysqlBase!);
+      u.pathname = `/${u.pathname.slice(1) || 'astbill_test'}_${process.pid}_cli`;
+      const url = u.toString();
+      const c = mysqlConnection(url);
+      const server = await mysql.createConnection({
+        host: c.host,
+        port: c.port,
+        user: c.user,
+        password: c.password,
+      });
+      try {
+        await server.query(`DROP DATABASE IF EXISTS \`${c.database}\``);
+        await server.query(`CREATE DATABASE \`${c.database}\``);
+        const before = await astbill(url, ['account', 'list']);
+        assert.equal(before.code, 1);
+        assert.match(oneLine(before.stderr), /schema .* is not up to date .*run 'astbill migrate'/);
+        const migrate = await astbill(url, ['migrate']);
+        assert.equal(migrate.code, 0, migrate.stderr);
+        assert.match(migrate.stdout, /migrated 0001-initial, 0002-views/);
+        const [status, list] = await Promise.all([
+          astbill(url, ['migrate', '--status']),
+          astbill(url, ['account', 'list', '--json']),
+        ]);
+        assert.match(status.stdout, /schema is up to date/);
+        assert.equal(list.stdout.trim(), '[]');
+      } finally {
+        await server.query(`DROP DATABASE IF EXISTS \`${c.database}\``);
+        await server.end();
+      }
+    },
+  );
 });

@@ -16,7 +16,8 @@ interface RateJson {
   minSecs: number;
 }
 
-const HEADER = 'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs';
+const HEADER =
+  'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs';
 
 describe('astbill rate', function () {
   this.timeout(60_000);
@@ -36,11 +37,37 @@ describe('astbill rate', function () {
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     it('adds a rate and lists it as JSON with exact amounts', async () => {
-      const add = await cli('rate', 'add', '--tariff', 'std', '--prefix', '44', '--rate', '0.05', '--connect', '0.10', '--initial', '60', '--increment', '6', '--description', 'United Kingdom');
+      const add = await cli(
+        'rate',
+        'add',
+        '--tariff',
+        'std',
+        '--prefix',
+        '44',
+        '--rate',
+        '0.05',
+        '--connect',
+        '0.10',
+        '--initial',
+        '60',
+        '--increment',
+        '6',
+        '--description',
+        'United Kingdom',
+      );
       assert.equal(add.code, 0, add.stderr);
       const list = parsed<RateJson[]>(await cli('rate', 'list', '--tariff', 'std', '--json'));
       assert.deepEqual(list, [
-        { tariff: 'std', prefix: '44', description: 'United Kingdom', ratePerMin: '0.05000', connectFee: '0.10000', initialSecs: 60, incrementSecs: 6, minSecs: 0 },
+        {
+          tariff: 'std',
+          prefix: '44',
+          description: 'United Kingdom',
+          ratePerMin: '0.05000',
+          connectFee: '0.10000',
+          initialSecs: 60,
+          incrementSecs: 6,
+          minSecs: 0,
+        },
       ]);
     });
 
@@ -60,14 +87,25 @@ describe('astbill rate', function () {
       assert.match(r.stdout, /imported 3 rate\(s\) .*: 2 added, 1 updated/);
       const imp = await t.store.listRates('imp');
       assert.deepEqual(
-        imp.map((x) => [x.prefix, x.description, x.ratePerMin, x.connectFee, x.initialSecs, x.incrementSecs, x.minSecs]),
+        imp.map((x) => [
+          x.prefix,
+          x.description,
+          x.ratePerMin,
+          x.connectFee,
+          x.initialSecs,
+          x.incrementSecs,
+          x.minSecs,
+        ]),
         [
           ['33', 'kept', 7000n, 0n, 60, 6, 0],
           ['44', 'United Kingdom, fixed', 5000n, 10000n, 60, 6, 0],
           ['447', 'UK mobile', 12000n, 0n, 60, 60, 0],
         ],
       );
-      assert.equal((await t.store.rateFor('imp2', '15551234'))?.description, 'North America "NANP"');
+      assert.equal(
+        (await t.store.rateFor('imp2', '15551234'))?.description,
+        'North America "NANP"',
+      );
       assert.equal((await t.store.rateFor('imp', '447700900'))?.prefix, '447');
     });
 
@@ -99,7 +137,10 @@ describe('astbill rate', function () {
     it('refuses a file with a wrong header, naming the expected one', async () => {
       const r = await cli('rate', 'import', file('header.csv', ['tariff,prefix,price', 'x,1,0.1']));
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /line 1: bad header: unknown column\(s\) price; missing column\(s\) rate_per_min/);
+      assert.match(
+        r.stderr,
+        /line 1: bad header: unknown column\(s\) price; missing column\(s\) rate_per_min/,
+      );
       assert.equal(await t.store.tariffExists('x'), false);
     });
   });

@@ -11,12 +11,19 @@ export interface CliResult {
   stderr: string;
 }
 
-export function astbill(dbUrl: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function astbill(
+  dbUrl: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { env: { ...process.env, ASTBILL_DB: dbUrl, ASTBILL_LOG_LEVEL: 'error', ...env }, timeout: 30_000 },
+      {
+        env: { ...process.env, ASTBILL_DB: dbUrl, ASTBILL_LOG_LEVEL: 'error', ...env },
+        timeout: 30_000,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

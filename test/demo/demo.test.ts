@@ -28,10 +28,15 @@ interface Run {
 function demo(args: string[]): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), 'astbill-demo-'));
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'demo', ...args], { cwd, env: { ...process.env }, timeout: 60_000, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr, cwd });
-    });
+    execFile(
+      process.execPath,
+      [bin, 'demo', ...args],
+      { cwd, env: { ...process.env }, timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr, cwd });
+      },
+    );
   });
 }
 
@@ -56,7 +61,13 @@ interface DemoJson {
     answer: string | null;
     end: string | null;
   }>;
-  balances: Array<{ account: string; start: string; charged: string; end: string; reserved: string }>;
+  balances: Array<{
+    account: string;
+    start: string;
+    charged: string;
+    end: string;
+    reserved: string;
+  }>;
 }
 
 describe('astbill demo', function () {
@@ -67,7 +78,11 @@ describe('astbill demo', function () {
 
   before(async () => {
     [jsonRun, humanRun] = await Promise.all([demo(['--fast', '--json']), demo(['--fast'])]);
-    assert.equal(jsonRun.code, 0, `demo --json exited ${jsonRun.code}\n${jsonRun.stderr}\n${jsonRun.stdout}`);
+    assert.equal(
+      jsonRun.code,
+      0,
+      `demo --json exited ${jsonRun.code}\n${jsonRun.stderr}\n${jsonRun.stdout}`,
+    );
     result = JSON.parse(jsonRun.stdout) as DemoJson;
   });
   after(() => {
@@ -84,11 +99,16 @@ describe('astbill demo', function () {
       assert.equal(c.status, 'settled', `${c.id}: settled`);
     }
     assert.equal(result.database, './data/demo.sqlite');
-    assert.ok(existsSync(join(jsonRun.cwd, 'data', 'demo.sqlite')), 'the database is left for inspection');
+    assert.ok(
+      existsSync(join(jsonRun.cwd, 'data', 'demo.sqlite')),
+      'the database is left for inspection',
+    );
   });
 
   it('ends each call with its scripted disposition, on the right account', () => {
-    const got = Object.fromEntries(result.calls.map((c) => [c.id, [c.account, c.disposition, c.reason, c.cost]]));
+    const got = Object.fromEntries(
+      result.calls.map((c) => [c.id, [c.account, c.disposition, c.reason, c.cost]]),
+    );
     assert.deepEqual(got, {
       answered: ['alice', 'ANSWERED', null, '0.02500'], // 30/6 at 0.05/min: one 30 s block
       busy: ['bob', 'BUSY', null, '0.00000'],
@@ -112,17 +132,40 @@ describe('astbill demo', function () {
   });
 
   it('had the two calls on one account up at the same time', () => {
-    const [a, b] = ['concurrent-1', 'concurrent-2'].map((id) => result.calls.find((c) => c.id === id)!);
+    const [a, b] = ['concurrent-1', 'concurrent-2'].map((id) =>
+      result.calls.find((c) => c.id === id)!,
+    );
     const t = (s: string | null | undefined) => Date.parse(s ?? '');
-    assert.ok(t(a!.answer) < t(b!.end) && t(b!.answer) < t(a!.end), `overlap: ${a!.answer}..${a!.end} and ${b!.answer}..${b!.end}`);
+    assert.ok(
+      t(a!.answer) < t(b!.end) && t(b!.answer) < t(a!.end),
+      `overlap: ${a!.answer}..${a!.end} and ${b!.answer}..${b!.end}`,
+    );
   });
 
   it('leaves the final balances start − Σ cost, exactly', () => {
     assert.deepEqual(result.balances, [
-      { account: 'alice', start: '10.00000', charged: '0.02500', end: '9.97500', reserved: '0.00000' },
+      {
+        account: 'alice',
+        start: '10.00000',
+        charged: '0.02500',
+        end: '9.97500',
+        reserved: '0.00000',
+      },
       { account: 'bob', start: '5.00000', charged: '0.02800', end: '4.97200', reserved: '0.00000' },
-      { account: 'card-1001', start: '2.00000', charged: '0.01400', end: '1.98600', reserved: '0.00000' },
-      { account: 'carol', start: '0.15000', charged: '0.15000', end: '0.00000', reserved: '0.00000' },
+      {
+        account: 'card-1001',
+        start: '2.00000',
+        charged: '0.01400',
+        end: '1.98600',
+        reserved: '0.00000',
+      },
+      {
+        account: 'carol',
+        start: '0.15000',
+        charged: '0.15000',
+        end: '0.00000',
+        reserved: '0.00000',
+      },
     ]);
   });
 
@@ -132,7 +175,11 @@ describe('astbill demo', function () {
   });
 
   it('shows people a timeline while the calls run, then the CDR and balance tables and the verdict', () => {
-    assert.equal(humanRun.code, 0, `demo exited ${humanRun.code}\n${humanRun.stderr}\n${humanRun.stdout}`);
+    assert.equal(
+      humanRun.code,
+      0,
+      `demo exited ${humanRun.code}\n${humanRun.stderr}\n${humanRun.stdout}`,
+    );
     const out = humanRun.stdout;
     assert.match(out, /database {4}\.\/data\/demo\.sqlite \(fresh each run\)/);
     // Not a terminal: one line per change instead of a redrawn table.
@@ -140,7 +187,10 @@ describe('astbill demo', function () {
     assert.match(out, /^ +\+\d+\.\ds {2}card {10}wrong PIN/m);
     assert.match(out, /^ +\+\d+\.\ds {2}cut {11}answered; talking \(limit 3 s/m);
     assert.match(out, /^call +account +src +dst +disposition +billsec +cost +reason$/m);
-    assert.match(out, /^busy +bob +15551230001 +447700900123 +BUSY +0 +0\.00 +user busy \(cause 17\)$/m);
+    assert.match(
+      out,
+      /^busy +bob +15551230001 +447700900123 +BUSY +0 +0\.00 +user busy \(cause 17\)$/m,
+    );
     assert.match(out, /^cut +carol +1003 +881612345678 +ANSWERED +3 +0\.15 +credit limit/m);
     assert.match(out, /^no-route +alice +1001 +33142685300 +FAILED +0 +0\.00 +NOROUTE$/m);
     assert.match(out, /^account +start +charged +end$/m);
@@ -153,7 +203,13 @@ describe('astbill demo', function () {
 
 describe('the demo verdict', () => {
   const call = demoScenario().calls.find((c) => c.id === 'answered')!;
-  const rate = { ratePerMin: parseMoney('0.05'), connectFee: 0n, initialSecs: 30, incrementSecs: 6, minSecs: 0 };
+  const rate = {
+    ratePerMin: parseMoney('0.05'),
+    connectFee: 0n,
+    initialSecs: 30,
+    incrementSecs: 6,
+    minSecs: 0,
+  };
   const cdr = (over: Partial<Cdr> = {}): Cdr => ({
     id: 1,
     uniqueid: 'A1',
@@ -180,18 +236,46 @@ describe('the demo verdict', () => {
     note: null,
     ...over,
   });
-  const ended = { id: 'A1', name: 'PJSIP/alice-1', kind: 'inbound' as const, number: '442079460000', createdAt: 0, endedAt: 5000, cause: 16, causeTxt: 'Normal Clearing', hungUpBy: 'app' as const };
-  const calls = (...cdrs: Cdr[]): CallResult[] => [{ call, channelId: 'A1', cdrs, aEnded: ended, bEnded: undefined }];
+  const ended = {
+    id: 'A1',
+    name: 'PJSIP/alice-1',
+    kind: 'inbound' as const,
+    number: '442079460000',
+    createdAt: 0,
+    endedAt: 5000,
+    cause: 16,
+    causeTxt: 'Normal Clearing',
+    hungUpBy: 'app' as const,
+  };
+  const calls = (...cdrs: Cdr[]): CallResult[] => [
+    { call, channelId: 'A1', cdrs, aEnded: ended, bEnded: undefined },
+  ];
   const alice = (over: Partial<AccountResult> = {}): AccountResult[] => [
-    { name: 'alice', start: parseMoney('10'), end: parseMoney('9.975'), reserved: 0n, ledgerSum: parseMoney('9.975'), charged: parseMoney('0.025'), ...over },
+    {
+      name: 'alice',
+      start: parseMoney('10'),
+      end: parseMoney('9.975'),
+      reserved: 0n,
+      ledgerSum: parseMoney('9.975'),
+      charged: parseMoney('0.025'),
+      ...over,
+    },
   ];
 
   it('passes a call billed exactly once', () => {
-    assert.deepEqual(verify(calls(cdr()), alice(), 0), { ok: true, line: 'all 1 calls billed exactly once; 0 reservations left', problems: [] });
+    assert.deepEqual(verify(calls(cdr()), alice(), 0), {
+      ok: true,
+      line: 'all 1 calls billed exactly once; 0 reservations left',
+      problems: [],
+    });
   });
 
   it('fails a balance that is not start − Σ cost, a ledger that disagrees, money left reserved', () => {
-    const v = verify(calls(cdr()), alice({ end: parseMoney('9.95'), ledgerSum: parseMoney('9.95'), reserved: 1n }), 0);
+    const v = verify(
+      calls(cdr()),
+      alice({ end: parseMoney('9.95'), ledgerSum: parseMoney('9.95'), reserved: 1n }),
+      0,
+    );
     assert.equal(v.ok, false);
     assert.equal(v.problems.length, 2);
     assert.match(v.problems[0]!, /alice: balance .* is not start/);
@@ -202,10 +286,23 @@ describe('the demo verdict', () => {
   it('fails a reservation left, an unsettled or doubled CDR, a wrong price, a charge for an unanswered call', () => {
     assert.match(verify(calls(cdr()), alice(), 1).problems[0]!, /1 reservation\(s\) left/);
     assert.match(verify(calls(cdr({ status: 'open' })), alice(), 0).problems[0]!, /not settled/);
-    assert.match(verify(calls(cdr(), cdr({ uniqueid: 'A1.1' })), alice(), 0).problems[0]!, /2 CDRs instead of exactly one/);
-    assert.match(verify(calls(cdr({ cost: parseMoney('0.02') })), alice(), 0).problems[0]!, /is not the price of 4 s/);
-    const busy = verify(calls(cdr({ disposition: 'BUSY', answer: null, billsec: 0, cost: 1n })), alice(), 0);
-    assert.deepEqual(busy.problems.map((p) => p.replace(/:.*/, '')), ['answered', 'answered']);
+    assert.match(
+      verify(calls(cdr(), cdr({ uniqueid: 'A1.1' })), alice(), 0).problems[0]!,
+      /2 CDRs instead of exactly one/,
+    );
+    assert.match(
+      verify(calls(cdr({ cost: parseMoney('0.02') })), alice(), 0).problems[0]!,
+      /is not the price of 4 s/,
+    );
+    const busy = verify(
+      calls(cdr({ disposition: 'BUSY', answer: null, billsec: 0, cost: 1n })),
+      alice(),
+      0,
+    );
+    assert.deepEqual(
+      busy.problems.map((p) => p.replace(/:.*/, '')),
+      ['answered', 'answered'],
+    );
     assert.match(busy.problems.join('\n'), /disposition BUSY, expected ANSWERED/);
     assert.match(busy.problems.join('\n'), /BUSY call charged 1/);
     assert.equal(busy.ok, false);

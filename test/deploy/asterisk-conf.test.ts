@@ -38,7 +38,12 @@ function parseConf(path: string): Section[] {
         const m = /^([^=]+?)\s*=>?\s*(.*)$/.exec(text);
         assert.ok(m, `${path}:${i + 1}: not a setting: ${raw}`);
         assert.ok(sections.length > 0, `${path}:${i + 1}: setting outside a section`);
-        sections.at(-1)!.settings.push({ key: m[1]!.trim(), value: m[2]!.trim(), line: i + 1, commentAbove: comments.join(' ') });
+        sections.at(-1)!.settings.push({
+          key: m[1]!.trim(),
+          value: m[2]!.trim(),
+          line: i + 1,
+          commentAbove: comments.join(' '),
+        });
       }
       comments = [];
     });
@@ -46,7 +51,8 @@ function parseConf(path: string): Section[] {
 }
 
 const get = (s: Section | undefined, key: string) => s?.settings.find((x) => x.key === key)?.value;
-const section = (all: Section[], name: string, type?: string) => all.find((s) => s.name === name && (type === undefined || get(s, 'type') === type));
+const section = (all: Section[], name: string, type?: string) =>
+  all.find((s) => s.name === name && (type === undefined || get(s, 'type') === type));
 
 const defaults = loadConfig({});
 const ari = parseConf('asterisk-conf/ari.conf');
@@ -74,16 +80,25 @@ describe('asterisk-conf/', () => {
       const pw = section(ari, defaults.ari.username)!.settings.find((s) => s.key === 'password')!;
       assert.match(pw.value, /^CHANGE-ME-/);
       assert.match(pw.commentAbove, /PLACEHOLDER/);
-      assert.equal(ari.flatMap((s) => s.settings).filter((s) => s.key === 'password').length, 1, 'docker-init.sh rewrites the only password line');
+      assert.equal(
+        ari.flatMap((s) => s.settings).filter((s) => s.key === 'password').length,
+        1,
+        'docker-init.sh rewrites the only password line',
+      );
     });
   });
 
   describe('extensions.conf', () => {
     const contexts = new Set(dialplan.map((s) => s.name));
-    const lines = dialplan.flatMap((s) => s.settings.filter((x) => x.key === 'exten' || x.key === 'same').map((x) => ({ context: s.name, ...x })));
+    const lines = dialplan.flatMap((s) =>
+      s.settings
+        .filter((x) => x.key === 'exten' || x.key === 'same')
+        .map((x) => ({ context: s.name, ...x })),
+    );
 
     it('has the subscriber, calling-card, trunk and unavailable contexts', () => {
-      for (const c of ['from-subscribers', 'calling-card', 'from-trunk', 'astbill-unavailable']) assert.ok(contexts.has(c), c);
+      for (const c of ['from-subscribers', 'calling-card', 'from-trunk', 'astbill-unavailable'])
+        assert.ok(contexts.has(c), c);
     });
 
     it('names the daemon’s default ARI application', () => {
@@ -102,12 +117,18 @@ describe('asterisk-conf/', () => {
         const next = lines[lines.indexOf(l) + 1]!;
         assert.equal(next.context, l.context);
         assert.equal(next.key, 'same');
-        assert.match(next.value, /^n,GotoIf\(\$\["\$\{STASISSTATUS\}" = "FAILED"\]\?astbill-unavailable,s,1\)$/, `${l.context} line ${next.line}`);
+        assert.match(
+          next.value,
+          /^n,GotoIf\(\$\["\$\{STASISSTATUS\}" = "FAILED"\]\?astbill-unavailable,s,1\)$/,
+          `${l.context} line ${next.line}`,
+        );
       }
     });
 
     it('plays a message and hangs up when astbill is unavailable, without answering', () => {
-      const apps = lines.filter((l) => l.context === 'astbill-unavailable').map((l) => l.value.replace(/^(s,1|n),/, ''));
+      const apps = lines
+        .filter((l) => l.context === 'astbill-unavailable')
+        .map((l) => l.value.replace(/^(s,1|n),/, ''));
       assert.ok(apps.includes('Progress()'));
       assert.ok(apps.some((a) => /^Playback\([^)]*,noanswer\)$/.test(a)));
       assert.match(apps.at(-1)!, /^Hangup\(/);
@@ -116,18 +137,26 @@ describe('asterisk-conf/', () => {
 
     it('only jumps to contexts it defines', () => {
       for (const l of lines) {
-        for (const m of l.value.matchAll(/(?:Goto|GotoIf\([^?]*\?)\(?([a-z-]+),[^,]+,\d+/g)) assert.ok(contexts.has(m[1]!), `${l.context}:${l.line} → ${m[1]}`);
+        for (const m of l.value.matchAll(/(?:Goto|GotoIf\([^?]*\?)\(?([a-z-]+),[^,]+,\d+/g))
+          assert.ok(contexts.has(m[1]!), `${l.context}:${l.line} → ${m[1]}`);
       }
     });
   });
 
   describe('pjsip.conf', () => {
-    const endpoints = pjsip.filter((s) => get(s, 'type') === 'endpoint' || s.options.includes('subscriber'));
+    const endpoints = pjsip.filter(
+      (s) => get(s, 'type') === 'endpoint' || s.options.includes('subscriber'),
+    );
     const contexts = new Set(dialplan.map((s) => s.name));
 
     it('puts every endpoint in a context of extensions.conf', () => {
       for (const e of endpoints.filter((x) => x.options !== '!')) {
-        const ctx = get(e, 'context') ?? get(pjsip.find((s) => s.name === e.options), 'context');
+        const ctx =
+          get(e, 'context') ??
+          get(
+            pjsip.find((s) => s.name === e.options),
+            'context',
+          );
         assert.ok(ctx && contexts.has(ctx), `${e.name}: context ${ctx}`);
       }
     });
@@ -136,7 +165,13 @@ describe('asterisk-conf/', () => {
       const alice = pjsip.find((s) => s.name === 'alice' && s.options === 'subscriber');
       assert.ok(alice);
       assert.equal(get(alice, 'accountcode'), 'alice');
-      assert.equal(get(pjsip.find((s) => s.name === 'subscriber'), 'context'), 'from-subscribers');
+      assert.equal(
+        get(
+          pjsip.find((s) => s.name === 'subscriber'),
+          'context',
+        ),
+        'from-subscribers',
+      );
     });
 
     it('has the trunk endpoint the daemon’s default dial string uses', () => {
@@ -169,15 +204,29 @@ describe('asterisk-conf/', () => {
 
   describe('modules.conf', () => {
     it('requires the modules billing cannot work without', () => {
-      const required = section(modules, 'modules')!.settings.filter((s) => s.key === 'require').map((s) => s.value);
-      for (const m of ['res_ari.so', 'res_stasis.so', 'app_stasis.so', 'res_http_websocket.so', 'chan_pjsip.so', 'func_timeout.so']) assert.ok(required.includes(m), m);
+      const required = section(modules, 'modules')!
+        .settings.filter((s) => s.key === 'require')
+        .map((s) => s.value);
+      for (const m of [
+        'res_ari.so',
+        'res_stasis.so',
+        'app_stasis.so',
+        'res_http_websocket.so',
+        'chan_pjsip.so',
+        'func_timeout.so',
+      ])
+        assert.ok(required.includes(m), m);
     });
   });
 
   describe('every file', () => {
     it('explains itself in its first line', () => {
       for (const f of readdirSync('asterisk-conf').filter((x) => x.endsWith('.conf'))) {
-        assert.match(readFileSync(join('asterisk-conf', f), 'utf8').split('\n')[0]!, new RegExp(`^; ${f.replace('.', '\\.')}: `), f);
+        assert.match(
+          readFileSync(join('asterisk-conf', f), 'utf8').split('\n')[0]!,
+          new RegExp(`^; ${f.replace('.', '\\.')}: `),
+          f,
+        );
       }
     });
   });
@@ -186,13 +235,21 @@ describe('asterisk-conf/', () => {
     let dir: string;
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'astbill-init-'));
-      writeFileSync(join(dir, 'entrypoint.sh'), '#!/bin/sh\necho "image entrypoint: $*"\n', { mode: 0o755 });
+      writeFileSync(join(dir, 'entrypoint.sh'), '#!/bin/sh\necho "image entrypoint: $*"\n', {
+        mode: 0o755,
+      });
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
     const init = (env: Record<string, string>) =>
       spawnSync('sh', ['asterisk-conf/docker-init.sh', '/usr/sbin/asterisk', '-f'], {
         encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', ASTBILL_CONF_SRC: 'asterisk-conf', ASTBILL_CONF_DST: dir, ASTBILL_IMAGE_ENTRYPOINT: `${dir}/entrypoint.sh`, ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          ASTBILL_CONF_SRC: 'asterisk-conf',
+          ASTBILL_CONF_DST: dir,
+          ASTBILL_IMAGE_ENTRYPOINT: `${dir}/entrypoint.sh`,
+          ...env,
+        },
       });
 
     it('installs the files with the ARI user and password of .env, then runs the image entry point', () => {
@@ -204,7 +261,11 @@ describe('asterisk-conf/', () => {
       assert.match(conf, /^password = a1b2c3d4e5f6\/\+=xyz$/m);
       assert.ok(!conf.includes('CHANGE-ME'));
       assert.ok(!/^\[astbill\]$/m.test(conf));
-      for (const f of ['extensions.conf', 'pjsip.conf', 'http.conf', 'rtp.conf', 'modules.conf']) assert.equal(readFileSync(join(dir, f), 'utf8'), readFileSync(join('asterisk-conf', f), 'utf8'));
+      for (const f of ['extensions.conf', 'pjsip.conf', 'http.conf', 'rtp.conf', 'modules.conf'])
+        assert.equal(
+          readFileSync(join(dir, f), 'utf8'),
+          readFileSync(join('asterisk-conf', f), 'utf8'),
+        );
     });
 
     it('refuses to start with the placeholder, a short password or characters Asterisk cannot read', () => {

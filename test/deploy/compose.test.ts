@@ -22,11 +22,20 @@ type Service = {
   networks?: string[];
 };
 
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown>; networks: Record<string, unknown> };
-const { mariadb, asterisk, astbill } = compose.services as Record<'mariadb' | 'asterisk' | 'astbill', Service>;
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+  networks: Record<string, unknown>;
+};
+const { mariadb, asterisk, astbill } = compose.services as Record<
+  'mariadb' | 'asterisk' | 'astbill',
+  Service
+>;
 
 /** Every ${VAR...} reference in the compose file, with its form. */
-const references = [...read('docker-compose.yml').matchAll(/\$\{([A-Z0-9_]+)(:\?|:-|\?|-)?([^}]*)\}/g)].map((m) => ({ name: m[1]!, op: m[2] ?? '', arg: m[3] ?? '' }));
+const references = [
+  ...read('docker-compose.yml').matchAll(/\$\{([A-Z0-9_]+)(:\?|:-|\?|-)?([^}]*)\}/g),
+].map((m) => ({ name: m[1]!, op: m[2] ?? '', arg: m[3] ?? '' }));
 const envExample = new Map(
   read('.env.example')
     .split('\n')
@@ -53,15 +62,26 @@ describe('docker-compose.yml', () => {
       assert.equal(source, './sql/schema.mysql.sql');
       assert.match(target!, /^\/docker-entrypoint-initdb\.d\/[\w-]+\.sql$/);
       assert.equal(mode, 'ro');
-      assert.ok(existsSync('sql/schema.mysql.sql'), 'sql/schema.mysql.sql exists (the store writes it)');
+      assert.ok(
+        existsSync('sql/schema.mysql.sql'),
+        'sql/schema.mysql.sql exists (the store writes it)',
+      );
     });
 
     it('creates the astbill database and user from .env, and reports healthy only once InnoDB is up', () => {
       assert.equal(mariadb.environment?.MARIADB_DATABASE, '${ASTBILL_DB_NAME:-astbill}');
       assert.equal(mariadb.environment?.MARIADB_USER, '${ASTBILL_DB_USER:-astbill}');
       assert.match(mariadb.environment?.MARIADB_PASSWORD ?? '', /^\$\{ASTBILL_DB_PASSWORD:\?/);
-      assert.match(mariadb.environment?.MARIADB_ROOT_PASSWORD ?? '', /^\$\{MARIADB_ROOT_PASSWORD:\?/);
-      assert.deepEqual(mariadb.healthcheck?.test, ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized']);
+      assert.match(
+        mariadb.environment?.MARIADB_ROOT_PASSWORD ?? '',
+        /^\$\{MARIADB_ROOT_PASSWORD:\?/,
+      );
+      assert.deepEqual(mariadb.healthcheck?.test, [
+        'CMD',
+        'healthcheck.sh',
+        '--connect',
+        '--innodb_initialized',
+      ]);
       assert.equal(mariadb.ports, undefined, 'the database is not published on the host');
     });
   });
@@ -72,7 +92,10 @@ describe('docker-compose.yml', () => {
       assert.ok(asterisk.volumes?.includes('./asterisk-conf:/etc/asterisk/astbill:ro'));
       assert.deepEqual(asterisk.entrypoint, ['/bin/sh', '/etc/asterisk/astbill/docker-init.sh']);
       assert.equal(asterisk.command?.[0], '/usr/sbin/asterisk');
-      assert.ok(asterisk.command?.some((a) => /^-[a-eg-zA-Z]*f/.test(a)), 'Asterisk stays in the foreground (-f)');
+      assert.ok(
+        asterisk.command?.some((a) => /^-[a-eg-zA-Z]*f/.test(a)),
+        'Asterisk stays in the foreground (-f)',
+      );
     });
 
     it('gets the same ARI credentials as the daemon', () => {
@@ -85,7 +108,8 @@ describe('docker-compose.yml', () => {
       const start = /^rtpstart\s*=\s*(\d+)/m.exec(rtp)?.[1];
       const end = /^rtpend\s*=\s*(\d+)/m.exec(rtp)?.[1];
       assert.deepEqual(asterisk.ports, ['5060:5060/udp', `${start}-${end}:${start}-${end}/udp`]);
-      for (const s of Object.values(compose.services)) assert.ok(!(s.ports ?? []).some((p) => p.includes('8088')), 'ARI is not published');
+      for (const s of Object.values(compose.services))
+        assert.ok(!(s.ports ?? []).some((p) => p.includes('8088')), 'ARI is not published');
     });
   });
 
@@ -98,7 +122,10 @@ describe('docker-compose.yml', () => {
 
     it('is wired by environment to MariaDB and to Asterisk’s ARI', () => {
       const env = astbill.environment!;
-      assert.match(env.ASTBILL_DB!, /^mysql:\/\/\$\{ASTBILL_DB_USER:-astbill\}:\$\{ASTBILL_DB_PASSWORD:\?[^}]*\}@mariadb:3306\/\$\{ASTBILL_DB_NAME:-astbill\}$/);
+      assert.match(
+        env.ASTBILL_DB!,
+        /^mysql:\/\/\$\{ASTBILL_DB_USER:-astbill\}:\$\{ASTBILL_DB_PASSWORD:\?[^}]*\}@mariadb:3306\/\$\{ASTBILL_DB_NAME:-astbill\}$/,
+      );
       assert.equal(env.ARI_URL, 'http://asterisk:8088');
       const http = read('asterisk-conf/http.conf');
       assert.match(http, /^bindport\s*=\s*8088/m);
@@ -132,11 +159,16 @@ describe('docker-compose.yml', () => {
           if (secret.test(key)) assert.match(value, /^\$\{[A-Z0-9_]+:\?[^}]+\}$/, key);
         }
       }
-      for (const r of references.filter((x) => secret.test(x.name))) assert.equal(r.op, ':?', r.name);
+      for (const r of references.filter((x) => secret.test(x.name)))
+        assert.equal(r.op, ':?', r.name);
     });
 
     it('are all listed in .env.example as CHANGE-ME placeholders, and nothing else is missing', () => {
-      for (const r of references) assert.ok(envExample.has(r.name) || r.op === ':-', `${r.name} is in .env.example or has a default`);
+      for (const r of references)
+        assert.ok(
+          envExample.has(r.name) || r.op === ':-',
+          `${r.name} is in .env.example or has a default`,
+        );
       for (const [name, value] of envExample) {
         if (/PASSWORD|TOKEN|SECRET/.test(name)) assert.match(value, /^CHANGE-ME-/, name);
       }
@@ -145,7 +177,8 @@ describe('docker-compose.yml', () => {
     it('are kept out of git and of the image', () => {
       assert.ok(read('.gitignore').split('\n').includes('.env'), '.env is git-ignored');
       const ignore = read('.dockerignore').split('\n');
-      for (const entry of ['.env', 'node_modules', '.git', 'dist', 'data']) assert.ok(ignore.includes(entry), entry);
+      for (const entry of ['.env', 'node_modules', '.git', 'dist', 'data'])
+        assert.ok(ignore.includes(entry), entry);
     });
   });
 
@@ -155,39 +188,70 @@ describe('docker-compose.yml', () => {
       assert.match(dockerfile, /^FROM node:20[\w.-]* AS build$/m);
       assert.match(dockerfile, /^RUN npm ci$/m);
       assert.match(dockerfile, /npm run build/);
-      assert.match(dockerfile, /^CMD \["node", (?:"--[\w-]+=?\w*", )*"bin\/astbill\.js", "start"\]$/m);
+      assert.match(
+        dockerfile,
+        /^CMD \["node", (?:"--[\w-]+=?\w*", )*"bin\/astbill\.js", "start"\]$/m,
+      );
       assert.match(dockerfile, /^USER node$/m, 'the daemon does not run as root');
     });
 
     it('runs the daemon with the same node flags everywhere it is started', () => {
       // bin/astbill.js run as a program sets them in its #! line; every `node bin/astbill.js` needs them on its own.
       const flags = /^#!\/usr\/bin\/env -S node (.+)$/m.exec(read('bin/astbill.js'))?.[1];
-      assert.equal(flags, DAEMON_NODE_FLAGS.join(' '), 'bin/astbill.js #! line = the flags the bench runs the daemon with');
-      assert.ok(dockerfile.includes(`CMD ["node", ${DAEMON_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "bin/astbill.js", "start"]`), 'Dockerfile CMD');
+      assert.equal(
+        flags,
+        DAEMON_NODE_FLAGS.join(' '),
+        'bin/astbill.js #! line = the flags the bench runs the daemon with',
+      );
+      assert.ok(
+        dockerfile.includes(
+          `CMD ["node", ${DAEMON_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "bin/astbill.js", "start"]`,
+        ),
+        'Dockerfile CMD',
+      );
       const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
       assert.equal(pkg.scripts.start, `node ${flags} bin/astbill.js start`, 'npm start');
-      assert.ok(read('docs/operator-guide.md').includes(`node ${flags} bin/astbill.js start`), 'the operator guide');
+      assert.ok(
+        read('docs/operator-guide.md').includes(`node ${flags} bin/astbill.js start`),
+        'the operator guide',
+      );
     });
 
     it('copies what the build needs and the build output the start command loads', () => {
-      for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'daemon']) assert.ok(existsSync(path), path);
+      for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'daemon'])
+        assert.ok(existsSync(path), path);
       const bin = read('bin/astbill.js');
-      assert.ok(bin.includes("join(root, 'dist', 'daemon', 'src', 'cli', 'main.js')"), 'bin/astbill.js loads the compiled CLI from dist/');
-      const tsconfig = JSON.parse(read('tsconfig.json')) as { compilerOptions: { outDir: string; rootDir: string } };
-      assert.deepEqual([tsconfig.compilerOptions.outDir, tsconfig.compilerOptions.rootDir], ['dist', '.']);
+      assert.ok(
+        bin.includes("join(root, 'dist', 'daemon', 'src', 'cli', 'main.js')"),
+        'bin/astbill.js loads the compiled CLI from dist/',
+      );
+      const tsconfig = JSON.parse(read('tsconfig.json')) as {
+        compilerOptions: { outDir: string; rootDir: string };
+      };
+      assert.deepEqual(
+        [tsconfig.compilerOptions.outDir, tsconfig.compilerOptions.rootDir],
+        ['dist', '.'],
+      );
       assert.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/);
     });
   });
 
   // The compose CLI validates interpolation and the schema; it needs no Docker engine.
-  const cli = [['docker', 'compose'], ['docker-compose']].find(([cmd, ...args]) => spawnSync(cmd!, [...args, 'version'], { encoding: 'utf8' }).status === 0);
+  const cli = [['docker', 'compose'], ['docker-compose']].find(
+    ([cmd, ...args]) => spawnSync(cmd!, [...args, 'version'], { encoding: 'utf8' }).status === 0,
+  );
   if (cli) {
     describe(`validated by \`${cli.join(' ')} config\``, () => {
       const [cmd, ...args] = cli;
       it('accepts the file with .env.example as its .env', () => {
-        const out = execFileSync(cmd!, [...args, '--env-file', '.env.example', 'config'], { encoding: 'utf8' });
+        const out = execFileSync(cmd!, [...args, '--env-file', '.env.example', 'config'], {
+          encoding: 'utf8',
+        });
         const resolved = parse(out) as { services: Record<string, Service> };
-        assert.equal(resolved.services.astbill?.environment?.ASTBILL_DB, 'mysql://astbill:CHANGE-ME-db-password@mariadb:3306/astbill');
+        assert.equal(
+          resolved.services.astbill?.environment?.ASTBILL_DB,
+          'mysql://astbill:CHANGE-ME-db-password@mariadb:3306/astbill',
+        );
       });
 
       it('refuses to run while a required secret is missing', () => {
@@ -195,7 +259,10 @@ describe('docker-compose.yml', () => {
         try {
           const empty = join(dir, 'empty.env');
           writeFileSync(empty, '');
-          const r = spawnSync(cmd!, [...args, '--env-file', empty, 'config'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+          const r = spawnSync(cmd!, [...args, '--env-file', empty, 'config'], {
+            encoding: 'utf8',
+            env: { PATH: process.env.PATH ?? '' },
+          });
           assert.notEqual(r.status, 0);
           assert.match(r.stderr, /set [A-Z_]+ in \.env/);
         } finally {

@@ -5,7 +5,16 @@
 import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { SIM_START, bLegsOf, quiet, settledCdr, startE2e, talking, waitFor, type E2e } from './harness.js';
+import {
+  SIM_START,
+  bLegsOf,
+  quiet,
+  settledCdr,
+  startE2e,
+  talking,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 describe('an answered call', function () {
   this.timeout(20_000);
@@ -13,7 +22,13 @@ describe('an answered call', function () {
     let e: E2e;
     before(async () => {
       e = await startE2e(tdb);
-      await e.t.seedRate({ prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      await e.t.seedRate({
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
       await e.t.seedRate({ prefix: '49', rate: '0.05', connect: '0', initial: 60, increment: 6 });
     });
     after(async () => e?.close());
@@ -21,14 +36,24 @@ describe('an answered call', function () {
     it('talks 95 s to a 60/6 destination at 0.05/min + 0.10 and is charged 0.18, with CDR, balance and ledger agreeing', async () => {
       e.sim.setRules([{ prefix: '44', action: 'answer', hangupAfterMs: 95_000 }]);
       const acct = await e.t.seedAccount({ balance: '10' });
-      const call = e.sim.placeCall({ exten: '442071234567', accountcode: acct.name, callerId: 'Alice <1001>' });
+      const call = e.sim.placeCall({
+        exten: '442071234567',
+        accountcode: acct.name,
+        callerId: 'Alice <1001>',
+      });
 
       // While the call is up, the reservation is there for the operator to count.
       await waitFor('the call to be bridged with its limits', () => talking(e, call.channelId));
-      const [{ n }] = (await e.t.knex('astcreditres').count({ n: '*' })) as [{ n: number | string }];
+      const [{ n }] = (await e.t.knex('astcreditres').count({ n: '*' })) as [
+        { n: number | string },
+      ];
       assert.equal(Number(n), 1, 'SELECT COUNT(*) FROM astcreditres counts the live call');
       const a = e.sim.channel(call.channelId)!;
-      assert.equal(a.absoluteDeadline, SIM_START + 3600_000, 'TIMEOUT(absolute) on A = the grant (capped at 3600 s)');
+      assert.equal(
+        a.absoluteDeadline,
+        SIM_START + 3600_000,
+        'TIMEOUT(absolute) on A = the grant (capped at 3600 s)',
+      );
 
       e.advance(95_000);
       const cdr = await settledCdr(e, call.channelId);
@@ -44,9 +69,16 @@ describe('an answered call', function () {
       const after = (await e.t.store.accountDetails(acct.name))!;
       assert.equal(after.balance, parseMoney('9.82'));
       assert.equal(after.reserved, 0n);
-      assert.equal(await e.t.store.ledgerSum(acct.id), after.balance, 'the ledger sums to the balance');
+      assert.equal(
+        await e.t.store.ledgerSum(acct.id),
+        after.balance,
+        'the ledger sums to the balance',
+      );
       const charges = (await e.t.store.ledger(acct.id)).filter((l) => l.kind === 'charge');
-      assert.deepEqual(charges.map((l) => [l.amount, l.reference]), [[-parseMoney('0.18'), call.channelId]]);
+      assert.deepEqual(
+        charges.map((l) => [l.amount, l.reference]),
+        [[-parseMoney('0.18'), call.channelId]],
+      );
       await quiet(e);
 
       // The far end hung up; the daemon hung up the caller and cleaned the bridge away.
@@ -65,7 +97,11 @@ describe('an answered call', function () {
       await waitFor('talking', () => talking(e, c1.channelId));
       e.advance(2_000);
       assert.equal((await settledCdr(e, c1.channelId)).account, byDevice.name);
-      const c2 = e.sim.placeCall({ exten: '4420000012', peer: 'nobody-known', callerId: 'Carol <5550199>' });
+      const c2 = e.sim.placeCall({
+        exten: '4420000012',
+        peer: 'nobody-known',
+        callerId: 'Carol <5550199>',
+      });
       await waitFor('talking', () => talking(e, c2.channelId));
       e.advance(2_000);
       assert.equal((await settledCdr(e, c2.channelId)).account, byAni.name);
@@ -75,7 +111,11 @@ describe('an answered call', function () {
     it('passes caller ID on, dials from the ASTBILL_DIAL template with our own ids, A as originator', async () => {
       e.sim.setRules([{ prefix: '44', action: 'answer', hangupAfterMs: 1_000 }]);
       const acct = await e.t.seedAccount({ balance: '10' });
-      const call = e.sim.placeCall({ exten: '4420000001', accountcode: acct.name, callerId: 'Bob <2002>' });
+      const call = e.sim.placeCall({
+        exten: '4420000001',
+        accountcode: acct.name,
+        callerId: 'Bob <2002>',
+      });
       await waitFor('talking', () => talking(e, call.channelId));
       const bridge = e.sim.bridges()[0]!;
       const bId = bridge.channels.find((id) => id !== call.channelId)!;
@@ -84,7 +124,11 @@ describe('an answered call', function () {
       assert.match(bridge.id, /^astbill-e2e-/);
       assert.equal(b.name.startsWith('Local/4420000001@pstn-sim'), true);
       assert.equal(b.caller.number, '2002');
-      assert.equal(b.accountcode, acct.name, 'originated with A as originator: B inherits its accountcode');
+      assert.equal(
+        b.accountcode,
+        acct.name,
+        'originated with A as originator: B inherits its accountcode',
+      );
       e.advance(1_000);
       const cdr = await settledCdr(e, call.channelId);
       assert.equal(cdr.billsec, 1);
@@ -134,12 +178,21 @@ describe('an answered call', function () {
     });
 
     it('announces the balance in the account’s currency and the minutes before dialling, in the configured language, when announcements are on', async () => {
-      const a2 = await startE2e(tdb, { env: { ASTBILL_ANNOUNCE: 'true', ASTBILL_NODE: 'e2e2', ASTBILL_LANGUAGE: 'fr' }, startTime: SIM_START + 86_400_000, rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 10_000 }] });
+      const a2 = await startE2e(tdb, {
+        env: { ASTBILL_ANNOUNCE: 'true', ASTBILL_NODE: 'e2e2', ASTBILL_LANGUAGE: 'fr' },
+        startTime: SIM_START + 86_400_000,
+        rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 10_000 }],
+      });
       try {
         const acct = await a2.t.seedAccount({ balance: '12.50', currency: 'USD' });
         const call = a2.sim.placeCall({ exten: '4420000003', accountcode: acct.name });
         const started = await waitFor('the announcement', () =>
-          a2.sim.sentEvents().find((s) => s.event.type === 'PlaybackStarted' && JSON.stringify(s.event).includes('number:12')),
+          a2.sim
+            .sentEvents()
+            .find(
+              (s) =>
+                s.event.type === 'PlaybackStarted' && JSON.stringify(s.event).includes('number:12'),
+            ),
         );
         assert.ok(started);
         assert.equal(bLegsOf(a2).length, 0, 'not dialled while the announcement plays');
@@ -153,12 +206,23 @@ describe('an answered call', function () {
           .sentEvents()
           .filter((s) => s.event.type === 'PlaybackStarted')
           .map((s) => (s.event as { playback?: { media_uri?: string } }).playback?.media_uri);
-        assert.deepEqual(media, ['sound:vm-youhave', 'number:12', 'sound:dollars', 'sound:and', 'number:60', 'sound:minutes']);
+        assert.deepEqual(media, [
+          'sound:vm-youhave',
+          'number:12',
+          'sound:dollars',
+          'sound:and',
+          'number:60',
+          'sound:minutes',
+        ]);
         const languages = a2.sim
           .sentEvents()
           .filter((s) => s.event.type === 'PlaybackStarted')
           .map((s) => (s.event as { playback?: { language?: string } }).playback?.language);
-        assert.deepEqual([...new Set(languages)], ['fr'], 'every prompt asked for in ASTBILL_LANGUAGE');
+        assert.deepEqual(
+          [...new Set(languages)],
+          ['fr'],
+          'every prompt asked for in ASTBILL_LANGUAGE',
+        );
         a2.advance(10_000);
         const cdr = await settledCdr(a2, call.channelId);
         assert.equal(cdr.billsec, 10);

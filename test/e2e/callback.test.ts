@@ -10,7 +10,10 @@ import { driveUntil, quiet, settledCdr, startE2e, type E2e } from './harness.js'
 
 /** TIMEOUT(absolute) is whole seconds left (less 250 ms for the request), rounded down: the limit or up to 1.25 s before it. */
 function near(actual: number | undefined, expected: number, what: string): void {
-  assert.ok(actual !== undefined && actual > expected - 1500 && actual <= expected, `${what}: ${actual} is not within 1.5 s before ${expected}`);
+  assert.ok(
+    actual !== undefined && actual > expected - 1500 && actual <= expected,
+    `${what}: ${actual} is not within 1.5 s before ${expected}`,
+  );
 }
 
 describe('callback calls (two legs, both charged)', function () {
@@ -39,26 +42,54 @@ describe('callback calls (two legs, both charged)', function () {
     });
     after(async () => e?.close());
 
-    const start = (account: string, a: string, b: string, pin?: string) => e.daemon.callbacks.start({ account, a, b, ...(pin ? { pin } : {}) });
+    const start = (account: string, a: string, b: string, pin?: string) =>
+      e.daemon.callbacks.start({ account, a, b, ...(pin ? { pin } : {}) });
 
     it('calls A, then B, bridges them and bills both legs from their own answers (B hangs up after 100 s)', async () => {
       const acct = await e.t.seedAccount({ balance: '10', pin: '48151623' });
       const cb = await start(acct.name, '4910111', '4920222', '48151623');
       assert.equal(cb.maxSeconds, 3600);
-      await driveUntil(e, 'A and B bridged', () => e.sim.bridges().some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)), { stepMs: 500 });
+      await driveUntil(
+        e,
+        'A and B bridged',
+        () =>
+          e.sim
+            .bridges()
+            .some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)),
+        { stepMs: 500 },
+      );
       const t0 = e.sim.channel(cb.legs.a)!.answeredAt!;
       near(e.sim.channel(cb.legs.a)?.absoluteDeadline, t0 + 3_600_000, 'A ends at its answer + T');
-      assert.equal(e.sim.channel(cb.legs.b)?.absoluteDeadline, e.sim.channel(cb.legs.a)?.absoluteDeadline, 'B ends with A');
-      await driveUntil(e, 'B hangs up', () => e.sim.ended(cb.legs.b), { stepMs: 1000, maxSimMs: 200_000 });
+      assert.equal(
+        e.sim.channel(cb.legs.b)?.absoluteDeadline,
+        e.sim.channel(cb.legs.a)?.absoluteDeadline,
+        'B ends with A',
+      );
+      await driveUntil(e, 'B hangs up', () => e.sim.ended(cb.legs.b), {
+        stepMs: 1000,
+        maxSimMs: 200_000,
+      });
       const bLeg = e.sim.ended(cb.legs.b)!;
       assert.equal(bLeg.answeredAt! - bLeg.createdAt, 5_000, 'B rang 5 s');
       // B is dialled as soon as the daemon hears A answer; the test's clock steps may add up to one step.
       const aTalk = Math.floor((bLeg.endedAt - t0) / 1000);
       assert.ok(aTalk >= 105 && aTalk <= 106, `A talked ${aTalk} s`);
       const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
-      assert.deepEqual([a.disposition, a.billsec, a.cost], ['ANSWERED', aTalk, parseMoney('0.09')], 'A: 105-106 s at 0.05/min (60/6 → 108 s)');
-      assert.deepEqual([b.disposition, b.billsec, b.cost], ['ANSWERED', 100, parseMoney('0.17')], 'B: 100 s at 0.10/min (→ 102 s)');
-      assert.deepEqual(await e.t.store.callbackCdrIds(cb.callbackId), [cb.legs.a, cb.legs.b], 'two CDRs linked by the callback id');
+      assert.deepEqual(
+        [a.disposition, a.billsec, a.cost],
+        ['ANSWERED', aTalk, parseMoney('0.09')],
+        'A: 105-106 s at 0.05/min (60/6 → 108 s)',
+      );
+      assert.deepEqual(
+        [b.disposition, b.billsec, b.cost],
+        ['ANSWERED', 100, parseMoney('0.17')],
+        'B: 100 s at 0.10/min (→ 102 s)',
+      );
+      assert.deepEqual(
+        await e.t.store.callbackCdrIds(cb.callbackId),
+        [cb.legs.a, cb.legs.b],
+        'two CDRs linked by the callback id',
+      );
       assert.equal((await e.t.store.accountByName(acct.name))?.balance, parseMoney('9.74'));
       assert.equal(e.sim.ended(cb.legs.a)?.hungUpBy, 'app', 'A hung up by astbill when B left');
       await quiet(e);
@@ -67,12 +98,23 @@ describe('callback calls (two legs, both charged)', function () {
     it('charges nothing when A does not answer, and never dials B', async () => {
       const acct = await e.t.seedAccount({ balance: '10' });
       const cb = await start(acct.name, '4930333', '4920222');
-      await driveUntil(e, 'A gives up ringing', async () => (await e.t.store.cdr(cb.legs.a))?.status === 'settled', { stepMs: 1000, maxSimMs: 60_000 });
+      await driveUntil(
+        e,
+        'A gives up ringing',
+        async () => (await e.t.store.cdr(cb.legs.a))?.status === 'settled',
+        { stepMs: 1000, maxSimMs: 60_000 },
+      );
       const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
       assert.deepEqual([a.disposition, a.cost], ['NO ANSWER', 0n]);
       assert.deepEqual([b.disposition, b.cost], ['CANCEL', 0n]);
       assert.match(b.note ?? '', /not dialled/);
-      assert.equal(e.sim.endedChannels().filter((c) => c.number === '4920222' && c.createdAt > a.start.getTime()).length, 0, 'B never dialled');
+      assert.equal(
+        e.sim
+          .endedChannels()
+          .filter((c) => c.number === '4920222' && c.createdAt > a.start.getTime()).length,
+        0,
+        'B never dialled',
+      );
       const after = (await e.t.store.accountByName(acct.name))!;
       assert.deepEqual([after.balance, after.reserved], [parseMoney('10'), 0n]);
       await quiet(e);
@@ -81,10 +123,23 @@ describe('callback calls (two legs, both charged)', function () {
     it("charges A's connected time when B is busy, and nothing for B", async () => {
       const acct = await e.t.seedAccount({ balance: '10' });
       const cb = await start(acct.name, '4910444', '4940555');
-      await driveUntil(e, 'B busy', async () => (await e.t.store.cdr(cb.legs.b))?.status === 'settled', { stepMs: 1000, maxSimMs: 60_000 });
+      await driveUntil(
+        e,
+        'B busy',
+        async () => (await e.t.store.cdr(cb.legs.b))?.status === 'settled',
+        { stepMs: 1000, maxSimMs: 60_000 },
+      );
       const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
-      assert.deepEqual([a.disposition, a.cost], ['ANSWERED', parseMoney('0.05')], 'A: its connected time, first block 60 s at 0.05/min');
-      assert.equal(a.billsec, Math.floor((b.end!.getTime() - a.answer!.getTime()) / 1000), 'A billed from its answer to B’s busy signal');
+      assert.deepEqual(
+        [a.disposition, a.cost],
+        ['ANSWERED', parseMoney('0.05')],
+        'A: its connected time, first block 60 s at 0.05/min',
+      );
+      assert.equal(
+        a.billsec,
+        Math.floor((b.end!.getTime() - a.answer!.getTime()) / 1000),
+        'A billed from its answer to B’s busy signal',
+      );
       assert.ok(a.billsec >= 8 && a.billsec <= 9, `A billsec ${a.billsec}: B rang 8 s`);
       assert.deepEqual([b.disposition, b.billsec, b.cost], ['BUSY', 0, 0n]);
       assert.equal((await e.t.store.accountByName(acct.name))?.balance, parseMoney('9.95'));
@@ -96,31 +151,55 @@ describe('callback calls (two legs, both charged)', function () {
       const acct = await e.t.seedAccount({ balance: '0.30' });
       const cb = await start(acct.name, '4910666', '4921777');
       assert.equal(cb.maxSeconds, 120);
-      await driveUntil(e, 'the limit ends both', () => e.sim.ended(cb.legs.a) && e.sim.ended(cb.legs.b), { stepMs: 1000, maxSimMs: 200_000 });
+      await driveUntil(
+        e,
+        'the limit ends both',
+        () => e.sim.ended(cb.legs.a) && e.sim.ended(cb.legs.b),
+        { stepMs: 1000, maxSimMs: 200_000 },
+      );
       const t0 = e.sim.ended(cb.legs.a)!.answeredAt!;
       near(e.sim.ended(cb.legs.a)?.endedAt, t0 + 120_000, 'A: its answer + T');
-      assert.equal(e.sim.ended(cb.legs.b)?.endedAt, e.sim.ended(cb.legs.a)?.endedAt, 'both legs end together');
+      assert.equal(
+        e.sim.ended(cb.legs.b)?.endedAt,
+        e.sim.ended(cb.legs.a)?.endedAt,
+        'both legs end together',
+      );
       const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
       assert.equal(b.answer!.getTime() - a.answer!.getTime(), 5_000, 'B rang 5 s after A answered');
       assert.ok(a.billsec === 119 || a.billsec === 120, `A billsec ${a.billsec}`);
       assert.equal(a.billsec - b.billsec, 5, 'both legs ended together');
       assert.equal(a.cost, callCost(rateA, a.billsec));
       assert.equal(b.cost, callCost(rateB, b.billsec));
-      assert.ok(a.cost + b.cost <= parseMoney('0.30') && a.cost + b.cost >= parseMoney('0.29'), `charged ${a.cost + b.cost}: both legs within the credit`);
-      assert.equal((await e.t.store.accountByName(acct.name))?.balance, parseMoney('0.30') - a.cost - b.cost);
+      assert.ok(
+        a.cost + b.cost <= parseMoney('0.30') && a.cost + b.cost >= parseMoney('0.29'),
+        `charged ${a.cost + b.cost}: both legs within the credit`,
+      );
+      assert.equal(
+        (await e.t.store.accountByName(acct.name))?.balance,
+        parseMoney('0.30') - a.cost - b.cost,
+      );
       await quiet(e);
     });
 
     it('refuses a wrong PIN, no credit and unknown destinations with a reason, dialling nothing', async () => {
       const acct = await e.t.seedAccount({ balance: '0.10', pin: '11112222' });
-      const reasonOf = async (p: Promise<unknown>) => p.then(() => 'started', (err: unknown) => (err instanceof CallbackRefused ? err.reason : String(err)));
+      const reasonOf = async (p: Promise<unknown>) =>
+        p.then(
+          () => 'started',
+          (err: unknown) => (err instanceof CallbackRefused ? err.reason : String(err)),
+        );
       assert.equal(await reasonOf(start(acct.name, '4910111', '4920222', '99998888')), 'BADPIN');
       assert.equal(await reasonOf(start(acct.name, '4910111', '4920222')), 'BADPIN');
       assert.equal(await reasonOf(start(acct.name, '4910111', '4920222', '11112222')), 'NOCREDIT');
       assert.equal(await reasonOf(start(acct.name, '4910111', '5550000', '11112222')), 'NOROUTE');
       assert.equal(await reasonOf(start('nobody-here', '4910111', '4920222')), 'NOACCOUNT');
       const cdrs = await e.t.store.cdrs({ account: acct.name });
-      assert.deepEqual(cdrs.map((c) => c.reason).sort(), ['BADPIN', 'BADPIN', 'NOCREDIT', 'NOROUTE']);
+      assert.deepEqual(cdrs.map((c) => c.reason).sort(), [
+        'BADPIN',
+        'BADPIN',
+        'NOCREDIT',
+        'NOROUTE',
+      ]);
       assert.ok(cdrs.every((c) => c.cost === 0n));
       await quiet(e);
     });

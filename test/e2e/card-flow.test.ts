@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { driveUntil, playbackFinishedAt, playbacksStarted, quiet, settledCdr, startE2e, talking, timesPlayed, type E2e } from './harness.js';
+import {
+  driveUntil,
+  playbackFinishedAt,
+  playbacksStarted,
+  quiet,
+  settledCdr,
+  startE2e,
+  talking,
+  timesPlayed,
+  type E2e,
+} from './harness.js';
 
 describe('a calling-card call', function () {
   this.timeout(30_000);
@@ -17,7 +27,8 @@ describe('a calling-card call', function () {
     });
     after(async () => e?.close());
 
-    const cardCall = () => e.sim.placeCall({ exten: '8000', peer: 'payphone', callerId: '5550100' });
+    const cardCall = () =>
+      e.sim.placeCall({ exten: '8000', peer: 'payphone', callerId: '5550100' });
 
     it('asks for the PIN, says it is wrong, takes the right one, then the destination, and bills the card', async () => {
       e.sim.setRules([{ prefix: '44', action: 'answer', hangupAfterMs: 30_000 }]);
@@ -28,14 +39,29 @@ describe('a calling-card call', function () {
       await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
       assert.equal(e.sim.stateOf(A), 'Up', 'answered to play prompts');
       e.sim.sendDtmf(A, '9999#');
-      await driveUntil(e, 'the wrong-PIN message', () => timesPlayed(e, 'sound:auth-incorrect', A) === 1);
+      await driveUntil(
+        e,
+        'the wrong-PIN message',
+        () => timesPlayed(e, 'sound:auth-incorrect', A) === 1,
+      );
       const firstPrompt = playbacksStarted(e, A)[0]!;
       const stoppedAt = playbackFinishedAt(e, firstPrompt.id);
-      assert.ok(stoppedAt !== undefined && stoppedAt - firstPrompt.at < 3300, 'the prompt was stopped on the first digit');
+      assert.ok(
+        stoppedAt !== undefined && stoppedAt - firstPrompt.at < 3300,
+        'the prompt was stopped on the first digit',
+      );
 
-      await driveUntil(e, 'the second PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 2);
+      await driveUntil(
+        e,
+        'the second PIN prompt',
+        () => timesPlayed(e, 'sound:agent-pass', A) === 2,
+      );
       e.sim.sendDtmf(A, '271828#');
-      await driveUntil(e, 'the destination prompt', () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1);
+      await driveUntil(
+        e,
+        'the destination prompt',
+        () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1,
+      );
       e.sim.sendDtmf(A, '442079460000#');
       await driveUntil(e, 'the call to be talking', () => talking(e, A), { stepMs: 100 });
       e.advance(30_000);
@@ -59,7 +85,11 @@ describe('a calling-card call', function () {
       await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
       e.sim.sendDtmf(A, '314159#4420555#', { gapMs: 0 });
       await driveUntil(e, 'the call to be talking', () => talking(e, A), { stepMs: 100 });
-      assert.equal(timesPlayed(e, 'sound:vm-enter-num-to-call', A), 0, 'no destination prompt: the number was already keyed');
+      assert.equal(
+        timesPlayed(e, 'sound:vm-enter-num-to-call', A),
+        0,
+        'no destination prompt: the number was already keyed',
+      );
       e.advance(5_000);
       const cdr = await settledCdr(e, A);
       assert.equal(cdr.account, card.name);
@@ -95,8 +125,16 @@ describe('a calling-card call', function () {
       const A = call.channelId;
       await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
       e.sim.sendDtmf(A, '161803#4430000#', { gapMs: 0 });
-      await driveUntil(e, 'the prompt for another destination', () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1);
-      assert.equal(timesPlayed(e, 'sound:vm-nobodyavail', A), 1, 'told the destination did not answer');
+      await driveUntil(
+        e,
+        'the prompt for another destination',
+        () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1,
+      );
+      assert.equal(
+        timesPlayed(e, 'sound:vm-nobodyavail', A),
+        1,
+        'told the destination did not answer',
+      );
       e.sim.sendDtmf(A, '4420000#');
       await driveUntil(e, 'the call to be talking', () => talking(e, A), { stepMs: 100 });
       e.advance(12_000);

@@ -13,7 +13,18 @@ import { startDaemon } from '../../daemon/src/daemon.js';
 import { createLogger } from '../../daemon/src/log.js';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { bLegsOf, driveUntil, quiet, settle, settledCdr, simDaemonClock, startE2e, talking, waitFor, type E2e } from './harness.js';
+import {
+  bLegsOf,
+  driveUntil,
+  quiet,
+  settle,
+  settledCdr,
+  simDaemonClock,
+  startE2e,
+  talking,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 /**
  * TIMEOUT(absolute) takes whole seconds and is set to the seconds LEFT of a grant, less 250 ms
@@ -21,7 +32,10 @@ import { bLegsOf, driveUntil, quiet, settle, settledCdr, simDaemonClock, startE2
  * to 1.25 s before it, depending on when within a second the extension committed.
  */
 function near(actual: number | undefined, expected: number, what: string): void {
-  assert.ok(actual !== undefined && actual > expected - 1500 && actual <= expected, `${what}: ${actual} is not within 1.5 s before ${expected}`);
+  assert.ok(
+    actual !== undefined && actual > expected - 1500 && actual <= expected,
+    `${what}: ${actual} is not within 1.5 s before ${expected}`,
+  );
 }
 
 const GRANT_ENV = {
@@ -36,12 +50,21 @@ const GRANT_ENV = {
  * TIMEOUT(absolute) deadline, then in 100 ms steps, pausing (real time) where the daemon
  * extends so that its 2.5 s deadline, measured on the sim clock, is not eaten by machine load. Returns every deadline each A leg had, in order.
  */
-async function ride(e: E2e, channels: string[], opts: { until?: number } = {}): Promise<Map<string, number[]>> {
+async function ride(
+  e: E2e,
+  channels: string[],
+  opts: { until?: number } = {},
+): Promise<Map<string, number[]>> {
   const seen = new Map(channels.map((c) => [c, [] as number[]]));
-  const deadlines = () => channels.map((c) => e.sim.channel(c)?.absoluteDeadline).filter((d): d is number => d !== undefined);
+  const deadlines = () =>
+    channels
+      .map((c) => e.sim.channel(c)?.absoluteDeadline)
+      .filter((d): d is number => d !== undefined);
   const waited = new Set<number>();
   for (let i = 0; i < 20_000; i++) {
-    const live = channels.map((c) => [c, e.sim.channel(c)] as const).filter(([, ch]) => ch !== undefined);
+    const live = channels
+      .map((c) => [c, e.sim.channel(c)] as const)
+      .filter(([, ch]) => ch !== undefined);
     let moved = false;
     for (const [c, ch] of live) {
       const list = seen.get(c)!;
@@ -59,7 +82,11 @@ async function ride(e: E2e, channels: string[], opts: { until?: number } = {}): 
     // the deadline before the sim clock goes on (a loaded machine must not turn into a timeout).
     if (now >= nearest - 8_700 && !waited.has(nearest)) {
       waited.add(nearest);
-      await waitFor('the deadline to move', () => !deadlines().includes(nearest) || deadlines().length === 0, 3_000).catch(() => undefined);
+      await waitFor(
+        'the deadline to move',
+        () => !deadlines().includes(nearest) || deadlines().length === 0,
+        3_000,
+      ).catch(() => undefined);
       continue;
     }
     const target = Math.min(nearest - 11_000, opts.until ?? Infinity);
@@ -84,19 +111,39 @@ describe('grant-mode charging (interim grants)', function () {
       const call = e.sim.placeCall({ exten: '39061', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
       const answered = e.sim.manualClock.now();
-      const b = bLegsOf(e).find((id) => e.sim.channel(id)?.bridgeId === e.sim.channel(call.channelId)?.bridgeId)!;
-      assert.equal(e.sim.channel(call.channelId)?.absoluteDeadline, answered + 60_000, 'only the first grant');
-      assert.equal((await e.t.store.accountByName(acct.name))?.reserved, parseMoney('0.05'), 'reserved: the first grant only');
+      const b = bLegsOf(e).find(
+        (id) => e.sim.channel(id)?.bridgeId === e.sim.channel(call.channelId)?.bridgeId,
+      )!;
+      assert.equal(
+        e.sim.channel(call.channelId)?.absoluteDeadline,
+        answered + 60_000,
+        'only the first grant',
+      );
+      assert.equal(
+        (await e.t.store.accountByName(acct.name))?.reserved,
+        parseMoney('0.05'),
+        'reserved: the first grant only',
+      );
 
       const seen = await ride(e, [call.channelId, b], { until: answered + 1_500_000 });
       const expected = Array.from({ length: 26 }, (_, k) => answered + (k + 1) * 60_000);
       assert.equal(seen.get(call.channelId)?.length, 26, 'A: 60 s, 120 s, … 1560 s');
-      expected.forEach((x, k) => near(seen.get(call.channelId)![k], x, `A's deadline after grant ${k + 1}`));
+      expected.forEach((x, k) =>
+        near(seen.get(call.channelId)![k], x, `A's deadline after grant ${k + 1}`),
+      );
       assert.deepEqual(seen.get(b), seen.get(call.channelId), 'B moved with A every time');
       const live = (await e.t.store.reservations()).find((r) => r.uniqueid === call.channelId)!;
-      assert.deepEqual([live.maxSeconds, live.maxCost], [1560, parseMoney('1.30')], 'reservation = cost of the granted total');
+      assert.deepEqual(
+        [live.maxSeconds, live.maxCost],
+        [1560, parseMoney('1.30')],
+        'reservation = cost of the granted total',
+      );
       const mid = (await e.t.store.grantColumns(call.channelId))!;
-      assert.deepEqual([mid.grants, mid.checkpointSecs], [26, 1490], 'interim checkpoint at the last extension');
+      assert.deepEqual(
+        [mid.grants, mid.checkpointSecs],
+        [26, 1490],
+        'interim checkpoint at the last extension',
+      );
 
       e.sim.hangupCaller(call.channelId);
       const cdr = await settledCdr(e, call.channelId);
@@ -115,7 +162,11 @@ describe('grant-mode charging (interim grants)', function () {
       const seen = await ride(e, [call.channelId]);
       assert.equal(seen.get(call.channelId)?.length, 2);
       near(seen.get(call.channelId)![1], answered + 108_000, 'the final grant');
-      near(e.sim.ended(call.channelId)?.endedAt, answered + 108_000, 'cut at the end of the final grant');
+      near(
+        e.sim.ended(call.channelId)?.endedAt,
+        answered + 108_000,
+        'cut at the end of the final grant',
+      );
       const cdr = await settledCdr(e, call.channelId);
       assert.ok(cdr.billsec === 107 || cdr.billsec === 108, `billsec ${cdr.billsec}`);
       assert.equal(cdr.cost, parseMoney('0.09'));
@@ -135,12 +186,30 @@ describe('grant-mode charging (interim grants)', function () {
       const seen = await ride(e, [one.channelId, two.channelId]);
       near(seen.get(one.channelId)!.at(-1), t1 + 300_000, 'call 1: 5 minutes granted in all');
       near(seen.get(two.channelId)!.at(-1), t2 + 300_000, 'call 2: 5 minutes granted in all');
-      near(e.sim.ended(one.channelId)?.endedAt, t1 + 300_000, 'call 1 released at the end of its final grant');
-      near(e.sim.ended(two.channelId)?.endedAt, t2 + 300_000, 'call 2 released at the end of its final grant');
+      near(
+        e.sim.ended(one.channelId)?.endedAt,
+        t1 + 300_000,
+        'call 1 released at the end of its final grant',
+      );
+      near(
+        e.sim.ended(two.channelId)?.endedAt,
+        t2 + 300_000,
+        'call 2 released at the end of its final grant',
+      );
       const cdrs = [await settledCdr(e, one.channelId), await settledCdr(e, two.channelId)];
-      assert.ok(cdrs.every((c) => c.billsec === 299 || c.billsec === 300), `billsec ${cdrs.map((c) => c.billsec).join(', ')}`);
-      assert.deepEqual(cdrs.map((c) => c.maxSeconds), [300, 300]);
-      assert.equal(cdrs[0]!.cost + cdrs[1]!.cost, parseMoney('0.50'), 'charged the whole balance and not a unit more');
+      assert.ok(
+        cdrs.every((c) => c.billsec === 299 || c.billsec === 300),
+        `billsec ${cdrs.map((c) => c.billsec).join(', ')}`,
+      );
+      assert.deepEqual(
+        cdrs.map((c) => c.maxSeconds),
+        [300, 300],
+      );
+      assert.equal(
+        cdrs[0]!.cost + cdrs[1]!.cost,
+        parseMoney('0.50'),
+        'charged the whole balance and not a unit more',
+      );
       const after = (await e.t.store.accountByName(acct.name))!;
       assert.deepEqual([after.balance, after.reserved], [0n, 0n]);
       await quiet(e);
@@ -157,7 +226,11 @@ describe('grant-mode charging (interim grants)', function () {
       e.advance(3_001);
       await settle(50);
       await driveUntil(e, 'the call to end', () => e.sim.ended(call.channelId), { stepMs: 500 });
-      assert.equal(e.sim.ended(call.channelId)?.endedAt, answered + 60_000, 'Asterisk cut it at the first grant');
+      assert.equal(
+        e.sim.ended(call.channelId)?.endedAt,
+        answered + 60_000,
+        'Asterisk cut it at the first grant',
+      );
       const cdr = await settledCdr(e, call.channelId);
       assert.equal(cdr.billsec, 60);
       assert.equal(cdr.cost, parseMoney('0.05'));
@@ -168,7 +241,12 @@ describe('grant-mode charging (interim grants)', function () {
   forEachDatabase((tdb) => {
     it('cuts the call at the end of the current grant when the daemon dies mid-call, and settles it after a restart', async () => {
       const t = await tdb.open();
-      const e = await startE2e(tdb, { env: { ...GRANT_ENV, ASTBILL_STALE_MARGIN: '5' }, daemonOnSimClock: true, deps: { store: t.store }, startTime: Date.parse('2026-12-01T10:00:00Z') });
+      const e = await startE2e(tdb, {
+        env: { ...GRANT_ENV, ASTBILL_STALE_MARGIN: '5' },
+        daemonOnSimClock: true,
+        deps: { store: t.store },
+        startTime: Date.parse('2026-12-01T10:00:00Z'),
+      });
       try {
         await e.t.seedRate({ prefix: '39', rate: '0.05', connect: '0', initial: 60, increment: 6 });
         const acct = await e.t.seedAccount({ balance: '10' });
@@ -177,7 +255,11 @@ describe('grant-mode charging (interim grants)', function () {
         const answered = e.sim.manualClock.now();
         await waitFor('answer recorded', async () => (await e.t.store.cdr(call.channelId))?.answer);
         await ride(e, [call.channelId], { until: answered + 75_000 });
-        near(e.sim.channel(call.channelId)?.absoluteDeadline, answered + 120_000, 'one extension done');
+        near(
+          e.sim.channel(call.channelId)?.absoluteDeadline,
+          answered + 120_000,
+          'one extension done',
+        );
         const deadline = e.sim.channel(call.channelId)!.absoluteDeadline!;
 
         // The daemon dies: its timers stop and its ARI connection goes (SIGKILL-like: nothing settled).
@@ -188,21 +270,54 @@ describe('grant-mode charging (interim grants)', function () {
         assert.ok(e.sim.channel(call.channelId), 'the call goes on without the daemon');
         e.advance(1);
         const ended = e.sim.ended(call.channelId)!;
-        assert.deepEqual([ended.endedAt, ended.hungUpBy], [deadline, 'timeout'], 'Asterisk cut it at the end of the current grant');
+        assert.deepEqual(
+          [ended.endedAt, ended.hungUpBy],
+          [deadline, 'timeout'],
+          'Asterisk cut it at the end of the current grant',
+        );
         assert.equal((await e.t.store.cdr(call.channelId))?.status, 'open');
 
         // A new daemon (same node) finds the reservation stale with no channel left and settles it.
         const clock = simDaemonClock(e.sim);
-        const config = loadConfig({ ASTBILL_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'astbill-journal-')), ASTBILL_DB: tdb.url, ARI_URL: e.sim.url, ARI_USERNAME: e.sim.username, ARI_PASSWORD: e.sim.password, ASTBILL_DIAL: 'Local/{number}@pstn-sim', ASTBILL_NODE: 'e2e', ASTBILL_ANNOUNCE: 'false', ASTBILL_STALE_MARGIN: '5', ...GRANT_ENV });
+        const config = loadConfig({
+          ASTBILL_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'astbill-journal-')),
+          ASTBILL_DB: tdb.url,
+          ARI_URL: e.sim.url,
+          ARI_USERNAME: e.sim.username,
+          ARI_PASSWORD: e.sim.password,
+          ASTBILL_DIAL: 'Local/{number}@pstn-sim',
+          ASTBILL_NODE: 'e2e',
+          ASTBILL_ANNOUNCE: 'false',
+          ASTBILL_STALE_MARGIN: '5',
+          ...GRANT_ENV,
+        });
         const t2 = await tdb.open();
-        const again = await startDaemon(config, { logger: createLogger('error', { silent: true }), housekeeping: false, clock, store: t2.store, ari: { pingIntervalMs: 0, backoffBaseMs: 50, backoffMaxMs: 200 } }, { waitForAsteriskMs: 5000 });
+        const again = await startDaemon(
+          config,
+          {
+            logger: createLogger('error', { silent: true }),
+            housekeeping: false,
+            clock,
+            store: t2.store,
+            ari: { pingIntervalMs: 0, backoffBaseMs: 50, backoffMaxMs: 200 },
+          },
+          { waitForAsteriskMs: 5000 },
+        );
         try {
           e.advance(10_000);
           const report = await again.housekeeping.runOnce(clock.now());
           assert.deepEqual(report.settled, [call.channelId]);
           const cdr = (await e.t.store.cdr(call.channelId))!;
-          assert.deepEqual([cdr.status, cdr.billsec, cdr.cost], ['settled', 120, parseMoney('0.10')], 'billed to the end of the grant Asterisk enforced');
-          assert.equal((await e.t.store.grantColumns(call.channelId))?.checkpointSecs, 50, 'the checkpoint says at least 50 s were talked');
+          assert.deepEqual(
+            [cdr.status, cdr.billsec, cdr.cost],
+            ['settled', 120, parseMoney('0.10')],
+            'billed to the end of the grant Asterisk enforced',
+          );
+          assert.equal(
+            (await e.t.store.grantColumns(call.channelId))?.checkpointSecs,
+            50,
+            'the checkpoint says at least 50 s were talked',
+          );
           const after = (await e.t.store.accountByName(acct.name))!;
           assert.deepEqual([after.balance, after.reserved], [parseMoney('9.90'), 0n]);
         } finally {

@@ -44,9 +44,10 @@ export function simDaemonClock(sim: AriSimulator): DaemonClock & { stop(): void 
   let stopped = false;
   return {
     now: () => new Date(sim.clock.now()),
-    setTimer: (ms, fn) => sim.clock.setTimer(ms, () => {
-      if (!stopped) fn();
-    }),
+    setTimer: (ms, fn) =>
+      sim.clock.setTimer(ms, () => {
+        if (!stopped) fn();
+      }),
     stop: () => {
       stopped = true;
     },
@@ -76,7 +77,9 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
     ASTBILL_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'astbill-journal-')),
     ...opts.env,
   });
-  const logger = createLogger(process.env.ASTBILL_TEST_LOG ?? 'error', { silent: !process.env.ASTBILL_TEST_LOG });
+  const logger = createLogger(process.env.ASTBILL_TEST_LOG ?? 'error', {
+    silent: !process.env.ASTBILL_TEST_LOG,
+  });
   const daemonClock = opts.daemonOnSimClock ? simDaemonClock(sim) : null;
   const daemon = await startDaemon(
     config,
@@ -84,7 +87,13 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
       logger,
       housekeeping: false,
       drainSeconds: 1,
-      ari: { requestTimeoutMs: 3000, connectTimeoutMs: 5000, pingIntervalMs: 0, backoffBaseMs: 50, backoffMaxMs: 500 },
+      ari: {
+        requestTimeoutMs: 3000,
+        connectTimeoutMs: 5000,
+        pingIntervalMs: 0,
+        backoffBaseMs: 50,
+        backoffMaxMs: 500,
+      },
       ...(daemonClock ? { clock: daemonClock } : {}),
       ...opts.deps,
     },
@@ -107,7 +116,11 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
 }
 
 /** Polls `predicate` (real time) until it holds. */
-export async function waitFor<T>(what: string, predicate: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  predicate: () => T | Promise<T>,
+  timeoutMs = 5000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await predicate();
@@ -119,10 +132,14 @@ export async function waitFor<T>(what: string, predicate: () => T | Promise<T>, 
 
 /** The CDR of a call attempt once it is settled. */
 export function settledCdr(e: E2e, uniqueid: string, timeoutMs = 5000): Promise<Cdr> {
-  return waitFor(`settled CDR ${uniqueid}`, async () => {
-    const cdr = await e.t.store.cdr(uniqueid);
-    return cdr?.status === 'settled' ? cdr : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `settled CDR ${uniqueid}`,
+    async () => {
+      const cdr = await e.t.store.cdr(uniqueid);
+      return cdr?.status === 'settled' ? cdr : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** True once the A channel sits in a bridge with one other channel and both have TIMEOUT(absolute). */
@@ -137,8 +154,14 @@ export function talking(e: E2e, aChannelId: string): boolean {
 
 /** The originated leg(s) of a call, from the simulator's live channels and history. */
 export function bLegsOf(e: E2e): string[] {
-  const live = e.sim.liveChannels().filter((c) => c.kind === 'outbound').map((c) => c.id);
-  const gone = e.sim.endedChannels().filter((c) => c.kind === 'outbound').map((c) => c.id);
+  const live = e.sim
+    .liveChannels()
+    .filter((c) => c.kind === 'outbound')
+    .map((c) => c.id);
+  const gone = e.sim
+    .endedChannels()
+    .filter((c) => c.kind === 'outbound')
+    .map((c) => c.id);
   return [...new Set([...gone, ...live])];
 }
 
@@ -147,7 +170,9 @@ export async function quiet(e: E2e): Promise<void> {
   await waitFor('no live call in the daemon', () => e.daemon.liveCalls === 0);
   await waitFor('nothing kept per call (channel bindings, legs, playbacks)', () => {
     const s = e.daemon.ari.stats();
-    return e.daemon.registry.boundChannels === 0 && s.rememberedLegs === 0 && s.pendingPlaybacks === 0;
+    return (
+      e.daemon.registry.boundChannels === 0 && s.rememberedLegs === 0 && s.pendingPlaybacks === 0
+    );
   });
   await waitFor('no reservation left', async () => (await e.t.store.reservations()).length === 0);
 }
@@ -158,7 +183,12 @@ export function settle(ms = 30): Promise<void> {
 }
 
 /** Moves the sim clock in steps, letting the daemon react between them, until `predicate` holds. */
-export async function driveUntil(e: E2e, what: string, predicate: () => unknown | Promise<unknown>, opts: { stepMs?: number; maxSimMs?: number } = {}): Promise<void> {
+export async function driveUntil(
+  e: E2e,
+  what: string,
+  predicate: () => unknown | Promise<unknown>,
+  opts: { stepMs?: number; maxSimMs?: number } = {},
+): Promise<void> {
   const step = opts.stepMs ?? 250;
   const max = opts.maxSimMs ?? 120_000;
   for (let moved = 0; ; moved += step) {
@@ -180,16 +210,28 @@ export function playbacksStarted(e: E2e, channelId?: string): PlaybackInfo[] {
   return e.sim
     .sentEvents()
     .filter((s) => s.event.type === 'PlaybackStarted')
-    .map((s) => s.event as unknown as { timestamp: string; playback: { id: string; media_uri: string; target_uri: string } })
+    .map(
+      (s) =>
+        s.event as unknown as {
+          timestamp: string;
+          playback: { id: string; media_uri: string; target_uri: string };
+        },
+    )
     .filter((ev) => channelId === undefined || ev.playback.target_uri === `channel:${channelId}`)
-    .map((ev) => ({ id: ev.playback.id, media: ev.playback.media_uri, at: Date.parse(ev.timestamp.replace('+0000', 'Z')) }));
+    .map((ev) => ({
+      id: ev.playback.id,
+      media: ev.playback.media_uri,
+      at: Date.parse(ev.timestamp.replace('+0000', 'Z')),
+    }));
 }
 
 /** When the simulator reported a playback finished (sim-clock ms), if it did. */
 export function playbackFinishedAt(e: E2e, playbackId: string): number | undefined {
   const hit = e.sim
     .sentEvents()
-    .map((s) => s.event as unknown as { type: string; timestamp: string; playback?: { id: string } })
+    .map(
+      (s) => s.event as unknown as { type: string; timestamp: string; playback?: { id: string } },
+    )
     .find((ev) => ev.type === 'PlaybackFinished' && ev.playback?.id === playbackId);
   return hit ? Date.parse(hit.timestamp.replace('+0000', 'Z')) : undefined;
 }

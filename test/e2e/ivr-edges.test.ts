@@ -6,14 +6,25 @@
  */
 import assert from 'node:assert/strict';
 import { forEachDatabase } from '../support/db.js';
-import { driveUntil, quiet, settledCdr, startE2e, talking, timesPlayed, waitFor, type E2e } from './harness.js';
+import {
+  driveUntil,
+  quiet,
+  settledCdr,
+  startE2e,
+  talking,
+  timesPlayed,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 describe('the voice menu’s edges', function () {
   this.timeout(40_000);
   forEachDatabase((tdb) => {
     let e: E2e;
     before(async () => {
-      e = await startE2e(tdb, { env: { ASTBILL_PIN_LOCKOUT_FAILURES: '4', ASTBILL_PIN_LOCKOUT_MINUTES: '15' } });
+      e = await startE2e(tdb, {
+        env: { ASTBILL_PIN_LOCKOUT_FAILURES: '4', ASTBILL_PIN_LOCKOUT_MINUTES: '15' },
+      });
       await e.t.seedRate({ prefix: '44', rate: '0.06', connect: '0', initial: 1, increment: 1 });
     });
     after(async () => e?.close());
@@ -28,8 +39,16 @@ describe('the voice menu’s edges', function () {
         const acct = await e.t.seedAccount({ balance: '2' });
         const call = accessNumberCall({ accountcode: acct.name, callerId: '5550111' });
         const A = call.channelId;
-        await driveUntil(e, 'the destination prompt', () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1);
-        assert.equal(timesPlayed(e, 'sound:agent-pass', A), 0, 'no PIN: the channel named the account');
+        await driveUntil(
+          e,
+          'the destination prompt',
+          () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1,
+        );
+        assert.equal(
+          timesPlayed(e, 'sound:agent-pass', A),
+          0,
+          'no PIN: the channel named the account',
+        );
         assert.equal(e.sim.stateOf(A), 'Up', 'answered to play the prompt');
         e.sim.sendDtmf(A, '4420111#');
         await driveUntil(e, 'the call to be talking', () => talking(e, A), { stepMs: 100 });
@@ -49,7 +68,11 @@ describe('the voice menu’s edges', function () {
         const A = call.channelId;
         await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
         e.sim.sendDtmf(A, '86420#');
-        await driveUntil(e, 'the destination prompt', () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1);
+        await driveUntil(
+          e,
+          'the destination prompt',
+          () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1,
+        );
         e.sim.sendDtmf(A, '4420112#');
         await driveUntil(e, 'the call to be talking', () => talking(e, A), { stepMs: 100 });
         e.advance(5_000);
@@ -95,7 +118,11 @@ describe('the voice menu’s edges', function () {
         const A = call.channelId;
         await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
         e.sim.sendDtmf(A, '97531#');
-        await driveUntil(e, 'the destination prompt', () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1);
+        await driveUntil(
+          e,
+          'the destination prompt',
+          () => timesPlayed(e, 'sound:vm-enter-num-to-call', A) === 1,
+        );
         e.sim.hangupCaller(A);
         const cdr = await settledCdr(e, A);
         assert.equal(cdr.disposition, 'CANCEL');
@@ -124,29 +151,51 @@ describe('the voice menu’s edges', function () {
 
         const c2 = accessNumberCall({ peer: 'trunk', callerId: guesser });
         await wrongPins(c2.channelId, 1);
-        await driveUntil(e, 'the lockout announcement', () => timesPlayed(e, 'sound:confbridge-pin-bad', c2.channelId) === 1);
+        await driveUntil(
+          e,
+          'the lockout announcement',
+          () => timesPlayed(e, 'sound:confbridge-pin-bad', c2.channelId) === 1,
+        );
         await driveUntil(e, 'the hangup', () => e.sim.ended(c2.channelId) !== undefined);
         const cdr2 = await settledCdr(e, c2.channelId);
         assert.equal(cdr2.reason, 'BADPIN', 'the call that locked it ends as a bad PIN');
-        assert.equal(timesPlayed(e, 'sound:agent-pass', c2.channelId), 1, 'no second try once locked');
+        assert.equal(
+          timesPlayed(e, 'sound:agent-pass', c2.channelId),
+          1,
+          'no second try once locked',
+        );
 
         const card = await e.t.seedAccount({ balance: '2', pin: '11223' });
         const c3 = accessNumberCall({ peer: 'trunk', callerId: guesser });
-        await driveUntil(e, 'the lockout announcement', () => timesPlayed(e, 'sound:confbridge-pin-bad', c3.channelId) === 1);
+        await driveUntil(
+          e,
+          'the lockout announcement',
+          () => timesPlayed(e, 'sound:confbridge-pin-bad', c3.channelId) === 1,
+        );
         await driveUntil(e, 'the hangup', () => e.sim.ended(c3.channelId) !== undefined);
         const cdr3 = await settledCdr(e, c3.channelId);
         assert.equal(cdr3.disposition, 'FAILED');
         assert.equal(cdr3.reason, 'LOCKED');
         assert.equal(cdr3.src, guesser);
-        assert.equal(timesPlayed(e, 'sound:agent-pass', c3.channelId), 0, 'not even asked for a PIN');
+        assert.equal(
+          timesPlayed(e, 'sound:agent-pass', c3.channelId),
+          0,
+          'not even asked for a PIN',
+        );
         await driveUntil(e, 'the hangup', () => e.sim.ended(c3.channelId)?.hungUpBy === 'app');
 
         // Another caller ID is not affected.
         e.sim.setRules([{ prefix: '44', action: 'answer', hangupAfterMs: 3_000 }]);
         const other = accessNumberCall({ peer: 'trunk', callerId: '5550777' });
-        await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', other.channelId) === 1);
+        await driveUntil(
+          e,
+          'the PIN prompt',
+          () => timesPlayed(e, 'sound:agent-pass', other.channelId) === 1,
+        );
         e.sim.sendDtmf(other.channelId, '11223#4420777#');
-        await driveUntil(e, 'the call to be talking', () => talking(e, other.channelId), { stepMs: 100 });
+        await driveUntil(e, 'the call to be talking', () => talking(e, other.channelId), {
+          stepMs: 100,
+        });
         e.advance(3_000);
         assert.equal((await settledCdr(e, other.channelId)).account, card.name);
         await quiet(e);
@@ -160,10 +209,18 @@ describe('the voice menu’s edges', function () {
         const live = e.sim.placeCall({ exten: '4420999', accountcode: acct.name });
         await waitFor('talking', () => talking(e, live.channelId));
         const keying = accessNumberCall({ peer: 'trunk', callerId: '5550888' });
-        await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', keying.channelId) === 1);
+        await driveUntil(
+          e,
+          'the PIN prompt',
+          () => timesPlayed(e, 'sound:agent-pass', keying.channelId) === 1,
+        );
 
         const closing = e.daemon.close({ drainSeconds: 1 });
-        const late = e.sim.placeCall({ exten: '4420998', accountcode: acct.name, callerId: '5550999' });
+        const late = e.sim.placeCall({
+          exten: '4420998',
+          accountcode: acct.name,
+          callerId: '5550999',
+        });
         const cdr = await settledCdr(e, late.channelId);
         assert.equal(cdr.disposition, 'FAILED');
         assert.equal(cdr.reason, 'SHUTDOWN');
@@ -177,7 +234,11 @@ describe('the voice menu’s edges', function () {
         assert.equal(keyed.reason, 'SHUTDOWN');
         assert.equal(keyed.note, 'ended by astbill: shutdown');
         const talked = await settledCdr(e, live.channelId);
-        assert.equal(talked.disposition, 'ANSWERED', 'the live call was ended through the kill path and settled');
+        assert.equal(
+          talked.disposition,
+          'ANSWERED',
+          'the live call was ended through the kill path and settled',
+        );
       });
     });
   });

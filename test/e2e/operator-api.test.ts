@@ -16,8 +16,15 @@ describe('the operator API beside the running daemon', function () {
   forEachDatabase((tdb) => {
     let e: E2e;
     let base: string;
-    const api = async (method: string, path: string): Promise<{ status: number; json: any; text: string }> => {
-      const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+    const api = async (
+      method: string,
+      path: string,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a response body of any shape
+    ): Promise<{ status: number; json: any; text: string }> => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       const text = await res.text();
       let json: unknown;
       try {
@@ -29,7 +36,9 @@ describe('the operator API beside the running daemon', function () {
     };
     const counter = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
       const { text } = await api('GET', '/metrics');
-      const hits = parseExposition(text).samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      const hits = parseExposition(text).samples.filter(
+        (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+      );
       return hits.reduce((sum, s) => sum + s.value, 0);
     };
 
@@ -56,7 +65,11 @@ describe('the operator API beside the running daemon', function () {
 
     it('lists a live call with its session state and grant, and ends it on POST /calls/{uniqueid}/hangup through the kill path', async () => {
       const acct = await e.t.seedAccount({ balance: '3' });
-      const call = e.sim.placeCall({ exten: '4420100', accountcode: acct.name, callerId: '5550100' });
+      const call = e.sim.placeCall({
+        exten: '4420100',
+        accountcode: acct.name,
+        callerId: '5550100',
+      });
       const A = call.channelId;
       await waitFor('talking', () => talking(e, A));
       e.advance(42_000);
@@ -112,18 +125,35 @@ describe('the operator API beside the running daemon', function () {
       await settledCdr(e, ok.channelId);
       const refused = e.sim.placeCall({ exten: '999123', accountcode: acct.name });
       assert.equal((await settledCdr(e, refused.channelId)).reason, 'NOROUTE');
-      await driveUntil(e, 'the refused call to end', () => e.sim.ended(refused.channelId) !== undefined);
+      await driveUntil(
+        e,
+        'the refused call to end',
+        () => e.sim.ended(refused.channelId) !== undefined,
+      );
       await quiet(e);
 
-      assert.equal(await counter('astbill_calls_total', { outcome: 'ANSWERED' }), before.answered + 1);
-      assert.equal(await counter('astbill_calls_total', { outcome: 'NOROUTE' }), before.noroute + 1);
-      assert.equal(await counter('astbill_authorise_duration_seconds_count'), before.authorise + 1, 'one authorise (the refusal never reached it)');
+      assert.equal(
+        await counter('astbill_calls_total', { outcome: 'ANSWERED' }),
+        before.answered + 1,
+      );
+      assert.equal(
+        await counter('astbill_calls_total', { outcome: 'NOROUTE' }),
+        before.noroute + 1,
+      );
+      assert.equal(
+        await counter('astbill_authorise_duration_seconds_count'),
+        before.authorise + 1,
+        'one authorise (the refusal never reached it)',
+      );
       assert.equal(await counter('astbill_live_calls'), 0);
 
       e.sim.dropWebsockets('astbill');
       await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
       await waitFor('the daemon to reconnect', () => e.sim.appConnected('astbill'), 10_000);
-      await waitFor('the reconnect to be counted', async () => (await counter('astbill_ari_reconnects_total')) === before.reconnects + 1);
+      await waitFor(
+        'the reconnect to be counted',
+        async () => (await counter('astbill_ari_reconnects_total')) === before.reconnects + 1,
+      );
     });
 
     it('shows a live call in the live-calls gauge while it talks', async () => {
@@ -133,7 +163,12 @@ describe('the operator API beside the running daemon', function () {
       await waitFor('talking', () => talking(e, call.channelId));
       assert.equal(await counter('astbill_live_calls'), 1);
       assert.ok((await counter('astbill_reserved_money_minor_units')) > 0);
-      await driveUntil(e, 'the far end to hang up', async () => (await e.t.store.cdr(call.channelId))?.status === 'settled', { stepMs: 1_000 });
+      await driveUntil(
+        e,
+        'the far end to hang up',
+        async () => (await e.t.store.cdr(call.channelId))?.status === 'settled',
+        { stepMs: 1_000 },
+      );
       await quiet(e);
     });
   });

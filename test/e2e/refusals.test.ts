@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { bLegsOf, driveUntil, quiet, settledCdr, startE2e, talking, timesPlayed, waitFor, type E2e } from './harness.js';
+import {
+  bLegsOf,
+  driveUntil,
+  quiet,
+  settledCdr,
+  startE2e,
+  talking,
+  timesPlayed,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 describe('a refused call', function () {
   this.timeout(20_000);
@@ -69,8 +79,15 @@ describe('a refused call', function () {
       await waitFor('the first call to talk', () => talking(e, first.channelId));
       const legsBefore = bLegsOf(e).length;
       const second = e.sim.placeCall({ exten: '4412346', accountcode: acct.name });
-      await driveUntil(e, 'the announcement', () => timesPlayed(e, 'sound:all-circuits-busy-now', second.channelId) === 1, { stepMs: 100 });
-      await driveUntil(e, 'the hangup', () => e.sim.ended(second.channelId) !== undefined, { stepMs: 100 });
+      await driveUntil(
+        e,
+        'the announcement',
+        () => timesPlayed(e, 'sound:all-circuits-busy-now', second.channelId) === 1,
+        { stepMs: 100 },
+      );
+      await driveUntil(e, 'the hangup', () => e.sim.ended(second.channelId) !== undefined, {
+        stepMs: 100,
+      });
       const cdr = await settledCdr(e, second.channelId);
       assert.equal(cdr.reason, 'LIMIT');
       assert.equal(bLegsOf(e).length, legsBefore);

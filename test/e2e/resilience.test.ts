@@ -49,11 +49,18 @@ describe('the daemon under trouble', function () {
       await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
       e.advance(20_000);
       e.sim.hangupCaller(bId!); // the far end goes away while nobody listens
-      assert.ok(e.sim.sentEvents('astbill').some((s) => !s.delivered), 'Asterisk discarded events meanwhile');
+      assert.ok(
+        e.sim.sentEvents('astbill').some((s) => !s.delivered),
+        'Asterisk discarded events meanwhile',
+      );
       await waitFor('the daemon to reconnect', () => e.sim.appConnected('astbill'), 10_000);
       const cdr = await settledCdr(e, call.channelId, 10_000);
       assert.equal(cdr.disposition, 'ANSWERED');
-      assert.equal(cdr.billsec, 20, 'billed to when the daemon hung the caller up (Asterisk’s clock)');
+      assert.equal(
+        cdr.billsec,
+        20,
+        'billed to when the daemon hung the caller up (Asterisk’s clock)',
+      );
       assert.equal(e.sim.ended(call.channelId)?.hungUpBy, 'app');
       await quiet(e);
       assert.deepEqual(e.sim.bridges(), []);
@@ -61,10 +68,14 @@ describe('the daemon under trouble', function () {
 
     it('keeps taking calls after reconnecting', async () => {
       e.sim.dropWebsockets('astbill');
-      await waitFor('the daemon to reconnect', async () => {
-        await new Promise((r) => setTimeout(r, 20));
-        return e.sim.appConnected('astbill');
-      }, 10_000);
+      await waitFor(
+        'the daemon to reconnect',
+        async () => {
+          await new Promise((r) => setTimeout(r, 20));
+          return e.sim.appConnected('astbill');
+        },
+        10_000,
+      );
       const acct = await e.t.seedAccount({ balance: '5' });
       const call = e.sim.placeCall({ exten: '4413', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
@@ -75,15 +86,32 @@ describe('the daemon under trouble', function () {
 
     it('deletes empty bridges an earlier run left behind when it (re)connects, and only those', async () => {
       const post = (path: string) =>
-        fetch(`${e.sim.url}${path}`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${e.sim.username}:${e.sim.password}`).toString('base64')}` } });
-      assert.equal((await post('/ari/bridges?type=mixing&bridgeId=astbill-e2e-oldrun-7-bridge')).status, 200);
-      assert.equal((await post('/ari/bridges?type=mixing&bridgeId=someone-elses-bridge')).status, 200);
+        fetch(`${e.sim.url}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${e.sim.username}:${e.sim.password}`).toString('base64')}`,
+          },
+        });
+      assert.equal(
+        (await post('/ari/bridges?type=mixing&bridgeId=astbill-e2e-oldrun-7-bridge')).status,
+        200,
+      );
+      assert.equal(
+        (await post('/ari/bridges?type=mixing&bridgeId=someone-elses-bridge')).status,
+        200,
+      );
       e.sim.dropWebsockets('astbill');
-      await waitFor('the leftover to be deleted', () => !e.sim.bridges().some((b) => b.id === 'astbill-e2e-oldrun-7-bridge'), 10_000);
+      await waitFor(
+        'the leftover to be deleted',
+        () => !e.sim.bridges().some((b) => b.id === 'astbill-e2e-oldrun-7-bridge'),
+        10_000,
+      );
       assert.ok(e.sim.bridges().some((b) => b.id === 'someone-elses-bridge'));
       await fetch(`${e.sim.url}/ari/bridges/someone-elses-bridge`, {
         method: 'DELETE',
-        headers: { authorization: `Basic ${Buffer.from(`${e.sim.username}:${e.sim.password}`).toString('base64')}` },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${e.sim.username}:${e.sim.password}`).toString('base64')}`,
+        },
       });
       await waitFor('reconnected', () => e.sim.appConnected('astbill'), 10_000);
     });
@@ -91,9 +119,24 @@ describe('the daemon under trouble', function () {
     it('housekeeping settles a reservation whose channels are gone, from its recorded answer, capped at the grant, and leaves live ones alone', async () => {
       const acct = await e.t.seedAccount({ balance: '5' });
       const rate = (await e.t.store.rateFor('default', '4414'))!;
-      const base = { accountId: acct.id, src: '1', dst: '4414', rate, node: 'e2e', defaultMaxSeconds: 600 };
-      const lost = await e.t.store.authorise({ ...base, uniqueid: 'lost.1', start: new Date(SIM_START) });
-      const neverAnswered = await e.t.store.authorise({ ...base, uniqueid: 'lost.2', start: new Date(SIM_START) });
+      const base = {
+        accountId: acct.id,
+        src: '1',
+        dst: '4414',
+        rate,
+        node: 'e2e',
+        defaultMaxSeconds: 600,
+      };
+      const lost = await e.t.store.authorise({
+        ...base,
+        uniqueid: 'lost.1',
+        start: new Date(SIM_START),
+      });
+      const neverAnswered = await e.t.store.authorise({
+        ...base,
+        uniqueid: 'lost.2',
+        start: new Date(SIM_START),
+      });
       assert.ok(lost.ok && neverAnswered.ok);
       await e.t.store.markAnswered('lost.1', new Date(SIM_START + 1_000));
       // A live call of this daemon, younger than its grant: not touched.
@@ -110,7 +153,11 @@ describe('the daemon under trouble', function () {
       assert.match(c1.note ?? '', /housekeeping/);
       const c2 = (await e.t.store.cdr('lost.2'))!;
       assert.equal(c2.cost, 0n);
-      assert.equal(report.killed.length, 1, 'the live call outlived its grant on that clock: ended by the kill path');
+      assert.equal(
+        report.killed.length,
+        1,
+        'the live call outlived its grant on that clock: ended by the kill path',
+      );
       await settledCdr(e, live.channelId);
       await quiet(e);
     });
@@ -138,13 +185,24 @@ describe('the daemon under trouble', function () {
       const daemon = await startDaemon(config, {
         logger: createLogger('error', { silent: true }),
         housekeeping: false,
-        ari: { connectTimeoutMs: 1000, requestTimeoutMs: 1000, backoffBaseMs: 50, backoffMaxMs: 200, pingIntervalMs: 0 },
+        ari: {
+          connectTimeoutMs: 1000,
+          requestTimeoutMs: 1000,
+          backoffBaseMs: 50,
+          backoffMaxMs: 200,
+          pingIntervalMs: 0,
+        },
       });
       let sim: AriSimulator | undefined;
       try {
         await new Promise((r) => setTimeout(r, 600)); // a few failed attempts
         assert.equal(daemon.ari.connected, false);
-        sim = await AriSimulator.start({ port, clock: 'manual', startTime: SIM_START + 14 * 86_400_000, rules: [{ prefix: '', action: 'answer' }] });
+        sim = await AriSimulator.start({
+          port,
+          clock: 'manual',
+          startTime: SIM_START + 14 * 86_400_000,
+          rules: [{ prefix: '', action: 'answer' }],
+        });
         const s = sim;
         await waitFor('the daemon to connect', () => s.appConnected('astbill'), 10_000);
         await t.seedRate({ prefix: '44', rate: '0.05', connect: '0', initial: 1, increment: 1 });
@@ -153,7 +211,10 @@ describe('the daemon under trouble', function () {
         await waitFor('bridged', () => s.bridges().some((b) => b.channels.length === 2));
         s.manualClock.advance(3_000);
         s.hangupCaller(call.channelId);
-        await waitFor('settled', async () => (await t.store.cdr(call.channelId))?.status === 'settled');
+        await waitFor(
+          'settled',
+          async () => (await t.store.cdr(call.channelId))?.status === 'settled',
+        );
         assert.equal((await t.store.cdr(call.channelId))?.billsec, 3);
       } finally {
         await daemon.close({ drainSeconds: 0 });
@@ -164,7 +225,10 @@ describe('the daemon under trouble', function () {
 
     it('drains on close: ends the calls still up through the kill path and settles them', async function () {
       this.timeout(20_000);
-      const e = await startE2e(tdb, { rules: [{ prefix: '', action: 'answer' }], startTime: SIM_START + 7 * 86_400_000 });
+      const e = await startE2e(tdb, {
+        rules: [{ prefix: '', action: 'answer' }],
+        startTime: SIM_START + 7 * 86_400_000,
+      });
       try {
         await e.t.seedRate({ prefix: '44', rate: '0.05', connect: '0', initial: 1, increment: 1 });
         const acct = await e.t.seedAccount({ balance: '5' });

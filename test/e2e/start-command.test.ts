@@ -12,16 +12,30 @@ import { waitFor } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function astbill(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }>; output: () => string } {
+function astbill(
+  args: string[],
+  env: Record<string, string>,
+): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stderr: string }>;
+  output: () => string;
+} {
   const child = spawn(process.execPath, [join(root, 'bin', 'astbill.js'), ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ASTBILL_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      ASTBILL_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.resume();
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr })),
+  );
   return { child, done, output: () => stderr };
 }
 
@@ -45,7 +59,11 @@ describe('astbill start', function () {
 
   forEachDatabase((tdb) => {
     it('bills a call and stops cleanly on SIGTERM', async () => {
-      const sim = await AriSimulator.start({ clock: 'manual', startTime: Date.parse('2026-11-23T10:00:00Z'), rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 61_000 }] });
+      const sim = await AriSimulator.start({
+        clock: 'manual',
+        startTime: Date.parse('2026-11-23T10:00:00Z'),
+        rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 61_000 }],
+      });
       const t = await tdb.open();
       const { child, done, output } = astbill(['start'], {
         ASTBILL_LOG_FORMAT: 'json',
@@ -62,14 +80,22 @@ describe('astbill start', function () {
         const acct = await t.seedAccount({ balance: '2' });
         await waitFor('the daemon to connect', () => sim.appConnected('astbill'), 20_000);
         const call = sim.placeCall({ exten: '4420', accountcode: acct.name });
-        await waitFor('the call to be bridged', () => sim.bridges().some((b) => b.channels.length === 2), 10_000).catch((err: Error) => {
+        await waitFor(
+          'the call to be bridged',
+          () => sim.bridges().some((b) => b.channels.length === 2),
+          10_000,
+        ).catch((err: Error) => {
           throw new Error(`${err.message}; daemon said:\n${output()}`);
         });
         sim.manualClock.advance(61_000);
-        const cdr = await waitFor('the settled CDR', async () => {
-          const c = await t.store.cdr(call.channelId);
-          return c?.status === 'settled' ? c : undefined;
-        }, 10_000);
+        const cdr = await waitFor(
+          'the settled CDR',
+          async () => {
+            const c = await t.store.cdr(call.channelId);
+            return c?.status === 'settled' ? c : undefined;
+          },
+          10_000,
+        );
         assert.equal(cdr.billsec, 61);
         assert.equal(cdr.cost, 6100n);
         child.kill('SIGTERM');

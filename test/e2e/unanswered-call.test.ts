@@ -18,7 +18,10 @@ describe('a call the destination does not answer', function () {
     });
     after(async () => e?.close());
 
-    async function unanswered(rule: FarEndRule, drive: (aChannelId: string, bChannelId: () => string) => Promise<void> | void) {
+    async function unanswered(
+      rule: FarEndRule,
+      drive: (aChannelId: string, bChannelId: () => string) => Promise<void> | void,
+    ) {
       e.sim.setRules([rule]);
       const acct = await e.t.seedAccount({ balance: '5' });
       const before = new Set(bLegsOf(e));
@@ -48,10 +51,13 @@ describe('a call the destination does not answer', function () {
     });
 
     it('is congested: CONGESTION, cause 34', async () => {
-      const r = await unanswered({ prefix: '33', action: 'congestion', ringMs: 2000 }, async (_a, b) => {
-        await waitFor('the B leg', () => b() !== '');
-        e.advance(2000);
-      });
+      const r = await unanswered(
+        { prefix: '33', action: 'congestion', ringMs: 2000 },
+        async (_a, b) => {
+          await waitFor('the B leg', () => b() !== '');
+          e.advance(2000);
+        },
+      );
       assert.equal(r.cdr.disposition, 'CONGESTION');
       assert.equal(r.cdr.hangupCause, 34);
       assert.equal(r.a.cause, 34);
@@ -74,8 +80,14 @@ describe('a call the destination does not answer', function () {
       assert.equal(r.cdr.disposition, 'NO ANSWER');
       assert.equal(r.cdr.hangupCause, 19);
       assert.equal(r.b.hungUpBy, 'ring-timeout');
-      const noanswerDial = e.sim.sentEvents().filter((s) => s.event.type === 'Dial' && (s.event as { dialstatus?: string; peer?: { id?: string } }).peer?.id === r.b.id && (s.event as { dialstatus?: string }).dialstatus === 'NOANSWER',
-      );
+      const noanswerDial = e.sim
+        .sentEvents()
+        .filter(
+          (s) =>
+            s.event.type === 'Dial' &&
+            (s.event as { dialstatus?: string; peer?: { id?: string } }).peer?.id === r.b.id &&
+            (s.event as { dialstatus?: string }).dialstatus === 'NOANSWER',
+        );
       assert.equal(noanswerDial.length, 0, 'the outcome came from the hangup causes alone');
       assert.equal(r.cdr.end?.getTime(), r.b.endedAt);
     });

@@ -3,9 +3,15 @@ import { billedSeconds, callCost, parseMoney, type Rate } from '../../daemon/src
 
 function rate(over: Partial<Rate> = {}): Rate {
   return {
-    tariff: 'std', prefix: '44', description: 'UK',
-    ratePerMin: parseMoney('0.05'), connectFee: parseMoney('0.10'),
-    initialSecs: 60, incrementSecs: 6, minSecs: 0, ...over,
+    tariff: 'std',
+    prefix: '44',
+    description: 'UK',
+    ratePerMin: parseMoney('0.05'),
+    connectFee: parseMoney('0.10'),
+    initialSecs: 60,
+    incrementSecs: 6,
+    minSecs: 0,
+    ...over,
   };
 }
 
@@ -40,7 +46,9 @@ describe('rating: what a call costs', () => {
 
   it('rounds a fraction of a minor unit up, never down', () => {
     // 0.00001/min for 1 s = 1/60 of a minor unit → 1 minor unit.
-    expect(callCost(rate({ ratePerMin: 1n, connectFee: 0n, initialSecs: 1, incrementSecs: 1 }), 1)).to.equal(1n);
+    expect(
+      callCost(rate({ ratePerMin: 1n, connectFee: 0n, initialSecs: 1, incrementSecs: 1 }), 1),
+    ).to.equal(1n);
   });
 
   it('refuses fractional or negative seconds', () => {

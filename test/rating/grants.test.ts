@@ -1,15 +1,36 @@
 import { expect } from 'chai';
 import {
-  billedSeconds, boundaryAbove, callCost, firstBoundary, grantTarget, isBillingBoundary, maxAffordableSeconds,
-  maxAffordableSecondsTwoLegs, nextGrant, parseMoney, type Rate,
+  billedSeconds,
+  boundaryAbove,
+  callCost,
+  firstBoundary,
+  grantTarget,
+  isBillingBoundary,
+  maxAffordableSeconds,
+  maxAffordableSecondsTwoLegs,
+  nextGrant,
+  parseMoney,
+  type Rate,
 } from '../../daemon/src/rating/index.js';
 import { prng } from '../support/prng.js';
 
-type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+type Tariffing = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
-const std: Tariffing = { ratePerMin: parseMoney('0.05'), connectFee: 0n, initialSecs: 60, incrementSecs: 6, minSecs: 0 };
+const std: Tariffing = {
+  ratePerMin: parseMoney('0.05'),
+  connectFee: 0n,
+  initialSecs: 60,
+  incrementSecs: 6,
+  minSecs: 0,
+};
 
-function randomTariffs(seed: number, n: number): Array<{ r: Tariffing; money: bigint; cap: number; grant: number }> {
+function randomTariffs(
+  seed: number,
+  n: number,
+): Array<{ r: Tariffing; money: bigint; cap: number; grant: number }> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   return Array.from({ length: n }, () => ({
@@ -38,16 +59,51 @@ describe('rating: interim grants', () => {
 
   it('grants a full slice while the money lasts, then the last affordable boundary as the final grant', () => {
     // 0.25 at 0.05/min = 300 s; granted 240 s (0.20 held), 0.05 left → one more minute, final.
-    const g = nextGrant(std, { granted: 240, held: parseMoney('0.20'), available: parseMoney('0.05'), grantSeconds: 60, capSeconds: 3600 });
+    const g = nextGrant(std, {
+      granted: 240,
+      held: parseMoney('0.20'),
+      available: parseMoney('0.05'),
+      grantSeconds: 60,
+      capSeconds: 3600,
+    });
     expect(g).to.deep.equal({ total: 300, more: parseMoney('0.05'), final: true, why: 'credit' });
-    const partial = nextGrant(std, { granted: 240, held: parseMoney('0.20'), available: parseMoney('0.03'), grantSeconds: 60, capSeconds: 3600 });
+    const partial = nextGrant(std, {
+      granted: 240,
+      held: parseMoney('0.20'),
+      available: parseMoney('0.03'),
+      grantSeconds: 60,
+      capSeconds: 3600,
+    });
     expect(partial.total, '0.03 pays 36 s: 276 s is the last boundary').to.equal(276);
     expect(partial.final).to.equal(true);
-    const none = nextGrant(std, { granted: 240, held: parseMoney('0.20'), available: parseMoney('0.004'), grantSeconds: 60, capSeconds: 3600 });
+    const none = nextGrant(std, {
+      granted: 240,
+      held: parseMoney('0.20'),
+      available: parseMoney('0.004'),
+      grantSeconds: 60,
+      capSeconds: 3600,
+    });
     expect(none).to.deep.equal({ total: 240, more: 0n, final: true, why: 'credit' });
-    const capped = nextGrant(std, { granted: 3540, held: parseMoney('2.95'), available: parseMoney('100'), grantSeconds: 60, capSeconds: 3600 });
-    expect(capped).to.deep.equal({ total: 3600, more: parseMoney('0.05'), final: true, why: 'cap' });
-    const open = nextGrant(std, { granted: 60, held: parseMoney('0.05'), available: parseMoney('100'), grantSeconds: 60, capSeconds: 3600 });
+    const capped = nextGrant(std, {
+      granted: 3540,
+      held: parseMoney('2.95'),
+      available: parseMoney('100'),
+      grantSeconds: 60,
+      capSeconds: 3600,
+    });
+    expect(capped).to.deep.equal({
+      total: 3600,
+      more: parseMoney('0.05'),
+      final: true,
+      why: 'cap',
+    });
+    const open = nextGrant(std, {
+      granted: 60,
+      held: parseMoney('0.05'),
+      available: parseMoney('100'),
+      grantSeconds: 60,
+      capSeconds: 3600,
+    });
     expect(open).to.deep.equal({ total: 120, more: parseMoney('0.05'), final: false, why: null });
   });
 
@@ -56,18 +112,32 @@ describe('rating: interim grants', () => {
 
     it('keeps the reservation the cost of the granted total, and never grants past the money or the cap', () => {
       for (const { r, money, cap, grant } of cases) {
-        const label = JSON.stringify({ ...r, ratePerMin: String(r.ratePerMin), connectFee: String(r.connectFee), money: String(money), cap, grant });
+        const label = JSON.stringify({
+          ...r,
+          ratePerMin: String(r.ratePerMin),
+          connectFee: String(r.connectFee),
+          money: String(money),
+          cap,
+          grant,
+        });
         let granted = 0;
         let held = 0n;
         let available = money;
         for (let i = 0; i < 100_000; i++) {
-          const g = nextGrant(r, { granted, held, available, grantSeconds: grant, capSeconds: cap });
+          const g = nextGrant(r, {
+            granted,
+            held,
+            available,
+            grantSeconds: grant,
+            capSeconds: cap,
+          });
           expect(g.total, label).to.be.at.least(granted);
           expect(g.total, label).to.be.at.most(Math.max(cap, granted));
           if (g.total > granted) {
             expect(held + g.more, label).to.equal(callCost(r, g.total));
             expect(g.more <= available, label).to.equal(true);
-            if (g.total >= firstBoundary(r) && g.total < cap) expect(billedSeconds(r, g.total), label).to.equal(g.total);
+            if (g.total >= firstBoundary(r) && g.total < cap)
+              expect(billedSeconds(r, g.total), label).to.equal(g.total);
           }
           held += g.more;
           available -= g.more;
@@ -83,7 +153,13 @@ describe('rating: interim grants', () => {
 });
 
 describe('rating: the longest affordable callback (two legs, one common duration)', () => {
-  const b: Tariffing = { ratePerMin: parseMoney('0.10'), connectFee: parseMoney('0.02'), initialSecs: 30, incrementSecs: 1, minSecs: 0 };
+  const b: Tariffing = {
+    ratePerMin: parseMoney('0.10'),
+    connectFee: parseMoney('0.02'),
+    initialSecs: 30,
+    incrementSecs: 1,
+    minSecs: 0,
+  };
 
   it('fits both legs in the money: 1.00 for 0.05/min + 0.10/min (+0.02) → 390 s', () => {
     const t = maxAffordableSecondsTwoLegs(std, b, parseMoney('1.00'), 3600);

@@ -1,12 +1,26 @@
 import { expect } from 'chai';
 import {
-  billedSeconds, callCost, firstBoundary, maxAffordableSeconds, parseMoney, type Rate,
+  billedSeconds,
+  callCost,
+  firstBoundary,
+  maxAffordableSeconds,
+  parseMoney,
+  type Rate,
 } from '../../daemon/src/rating/index.js';
 import { prng } from '../support/prng.js';
 
-type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+type Tariffing = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
-const std: Tariffing = { ratePerMin: parseMoney('0.05'), connectFee: 0n, initialSecs: 60, incrementSecs: 6, minSecs: 0 };
+const std: Tariffing = {
+  ratePerMin: parseMoney('0.05'),
+  connectFee: 0n,
+  initialSecs: 60,
+  incrementSecs: 6,
+  minSecs: 0,
+};
 
 describe('rating: the longest affordable call', () => {
   it('gives 1200 s for 1.00 at 0.05/min', () => {
@@ -20,7 +34,9 @@ describe('rating: the longest affordable call', () => {
 
   it('is 0 when even the first block is unaffordable', () => {
     expect(maxAffordableSeconds(std, parseMoney('0.04999'), 3600)).to.equal(0);
-    expect(maxAffordableSeconds({ ...std, connectFee: parseMoney('0.10') }, parseMoney('0.14'), 3600)).to.equal(0);
+    expect(
+      maxAffordableSeconds({ ...std, connectFee: parseMoney('0.10') }, parseMoney('0.14'), 3600),
+    ).to.equal(0);
     expect(maxAffordableSeconds(std, 0n, 3600)).to.equal(0);
     expect(maxAffordableSeconds(std, -5n, 3600)).to.equal(0);
   });
@@ -47,13 +63,23 @@ describe('rating: the longest affordable call', () => {
         incrementSecs: pick([1, 6, 6, 30, 60]),
         minSecs: pick([0, 0, 0, 10, 61, 120]),
       };
-      return { r, available: BigInt(Math.floor(rnd() * 10_000_000)) - 1_000n, cap: pick([3600, 3600, 600, 59, 100, 7200]) };
+      return {
+        r,
+        available: BigInt(Math.floor(rnd() * 10_000_000)) - 1_000n,
+        cap: pick([3600, 3600, 600, 59, 100, 7200]),
+      };
     });
 
     it('never grants more than the money pays for, and never less than it could', () => {
       for (const { r, available, cap } of cases) {
         const max = maxAffordableSeconds(r, available, cap);
-        const label = JSON.stringify({ ...r, ratePerMin: String(r.ratePerMin), connectFee: String(r.connectFee), available: String(available), cap });
+        const label = JSON.stringify({
+          ...r,
+          ratePerMin: String(r.ratePerMin),
+          connectFee: String(r.connectFee),
+          available: String(available),
+          cap,
+        });
         expect(max, label).to.be.at.most(cap);
         if (max === 0) {
           expect(callCost(r, firstBoundary(r)) > available || cap === 0, label).to.equal(true);

@@ -17,7 +17,8 @@ describe('rating: money is exact integer minor units', () => {
   });
 
   it('formats back to the same decimal', () => {
-    for (const s of ['0.00000', '1.00000', '-3.14159', '0.18000']) expect(formatMoney(parseMoney(s))).to.equal(s);
+    for (const s of ['0.00000', '1.00000', '-3.14159', '0.18000'])
+      expect(formatMoney(parseMoney(s))).to.equal(s);
     expect(formatMoney(parseMoney('1.5'), 2)).to.equal('1.50');
     expect(formatMoney(parseMoney('1.505'), 2)).to.equal('1.505');
   });

@@ -8,7 +8,19 @@
 import assert from 'node:assert/strict';
 import type { CallHandle } from '../../daemon/src/sim/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { assertBooks, bLegOf, checkpointsOf, journalDirFor, killAll, rigOn, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
+import {
+  assertBooks,
+  bLegOf,
+  checkpointsOf,
+  journalDirFor,
+  killAll,
+  rigOn,
+  sleep,
+  spawnDaemon,
+  talking,
+  trueCall,
+  until,
+} from './rig.js';
 
 const CALLS = 100;
 const MAX = 12; // ASTBILL_MAX_CALL_SECONDS
@@ -25,7 +37,10 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       const { t } = rig;
       const sim = rig.sims[0]!;
       const accounts = [];
-      for (let i = 0; i < 20; i++) accounts.push(await t.seedAccount({ balance: '50', maxSeconds: i % 4 === 0 ? SHORT : null }));
+      for (let i = 0; i < 20; i++)
+        accounts.push(
+          await t.seedAccount({ balance: '50', maxSeconds: i % 4 === 0 ? SHORT : null }),
+        );
       const journalDir = journalDirFor();
       const env = { ASTBILL_MAX_CALL_SECONDS: String(MAX), ASTBILL_CHECKPOINT_SECONDS: '1' };
       const d1 = await spawnDaemon({ tdb, sim, node: 'crash', env, journalDir });
@@ -35,34 +50,64 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       for (let i = 0; i < CALLS; i++) {
         const account = i % accounts.length;
         const hangupAfter = i % 4 === 1 ? null : 3_000 + ((i * 977) % 9_000);
-        const h = sim.placeCall({ exten: `44${String(1000 + i)}`, accountcode: accounts[account]!.name, callerId: `Caller ${i} <1555${i}>`, hangupAfterMs: hangupAfter });
+        const h = sim.placeCall({
+          exten: `44${String(1000 + i)}`,
+          accountcode: accounts[account]!.name,
+          callerId: `Caller ${i} <1555${i}>`,
+          hangupAfterMs: hangupAfter,
+        });
         calls.push({ h, account, hangupAfter });
       }
-      await until('100 calls talking', () => calls.every((c) => talking(sim, c.h.channelId) || sim.ended(c.h.channelId)), 20_000);
+      await until(
+        '100 calls talking',
+        () => calls.every((c) => talking(sim, c.h.channelId) || sim.ended(c.h.channelId)),
+        20_000,
+      );
       const bLegs = new Map(calls.map((c) => [c.h.channelId, bLegOf(sim, c.h.channelId)]));
       const ids = calls.map((c) => c.h.channelId);
       // Checkpoints reach the database while the calls run.
-      await until('checkpoints of the calls up', async () => {
-        const cp = await checkpointsOf(t, ids);
-        return ids.filter((id) => sim.channel(id)).every((id) => (cp.get(id) ?? 0) >= 2);
-      }, 15_000, 100);
+      await until(
+        'checkpoints of the calls up',
+        async () => {
+          const cp = await checkpointsOf(t, ids);
+          return ids.filter((id) => sim.channel(id)).every((id) => (cp.get(id) ?? 0) >= 2);
+        },
+        15_000,
+        100,
+      );
       const upAtKill = ids.filter((id) => sim.channel(id)).length;
 
       await d1.kill9();
       const killedAt = Date.now();
       const checkpoints = await checkpointsOf(t, ids);
       // Asterisk notices the dead websocket (the kernel closed the socket) and keeps the app inactive.
-      await until('the simulator to see the websocket gone', () => !sim.appConnected('astbill'), 5_000);
+      await until(
+        'the simulator to see the websocket gone',
+        () => !sim.appConnected('astbill'),
+        5_000,
+      );
       const refusedMeanwhile = sim.placeCall({ exten: '449999', accountcode: accounts[1]!.name });
       assert.equal(refusedMeanwhile.enteredStasis, false, 'no Stasis app while the daemon is dead');
       await sleep(3_000); // the 5 s calls run out and some callers hang up with nobody listening
-      assert.ok(sim.sentEvents('astbill').some((s) => !s.delivered), 'events were discarded while the daemon was dead');
+      assert.ok(
+        sim.sentEvents('astbill').some((s) => !s.delivered),
+        'events were discarded while the daemon was dead',
+      );
       const upAtRestart = ids.filter((id) => sim.channel(id)).length;
 
       const d2 = await spawnDaemon({ tdb, sim, node: 'crash', env, journalDir });
       const restartedAt = Date.now();
-      await until('every reservation settled', async () => (await t.store.reservations()).length === 0, 30_000, 100);
-      await until('every channel gone', () => sim.liveChannels().length === 0 && sim.bridges().length === 0, 10_000);
+      await until(
+        'every reservation settled',
+        async () => (await t.store.reservations()).length === 0,
+        30_000,
+        100,
+      );
+      await until(
+        'every channel gone',
+        () => sim.liveChannels().length === 0 && sim.bridges().length === 0,
+        10_000,
+      );
 
       // Money: one charge per call, balances, ledger, CDRs, reservations.
       const books = await assertBooks(t, accounts);
@@ -76,15 +121,27 @@ describe('kill -9 of the daemon with 100 calls up', function () {
         const cdr = (await t.store.cdr(id))!;
         assert.equal(cdr.disposition, 'ANSWERED', id);
         assert.equal(cdr.node, 'crash');
-        assert.ok(cdr.maxSeconds !== null && cdr.billsec <= cdr.maxSeconds, `${id}: billsec ${cdr.billsec} within the grant ${cdr.maxSeconds}`);
-        assert.ok(cdr.billsec >= (checkpoints.get(id) ?? 0), `${id}: billsec ${cdr.billsec} not below its checkpoint ${checkpoints.get(id)}`);
-        assert.ok(cdr.maxCost !== null && cdr.cost <= cdr.maxCost, `${id}: cost within the reservation`);
+        assert.ok(
+          cdr.maxSeconds !== null && cdr.billsec <= cdr.maxSeconds,
+          `${id}: billsec ${cdr.billsec} within the grant ${cdr.maxSeconds}`,
+        );
+        assert.ok(
+          cdr.billsec >= (checkpoints.get(id) ?? 0),
+          `${id}: billsec ${cdr.billsec} not below its checkpoint ${checkpoints.get(id)}`,
+        );
+        assert.ok(
+          cdr.maxCost !== null && cdr.cost <= cdr.maxCost,
+          `${id}: cost within the reservation`,
+        );
         const truth = trueCall(sim, id, bLegs.get(id) ?? null);
         assert.ok(truth.talkMs !== null, `${id}: the simulator saw it end`);
         // Asterisk enforced the limit, daemon or not: no call outlived its TIMEOUT(absolute).
         // (TIMEOUT(absolute) counts from when it is set, a moment after the answer: under load the
         // talk time can pass the grant by that moment; billsec is capped at the grant regardless.)
-        assert.ok(truth.deadlines.length > 0 && truth.endedAt! <= Math.min(...truth.deadlines) + 250, `${id}: ended by its TIMEOUT(absolute) deadline`);
+        assert.ok(
+          truth.deadlines.length > 0 && truth.endedAt! <= Math.min(...truth.deadlines) + 250,
+          `${id}: ended by its TIMEOUT(absolute) deadline`,
+        );
         maxOvertalkMs = Math.max(maxOvertalkMs, truth.talkMs - cdr.maxSeconds * 1000);
         const trueSecs = Math.floor(truth.talkMs / 1000);
         if (cdr.billsec < Math.min(trueSecs, cdr.maxSeconds) - 1) lost++;
@@ -93,18 +150,36 @@ describe('kill -9 of the daemon with 100 calls up', function () {
         if ((truth.endedAt ?? 0) > restartedAt && !/reconciled/.test(cdr.note ?? '')) adopted++;
       }
       assert.equal(lost, 0, 'no call billed below its real talk time');
-      const paid = (await t.store.cdrs()).filter((c) => ids.includes(c.uniqueid) && c.cost > 0n).length;
-      assert.equal(books.charges.size, paid, 'every call with a cost charged exactly once (a call that talked under 1 s costs 0)');
+      const paid = (await t.store.cdrs()).filter(
+        (c) => ids.includes(c.uniqueid) && c.cost > 0n,
+      ).length;
+      assert.equal(
+        books.charges.size,
+        paid,
+        'every call with a cost charged exactly once (a call that talked under 1 s costs 0)',
+      );
       assert.ok(reconciled > 0, 'some calls ended while the daemon was dead');
       assert.ok(adopted > 0, 'some calls outlived the daemon and were supervised again');
-      assert.ok(d2.logged(/RECONCILED/).length === reconciled, 'every reconciled settlement is logged');
+      assert.ok(
+        d2.logged(/RECONCILED/).length === reconciled,
+        'every reconciled settlement is logged',
+      );
       assert.ok(d2.logged(/supervision resumed/).length >= adopted);
       assert.equal(d1.logged(/RECONCILED/).length, 0);
 
       // The daemon takes new calls again.
-      const next = sim.placeCall({ exten: '448888', accountcode: accounts[2]!.name, hangupAfterMs: 2_500 });
+      const next = sim.placeCall({
+        exten: '448888',
+        accountcode: accounts[2]!.name,
+        hangupAfterMs: 2_500,
+      });
       assert.equal(next.enteredStasis, true);
-      await until('the next call settled', async () => (await t.store.cdr(next.channelId))?.status === 'settled', 15_000, 100);
+      await until(
+        'the next call settled',
+        async () => (await t.store.cdr(next.channelId))?.status === 'settled',
+        15_000,
+        100,
+      );
       await d2.stop();
       process.stdout.write(
         `      [crash] ${CALLS} calls, ${upAtKill} up at kill -9, ${upAtRestart} up at restart (${((restartedAt - killedAt) / 1000).toFixed(1)} s later); ` +

@@ -79,7 +79,11 @@ export async function spawnDaemon(o: SpawnOptions): Promise<ChildDaemon> {
     ASTBILL_JOURNAL_DIR: o.journalDir ?? journalDirFor(),
     ...o.env,
   };
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'astbill.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'astbill.js'), 'start'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(proc);
   const logs: LogLine[] = [];
   const collect = (chunk: Buffer, buf: { s: string }): void => {
@@ -124,19 +128,35 @@ export async function spawnDaemon(o: SpawnOptions): Promise<ChildDaemon> {
   };
   const connected = o.sim.waitUntil(() => o.sim.appConnected('astbill'), { timeoutMs: 30_000 });
   const died = exited.then((code) => {
-    throw new Error(`astbill start exited (${code}) before connecting:\n${logs.map((l) => l.message).join('\n')}`);
+    throw new Error(
+      `astbill start exited (${code}) before connecting:\n${logs.map((l) => l.message).join('\n')}`,
+    );
   });
   await Promise.race([connected, died]);
   return daemon;
 }
 
-export async function realSim(rules: FarEndRule[] = [{ prefix: '', action: 'answer' }], opts: { asteriskId?: string } = {}): Promise<AriSimulator> {
-  return AriSimulator.start({ clock: 'real', rules, recordEvents: true, ...(opts.asteriskId ? { asteriskId: opts.asteriskId } : {}) });
+export async function realSim(
+  rules: FarEndRule[] = [{ prefix: '', action: 'answer' }],
+  opts: { asteriskId?: string } = {},
+): Promise<AriSimulator> {
+  return AriSimulator.start({
+    clock: 'real',
+    rules,
+    recordEvents: true,
+    ...(opts.asteriskId ? { asteriskId: opts.asteriskId } : {}),
+  });
 }
 
 /** Polls `predicate` (real time) until it holds. */
 /** Per-second billing at 0.60/min for 44…: a call's talk time shows in its cost to the second. */
-export const PER_SECOND_44 = { prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 } as const;
+export const PER_SECOND_44 = {
+  prefix: '44',
+  rate: '0.60',
+  connect: '0',
+  initial: 1,
+  increment: 1,
+} as const;
 
 export interface Rig {
   /** One real-clock simulator per Asterisk id asked for (one by default). */
@@ -148,10 +168,14 @@ export interface Rig {
  * Registers `before`/`after` for a recovery test on `tdb`: real-clock simulators (each its own
  * Asterisk id, so that two boxes mint different channel ids), a store handle, PER_SECOND_44.
  */
-export function rigOn(tdb: TestDatabase, asteriskIds: ReadonlyArray<string | undefined> = [undefined]): Rig {
+export function rigOn(
+  tdb: TestDatabase,
+  asteriskIds: ReadonlyArray<string | undefined> = [undefined],
+): Rig {
   const rig = { sims: [] as AriSimulator[] } as Rig;
   before(async () => {
-    for (const asteriskId of asteriskIds) rig.sims.push(await realSim(undefined, asteriskId ? { asteriskId } : {}));
+    for (const asteriskId of asteriskIds)
+      rig.sims.push(await realSim(undefined, asteriskId ? { asteriskId } : {}));
     rig.t = await tdb.open();
     await rig.t.seedRate(PER_SECOND_44);
   });
@@ -161,7 +185,12 @@ export function rigOn(tdb: TestDatabase, asteriskIds: ReadonlyArray<string | und
   return rig;
 }
 
-export async function until<T>(what: string, predicate: () => T | Promise<T>, timeoutMs = 10_000, stepMs = 25): Promise<NonNullable<T>> {
+export async function until<T>(
+  what: string,
+  predicate: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  stepMs = 25,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await predicate();
@@ -216,9 +245,13 @@ export function trueCall(sim: AriSimulator, aChannelId: string, bLeg: string | n
     bChannelId,
     answeredAt,
     endedAt,
-    deadlines: [a?.absoluteDeadline, b?.absoluteDeadline].filter((x): x is number => x !== undefined),
+    deadlines: [a?.absoluteDeadline, b?.absoluteDeadline].filter(
+      (x): x is number => x !== undefined,
+    ),
     talkMs: answeredAt !== null && endedAt !== null ? endedAt - answeredAt : null,
-    endedBy: [a?.hungUpBy, b?.hungUpBy].filter((x): x is EndedChannel['hungUpBy'] => x !== undefined),
+    endedBy: [a?.hungUpBy, b?.hungUpBy].filter(
+      (x): x is EndedChannel['hungUpBy'] => x !== undefined,
+    ),
   };
 }
 
@@ -239,7 +272,10 @@ export interface Books {
  * equal to its CDR's cost; the balance is the opening balance minus the charges; the ledger sums
  * to the balance; no reservation and no reserved money is left; every CDR is settled.
  */
-export async function assertBooks(t: TestStore, accounts: { name: string; id: number; balance: Money }[]): Promise<Books> {
+export async function assertBooks(
+  t: TestStore,
+  accounts: { name: string; id: number; balance: Money }[],
+): Promise<Books> {
   const charges = new Map<string, Money>();
   let charged = 0n;
   for (const a of accounts) {
@@ -255,22 +291,49 @@ export async function assertBooks(t: TestStore, accounts: { name: string; id: nu
       sum += -e.amount;
     }
     assert.equal(now.balance, a.balance - sum, `balance of ${a.name} = opening − charges`);
-    assert.equal(await t.store.ledgerSum(a.id), now.balance, `ledger of ${a.name} sums to its balance`);
+    assert.equal(
+      await t.store.ledgerSum(a.id),
+      now.balance,
+      `ledger of ${a.name} sums to its balance`,
+    );
     charged += sum;
   }
   const ids = new Set(accounts.map((a) => a.id));
-  const cdrs: Cdr[] = (await t.store.cdrs()).filter((c) => c.accountId !== null && ids.has(c.accountId));
+  const cdrs: Cdr[] = (await t.store.cdrs()).filter(
+    (c) => c.accountId !== null && ids.has(c.accountId),
+  );
   for (const c of cdrs) {
     assert.equal(c.status, 'settled', `CDR ${c.uniqueid} settled`);
-    assert.equal(charges.get(c.uniqueid) ?? 0n, c.cost, `ledger charge of ${c.uniqueid} equals its CDR cost`);
+    assert.equal(
+      charges.get(c.uniqueid) ?? 0n,
+      c.cost,
+      `ledger charge of ${c.uniqueid} equals its CDR cost`,
+    );
   }
   const left = (await t.store.reservations()).filter((r) => ids.has(r.accountId));
-  assert.deepEqual(left.map((r) => r.uniqueid), [], 'no reservation left');
+  assert.deepEqual(
+    left.map((r) => r.uniqueid),
+    [],
+    'no reservation left',
+  );
   return { charged, charges };
 }
 
 /** Checkpoints written so far: uniqueid → seconds. */
-export async function checkpointsOf(t: TestStore, uniqueids: readonly string[]): Promise<Map<string, number>> {
-  const rows = (await t.knex('astcdr').select('uniqueid', 'checkpoint_secs').whereIn('uniqueid', [...uniqueids])) as { uniqueid: string; checkpoint_secs: number | string | null }[];
-  return new Map(rows.filter((r) => r.checkpoint_secs !== null).map((r) => [r.uniqueid, Number(r.checkpoint_secs)]));
+export async function checkpointsOf(
+  t: TestStore,
+  uniqueids: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = (await t
+    .knex('astcdr')
+    .select('uniqueid', 'checkpoint_secs')
+    .whereIn('uniqueid', [...uniqueids])) as {
+    uniqueid: string;
+    checkpoint_secs: number | string | null;
+  }[];
+  return new Map(
+    rows
+      .filter((r) => r.checkpoint_secs !== null)
+      .map((r) => [r.uniqueid, Number(r.checkpoint_secs)]),
+  );
 }

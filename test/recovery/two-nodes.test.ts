@@ -35,11 +35,25 @@ describe('two daemons on one database', function () {
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
-          const row = (await t.knex('astaccount').where({ id: acct.id }).first('balance', 'reserved')) as { balance: unknown; reserved: unknown };
+          const row = (await t
+            .knex('astaccount')
+            .where({ id: acct.id })
+            .first('balance', 'reserved')) as { balance: unknown; reserved: unknown };
           const available = BigInt(String(row.balance)) - BigInt(String(row.reserved));
-          assert.ok(available >= 0n, `reserved ${String(row.reserved)} beyond the balance ${String(row.balance)}`);
-          const nodes = (await t.knex('astcreditres').where({ account_id: acct.id }).select('uniqueid', 'node')) as { uniqueid: string; node: string }[];
-          for (const r of nodes) assert.equal(r.node, r.uniqueid.startsWith('box1-') ? 'n1' : 'n2', `node of reservation ${r.uniqueid}`);
+          assert.ok(
+            available >= 0n,
+            `reserved ${String(row.reserved)} beyond the balance ${String(row.balance)}`,
+          );
+          const nodes = (await t
+            .knex('astcreditres')
+            .where({ account_id: acct.id })
+            .select('uniqueid', 'node')) as { uniqueid: string; node: string }[];
+          for (const r of nodes)
+            assert.equal(
+              r.node,
+              r.uniqueid.startsWith('box1-') ? 'n1' : 'n2',
+              `node of reservation ${r.uniqueid}`,
+            );
           if (available < worst) worst = available;
           samples++;
           await sleep(20);
@@ -47,22 +61,53 @@ describe('two daemons on one database', function () {
       })();
 
       const place = (box: AriSimulator, tag: string, i: number): CallHandle =>
-        box.placeCall({ channelId: `${tag}-${1_000_000 + i}`, exten: `44${3000 + i}`, accountcode: acct.name, hangupAfterMs: 1_500 + ((i * 331) % 2_500) });
+        box.placeCall({
+          channelId: `${tag}-${1_000_000 + i}`,
+          exten: `44${3000 + i}`,
+          accountcode: acct.name,
+          hangupAfterMs: 1_500 + ((i * 331) % 2_500),
+        });
       const calls: CallHandle[] = [];
       for (let i = 0; i < PER_BOX; i++) calls.push(place(box1, 'box1', i), place(box2, 'box2', i));
 
       // n1 dies with calls up and comes back; n2 goes on.
       // Once n1 has taken every box1 call (each has its CDR), it dies with the answered ones up.
-      await until('n1 took all its calls', async () => Number(((await t.knex('astcdr').where({ node: 'n1' }).count({ n: '*' }))[0] as { n: unknown }).n) >= PER_BOX, 15_000, 20);
-      const n1Reserved = ((await t.knex('astcreditres').where({ node: 'n1' }).select('uniqueid')) as { uniqueid: string }[]).map((r) => r.uniqueid);
+      await until(
+        'n1 took all its calls',
+        async () =>
+          Number(
+            ((await t.knex('astcdr').where({ node: 'n1' }).count({ n: '*' }))[0] as { n: unknown })
+              .n,
+          ) >= PER_BOX,
+        15_000,
+        20,
+      );
+      const n1Reserved = (
+        (await t.knex('astcreditres').where({ node: 'n1' }).select('uniqueid')) as {
+          uniqueid: string;
+        }[]
+      ).map((r) => r.uniqueid);
       await n1.kill9();
       await until('box1 sees n1 gone', () => !box1.appConnected('astbill'), 5_000);
       await sleep(1_500);
       const n1Old = n1;
       n1 = await spawnDaemon({ tdb, sim: box1, node: 'n1', env });
 
-      await until('every reservation settled', async () => (await t.store.reservations()).length === 0, 40_000, 100);
-      await until('no channel left', () => box1.liveChannels().length === 0 && box2.liveChannels().length === 0 && box1.bridges().length === 0 && box2.bridges().length === 0, 10_000);
+      await until(
+        'every reservation settled',
+        async () => (await t.store.reservations()).length === 0,
+        40_000,
+        100,
+      );
+      await until(
+        'no channel left',
+        () =>
+          box1.liveChannels().length === 0 &&
+          box2.liveChannels().length === 0 &&
+          box1.bridges().length === 0 &&
+          box2.bridges().length === 0,
+        10_000,
+      );
       sampling = false;
       await sampler;
 
@@ -77,15 +122,26 @@ describe('two daemons on one database', function () {
           // Offered to n1 just before it was killed, before anything reached the database: never
           // dialled, never bridged, nothing reserved or charged (the caller hung up in silence).
           diedUnrecorded++;
-          assert.ok(c.channelId.startsWith('box1-'), `${c.channelId}: only the killed node can lose an attempt`);
+          assert.ok(
+            c.channelId.startsWith('box1-'),
+            `${c.channelId}: only the killed node can lose an attempt`,
+          );
           assert.equal(box1.ended(c.channelId)?.bridgeId, undefined, `${c.channelId} never talked`);
           continue;
         }
-        assert.equal(cdr.node, c.channelId.startsWith('box1-') ? 'n1' : 'n2', `node of ${c.channelId}`);
+        assert.equal(
+          cdr.node,
+          c.channelId.startsWith('box1-') ? 'n1' : 'n2',
+          `node of ${c.channelId}`,
+        );
       }
       const reconciled = cdrs.filter((c) => /reconciled/.test(c.note ?? ''));
-      assert.ok(reconciled.every((c) => c.node === 'n1' && n1Reserved.includes(c.uniqueid)), 'only n1’s own calls were reconciled');
-      for (const l of n1.logged(/RECONCILED|supervision resumed/)) assert.match(String(l.uniqueid), /^box1-/);
+      assert.ok(
+        reconciled.every((c) => c.node === 'n1' && n1Reserved.includes(c.uniqueid)),
+        'only n1’s own calls were reconciled',
+      );
+      for (const l of n1.logged(/RECONCILED|supervision resumed/))
+        assert.match(String(l.uniqueid), /^box1-/);
       assert.equal(n2.logged(/RECONCILED|supervision resumed/).length, 0, 'n2 reconciled nothing');
       assert.equal(n1Old.logged(/RECONCILED/).length, 0);
 

@@ -8,7 +8,17 @@
 import assert from 'node:assert/strict';
 import type { CallHandle } from '../../daemon/src/sim/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { assertBooks, bLegOf, killAll, rigOn, sleep, spawnDaemon, talking, trueCall, until } from './rig.js';
+import {
+  assertBooks,
+  bLegOf,
+  killAll,
+  rigOn,
+  sleep,
+  spawnDaemon,
+  talking,
+  trueCall,
+  until,
+} from './rig.js';
 
 describe('an ARI websocket drop under load', function () {
   this.timeout(60_000);
@@ -22,45 +32,99 @@ describe('an ARI websocket drop under load', function () {
       const sim = rig.sims[0]!;
       const normal = await t.seedAccount({ balance: '50' });
       const short = await t.seedAccount({ balance: '50', maxSeconds: 4 });
-      const d = await spawnDaemon({ tdb, sim, node: 'wsdrop', env: { ASTBILL_MAX_CALL_SECONDS: '60' } });
-      const groups: Record<'caller' | 'farEnd' | 'continuing' | 'limit', CallHandle[]> = { caller: [], farEnd: [], continuing: [], limit: [] };
+      const d = await spawnDaemon({
+        tdb,
+        sim,
+        node: 'wsdrop',
+        env: { ASTBILL_MAX_CALL_SECONDS: '60' },
+      });
+      const groups: Record<'caller' | 'farEnd' | 'continuing' | 'limit', CallHandle[]> = {
+        caller: [],
+        farEnd: [],
+        continuing: [],
+        limit: [],
+      };
       let n = 0;
       for (const g of Object.keys(groups) as (keyof typeof groups)[]) {
         for (let i = 0; i < 10; i++) {
-          groups[g].push(sim.placeCall({ exten: `44${2000 + n++}`, accountcode: g === 'limit' ? short.name : normal.name }));
+          groups[g].push(
+            sim.placeCall({
+              exten: `44${2000 + n++}`,
+              accountcode: g === 'limit' ? short.name : normal.name,
+            }),
+          );
         }
       }
       const all = Object.values(groups).flat();
       const bLegs = new Map<string, string | null>();
-      for (const c of all) bLegs.set(c.channelId, await until(`${c.channelId} talking`, () => (talking(sim, c.channelId) ? bLegOf(sim, c.channelId) : null), 15_000, 5));
+      for (const c of all)
+        bLegs.set(
+          c.channelId,
+          await until(
+            `${c.channelId} talking`,
+            () => (talking(sim, c.channelId) ? bLegOf(sim, c.channelId) : null),
+            15_000,
+            5,
+          ),
+        );
 
       // The network drops; Asterisk refuses the reconnect for a while.
-      const blockDocs = sim.faults.add({ path: /^\/api-docs\//, status: 503, body: { message: 'Service Unavailable' } });
+      const blockDocs = sim.faults.add({
+        path: /^\/api-docs\//,
+        status: 503,
+        body: { message: 'Service Unavailable' },
+      });
       const blockWs = sim.faults.add({ path: '/events', status: 503 });
       sim.dropWebsockets('astbill');
       await until('the app disconnected', () => !sim.appConnected('astbill'), 5_000);
       for (const c of groups.caller) sim.hangupCaller(c.channelId);
       for (const c of groups.farEnd) sim.hangupCaller(bLegs.get(c.channelId)!);
       await sleep(4_500); // the 4 s grants run out with nobody listening
-      assert.ok(groups.limit.every((c) => !sim.channel(c.channelId)), 'Asterisk cut the short calls itself');
-      assert.ok(sim.sentEvents('astbill').some((s) => !s.delivered), 'events were discarded during the gap');
+      assert.ok(
+        groups.limit.every((c) => !sim.channel(c.channelId)),
+        'Asterisk cut the short calls itself',
+      );
+      assert.ok(
+        sim.sentEvents('astbill').some((s) => !s.delivered),
+        'events were discarded during the gap',
+      );
       const gapEnded = [...groups.caller, ...groups.farEnd, ...groups.limit];
       blockDocs();
       blockWs();
       await until('the daemon reconnected', () => sim.appConnected('astbill'), 15_000);
       const reconnectedAt = Date.now();
-      await until('the calls that ended during the gap settled', async () => {
-        for (const c of gapEnded) if ((await t.store.cdr(c.channelId))?.status !== 'settled') return false;
-        return true;
-      }, 15_000, 100);
+      await until(
+        'the calls that ended during the gap settled',
+        async () => {
+          for (const c of gapEnded)
+            if ((await t.store.cdr(c.channelId))?.status !== 'settled') return false;
+          return true;
+        },
+        15_000,
+        100,
+      );
       const settledAfterMs = Date.now() - reconnectedAt;
-      assert.ok(groups.continuing.every((c) => talking(sim, c.channelId)), 'the other calls kept talking through the drop');
+      assert.ok(
+        groups.continuing.every((c) => talking(sim, c.channelId)),
+        'the other calls kept talking through the drop',
+      );
 
       await sleep(1_000);
       for (const c of groups.continuing) sim.hangupCaller(c.channelId);
-      await until('every reservation settled', async () => (await t.store.reservations()).length === 0, 15_000, 100);
-      await until('no channel or bridge left', () => sim.liveChannels().length === 0 && sim.bridges().length === 0, 10_000).catch((err: unknown) => {
-        throw new Error(`${String(err)}: ${JSON.stringify({ channels: sim.liveChannels().map((c) => [c.id, c.kind, c.state, c.bridgeId]), bridges: sim.bridges() })}`);
+      await until(
+        'every reservation settled',
+        async () => (await t.store.reservations()).length === 0,
+        15_000,
+        100,
+      );
+      await until(
+        'no channel or bridge left',
+        () => sim.liveChannels().length === 0 && sim.bridges().length === 0,
+        10_000,
+      ).catch((err: unknown) => {
+        throw new Error(
+          `${String(err)}: ${JSON.stringify({ channels: sim.liveChannels().map((c) => [c.id, c.kind, c.state, c.bridgeId]), bridges: sim.bridges() })}`,
+        );
       });
 
       const books = await assertBooks(t, [normal, short]);
@@ -72,7 +136,11 @@ describe('an ARI websocket drop under load', function () {
         const trueSecs = Math.floor(truth.talkMs! / 1000);
         assert.ok(cdr.billsec <= cdr.maxSeconds!, `${c.channelId} within its grant`);
         if (cdr.billsec < Math.min(trueSecs, cdr.maxSeconds!) - 1) lost++;
-        if (groups.continuing.includes(c)) assert.ok(Math.abs(cdr.billsec - trueSecs) <= 1, `${c.channelId}: billed ${cdr.billsec} s for ${truth.talkMs} ms`);
+        if (groups.continuing.includes(c))
+          assert.ok(
+            Math.abs(cdr.billsec - trueSecs) <= 1,
+            `${c.channelId}: billed ${cdr.billsec} s for ${truth.talkMs} ms`,
+          );
       }
       assert.equal(lost, 0, 'no call billed below its real talk time');
       assert.ok(d.logged(/ARI connection lost/).length >= 1, 'the daemon logged the drop');

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../../daemon/src/config.js';
 import type { Rate } from '../../daemon/src/rating/index.js';
-import { dailyReport, minutes, reportJson, reportRecords, utcDay, yesterday } from '../../daemon/src/reports/daily.js';
+import {
+  dailyReport,
+  minutes,
+  reportJson,
+  reportRecords,
+  utcDay,
+  yesterday,
+} from '../../daemon/src/reports/daily.js';
 import { ReportSchedule, reportScheduleFromEnv } from '../../daemon/src/reports/schedule.js';
 import { renderReport, writeReport } from '../../daemon/src/reports/write.js';
 import { forEachDatabase, money, type TestStore } from '../support/db.js';
@@ -23,14 +30,18 @@ describe('the daily report', () => {
       assert.equal(to.toISOString(), '2030-05-03T00:00:00.000Z');
     });
     it('refuses dates that do not exist', () => {
-      for (const bad of ['2030-02-30', '2030-5-2', 'yesterday', '']) assert.throws(() => utcDay(bad), RangeError, bad);
+      for (const bad of ['2030-02-30', '2030-5-2', 'yesterday', ''])
+        assert.throws(() => utcDay(bad), RangeError, bad);
     });
     it('defaults to yesterday in UTC', () => {
       assert.equal(yesterday(new Date('2030-05-03T00:15:00Z')), '2030-05-02');
       assert.equal(yesterday(new Date('2030-01-01T23:59:59Z')), '2029-12-31');
     });
     it('shows minutes with two decimals, rounded half up', () => {
-      assert.deepEqual([minutes(0), minutes(60), minutes(95), minutes(1), minutes(3)], ['0.00', '1.00', '1.58', '0.02', '0.05']);
+      assert.deepEqual(
+        [minutes(0), minutes(60), minutes(95), minutes(1), minutes(3)],
+        ['0.00', '1.00', '1.58', '0.02', '0.05'],
+      );
     });
   });
 
@@ -40,21 +51,85 @@ describe('the daily report', () => {
     let us: Rate;
     before(async () => {
       t = await tdb.open();
-      uk = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
-      us = await t.seedRate({ tariff: 'default', prefix: '1', rate: '0.012', initial: 1, increment: 1 });
+      uk = await t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
+      us = await t.seedRate({
+        tariff: 'default',
+        prefix: '1',
+        rate: '0.012',
+        initial: 1,
+        increment: 1,
+      });
       const alice = await t.seedAccount({ name: 'alice', balance: '20' });
       const bob = await t.seedAccount({ name: 'bob', balance: '20' });
       // 2030-05-02, the reported day:
-      await answeredCall(t.store, { accountId: alice.id, rate: uk, dst: '447700900001', start: day('2030-05-02', '00:00:00'), billsec: 95 }); // 0.18
-      await answeredCall(t.store, { accountId: alice.id, rate: us, dst: '12125550000', start: day('2030-05-02', '12:00:00'), billsec: 100 }); // 0.02
-      await unansweredCall(t.store, { accountId: alice.id, rate: uk, dst: '447700900002', start: day('2030-05-02', '13:00:00'), disposition: 'BUSY' });
-      await answeredCall(t.store, { accountId: bob.id, rate: uk, dst: '447700900003', start: day('2030-05-02', '23:59:59'), billsec: 30 }); // 0.15
-      await refusedCall(t.store, { accountId: bob.id, dst: '999', start: day('2030-05-02', '14:00:00'), reason: 'NOROUTE' });
-      await refusedCall(t.store, { accountId: null, dst: '447700900004', start: day('2030-05-02', '15:00:00'), reason: 'NOACCOUNT' });
-      await liveCall(t.store, { accountId: bob.id, rate: uk, dst: '447700900005', start: day('2030-05-02', '16:00:00') });
+      await answeredCall(t.store, {
+        accountId: alice.id,
+        rate: uk,
+        dst: '447700900001',
+        start: day('2030-05-02', '00:00:00'),
+        billsec: 95,
+      }); // 0.18
+      await answeredCall(t.store, {
+        accountId: alice.id,
+        rate: us,
+        dst: '12125550000',
+        start: day('2030-05-02', '12:00:00'),
+        billsec: 100,
+      }); // 0.02
+      await unansweredCall(t.store, {
+        accountId: alice.id,
+        rate: uk,
+        dst: '447700900002',
+        start: day('2030-05-02', '13:00:00'),
+        disposition: 'BUSY',
+      });
+      await answeredCall(t.store, {
+        accountId: bob.id,
+        rate: uk,
+        dst: '447700900003',
+        start: day('2030-05-02', '23:59:59'),
+        billsec: 30,
+      }); // 0.15
+      await refusedCall(t.store, {
+        accountId: bob.id,
+        dst: '999',
+        start: day('2030-05-02', '14:00:00'),
+        reason: 'NOROUTE',
+      });
+      await refusedCall(t.store, {
+        accountId: null,
+        dst: '447700900004',
+        start: day('2030-05-02', '15:00:00'),
+        reason: 'NOACCOUNT',
+      });
+      await liveCall(t.store, {
+        accountId: bob.id,
+        rate: uk,
+        dst: '447700900005',
+        start: day('2030-05-02', '16:00:00'),
+      });
       // The days around it, not counted:
-      await answeredCall(t.store, { accountId: alice.id, rate: uk, dst: '447700900006', start: day('2030-05-01', '23:59:59'), billsec: 600 });
-      await answeredCall(t.store, { accountId: bob.id, rate: uk, dst: '447700900007', start: day('2030-05-03', '00:00:00'), billsec: 600 });
+      await answeredCall(t.store, {
+        accountId: alice.id,
+        rate: uk,
+        dst: '447700900006',
+        start: day('2030-05-01', '23:59:59'),
+        billsec: 600,
+      });
+      await answeredCall(t.store, {
+        accountId: bob.id,
+        rate: uk,
+        dst: '447700900007',
+        start: day('2030-05-03', '00:00:00'),
+        billsec: 600,
+      });
     });
 
     it('sums calls, answered, refused, seconds and revenue per account', async () => {
@@ -77,13 +152,23 @@ describe('the daily report', () => {
 
     it('totals the day and counts the calls still open apart', async () => {
       const r = await dailyReport(t.knex, '2030-05-02');
-      assert.deepEqual(r.totals, { key: 'total', calls: 6, answered: 3, refused: 2, billsec: 225, revenue: money('0.35') });
+      assert.deepEqual(r.totals, {
+        key: 'total',
+        calls: 6,
+        answered: 3,
+        refused: 2,
+        billsec: 225,
+        revenue: money('0.35'),
+      });
       assert.equal(r.openCalls, 1);
     });
 
     it('is empty, not an error, for a day without calls', async () => {
       const r = await dailyReport(t.knex, '2031-01-01');
-      assert.deepEqual([r.byAccount, r.byPrefix, r.totals, r.openCalls], [[], [], { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0n }, 0]);
+      assert.deepEqual(
+        [r.byAccount, r.byPrefix, r.totals, r.openCalls],
+        [[], [], { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0n }, 0],
+      );
     });
 
     it('renders CSV and JSON with money as exact decimal strings', async () => {
@@ -103,7 +188,11 @@ describe('the daily report', () => {
     it('writes the file atomically into a directory it creates', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'astbill-report-'));
       try {
-        const path = await writeReport(join(dir, 'sub'), await dailyReport(t.knex, '2030-05-02'), 'csv');
+        const path = await writeReport(
+          join(dir, 'sub'),
+          await dailyReport(t.knex, '2030-05-02'),
+          'csv',
+        );
         assert.equal(path, join(dir, 'sub', 'astbill-daily-2030-05-02.csv'));
         assert.match(readFileSync(path, 'utf8'), /^date,group,key/);
       } finally {
@@ -114,15 +203,26 @@ describe('the daily report', () => {
     describe('on a schedule', () => {
       it('writes yesterday’s CSV when it runs, and starts and closes cleanly', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'astbill-report-'));
-        const s = new ReportSchedule({ knex: t.knex, cron: '15 0 * * *', dir, now: () => new Date('2030-05-03T00:15:00Z') });
+        const s = new ReportSchedule({
+          knex: t.knex,
+          cron: '15 0 * * *',
+          dir,
+          now: () => new Date('2030-05-03T00:15:00Z'),
+        });
         try {
           s.start();
           const next = s.nextRun();
           assert.ok(next);
-          assert.deepEqual([next.getUTCHours(), next.getUTCMinutes()], [0, 15], 'the expression is read in UTC');
+          assert.deepEqual(
+            [next.getUTCHours(), next.getUTCMinutes()],
+            [0, 15],
+            'the expression is read in UTC',
+          );
           const path = await s.runOnce();
           assert.equal(path, join(dir, 'astbill-daily-2030-05-02.csv'));
-          assert.ok(readFileSync(path, 'utf8').includes('2030-05-02,total,total,6,3,2,225,3.75,0.35'));
+          assert.ok(
+            readFileSync(path, 'utf8').includes('2030-05-02,total,total,6,3,2,225,3.75,0.35'),
+          );
         } finally {
           await s.close();
           rmSync(dir, { recursive: true, force: true });
@@ -133,17 +233,38 @@ describe('the daily report', () => {
       it('is configured by ASTBILL_REPORT_CRON and ASTBILL_REPORT_DIR, or absent', () => {
         assert.equal(reportScheduleFromEnv({}, { knex: t.knex }), null);
         assert.equal(reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '' }, { knex: t.knex }), null);
-        assert.ok(reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '15 0 * * *', ASTBILL_REPORT_DIR: '/tmp/x' }, { knex: t.knex }) instanceof ReportSchedule);
-        assert.throws(() => reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '15 0 * * *' }, { knex: t.knex }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_DIR');
-        assert.throws(() => reportScheduleFromEnv({ ASTBILL_REPORT_CRON: 'every day', ASTBILL_REPORT_DIR: '/tmp/x' }, { knex: t.knex }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_CRON');
+        assert.ok(
+          reportScheduleFromEnv(
+            { ASTBILL_REPORT_CRON: '15 0 * * *', ASTBILL_REPORT_DIR: '/tmp/x' },
+            { knex: t.knex },
+          ) instanceof ReportSchedule,
+        );
+        assert.throws(
+          () => reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '15 0 * * *' }, { knex: t.knex }),
+          (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_DIR',
+        );
+        assert.throws(
+          () =>
+            reportScheduleFromEnv(
+              { ASTBILL_REPORT_CRON: 'every day', ASTBILL_REPORT_DIR: '/tmp/x' },
+              { knex: t.knex },
+            ),
+          (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_CRON',
+        );
       });
     });
 
     describe('from the command line', () => {
       const cli = (args: string[]) =>
-        run(process.execPath, ['--import', 'tsx', 'daemon/src/cli/main.ts', 'report', ...args], { env: { ...process.env, ASTBILL_DB: tdb.url, ASTBILL_LOG_LEVEL: 'error' } }).then(
+        run(process.execPath, ['--import', 'tsx', 'daemon/src/cli/main.ts', 'report', ...args], {
+          env: { ...process.env, ASTBILL_DB: tdb.url, ASTBILL_LOG_LEVEL: 'error' },
+        }).then(
           (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            stdout: e.stdout,
+            stderr: e.stderr,
+          }),
         );
 
       it('prints CSV for --date --csv', async () => {
@@ -170,7 +291,12 @@ describe('the daily report', () => {
       });
 
       it('exits 2 with one line for bad usage', async () => {
-        for (const args of [['daily', '--date', '2030-02-30'], ['daily', '--csv', '--json'], ['weekly'], ['daily', '--bogus']]) {
+        for (const args of [
+          ['daily', '--date', '2030-02-30'],
+          ['daily', '--csv', '--json'],
+          ['weekly'],
+          ['daily', '--bogus'],
+        ]) {
           const r = await cli(args);
           assert.equal(r.code, 2, args.join(' '));
           assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

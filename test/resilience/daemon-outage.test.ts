@@ -60,17 +60,26 @@ describe('the daemon while its database is stopped under load', function () {
 
     // (the answer time reaches the database just after the bridge: wait for it, so that the
     // journal holds exactly the settlements and refusals below)
-    await waitFor('answer times recorded', async () => (await Promise.all(up.map(async ({ c }) => (await e.t.store.cdr(c.channelId))?.answer))).every(Boolean));
+    await waitFor('answer times recorded', async () =>
+      (
+        await Promise.all(up.map(async ({ c }) => (await e.t.store.cdr(c.channelId))?.answer))
+      ).every(Boolean),
+    );
     await m.stop();
     // Wave 2 during the outage: every new call is refused (announcement, hangup), none is dialled.
     const refused: Array<{ channelId: string }> = [];
     for (let i = 0; i < 6; i++) {
       const c = place(`3907${String(i).padStart(3, '0')}`);
       refused.push(c);
-      await driveUntil(e, `refused call ${i} hung up`, () => e.sim.ended(c.channelId), { stepMs: 500 });
+      await driveUntil(e, `refused call ${i} hung up`, () => e.sim.ended(c.channelId), {
+        stepMs: 500,
+      });
     }
     // The limits run out while the database is still down: every call of wave 1 ends and is journaled.
-    await driveUntil(e, 'wave 1 ended by its limits', () => e.daemon.liveCalls === 0, { stepMs: 1000, maxSimMs: 200_000 });
+    await driveUntil(e, 'wave 1 ended by its limits', () => e.daemon.liveCalls === 0, {
+      stepMs: 1000,
+      maxSimMs: 200_000,
+    });
     assert.ok(up.every(({ c }) => e.sim.ended(c.channelId)));
     assert.equal(store.pending(), 12 + 6, '12 settlements and 6 refusal CDRs wait');
     assert.equal((await Journal.read(dir)).pending.length, 18, 'all of them on disk');
@@ -83,20 +92,31 @@ describe('the daemon while its database is stopped under load', function () {
     // Wave 3 after the restart: calls go through again.
     const after = place('39080000');
     await waitFor('a call after the outage talks', () => talking(e, after.channelId), 10_000);
-    await driveUntil(e, 'the call after the outage ended', () => e.daemon.liveCalls === 0, { stepMs: 1000, maxSimMs: 200_000 });
+    await driveUntil(e, 'the call after the outage ended', () => e.daemon.liveCalls === 0, {
+      stepMs: 1000,
+      maxSimMs: 200_000,
+    });
 
     const full = parseMoney('0.10');
     const charges: Record<string, bigint> = {};
     for (const { c } of up) charges[c.channelId] = full;
     charges[after.channelId] = full;
-    await waitFor('the last call settled', async () => (await e.t.store.cdr(after.channelId))?.status === 'settled');
+    await waitFor(
+      'the last call settled',
+      async () => (await e.t.store.cdr(after.channelId))?.status === 'settled',
+    );
     await assertBooksBalance(e.t, acct.name, acct.balance, charges);
-    for (const { c } of up) assert.equal((await e.t.store.cdr(c.channelId))?.billsec, 120, c.channelId);
+    for (const { c } of up)
+      assert.equal((await e.t.store.cdr(c.channelId))?.billsec, 120, c.channelId);
 
     // The caller could not even be identified, so these CDRs carry no account.
     const dberror = (await e.t.store.cdrs()).filter((c) => c.reason === 'DBERROR');
     assert.equal(dberror.length, 6, 'every refused attempt left its FAILED CDR');
-    for (const c of refused) assert.ok(dberror.some((d) => d.uniqueid.startsWith(c.channelId)), `refusal CDR of ${c.channelId}`);
+    for (const c of refused)
+      assert.ok(
+        dberror.some((d) => d.uniqueid.startsWith(c.channelId)),
+        `refusal CDR of ${c.channelId}`,
+      );
     assert.ok(dberror.every((c) => c.cost === 0n && c.disposition === 'FAILED'));
     assert.equal(e.sim.liveChannels().length, 0);
   });

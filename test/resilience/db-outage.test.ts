@@ -15,7 +15,17 @@ import type { AccountDetails } from '../../daemon/src/store/accounts.js';
 import { astbill } from '../cli/run-cli.js';
 import { PrivateMariaDb } from '../support/private-mariadb.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
-import { answeredSettle, assertBooksBalance, at, authoriseReq, costOf, journalDir, startNode, unansweredSettle, type Node } from './support.js';
+import {
+  answeredSettle,
+  assertBooksBalance,
+  at,
+  authoriseReq,
+  costOf,
+  journalDir,
+  startNode,
+  unansweredSettle,
+  type Node,
+} from './support.js';
 
 describe('when the database fails', function () {
   this.timeout(60_000);
@@ -46,7 +56,13 @@ describe('when the database fails', function () {
     tdb = await m.testDatabase();
     t = await tdb.open({ probe: false });
     // 0.06 per minute, 60/6: 42 s → 60 s billed → 0.06; 125 s → 126 s billed → 0.126.
-    rate = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.06', initial: 60, increment: 6 });
+    rate = await t.seedRate({
+      tariff: 'default',
+      prefix: '44',
+      rate: '0.06',
+      initial: 60,
+      increment: 6,
+    });
     assert.equal(costOf(rate, 42), parseMoney('0.06'));
     assert.equal(costOf(rate, 125), parseMoney('0.126'));
   });
@@ -85,7 +101,10 @@ describe('when the database fails', function () {
       }
       // One call ends normally before the outage.
       const first = await n1.store.settle(answeredSettle('crash-a4', 600));
-      assert.deepEqual({ settled: first.settled, pending: 'pending' in first }, { settled: true, pending: false });
+      assert.deepEqual(
+        { settled: first.settled, pending: 'pending' in first },
+        { settled: true, pending: false },
+      );
       assert.equal((await t.store.reservations()).length, 5);
 
       await m.stop();
@@ -94,7 +113,11 @@ describe('when the database fails', function () {
         const res = await n1.store.settle(req);
         assert.equal(res.settled, true, c.id);
         assert.ok('pending' in res && res.pending, `${c.id} is pending`);
-        assert.equal(res.cost, c.unanswered ? 0n : costOf(rate, c.billsec), `${c.id}: the cost the session logs is what will be charged`);
+        assert.equal(
+          res.cost,
+          c.unanswered ? 0n : costOf(rate, c.billsec),
+          `${c.id}: the cost the session logs is what will be charged`,
+        );
       }
       // A settlement delivered twice (e.g. a retry) is journaled twice and still charged once.
       await n1.store.settle(answeredSettle('crash-b1', 42));
@@ -118,11 +141,20 @@ describe('when the database fails', function () {
       const rep = await n2.store.replay();
       assert.equal(rep.stoppedBy, null);
       assert.equal(rep.replayed.length, 6);
-      assert.equal(rep.replayed.filter((r) => r.outcome === 'already settled').length, 1, 'the duplicate changed nothing');
+      assert.equal(
+        rep.replayed.filter((r) => r.outcome === 'already settled').length,
+        1,
+        'the duplicate changed nothing',
+      );
       assert.equal(n2.store.pending(), 0);
 
       const charges = {
-        alice: { 'crash-a1': costOf(rate, 42), 'crash-a2': costOf(rate, 125), 'crash-a3': 0n, 'crash-a4': costOf(rate, 600) },
+        alice: {
+          'crash-a1': costOf(rate, 42),
+          'crash-a2': costOf(rate, 125),
+          'crash-a3': 0n,
+          'crash-a4': costOf(rate, 600),
+        },
         bob: { 'crash-b1': costOf(rate, 42), 'crash-b2': costOf(rate, 125) },
       };
       await assertBooksBalance(t, alice.name, alice.balance, charges.alice);
@@ -137,7 +169,10 @@ describe('when the database fails', function () {
       assert.equal(n3.store.pending(), 6);
       const again = await n3.store.replay();
       assert.equal(again.replayed.length, 6);
-      assert.ok(again.replayed.every((r) => r.outcome === 'already settled'), 'nothing is settled twice');
+      assert.ok(
+        again.replayed.every((r) => r.outcome === 'already settled'),
+        'nothing is settled twice',
+      );
       await assertBooksBalance(t, alice.name, alice.balance, charges.alice);
       await assertBooksBalance(t, bob.name, bob.balance, charges.bob);
     });
@@ -150,7 +185,12 @@ describe('when the database fails', function () {
       await n.store.settle(answeredSettle('bg-1', 125));
       const { JournalReplayer } = await import('../../daemon/src/resilience/replayer.js');
       const ticks: Array<() => void> = [];
-      const r = new JournalReplayer({ replay: () => n.store.replay(), pending: () => n.store.pending(), intervalMs: 1000, timer: { setInterval: (fn) => ticks.push(fn), clearInterval: () => undefined } });
+      const r = new JournalReplayer({
+        replay: () => n.store.replay(),
+        pending: () => n.store.pending(),
+        intervalMs: 1000,
+        timer: { setInterval: (fn) => ticks.push(fn), clearInterval: () => undefined },
+      });
       r.start();
       await r.runOnce();
       assert.equal(n.store.pending(), 1);
@@ -172,11 +212,23 @@ describe('when the database fails', function () {
       const res = await n.store.authorise(authoriseReq('refused-1', dave.id, rate));
       assert.deepEqual(res, { ok: false, reason: 'DBERROR', available: 0n });
       await m.start();
-      assert.equal(await t.store.cdr('refused-1'), undefined, 'nothing was written during the outage');
+      assert.equal(
+        await t.store.cdr('refused-1'),
+        undefined,
+        'nothing was written during the outage',
+      );
       const rep = await n.store.replay();
       assert.equal(rep.remaining, 0);
       const cdr = await t.store.cdr('refused-1');
-      assert.deepEqual({ disposition: cdr?.disposition, reason: cdr?.reason, cost: cdr?.cost, status: cdr?.status }, { disposition: 'FAILED', reason: 'DBERROR', cost: 0n, status: 'settled' });
+      assert.deepEqual(
+        {
+          disposition: cdr?.disposition,
+          reason: cdr?.reason,
+          cost: cdr?.cost,
+          status: cdr?.status,
+        },
+        { disposition: 'FAILED', reason: 'DBERROR', cost: 0n, status: 'settled' },
+      );
       await assertBooksBalance(t, dave.name, dave.balance, { 'refused-1': 0n });
     });
   });
@@ -194,42 +246,77 @@ describe('when the database fails', function () {
       assert.deepEqual([seen?.account.id, seen?.rate?.prefix], [poor.id, rate.prefix]);
 
       await m.stop();
-      assert.equal((await n.store.accountByName(erin.name))?.id, erin.id, 'known callers are identified from memory');
+      assert.equal(
+        (await n.store.accountByName(erin.name))?.id,
+        erin.id,
+        'known callers are identified from memory',
+      );
       assert.deepEqual(await n.store.rateFor('default', '442071234567'), rate);
       // The account-with-rate question the daemon asks first: from the two answers it has seen either way.
-      for (const [a, number] of [[erin, '442071234567'], [poor, '441234567890']] as const) {
+      for (const [a, number] of [
+        [erin, '442071234567'],
+        [poor, '441234567890'],
+      ] as const) {
         const both = await n.store.accountByNameWithRate(a.name, number);
         assert.deepEqual([both?.account.id, both?.rate], [a.id, rate]);
       }
-      await assert.rejects(n.store.accountByNameWithRate(erin.name, '33123456789'), DbUnavailable, 'a number never rated fails closed');
+      await assert.rejects(
+        n.store.accountByNameWithRate(erin.name, '33123456789'),
+        DbUnavailable,
+        'a number never rated fails closed',
+      );
       const g1 = await n.store.authorise(authoriseReq('capped-1', erin.id, rate));
       const g2 = await n.store.authorise(authoriseReq('capped-2', erin.id, rate));
       const g3 = await n.store.authorise(authoriseReq('capped-3', erin.id, rate));
       const g4 = await n.store.authorise(authoriseReq('capped-4', erin.id, rate));
-      for (const g of [g1, g2, g3, g4]) assert.deepEqual(g.ok && { maxSeconds: g.maxSeconds, maxCost: g.maxCost }, { maxSeconds: 60, maxCost: parseMoney('0.06') });
+      for (const g of [g1, g2, g3, g4])
+        assert.deepEqual(g.ok && { maxSeconds: g.maxSeconds, maxCost: g.maxCost }, {
+          maxSeconds: 60,
+          maxCost: parseMoney('0.06'),
+        });
       const broke = await n.store.authorise(authoriseReq('capped-poor', poor.id, rate));
-      assert.deepEqual(broke, { ok: false, reason: 'DBERROR', available: 0n }, '0.03 does not pay the first 60 s block');
+      assert.deepEqual(
+        broke,
+        { ok: false, reason: 'DBERROR', available: 0n },
+        '0.03 does not pay the first 60 s block',
+      );
 
       await n.store.markAnswered('capped-1', new Date('2026-11-22T10:00:05.000Z'));
       const s1 = await n.store.settle(answeredSettle('capped-1', 42));
       const s2 = await n.store.settle(answeredSettle('capped-2', 61)); // the limit fires a little late
       const s3 = await n.store.settle(unansweredSettle('capped-3'));
-      assert.deepEqual([s1.cost, s1.billsec, s2.cost, s2.billsec, s3.cost], [parseMoney('0.06'), 42, parseMoney('0.06'), 60, 0n]);
+      assert.deepEqual(
+        [s1.cost, s1.billsec, s2.cost, s2.billsec, s3.cost],
+        [parseMoney('0.06'), 42, parseMoney('0.06'), 60, 0n],
+      );
       // capped-4 is answered, then the daemon dies mid-call (the journal knows the grant and the answer).
       await n.store.markAnswered('capped-4', new Date('2026-11-22T10:00:05.000Z'));
 
       await m.start();
       const copy = newDir();
       cpSync(dir, copy, { recursive: true });
-      const later = await node(dir, { policy: 'allow-capped', now: () => at(5 + 60 + ORPHAN_MARGIN_MS / 1000 + 1) });
+      const later = await node(dir, {
+        policy: 'allow-capped',
+        now: () => at(5 + 60 + ORPHAN_MARGIN_MS / 1000 + 1),
+      });
       const rep = await later.store.replay();
       assert.equal(rep.stoppedBy, null);
       assert.equal(later.store.pending(), 0, JSON.stringify(rep));
-      const charges = { 'capped-1': parseMoney('0.06'), 'capped-2': parseMoney('0.06'), 'capped-3': 0n, 'capped-4': parseMoney('0.06') };
+      const charges = {
+        'capped-1': parseMoney('0.06'),
+        'capped-2': parseMoney('0.06'),
+        'capped-3': 0n,
+        'capped-4': parseMoney('0.06'),
+      };
       await assertBooksBalance(t, erin.name, erin.balance, charges);
-      for (const id of Object.keys(charges)) assert.match((await t.store.cdr(id))?.note ?? '', /db-outage/, id);
+      for (const id of Object.keys(charges))
+        assert.match((await t.store.cdr(id))?.note ?? '', /db-outage/, id);
       assert.deepEqual(
-        await Promise.all(['capped-1', 'capped-2', 'capped-3', 'capped-4'].map(async (id) => (await t.store.cdr(id))?.billsec)),
+        await Promise.all(
+          ['capped-1', 'capped-2', 'capped-3', 'capped-4'].map(
+            async (id) => (await t.store.cdr(id))?.billsec,
+          ),
+        ),
         [42, 60, 0, 60],
       );
       assert.equal((await t.store.cdr('capped-poor'))?.reason, 'DBERROR');
@@ -237,7 +324,10 @@ describe('when the database fails', function () {
 
       // Replaying the same records again (a crash before the done marks) charges nothing more.
       rmSync(join(copy, 'journal.lock'), { force: true });
-      const third = await node(copy, { policy: 'allow-capped', now: () => at(5 + 60 + ORPHAN_MARGIN_MS / 1000 + 1) });
+      const third = await node(copy, {
+        policy: 'allow-capped',
+        now: () => at(5 + 60 + ORPHAN_MARGIN_MS / 1000 + 1),
+      });
       assert.equal(third.store.pending(), (await Journal.read(copy)).pending.length);
       const again = await third.store.replay();
       assert.equal(third.store.pending(), 0, JSON.stringify(again));
@@ -251,8 +341,15 @@ describe('when the database fails', function () {
       const n = await node(newDir(), { deadlineMs: 400 });
       assert.equal((await n.store.authorise(authoriseReq('hung-1', frank.id, rate))).ok, true);
 
-      const locker = await mysql.createConnection({ host: '127.0.0.1', port: m.port, user: 'root', database: new URL(tdb.url).pathname.slice(1) });
-      await locker.query('LOCK TABLES astaccount WRITE, astcdr WRITE, astcreditres WRITE, astledger WRITE');
+      const locker = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: m.port,
+        user: 'root',
+        database: new URL(tdb.url).pathname.slice(1),
+      });
+      await locker.query(
+        'LOCK TABLES astaccount WRITE, astcdr WRITE, astcreditres WRITE, astledger WRITE',
+      );
       try {
         const settled = await n.store.settle(answeredSettle('hung-1', 125));
         assert.ok('pending' in settled && settled.pending, 'the settlement waits in the journal');
@@ -268,7 +365,10 @@ describe('when the database fails', function () {
       const rep = await n.store.replay();
       assert.equal(rep.stoppedBy, null);
       assert.equal(n.store.pending(), 0);
-      await assertBooksBalance(t, frank.name, frank.balance, { 'hung-1': costOf(rate, 125), 'hung-2': 0n });
+      await assertBooksBalance(t, frank.name, frank.balance, {
+        'hung-1': costOf(rate, 125),
+        'hung-2': 0n,
+      });
       assert.equal((await t.store.cdr('hung-2'))?.disposition, 'FAILED');
     });
 
@@ -280,11 +380,18 @@ describe('when the database fails', function () {
       await assert.rejects(n.store.accountByName(gina.name), DbUnavailable);
       const res = await n.store.settle(answeredSettle('frozen-1', 42));
       assert.ok('pending' in res && res.pending);
-      assert.deepEqual(await n.store.authorise(authoriseReq('frozen-2', gina.id, rate)), { ok: false, reason: 'DBERROR', available: 0n });
+      assert.deepEqual(await n.store.authorise(authoriseReq('frozen-2', gina.id, rate)), {
+        ok: false,
+        reason: 'DBERROR',
+        available: 0n,
+      });
       m.resume();
       for (let i = 0; i < 20 && n.store.pending() > 0; i++) await n.store.replay();
       assert.equal(n.store.pending(), 0);
-      await assertBooksBalance(t, gina.name, gina.balance, { 'frozen-1': costOf(rate, 42), 'frozen-2': 0n });
+      await assertBooksBalance(t, gina.name, gina.balance, {
+        'frozen-1': costOf(rate, 42),
+        'frozen-2': 0n,
+      });
     });
   });
 
@@ -293,23 +400,38 @@ describe('when the database fails', function () {
       const hal: AccountDetails = await t.seedAccount({ balance: '10' });
       const dir = newDir();
       const n = await node(dir);
-      for (const id of ['torn-1', 'torn-2', 'torn-3']) assert.equal((await n.store.authorise(authoriseReq(id, hal.id, rate))).ok, true);
+      for (const id of ['torn-1', 'torn-2', 'torn-3'])
+        assert.equal((await n.store.authorise(authoriseReq(id, hal.id, rate))).ok, true);
       await m.stop();
       await n.store.settle(answeredSettle('torn-1', 42));
       await n.store.settle(answeredSettle('torn-2', 125));
       // The daemon dies in the middle of writing the third settlement.
-      appendFileSync(join(dir, 'journal.jsonl'), '{"v":1,"id":"0b8f","at":"2026-11-22T10:05:00.000Z","kind":"settle","uniqueid":"torn-3","settle":{"uniq');
+      appendFileSync(
+        join(dir, 'journal.jsonl'),
+        '{"v":1,"id":"0b8f","at":"2026-11-22T10:05:00.000Z","kind":"settle","uniqueid":"torn-3","settle":{"uniq',
+      );
       await m.start();
 
       const next = await node(dir);
       assert.equal(next.journal.problems.length, 1);
       assert.match(next.journal.problems[0]!.problem, /torn last line/);
       const rep = await next.store.replay();
-      assert.deepEqual(rep.replayed.map((r) => r.uniqueid), ['torn-1', 'torn-2']);
+      assert.deepEqual(
+        rep.replayed.map((r) => r.uniqueid),
+        ['torn-1', 'torn-2'],
+      );
       const left = (await next.store.reservations()).filter((r) => r.accountId === hal.id);
-      assert.deepEqual(left.map((r) => r.uniqueid), ['torn-3'], 'restart reconciliation still sees the lost one');
+      assert.deepEqual(
+        left.map((r) => r.uniqueid),
+        ['torn-3'],
+        'restart reconciliation still sees the lost one',
+      );
       await next.store.settle(answeredSettle('torn-3', 42)); // as reconciliation would
-      await assertBooksBalance(t, hal.name, hal.balance, { 'torn-1': costOf(rate, 42), 'torn-2': costOf(rate, 125), 'torn-3': costOf(rate, 42) });
+      await assertBooksBalance(t, hal.name, hal.balance, {
+        'torn-1': costOf(rate, 42),
+        'torn-2': costOf(rate, 125),
+        'torn-3': costOf(rate, 42),
+      });
     });
   });
   describe('the operator', () => {
@@ -325,8 +447,14 @@ describe('when the database fails', function () {
 
       const shown = await cli('journal', '--json');
       assert.equal(shown.code, 0, shown.stderr);
-      const body = JSON.parse(shown.stdout) as { pending: Array<{ kind: string; uniqueid: string; billsec: number }>; problems: unknown[] };
-      assert.deepEqual(body.pending.map((p) => [p.kind, p.uniqueid, p.billsec]), [['settle', 'cli-1', 125]]);
+      const body = JSON.parse(shown.stdout) as {
+        pending: Array<{ kind: string; uniqueid: string; billsec: number }>;
+        problems: unknown[];
+      };
+      assert.deepEqual(
+        body.pending.map((p) => [p.kind, p.uniqueid, p.billsec]),
+        [['settle', 'cli-1', 125]],
+      );
       assert.deepEqual(body.problems, []);
       const table = await cli('journal');
       assert.match(table.stdout, /cli-1.*ANSWERED 125s/);
@@ -357,7 +485,13 @@ describe('when the database fails', function () {
       const ticks: Array<() => void> = [];
       const res = await startResilience(
         own.store,
-        { journalDir: newDir(), deadlineMs: 1000, policy: 'allow-capped', failureSeconds: 30, replayIntervalMs: 1000 },
+        {
+          journalDir: newDir(),
+          deadlineMs: 1000,
+          policy: 'allow-capped',
+          failureSeconds: 30,
+          replayIntervalMs: 1000,
+        },
         { timer: { setInterval: (fn) => ticks.push(fn), clearInterval: () => undefined } },
       );
       try {

@@ -33,7 +33,16 @@ const grantEntry = (uniqueid: string): JournalEntry => ({
       accountId: 7,
       src: '15550101',
       dst: '4420123',
-      rate: { tariff: 'default', prefix: '44', description: 'UK "fixed" — ünïcode', ratePerMin: 6000n, connectFee: 12_345_678_901_234_567n, initialSecs: 60, incrementSecs: 6, minSecs: 0 },
+      rate: {
+        tariff: 'default',
+        prefix: '44',
+        description: 'UK "fixed" — ünïcode',
+        ratePerMin: 6000n,
+        connectFee: 12_345_678_901_234_567n,
+        initialSecs: 60,
+        incrementSecs: 6,
+        minSecs: 0,
+      },
       node: 'n1',
       defaultMaxSeconds: 3600,
       start: new Date('2026-11-22T10:00:00.000Z'),
@@ -68,13 +77,19 @@ describe('the settlement journal', () => {
     const [s, g] = again.pending();
     assert.equal(again.size, 2);
     assert.ok(s?.kind === 'settle' && g?.kind === 'outage-grant');
-    assert.deepEqual(s.settle, (settleEntry('call-1') as Extract<JournalEntry, { kind: 'settle' }>).settle);
+    assert.deepEqual(
+      s.settle,
+      (settleEntry('call-1') as Extract<JournalEntry, { kind: 'settle' }>).settle,
+    );
     assert.equal(g.grant.maxCost, 98_765_432_109_876_543_210n);
     assert.equal(g.grant.req.rate.connectFee, 12_345_678_901_234_567n);
     assert.equal(g.grant.req.rate.description, 'UK "fixed" — ünïcode');
     assert.equal(g.grant.req.start.toISOString(), '2026-11-22T10:00:00.000Z');
     // Money is written as decimal strings of minor units, never as JSON numbers.
-    assert.match(readFileSync(join(dir, 'journal.jsonl'), 'utf8'), /"maxCost":"98765432109876543210"/);
+    assert.match(
+      readFileSync(join(dir, 'journal.jsonl'), 'utf8'),
+      /"maxCost":"98765432109876543210"/,
+    );
   });
 
   it('keeps a refusal of every reason the daemon records (ABANDONED, LOCKED, SHUTDOWN, OVERLOAD …)', async () => {
@@ -84,25 +99,45 @@ describe('the settlement journal', () => {
       ...reasons.map((reason, i): JournalEntry => ({
         kind: 'refusal',
         uniqueid: `r-${i}`,
-        refusal: { uniqueid: `r-${i}`, accountId: null, src: '1555', dst: '44', reason, node: 'n1', start: new Date('2026-11-22T10:00:00.000Z') },
+        refusal: {
+          uniqueid: `r-${i}`,
+          accountId: null,
+          src: '1555',
+          dst: '44',
+          reason,
+          node: 'n1',
+          start: new Date('2026-11-22T10:00:00.000Z'),
+        },
       })),
     );
     const again = await open();
     assert.equal(again.problems.length, 0);
-    assert.deepEqual(again.pending().map((e) => (e.kind === 'refusal' ? e.refusal.reason : null)), [...reasons]);
+    assert.deepEqual(
+      again.pending().map((e) => (e.kind === 'refusal' ? e.refusal.reason : null)),
+      [...reasons],
+    );
   });
 
   it('forgets replayed records, also after a restart, and compacts the file', async () => {
     const j = await open();
     const [a, , c] = await j.append(settleEntry('a'), settleEntry('b'), settleEntry('c'));
     await j.markDone([a!.id, c!.id]);
-    assert.deepEqual(j.pending().map((r) => r.uniqueid), ['b']);
-    assert.deepEqual((await open()).pending().map((r) => r.uniqueid), ['b']);
+    assert.deepEqual(
+      j.pending().map((r) => r.uniqueid),
+      ['b'],
+    );
+    assert.deepEqual(
+      (await open()).pending().map((r) => r.uniqueid),
+      ['b'],
+    );
     const k = opened.at(-1)!;
     await k.compact();
     assert.equal(readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').length, 1);
     assert.equal(readFileSync(join(dir, 'done.jsonl'), 'utf8'), '');
-    assert.deepEqual((await open()).pending().map((r) => r.uniqueid), ['b']);
+    assert.deepEqual(
+      (await open()).pending().map((r) => r.uniqueid),
+      ['b'],
+    );
   });
 
   it('writes every one of many concurrent appends durably (group commit)', async () => {
@@ -116,7 +151,13 @@ describe('the settlement journal', () => {
   it('tolerates a torn last line: reports it, sets it aside, keeps the rest, and appends cleanly after it', async () => {
     const j = await open();
     await j.append(settleEntry('ok-1'), settleEntry('ok-2'));
-    const torn = JSON.stringify({ v: 1, id: 'x', at: new Date().toISOString(), kind: 'settle', uniqueid: 'torn-3' }).slice(0, 40);
+    const torn = JSON.stringify({
+      v: 1,
+      id: 'x',
+      at: new Date().toISOString(),
+      kind: 'settle',
+      uniqueid: 'torn-3',
+    }).slice(0, 40);
     appendFileSync(join(dir, 'journal.jsonl'), torn);
 
     const snap = await Journal.read(dir);
@@ -126,13 +167,19 @@ describe('the settlement journal', () => {
     assert.equal(snap.problems[0]!.line, 3);
 
     const again = await open();
-    assert.deepEqual(again.pending().map((r) => r.uniqueid), ['ok-1', 'ok-2']);
+    assert.deepEqual(
+      again.pending().map((r) => r.uniqueid),
+      ['ok-1', 'ok-2'],
+    );
     assert.equal(again.problems.length, 1);
     assert.match(readFileSync(join(dir, 'rejected.jsonl'), 'utf8'), /torn last line/);
     await again.append(settleEntry('ok-4'));
 
     const third = await open();
-    assert.deepEqual(third.pending().map((r) => r.uniqueid), ['ok-1', 'ok-2', 'ok-4']);
+    assert.deepEqual(
+      third.pending().map((r) => r.uniqueid),
+      ['ok-1', 'ok-2', 'ok-4'],
+    );
     assert.equal(third.problems.length, 0, 'the damage was repaired once');
     assert.equal((await Journal.read(dir)).rejected, 1);
   });
@@ -140,10 +187,16 @@ describe('the settlement journal', () => {
   it('reports a damaged line in the middle and still replays the records around it', async () => {
     const j = await open();
     await j.append(settleEntry('first'));
-    appendFileSync(join(dir, 'journal.jsonl'), '{"v":1,"id":"bad","kind":"settle","uniqueid":"bad","settle":{"billsec":"lots"}}\n');
+    appendFileSync(
+      join(dir, 'journal.jsonl'),
+      '{"v":1,"id":"bad","kind":"settle","uniqueid":"bad","settle":{"billsec":"lots"}}\n',
+    );
     await j.append(settleEntry('last'));
     const again = await open();
-    assert.deepEqual(again.pending().map((r) => r.uniqueid), ['first', 'last']);
+    assert.deepEqual(
+      again.pending().map((r) => r.uniqueid),
+      ['first', 'last'],
+    );
     assert.equal(again.problems.length, 1);
     assert.equal(again.problems[0]!.line, 2);
   });
@@ -153,7 +206,10 @@ describe('the settlement journal', () => {
     const [a] = await j.append(settleEntry('a'));
     appendFileSync(join(dir, 'done.jsonl'), `{"done":"${a!.id}`);
     const again = await open();
-    assert.deepEqual(again.pending().map((r) => r.uniqueid), ['a']);
+    assert.deepEqual(
+      again.pending().map((r) => r.uniqueid),
+      ['a'],
+    );
     assert.match(again.problems[0]!.problem, /replayed again/);
   });
 
@@ -188,7 +244,12 @@ describe('the journal replayer', () => {
     let passes = 0;
     let concurrent = 0;
     let maxConcurrent = 0;
-    const report = (): ReplayReport => ({ replayed: [], failed: [], stoppedBy: null, remaining: pending });
+    const report = (): ReplayReport => ({
+      replayed: [],
+      failed: [],
+      stoppedBy: null,
+      remaining: pending,
+    });
     const r = new JournalReplayer({
       intervalMs: 1000,
       timer,
@@ -223,14 +284,41 @@ describe('the journal replayer', () => {
 
 describe('database-failure settings', () => {
   it('has defaults: refuse, 2.5 s deadline, 60 s capped calls, ./data/journal', () => {
-    assert.deepEqual(loadResilienceConfig({}), { journalDir: './data/journal', deadlineMs: 2500, policy: 'refuse', failureSeconds: 60, replayIntervalMs: 5000 });
+    assert.deepEqual(loadResilienceConfig({}), {
+      journalDir: './data/journal',
+      deadlineMs: 2500,
+      policy: 'refuse',
+      failureSeconds: 60,
+      replayIntervalMs: 5000,
+    });
   });
 
   it('reads every setting and names a bad one', () => {
-    const cfg = loadResilienceConfig({ ASTBILL_JOURNAL_DIR: '/var/lib/astbill/j', ASTBILL_DB_DEADLINE_MS: '800', ASTBILL_DB_FAILURE_POLICY: 'allow-capped', ASTBILL_DB_FAILURE_SECONDS: '30', ASTBILL_JOURNAL_REPLAY_SECONDS: '2' });
-    assert.deepEqual(cfg, { journalDir: '/var/lib/astbill/j', deadlineMs: 800, policy: 'allow-capped', failureSeconds: 30, replayIntervalMs: 2000 });
-    assert.throws(() => loadResilienceConfig({ ASTBILL_DB_FAILURE_POLICY: 'allow' }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_DB_FAILURE_POLICY');
-    assert.throws(() => loadResilienceConfig({ ASTBILL_DB_DEADLINE_MS: '2.5s' }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_DB_DEADLINE_MS');
-    assert.throws(() => loadResilienceConfig({ ASTBILL_DB_FAILURE_SECONDS: '0' }), (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_DB_FAILURE_SECONDS');
+    const cfg = loadResilienceConfig({
+      ASTBILL_JOURNAL_DIR: '/var/lib/astbill/j',
+      ASTBILL_DB_DEADLINE_MS: '800',
+      ASTBILL_DB_FAILURE_POLICY: 'allow-capped',
+      ASTBILL_DB_FAILURE_SECONDS: '30',
+      ASTBILL_JOURNAL_REPLAY_SECONDS: '2',
+    });
+    assert.deepEqual(cfg, {
+      journalDir: '/var/lib/astbill/j',
+      deadlineMs: 800,
+      policy: 'allow-capped',
+      failureSeconds: 30,
+      replayIntervalMs: 2000,
+    });
+    assert.throws(
+      () => loadResilienceConfig({ ASTBILL_DB_FAILURE_POLICY: 'allow' }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_DB_FAILURE_POLICY',
+    );
+    assert.throws(
+      () => loadResilienceConfig({ ASTBILL_DB_DEADLINE_MS: '2.5s' }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_DB_DEADLINE_MS',
+    );
+    assert.throws(
+      () => loadResilienceConfig({ ASTBILL_DB_FAILURE_SECONDS: '0' }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_DB_FAILURE_SECONDS',
+    );
   });
 });

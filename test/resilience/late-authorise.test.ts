@@ -10,7 +10,11 @@ import { inspect } from 'node:util';
 import type { Rate } from '../../daemon/src/rating/index.js';
 import { Journal } from '../../daemon/src/resilience/journal.js';
 import { wrapStore } from '../../daemon/src/resilience/resilient-store.js';
-import type { AuthoriseRequest, AuthoriseResult, BillingStore } from '../../daemon/src/session/ports.js';
+import type {
+  AuthoriseRequest,
+  AuthoriseResult,
+  BillingStore,
+} from '../../daemon/src/session/ports.js';
 import { StoreError } from '../../daemon/src/store/errors.js';
 import { forEachDatabase } from '../support/db.js';
 import { assertBooksBalance, authoriseReq, journalDir } from './support.js';
@@ -33,7 +37,9 @@ function lateCommitting(inner: BillingStore, when: When): LateCommit {
   let late: Promise<AuthoriseResult | Error> | null = null;
   const run = (): Promise<AuthoriseResult | Error> => {
     if (!held) throw new Error('no authorise is held');
-    late ??= inner.authorise(held).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    late ??= inner
+      .authorise(held)
+      .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     return late;
   };
   const store: BillingStore = new Proxy(inner, {
@@ -66,7 +72,13 @@ describe('an authorise refused at its deadline and committed later', function ()
 
     before(async () => {
       const t = await tdb.open();
-      rate = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.06', initial: 60, increment: 6 });
+      rate = await t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.06',
+        initial: 60,
+        increment: 6,
+      });
     });
 
     after(() => {
@@ -74,7 +86,10 @@ describe('an authorise refused at its deadline and committed later', function ()
     });
 
     for (const when of ['before the replay', 'recordRefusal', 'settle'] as const) {
-      const landing = when === 'before the replay' ? when : `right after the replay's ${when === 'settle' ? 'release' : 'refusal CDR'}`;
+      const landing =
+        when === 'before the replay'
+          ? when
+          : `right after the replay's ${when === 'settle' ? 'release' : 'refusal CDR'}`;
       it(`leaves nothing reserved when the late commit lands ${landing}`, async () => {
         const t = await tdb.open();
         const acct = await t.seedAccount({ balance: '10' });
@@ -86,15 +101,27 @@ describe('an authorise refused at its deadline and committed later', function ()
           const store = wrapStore(late.store, { journal, deadlineMs: 100 });
           const uniqueid = `late-${when.replace(/ /g, '-')}`;
 
-          assert.deepEqual(await store.authorise(authoriseReq(uniqueid, acct.id, rate)), { ok: false, reason: 'DBERROR', available: 0n });
-          if (when === 'before the replay') assert.equal((await late.run() as AuthoriseResult).ok, true, 'the late authorise reserved');
+          assert.deepEqual(await store.authorise(authoriseReq(uniqueid, acct.id, rate)), {
+            ok: false,
+            reason: 'DBERROR',
+            available: 0n,
+          });
+          if (when === 'before the replay')
+            assert.equal(
+              ((await late.run()) as AuthoriseResult).ok,
+              true,
+              'the late authorise reserved',
+            );
           const rep = await store.replay();
           assert.equal(rep.stoppedBy, null);
           assert.equal(store.pending(), 0);
 
           const result = await late.run();
           if (when !== 'before the replay') {
-            assert.ok(result instanceof StoreError && result.code === 'CONFLICT', `turned down by the refusal already written, not committed: ${result instanceof Error ? result.message : inspect(result)}`);
+            assert.ok(
+              result instanceof StoreError && result.code === 'CONFLICT',
+              `turned down by the refusal already written, not committed: ${result instanceof Error ? result.message : inspect(result)}`,
+            );
           }
           await assertBooksBalance(t, acct.name, acct.balance, { [uniqueid]: 0n });
           assert.equal((await t.store.cdr(uniqueid))?.disposition, 'FAILED');

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { callCost, type Money, type Rate } from '../../daemon/src/rating/index.js';
 import { Journal } from '../../daemon/src/resilience/journal.js';
 import { knexLateCharge } from '../../daemon/src/resilience/late-charge.js';
-import { wrapStore, type ResilienceOptions, type ResilientStore } from '../../daemon/src/resilience/resilient-store.js';
+import {
+  wrapStore,
+  type ResilienceOptions,
+  type ResilientStore,
+} from '../../daemon/src/resilience/resilient-store.js';
 import type { AuthoriseRequest, SettleRequest } from '../../daemon/src/session/ports.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
 
@@ -25,23 +29,60 @@ export interface Node {
   store: ResilientStore;
 }
 
-export async function startNode(tdb: TestDatabase, dir: string, opts: Partial<ResilienceOptions> = {}): Promise<Node> {
+export async function startNode(
+  tdb: TestDatabase,
+  dir: string,
+  opts: Partial<ResilienceOptions> = {},
+): Promise<Node> {
   const t = await tdb.open({ probe: false });
   const journal = await Journal.open(dir);
-  const store = wrapStore(t.store, { journal, deadlineMs: 1500, lateCharge: knexLateCharge(t.db), ...opts });
+  const store = wrapStore(t.store, {
+    journal,
+    deadlineMs: 1500,
+    lateCharge: knexLateCharge(t.db),
+    ...opts,
+  });
   return { t, journal, store };
 }
 
-export function authoriseReq(uniqueid: string, accountId: number, rate: Rate, start = T0): AuthoriseRequest {
-  return { uniqueid, accountId, src: '15550101', dst: `${rate.prefix}2071234567`, rate, node: 'n1', defaultMaxSeconds: 3600, start };
+export function authoriseReq(
+  uniqueid: string,
+  accountId: number,
+  rate: Rate,
+  start = T0,
+): AuthoriseRequest {
+  return {
+    uniqueid,
+    accountId,
+    src: '15550101',
+    dst: `${rate.prefix}2071234567`,
+    rate,
+    node: 'n1',
+    defaultMaxSeconds: 3600,
+    start,
+  };
 }
 
 export function answeredSettle(uniqueid: string, billsec: number, answerAt = 5): SettleRequest {
-  return { uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: at(answerAt), end: at(answerAt + billsec), billsec };
+  return {
+    uniqueid,
+    disposition: 'ANSWERED',
+    hangupCause: 16,
+    answer: at(answerAt),
+    end: at(answerAt + billsec),
+    billsec,
+  };
 }
 
 export function unansweredSettle(uniqueid: string): SettleRequest {
-  return { uniqueid, disposition: 'NO ANSWER', hangupCause: 19, answer: null, end: at(30), billsec: 0 };
+  return {
+    uniqueid,
+    disposition: 'NO ANSWER',
+    hangupCause: 19,
+    answer: null,
+    end: at(30),
+    billsec: 0,
+  };
 }
 
 /** What a call of `billsec` on `rate` costs (the rating module; checked against literals where it matters). */
@@ -52,22 +93,38 @@ export const costOf = (rate: Rate, billsec: number): Money => callCost(rate, bil
  * exactly one charge per charged call, the ledger sums to the balance, no reservation and no
  * reserved money is left, every CDR of the account is settled.
  */
-export async function assertBooksBalance(t: TestStore, name: string, opening: Money, charges: Record<string, Money>): Promise<void> {
+export async function assertBooksBalance(
+  t: TestStore,
+  name: string,
+  opening: Money,
+  charges: Record<string, Money>,
+): Promise<void> {
   const acct = await t.store.accountDetails(name);
   assert.ok(acct, `account ${name}`);
   const expectedTotal = Object.values(charges).reduce((a, b) => a + b, 0n);
   assert.equal(acct.balance, opening - expectedTotal, `balance of ${name}`);
   assert.equal(acct.reserved, 0n, `reserved money left on ${name}`);
-  assert.equal(await t.store.ledgerSum(acct.id), acct.balance, `ledger of ${name} sums to its balance`);
+  assert.equal(
+    await t.store.ledgerSum(acct.id),
+    acct.balance,
+    `ledger of ${name} sums to its balance`,
+  );
   const ledger = await t.store.ledger(acct.id);
   const chargeRows = ledger.filter((e) => e.kind === 'charge');
   const byRef = new Map<string, Money>();
   for (const e of chargeRows) {
-    assert.ok(e.reference !== null && !byRef.has(e.reference), `one charge row per call (${e.reference})`);
+    assert.ok(
+      e.reference !== null && !byRef.has(e.reference),
+      `one charge row per call (${e.reference})`,
+    );
     byRef.set(e.reference, -e.amount);
   }
   const expectedRows = Object.entries(charges).filter(([, c]) => c > 0n);
-  assert.deepEqual(Object.fromEntries(byRef), Object.fromEntries(expectedRows), `charge rows of ${name}`);
+  assert.deepEqual(
+    Object.fromEntries(byRef),
+    Object.fromEntries(expectedRows),
+    `charge rows of ${name}`,
+  );
   for (const [uniqueid, cost] of Object.entries(charges)) {
     const cdr = await t.store.cdr(uniqueid);
     assert.ok(cdr, `CDR ${uniqueid}`);

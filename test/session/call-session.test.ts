@@ -46,10 +46,28 @@ describe('a call session', () => {
       const r = rig();
       const b = await toTalking(r);
       r.send({ kind: 'leg-answered', at: at(1_000), channelId: b });
-      r.send({ kind: 'leg-ended', at: at(96_000), channelId: b, cause: 16, source: 'hangup-request' });
-      r.send({ kind: 'leg-ended', at: at(96_001), channelId: b, cause: null, source: 'stasis-end' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(96_000),
+        channelId: b,
+        cause: 16,
+        source: 'hangup-request',
+      });
+      r.send({
+        kind: 'leg-ended',
+        at: at(96_001),
+        channelId: b,
+        cause: null,
+        source: 'stasis-end',
+      });
       r.send({ kind: 'leg-ended', at: at(96_002), channelId: b, cause: 16, source: 'destroyed' });
-      r.send({ kind: 'leg-ended', at: at(96_003), channelId: 'A1', cause: 16, source: 'hangup-request' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(96_003),
+        channelId: 'A1',
+        cause: 16,
+        source: 'hangup-request',
+      });
       r.send({ kind: 'leg-failed', at: at(96_004), channelId: b, failure: 'BUSY', cause: 17 });
       await r.session.finished;
       await r.flush();
@@ -60,7 +78,11 @@ describe('a call session', () => {
       assert.equal(s.hangupCause, 16);
       assert.equal(r.session.state, 'settled');
       assert.equal(r.registry.size, 0);
-      assert.equal(r.control.hungUp.filter((id) => id === 'A1').length, 1, 'the caller is hung up once');
+      assert.equal(
+        r.control.hungUp.filter((id) => id === 'A1').length,
+        1,
+        'the caller is hung up once',
+      );
       assert.ok(r.control.calls.some((c) => c.startsWith('destroyBridge')));
     });
 
@@ -69,17 +91,39 @@ describe('a call session', () => {
       void r.session.start();
       await r.flush();
       const b = r.control.originated[0]!.channelId;
-      r.send({ kind: 'leg-ended', at: at(2_000), channelId: 'A1', cause: null, source: 'stasis-end' });
-      r.send({ kind: 'leg-ended', at: at(2_001), channelId: 'A1', cause: 16, source: 'hangup-request' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(2_000),
+        channelId: 'A1',
+        cause: null,
+        source: 'stasis-end',
+      });
+      r.send({
+        kind: 'leg-ended',
+        at: at(2_001),
+        channelId: 'A1',
+        cause: 16,
+        source: 'hangup-request',
+      });
       await r.session.finished;
       assert.deepEqual(r.control.hungUp, [b], 'the ringing B leg is hung up by the daemon');
-      r.session.handle({ kind: 'leg-failed', at: at(2_002), channelId: b, failure: 'NO ANSWER', cause: 19 });
+      r.session.handle({
+        kind: 'leg-failed',
+        at: at(2_002),
+        channelId: b,
+        failure: 'NO ANSWER',
+        cause: 19,
+      });
       r.session.handle({ kind: 'leg-answered', at: at(2_003), channelId: b });
       await r.flush();
       assert.equal(r.store.settles.length, 1);
       assert.equal(r.store.settles[0]!.disposition, 'CANCEL');
       assert.equal(r.store.settles[0]!.billsec, 0);
-      assert.deepEqual(r.control.hungUp, [b, b], 'a leg answering after the call is over is hung up too');
+      assert.deepEqual(
+        r.control.hungUp,
+        [b, b],
+        'a leg answering after the call is over is hung up too',
+      );
     });
 
     it('ignores a failure of the B leg once the call is talking', async () => {
@@ -89,7 +133,13 @@ describe('a call session', () => {
       await r.flush();
       assert.equal(r.session.state, 'talking');
       assert.equal(r.store.settles.length, 0);
-      r.send({ kind: 'leg-ended', at: at(11_000), channelId: 'A1', cause: 16, source: 'hangup-request' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(11_000),
+        channelId: 'A1',
+        cause: 16,
+        source: 'hangup-request',
+      });
       await r.session.finished;
       assert.equal(r.store.settles[0]!.billsec, 10);
     });
@@ -108,7 +158,13 @@ describe('a call session', () => {
       r.clock.advance(1_000);
       await r.flush();
       assert.deepEqual(new Set(r.control.hungUp), new Set(['A1', b]));
-      r.send({ kind: 'leg-ended', at: at(1_082_000), channelId: 'A1', cause: null, source: 'hangup-request' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(1_082_000),
+        channelId: 'A1',
+        cause: null,
+        source: 'hangup-request',
+      });
       await r.session.finished;
       assert.equal(r.store.settles.length, 1);
       assert.equal(r.store.settles[0]!.billsec, 1082, 'measured; the store caps it at the grant');
@@ -154,7 +210,13 @@ describe('a call session', () => {
       const b = await toTalking(r);
       await r.flush();
       assert.deepEqual(new Set(r.control.hungUp), new Set(['A1', b]));
-      r.send({ kind: 'leg-ended', at: at(1_500), channelId: b, cause: 16, source: 'hangup-request' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(1_500),
+        channelId: b,
+        cause: 16,
+        source: 'hangup-request',
+      });
       await r.session.finished;
       assert.equal(r.store.settles.length, 1);
       assert.equal(r.store.settles[0]!.note, 'ended by astbill: store-error');
@@ -165,7 +227,13 @@ describe('a call session', () => {
       const r = rig({ store });
       const b = await toTalking(r);
       store.failOn.add('settle');
-      r.send({ kind: 'leg-ended', at: at(5_000), channelId: b, cause: 16, source: 'hangup-request' });
+      r.send({
+        kind: 'leg-ended',
+        at: at(5_000),
+        channelId: b,
+        cause: 16,
+        source: 'hangup-request',
+      });
       for (let i = 0; i < 5; i++) {
         await r.flush();
         r.clock.advance(5_000);
@@ -228,10 +296,26 @@ describe('a call session', () => {
       router.route({ kind: 'leg-answered', at: at(1_000), channelId: b1 });
       router.route({ kind: 'leg-answered', at: at(1_000), channelId: b2 });
       await flush();
-      assert.deepEqual(new Set(bad.hungUp), new Set(['A1', b1]), 'the broken call is ended, never left unlimited');
+      assert.deepEqual(
+        new Set(bad.hungUp),
+        new Set(['A1', b1]),
+        'the broken call is ended, never left unlimited',
+      );
       assert.equal(registry.byChannelId('A2')?.state, 'talking', 'the other call talks on');
-      router.route({ kind: 'leg-ended', at: at(2_000), channelId: 'A1', cause: 16, source: 'stasis-end' });
-      router.route({ kind: 'leg-ended', at: at(9_000), channelId: 'A2', cause: 16, source: 'hangup-request' });
+      router.route({
+        kind: 'leg-ended',
+        at: at(2_000),
+        channelId: 'A1',
+        cause: 16,
+        source: 'stasis-end',
+      });
+      router.route({
+        kind: 'leg-ended',
+        at: at(9_000),
+        channelId: 'A2',
+        cause: 16,
+        source: 'hangup-request',
+      });
       await flush();
       assert.equal(store.settles.length, 2);
       assert.equal(registry.size, 0);

@@ -30,7 +30,10 @@ describe('collecting DTMF', () => {
     const c = new DigitCollector(new FakeClock());
     for (const d of '1234#') c.push(d);
     const p = prompt();
-    assert.deepEqual(await c.collect({ prompt: p.player, timeoutSeconds: 5, maxDigits: 10, signal }), { digits: '1234', end: '#' });
+    assert.deepEqual(
+      await c.collect({ prompt: p.player, timeoutSeconds: 5, maxDigits: 10, signal }),
+      { digits: '1234', end: '#' },
+    );
     assert.equal(p.state.started, 0);
   });
 
@@ -50,7 +53,9 @@ describe('collecting DTMF', () => {
     const c = new DigitCollector(clock);
     const p = prompt();
     let result: unknown;
-    void c.collect({ prompt: p.player, timeoutSeconds: 5, maxDigits: 10, signal }).then((r) => (result = r));
+    void c
+      .collect({ prompt: p.player, timeoutSeconds: 5, maxDigits: 10, signal })
+      .then((r) => (result = r));
     await flush();
     clock.advance(60_000);
     await flush();
@@ -71,7 +76,10 @@ describe('collecting DTMF', () => {
   it('clears the entry on *, stops at the maximum length, and gives up when the caller goes', async () => {
     const c = new DigitCollector(new FakeClock());
     for (const d of '12*345') c.push(d);
-    assert.deepEqual(await c.collect({ timeoutSeconds: 5, maxDigits: 3, signal }), { digits: '345', end: 'max' });
+    assert.deepEqual(await c.collect({ timeoutSeconds: 5, maxDigits: 3, signal }), {
+      digits: '345',
+      end: 'max',
+    });
     const ac = new AbortController();
     const got = c.collect({ timeoutSeconds: 5, maxDigits: 3, signal: ac.signal });
     ac.abort();
@@ -83,7 +91,14 @@ describe('the limit timer', () => {
   it('warns before the limit and fires at the limit plus grace; close() cancels both', () => {
     const clock = new FakeClock();
     const fired: string[] = [];
-    const t = new LimitTimer({ clock, limitSeconds: 60, graceSeconds: 2, warnBeforeSeconds: 10, onWarn: () => fired.push('warn'), onLimit: () => fired.push('limit') });
+    const t = new LimitTimer({
+      clock,
+      limitSeconds: 60,
+      graceSeconds: 2,
+      warnBeforeSeconds: 10,
+      onWarn: () => fired.push('warn'),
+      onLimit: () => fired.push('limit'),
+    });
     t.start();
     clock.advance(49_999);
     assert.deepEqual(fired.slice(), []);
@@ -91,10 +106,21 @@ describe('the limit timer', () => {
     assert.deepEqual(fired.slice(), ['warn']);
     clock.advance(12_000);
     assert.deepEqual(fired.slice(), ['warn', 'limit']);
-    const t2 = new LimitTimer({ clock, limitSeconds: 5, graceSeconds: 0, warnBeforeSeconds: 30, onWarn: () => fired.push('warn2'), onLimit: () => fired.push('limit2') });
+    const t2 = new LimitTimer({
+      clock,
+      limitSeconds: 5,
+      graceSeconds: 0,
+      warnBeforeSeconds: 30,
+      onWarn: () => fired.push('warn2'),
+      onLimit: () => fired.push('limit2'),
+    });
     t2.start();
     t2.close();
     clock.advance(60_000);
-    assert.deepEqual(fired.slice(), ['warn', 'limit'], 'a warning longer than the call is not played; a closed timer never fires');
+    assert.deepEqual(
+      fired.slice(),
+      ['warn', 'limit'],
+      'a warning longer than the call is not played; a closed timer never fires',
+    );
   });
 });

@@ -3,13 +3,23 @@
  * (../shared/asterisk-ari-recorded-events): written here as small objects, not copied files.
  */
 import assert from 'node:assert/strict';
-import { AriEventTranslator, ORIGINATED_LEG_ARG, endpointOf, failureForCause, parseAriTime } from '../../daemon/src/ari/events.js';
+import {
+  AriEventTranslator,
+  ORIGINATED_LEG_ARG,
+  endpointOf,
+  failureForCause,
+  parseAriTime,
+} from '../../daemon/src/ari/events.js';
 import type { CallEvent } from '../../daemon/src/session/call-events.js';
 
 const T0 = Date.parse('2026-11-21T23:39:40.000Z');
 const ts = (ms: number): string => new Date(T0 + ms).toISOString().replace('Z', '+0000');
 
-function channel(id: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function channel(
+  id: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     id,
     name,
@@ -18,14 +28,24 @@ function channel(id: string, name: string, extra: Record<string, unknown> = {}):
     caller: { name: '', number: '' },
     connected: { name: '', number: '' },
     accountcode: '',
-    dialplan: { context: 'pstn-sim', exten: '3000', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' },
+    dialplan: {
+      context: 'pstn-sim',
+      exten: '3000',
+      priority: 1,
+      app_name: 'AppDial2',
+      app_data: '(Outgoing Line)',
+    },
     creationtime: ts(0),
     language: 'en',
     ...extra,
   };
 }
 
-const ev = (type: string, at: number, fields: Record<string, unknown>): Record<string, unknown> => ({
+const ev = (
+  type: string,
+  at: number,
+  fields: Record<string, unknown>,
+): Record<string, unknown> => ({
   type,
   timestamp: ts(at),
   asterisk_id: '02:fc:00:00:00:01',
@@ -53,7 +73,13 @@ describe('ARI event mapping', () => {
             state: 'Ring',
             caller: { name: 'Alice', number: '1001' },
             accountcode: 'alice',
-            dialplan: { context: 'billing-in', exten: '20001', priority: 3, app_name: 'Stasis', app_data: 'astbill,20001' },
+            dialplan: {
+              context: 'billing-in',
+              exten: '20001',
+              priority: 3,
+              app_name: 'Stasis',
+              app_data: 'astbill,20001',
+            },
           }),
         }),
       );
@@ -76,7 +102,9 @@ describe('ARI event mapping', () => {
       const [offered] = t.translate(
         ev('StasisStart', 0, {
           args: [],
-          channel: channel('1.2', 'Local/12345@billing-in-00000026;2', { dialplan: { context: 'billing-in', exten: '12345', priority: 2 } }),
+          channel: channel('1.2', 'Local/12345@billing-in-00000026;2', {
+            dialplan: { context: 'billing-in', exten: '12345', priority: 2 },
+          }),
         }),
       );
       assert.equal(offered?.kind, 'offered');
@@ -113,7 +141,12 @@ describe('ARI event mapping', () => {
       const out = run(t, [
         ev('Dial', 3, { dialstatus: '', dialstring: '15551234@pstn-sim', forward: '', peer: b1 }),
         ev('ChannelStateChange', 4, { channel: b2 }),
-        ev('Dial', 4, { dialstatus: 'ANSWER', dialstring: '15551234@pstn-sim', forward: '', peer: b1 }),
+        ev('Dial', 4, {
+          dialstatus: 'ANSWER',
+          dialstring: '15551234@pstn-sim',
+          forward: '',
+          peer: b1,
+        }),
         ev('ChannelVarset', 4, { variable: 'STASISSTATUS', value: '', channel: b1 }),
         ev('StasisStart', 5, { args: [ORIGINATED_LEG_ARG], channel: b1 }),
         ev('StasisStart', 5, { args: [ORIGINATED_LEG_ARG], channel: b1 }), // duplicated
@@ -132,7 +165,9 @@ describe('ARI event mapping', () => {
         ev('ChannelHangupRequest', 3, { cause: 16, soft: true, channel: b2 }),
         ev('ChannelDestroyed', 3, { cause: 17, cause_txt: 'User busy', channel: b2 }),
       ]);
-      assert.deepEqual(out, [{ kind: 'leg-failed', at: new Date(T0 + 3), channelId: B1, failure: 'BUSY', cause: 17 }]);
+      assert.deepEqual(out, [
+        { kind: 'leg-failed', at: new Date(T0 + 3), channelId: B1, failure: 'BUSY', cause: 17 },
+      ]);
     });
 
     it('is congested: CONGESTION, cause 34', () => {
@@ -143,7 +178,15 @@ describe('ARI event mapping', () => {
         ev('ChannelDestroyed', 3, { cause: 0, channel: b1 }),
         ev('ChannelDestroyed', 3, { cause: 34, channel: b2 }),
       ]);
-      assert.deepEqual(out, [{ kind: 'leg-failed', at: new Date(T0 + 3), channelId: B1, failure: 'CONGESTION', cause: 34 }]);
+      assert.deepEqual(out, [
+        {
+          kind: 'leg-failed',
+          at: new Date(T0 + 3),
+          channelId: B1,
+          failure: 'CONGESTION',
+          cause: 34,
+        },
+      ]);
     });
 
     it('rings out (originate timeout): no NOANSWER Dial event, NO ANSWER from cause 19 on the `;2` hangup request', () => {
@@ -157,15 +200,32 @@ describe('ARI event mapping', () => {
         ev('ChannelDestroyed', 5001, { cause: 19, channel: b1 }),
         ev('ChannelDestroyed', 5001, { cause: 19, channel: b2 }),
       ]);
-      assert.deepEqual(out, [{ kind: 'leg-failed', at: new Date(T0 + 5001), channelId: B1, failure: 'NO ANSWER', cause: 19 }]);
+      assert.deepEqual(out, [
+        {
+          kind: 'leg-failed',
+          at: new Date(T0 + 5001),
+          channelId: B1,
+          failure: 'NO ANSWER',
+          cause: 19,
+        },
+      ]);
       assert.equal(t.rememberedLegs, 0, 'both halves destroyed: nothing remembered');
     });
 
     it('is unroutable: both halves destroyed with cause 0 and no Dial event → unavailable', () => {
       const t = new AriEventTranslator();
       t.expectLeg(B1, B2);
-      const out = run(t, [ev('ChannelDestroyed', 1, { cause: 0, channel: b2 }), ev('ChannelDestroyed', 1, { cause: 0, channel: b1 })]);
-      assert.deepEqual(out[0], { kind: 'leg-failed', at: new Date(T0 + 1), channelId: B1, failure: 'CHANUNAVAIL', cause: null });
+      const out = run(t, [
+        ev('ChannelDestroyed', 1, { cause: 0, channel: b2 }),
+        ev('ChannelDestroyed', 1, { cause: 0, channel: b1 }),
+      ]);
+      assert.deepEqual(out[0], {
+        kind: 'leg-failed',
+        at: new Date(T0 + 1),
+        channelId: B1,
+        failure: 'CHANUNAVAIL',
+        cause: null,
+      });
     });
 
     it('is hung up by the app while ringing (caller abandoned): NOANSWER Dial, once', () => {
@@ -177,7 +237,15 @@ describe('ARI event mapping', () => {
         ev('ChannelHangupRequest', 10, { cause: 16, channel: b2 }),
         ev('ChannelDestroyed', 10, { cause: 16, channel: b1 }),
       ]);
-      assert.deepEqual(out, [{ kind: 'leg-failed', at: new Date(T0 + 10), channelId: B1, failure: 'NO ANSWER', cause: 19 }]);
+      assert.deepEqual(out, [
+        {
+          kind: 'leg-failed',
+          at: new Date(T0 + 10),
+          channelId: B1,
+          failure: 'NO ANSWER',
+          cause: 19,
+        },
+      ]);
     });
 
     it('ends after the answer: only our `;1` half reports, with Asterisk’s timestamp and cause', () => {
@@ -192,7 +260,9 @@ describe('ARI event mapping', () => {
         ev('ChannelDestroyed', 95001, { cause: 16, channel: b1 }),
       ]);
       assert.deepEqual(
-        out.map((e) => e.kind === 'leg-ended' && [e.channelId, e.source, e.cause, e.at.getTime() - T0]),
+        out.map(
+          (e) => e.kind === 'leg-ended' && [e.channelId, e.source, e.cause, e.at.getTime() - T0],
+        ),
         [
           [B1, 'hangup-request', 16, 95000],
           [B1, 'stasis-end', null, 95001],
@@ -208,13 +278,21 @@ describe('ARI event mapping', () => {
       const t = new AriEventTranslator((m) => problems.push(m));
       assert.deepEqual(t.translate({ type: 'ChannelFrobnicated', timestamp: ts(0) }), []);
       assert.deepEqual(t.translate(ev('StasisStart', 0, {})), []);
-      assert.deepEqual(t.translate(ev('ChannelDtmfReceived', 0, { digit: 'x', channel: channel('1.9', 'PJSIP/a-1') })), []);
+      assert.deepEqual(
+        t.translate(
+          ev('ChannelDtmfReceived', 0, { digit: 'x', channel: channel('1.9', 'PJSIP/a-1') }),
+        ),
+        [],
+      );
       assert.deepEqual(t.translate(null), []);
       assert.equal(problems.length, 4);
     });
 
     it('uses local time when the timestamp is missing', () => {
-      const t = new AriEventTranslator(() => undefined, () => new Date(42));
+      const t = new AriEventTranslator(
+        () => undefined,
+        () => new Date(42),
+      );
       const [e] = t.translate({ type: 'StasisEnd', channel: channel('1.9', 'PJSIP/a-1') });
       assert.equal(e?.at.getTime(), 42);
     });
@@ -222,25 +300,57 @@ describe('ARI event mapping', () => {
     it('maps digits and playback ends', () => {
       const t = new AriEventTranslator();
       const a = channel('1.4', 'PJSIP/alice-1');
-      assert.deepEqual(t.translate(ev('ChannelDtmfReceived', 7, { digit: '#', duration_ms: 100, channel: a })), [
-        { kind: 'digit', at: new Date(T0 + 7), channelId: '1.4', digit: '#' },
-      ]);
-      assert.deepEqual(t.translate(ev('PlaybackFinished', 8, { playback: { id: 'p1', media_uri: 'sound:x', target_uri: 'channel:1.4', language: 'en', state: 'failed' } })), [
-        { kind: 'playback-finished', at: new Date(T0 + 8), playbackId: 'p1', channelId: '1.4', failed: true },
-      ]);
+      assert.deepEqual(
+        t.translate(ev('ChannelDtmfReceived', 7, { digit: '#', duration_ms: 100, channel: a })),
+        [{ kind: 'digit', at: new Date(T0 + 7), channelId: '1.4', digit: '#' }],
+      );
+      assert.deepEqual(
+        t.translate(
+          ev('PlaybackFinished', 8, {
+            playback: {
+              id: 'p1',
+              media_uri: 'sound:x',
+              target_uri: 'channel:1.4',
+              language: 'en',
+              state: 'failed',
+            },
+          }),
+        ),
+        [
+          {
+            kind: 'playback-finished',
+            at: new Date(T0 + 8),
+            playbackId: 'p1',
+            channelId: '1.4',
+            failed: true,
+          },
+        ],
+      );
     });
   });
 
   describe('helpers', () => {
     it('parses Asterisk timestamps', () => {
-      assert.equal(parseAriTime('2026-11-21T23:39:40.024+0000')?.toISOString(), '2026-11-21T23:39:40.024Z');
-      assert.equal(parseAriTime('2026-11-21T23:39:40.024+0100')?.toISOString(), '2026-11-21T22:39:40.024Z');
+      assert.equal(
+        parseAriTime('2026-11-21T23:39:40.024+0000')?.toISOString(),
+        '2026-11-21T23:39:40.024Z',
+      );
+      assert.equal(
+        parseAriTime('2026-11-21T23:39:40.024+0100')?.toISOString(),
+        '2026-11-21T22:39:40.024Z',
+      );
       assert.equal(parseAriTime('yesterday'), null);
     });
 
     it('reads the device name of a channel', () => {
-      assert.deepEqual(endpointOf('PJSIP/alice-00000001'), { technology: 'PJSIP', resource: 'alice' });
-      assert.deepEqual(endpointOf('SIP/bob-smith-0000000a'), { technology: 'SIP', resource: 'bob-smith' });
+      assert.deepEqual(endpointOf('PJSIP/alice-00000001'), {
+        technology: 'PJSIP',
+        resource: 'alice',
+      });
+      assert.deepEqual(endpointOf('SIP/bob-smith-0000000a'), {
+        technology: 'SIP',
+        resource: 'bob-smith',
+      });
       assert.deepEqual(endpointOf('Local/1@x-00000026;2'), { technology: 'Local', resource: null });
     });
 

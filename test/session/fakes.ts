@@ -1,7 +1,17 @@
 /** In-memory stand-ins for the session's ports: a scripted switch, a counting store, a manual clock. */
 import { createLogger } from '../../daemon/src/log.js';
-import { callCost, maxAffordableSeconds, parseMoney, type Rate } from '../../daemon/src/rating/index.js';
-import type { CallControl, OriginateRequest, PlaybackHandle, PlaybackOutcome } from '../../daemon/src/session/call-control-port.js';
+import {
+  callCost,
+  maxAffordableSeconds,
+  parseMoney,
+  type Rate,
+} from '../../daemon/src/rating/index.js';
+import type {
+  CallControl,
+  OriginateRequest,
+  PlaybackHandle,
+  PlaybackOutcome,
+} from '../../daemon/src/session/call-control-port.js';
 import type { CallEvent, CallOffered } from '../../daemon/src/session/call-events.js';
 import { CallSession, type SessionConfig } from '../../daemon/src/session/call-session.js';
 import type { DaemonClock, TimerHandle } from '../../daemon/src/session/clock.js';
@@ -36,7 +46,9 @@ export class FakeClock implements DaemonClock {
   advance(ms: number): void {
     const target = this.t + ms;
     for (;;) {
-      const due = this.timers.filter((x) => !x.cancelled && x.at <= target).sort((a, b) => a.at - b.at)[0];
+      const due = this.timers
+        .filter((x) => !x.cancelled && x.at <= target)
+        .sort((a, b) => a.at - b.at)[0];
       if (!due) break;
       due.cancelled = true;
       this.t = Math.max(this.t, due.at);
@@ -168,10 +180,19 @@ export class FakeStore implements BillingStore {
   async authorise(req: AuthoriseRequest): Promise<AuthoriseResult> {
     this.check('authorise');
     const acct = [...this.accounts.values()].find((a) => a.id === req.accountId)!;
-    const maxSeconds = maxAffordableSeconds(req.rate, acct.balance, acct.maxCallSeconds ?? req.defaultMaxSeconds);
+    const maxSeconds = maxAffordableSeconds(
+      req.rate,
+      acct.balance,
+      acct.maxCallSeconds ?? req.defaultMaxSeconds,
+    );
     if (maxSeconds === 0) return { ok: false, reason: 'NOCREDIT', available: acct.balance };
     this.open.set(req.uniqueid, { req, maxSeconds });
-    return { ok: true, maxSeconds, maxCost: callCost(req.rate, maxSeconds), available: acct.balance };
+    return {
+      ok: true,
+      maxSeconds,
+      maxCost: callCost(req.rate, maxSeconds),
+      available: acct.balance,
+    };
   }
   async markAnswered(uniqueid: string) {
     this.check('markAnswered');
@@ -181,7 +202,8 @@ export class FakeStore implements BillingStore {
     this.check('settle');
     this.settles.push(req);
     const o = this.open.get(req.uniqueid);
-    if (!o || this.done.has(req.uniqueid)) return { settled: false, cost: 0n, billsec: 0, balanceAfter: 0n };
+    if (!o || this.done.has(req.uniqueid))
+      return { settled: false, cost: 0n, billsec: 0, balanceAfter: 0n };
     this.done.add(req.uniqueid);
     const billsec = req.disposition === 'ANSWERED' ? Math.min(req.billsec, o.maxSeconds) : 0;
     return { settled: true, cost: callCost(o.req.rate, billsec), billsec, balanceAfter: 0n };
@@ -234,7 +256,15 @@ export interface Rig {
   flush(): Promise<void>;
 }
 
-export function rig(opts: { config?: Partial<SessionConfig>; offered?: Partial<CallOffered>; store?: FakeStore; control?: FakeControl; metrics?: SessionMetrics } = {}): Rig {
+export function rig(
+  opts: {
+    config?: Partial<SessionConfig>;
+    offered?: Partial<CallOffered>;
+    store?: FakeStore;
+    control?: FakeControl;
+    metrics?: SessionMetrics;
+  } = {},
+): Rig {
   const control = opts.control ?? new FakeControl();
   const store = opts.store ?? new FakeStore();
   const clock = new FakeClock();
@@ -257,7 +287,8 @@ export function rig(opts: { config?: Partial<SessionConfig>; offered?: Partial<C
     store,
     clock,
     registry,
-    send: (ev) => registry.byChannelId('channelId' in ev && ev.channelId ? ev.channelId : '')?.handle(ev),
+    send: (ev) =>
+      registry.byChannelId('channelId' in ev && ev.channelId ? ev.channelId : '')?.handle(ev),
     flush: async () => {
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     },

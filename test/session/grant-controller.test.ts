@@ -4,8 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { createLogger } from '../../daemon/src/log.js';
-import { GrantController, type GrantControllerOptions } from '../../daemon/src/session/grant-controller.js';
-import type { ExtendRequest, ExtendResult, GrantStore } from '../../daemon/src/session/grant-ports.js';
+import {
+  GrantController,
+  type GrantControllerOptions,
+} from '../../daemon/src/session/grant-controller.js';
+import type {
+  ExtendRequest,
+  ExtendResult,
+  GrantStore,
+} from '../../daemon/src/session/grant-ports.js';
 import { FakeClock, FakeControl } from './fakes.js';
 
 const flush = async (): Promise<void> => {
@@ -29,7 +36,14 @@ class ScriptedStore implements GrantStore {
   }
 }
 
-const grant = (maxSeconds: number, final = false): ExtendResult => ({ ok: true, maxSeconds, maxCost: 0n, final, why: final ? 'credit' : null, extended: true });
+const grant = (maxSeconds: number, final = false): ExtendResult => ({
+  ok: true,
+  maxSeconds,
+  maxCost: 0n,
+  final,
+  why: final ? 'credit' : null,
+  extended: true,
+});
 
 function controller(store: GrantStore, over: Partial<GrantControllerOptions> = {}) {
   const clock = new FakeClock();
@@ -50,8 +64,10 @@ function controller(store: GrantStore, over: Partial<GrantControllerOptions> = {
     warnBeforeSeconds: 0,
     defaultMaxSeconds: 3600,
     defaultGrantSeconds: 60,
-    onWarn: () => events.push(`warn@${clock.now().getTime() - Date.parse('2026-11-22T10:00:00.000Z')}`),
-    onLimit: () => events.push(`limit@${clock.now().getTime() - Date.parse('2026-11-22T10:00:00.000Z')}`),
+    onWarn: () =>
+      events.push(`warn@${clock.now().getTime() - Date.parse('2026-11-22T10:00:00.000Z')}`),
+    onLimit: () =>
+      events.push(`limit@${clock.now().getTime() - Date.parse('2026-11-22T10:00:00.000Z')}`),
     ...over,
   });
   c.start();
@@ -66,8 +82,19 @@ describe('the grant-mode talk clock', () => {
     assert.equal(store.asked.length, 0);
     clock.advance(1);
     await flush();
-    assert.deepEqual(store.asked[0], { uniqueid: 'call-1', fromSeconds: 60, confirmedSeconds: 50, at: clock.now(), defaultMaxSeconds: 3600, defaultGrantSeconds: 60 });
-    assert.deepEqual([control.timeouts.get('A'), control.timeouts.get('B')], [69, 69], '120 s granted, 50 s gone: 70 s left, less 250 ms for the request, rounded down');
+    assert.deepEqual(store.asked[0], {
+      uniqueid: 'call-1',
+      fromSeconds: 60,
+      confirmedSeconds: 50,
+      at: clock.now(),
+      defaultMaxSeconds: 3600,
+      defaultGrantSeconds: 60,
+    });
+    assert.deepEqual(
+      [control.timeouts.get('A'), control.timeouts.get('B')],
+      [69, 69],
+      '120 s granted, 50 s gone: 70 s left, less 250 ms for the request, rounded down',
+    );
     clock.advance(60_000);
     await flush();
     assert.equal(store.asked[1]?.fromSeconds, 120);
@@ -112,10 +139,19 @@ describe('the grant-mode talk clock', () => {
     await flush();
     clock.advance(40_000);
     assert.deepEqual(events, ['warn@90000'], '30 s before 120 s');
-    const late = controller(new ScriptedStore([{ ok: true, maxSeconds: 60, maxCost: 0n, final: true, why: 'credit', extended: false }]), { warnBeforeSeconds: 30 });
+    const late = controller(
+      new ScriptedStore([
+        { ok: true, maxSeconds: 60, maxCost: 0n, final: true, why: 'credit', extended: false },
+      ]),
+      { warnBeforeSeconds: 30 },
+    );
     late.clock.advance(50_000);
     await flush();
     late.clock.advance(0);
-    assert.deepEqual(late.events, ['warn@50000'], 'no money for more: warned at once, 10 s before the end');
+    assert.deepEqual(
+      late.events,
+      ['warn@50000'],
+      'no money for more: warned at once, 10 s before the end',
+    );
   });
 });

@@ -36,7 +36,13 @@ describe('what a call session reports', () => {
     const b = r.control.originated[0]!.channelId;
     r.send({ kind: 'leg-answered', at: at(1_000), channelId: b });
     await r.flush();
-    r.send({ kind: 'leg-ended', at: at(61_000), channelId: b, cause: 16, source: 'hangup-request' });
+    r.send({
+      kind: 'leg-ended',
+      at: at(61_000),
+      channelId: b,
+      cause: 16,
+      source: 'hangup-request',
+    });
     r.send({ kind: 'leg-ended', at: at(61_000), channelId: b, cause: 16, source: 'destroyed' });
     await r.session.finished;
     assert.deepEqual(metrics.outcomes, ['ANSWERED']);
@@ -141,7 +147,14 @@ describe('the PIN lockout', () => {
 
 describe('the balance announcement', () => {
   it('says dollars for a dollar currency and spells any other currency code', () => {
-    assert.deepEqual(balanceAnnouncement(1_250_000n, 600, 'USD'), ['sound:vm-youhave', 'number:12', 'sound:dollars', 'sound:and', 'number:10', 'sound:minutes']);
+    assert.deepEqual(balanceAnnouncement(1_250_000n, 600, 'USD'), [
+      'sound:vm-youhave',
+      'number:12',
+      'sound:dollars',
+      'sound:and',
+      'number:10',
+      'sound:minutes',
+    ]);
     assert.deepEqual(currencyWords('eur'), ['characters:EUR']);
     assert.deepEqual(currencyWords('GBP'), ['characters:GBP']);
     assert.deepEqual(currencyWords('??'), []);
@@ -150,7 +163,13 @@ describe('the balance announcement', () => {
 
 describe('the simulator’s sound table', () => {
   it('knows every prompt astbill plays, so that none ends at once as a missing file', () => {
-    const media = [...Object.values(PROMPTS).flat(), ...balanceAnnouncement(100_000n, 60, 'USD'), ...balanceAnnouncement(100_000n, 60, 'EUR'), 'sound:beep'];
-    for (const m of media) assert.ok(mediaDuration(m, {}) !== undefined, `${m} is in the simulator's table`);
+    const media = [
+      ...Object.values(PROMPTS).flat(),
+      ...balanceAnnouncement(100_000n, 60, 'USD'),
+      ...balanceAnnouncement(100_000n, 60, 'EUR'),
+      'sound:beep',
+    ];
+    for (const m of media)
+      assert.ok(mediaDuration(m, {}) !== undefined, `${m} is in the simulator's table`);
   });
 });

@@ -6,11 +6,35 @@ import type { Channel, Event, Playback } from 'ari-client';
 import { raw, startRig, tick, type Rig } from './helpers.js';
 
 /** Collects events of the given types as the client receives them. */
-function collect(rig: Rig, ...types: string[]): { type: string; channel?: string; dialstatus?: string; cause?: number; digit?: string; state?: string }[] {
-  const seen: { type: string; channel?: string; dialstatus?: string; cause?: number; digit?: string; state?: string }[] = [];
+function collect(
+  rig: Rig,
+  ...types: string[]
+): {
+  type: string;
+  channel?: string;
+  dialstatus?: string;
+  cause?: number;
+  digit?: string;
+  state?: string;
+}[] {
+  const seen: {
+    type: string;
+    channel?: string;
+    dialstatus?: string;
+    cause?: number;
+    digit?: string;
+    state?: string;
+  }[] = [];
   for (const t of types) {
     rig.ari.on(t as 'StasisStart', (e: Event) => {
-      const ev = e as Event & { channel?: Channel; peer?: Channel; dialstatus?: string; cause?: number; digit?: string; playback?: Playback };
+      const ev = e as Event & {
+        channel?: Channel;
+        peer?: Channel;
+        dialstatus?: string;
+        cause?: number;
+        digit?: string;
+        playback?: Playback;
+      };
       seen.push({
         type: ev.type,
         channel: ev.channel?.id ?? ev.peer?.id,
@@ -41,10 +65,21 @@ describe('the simulator through ari-client', () => {
       assert.equal(listing.basePath, `${rig.sim.url}/ari`);
       assert.ok(listing.apis.some((a) => a.path === '/api-docs/channels.{format}'));
       const ch = (await raw(rig.sim, 'GET', '/ari/api-docs/channels.json')).body as {
-        apis: { path: string; operations: { nickname: string; parameters: { name: string; allowMultiple: boolean }[] }[] }[];
+        apis: {
+          path: string;
+          operations: {
+            nickname: string;
+            parameters: { name: string; allowMultiple: boolean }[];
+          }[];
+        }[];
       };
       const ops = ch.apis.flatMap((a) => a.operations.map((o) => `${a.path} ${o.nickname}`));
-      for (const want of ['/channels originate', '/channels/{channelId} hangup', '/channels/{channelId}/variable setChannelVar', '/channels/{channelId}/play play']) {
+      for (const want of [
+        '/channels originate',
+        '/channels/{channelId} hangup',
+        '/channels/{channelId}/variable setChannelVar',
+        '/channels/{channelId}/play play',
+      ]) {
         assert.ok(ops.includes(want), want);
       }
     });
@@ -58,19 +93,23 @@ describe('the simulator through ari-client', () => {
       const viaKey = await fetch(`${rig.sim.url}/ari/asterisk/info?api_key=astbill:astbill`);
       assert.equal(viaKey.status, 200);
       const status = await new Promise<number>((resolve) => {
-        const ws = new WebSocket(`${rig.sim.url.replace('http', 'ws')}/ari/events?app=x&api_key=astbill:nope`);
+        const ws = new WebSocket(
+          `${rig.sim.url.replace('http', 'ws')}/ari/events?app=x&api_key=astbill:nope`,
+        );
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
         ws.on('error', () => undefined);
       });
       assert.equal(status, 401);
     });
 
-    it('answers unknown ids with 404 and Asterisk\'s message', async () => {
+    it("answers unknown ids with 404 and Asterisk's message", async () => {
       await assert.rejects(rig.ari.channels.get({ channelId: 'nope' }), /Channel not found/);
       await assert.rejects(rig.ari.channels.hangup({ channelId: 'nope' }), /Channel not found/);
       await assert.rejects(rig.ari.bridges.get({ bridgeId: 'nope' }), /Bridge not found/);
       await assert.rejects(rig.ari.playbacks.stop({ playbackId: 'nope' }), /Playback not found/);
-      assert.deepEqual((await raw(rig.sim, 'GET', '/ari/channels/nope')).body, { message: 'Channel not found' });
+      assert.deepEqual((await raw(rig.sim, 'GET', '/ari/channels/nope')).body, {
+        message: 'Channel not found',
+      });
       assert.equal((await raw(rig.sim, 'GET', '/ari/nothing-here')).status, 404);
     });
 
@@ -78,15 +117,25 @@ describe('the simulator through ari-client', () => {
       const info = (await rig.ari.asterisk.getInfo()) as unknown as { system: { version: string } };
       assert.match(info.system.version, /^22\./);
       const apps = await rig.ari.applications.list();
-      assert.deepEqual(apps.map((a) => a.name), ['astbill']);
+      assert.deepEqual(
+        apps.map((a) => a.name),
+        ['astbill'],
+      );
     });
   });
 
   describe('when a subscriber calls in', () => {
     it('delivers StasisStart with caller id, accountcode, dialplan and args, then DTMF after answer', async () => {
       const seen = collect(rig, 'ChannelDtmfReceived');
-      const started = new Promise<Channel>((resolve) => rig.ari.once('StasisStart', (_e, ch: Channel) => resolve(ch)));
-      const call = rig.sim.placeCall({ exten: '4930123', callerId: 'Alice <1001>', accountcode: 'alice', dtmf: '12#' });
+      const started = new Promise<Channel>((resolve) =>
+        rig.ari.once('StasisStart', (_e, ch: Channel) => resolve(ch)),
+      );
+      const call = rig.sim.placeCall({
+        exten: '4930123',
+        callerId: 'Alice <1001>',
+        accountcode: 'alice',
+        dtmf: '12#',
+      });
       const ch = await started;
       assert.equal(ch.id, call.channelId);
       assert.match(ch.name, /^PJSIP\/alice-[0-9a-f]{8}$/);
@@ -98,7 +147,10 @@ describe('the simulator through ari-client', () => {
       await rig.ari.channels.answer({ channelId: ch.id });
       rig.sim.manualClock.advance(3000);
       await tick();
-      assert.deepEqual(seen.map((e) => e.digit), ['1', '2', '#']);
+      assert.deepEqual(
+        seen.map((e) => e.digit),
+        ['1', '2', '#'],
+      );
     });
 
     it('fails the call in the dialplan when the app has no websocket', async () => {
@@ -112,8 +164,16 @@ describe('the simulator through ari-client', () => {
       const call = rig.sim.placeCall({ exten: '12345', tech: 'Local' });
       await rig.ari.channels.answer({ channelId: call.channelId });
       rig.sim.hangupCaller(call.channelId, 17);
-      const types = rig.sim.sentEvents('astbill').filter((s) => (s.event.channel as { id?: string } | undefined)?.id === call.channelId).map((s) => s.event.type);
-      assert.deepEqual(types, ['StasisStart', 'ChannelStateChange', 'ChannelHangupRequest', 'StasisEnd']);
+      const types = rig.sim
+        .sentEvents('astbill')
+        .filter((s) => (s.event.channel as { id?: string } | undefined)?.id === call.channelId)
+        .map((s) => s.event.type);
+      assert.deepEqual(types, [
+        'StasisStart',
+        'ChannelStateChange',
+        'ChannelHangupRequest',
+        'StasisEnd',
+      ]);
       assert.equal(rig.sim.ended(call.channelId)?.cause, 17);
       assert.equal(rig.sim.ended(call.channelId)?.hungUpBy, 'caller');
     });
@@ -121,7 +181,12 @@ describe('the simulator through ari-client', () => {
 
   describe('when the app dials the B leg', () => {
     async function dial(number: string, extra: Record<string, unknown> = {}): Promise<string> {
-      const ch = await rig.ari.channels.originate({ endpoint: `PJSIP/${number}@trunk`, app: 'astbill', appArgs: 'dialed', ...extra });
+      const ch = await rig.ari.channels.originate({
+        endpoint: `PJSIP/${number}@trunk`,
+        app: 'astbill',
+        appArgs: 'dialed',
+        ...extra,
+      });
       return ch.id;
     }
 
@@ -130,7 +195,10 @@ describe('the simulator through ari-client', () => {
       const id = await dial('15551234', { channelId: 'astbill-b-1' });
       assert.equal(id, 'astbill-b-1');
       await tick();
-      assert.deepEqual(seen.map((e) => `${e.type}:${e.dialstatus ?? ''}`), ['Dial:', 'Dial:ANSWER', 'StasisStart:']);
+      assert.deepEqual(
+        seen.map((e) => `${e.type}:${e.dialstatus ?? ''}`),
+        ['Dial:', 'Dial:ANSWER', 'StasisStart:'],
+      );
       assert.equal(rig.sim.channel(id)?.name.startsWith('PJSIP/trunk-'), true);
     });
 
@@ -139,8 +207,18 @@ describe('the simulator through ari-client', () => {
       const busy = await dial('3000');
       const cong = await dial('5000');
       await tick();
-      assert.deepEqual(seen.filter((e) => e.channel === busy).map((e) => `${e.type}:${e.dialstatus ?? e.cause ?? ''}`), ['Dial:', 'Dial:BUSY', 'ChannelDestroyed:17']);
-      assert.deepEqual(seen.filter((e) => e.channel === cong).map((e) => `${e.type}:${e.dialstatus ?? e.cause ?? ''}`), ['Dial:', 'Dial:CONGESTION', 'ChannelDestroyed:34']);
+      assert.deepEqual(
+        seen
+          .filter((e) => e.channel === busy)
+          .map((e) => `${e.type}:${e.dialstatus ?? e.cause ?? ''}`),
+        ['Dial:', 'Dial:BUSY', 'ChannelDestroyed:17'],
+      );
+      assert.deepEqual(
+        seen
+          .filter((e) => e.channel === cong)
+          .map((e) => `${e.type}:${e.dialstatus ?? e.cause ?? ''}`),
+        ['Dial:', 'Dial:CONGESTION', 'ChannelDestroyed:34'],
+      );
     });
 
     it('no answer: RINGING until the originate timeout, then cause 19 without a NOANSWER Dial', async () => {
@@ -150,14 +228,26 @@ describe('the simulator through ari-client', () => {
       assert.ok(rig.sim.channel(id));
       rig.sim.manualClock.advance(1);
       await tick();
-      assert.deepEqual(seen.map((e) => `${e.type}:${e.dialstatus ?? e.cause}`), ['Dial:', 'Dial:RINGING', 'ChannelDestroyed:19']);
+      assert.deepEqual(
+        seen.map((e) => `${e.type}:${e.dialstatus ?? e.cause}`),
+        ['Dial:', 'Dial:RINGING', 'ChannelDestroyed:19'],
+      );
       assert.equal(rig.sim.ended(id)?.hungUpBy, 'ring-timeout');
     });
 
     it('rejects unknown technologies with 500 and malformed endpoints with 400', async () => {
-      await assert.rejects(rig.ari.channels.originate({ endpoint: 'Bogus/1', app: 'astbill' }), /Allocation failed/);
-      await assert.rejects(rig.ari.channels.originate({ endpoint: 'no-slash', app: 'astbill' }), /Invalid endpoint specified/);
-      await assert.rejects(rig.ari.channels.originate({ endpoint: 'Local/1@x', app: 'astbill', originator: 'ghost' }), /originator channel was not found/);
+      await assert.rejects(
+        rig.ari.channels.originate({ endpoint: 'Bogus/1', app: 'astbill' }),
+        /Allocation failed/,
+      );
+      await assert.rejects(
+        rig.ari.channels.originate({ endpoint: 'no-slash', app: 'astbill' }),
+        /Invalid endpoint specified/,
+      );
+      await assert.rejects(
+        rig.ari.channels.originate({ endpoint: 'Local/1@x', app: 'astbill', originator: 'ghost' }),
+        /originator channel was not found/,
+      );
     });
 
     it('follows the rules table set by the test (longest prefix wins)', async () => {
@@ -178,15 +268,26 @@ describe('the simulator through ari-client', () => {
     it('cuts only the limited leg after an hour of fake time, and lets the app read the deadline', async () => {
       const a = rig.sim.placeCall({ exten: '4930', tech: 'Local' });
       await rig.ari.channels.answer({ channelId: a.channelId });
-      const b = await rig.ari.channels.originate({ endpoint: 'Local/15551234@pstn-sim', app: 'astbill', appArgs: 'dialed' });
+      const b = await rig.ari.channels.originate({
+        endpoint: 'Local/15551234@pstn-sim',
+        app: 'astbill',
+        appArgs: 'dialed',
+      });
       const bridge = await rig.ari.bridges.create({ type: 'mixing', bridgeId: 'astbill-bridge-1' });
       assert.equal(bridge.id, 'astbill-bridge-1');
       await rig.ari.bridges.addChannel({ bridgeId: bridge.id, channel: [a.channelId, b.id] });
       const setAt = rig.sim.clock.now();
-      await rig.ari.channels.setChannelVar({ channelId: a.channelId, variable: 'TIMEOUT(absolute)', value: '3600' });
+      await rig.ari.channels.setChannelVar({
+        channelId: a.channelId,
+        variable: 'TIMEOUT(absolute)',
+        value: '3600',
+      });
       assert.equal(rig.sim.channel(a.channelId)?.absoluteDeadline, setAt + 3_600_000);
       rig.sim.manualClock.advance(1000);
-      const left = await rig.ari.channels.getChannelVar({ channelId: a.channelId, variable: 'TIMEOUT(absolute)' });
+      const left = await rig.ari.channels.getChannelVar({
+        channelId: a.channelId,
+        variable: 'TIMEOUT(absolute)',
+      });
       assert.equal(left.value, '3599.000');
       rig.sim.manualClock.advance(3_599_000);
       const ended = rig.sim.ended(a.channelId);
@@ -200,9 +301,17 @@ describe('the simulator through ari-client', () => {
     it('re-setting TIMEOUT(absolute) replaces the deadline', async () => {
       const a = rig.sim.placeCall({ exten: '1', tech: 'Local' });
       await rig.ari.channels.answer({ channelId: a.channelId });
-      await rig.ari.channels.setChannelVar({ channelId: a.channelId, variable: 'TIMEOUT(absolute)', value: '4' });
+      await rig.ari.channels.setChannelVar({
+        channelId: a.channelId,
+        variable: 'TIMEOUT(absolute)',
+        value: '4',
+      });
       rig.sim.manualClock.advance(2000);
-      await rig.ari.channels.setChannelVar({ channelId: a.channelId, variable: 'TIMEOUT(absolute)', value: '6' });
+      await rig.ari.channels.setChannelVar({
+        channelId: a.channelId,
+        variable: 'TIMEOUT(absolute)',
+        value: '6',
+      });
       rig.sim.manualClock.advance(5999);
       assert.ok(rig.sim.channel(a.channelId));
       rig.sim.manualClock.advance(1);
@@ -220,18 +329,24 @@ describe('the simulator through ari-client', () => {
       rig.sim.manualClock.advance(880);
       await rig.ari.channels.play({ channelId: a.channelId, media: 'sound:not-there' });
       rig.sim.manualClock.advance(10);
-      const p3 = await rig.ari.channels.play({ channelId: a.channelId, media: ['digits:12', 'sound:beep'] });
+      const p3 = await rig.ari.channels.play({
+        channelId: a.channelId,
+        media: ['digits:12', 'sound:beep'],
+      });
       assert.equal(p3.next_media_uri, 'sound:beep');
       await rig.ari.playbacks.stop({ playbackId: p3.id });
       await tick();
-      assert.deepEqual(seen.map((e) => `${e.type}:${e.state}`), [
-        'PlaybackStarted:playing',
-        'PlaybackFinished:done',
-        'PlaybackStarted:playing',
-        'PlaybackFinished:failed',
-        'PlaybackStarted:playing',
-        'PlaybackFinished:done',
-      ]);
+      assert.deepEqual(
+        seen.map((e) => `${e.type}:${e.state}`),
+        [
+          'PlaybackStarted:playing',
+          'PlaybackFinished:done',
+          'PlaybackStarted:playing',
+          'PlaybackFinished:failed',
+          'PlaybackStarted:playing',
+          'PlaybackFinished:done',
+        ],
+      );
       await assert.rejects(rig.ari.playbacks.get({ playbackId: p3.id }), /Playback not found/);
     });
   });
@@ -257,9 +372,18 @@ describe('the simulator through ari-client', () => {
     it('are all modelled in its events.json (ari-client crashes on unmodelled events)', async () => {
       const observer = await client.connect(rig.sim.url, 'astbill', 'astbill');
       await observer.start('observer', true);
-      const a = rig.sim.placeCall({ exten: '1', tech: 'Local', dtmf: '1', callerId: 'Alice <1001>' });
+      const a = rig.sim.placeCall({
+        exten: '1',
+        tech: 'Local',
+        dtmf: '1',
+        callerId: 'Alice <1001>',
+      });
       await rig.ari.channels.answer({ channelId: a.channelId });
-      const b = await rig.ari.channels.originate({ endpoint: 'Local/15551234@pstn-sim', app: 'astbill', originator: a.channelId });
+      const b = await rig.ari.channels.originate({
+        endpoint: 'Local/15551234@pstn-sim',
+        app: 'astbill',
+        originator: a.channelId,
+      });
       const br = await rig.ari.bridges.create({ type: 'mixing' });
       await rig.ari.bridges.addChannel({ bridgeId: br.id, channel: [a.channelId, b.id] });
       await rig.ari.channels.play({ channelId: a.channelId, media: 'digits:1,sound:beep' });
@@ -269,10 +393,23 @@ describe('the simulator through ari-client', () => {
       await rig.ari.bridges.destroy({ bridgeId: br.id });
       rig.sim.hangupCaller(a.channelId);
       await tick(50);
-      const models = ((await raw(rig.sim, 'GET', '/ari/api-docs/events.json')).body as { models: Record<string, unknown> }).models;
+      const models = (
+        (await raw(rig.sim, 'GET', '/ari/api-docs/events.json')).body as {
+          models: Record<string, unknown>;
+        }
+      ).models;
       const sentTypes = new Set(rig.sim.sentEvents().map((s) => s.event.type));
       for (const t of sentTypes) assert.ok(models[t], `${t} is modelled`);
-      for (const t of ['StasisStart', 'StasisEnd', 'Dial', 'ChannelCreated', 'BridgeCreated', 'PlaybackContinuing', 'ChannelDtmfReceived', 'ChannelCallerId']) {
+      for (const t of [
+        'StasisStart',
+        'StasisEnd',
+        'Dial',
+        'ChannelCreated',
+        'BridgeCreated',
+        'PlaybackContinuing',
+        'ChannelDtmfReceived',
+        'ChannelCallerId',
+      ]) {
         assert.ok(sentTypes.has(t), `${t} was exercised`);
       }
       observer.stop();

@@ -19,18 +19,40 @@ describe('far-end rules', () => {
   });
 
   it('reject bad rules with a message naming the rule and field', () => {
-    assert.throws(() => parseRules([{ prefix: '1', action: 'explode' }]), /rule 1: action must be one of/);
-    assert.throws(() => parseRules([{ prefix: '1', action: 'busy', answerAfterMs: 5 }]), /only apply to action 'answer'/);
-    assert.throws(() => parseRules([{ prefix: '1', action: 'answer', hangupAfterMs: -1 }]), /hangupAfterMs must be/);
-    assert.throws(() => parseRules([{ prefix: '1', action: 'answer' }, { prefix: '1', action: 'busy' }]), /appears twice/);
-    assert.throws(() => parseRules([{ prefix: '1', action: 'answer', colour: 'red' }]), /unknown field 'colour'/);
+    assert.throws(
+      () => parseRules([{ prefix: '1', action: 'explode' }]),
+      /rule 1: action must be one of/,
+    );
+    assert.throws(
+      () => parseRules([{ prefix: '1', action: 'busy', answerAfterMs: 5 }]),
+      /only apply to action 'answer'/,
+    );
+    assert.throws(
+      () => parseRules([{ prefix: '1', action: 'answer', hangupAfterMs: -1 }]),
+      /hangupAfterMs must be/,
+    );
+    assert.throws(
+      () =>
+        parseRules([
+          { prefix: '1', action: 'answer' },
+          { prefix: '1', action: 'busy' },
+        ]),
+      /appears twice/,
+    );
+    assert.throws(
+      () => parseRules([{ prefix: '1', action: 'answer', colour: 'red' }]),
+      /unknown field 'colour'/,
+    );
     assert.throws(() => parseRules('nope'), RulesError);
   });
 
   it('load from YAML and JSON files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'astbill-rules-'));
     const yaml = join(dir, 'rules.yaml');
-    writeFileSync(yaml, 'rules:\n  - prefix: "2"\n    action: answer\n    answerAfterMs: 3000\n    hangupAfterMs: 60000\n  - prefix: "3"\n    action: busy\n');
+    writeFileSync(
+      yaml,
+      'rules:\n  - prefix: "2"\n    action: answer\n    answerAfterMs: 3000\n    hangupAfterMs: 60000\n  - prefix: "3"\n    action: busy\n',
+    );
     assert.deepEqual(loadRulesFile(yaml), [
       { prefix: '2', action: 'answer', answerAfterMs: 3000, hangupAfterMs: 60000 },
       { prefix: '3', action: 'busy' },

@@ -56,5 +56,9 @@ export async function raw(
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown), headers: res.headers };
+  return {
+    status: res.status,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    headers: res.headers,
+  };
 }

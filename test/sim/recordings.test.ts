@@ -15,7 +15,10 @@ import { distil, type DistilledEvent } from '../../daemon/src/sim/tools/distill-
 import { raw, startRig, type Rig } from './helpers.js';
 
 const fixture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('./fixtures/recorded-sequences.json', import.meta.url)), 'utf8'),
+  readFileSync(
+    fileURLToPath(new URL('./fixtures/recorded-sequences.json', import.meta.url)),
+    'utf8',
+  ),
 ) as Record<string, DistilledEvent[]>;
 
 interface Ctx {
@@ -29,15 +32,25 @@ const id = (c: Ctx, k: string): string => {
   if (v === undefined) throw new Error(`no id for ${k}`);
   return v;
 };
-const inbound = (key = 'A', exten = '12345', extra: Record<string, unknown> = {}) => (c: Ctx) => {
-  const h = c.rig.sim.placeCall({ exten, tech: 'Local', ...extra });
-  c.ids[key] = h.channelId;
-  if (h.callerHalfId) c.ids[`${key}-caller`] = h.callerHalfId;
-};
+const inbound =
+  (key = 'A', exten = '12345', extra: Record<string, unknown> = {}) =>
+  (c: Ctx) => {
+    const h = c.rig.sim.placeCall({ exten, tech: 'Local', ...extra });
+    c.ids[key] = h.channelId;
+    if (h.callerHalfId) c.ids[`${key}-caller`] = h.callerHalfId;
+  };
 const phone = (key: string, exten: string) => (c: Ctx) => {
-  c.ids[key] = c.rig.sim.placeCall({ exten, tech: 'IAX2', callerId: 'Alice <1001>', accountcode: 'alice' }).channelId;
+  c.ids[key] = c.rig.sim.placeCall({
+    exten,
+    tech: 'IAX2',
+    callerId: 'Alice <1001>',
+    accountcode: 'alice',
+  }).channelId;
 };
-const answer = (key = 'A') => (c: Ctx) => c.rig.ari.channels.answer({ channelId: id(c, key) });
+const answer =
+  (key = 'A') =>
+  (c: Ctx) =>
+    c.rig.ari.channels.answer({ channelId: id(c, key) });
 const orig =
   (key: string, number: string, extra: { timeout?: number; originator?: string } = {}) =>
   async (c: Ctx) => {
@@ -53,19 +66,36 @@ const orig =
 const bridge = () => async (c: Ctx) => {
   c.ids.bridge = (await c.rig.ari.bridges.create({ type: 'mixing' })).id;
 };
-const add = (...keys: string[]) => (c: Ctx) =>
-  c.rig.ari.bridges.addChannel({ bridgeId: id(c, 'bridge'), channel: keys.map((k) => id(c, k)) });
+const add =
+  (...keys: string[]) =>
+  (c: Ctx) =>
+    c.rig.ari.bridges.addChannel({ bridgeId: id(c, 'bridge'), channel: keys.map((k) => id(c, k)) });
 const delBridge = () => (c: Ctx) => c.rig.ari.bridges.destroy({ bridgeId: id(c, 'bridge') });
-const hang = (key: string, reason = 'normal') => (c: Ctx) => c.rig.ari.channels.hangup({ channelId: id(c, key), reason });
+const hang =
+  (key: string, reason = 'normal') =>
+  (c: Ctx) =>
+    c.rig.ari.channels.hangup({ channelId: id(c, key), reason });
 const hangCode = (key: string, code: string) => async (c: Ctx) => {
   const r = await raw(c.rig.sim, 'DELETE', `/ari/channels/${id(c, key)}?reason_code=${code}`);
   assert.equal(r.status, 204);
 };
-const callerHangs = (key = 'A', cause = 16) => (c: Ctx) => c.rig.sim.hangupCaller(id(c, key), cause);
+const callerHangs =
+  (key = 'A', cause = 16) =>
+  (c: Ctx) =>
+    c.rig.sim.hangupCaller(id(c, key), cause);
 const limit = (key: string, seconds: string) => (c: Ctx) =>
-  c.rig.ari.channels.setChannelVar({ channelId: id(c, key), variable: 'TIMEOUT(absolute)', value: seconds });
-const sub = (...keys: string[]) => (c: Ctx) =>
-  c.rig.ari.applications.subscribe({ applicationName: 'astbill', eventSource: keys.map((k) => `channel:${id(c, k)}`) });
+  c.rig.ari.channels.setChannelVar({
+    channelId: id(c, key),
+    variable: 'TIMEOUT(absolute)',
+    value: seconds,
+  });
+const sub =
+  (...keys: string[]) =>
+  (c: Ctx) =>
+    c.rig.ari.applications.subscribe({
+      applicationName: 'astbill',
+      eventSource: keys.map((k) => `channel:${id(c, k)}`),
+    });
 const play = (key: string, media: string) => async (c: Ctx) => {
   const pb = await c.rig.ari.channels.play({ channelId: id(c, key), media });
   c.ids.playback = pb.id;
@@ -81,8 +111,18 @@ const A_BRIDGED_TO_B = (t: number, bNumber = '15551234'): Step[] => [
 ];
 
 const SCENARIOS: Record<string, Step[]> = {
-  'answered-and-bridged': [...A_BRIDGED_TO_B(20), [3038, callerHangs()], [3040, hang('B')], [3042, delBridge()]],
-  'absolute-timeout': [...A_BRIDGED_TO_B(15), [530, limit('A', '5')], [7048, hang('B')], [7049, delBridge()]],
+  'answered-and-bridged': [
+    ...A_BRIDGED_TO_B(20),
+    [3038, callerHangs()],
+    [3040, hang('B')],
+    [3042, delBridge()],
+  ],
+  'absolute-timeout': [
+    ...A_BRIDGED_TO_B(15),
+    [530, limit('A', '5')],
+    [7048, hang('B')],
+    [7049, delBridge()],
+  ],
   'absolute-timeout-subscribed': [
     [18, inbound()],
     [22, answer()],
@@ -94,7 +134,12 @@ const SCENARIOS: Record<string, Step[]> = {
     [7041, hang('B')],
     [7042, delBridge()],
   ],
-  'absolute-timeout-on-b-leg': [...A_BRIDGED_TO_B(18), [528, limit('B', '5')], [7036, hang('A')], [7037, delBridge()]],
+  'absolute-timeout-on-b-leg': [
+    ...A_BRIDGED_TO_B(18),
+    [528, limit('B', '5')],
+    [7036, hang('A')],
+    [7037, delBridge()],
+  ],
   'absolute-timeout-both-legs-extended': [
     [31, inbound()],
     [34, answer()],
@@ -108,7 +153,11 @@ const SCENARIOS: Record<string, Step[]> = {
     [2555, limit('B', '6')],
     [10068, delBridge()],
   ],
-  'absolute-timeout-unbridged': [[20, inbound()], [21, answer()], [23, limit('A', '3')]],
+  'absolute-timeout-unbridged': [
+    [20, inbound()],
+    [21, answer()],
+    [23, limit('A', '3')],
+  ],
   busy: [[3, orig('B', '3000', { timeout: 30 })]],
   noanswer: [[2, orig('B', '4000', { timeout: 5 })]],
   congestion: [[6, orig('B', '5000', { timeout: 30 })]],
@@ -130,7 +179,11 @@ const SCENARIOS: Record<string, Step[]> = {
     [3035, callerHangs()],
     [4040, hang('B')],
   ],
-  dtmf: [[5, inbound('A', '12345', { dtmf: '123#' })], [6, answer()], [2263, hang('A')]],
+  dtmf: [
+    [5, inbound('A', '12345', { dtmf: '123#' })],
+    [6, answer()],
+    [2263, hang('A')],
+  ],
   'dtmf-during-playback': [
     [4, inbound('A', '12345', { dtmf: '4321#' })],
     [5, answer()],
@@ -154,8 +207,32 @@ const SCENARIOS: Record<string, Step[]> = {
     [2053, play('A', 'digits:123')],
     [4878, play('A', 'sound:agent-pass')],
     [8485, play('A', 'number:42,digits:123,sound:vm-goodbye')],
-    [13916, async (c) => assert.equal((await raw(c.rig.sim, 'POST', `/ari/channels/${id(c, 'A')}/play`, { body: { media: ['digits:7', 'sound:vm-goodbye'] } })).status, 201)],
-    [15940, async (c) => assert.equal((await raw(c.rig.sim, 'POST', `/ari/channels/${id(c, 'A')}/play?media=digits:8&media=digits:9`)).status, 201)],
+    [
+      13916,
+      async (c) =>
+        assert.equal(
+          (
+            await raw(c.rig.sim, 'POST', `/ari/channels/${id(c, 'A')}/play`, {
+              body: { media: ['digits:7', 'sound:vm-goodbye'] },
+            })
+          ).status,
+          201,
+        ),
+    ],
+    [
+      15940,
+      async (c) =>
+        assert.equal(
+          (
+            await raw(
+              c.rig.sim,
+              'POST',
+              `/ari/channels/${id(c, 'A')}/play?media=digits:8&media=digits:9`,
+            )
+          ).status,
+          201,
+        ),
+    ],
     [17104, play('A', 'digits:1,sound:no-such-prompt,digits:2')],
     [19088, play('A', 'sound:agent-pass,digits:5')],
     [20091, stopPlayback()],
@@ -182,41 +259,92 @@ const SCENARIOS: Record<string, Step[]> = {
     [3575, hangCode('B3', '17')],
     [4287, inbound('A4', '12309')],
     [4290, answer('A4')],
-    [4291, async (c) => assert.equal((await raw(c.rig.sim, 'DELETE', `/ari/channels/${id(c, 'A4')}?reason=busy&reason_code=17`)).status, 400)],
-    [4293, async (c) => assert.equal((await raw(c.rig.sim, 'DELETE', `/ari/channels/${id(c, 'A4')}?reason=bogus`)).status, 400)],
-    [4294, async (c) => assert.equal((await raw(c.rig.sim, 'DELETE', `/ari/channels/${id(c, 'A4')}?reason_code=abc`)).status, 400)],
+    [
+      4291,
+      async (c) =>
+        assert.equal(
+          (
+            await raw(
+              c.rig.sim,
+              'DELETE',
+              `/ari/channels/${id(c, 'A4')}?reason=busy&reason_code=17`,
+            )
+          ).status,
+          400,
+        ),
+    ],
+    [
+      4293,
+      async (c) =>
+        assert.equal(
+          (await raw(c.rig.sim, 'DELETE', `/ari/channels/${id(c, 'A4')}?reason=bogus`)).status,
+          400,
+        ),
+    ],
+    [
+      4294,
+      async (c) =>
+        assert.equal(
+          (await raw(c.rig.sim, 'DELETE', `/ari/channels/${id(c, 'A4')}?reason_code=abc`)).status,
+          400,
+        ),
+    ],
     [4295, hangCode('A4', '21')],
   ],
   'originate-unroutable': [
     [4, orig('B', '999')],
-    [1009, async (c) => {
-      const ch = await c.rig.ari.channels.originate({ endpoint: 'Local/999@no-such-context', app: 'astbill', appArgs: 'dialed' });
-      c.ids.B2 = ch.id;
-    }],
+    [
+      1009,
+      async (c) => {
+        const ch = await c.rig.ari.channels.originate({
+          endpoint: 'Local/999@no-such-context',
+          app: 'astbill',
+          appArgs: 'dialed',
+        });
+        c.ids.B2 = ch.id;
+      },
+    ],
   ],
   'inbound-callerid-accountcode': [
     [7, inbound('A', '4930123456', { callerId: 'Alice <1001>', accountcode: 'acct42' })],
     [11, hang('A')],
   ],
-  'inbound-explicit-subscription': [[33, inbound()], [34, answer()], [36, sub('A')], [1040, callerHangs('A', 17)]],
+  'inbound-explicit-subscription': [
+    [33, inbound()],
+    [34, answer()],
+    [36, sub('A')],
+    [1040, callerHangs('A', 17)],
+  ],
   'originate-variables-json-body': [
-    [6, async (c) => {
-      const ch = await c.rig.ari.channels.originate({
-        endpoint: 'Local/15550001@pstn-sim',
-        app: 'astbill',
-        appArgs: 'dialed',
-        variables: { 'TIMEOUT(absolute)': '5', BILLING_ID: 'abc123' },
-      });
-      c.ids.B = ch.id;
-    }],
+    [
+      6,
+      async (c) => {
+        const ch = await c.rig.ari.channels.originate({
+          endpoint: 'Local/15550001@pstn-sim',
+          app: 'astbill',
+          appArgs: 'dialed',
+          variables: { 'TIMEOUT(absolute)': '5', BILLING_ID: 'abc123' },
+        });
+        c.ids.B = ch.id;
+      },
+    ],
   ],
   'originate-all-in-json-body': [
-    [4, async (c) => {
-      const r = await raw(c.rig.sim, 'POST', '/ari/channels', {
-        body: { endpoint: 'Local/15550002@pstn-sim', app: 'astbill', appArgs: 'dialed', timeout: 10, variables: { 'TIMEOUT(absolute)': '4' } },
-      });
-      assert.equal(r.status, 200);
-    }],
+    [
+      4,
+      async (c) => {
+        const r = await raw(c.rig.sim, 'POST', '/ari/channels', {
+          body: {
+            endpoint: 'Local/15550002@pstn-sim',
+            app: 'astbill',
+            appArgs: 'dialed',
+            timeout: 10,
+            variables: { 'TIMEOUT(absolute)': '4' },
+          },
+        });
+        assert.equal(r.status, 200);
+      },
+    ],
   ],
   'originate-with-originator-and-linkedid': [
     [9, inbound('A', '12345', { callerId: 'Alice <1001>', accountcode: 'acct42' })],
@@ -298,9 +426,17 @@ describe('the simulator against recordings of a real Asterisk 22', () => {
 
       const wantRoles = byRole(want);
       const gotRoles = byRole(got);
-      assert.deepEqual([...gotRoles.keys()].sort(), [...wantRoles.keys()].sort(), 'same channel roles');
+      assert.deepEqual(
+        [...gotRoles.keys()].sort(),
+        [...wantRoles.keys()].sort(),
+        'same channel roles',
+      );
       for (const [role, list] of wantRoles) {
-        assert.deepEqual((gotRoles.get(role) ?? []).map(facts), list.map(facts), `event sequence of ${role}`);
+        assert.deepEqual(
+          (gotRoles.get(role) ?? []).map(facts),
+          list.map(facts),
+          `event sequence of ${role}`,
+        );
       }
 
       // Pair each recorded event with the simulator's event of the same role and rank.
@@ -316,7 +452,10 @@ describe('the simulator against recordings of a real Asterisk 22', () => {
       for (let i = 0; i < want.length; i++) {
         const a = want[i]!;
         const ga = got[position.get(a)!]!;
-        assert.ok(Math.abs(ga.t - a.t) <= 40, `${a.type} on ${a.role} at ${ga.t} ms, recorded at ${a.t} ms`);
+        assert.ok(
+          Math.abs(ga.t - a.t) <= 40,
+          `${a.type} on ${a.role} at ${ga.t} ms, recorded at ${a.t} ms`,
+        );
         for (let j = i + 1; j < want.length; j++) {
           const b = want[j]!;
           if (b.t - a.t > 3) {

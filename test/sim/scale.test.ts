@@ -12,8 +12,14 @@ describe('the simulator under load', function () {
   this.timeout(60_000);
 
   it('carries 10,000 concurrent channels and tears them down, events in order per channel', async () => {
-    const sim = await AriSimulator.start({ clock: 'manual', recordEvents: false, rules: [{ prefix: '', action: 'answer' }] });
-    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}/ari/events?app=astbill&api_key=astbill:astbill`);
+    const sim = await AriSimulator.start({
+      clock: 'manual',
+      recordEvents: false,
+      rules: [{ prefix: '', action: 'answer' }],
+    });
+    const ws = new WebSocket(
+      `${sim.url.replace('http', 'ws')}/ari/events?app=astbill&api_key=astbill:astbill`,
+    );
     const last = new Map<string, string>();
     let outOfOrder = 0;
     let stasisEnds = 0;
@@ -33,15 +39,26 @@ describe('the simulator under load', function () {
     try {
       const CALLS = 5000; // a caller channel + an originated SIP leg each = 10,000 channels
       const callers = [];
-      for (let i = 0; i < CALLS; i++) callers.push(sim.placeCall({ exten: `49${i}`, peer: `sub${i}`, hangupAfterMs: 60_000 + i }));
+      for (let i = 0; i < CALLS; i++)
+        callers.push(
+          sim.placeCall({ exten: `49${i}`, peer: `sub${i}`, hangupAfterMs: 60_000 + i }),
+        );
       // Most B legs in-process; a slice over HTTP so that the wire path carries load too.
       const OVER_HTTP = 500;
       for (let i = 0; i < CALLS - OVER_HTTP; i++) {
-        sim.originate({ endpoint: `PJSIP/1555${i}@trunk`, app: 'astbill', channelId: `b-${callers[i]!.channelId}` });
+        sim.originate({
+          endpoint: `PJSIP/1555${i}@trunk`,
+          app: 'astbill',
+          channelId: `b-${callers[i]!.channelId}`,
+        });
       }
       await Promise.all(
         callers.slice(CALLS - OVER_HTTP).map(async (c, k) => {
-          const r = await raw(sim, 'POST', `/ari/channels?endpoint=PJSIP/1666${k}@trunk&app=astbill&channelId=b-${c.channelId}`);
+          const r = await raw(
+            sim,
+            'POST',
+            `/ari/channels?endpoint=PJSIP/1666${k}@trunk&app=astbill&channelId=b-${c.channelId}`,
+          );
           assert.equal(r.status, 200);
         }),
       );
@@ -50,7 +67,11 @@ describe('the simulator under load', function () {
       sim.manualClock.advance(60_000 + CALLS); // every caller hangs up, one per ms
       assert.equal(sim.channelCount(), CALLS);
       for (const c of callers.slice(0, CALLS - OVER_HTTP)) sim.hangup(`b-${c.channelId}`);
-      await Promise.all(callers.slice(CALLS - OVER_HTTP).map((c) => raw(sim, 'DELETE', `/ari/channels/b-${c.channelId}`)));
+      await Promise.all(
+        callers
+          .slice(CALLS - OVER_HTTP)
+          .map((c) => raw(sim, 'DELETE', `/ari/channels/b-${c.channelId}`)),
+      );
       assert.equal(sim.channelCount(), 0);
       // waitUntil also polls, so it sees the websocket catching up after the last state change.
       await sim.waitUntil(() => stasisEnds === 2 * CALLS, { timeoutMs: 30_000 });

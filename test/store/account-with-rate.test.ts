@@ -24,9 +24,19 @@ describe('an account with the rate of a number', () => {
       const found = await t.store.accountByNameWithRate(a.name, '447700900123');
       assert.equal(found?.account.id, a.id);
       assert.equal(found?.account.balance, money('3'));
-      assert.deepEqual([found?.rate?.tariff, found?.rate?.prefix, found?.rate?.ratePerMin], ['retail', '447', money('0.12')]);
-      const w = await t.seedAccount({ name: uniqueName('wholesale'), balance: '3', tariff: 'wholesale' });
-      assert.deepEqual((await t.store.accountByNameWithRate(w.name, '447700900123'))?.rate?.prefix, '4477');
+      assert.deepEqual(
+        [found?.rate?.tariff, found?.rate?.prefix, found?.rate?.ratePerMin],
+        ['retail', '447', money('0.12')],
+      );
+      const w = await t.seedAccount({
+        name: uniqueName('wholesale'),
+        balance: '3',
+        tariff: 'wholesale',
+      });
+      assert.deepEqual(
+        (await t.store.accountByNameWithRate(w.name, '447700900123'))?.rate?.prefix,
+        '4477',
+      );
       assert.deepEqual((await t.store.accountByNameWithRate(w.name, '441234'))?.rate?.prefix, '44');
     });
 
@@ -35,22 +45,39 @@ describe('an account with the rate of a number', () => {
       const noRoute = await t.store.accountByNameWithRate(a.name, '33123456789');
       assert.equal(noRoute?.account.id, a.id);
       assert.equal(noRoute?.rate, undefined);
-      assert.equal(await t.store.accountByNameWithRate('nobody-' + uniqueName(), '447700900123'), undefined);
+      assert.equal(
+        await t.store.accountByNameWithRate('nobody-' + uniqueName(), '447700900123'),
+        undefined,
+      );
       assert.equal((await t.store.accountByNameWithRate(a.name, ''))?.rate, undefined);
     });
 
     it('answers what accountByName and rateFor answer', async () => {
-      const a = await t.seedAccount({ name: uniqueName('retail'), balance: '7.5', tariff: 'retail' });
+      const a = await t.seedAccount({
+        name: uniqueName('retail'),
+        balance: '7.5',
+        tariff: 'retail',
+      });
       for (const number of ['447700900123', '4412', '44', '4', '33123']) {
         const both = await t.store.accountByNameWithRate(a.name, number);
-        assert.deepEqual(both, { account: await t.store.accountByName(a.name), rate: await t.store.rateFor('retail', number) }, number);
+        assert.deepEqual(
+          both,
+          {
+            account: await t.store.accountByName(a.name),
+            rate: await t.store.rateFor('retail', number),
+          },
+          number,
+        );
       }
     });
 
     if (tdb.kind === 'mysql') {
       it('asks MariaDB once', async () => {
         const a = await t.seedAccount({ name: uniqueName('retail'), tariff: 'retail' });
-        assert.equal(await roundTrips(() => t.store.accountByNameWithRate(a.name, '447700900123')), 1);
+        assert.equal(
+          await roundTrips(() => t.store.accountByNameWithRate(a.name, '447700900123')),
+          1,
+        );
       });
     }
   });

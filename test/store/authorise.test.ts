@@ -24,23 +24,46 @@ describe('authorising a call', () => {
     before(async () => {
       t = await tdb.open();
       // 0.05/min on 60/6 with a 0.10 connection fee.
-      rate = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', connect: '0.10', initial: 60, increment: 6 });
+      rate = await t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        connect: '0.10',
+        initial: 60,
+        increment: 6,
+      });
     });
 
     it('grants the longest affordable time and reserves its cost', async () => {
       const a = await t.seedAccount({ balance: '1' });
       const r = req(a.id);
       const res = await t.store.authorise(r);
-      assert.deepEqual(res, { ok: true, maxSeconds: 1080, maxCost: money('1'), available: money('1') });
+      assert.deepEqual(res, {
+        ok: true,
+        maxSeconds: 1080,
+        maxCost: money('1'),
+        available: money('1'),
+      });
       const acct = await t.store.accountByName(a.name);
       assert.equal(acct?.reserved, money('1'));
       assert.equal(acct?.balance, money('1'));
-      const [live] = await t.store.reservations('node1').then((l) => l.filter((x) => x.uniqueid === r.uniqueid));
-      assert.deepEqual([live?.account, live?.maxSeconds, live?.maxCost], [a.name, 1080, money('1')]);
+      const [live] = await t.store
+        .reservations('node1')
+        .then((l) => l.filter((x) => x.uniqueid === r.uniqueid));
+      assert.deepEqual(
+        [live?.account, live?.maxSeconds, live?.maxCost],
+        [a.name, 1080, money('1')],
+      );
       const cdr = await t.store.cdr(r.uniqueid);
       assert.equal(cdr?.status, 'open');
       assert.equal(cdr?.prefix, '44');
-      assert.deepEqual(cdr?.rate, { ratePerMin: money('0.05'), connectFee: money('0.10'), initialSecs: 60, incrementSecs: 6, minSecs: 0 });
+      assert.deepEqual(cdr?.rate, {
+        ratePerMin: money('0.05'),
+        connectFee: money('0.10'),
+        initialSecs: 60,
+        incrementSecs: 6,
+        minSecs: 0,
+      });
       assert.equal(cdr?.maxCost, money('1'));
     });
 
@@ -80,8 +103,14 @@ describe('authorising a call', () => {
         assert.equal(res.ok, false);
         assert.equal(!res.ok && res.reason, reason);
         const cdr = await t.store.cdr(r.uniqueid);
-        assert.deepEqual([cdr?.disposition, cdr?.reason, cdr?.cost, cdr?.status], ['FAILED', reason, 0n, 'settled']);
-        assert.equal((await t.store.reservations()).some((x) => x.uniqueid === r.uniqueid), false);
+        assert.deepEqual(
+          [cdr?.disposition, cdr?.reason, cdr?.cost, cdr?.status],
+          ['FAILED', reason, 0n, 'settled'],
+        );
+        assert.equal(
+          (await t.store.reservations()).some((x) => x.uniqueid === r.uniqueid),
+          false,
+        );
       }
       assert.equal((await t.store.accountByName(poor.name))?.reserved, 0n);
     });
@@ -105,15 +134,28 @@ describe('authorising a call', () => {
       const a = await t.seedAccount({ balance: '1' });
       const r = req(a.id);
       await t.store.authorise(r);
-      await t.store.settle({ uniqueid: r.uniqueid, disposition: 'BUSY', hangupCause: 17, answer: null, end: new Date(), billsec: 0 });
-      await assert.rejects(t.store.authorise(r), (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT');
+      await t.store.settle({
+        uniqueid: r.uniqueid,
+        disposition: 'BUSY',
+        hangupCause: 17,
+        answer: null,
+        end: new Date(),
+        billsec: 0,
+      });
+      await assert.rejects(
+        t.store.authorise(r),
+        (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT',
+      );
     });
 
     it('refuses a call id another node already used, instead of sharing its reservation', async () => {
       const a = await t.seedAccount({ balance: '1' });
       const r = req(a.id);
       assert.equal((await t.store.authorise(r)).ok, true);
-      await assert.rejects(t.store.authorise({ ...r, node: 'node2' }), (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT' && /node1/.test(e.message));
+      await assert.rejects(
+        t.store.authorise({ ...r, node: 'node2' }),
+        (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT' && /node1/.test(e.message),
+      );
       const acct = await t.store.accountByName(a.name);
       assert.equal(acct?.reserved, money('1'), 'reserved once, by node1');
     });
@@ -121,14 +163,32 @@ describe('authorising a call', () => {
     it('records refusals made before authorisation once per uniqueid', async () => {
       const a = await t.seedAccount({ balance: '1' });
       const uniqueid = uniqueName('refused');
-      const rec = { uniqueid, accountId: a.id, src: '15550100', dst: '99', reason: 'NOROUTE' as const, node: 'node1', start: new Date() };
+      const rec = {
+        uniqueid,
+        accountId: a.id,
+        src: '15550100',
+        dst: '99',
+        reason: 'NOROUTE' as const,
+        node: 'node1',
+        start: new Date(),
+      };
       await t.store.recordRefusal(rec);
       await t.store.recordRefusal(rec);
-      await t.store.recordRefusal({ ...rec, uniqueid: `${uniqueid}-anon`, accountId: null, reason: 'BADPIN' });
+      await t.store.recordRefusal({
+        ...rec,
+        uniqueid: `${uniqueid}-anon`,
+        accountId: null,
+        reason: 'BADPIN',
+      });
       const cdr = await t.store.cdr(uniqueid);
-      assert.deepEqual([cdr?.account, cdr?.reason, cdr?.disposition, cdr?.cost], [a.name, 'NOROUTE', 'FAILED', 0n]);
+      assert.deepEqual(
+        [cdr?.account, cdr?.reason, cdr?.disposition, cdr?.cost],
+        [a.name, 'NOROUTE', 'FAILED', 0n],
+      );
       assert.equal((await t.store.cdr(`${uniqueid}-anon`))?.accountId, null);
-      const n = (await t.knex('astcdr').where({ uniqueid }).count({ n: '*' })) as Array<{ n: unknown }>;
+      const n = (await t.knex('astcdr').where({ uniqueid }).count({ n: '*' })) as Array<{
+        n: unknown;
+      }>;
       assert.equal(Number(n[0]?.n), 1);
     });
 

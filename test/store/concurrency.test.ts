@@ -14,13 +14,34 @@ describe('concurrent calls on one account', function () {
     before(async () => {
       t = await tdb.open({ poolMax: 12 });
       // Each call reserves exactly 1.00 when the account caps calls at 60 s: 0.10 fee + 0.90/min.
-      rate = await t.seedRate({ tariff: 'conc', prefix: '1', rate: '0.90', connect: '0.10', initial: 60, increment: 60 });
+      rate = await t.seedRate({
+        tariff: 'conc',
+        prefix: '1',
+        rate: '0.90',
+        connect: '0.10',
+        initial: 60,
+        increment: 60,
+      });
     });
 
-    async function storm(accountId: number, n: number): Promise<{ results: AuthoriseResult[]; ids: string[] }> {
+    async function storm(
+      accountId: number,
+      n: number,
+    ): Promise<{ results: AuthoriseResult[]; ids: string[] }> {
       const ids = Array.from({ length: n }, () => uniqueName('storm'));
       const results = await Promise.all(
-        ids.map((uniqueid) => t.store.authorise({ uniqueid, accountId, src: '1', dst: '15550000', rate, node: 'node1', defaultMaxSeconds: 3600, start: new Date() })),
+        ids.map((uniqueid) =>
+          t.store.authorise({
+            uniqueid,
+            accountId,
+            src: '1',
+            dst: '15550000',
+            rate,
+            node: 'node1',
+            defaultMaxSeconds: 3600,
+            start: new Date(),
+          }),
+        ),
       );
       return { results, ids };
     }
@@ -34,9 +55,15 @@ describe('concurrent calls on one account', function () {
       const acct = await t.store.accountByName(a.name);
       assert.equal(acct?.reserved, money('37'));
       assert.ok(acct!.reserved <= acct!.balance);
-      const sum = (await t.knex('astcreditres').where({ account_id: a.id }).sum({ s: 'max_cost' }).first()) as { s: unknown };
+      const sum = (await t
+        .knex('astcreditres')
+        .where({ account_id: a.id })
+        .sum({ s: 'max_cost' })
+        .first()) as { s: unknown };
       assert.equal(BigInt(String(sum.s)), acct?.reserved);
-      const cdrs = (await t.knex('astcdr').where({ account_id: a.id }).count({ n: '*' })) as Array<{ n: unknown }>;
+      const cdrs = (await t.knex('astcdr').where({ account_id: a.id }).count({ n: '*' })) as Array<{
+        n: unknown;
+      }>;
       assert.equal(Number(cdrs[0]?.n), CALLS);
     });
 
@@ -53,7 +80,12 @@ describe('concurrent calls on one account', function () {
     });
 
     it('enforces the call limit under concurrency', async () => {
-      const a = await t.seedAccount({ tariff: 'conc', balance: '1000', maxCalls: 5, maxSeconds: 60 });
+      const a = await t.seedAccount({
+        tariff: 'conc',
+        balance: '1000',
+        maxCalls: 5,
+        maxSeconds: 60,
+      });
       const { results } = await storm(a.id, 50);
       assert.equal(results.filter((r) => r.ok).length, 5);
       assert.equal(results.filter((r) => !r.ok && r.reason === 'LIMIT').length, 45);
@@ -65,7 +97,14 @@ describe('concurrent calls on one account', function () {
       const grantedIds = ids.filter((_, i) => results[i]?.ok);
       assert.equal(grantedIds.length, 20);
       const settles = grantedIds.map((uniqueid, i) =>
-        t.store.settle({ uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: new Date(), end: new Date(), billsec: 30 + i }),
+        t.store.settle({
+          uniqueid,
+          disposition: 'ANSWERED',
+          hangupCause: 16,
+          answer: new Date(),
+          end: new Date(),
+          billsec: 30 + i,
+        }),
       );
       const more = storm(a.id, 20);
       const topups = Array.from({ length: 5 }, () => t.store.topup(a.name, money('1')));

@@ -17,23 +17,50 @@ describe('grant-mode charging in the store', () => {
     const charging = { mode: 'grant' as const, grantSeconds: 60 };
 
     async function authorise(accountId: number, extra: Partial<GrantAuthoriseRequest> = {}) {
-      const req: GrantAuthoriseRequest = { uniqueid: uniqueName('call'), accountId, src: '1555', dst: '447700900123', rate, node: 'node1', defaultMaxSeconds: 3600, start, charging, ...extra };
+      const req: GrantAuthoriseRequest = {
+        uniqueid: uniqueName('call'),
+        accountId,
+        src: '1555',
+        dst: '447700900123',
+        rate,
+        node: 'node1',
+        defaultMaxSeconds: 3600,
+        start,
+        charging,
+        ...extra,
+      };
       return { uniqueid: req.uniqueid, res: await t.store.authorise(req) };
     }
     const extend = (uniqueid: string, fromSeconds: number, confirmedSeconds: number) =>
-      t.store.extend({ uniqueid, fromSeconds, confirmedSeconds, at: at(confirmedSeconds), defaultMaxSeconds: 3600, defaultGrantSeconds: 60 });
+      t.store.extend({
+        uniqueid,
+        fromSeconds,
+        confirmedSeconds,
+        at: at(confirmedSeconds),
+        defaultMaxSeconds: 3600,
+        defaultGrantSeconds: 60,
+      });
     const reserved = async (name: string) => (await t.store.accountByName(name))!.reserved;
 
     before(async () => {
       t = await tdb.open();
-      rate = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.05', initial: 60, increment: 6 });
+      rate = await t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.05',
+        initial: 60,
+        increment: 6,
+      });
     });
 
     it('reserves only the first grant of a grant-mode call, and the whole call in single mode', async () => {
       const a = await t.seedAccount({ balance: '10' });
       const { uniqueid, res } = await authorise(a.id);
       assert.ok(res.ok);
-      assert.deepEqual([res.maxSeconds, res.maxCost, res.grant], [60, money('0.05'), { grantSeconds: 60, final: false }]);
+      assert.deepEqual(
+        [res.maxSeconds, res.maxCost, res.grant],
+        [60, money('0.05'), { grantSeconds: 60, final: false }],
+      );
       assert.equal(await reserved(a.name), money('0.05'));
       assert.equal((await t.store.grantColumns(uniqueid))?.grants, 1);
       const single = await authorise(a.id, { charging: { mode: 'single', grantSeconds: 60 } });
@@ -57,17 +84,34 @@ describe('grant-mode charging in the store', () => {
       const a = await t.seedAccount({ balance: '10' });
       const { uniqueid } = await authorise(a.id);
       const r = await extend(uniqueid, 60, 50);
-      assert.deepEqual(r, { ok: true, maxSeconds: 120, maxCost: money('0.10'), final: false, why: null, extended: true });
+      assert.deepEqual(r, {
+        ok: true,
+        maxSeconds: 120,
+        maxCost: money('0.10'),
+        final: false,
+        why: null,
+        extended: true,
+      });
       assert.equal(await reserved(a.name), money('0.10'));
       const res = (await t.store.reservations()).find((x) => x.uniqueid === uniqueid)!;
       assert.deepEqual([res.maxSeconds, res.maxCost], [120, money('0.10')]);
       const cdr = (await t.store.cdr(uniqueid))!;
       assert.deepEqual([cdr.maxSeconds, cdr.maxCost], [120, money('0.10')]);
       const g = (await t.store.grantColumns(uniqueid))!;
-      assert.deepEqual([g.grants, g.checkpointSecs, g.checkpointAt?.toISOString()], [2, 50, at(50).toISOString()]);
+      assert.deepEqual(
+        [g.grants, g.checkpointSecs, g.checkpointAt?.toISOString()],
+        [2, 50, at(50).toISOString()],
+      );
       // A repeated request (the daemon gave up waiting but it committed) grants nothing more.
       const again = await extend(uniqueid, 60, 51);
-      assert.deepEqual(again, { ok: true, maxSeconds: 120, maxCost: money('0.10'), final: false, why: null, extended: false });
+      assert.deepEqual(again, {
+        ok: true,
+        maxSeconds: 120,
+        maxCost: money('0.10'),
+        final: false,
+        why: null,
+        extended: false,
+      });
       assert.equal(await reserved(a.name), money('0.10'));
     });
 
@@ -76,32 +120,80 @@ describe('grant-mode charging in the store', () => {
       const a = await t.seedAccount({ balance: '0.09' });
       const { uniqueid } = await authorise(a.id);
       const r = await extend(uniqueid, 60, 50);
-      assert.deepEqual(r, { ok: true, maxSeconds: 108, maxCost: money('0.09'), final: true, why: 'credit', extended: true });
+      assert.deepEqual(r, {
+        ok: true,
+        maxSeconds: 108,
+        maxCost: money('0.09'),
+        final: true,
+        why: 'credit',
+        extended: true,
+      });
       const none = await extend(uniqueid, 108, 98);
-      assert.deepEqual(none, { ok: true, maxSeconds: 108, maxCost: money('0.09'), final: true, why: 'credit', extended: false });
+      assert.deepEqual(none, {
+        ok: true,
+        maxSeconds: 108,
+        maxCost: money('0.09'),
+        final: true,
+        why: 'credit',
+        extended: false,
+      });
       assert.equal(await reserved(a.name), money('0.09'));
-      const settled = await t.store.settle({ uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: start, end: at(109), billsec: 109 });
-      assert.deepEqual([settled.billsec, settled.cost, settled.balanceAfter], [108, money('0.09'), 0n]);
+      const settled = await t.store.settle({
+        uniqueid,
+        disposition: 'ANSWERED',
+        hangupCause: 16,
+        answer: start,
+        end: at(109),
+        billsec: 109,
+      });
+      assert.deepEqual(
+        [settled.billsec, settled.cost, settled.balanceAfter],
+        [108, money('0.09'), 0n],
+      );
       assert.equal(await reserved(a.name), 0n);
     });
 
     it('stops at the longest call (account max_seconds) and gives a blocked account nothing more', async () => {
       const a = await t.seedAccount({ balance: '10', maxSeconds: 150 });
       const { uniqueid } = await authorise(a.id);
-      assert.deepEqual(await extend(uniqueid, 60, 50), { ok: true, maxSeconds: 120, maxCost: money('0.10'), final: false, why: null, extended: true });
+      assert.deepEqual(await extend(uniqueid, 60, 50), {
+        ok: true,
+        maxSeconds: 120,
+        maxCost: money('0.10'),
+        final: false,
+        why: null,
+        extended: true,
+      });
       const last = await extend(uniqueid, 120, 110);
-      assert.deepEqual([last.ok, last.ok && last.maxSeconds, last.ok && last.final, last.ok && last.why], [true, 150, true, 'cap']);
+      assert.deepEqual(
+        [last.ok, last.ok && last.maxSeconds, last.ok && last.final, last.ok && last.why],
+        [true, 150, true, 'cap'],
+      );
       const b = await t.seedAccount({ balance: '10' });
       const other = await authorise(b.id);
       await t.store.setAccountStatus(b.name, 'blocked');
       const blocked = await extend(other.uniqueid, 60, 50);
-      assert.deepEqual(blocked, { ok: true, maxSeconds: 60, maxCost: money('0.05'), final: true, why: 'blocked', extended: false });
+      assert.deepEqual(blocked, {
+        ok: true,
+        maxSeconds: 60,
+        maxCost: money('0.05'),
+        final: true,
+        why: 'blocked',
+        extended: false,
+      });
     });
 
     it('answers GONE for a settled call and changes nothing', async () => {
       const a = await t.seedAccount({ balance: '10' });
       const { uniqueid } = await authorise(a.id);
-      await t.store.settle({ uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: start, end: at(30), billsec: 30 });
+      await t.store.settle({
+        uniqueid,
+        disposition: 'ANSWERED',
+        hangupCause: 16,
+        answer: start,
+        end: at(30),
+        billsec: 30,
+      });
       assert.deepEqual(await extend(uniqueid, 60, 30), { ok: false, reason: 'GONE' });
       assert.equal(await reserved(a.name), 0n);
     });
@@ -114,7 +206,9 @@ describe('grant-mode charging in the store', () => {
       for (let round = 1; round < 20; round++) {
         const open = [...granted].filter(([id]) => !final.has(id));
         if (open.length === 0) break;
-        const results = await Promise.all(open.map(([id, from]) => extend(id, from, from - 10).then((r) => [id, r] as const)));
+        const results = await Promise.all(
+          open.map(([id, from]) => extend(id, from, from - 10).then((r) => [id, r] as const)),
+        );
         for (const [id, r] of results) {
           assert.ok(r.ok);
           granted.set(id, r.maxSeconds);
@@ -127,11 +221,21 @@ describe('grant-mode charging in the store', () => {
       assert.equal(await reserved(a.name), money('0.50'));
       let charged = 0n;
       for (const [id, secs] of granted) {
-        const s = await t.store.settle({ uniqueid: id, disposition: 'ANSWERED', hangupCause: 16, answer: start, end: at(secs + 1), billsec: secs + 1 });
+        const s = await t.store.settle({
+          uniqueid: id,
+          disposition: 'ANSWERED',
+          hangupCause: 16,
+          answer: start,
+          end: at(secs + 1),
+          billsec: secs + 1,
+        });
         charged += s.cost;
       }
       assert.equal(charged, money('0.50'));
-      assert.equal(charged, [...granted.values()].reduce((s, x) => s + callCost(rate, x), 0n));
+      assert.equal(
+        charged,
+        [...granted.values()].reduce((s, x) => s + callCost(rate, x), 0n),
+      );
       const after = (await t.store.accountByName(a.name))!;
       assert.deepEqual([after.balance, after.reserved], [0n, 0n]);
     });

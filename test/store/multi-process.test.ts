@@ -17,19 +17,41 @@ describe('several daemons (processes) on one database', function () {
     let t: TestStore;
     before(async () => {
       t = await tdb.open();
-      await t.seedRate({ tariff: 'multi', prefix: '1', rate: '0.90', connect: '0.10', initial: 60, increment: 60 });
+      await t.seedRate({
+        tariff: 'multi',
+        prefix: '1',
+        rate: '0.90',
+        connect: '0.10',
+        initial: 60,
+        increment: 60,
+      });
     });
 
     it(`lets ${DAEMONS} daemons × ${EACH} simultaneous calls reserve exactly what one account has`, async () => {
       const a = await t.seedAccount({ tariff: 'multi', balance: '61.5', maxSeconds: 60 });
       const outputs = await Promise.all(
         Array.from({ length: DAEMONS }, (_, i) =>
-          run(process.execPath, ['--import', 'tsx', worker, String(a.id), 'multi', '15550000', String(EACH), `d${i}-${a.name}`], {
-            env: { ...process.env, ASTBILL_DB: tdb.url },
-          }),
+          run(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              worker,
+              String(a.id),
+              'multi',
+              '15550000',
+              String(EACH),
+              `d${i}-${a.name}`,
+            ],
+            {
+              env: { ...process.env, ASTBILL_DB: tdb.url },
+            },
+          ),
         ),
       );
-      const reports = outputs.map((o) => JSON.parse(o.stdout) as { granted: number; reserved: string; retries: number });
+      const reports = outputs.map(
+        (o) => JSON.parse(o.stdout) as { granted: number; reserved: string; retries: number },
+      );
       assert.equal(
         reports.reduce((s, r) => s + r.granted, 0),
         61,
@@ -42,7 +64,11 @@ describe('several daemons (processes) on one database', function () {
       );
       const live = (await t.store.reservations()).filter((r) => r.accountId === a.id);
       assert.equal(live.length, 61);
-      assert.equal(new Set(live.map((r) => r.node)).size > 1, true, 'more than one daemon got grants');
+      assert.equal(
+        new Set(live.map((r) => r.node)).size > 1,
+        true,
+        'more than one daemon got grants',
+      );
     });
   });
 });

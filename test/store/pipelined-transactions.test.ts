@@ -30,12 +30,25 @@ describe('pipelined money transactions', () => {
       start,
     });
     const settleAnswered = (uniqueid: string, billsec: number) =>
-      t.store.settle({ uniqueid, disposition: 'ANSWERED', hangupCause: 16, answer: start, end: new Date(start.getTime() + billsec * 1000), billsec });
+      t.store.settle({
+        uniqueid,
+        disposition: 'ANSWERED',
+        hangupCause: 16,
+        answer: start,
+        end: new Date(start.getTime() + billsec * 1000),
+        billsec,
+      });
 
     before(async () => {
       // One connection: a connection handed back inside a transaction would carry it into the next step.
       t = await tdb.open({ poolMax: 1 });
-      rate = await t.seedRate({ tariff: 'default', prefix: '44', rate: '0.06', initial: 60, increment: 60 });
+      rate = await t.seedRate({
+        tariff: 'default',
+        prefix: '44',
+        rate: '0.06',
+        initial: 60,
+        increment: 60,
+      });
     });
 
     it('writes nothing when a write sent with the COMMIT fails, and leaves no transaction open', async () => {
@@ -47,8 +60,20 @@ describe('pipelined money transactions', () => {
       const err = await t.db
         .tx(async (trx) => {
           const locked = (await lockAccount(trx, a.id))!;
-          await writeAccountMoney(trx, a.id, { balance: locked.balance + money('1000'), reserved: locked.reserved }, start);
-          await insertReservation(trx, { uniqueid: taken.uniqueid, accountId: a.id, maxCost: 1n, maxSeconds: 1, node: 'node1', created: start });
+          await writeAccountMoney(
+            trx,
+            a.id,
+            { balance: locked.balance + money('1000'), reserved: locked.reserved },
+            start,
+          );
+          await insertReservation(trx, {
+            uniqueid: taken.uniqueid,
+            accountId: a.id,
+            maxCost: 1n,
+            maxSeconds: 1,
+            node: 'node1',
+            created: start,
+          });
         })
         .then(
           () => null,
@@ -65,7 +90,9 @@ describe('pipelined money transactions', () => {
       const after = (await t.store.accountByName(a.name))!;
       assert.deepEqual([after.balance, after.reserved], [money('9.82'), 0n]);
       if (tdb.kind === 'mysql') {
-        const [[row]] = (await t.knex.raw('select @@in_transaction as open')) as [[{ open: number | string }]];
+        const [[row]] = (await t.knex.raw('select @@in_transaction as open')) as [
+          [{ open: number | string }],
+        ];
         assert.equal(Number(row.open), 0);
       }
     });
@@ -122,16 +149,34 @@ describe('pipelined money transactions', () => {
         const xLocked = gate();
         const yLocked = gate();
         // Each locks one account, waits for the other, then writes the other's row with its COMMIT: a lock cycle.
-        const crossed = (mine: number, theirs: number, locked: ReturnType<typeof gate>, other: ReturnType<typeof gate>, balance: string) =>
+        const crossed = (
+          mine: number,
+          theirs: number,
+          locked: ReturnType<typeof gate>,
+          other: ReturnType<typeof gate>,
+          balance: string,
+        ) =>
           p.db.tx(async (trx) => {
             await lockAccount(trx, mine);
             locked.open();
             await other.opened;
             await writeAccountMoney(trx, theirs, { balance: money(balance), reserved: 0n }, start);
           });
-        await Promise.all([crossed(x.id, y.id, xLocked, yLocked, '20'), crossed(y.id, x.id, yLocked, xLocked, '10')]);
-        assert.ok(retries >= 1, 'one of the two transactions should have been chosen as the deadlock victim and re-run');
-        assert.deepEqual([(await t.store.accountByName(x.name))!.balance, (await t.store.accountByName(y.name))!.balance], [money('10'), money('20')]);
+        await Promise.all([
+          crossed(x.id, y.id, xLocked, yLocked, '20'),
+          crossed(y.id, x.id, yLocked, xLocked, '10'),
+        ]);
+        assert.ok(
+          retries >= 1,
+          'one of the two transactions should have been chosen as the deadlock victim and re-run',
+        );
+        assert.deepEqual(
+          [
+            (await t.store.accountByName(x.name))!.balance,
+            (await t.store.accountByName(y.name))!.balance,
+          ],
+          [money('10'), money('20')],
+        );
       });
     }
   });

@@ -19,7 +19,12 @@ describe('rates', () => {
     let t: TestStore;
     before(async () => {
       t = await tdb.open();
-      await t.store.upsertRates([rate('std', '4', '0.30'), rate('std', '44', '0.05', 'UK'), rate('std', '447', '0.12', 'UK mobile'), rate('cheap', '44', '0.01')]);
+      await t.store.upsertRates([
+        rate('std', '4', '0.30'),
+        rate('std', '44', '0.05', 'UK'),
+        rate('std', '447', '0.12', 'UK mobile'),
+        rate('cheap', '44', '0.01'),
+      ]);
     });
 
     it('finds the longest matching prefix of the tariff', async () => {
@@ -35,7 +40,10 @@ describe('rates', () => {
     it('updates an existing (tariff, prefix) instead of adding a second row', async () => {
       const r = await t.store.upsertRates([rate('up', '1', '0.10'), rate('up', '12', '0.20')]);
       assert.deepEqual(r, { inserted: 2, updated: 0 });
-      const again = await t.store.upsertRates([rate('up', '1', '0.15', 'changed'), rate('up', '13', '0.30')]);
+      const again = await t.store.upsertRates([
+        rate('up', '1', '0.15', 'changed'),
+        rate('up', '13', '0.30'),
+      ]);
       assert.deepEqual(again, { inserted: 1, updated: 1 });
       const list = await t.store.listRates('up');
       assert.deepEqual(
@@ -49,8 +57,17 @@ describe('rates', () => {
     });
 
     it('rejects a whole batch when one rate is bad or a prefix repeats within a tariff', async () => {
-      await assert.rejects(t.store.upsertRates([rate('bad', '1', '0.1'), { ...rate('bad', '2', '0.1'), incrementSecs: 0 }]), StoreError);
-      await assert.rejects(t.store.upsertRates([rate('bad', '1', '0.1'), rate('bad', '1', '0.2')]), /appears twice/);
+      await assert.rejects(
+        t.store.upsertRates([
+          rate('bad', '1', '0.1'),
+          { ...rate('bad', '2', '0.1'), incrementSecs: 0 },
+        ]),
+        StoreError,
+      );
+      await assert.rejects(
+        t.store.upsertRates([rate('bad', '1', '0.1'), rate('bad', '1', '0.2')]),
+        /appears twice/,
+      );
       await assert.rejects(t.store.upsertRates([rate('bad', '1a', '0.1')]), /prefix/);
       assert.equal(await t.store.tariffExists('bad'), false);
     });

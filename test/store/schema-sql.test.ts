@@ -35,7 +35,13 @@ describe('sql/schema.mysql.sql', function () {
     it('creates exactly the schema the migrations create', async () => {
       const conn = mysqlConnection(tdb.url);
       const plain = `${conn.database}_plain`;
-      const c = await mysql.createConnection({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, multipleStatements: true });
+      const c = await mysql.createConnection({
+        host: conn.host,
+        port: conn.port,
+        user: conn.user,
+        password: conn.password,
+        multipleStatements: true,
+      });
       try {
         await c.query(`DROP DATABASE IF EXISTS \`${plain}\``);
         await c.query(`CREATE DATABASE \`${plain}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

@@ -84,7 +84,10 @@ export async function seedRate(store: KnexBillingStore, r: SeedRate = {}): Promi
 }
 
 /** Creates an account through the real repository (ledger row for the opening balance included). */
-export async function seedAccount(store: KnexBillingStore, a: SeedAccount = {}): Promise<AccountDetails> {
+export async function seedAccount(
+  store: KnexBillingStore,
+  a: SeedAccount = {},
+): Promise<AccountDetails> {
   const input: NewAccount = {
     name: a.name ?? uniqueName(),
     balance: money(a.balance ?? '0'),
@@ -129,7 +132,14 @@ let counter = 0;
 function sqliteDatabase(): TestDatabase & Lifecycle {
   const dir = mkdtempSync(join(tmpdir(), 'astbill-test-'));
   const url = `sqlite:${join(dir, 'astbill.sqlite')}`;
-  return withOpen({ kind: 'sqlite', label: 'SQLite', url, config: parseDbUrl(url), create: async () => undefined, destroy: async () => rmSync(dir, { recursive: true, force: true }) });
+  return withOpen({
+    kind: 'sqlite',
+    label: 'SQLite',
+    url,
+    config: parseDbUrl(url),
+    create: async () => undefined,
+    destroy: async () => rmSync(dir, { recursive: true, force: true }),
+  });
 }
 
 function mysqlDatabase(base: string): TestDatabase & Lifecycle {
@@ -140,7 +150,12 @@ function mysqlDatabase(base: string): TestDatabase & Lifecycle {
   const url = u.toString();
   const server = async () => {
     const c = mysqlConnection(url);
-    return mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
+    return mysql.createConnection({
+      host: c.host,
+      port: c.port,
+      user: c.user,
+      password: c.password,
+    });
   };
   return withOpen({
     kind: 'mysql',

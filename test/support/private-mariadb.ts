@@ -82,12 +82,21 @@ export class PrivateMariaDb {
     const dir = mkdtempSync(join(tmpdir(), 'astbill-mariadb-'));
     const install = spawnSync(
       binary('mariadb-install-db'),
-      ['--no-defaults', `--datadir=${join(dir, 'data')}`, `--user=${userInfo().username}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...SERVER_OPTIONS],
+      [
+        '--no-defaults',
+        `--datadir=${join(dir, 'data')}`,
+        `--user=${userInfo().username}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        ...SERVER_OPTIONS,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     if (install.status !== 0) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`mariadb-install-db failed (${install.error?.message ?? `exit ${install.status}`}): ${(install.stderr || install.stdout || '').slice(-800)}`);
+      throw new Error(
+        `mariadb-install-db failed (${install.error?.message ?? `exit ${install.status}`}): ${(install.stderr || install.stdout || '').slice(-800)}`,
+      );
     }
     const m = new PrivateMariaDb(dir, await freePort());
     try {
@@ -141,15 +150,23 @@ export class PrivateMariaDb {
     });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (exitCode !== null) throw new Error(`mariadbd exited (${exitCode}) at start: ${this.errorLogTail()}`);
+      if (exitCode !== null)
+        throw new Error(`mariadbd exited (${exitCode}) at start: ${this.errorLogTail()}`);
       try {
-        const c = await mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root', connectTimeout: 1000 });
+        const c = await mysql.createConnection({
+          host: '127.0.0.1',
+          port: this.port,
+          user: 'root',
+          connectTimeout: 1000,
+        });
         await c.end();
         return;
       } catch {
         if (Date.now() > deadline) {
           await this.kill();
-          throw new Error(`mariadbd did not accept connections within ${timeoutMs} ms: ${this.errorLogTail()}`);
+          throw new Error(
+            `mariadbd did not accept connections within ${timeoutMs} ms: ${this.errorLogTail()}`,
+          );
         }
         await sleep(100);
       }
@@ -194,7 +211,12 @@ export class PrivateMariaDb {
 
   /** Runs statements as root on a fresh connection (no default database). */
   async admin<T = unknown>(sql: string): Promise<T> {
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root', multipleStatements: true });
+    const c = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: this.port,
+      user: 'root',
+      multipleStatements: true,
+    });
     try {
       const [rows] = await c.query(sql);
       return rows as T;
@@ -216,7 +238,14 @@ export class PrivateMariaDb {
     const opened: TestStore[] = [];
     const open = async (opts: OpenStoreOptions = {}): Promise<TestStore> => {
       const { db, store, close } = await openStore(config, { schema: 'none', ...opts });
-      const t: TestStore = { db, knex: db.knex, store, seedRate: (r) => seedRate(store, r), seedAccount: (a) => seedAccount(store, a), close };
+      const t: TestStore = {
+        db,
+        knex: db.knex,
+        store,
+        seedRate: (r) => seedRate(store, r),
+        seedAccount: (a) => seedAccount(store, a),
+        close,
+      };
       opened.push(t);
       return t;
     };
@@ -252,7 +281,10 @@ export class PrivateMariaDb {
       this.paused = false;
     }
     proc.kill(signal);
-    const gone = await Promise.race([this.exited.then(() => true), sleep(30_000).then(() => false)]);
+    const gone = await Promise.race([
+      this.exited.then(() => true),
+      sleep(30_000).then(() => false),
+    ]);
     if (!gone) {
       proc.kill('SIGKILL');
       await this.exited;
@@ -261,7 +293,11 @@ export class PrivateMariaDb {
 
   private errorLogTail(): string {
     try {
-      return readFileSync(join(this.dir, 'error.log'), 'utf8').split('\n').filter(Boolean).slice(-6).join(' | ');
+      return readFileSync(join(this.dir, 'error.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .slice(-6)
+        .join(' | ');
     } catch {
       return '(no error log)';
     }

@@ -5,7 +5,9 @@
 import { createRequire } from 'node:module';
 
 type QueryFn = (...args: unknown[]) => unknown;
-const { Connection } = createRequire(import.meta.url)('mysql2') as { Connection: { prototype: { query: QueryFn } } };
+const { Connection } = createRequire(import.meta.url)('mysql2') as {
+  Connection: { prototype: { query: QueryFn } };
+};
 
 /** Runs `fn` and returns how many queries mysql2 sent meanwhile. */
 export async function roundTrips(fn: () => Promise<unknown>): Promise<number> {

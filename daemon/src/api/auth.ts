@@ -9,10 +9,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export const MIN_TOKEN_LENGTH = 16;
 
 export function tokenProblem(token: string | null | undefined): string | undefined {
-  if (token === null || token === undefined || token === '') return 'ASTBILL_API_TOKEN is not set: the API refuses to start without a token';
-  if (token.length < MIN_TOKEN_LENGTH) return `ASTBILL_API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`;
+  if (token === null || token === undefined || token === '')
+    return 'ASTBILL_API_TOKEN is not set: the API refuses to start without a token';
+  if (token.length < MIN_TOKEN_LENGTH)
+    return `ASTBILL_API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`;
   if (/\s/.test(token)) return 'ASTBILL_API_TOKEN must not contain spaces';
-  if (/^CHANGE-ME/i.test(token)) return 'ASTBILL_API_TOKEN is still the .env.example placeholder: set a random secret';
+  if (/^CHANGE-ME/i.test(token))
+    return 'ASTBILL_API_TOKEN is still the .env.example placeholder: set a random secret';
   return undefined;
 }
 

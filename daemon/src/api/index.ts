@@ -27,7 +27,11 @@ export function createApiServer(api: Config['api'], deps: ApiDeps): ApiServer | 
 }
 
 /** Gauges read from the database at scrape time: this node's live calls and reserved money. */
-export function dbGaugeSources(store: KnexBillingStore, node: string, journalBacklog?: () => number | Promise<number>): GaugeSources {
+export function dbGaugeSources(
+  store: KnexBillingStore,
+  node: string,
+  journalBacklog?: () => number | Promise<number>,
+): GaugeSources {
   return {
     liveCalls: async () => (await reservedTotals(store.db.knex, node)).calls,
     reservedMoney: async () => (await reservedTotals(store.db.knex, node)).reserved,

@@ -43,7 +43,9 @@ export const noMetrics: BillingMetrics = {
 };
 
 /** Authorise runs one short transaction: most land in milliseconds; the top buckets catch lock waits. */
-export const AUTHORISE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const AUTHORISE_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 export interface MetricsOptions {
   /** Also export Node's process metrics (CPU, memory, event-loop lag) with the astbill_ prefix. Default true. */
@@ -87,13 +89,18 @@ export class Metrics implements BillingMetrics {
       registers,
     });
     // Gauges read their source at scrape time when one is set, else the last pushed value.
-    const self = this;
+    const live = async () =>
+      this.sources.liveCalls ? this.sources.liveCalls() : this.pushed.liveCalls;
+    const reserved = async () =>
+      this.sources.reservedMoney ? this.sources.reservedMoney() : this.pushed.reserved;
+    const backlog = async () =>
+      this.sources.journalBacklog ? this.sources.journalBacklog() : this.pushed.journalBacklog;
     new Gauge({
       name: 'astbill_live_calls',
       help: 'Calls holding a reservation right now.',
       registers,
       async collect() {
-        this.set(self.sources.liveCalls ? await self.sources.liveCalls() : self.pushed.liveCalls);
+        this.set(await live());
       },
     });
     new Gauge({
@@ -101,8 +108,7 @@ export class Metrics implements BillingMetrics {
       help: 'Money reserved by live calls, in minor units (100000 = one currency unit).',
       registers,
       async collect() {
-        const amount = self.sources.reservedMoney ? await self.sources.reservedMoney() : self.pushed.reserved;
-        this.set(Number(amount));
+        this.set(Number(await reserved()));
       },
     });
     new Gauge({
@@ -110,12 +116,13 @@ export class Metrics implements BillingMetrics {
       help: 'Settlements waiting in the local journal for the database.',
       registers,
       async collect() {
-        this.set(self.sources.journalBacklog ? await self.sources.journalBacklog() : self.pushed.journalBacklog);
+        this.set(await backlog());
       },
     });
     // Every outcome starts at 0, so that rate() and absent-series alerts work from the first scrape.
     for (const outcome of CALL_OUTCOMES) this.calls.labels(outcome).inc(0);
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'astbill_' });
+    if (opts.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'astbill_' });
   }
 
   /** Sets or replaces where the gauges read from (the daemon wires this once it has its parts). */

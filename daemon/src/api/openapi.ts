@@ -11,13 +11,18 @@ const errorSchema = {
   required: ['error'],
 };
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 /** Our schemas are already OpenAPI 3.0 schemas; only empty `required` lists must go. */
 function toOpenApiSchema(s: Schema): Record<string, unknown> {
   const out: Record<string, unknown> = { ...s };
   if (s.type === 'object') {
-    out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, toOpenApiSchema(v)]));
+    out.properties = Object.fromEntries(
+      Object.entries(s.properties).map(([k, v]) => [k, toOpenApiSchema(v)]),
+    );
     if (!s.required || s.required.length === 0) delete out.required;
     else out.required = [...s.required];
   }
@@ -31,20 +36,41 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
   for (const r of routes) {
     const parameters: unknown[] = [];
     for (const [name, schema] of Object.entries(r.params ?? {})) {
-      parameters.push({ name, in: 'path', required: true, description: schema.description, schema: toOpenApiSchema(schema) });
+      parameters.push({
+        name,
+        in: 'path',
+        required: true,
+        description: schema.description,
+        schema: toOpenApiSchema(schema),
+      });
     }
     for (const [name, schema] of Object.entries(r.query?.properties ?? {})) {
-      parameters.push({ name, in: 'query', required: r.query?.required?.includes(name) ?? false, description: schema.description, schema: toOpenApiSchema(schema) });
+      parameters.push({
+        name,
+        in: 'query',
+        required: r.query?.required?.includes(name) ?? false,
+        description: schema.description,
+        schema: toOpenApiSchema(schema),
+      });
     }
     const responses: Record<string, unknown> = {};
     for (const [status, doc] of Object.entries(r.responses)) {
       const type = doc.contentType ?? 'application/json';
-      responses[status] = { description: doc.description, ...(doc.schema || type !== 'application/json' ? { content: { [type]: doc.schema ? { schema: toOpenApiSchema(doc.schema) } : {} } } : {}) };
+      responses[status] = {
+        description: doc.description,
+        ...(doc.schema || type !== 'application/json'
+          ? { content: { [type]: doc.schema ? { schema: toOpenApiSchema(doc.schema) } : {} } }
+          : {}),
+      };
     }
-    if (r.params || r.query || r.body) responses['400'] = errorResponse('invalid input (the message names the field)');
+    if (r.params || r.query || r.body)
+      responses['400'] = errorResponse('invalid input (the message names the field)');
     responses['401'] = errorResponse('missing or wrong bearer token');
     if (r.params) responses['404'] = errorResponse('no such account or call');
-    if (r.method === 'POST') responses['409'] = errorResponse('conflicts with existing data (duplicate name, PIN, ANI or reference; call on another node)');
+    if (r.method === 'POST')
+      responses['409'] = errorResponse(
+        'conflicts with existing data (duplicate name, PIN, ANI or reference; call on another node)',
+      );
     if (r.body) responses['415'] = errorResponse('the body is not sent as application/json');
     if (!responses['503']) responses['503'] = errorResponse('the database is unavailable');
     responses['500'] = errorResponse('unexpected error (details in the daemon log)');
@@ -56,7 +82,11 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
     };
     if (r.description) op.description = r.description;
     if (parameters.length > 0) op.parameters = parameters;
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: toOpenApiSchema(r.body) } } };
+    if (r.body)
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toOpenApiSchema(r.body) } },
+      };
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {

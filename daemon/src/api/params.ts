@@ -30,5 +30,7 @@ export function timeParam(name: string, text: string): Date {
     const d = new Date(text);
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw badRequest(`'${name}' must be YYYY-MM-DD or an ISO 8601 time with a zone (e.g. 2026-11-21T10:00:00Z), got '${text}'`);
+  throw badRequest(
+    `'${name}' must be YYYY-MM-DD or an ISO 8601 time with a zone (e.g. 2026-11-21T10:00:00Z), got '${text}'`,
+  );
 }

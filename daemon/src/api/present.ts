@@ -18,9 +18,21 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const str = (description: string): Schema => ({ type: 'string', description });
 const int = (description: string): Schema => ({ type: 'integer', description });
 const nint = (description: string): Schema => ({ type: 'integer', description, nullable: true });
-const amount = (description: string): Schema => ({ type: 'string', description: `${description} (decimal string)`, example: '10.00' });
-const time = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
-const obj = (properties: Record<string, Schema>): ObjectSchema => ({ type: 'object', properties, required: Object.keys(properties) });
+const amount = (description: string): Schema => ({
+  type: 'string',
+  description: `${description} (decimal string)`,
+  example: '10.00',
+});
+const time = (description: string): Schema => ({
+  type: 'string',
+  format: 'date-time',
+  description,
+});
+const obj = (properties: Record<string, Schema>): ObjectSchema => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties),
+});
 
 export function presentAccount(a: Account | AccountDetails): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -55,16 +67,32 @@ export const accountSchema: ObjectSchema = {
     reserved: amount('held by calls in progress'),
     available: amount('balance + creditLimit - reserved: what new calls may use'),
     currency: str('ISO 4217 code'),
-    tariff: str('the tariff whose rates price this account\'s calls'),
+    tariff: str("the tariff whose rates price this account's calls"),
     maxCalls: nint('simultaneous calls allowed (null: unlimited)'),
-    maxCallSeconds: nint('longest call in seconds (null: the daemon\'s default)'),
+    maxCallSeconds: nint("longest call in seconds (null: the daemon's default)"),
     hasPin: { type: 'boolean', description: 'a calling-card PIN is set' },
-    anis: { type: 'array', items: str('caller ID number'), description: 'caller IDs that identify this account' },
+    anis: {
+      type: 'array',
+      items: str('caller ID number'),
+      description: 'caller IDs that identify this account',
+    },
     liveCalls: int('calls in progress'),
     created: time('creation time'),
     updated: time('last change'),
   },
-  required: ['name', 'status', 'balance', 'creditLimit', 'reserved', 'available', 'currency', 'tariff', 'maxCalls', 'maxCallSeconds', 'hasPin'],
+  required: [
+    'name',
+    'status',
+    'balance',
+    'creditLimit',
+    'reserved',
+    'available',
+    'currency',
+    'tariff',
+    'maxCalls',
+    'maxCallSeconds',
+    'hasPin',
+  ],
 };
 
 export function presentRate(r: Rate): Record<string, unknown> {
@@ -150,7 +178,9 @@ export const cdrSchema: ObjectSchema = {
   type: 'object',
   properties: {
     id: int('CDR id'),
-    uniqueid: str('call attempt id (the A channel id, or <id>.<n> for later attempts of a card call)'),
+    uniqueid: str(
+      'call attempt id (the A channel id, or <id>.<n> for later attempts of a card call)',
+    ),
     account: str('account name, or null when the caller was not identified'),
     node: str('daemon node that handled the call'),
     src: str('caller number'),
@@ -164,7 +194,9 @@ export const cdrSchema: ObjectSchema = {
     billsec: int('talk seconds billed (capped at what was reserved)'),
     disposition: { type: 'string', enum: [...DISPOSITIONS], description: 'null while open' },
     hangupCause: nint('Q.850 cause, when known'),
-    reason: str('refusal reason for FAILED attempts (NOCREDIT, NOROUTE, BLOCKED, BADPIN, LIMIT, ...), or null'),
+    reason: str(
+      'refusal reason for FAILED attempts (NOCREDIT, NOROUTE, BLOCKED, BADPIN, LIMIT, ...), or null',
+    ),
     ratePerMin: amount('rate snapshot taken at authorisation, or null'),
     connectFee: amount('connection fee snapshot, or null'),
     maxSeconds: nint('talk time granted'),
@@ -176,7 +208,11 @@ export const cdrSchema: ObjectSchema = {
   required: ['id', 'uniqueid', 'start', 'cost', 'status'],
 };
 
-export function presentCall(r: Reservation | undefined, live: LiveCallInfo | undefined, node: string): Record<string, unknown> {
+export function presentCall(
+  r: Reservation | undefined,
+  live: LiveCallInfo | undefined,
+  node: string,
+): Record<string, unknown> {
   return {
     id: r?.uniqueid ?? live!.id,
     account: r?.account ?? live?.account ?? null,
@@ -197,7 +233,9 @@ export const callSchema: ObjectSchema = {
     id: str('call id (the reservation uniqueid); use it with POST /calls/{id}/hangup'),
     account: str('account name, or null while not identified'),
     node: str('daemon node handling the call'),
-    state: str('session state when the call is on this node (e.g. dialling, talking), else authorised/talking from the reservation'),
+    state: str(
+      'session state when the call is on this node (e.g. dialling, talking), else authorised/talking from the reservation',
+    ),
     destination: str('dialled number, when known on this node'),
     callerNumber: str('caller ID, when known on this node'),
     started: time('when the reservation was made, or null'),

@@ -25,8 +25,13 @@ export interface CdrRange {
 }
 
 /** CDRs by start time, oldest first; `truncated` when more rows matched than `limit`. */
-export async function cdrsInRange(q: Knex, f: CdrRange): Promise<{ cdrs: Cdr[]; truncated: boolean }> {
-  const query = q('astcdr').orderBy([{ column: 'start' }, { column: 'id' }]).limit(f.limit + 1);
+export async function cdrsInRange(
+  q: Knex,
+  f: CdrRange,
+): Promise<{ cdrs: Cdr[]; truncated: boolean }> {
+  const query = q('astcdr')
+    .orderBy([{ column: 'start' }, { column: 'id' }])
+    .limit(f.limit + 1);
   if (f.account !== undefined) query.where('account', f.account);
   if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
   if (f.until !== undefined) query.where('start', '<', toDbTime(f.until));
@@ -36,7 +41,10 @@ export async function cdrsInRange(q: Knex, f: CdrRange): Promise<{ cdrs: Cdr[]; 
 }
 
 /** Number and total max_cost of the live reservations (of `node`, or of all nodes). */
-export async function reservedTotals(q: Knex, node?: string): Promise<{ calls: number; reserved: Money }> {
+export async function reservedTotals(
+  q: Knex,
+  node?: string,
+): Promise<{ calls: number; reserved: Money }> {
   const query = q('astcreditres').count({ n: '*' }).sum({ total: 'max_cost' });
   if (node !== undefined) query.where({ node });
   const row = (await query.first()) as { n: unknown; total: unknown } | undefined;

@@ -62,14 +62,20 @@ export class Router {
       });
       return { route: c.route, params };
     }
-    if (allowed.length > 0) throw new HttpError(405, `method ${method} is not allowed here (allowed: ${allowed.join(', ')})`, { allow: allowed.join(', ') });
+    if (allowed.length > 0)
+      throw new HttpError(
+        405,
+        `method ${method} is not allowed here (allowed: ${allowed.join(', ')})`,
+        { allow: allowed.join(', ') },
+      );
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);
   }
 
   /** Validates and runs a matched route. */
   async run(match: Match, req: IncomingMessage, url: URL): Promise<RouteResponse> {
     const { route, params } = match;
-    for (const [name, schema] of Object.entries(route.params ?? {})) validate(schema, params[name], name);
+    for (const [name, schema] of Object.entries(route.params ?? {}))
+      validate(schema, params[name], name);
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) query[key] = value;
     if (route.query) validate(route.query, query);
@@ -89,7 +95,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`, {
+        connection: 'close',
+      });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -99,7 +108,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const text = await readBody(req);
   if (text.trim() === '') throw badRequest('a JSON body is required');
-  if (type !== 'application/json') throw new HttpError(415, "send the body as JSON with 'Content-Type: application/json'");
+  if (type !== 'application/json')
+    throw new HttpError(415, "send the body as JSON with 'Content-Type: application/json'");
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -115,7 +125,8 @@ async function drain(req: IncomingMessage): Promise<void> {
 /** JSON with a guard: a bigint reaching the wire is a bug (money must be formatted first). */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') throw new TypeError('bigint in an API response: format money with formatMoney first');
+    if (typeof v === 'bigint')
+      throw new TypeError('bigint in an API response: format money with formatMoney first');
     return v;
   });
 }
@@ -125,10 +136,18 @@ export function send(res: ServerResponse, out: RouteResponse): void {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...out.headers };
   if (out.json !== undefined) {
     const text = toJson(out.json);
-    res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+    });
     res.end(text);
   } else if (out.text !== undefined) {
-    res.writeHead(status, { ...headers, 'content-type': out.contentType ?? 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(out.text)) });
+    res.writeHead(status, {
+      ...headers,
+      'content-type': out.contentType ?? 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(out.text)),
+    });
     res.end(out.text);
   } else {
     res.writeHead(status, headers);
@@ -138,7 +157,8 @@ export function send(res: ServerResponse, out: RouteResponse): void {
 
 export function sendError(res: ServerResponse, err: unknown): HttpError {
   const e = toHttpError(err);
-  if (!res.headersSent) send(res, { status: e.status, json: { error: e.message }, headers: e.headers });
+  if (!res.headersSent)
+    send(res, { status: e.status, json: { error: e.message }, headers: e.headers });
   else res.destroy();
   return e;
 }

@@ -7,8 +7,24 @@
 import { badRequest } from './http-error.js';
 
 export type Schema =
-  | { type: 'string'; description?: string; pattern?: string; enum?: readonly string[]; minLength?: number; maxLength?: number; format?: string; example?: string }
-  | { type: 'integer'; description?: string; minimum?: number; maximum?: number; nullable?: boolean; example?: number }
+  | {
+      type: 'string';
+      description?: string;
+      pattern?: string;
+      enum?: readonly string[];
+      minLength?: number;
+      maxLength?: number;
+      format?: string;
+      example?: string;
+    }
+  | {
+      type: 'integer';
+      description?: string;
+      minimum?: number;
+      maximum?: number;
+      nullable?: boolean;
+      example?: number;
+    }
   | { type: 'boolean'; description?: string }
   | { type: 'array'; description?: string; items: Schema; maxItems?: number }
   | ObjectSchema;
@@ -44,19 +60,27 @@ function check(schema: Schema, value: unknown, path: string): void {
   switch (schema.type) {
     case 'string': {
       if (typeof value !== 'string') throw badRequest(`${where} must be a string`);
-      if (schema.minLength !== undefined && value.length < schema.minLength) throw badRequest(`${where} must not be empty`);
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) throw badRequest(`${where} must be at most ${schema.maxLength} characters`);
-      if (schema.enum && !schema.enum.includes(value)) throw badRequest(`${where} must be one of ${schema.enum.join(', ')}`);
+      if (schema.minLength !== undefined && value.length < schema.minLength)
+        throw badRequest(`${where} must not be empty`);
+      if (schema.maxLength !== undefined && value.length > schema.maxLength)
+        throw badRequest(`${where} must be at most ${schema.maxLength} characters`);
+      if (schema.enum && !schema.enum.includes(value))
+        throw badRequest(`${where} must be one of ${schema.enum.join(', ')}`);
       if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
-        throw badRequest(`${where} is not valid${schema.description ? `: ${schema.description}` : ''}`);
+        throw badRequest(
+          `${where} is not valid${schema.description ? `: ${schema.description}` : ''}`,
+        );
       }
       return;
     }
     case 'integer': {
       if (value === null && schema.nullable) return;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw badRequest(`${where} must be a whole number`);
-      if (schema.minimum !== undefined && value < schema.minimum) throw badRequest(`${where} must be at least ${schema.minimum}`);
-      if (schema.maximum !== undefined && value > schema.maximum) throw badRequest(`${where} must be at most ${schema.maximum}`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        throw badRequest(`${where} must be a whole number`);
+      if (schema.minimum !== undefined && value < schema.minimum)
+        throw badRequest(`${where} must be at least ${schema.minimum}`);
+      if (schema.maximum !== undefined && value > schema.maximum)
+        throw badRequest(`${where} must be at most ${schema.maximum}`);
       return;
     }
     case 'boolean':
@@ -64,17 +88,21 @@ function check(schema: Schema, value: unknown, path: string): void {
       return;
     case 'array': {
       if (!Array.isArray(value)) throw badRequest(`${where} must be an array`);
-      if (schema.maxItems !== undefined && value.length > schema.maxItems) throw badRequest(`${where} must have at most ${schema.maxItems} items`);
+      if (schema.maxItems !== undefined && value.length > schema.maxItems)
+        throw badRequest(`${where} must have at most ${schema.maxItems} items`);
       value.forEach((item, i) => check(schema.items, item, `${path}[${i}]`));
       return;
     }
     case 'object': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw badRequest(path === '' ? 'the body must be a JSON object' : `${where} must be an object`);
+        throw badRequest(
+          path === '' ? 'the body must be a JSON object' : `${where} must be an object`,
+        );
       }
       const obj = value as Record<string, unknown>;
       for (const key of schema.required ?? []) {
-        if (obj[key] === undefined) throw badRequest(`'${path ? `${path}.` : ''}${key}' is required`);
+        if (obj[key] === undefined)
+          throw badRequest(`'${path ? `${path}.` : ''}${key}' is required`);
       }
       for (const [key, v] of Object.entries(obj)) {
         const prop = schema.properties[key];

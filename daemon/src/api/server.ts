@@ -81,7 +81,11 @@ export class ApiServer {
     try {
       url = new URL(req.url ?? '/', 'http://api.invalid');
       if (!this.authorised(req.headers.authorization)) {
-        throw new HttpError(401, 'missing or wrong bearer token (Authorization: Bearer <ASTBILL_API_TOKEN>)', { 'www-authenticate': 'Bearer realm="astbill"' });
+        throw new HttpError(
+          401,
+          'missing or wrong bearer token (Authorization: Bearer <ASTBILL_API_TOKEN>)',
+          { 'www-authenticate': 'Bearer realm="astbill"' },
+        );
       }
       const match = this.router.match(req.method ?? 'GET', url.pathname);
       const out = await this.router.run(match, req, url);
@@ -90,10 +94,20 @@ export class ApiServer {
     } catch (err) {
       const e = sendError(res, err);
       status = e.status;
-      if (e.status >= 500) this.deps.log?.error('API request failed', { method: req.method, path: url?.pathname, error: err instanceof Error ? err.message : String(err) });
+      if (e.status >= 500)
+        this.deps.log?.error('API request failed', {
+          method: req.method,
+          path: url?.pathname,
+          error: err instanceof Error ? err.message : String(err),
+        });
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      this.deps.log?.debug('API request', { method: req.method, path: url?.pathname, status, ms: Math.round(ms) });
+      this.deps.log?.debug('API request', {
+        method: req.method,
+        path: url?.pathname,
+        status,
+        ms: Math.round(ms),
+      });
     }
   }
 }

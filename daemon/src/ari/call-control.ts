@@ -41,7 +41,8 @@ export class AriCallControl implements CallControl {
     if (ev.kind === 'playback-finished') {
       this.settlePlayback(ev.playbackId, ev.failed ? 'failed' : 'done');
     } else if (ev.kind === 'leg-ended') {
-      for (const [id, p] of this.playbacks) if (p.channelId === ev.channelId) this.settlePlayback(id, 'lost');
+      for (const [id, p] of this.playbacks)
+        if (p.channelId === ev.channelId) this.settlePlayback(id, 'lost');
     }
   }
 
@@ -70,7 +71,11 @@ export class AriCallControl implements CallControl {
     this.playbacks.set(playbackId, { channelId, resolve });
     try {
       // One comma-separated media list: repeated `media=` parameters would play only the last.
-      await this.conn.request('play', 'POST', `/channels/${seg(channelId)}/play`, { media: media.join(','), playbackId, ...(this.language ? { lang: this.language } : {}) });
+      await this.conn.request('play', 'POST', `/channels/${seg(channelId)}/play`, {
+        media: media.join(','),
+        playbackId,
+        ...(this.language ? { lang: this.language } : {}),
+      });
     } catch (err) {
       this.playbacks.delete(playbackId);
       throw err;
@@ -102,7 +107,8 @@ export class AriCallControl implements CallControl {
       });
     } catch (err) {
       // A timed-out request may still have created the leg: keep listening for it then.
-      if (!(err instanceof CallControlError && err.kind === 'timeout')) this.translator.forgetLeg(req.channelId);
+      if (!(err instanceof CallControlError && err.kind === 'timeout'))
+        this.translator.forgetLeg(req.channelId);
       throw err;
     }
   }
@@ -112,11 +118,17 @@ export class AriCallControl implements CallControl {
   }
 
   async createBridge(bridgeId: string): Promise<void> {
-    await this.conn.request('create bridge', 'POST', '/bridges', { type: 'mixing', bridgeId, name: bridgeId });
+    await this.conn.request('create bridge', 'POST', '/bridges', {
+      type: 'mixing',
+      bridgeId,
+      name: bridgeId,
+    });
   }
 
   async addToBridge(bridgeId: string, channelIds: readonly string[]): Promise<void> {
-    await this.conn.request('add to bridge', 'POST', `/bridges/${seg(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
+    await this.conn.request('add to bridge', 'POST', `/bridges/${seg(bridgeId)}/addChannel`, {
+      channel: channelIds.join(','),
+    });
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
@@ -128,8 +140,16 @@ export class AriCallControl implements CallControl {
   }
 
   async setAbsoluteTimeout(channelId: string, seconds: number): Promise<void> {
-    if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`TIMEOUT(absolute) must be a whole number of seconds ≥ 1, got ${seconds}`);
-    await this.conn.request('set TIMEOUT(absolute)', 'POST', `/channels/${seg(channelId)}/variable`, { variable: 'TIMEOUT(absolute)', value: seconds });
+    if (!Number.isInteger(seconds) || seconds < 1)
+      throw new RangeError(
+        `TIMEOUT(absolute) must be a whole number of seconds ≥ 1, got ${seconds}`,
+      );
+    await this.conn.request(
+      'set TIMEOUT(absolute)',
+      'POST',
+      `/channels/${seg(channelId)}/variable`,
+      { variable: 'TIMEOUT(absolute)', value: seconds },
+    );
   }
 
   async hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
@@ -142,13 +162,24 @@ export class AriCallControl implements CallControl {
   }
 
   async listChannels(): Promise<ChannelSummary[]> {
-    const list = asList<{ id?: unknown; name?: unknown; state?: unknown }>(await this.conn.request('list channels', 'GET', '/channels'));
-    return list.map((ch) => ({ id: String(ch.id), name: String(ch.name ?? ''), state: String(ch.state ?? '') }));
+    const list = asList<{ id?: unknown; name?: unknown; state?: unknown }>(
+      await this.conn.request('list channels', 'GET', '/channels'),
+    );
+    return list.map((ch) => ({
+      id: String(ch.id),
+      name: String(ch.name ?? ''),
+      state: String(ch.state ?? ''),
+    }));
   }
 
   async listBridges(): Promise<BridgeSummary[]> {
-    const list = asList<{ id?: unknown; channels?: unknown }>(await this.conn.request('list bridges', 'GET', '/bridges'));
-    return list.map((b) => ({ id: String(b.id), channels: Array.isArray(b.channels) ? b.channels.map(String) : [] }));
+    const list = asList<{ id?: unknown; channels?: unknown }>(
+      await this.conn.request('list bridges', 'GET', '/bridges'),
+    );
+    return list.map((b) => ({
+      id: String(b.id),
+      channels: Array.isArray(b.channels) ? b.channels.map(String) : [],
+    }));
   }
 
   private settlePlayback(id: string, outcome: PlaybackOutcome): void {

@@ -52,7 +52,9 @@ export interface AriConnectionOptions {
 interface ClientInternals {
   _ws?: WsLike;
   _wsClosed?: boolean;
-  _swagger?: { apis?: Record<string, { basePath?: string; models?: Record<string, unknown> } | undefined> };
+  _swagger?: {
+    apis?: Record<string, { basePath?: string; models?: Record<string, unknown> } | undefined>;
+  };
 }
 
 interface WsLike {
@@ -83,7 +85,13 @@ export function errorText(err: unknown): string {
 /** Rejects with a CallControlError('timeout') when `p` has not settled within `ms`. */
 export function withTimeout<T>(p: Promise<T>, ms: number, operation: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new CallControlError(operation, `no answer from Asterisk within ${ms} ms`, 'timeout')), ms);
+    const t = setTimeout(
+      () =>
+        reject(
+          new CallControlError(operation, `no answer from Asterisk within ${ms} ms`, 'timeout'),
+        ),
+      ms,
+    );
     t.unref?.();
     p.then(
       (v) => {
@@ -111,11 +119,16 @@ export function classifyError(operation: string, err: unknown): CallControlError
     // not a JSON body
   }
   const code = (err as { code?: unknown } | null)?.code;
-  if ((err instanceof AriHttpError && err.status === 404) || /not found/i.test(message)) return new CallControlError(operation, message, 'not-found', { cause: err });
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code)) {
+  if ((err instanceof AriHttpError && err.status === 404) || /not found/i.test(message))
+    return new CallControlError(operation, message, 'not-found', { cause: err });
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code)
+  ) {
     return new CallControlError(operation, message, 'disconnected', { cause: err });
   }
-  if (/not in stasis|invalid|can't|cannot|unprocessable|conflict/i.test(message)) return new CallControlError(operation, message, 'refused', { cause: err });
+  if (/not in stasis|invalid|can't|cannot|unprocessable|conflict/i.test(message))
+    return new CallControlError(operation, message, 'refused', { cause: err });
   return new CallControlError(operation, message, 'other', { cause: err });
 }
 
@@ -182,8 +195,15 @@ export class AriConnection {
    * already encoded) while connected, bounded by the request timeout. Resolves with the parsed
    * JSON body; rejects with a CallControlError.
    */
-  async request(operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
-    if (!this.client) throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
+  async request(
+    operation: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    query?: Record<string, QueryValue>,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<unknown> {
+    if (!this.client)
+      throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
     try {
       return await this.http.request(operation, method, path, query, timeoutMs);
     } catch (err) {
@@ -203,7 +223,10 @@ export class AriConnection {
         const reconnected = this.everConnected;
         this.everConnected = true;
         this.client = client;
-        logger.info(reconnected ? 'ARI websocket reconnected' : 'ARI websocket connected', { url, app });
+        logger.info(reconnected ? 'ARI websocket reconnected' : 'ARI websocket connected', {
+          url,
+          app,
+        });
         this.firstConnect.resolve();
         try {
           this.opts.onConnected?.(reconnected);
@@ -222,7 +245,12 @@ export class AriConnection {
       } catch (err) {
         this.client = null;
         if (this.closed) break;
-        logger.warn('cannot connect to ARI; will retry', { url, app, reason: errorText(err), attempt: failures + 1 });
+        logger.warn('cannot connect to ARI; will retry', {
+          url,
+          app,
+          reason: errorText(err),
+          attempt: failures + 1,
+        });
       } finally {
         if (client) this.dispose(client);
       }
@@ -248,7 +276,9 @@ export class AriConnection {
     let client: Client;
     try {
       // swagger-client logs a deprecation notice with console.log while loading: keep logs JSON.
-      client = await quietSwagger(() => withTimeout(Promise.resolve(connecting), this.connectTimeoutMs, 'load ARI declarations'));
+      client = await quietSwagger(() =>
+        withTimeout(Promise.resolve(connecting), this.connectTimeoutMs, 'load ARI declarations'),
+      );
     } catch (err) {
       abandoned = true;
       throw err;
@@ -256,7 +286,11 @@ export class AriConnection {
     this.useDeclarations(client);
     client.on('WebSocketConnected', () => this.adopt(client));
     try {
-      await withTimeout(Promise.resolve(client.start(app)), this.connectTimeoutMs, 'open ARI websocket');
+      await withTimeout(
+        Promise.resolve(client.start(app)),
+        this.connectTimeoutMs,
+        'open ARI websocket',
+      );
     } catch (err) {
       this.dispose(client);
       throw err;
@@ -284,8 +318,12 @@ export class AriConnection {
         return;
       }
       // Should ari-client's own reconnect ever run, the socket is lost for us all the same.
-      client.on('WebSocketReconnecting', (err: unknown) => finish(`websocket closed${err ? ` (${errorText(err)})` : ''}`));
-      client.on('WebSocketMaxRetries', (err: unknown) => finish(`websocket gave up${err ? ` (${errorText(err)})` : ''}`));
+      client.on('WebSocketReconnecting', (err: unknown) =>
+        finish(`websocket closed${err ? ` (${errorText(err)})` : ''}`),
+      );
+      client.on('WebSocketMaxRetries', (err: unknown) =>
+        finish(`websocket gave up${err ? ` (${errorText(err)})` : ''}`),
+      );
       client.on('pong', () => {
         awaitingPong = false;
       });
@@ -315,9 +353,14 @@ export class AriConnection {
     const byResource = client as unknown as Record<string, Record<string, unknown> | undefined>;
     const missing: string[] = [];
     for (const [resource, ops] of Object.entries(USED_OPERATIONS)) {
-      for (const op of ops) if (typeof byResource[resource]?.[op] !== 'function') missing.push(`${resource}.${op}`);
+      for (const op of ops)
+        if (typeof byResource[resource]?.[op] !== 'function') missing.push(`${resource}.${op}`);
     }
-    if (missing.length > 0) this.opts.logger.error('the ARI declarations lack operations astbill uses', { missing, basePath });
+    if (missing.length > 0)
+      this.opts.logger.error('the ARI declarations lack operations astbill uses', {
+        missing,
+        basePath,
+      });
   }
 
   private deliver(client: Client, event: unknown): void {
@@ -383,7 +426,9 @@ export class AriConnection {
       }
       const type = event?.type;
       if (typeof type !== 'string' || !known.has(type)) {
-        this.opts.logger.warn('ignored an ARI event of a type the client has no model for', { type: String(type) });
+        this.opts.logger.warn('ignored an ARI event of a type the client has no model for', {
+          type: String(type),
+        });
         return;
       }
       this.deliver(client, event);

@@ -122,7 +122,9 @@ export function failureForCause(cause: number | null): LegFailure {
 /** Parses Asterisk's `2026-11-21T23:39:40.024+0000` (and ISO variants); null when unusable. */
 export function parseAriTime(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})$/.exec(value.trim());
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})$/.exec(
+    value.trim(),
+  );
   if (!m) return null;
   const zone = m[2] === 'Z' ? 'Z' : `${m[2]!.slice(0, 3)}:${m[2]!.slice(-2)}`;
   const ms = Date.parse(`${m[1]}${zone}`);
@@ -159,7 +161,14 @@ export class AriEventTranslator {
 
   /** Announces a leg we are about to originate (its `;1` id and, for Local channels, the `;2` id). */
   expectLeg(channelId: string, otherChannelId?: string): void {
-    const leg: Leg = { primary: channelId, other: otherChannelId ?? null, answeredAt: null, answered: false, failed: false, cause: null };
+    const leg: Leg = {
+      primary: channelId,
+      other: otherChannelId ?? null,
+      answeredAt: null,
+      answered: false,
+      failed: false,
+      cause: null,
+    };
     this.legs.set(channelId, leg);
     if (otherChannelId) this.legs.set(otherChannelId, leg);
   }
@@ -169,7 +178,8 @@ export class AriEventTranslator {
     const leg = this.legs.get(channelId);
     if (!leg) return;
     // O(1): the leg knows both its ids (scanning every remembered leg costs O(live calls)).
-    for (const id of [leg.primary, leg.other]) if (id !== null && this.legs.get(id) === leg) this.legs.delete(id);
+    for (const id of [leg.primary, leg.other])
+      if (id !== null && this.legs.get(id) === leg) this.legs.delete(id);
   }
 
   /** How many channel ids are remembered (for leak checks). */
@@ -187,7 +197,10 @@ export class AriEventTranslator {
     if (IGNORED.has(type)) return [];
     let at = parseAriTime(raw.timestamp);
     if (!at) {
-      this.onProblem('ARI event without a usable timestamp; using local time', { type, timestamp: raw.timestamp });
+      this.onProblem('ARI event without a usable timestamp; using local time', {
+        type,
+        timestamp: raw.timestamp,
+      });
       at = this.now();
     }
     switch (type) {
@@ -207,7 +220,8 @@ export class AriEventTranslator {
         const channelId = this.channelId(raw.channel, type);
         const digit = str(raw.digit);
         if (!channelId || !/^[0-9A-D*#]$/.test(digit)) {
-          if (channelId) this.onProblem('ignored a DTMF event without a digit', { channelId, digit: raw.digit });
+          if (channelId)
+            this.onProblem('ignored a DTMF event without a digit', { channelId, digit: raw.digit });
           return [];
         }
         return [{ kind: 'digit', at, channelId, digit }];
@@ -220,7 +234,15 @@ export class AriEventTranslator {
         }
         const target = str(raw.playback?.target_uri);
         const channelId = target.startsWith('channel:') ? target.slice('channel:'.length) : null;
-        return [{ kind: 'playback-finished', at, playbackId: id, channelId, failed: str(raw.playback?.state) === 'failed' }];
+        return [
+          {
+            kind: 'playback-finished',
+            at,
+            playbackId: id,
+            channelId,
+            failed: str(raw.playback?.state) === 'failed',
+          },
+        ];
       }
       default:
         this.onProblem('ignored an ARI event of a type astbill does not handle', { type });
@@ -281,10 +303,23 @@ export class AriEventTranslator {
     const f = DIALSTATUS_FAILURE[status];
     if (!f || leg.answered || leg.failed) return [];
     leg.failed = true;
-    return [{ kind: 'leg-failed', at, channelId: leg.primary, failure: f.failure, cause: leg.cause ?? f.cause }];
+    return [
+      {
+        kind: 'leg-failed',
+        at,
+        channelId: leg.primary,
+        failure: f.failure,
+        cause: leg.cause ?? f.cause,
+      },
+    ];
   }
 
-  private ended(raw: RawEvent, at: Date, source: 'hangup-request' | 'stasis-end' | 'destroyed', cause: number | null): CallEvent[] {
+  private ended(
+    raw: RawEvent,
+    at: Date,
+    source: 'hangup-request' | 'stasis-end' | 'destroyed',
+    cause: number | null,
+  ): CallEvent[] {
     const channelId = this.channelId(raw.channel, source);
     if (!channelId) return [];
     const leg = this.legs.get(channelId);
@@ -297,10 +332,17 @@ export class AriEventTranslator {
       if (cause !== null && cause > 0) leg.cause = cause;
       // A ring timeout has no NOANSWER Dial event: the hangup causes are the only signal.
       // An unroutable Local leg is destroyed with cause 0 and no Dial event at all.
-      const decisive = (source === 'hangup-request' && cause !== null && cause > 0) || source === 'destroyed';
+      const decisive =
+        (source === 'hangup-request' && cause !== null && cause > 0) || source === 'destroyed';
       if (decisive) {
         leg.failed = true;
-        out.push({ kind: 'leg-failed', at, channelId: leg.primary, failure: failureForCause(leg.cause), cause: leg.cause });
+        out.push({
+          kind: 'leg-failed',
+          at,
+          channelId: leg.primary,
+          failure: failureForCause(leg.cause),
+          cause: leg.cause,
+        });
       }
     }
     // Each half is forgotten once destroyed; the session forgets the rest when it settles.

@@ -22,7 +22,10 @@ export interface AriSwitchOptions {
   onEvent: (ev: CallEvent) => void;
   /** After every (re)connection; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
-  timing?: Pick<AriConnectionOptions, 'connectTimeoutMs' | 'requestTimeoutMs' | 'pingIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs'>;
+  timing?: Pick<
+    AriConnectionOptions,
+    'connectTimeoutMs' | 'requestTimeoutMs' | 'pingIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs'
+  >;
 }
 
 export interface AriSwitch {
@@ -39,6 +42,8 @@ export interface AriSwitch {
 export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
   const { logger } = opts;
   const translator = new AriEventTranslator((message, detail) => logger.warn(message, detail));
+  // Assigned right after the connection it needs; events only arrive once start() runs.
+  // eslint-disable-next-line prefer-const -- the connection's callbacks close over it before it is built
   let control: AriCallControl;
   const conn = new AriConnection({
     url: opts.url,
@@ -53,14 +58,23 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
         try {
           opts.onEvent(ev);
         } catch (err) {
-          logger.error('call event handler failed', { event: ev.kind, error: err instanceof Error ? err.message : String(err) });
+          logger.error('call event handler failed', {
+            event: ev.kind,
+            error: err instanceof Error ? err.message : String(err),
+          });
         }
       }
     },
     onConnected: (reconnected) => opts.onConnected?.(reconnected),
     onDisconnected: () => control.connectionLost(),
   });
-  control = new AriCallControl(conn, translator, opts.app, opts.newPlaybackId, opts.language ?? null);
+  control = new AriCallControl(
+    conn,
+    translator,
+    opts.app,
+    opts.newPlaybackId,
+    opts.language ?? null,
+  );
   return {
     control,
     get connected() {
@@ -69,6 +83,9 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
     start: () => conn.start(),
     waitConnected: (ms) => conn.waitConnected(ms),
     close: () => conn.close(),
-    stats: () => ({ rememberedLegs: translator.rememberedLegs, pendingPlaybacks: control.pendingPlaybacks }),
+    stats: () => ({
+      rememberedLegs: translator.rememberedLegs,
+      pendingPlaybacks: control.pendingPlaybacks,
+    }),
   };
 }

@@ -42,7 +42,13 @@ export class AriRestClient {
   private base: URL | null = null;
 
   constructor(opts: AriRestOptions) {
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 32, maxFreeSockets: opts.maxSockets ?? 32, timeout: 10_000, scheduling: 'lifo' as const };
+    const agentOpts = {
+      keepAlive: true,
+      maxSockets: opts.maxSockets ?? 32,
+      maxFreeSockets: opts.maxSockets ?? 32,
+      timeout: 10_000,
+      scheduling: 'lifo' as const,
+    };
     this.agent = new http.Agent(agentOpts);
     this.secureAgent = new https.Agent(agentOpts);
     this.auth = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
@@ -59,7 +65,13 @@ export class AriRestClient {
    * for 204). A connection reset on a reused keep-alive socket (the server closed it idle) is
    * retried once on a fresh socket: the request never reached Asterisk.
    */
-  async request(operation: string, method: string, path: string, query: Record<string, QueryValue> | undefined, timeoutMs: number): Promise<unknown> {
+  async request(
+    operation: string,
+    method: string,
+    path: string,
+    query: Record<string, QueryValue> | undefined,
+    timeoutMs: number,
+  ): Promise<unknown> {
     const base = this.base;
     if (!base) throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
     let search = '';
@@ -73,9 +85,17 @@ export class AriRestClient {
     }
     const deadline = Date.now() + timeoutMs;
     try {
-      return await this.once(operation, base, method, `${base.pathname}${path}${search}`, timeoutMs);
+      return await this.once(
+        operation,
+        base,
+        method,
+        `${base.pathname}${path}${search}`,
+        timeoutMs,
+      );
     } catch (err) {
-      const retry = (err as { reusedSocket?: boolean }).reusedSocket === true && (err as { code?: unknown }).code === 'ECONNRESET';
+      const retry =
+        (err as { reusedSocket?: boolean }).reusedSocket === true &&
+        (err as { code?: unknown }).code === 'ECONNRESET';
       const left = deadline - Date.now();
       if (!retry || left <= 0) throw err;
       return this.once(operation, base, method, `${base.pathname}${path}${search}`, left);
@@ -88,7 +108,13 @@ export class AriRestClient {
     this.secureAgent.destroy();
   }
 
-  private once(operation: string, base: URL, method: string, fullPath: string, timeoutMs: number): Promise<unknown> {
+  private once(
+    operation: string,
+    base: URL,
+    method: string,
+    fullPath: string,
+    timeoutMs: number,
+  ): Promise<unknown> {
     const secure = base.protocol === 'https:';
     return new Promise<unknown>((resolve, reject) => {
       let done = false;
@@ -109,7 +135,13 @@ export class AriRestClient {
         headers: { Authorization: this.auth, Accept: 'application/json', 'Content-Length': 0 },
       });
       const timer = setTimeout(() => {
-        finish(new CallControlError(operation, `no answer from Asterisk within ${timeoutMs} ms`, 'timeout'));
+        finish(
+          new CallControlError(
+            operation,
+            `no answer from Asterisk within ${timeoutMs} ms`,
+            'timeout',
+          ),
+        );
         req.destroy();
       }, timeoutMs);
       req.on('response', (res) => {
@@ -118,7 +150,12 @@ export class AriRestClient {
         res.on('error', (e) => finish(e));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          const text = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          const text =
+            chunks.length === 0
+              ? ''
+              : chunks.length === 1
+                ? chunks[0]!.toString('utf8')
+                : Buffer.concat(chunks).toString('utf8');
           if (status < 200 || status >= 300) {
             finish(new AriHttpError(status, text));
             return;
@@ -130,7 +167,9 @@ export class AriRestClient {
           try {
             finish(null, JSON.parse(text));
           } catch {
-            finish(new Error(`Asterisk answered ${method} ${fullPath} with a body that is not JSON`));
+            finish(
+              new Error(`Asterisk answered ${method} ${fullPath} with a body that is not JSON`),
+            );
           }
         });
       });

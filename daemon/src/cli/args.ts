@@ -19,10 +19,16 @@ export function parse<O extends Options>(command: string, argv: string[], option
   try {
     parsed = parseArgs({ args: hidden, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${command}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new UsageError(
+      `${command}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
   }
   const reveal = (v: unknown): unknown =>
-    typeof v === 'string' && v.startsWith(HIDDEN) ? v.slice(1) : Array.isArray(v) ? v.map(reveal) : v;
+    typeof v === 'string' && v.startsWith(HIDDEN)
+      ? v.slice(1)
+      : Array.isArray(v)
+        ? v.map(reveal)
+        : v;
   const values = parsed.values as Record<string, unknown>;
   for (const k of Object.keys(values)) values[k] = reveal(values[k]);
   parsed.positionals = parsed.positionals.map((p) => (p.startsWith(HIDDEN) ? p.slice(1) : p));
@@ -30,7 +36,11 @@ export function parse<O extends Options>(command: string, argv: string[], option
 }
 
 /** A non-negative amount such as '10', '0.05' or '0.00125' (at most 5 decimal places). */
-export function amount(what: string, text: string | undefined, opts: { positive?: boolean } = {}): Money {
+export function amount(
+  what: string,
+  text: string | undefined,
+  opts: { positive?: boolean } = {},
+): Money {
   if (text === undefined) throw new UsageError(`${what} is required`);
   let value: Money;
   try {
@@ -49,19 +59,26 @@ export function optionalAmount(what: string, text: string | undefined): Money | 
 
 /** A whole number in [min, max]. */
 export function integer(what: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${what} must be a whole number, got '${text}'`);
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError(`${what} must be a whole number, got '${text}'`);
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${what} must be ${min}..${max}, got ${n}`);
   return n;
 }
 
-export function optionalInteger(what: string, text: string | undefined, min: number, max: number): number | undefined {
+export function optionalInteger(
+  what: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   return text === undefined ? undefined : integer(what, text, min, max);
 }
 
 /** A command that takes options only: any positional argument is a usage error. */
 export function noArguments(command: string, positionals: string[]): void {
-  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument '${positionals[0]}'`);
+  if (positionals.length > 0)
+    throw new UsageError(`${command}: unexpected argument '${positionals[0]}'`);
 }
 
 export function required(what: string, value: string | undefined): string {
@@ -79,10 +96,15 @@ export function since(text: string, now: Date = new Date()): Date {
     const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[age[2] as 's' | 'm' | 'h' | 'd'];
     return new Date(now.getTime() - Number(age[1]) * unit * 1000);
   }
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:\d{2})?$/.exec(text.trim());
+  const m =
+    /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:\d{2})?$/.exec(
+      text.trim(),
+    );
   if (m) {
     const d = new Date(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`);
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new UsageError(`--since: '${text}' is not a date (2030-05-01, 2030-05-01T10:00, ...) or an age (30m, 2h, 7d)`);
+  throw new UsageError(
+    `--since: '${text}' is not a date (2030-05-01, 2030-05-01T10:00, ...) or an age (30m, 2h, 7d)`,
+  );
 }

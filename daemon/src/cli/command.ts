@@ -17,13 +17,21 @@ export class UsageError extends Error {
  * `astbill <command> <sub> ...`: runs the named subcommand with the arguments after it. No
  * subcommand prints the usage and exits 2; help, --help and -h print it and exit 0.
  */
-export async function runSubcommand(command: string, usage: string, subcommands: Record<string, (argv: string[]) => Promise<number>>, argv: string[]): Promise<number> {
+export async function runSubcommand(
+  command: string,
+  usage: string,
+  subcommands: Record<string, (argv: string[]) => Promise<number>>,
+  argv: string[],
+): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
     out(usage + '\n');
     return sub === undefined ? 2 : 0;
   }
   const handler = Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;
-  if (!handler) throw new UsageError(`${command}: unknown subcommand '${sub}' (${Object.keys(subcommands).join(', ')})`);
+  if (!handler)
+    throw new UsageError(
+      `${command}: unknown subcommand '${sub}' (${Object.keys(subcommands).join(', ')})`,
+    );
   return handler(rest);
 }

@@ -27,7 +27,8 @@ export function splitCsvLine(text: string): string[] {
         }
         field += text[i++];
       }
-      if (i < text.length && text[i] !== ',') throw new Error('unexpected text after a quoted field');
+      if (i < text.length && text[i] !== ',')
+        throw new Error('unexpected text after a quoted field');
     } else {
       const end = text.indexOf(',', i);
       field = end === -1 ? text.slice(i) : text.slice(i, end);

@@ -12,12 +12,19 @@ export function jsonMoney(m: Money): string {
 }
 
 export function showTime(d: Date | null): string {
-  return d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
+  return d
+    ? d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')
+    : '';
 }
 
 export function table(headers: string[], rows: Array<Array<string | number | null>>): string {
   const cells = rows.map((r) => r.map((c) => (c === null ? '' : String(c))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)),
+  );
   const line = (r: string[]) =>
     r
       .map((c, i) => c.padEnd(widths[i] ?? 0))
@@ -46,7 +53,12 @@ export function out(text: string): void {
 /** A list command's output: JSON for scripts (`asJson`, each row as `toJson` makes it), else an aligned table for people. */
 export function outList<T>(
   rows: readonly T[],
-  view: { asJson: boolean | undefined; toJson: (row: T) => unknown; headers: string[]; toRow: (row: T) => Array<string | number | null> },
+  view: {
+    asJson: boolean | undefined;
+    toJson: (row: T) => unknown;
+    headers: string[];
+    toRow: (row: T) => Array<string | number | null>;
+  },
 ): void {
   out(view.asJson ? json(rows.map(view.toJson)) : table(view.headers, rows.map(view.toRow)));
 }

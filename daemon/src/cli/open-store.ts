@@ -6,12 +6,25 @@
  * errors stay errors (exit 1); both are one line.
  */
 import { loadConfig } from '../config.js';
-import { isInputError, openStore, type Db, type KnexBillingStore, type OpenStoreOptions } from '../store/index.js';
+import {
+  isInputError,
+  openStore,
+  type Db,
+  type KnexBillingStore,
+  type OpenStoreOptions,
+} from '../store/index.js';
 import { UsageError } from './command.js';
 
-export async function withStore<T>(fn: (store: KnexBillingStore, db: Db) => Promise<T>, opts: OpenStoreOptions = {}): Promise<T> {
+export async function withStore<T>(
+  fn: (store: KnexBillingStore, db: Db) => Promise<T>,
+  opts: OpenStoreOptions = {},
+): Promise<T> {
   const config = loadConfig();
-  const { store, db, close } = await openStore(config.db, { poolMax: 2, pinSecret: config.pinSecret ?? undefined, ...opts });
+  const { store, db, close } = await openStore(config.db, {
+    poolMax: 2,
+    pinSecret: config.pinSecret ?? undefined,
+    ...opts,
+  });
   try {
     return await fn(store, db);
   } catch (err) {

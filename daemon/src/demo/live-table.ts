@@ -49,10 +49,15 @@ export class LiveTable {
   }
 
   private redraw(rows: readonly LiveRow[], footer: readonly string[]): void {
-    const body = table(this.opts.headers, rows.map((r) => r.cells));
+    const body = table(
+      this.opts.headers,
+      rows.map((r) => r.cells),
+    );
     const secs = (this.opts.elapsedMs() / 1000).toFixed(1);
     const width = this.opts.columns && this.opts.columns > 20 ? this.opts.columns - 1 : Infinity;
-    const lines = [...body.trimEnd().split('\n'), ...footer, `  ${secs} s`].map((l) => (l.length > width ? l.slice(0, width) : l));
+    const lines = [...body.trimEnd().split('\n'), ...footer, `  ${secs} s`].map((l) =>
+      l.length > width ? l.slice(0, width) : l,
+    );
     const frame = lines.join('\n');
     if (frame === this.lastFrame) return;
     // Back to the first line of the previous frame, overwrite each line (clearing its rest),
@@ -66,7 +71,9 @@ export class LiveTable {
   private timeline(rows: readonly LiveRow[]): void {
     if (!this.headerShown) {
       this.headerShown = true;
-      this.opts.write(`${'time'.padStart(7)}  ${'call'.padEnd(this.keyWidth)}  what happened (one line per change)\n`);
+      this.opts.write(
+        `${'time'.padStart(7)}  ${'call'.padEnd(this.keyWidth)}  what happened (one line per change)\n`,
+      );
     }
     for (const r of rows) {
       if (this.lastEvent.get(r.key) === r.event) continue;

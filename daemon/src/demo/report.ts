@@ -30,7 +30,12 @@ export function renderHuman(r: DemoResult): string {
           endReason({ ...c, cdrs: [cdr] }),
         ]),
   );
-  const balanceRows = r.accounts.map((a) => [a.name, showMoney(a.start), showMoney(a.charged), showMoney(a.end)]);
+  const balanceRows = r.accounts.map((a) => [
+    a.name,
+    showMoney(a.start),
+    showMoney(a.charged),
+    showMoney(a.end),
+  ]);
   const lines = [
     '',
     'CDRs (astcdr)',
@@ -38,7 +43,8 @@ export function renderHuman(r: DemoResult): string {
     'Balances (astaccount)',
     table(['account', 'start', 'charged', 'end'], balanceRows),
   ];
-  if (r.daemonWarnings > 0) lines.push(`the daemon logged ${r.daemonWarnings} warning(s)/error(s): see ${r.daemonLog}\n`);
+  if (r.daemonWarnings > 0)
+    lines.push(`the daemon logged ${r.daemonWarnings} warning(s)/error(s): see ${r.daemonLog}\n`);
   lines.push(`${r.verdict.ok ? 'OK' : 'FAILED'}: ${r.verdict.line}`);
   for (const p of r.verdict.problems.slice(1)) lines.push(`  ${p}`);
   lines.push(

@@ -48,18 +48,26 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   mkdirSync(dataDir, { recursive: true });
   const dbFile = join(dataDir, 'demo.sqlite');
   const logFile = join(dataDir, 'demo-daemon.log');
-  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`, logFile]) rmSync(f, { force: true });
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`, logFile])
+    rmSync(f, { force: true });
 
   const restoreConsole = muteSwaggerNotice();
   const log = quietLogger(logFile);
   const closers: Array<() => Promise<void>> = [];
   let result: DemoResult;
   try {
-    const { store, close: closeStore } = await openStore(parseDbUrl(`sqlite:${dbFile}`), { schema: 'auto' });
+    const { store, close: closeStore } = await openStore(parseDbUrl(`sqlite:${dbFile}`), {
+      schema: 'auto',
+    });
     closers.unshift(closeStore);
     const starts = await seed(store, scenario);
 
-    const sim = await AriSimulator.start({ clock: 'real', rules: scenario.farEnds, recordEvents: true, historyLimit: 10_000 });
+    const sim = await AriSimulator.start({
+      clock: 'real',
+      rules: scenario.farEnds,
+      recordEvents: true,
+      historyLimit: 10_000,
+    });
     closers.unshift(() => sim.close());
     const config = loadConfig({
       ...scenario.daemonEnv,
@@ -70,7 +78,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       ARI_PASSWORD: sim.password,
       ASTBILL_LOG_LEVEL: 'info',
     });
-    const daemon = await startDaemon(config, { store, logger: log.logger, housekeeping: false, drainSeconds: 1 }, { waitForAsteriskMs: 10_000 });
+    const daemon = await startDaemon(
+      config,
+      { store, logger: log.logger, housekeeping: false, drainSeconds: 1 },
+      { waitForAsteriskMs: 10_000 },
+    );
     closers.unshift(() => daemon.close({ drainSeconds: 0 }));
     await sim.waitUntil(() => sim.appConnected(config.ari.app), { timeoutMs: 10_000 });
 
@@ -134,15 +146,32 @@ async function seed(store: KnexBillingStore, s: DemoScenario): Promise<Map<strin
   const starts = new Map<string, Money>();
   for (const a of s.accounts) {
     const balance = parseMoney(a.balance);
-    await store.addAccount({ name: a.name, balance, tariff: DEMO_TARIFF, pin: a.pin, anis: a.anis });
+    await store.addAccount({
+      name: a.name,
+      balance,
+      tariff: DEMO_TARIFF,
+      pin: a.pin,
+      anis: a.anis,
+    });
     starts.set(a.name, balance);
   }
   return starts;
 }
 
 /** Places the calls on schedule, keys the card caller's digits, shows the live table, until all are done. */
-async function playCalls(s: DemoScenario, sim: AriSimulator, daemon: Daemon, store: KnexBillingStore, opts: DemoOptions): Promise<Tracked[]> {
-  const tracked: Tracked[] = s.calls.map((call) => ({ call, handle: null, dtmfSent: false, doneAt: null }));
+async function playCalls(
+  s: DemoScenario,
+  sim: AriSimulator,
+  daemon: Daemon,
+  store: KnexBillingStore,
+  opts: DemoOptions,
+): Promise<Tracked[]> {
+  const tracked: Tracked[] = s.calls.map((call) => ({
+    call,
+    handle: null,
+    dtmfSent: false,
+    doneAt: null,
+  }));
   const byId = new Map(tracked.map((t) => [t.call.id, t]));
   const t0 = Date.now();
   const live = opts.live
@@ -163,21 +192,32 @@ async function playCalls(s: DemoScenario, sim: AriSimulator, daemon: Daemon, sto
       }
       if (t.handle && t.call.dtmf && !t.dtmfSent && sim.stateOf(t.handle.channelId) === 'Up') {
         t.dtmfSent = true;
-        sim.sendDtmf(t.handle.channelId, t.call.dtmf.digits, { delayMs: t.call.dtmf.delayMs, gapMs: t.call.dtmf.gapMs });
+        sim.sendDtmf(t.handle.channelId, t.call.dtmf.digits, {
+          delayMs: t.call.dtmf.delayMs,
+          gapMs: t.call.dtmf.gapMs,
+        });
       }
     }
     const cdrs = await store.cdrs();
     for (const t of tracked) {
       if (t.handle && t.doneAt === null) {
         const mine = cdrsOf(cdrs, t.handle.channelId);
-        if (sim.ended(t.handle.channelId) && mine.length > 0 && mine.every((c) => c.status === 'settled')) t.doneAt = Date.now();
+        if (
+          sim.ended(t.handle.channelId) &&
+          mine.length > 0 &&
+          mine.every((c) => c.status === 'settled')
+        )
+          t.doneAt = Date.now();
       }
     }
     if (live) {
       const accounts = await store.listAccounts();
       live.update(
         tracked.map((t) => liveRow(t, cdrs, sim)),
-        accounts.map((a) => `  ${a.name.padEnd(10)} balance ${showMoney(a.balance).padStart(6)}   reserved ${showMoney(a.reserved)}`),
+        accounts.map(
+          (a) =>
+            `  ${a.name.padEnd(10)} balance ${showMoney(a.balance).padStart(6)}   reserved ${showMoney(a.reserved)}`,
+        ),
       );
     }
     if (tracked.every((t) => t.doneAt !== null)) break;
@@ -203,7 +243,13 @@ function liveRow(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): LiveRow {
   const from = typeof c.phone.callerId === 'string' ? c.phone.callerId : '';
   const A = t.handle?.channelId;
   const cdr = A === undefined ? undefined : cdrsOf(cdrs, A).at(-1);
-  const row = (account: string, state: string, talk: string, money: string, event: string): LiveRow => ({
+  const row = (
+    account: string,
+    state: string,
+    talk: string,
+    money: string,
+    event: string,
+  ): LiveRow => ({
     key: c.id,
     cells: [c.id, account, from, cdr?.dst ?? c.phone.exten, state, talk, money],
     event,
@@ -212,27 +258,55 @@ function liveRow(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): LiveRow {
   const ended = sim.ended(A) !== undefined;
   if (!cdr) {
     if (ended) return row('', 'caller gone', '', '', 'the caller hung up');
-    if (sim.stateOf(A) !== 'Up') return row('', 'identifying', '', '', `${from} dials ${c.phone.exten}: identifying the caller`);
+    if (sim.stateOf(A) !== 'Up')
+      return row(
+        '',
+        'identifying',
+        '',
+        '',
+        `${from} dials ${c.phone.exten}: identifying the caller`,
+      );
     const prompt = lastPrompt(sim, A);
     const [state, event] =
       prompt === 'sound:auth-incorrect'
         ? ['wrong PIN', 'wrong PIN (auth-incorrect played); the caller keys it again']
         : prompt === 'sound:vm-enter-num-to-call'
           ? ['number?', 'PIN accepted: asks for the number']
-          : ['PIN?', 'not identified by accountcode or caller ID: answered, asks for the calling-card PIN'];
+          : [
+              'PIN?',
+              'not identified by accountcode or caller ID: answered, asks for the calling-card PIN',
+            ];
     return row('', state, '', '', event);
   }
   const who = cdr.account ?? '';
   if (cdr.status === 'open') {
     const reserved = cdr.maxCost !== null ? showMoney(cdr.maxCost) : '?';
     if (!cdr.answer) {
-      return row(who, 'ringing', '', `res. ${reserved}`, `${who}: authorised ${cdr.dst} (prefix ${cdr.prefix ?? '?'}), reserved ${reserved} for up to ${cdr.maxSeconds ?? '?'} s; ringing`);
+      return row(
+        who,
+        'ringing',
+        '',
+        `res. ${reserved}`,
+        `${who}: authorised ${cdr.dst} (prefix ${cdr.prefix ?? '?'}), reserved ${reserved} for up to ${cdr.maxSeconds ?? '?'} s; ringing`,
+      );
     }
     const talked = Math.max(0, Math.floor((Date.now() - cdr.answer.getTime()) / 1000));
-    return row(who, 'talking', `${talked}/${cdr.maxSeconds ?? '?'} s`, `res. ${reserved}`, `answered; talking (limit ${cdr.maxSeconds ?? '?'} s, set as TIMEOUT(absolute))`);
+    return row(
+      who,
+      'talking',
+      `${talked}/${cdr.maxSeconds ?? '?'} s`,
+      `res. ${reserved}`,
+      `answered; talking (limit ${cdr.maxSeconds ?? '?'} s, set as TIMEOUT(absolute))`,
+    );
   }
   const outcome = `${cdr.disposition ?? 'settled'}${cdr.reason ? ` ${cdr.reason}` : ''}`;
-  return row(who, outcome, cdr.answer ? `${cdr.billsec} s` : '', showMoney(cdr.cost), `settled: ${outcome}, billsec ${cdr.billsec}, cost ${showMoney(cdr.cost)}`);
+  return row(
+    who,
+    outcome,
+    cdr.answer ? `${cdr.billsec} s` : '',
+    showMoney(cdr.cost),
+    `settled: ${outcome}, billsec ${cdr.billsec}, cost ${showMoney(cdr.cost)}`,
+  );
 }
 
 /** The last prompt the daemon started playing to a channel. */
@@ -248,7 +322,8 @@ function lastPrompt(sim: AriSimulator, channelId: string): string | undefined {
 }
 
 function callResult(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): CallResult {
-  if (!t.handle) return { call: t.call, channelId: null, cdrs: [], aEnded: undefined, bEnded: undefined };
+  if (!t.handle)
+    return { call: t.call, channelId: null, cdrs: [], aEnded: undefined, bEnded: undefined };
   const A = t.handle.channelId;
   const aEnded = sim.ended(A);
   const bEnded = aEnded?.bridgeId
@@ -258,8 +333,13 @@ function callResult(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): CallRe
 }
 
 function intro(s: DemoScenario, ariUrl: string, db: string, logFile: string): string {
-  const rates = s.rates.map((r) => `    ${r.prefix.padEnd(5)} ${r.description.padEnd(22)} ${r.rate}/min  +${r.connect}  ${r.initial}/${r.increment}`);
-  const accounts = s.accounts.map((a) => `    ${a.name.padEnd(10)} ${a.balance.padStart(6)}  ${a.identifiedBy}`);
+  const rates = s.rates.map(
+    (r) =>
+      `    ${r.prefix.padEnd(5)} ${r.description.padEnd(22)} ${r.rate}/min  +${r.connect}  ${r.initial}/${r.increment}`,
+  );
+  const accounts = s.accounts.map(
+    (a) => `    ${a.name.padEnd(10)} ${a.balance.padStart(6)}  ${a.identifiedBy}`,
+  );
   return [
     'astbill demo: the real daemon, a simulated Asterisk 22 (ARI), SQLite, real clock',
     `  database    ${db} (fresh each run)`,
@@ -297,7 +377,11 @@ async function waitFor(predicate: () => boolean, ms: number): Promise<boolean> {
  * The daemon logs to a file (info and up) so that the demo's own output stays readable;
  * warnings and errors are counted so the summary can point at the file.
  */
-function quietLogger(file: string): { logger: winston.Logger; warnings(): number; close(): Promise<void> } {
+function quietLogger(file: string): {
+  logger: winston.Logger;
+  warnings(): number;
+  close(): Promise<void>;
+} {
   let warnings = 0;
   const counter = new Writable({
     objectMode: true,

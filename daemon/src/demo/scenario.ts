@@ -79,16 +79,56 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
   const ringTimeout = ms(5, 2);
 
   const rates: DemoRate[] = [
-    { prefix: '1', description: 'USA/Canada', rate: '0.02', connect: '0', initial: 6, increment: 6 },
-    { prefix: '44', description: 'United Kingdom', rate: '0.05', connect: '0', initial: 30, increment: 6 },
-    { prefix: '447', description: 'United Kingdom mobile', rate: '0.15', connect: '0', initial: 30, increment: 6 },
-    { prefix: '49', description: 'Germany', rate: '0.04', connect: '0.01', initial: 6, increment: 6 },
-    { prefix: '8816', description: 'Iridium satellite', rate: '3.00', connect: '0', initial: 1, increment: 1 },
+    {
+      prefix: '1',
+      description: 'USA/Canada',
+      rate: '0.02',
+      connect: '0',
+      initial: 6,
+      increment: 6,
+    },
+    {
+      prefix: '44',
+      description: 'United Kingdom',
+      rate: '0.05',
+      connect: '0',
+      initial: 30,
+      increment: 6,
+    },
+    {
+      prefix: '447',
+      description: 'United Kingdom mobile',
+      rate: '0.15',
+      connect: '0',
+      initial: 30,
+      increment: 6,
+    },
+    {
+      prefix: '49',
+      description: 'Germany',
+      rate: '0.04',
+      connect: '0.01',
+      initial: 6,
+      increment: 6,
+    },
+    {
+      prefix: '8816',
+      description: 'Iridium satellite',
+      rate: '3.00',
+      connect: '0',
+      initial: 1,
+      increment: 1,
+    },
   ];
 
   const accounts: DemoAccount[] = [
     { name: 'alice', balance: '10.00', identifiedBy: 'accountcode of her phone' },
-    { name: 'bob', balance: '5.00', identifiedBy: 'caller ID 15551230001 (astani)', anis: ['15551230001'] },
+    {
+      name: 'bob',
+      balance: '5.00',
+      identifiedBy: 'caller ID 15551230001 (astani)',
+      anis: ['15551230001'],
+    },
     { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 2468', pin: '2468' },
     // 0.15 at 3.00/min (0.05/s, per-second billing) buys exactly 3 s.
     { name: 'carol', balance: '0.15', identifiedBy: 'accountcode of her phone' },
@@ -98,9 +138,24 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
     { prefix: '442', action: 'answer', answerAfterMs: ring, hangupAfterMs: ms(4000, 2000) },
     { prefix: '447', action: 'busy', ringMs: ring },
     { prefix: '1', action: 'noanswer' },
-    { prefix: '4930', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(4000, 2000) },
-    { prefix: '4989', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(3000, 2000) },
-    { prefix: '4940', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(3000, 2000) },
+    {
+      prefix: '4930',
+      action: 'answer',
+      answerAfterMs: ms(1000, 400),
+      hangupAfterMs: ms(4000, 2000),
+    },
+    {
+      prefix: '4989',
+      action: 'answer',
+      answerAfterMs: ms(1000, 400),
+      hangupAfterMs: ms(3000, 2000),
+    },
+    {
+      prefix: '4940',
+      action: 'answer',
+      answerAfterMs: ms(1000, 400),
+      hangupAfterMs: ms(3000, 2000),
+    },
     // The satellite phone never hangs up: only the credit limit ends the call.
     { prefix: '8816', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: null },
   ];

@@ -41,7 +41,8 @@ export function endReason(r: CallResult): string {
   if (!cdr) return r.aEnded ? `caller gone (${r.aEnded.hungUpBy})` : '';
   if (cdr.reason) return cdr.reason;
   if (cdr.disposition === 'ANSWERED') {
-    if (r.aEnded?.hungUpBy === 'timeout' || r.bEnded?.hungUpBy === 'timeout') return `credit limit: cut at ${cdr.maxSeconds ?? '?'} s by TIMEOUT(absolute)`;
+    if (r.aEnded?.hungUpBy === 'timeout' || r.bEnded?.hungUpBy === 'timeout')
+      return `credit limit: cut at ${cdr.maxSeconds ?? '?'} s by TIMEOUT(absolute)`;
     if (cdr.note) return cdr.note;
     if (r.bEnded?.hungUpBy === 'far-end') return 'callee hung up';
     if (r.aEnded?.hungUpBy === 'caller') return 'caller hung up';
@@ -63,15 +64,24 @@ const CAUSES: Record<number, string> = {
   34: 'no circuit available',
 };
 
-export function verify(calls: readonly CallResult[], accounts: readonly AccountResult[], reservationsLeft: number): Verdict {
+export function verify(
+  calls: readonly CallResult[],
+  accounts: readonly AccountResult[],
+  reservationsLeft: number,
+): Verdict {
   const problems: string[] = [];
   for (const r of calls) problems.push(...callProblems(r));
   for (const a of accounts) {
-    if (a.end !== a.start - a.charged) problems.push(`${a.name}: balance ${a.end} is not start ${a.start} − charged ${a.charged} (minor units)`);
-    if (a.ledgerSum !== a.end) problems.push(`${a.name}: ledger sums to ${a.ledgerSum}, balance is ${a.end} (minor units)`);
+    if (a.end !== a.start - a.charged)
+      problems.push(
+        `${a.name}: balance ${a.end} is not start ${a.start} − charged ${a.charged} (minor units)`,
+      );
+    if (a.ledgerSum !== a.end)
+      problems.push(`${a.name}: ledger sums to ${a.ledgerSum}, balance is ${a.end} (minor units)`);
     if (a.reserved !== 0n) problems.push(`${a.name}: ${a.reserved} minor units still reserved`);
   }
-  if (reservationsLeft !== 0) problems.push(`${reservationsLeft} reservation(s) left in astcreditres`);
+  if (reservationsLeft !== 0)
+    problems.push(`${reservationsLeft} reservation(s) left in astcreditres`);
   const n = calls.length;
   const line =
     problems.length === 0
@@ -87,16 +97,27 @@ function callProblems(r: CallResult): string[] {
   if (r.cdrs.length !== 1) return [`${id}: ${r.cdrs.length} CDRs instead of exactly one`];
   const cdr = r.cdrs[0]!;
   if (cdr.status !== 'settled') return [`${id}: CDR ${cdr.uniqueid} not settled`];
-  if (cdr.account !== r.call.account) out.push(`${id}: billed to ${cdr.account ?? 'nobody'}, expected ${r.call.account}`);
+  if (cdr.account !== r.call.account)
+    out.push(`${id}: billed to ${cdr.account ?? 'nobody'}, expected ${r.call.account}`);
   const want = r.call.expect;
-  if (cdr.disposition !== want.disposition) out.push(`${id}: disposition ${cdr.disposition ?? 'none'}, expected ${want.disposition}`);
-  if ((cdr.reason ?? undefined) !== want.reason) out.push(`${id}: reason ${cdr.reason ?? 'none'}, expected ${want.reason ?? 'none'}`);
+  if (cdr.disposition !== want.disposition)
+    out.push(`${id}: disposition ${cdr.disposition ?? 'none'}, expected ${want.disposition}`);
+  if ((cdr.reason ?? undefined) !== want.reason)
+    out.push(`${id}: reason ${cdr.reason ?? 'none'}, expected ${want.reason ?? 'none'}`);
   if (cdr.disposition === 'ANSWERED') {
     if (!cdr.rate) out.push(`${id}: answered CDR without its rate`);
-    else if (cdr.cost !== callCost(cdr.rate, cdr.billsec)) out.push(`${id}: cost ${cdr.cost} is not the price of ${cdr.billsec} s (${callCost(cdr.rate, cdr.billsec)})`);
-    if (cdr.maxSeconds !== null && cdr.billsec > cdr.maxSeconds) out.push(`${id}: billsec ${cdr.billsec} beyond the grant of ${cdr.maxSeconds} s`);
-    if (cdr.maxCost !== null && cdr.cost > cdr.maxCost) out.push(`${id}: cost ${cdr.cost} beyond the reserved ${cdr.maxCost}`);
-    if (want.cutAtLimit && cdr.billsec !== cdr.maxSeconds) out.push(`${id}: should have been cut at its ${cdr.maxSeconds} s grant, billsec ${cdr.billsec}`);
+    else if (cdr.cost !== callCost(cdr.rate, cdr.billsec))
+      out.push(
+        `${id}: cost ${cdr.cost} is not the price of ${cdr.billsec} s (${callCost(cdr.rate, cdr.billsec)})`,
+      );
+    if (cdr.maxSeconds !== null && cdr.billsec > cdr.maxSeconds)
+      out.push(`${id}: billsec ${cdr.billsec} beyond the grant of ${cdr.maxSeconds} s`);
+    if (cdr.maxCost !== null && cdr.cost > cdr.maxCost)
+      out.push(`${id}: cost ${cdr.cost} beyond the reserved ${cdr.maxCost}`);
+    if (want.cutAtLimit && cdr.billsec !== cdr.maxSeconds)
+      out.push(
+        `${id}: should have been cut at its ${cdr.maxSeconds} s grant, billsec ${cdr.billsec}`,
+      );
   } else if (cdr.cost !== 0n) {
     out.push(`${id}: ${cdr.disposition ?? 'unanswered'} call charged ${cdr.cost}`);
   }

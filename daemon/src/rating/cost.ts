@@ -1,7 +1,10 @@
 import type { Money } from './money.js';
 import type { Rate } from './rate.js';
 
-type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+type Tariffing = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
 /** The first billing boundary: what a one-second call is billed as. */
 export function firstBoundary(r: Tariffing): number {
@@ -13,7 +16,8 @@ export function firstBoundary(r: Tariffing): number {
  * initial block, then whole increments (60/6: 1..60 → 60, 61 → 66, 95 → 96). 0 s bills 0.
  */
 export function billedSeconds(r: Tariffing, billsec: number): number {
-  if (!Number.isInteger(billsec) || billsec < 0) throw new RangeError(`billsec must be a whole number ≥ 0, got ${billsec}`);
+  if (!Number.isInteger(billsec) || billsec < 0)
+    throw new RangeError(`billsec must be a whole number ≥ 0, got ${billsec}`);
   if (billsec === 0) return 0;
   const s = Math.max(billsec, r.minSecs);
   if (s <= r.initialSecs) return r.initialSecs;

@@ -9,7 +9,10 @@ import type { Rate } from './rate.js';
 import { callCost, firstBoundary } from './cost.js';
 import { boundaryAtOrBelow, maxAffordableSeconds } from './max-seconds.js';
 
-type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+type Tariffing = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
 /** The smallest billing boundary strictly above `seconds` (the first block for 0). */
 export function boundaryAbove(r: Tariffing, seconds: number): number {
@@ -23,8 +26,10 @@ export function boundaryAbove(r: Tariffing, seconds: number): number {
  * least the next boundary above `granted` (a grant shorter than a billing block still moves on).
  */
 export function grantTarget(r: Tariffing, granted: number, grantSeconds: number): number {
-  if (!Number.isInteger(granted) || granted < 0) throw new RangeError(`granted must be a whole number ≥ 0, got ${granted}`);
-  if (!Number.isInteger(grantSeconds) || grantSeconds < 1) throw new RangeError(`a grant must be a whole number ≥ 1 s, got ${grantSeconds}`);
+  if (!Number.isInteger(granted) || granted < 0)
+    throw new RangeError(`granted must be a whole number ≥ 0, got ${granted}`);
+  if (!Number.isInteger(grantSeconds) || grantSeconds < 1)
+    throw new RangeError(`a grant must be a whole number ≥ 1 s, got ${grantSeconds}`);
   const b0 = firstBoundary(r);
   const want = granted + grantSeconds;
   const below = want < b0 ? 0 : boundaryAtOrBelow(r, want);
@@ -48,7 +53,10 @@ export interface NextGrant {
  * a full grant when affordable, else the last affordable boundary as the final grant; never past
  * `capSeconds` (the account's or the global longest call). callCost(total) ≤ available + held.
  */
-export function nextGrant(r: Tariffing, o: { granted: number; held: Money; available: Money; grantSeconds: number; capSeconds: number }): NextGrant {
+export function nextGrant(
+  r: Tariffing,
+  o: { granted: number; held: Money; available: Money; grantSeconds: number; capSeconds: number },
+): NextGrant {
   const cap = boundaryAtOrBelow(r, o.capSeconds);
   const target = Math.min(grantTarget(r, o.granted, o.grantSeconds), cap);
   const budget = o.available + o.held;
@@ -65,6 +73,15 @@ export function nextGrant(r: Tariffing, o: { granted: number; held: Money; avail
 }
 
 /** The first grant of a call: nextGrant from nothing held. */
-export function firstGrant(r: Tariffing, o: { available: Money; grantSeconds: number; capSeconds: number }): NextGrant {
-  return nextGrant(r, { granted: 0, held: 0n, available: o.available, grantSeconds: o.grantSeconds, capSeconds: o.capSeconds });
+export function firstGrant(
+  r: Tariffing,
+  o: { available: Money; grantSeconds: number; capSeconds: number },
+): NextGrant {
+  return nextGrant(r, {
+    granted: 0,
+    held: 0n,
+    available: o.available,
+    grantSeconds: o.grantSeconds,
+    capSeconds: o.capSeconds,
+  });
 }

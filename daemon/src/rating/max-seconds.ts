@@ -2,7 +2,10 @@ import type { Money } from './money.js';
 import type { Rate } from './rate.js';
 import { callCost, firstBoundary } from './cost.js';
 
-type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+type Tariffing = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
 /** Largest billing boundary that is ≤ `cap`; a cap below the first block is returned as is. */
 export function boundaryAtOrBelow(r: Tariffing, cap: number): number {
@@ -17,7 +20,8 @@ export function boundaryAtOrBelow(r: Tariffing, cap: number): number {
  * callCost(result) ≤ available exactly. 0 when even the first block is unaffordable.
  */
 export function maxAffordableSeconds(r: Tariffing, available: Money, capSecs: number): number {
-  if (!Number.isInteger(capSecs) || capSecs < 0) throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
+  if (!Number.isInteger(capSecs) || capSecs < 0)
+    throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
   if (capSecs === 0) return 0;
   const b0 = firstBoundary(r);
   if (callCost(r, b0) > available) return 0;

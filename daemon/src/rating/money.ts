@@ -40,7 +40,8 @@ export function formatMoney(amount: Money, digits: number = MINOR_DIGITS): strin
 export function moneyFromDb(value: unknown): Money {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new RangeError(`unsafe integer money value from database: ${value}`);
+    if (!Number.isSafeInteger(value))
+      throw new RangeError(`unsafe integer money value from database: ${value}`);
     return BigInt(value);
   }
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);

@@ -1,7 +1,10 @@
 import type { Rate } from './rate.js';
 
 /** Longest-prefix match of a dialled number among the rates of one tariff. */
-export function longestPrefix<R extends Pick<Rate, 'prefix'>>(rates: readonly R[], number: string): R | undefined {
+export function longestPrefix<R extends Pick<Rate, 'prefix'>>(
+  rates: readonly R[],
+  number: string,
+): R | undefined {
   let best: R | undefined;
   for (const r of rates) {
     if (number.startsWith(r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;

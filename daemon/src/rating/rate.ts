@@ -18,12 +18,20 @@ export interface Rate {
 }
 
 /** Why a rate is unusable, or undefined when it is sound. */
-export function rateProblem(r: Pick<Rate, 'prefix' | 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>): string | undefined {
+export function rateProblem(
+  r: Pick<
+    Rate,
+    'prefix' | 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+  >,
+): string | undefined {
   if (!/^\d{1,20}$/.test(r.prefix)) return `prefix '${r.prefix}' must be 1 to 20 digits`;
   if (r.ratePerMin < 0n) return 'rate must not be negative';
   if (r.connectFee < 0n) return 'connection fee must not be negative';
-  if (!Number.isInteger(r.initialSecs) || r.initialSecs < 1 || r.initialSecs > 86_400) return 'initial increment must be 1..86400 seconds';
-  if (!Number.isInteger(r.incrementSecs) || r.incrementSecs < 1 || r.incrementSecs > 86_400) return 'increment must be 1..86400 seconds';
-  if (!Number.isInteger(r.minSecs) || r.minSecs < 0 || r.minSecs > 86_400) return 'minimum must be 0..86400 seconds';
+  if (!Number.isInteger(r.initialSecs) || r.initialSecs < 1 || r.initialSecs > 86_400)
+    return 'initial increment must be 1..86400 seconds';
+  if (!Number.isInteger(r.incrementSecs) || r.incrementSecs < 1 || r.incrementSecs > 86_400)
+    return 'increment must be 1..86400 seconds';
+  if (!Number.isInteger(r.minSecs) || r.minSecs < 0 || r.minSecs > 86_400)
+    return 'minimum must be 0..86400 seconds';
   return undefined;
 }

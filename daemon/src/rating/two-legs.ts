@@ -6,7 +6,10 @@ import type { Money } from './money.js';
 import type { Rate } from './rate.js';
 import { callCost, firstBoundary } from './cost.js';
 
-type Tariffing = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+type Tariffing = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
 /** Whether `s` is a billing boundary of the tariff (its cost steps up right after it). */
 export function isBillingBoundary(r: Tariffing, s: number): boolean {
@@ -19,8 +22,14 @@ export function isBillingBoundary(r: Tariffing, s: number): boolean {
  * exactly; 0 when not even one second fits. Unless it is the cap, T is a billing boundary of at
  * least one leg (a longer T at the same price would fit too). Monotone in `available` and `capSecs`.
  */
-export function maxAffordableSecondsTwoLegs(a: Tariffing, b: Tariffing, available: Money, capSecs: number): number {
-  if (!Number.isInteger(capSecs) || capSecs < 0) throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
+export function maxAffordableSecondsTwoLegs(
+  a: Tariffing,
+  b: Tariffing,
+  available: Money,
+  capSecs: number,
+): number {
+  if (!Number.isInteger(capSecs) || capSecs < 0)
+    throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
   if (capSecs === 0 || available < 0n) return 0;
   const fits = (t: number): boolean => callCost(a, t) + callCost(b, t) <= available;
   if (!fits(1)) return 0;

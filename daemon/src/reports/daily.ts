@@ -38,7 +38,8 @@ export interface DailyReport {
 export function utcDay(date: string): { from: Date; to: Date } {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const from = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : new Date(NaN);
-  if (Number.isNaN(from.getTime()) || from.toISOString().slice(0, 10) !== date) throw new RangeError(`not a date YYYY-MM-DD: '${date}'`);
+  if (Number.isNaN(from.getTime()) || from.toISOString().slice(0, 10) !== date)
+    throw new RangeError(`not a date YYYY-MM-DD: '${date}'`);
   return { from, to: new Date(from.getTime() + 86_400_000) };
 }
 
@@ -59,10 +60,22 @@ interface AggRow {
 const count = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 function toRow(r: AggRow): ReportRow {
-  return { key: r.key ?? '', calls: count(r.calls), answered: count(r.answered), refused: count(r.refused), billsec: count(r.billsec), revenue: moneyFromDb(r.revenue) };
+  return {
+    key: r.key ?? '',
+    calls: count(r.calls),
+    answered: count(r.answered),
+    refused: count(r.refused),
+    billsec: count(r.billsec),
+    revenue: moneyFromDb(r.revenue),
+  };
 }
 
-function aggregate(q: Knex, from: Date, to: Date, column: 'account' | 'prefix' | null): Knex.QueryBuilder {
+function aggregate(
+  q: Knex,
+  from: Date,
+  to: Date,
+  column: 'account' | 'prefix' | null,
+): Knex.QueryBuilder {
   const query = q('astcdr')
     .where('status', 'settled')
     .where('start', '>=', toDbTime(from))
@@ -74,7 +87,11 @@ function aggregate(q: Knex, from: Date, to: Date, column: 'account' | 'prefix' |
       q.raw('SUM(billsec) AS billsec'),
       q.raw('SUM(cost) AS revenue'),
     );
-  if (column) query.select(q.raw('?? AS ??', [column, 'key'])).groupBy(column).orderBy(column);
+  if (column)
+    query
+      .select(q.raw('?? AS ??', [column, 'key']))
+      .groupBy(column)
+      .orderBy(column);
   return query;
 }
 
@@ -84,7 +101,11 @@ export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
     aggregate(q, from, to, 'account') as Promise<AggRow[]>,
     aggregate(q, from, to, 'prefix') as Promise<AggRow[]>,
     aggregate(q, from, to, null) as Promise<AggRow[]>,
-    q('astcdr').where('status', 'open').where('start', '>=', toDbTime(from)).where('start', '<', toDbTime(to)).count({ n: '*' }) as Promise<Array<{ n: unknown }>>,
+    q('astcdr')
+      .where('status', 'open')
+      .where('start', '>=', toDbTime(from))
+      .where('start', '<', toDbTime(to))
+      .count({ n: '*' }) as Promise<Array<{ n: unknown }>>,
   ]);
   return {
     date,
@@ -92,7 +113,12 @@ export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
     to,
     byAccount: byAccount.map(toRow),
     byPrefix: byPrefix.map(toRow),
-    totals: { ...toRow(totals[0] ?? { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0 }), key: 'total' },
+    totals: {
+      ...toRow(
+        totals[0] ?? { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0 },
+      ),
+      key: 'total',
+    },
     openCalls: count(open[0]?.n),
   };
 }
@@ -103,10 +129,22 @@ export function minutes(billsec: number): string {
   return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')}`;
 }
 
-export const REPORT_COLUMNS = ['date', 'group', 'key', 'calls', 'answered', 'refused', 'billsec', 'minutes', 'revenue'] as const;
+export const REPORT_COLUMNS = [
+  'date',
+  'group',
+  'key',
+  'calls',
+  'answered',
+  'refused',
+  'billsec',
+  'minutes',
+  'revenue',
+] as const;
 
 /** One flat list: the account rows, the prefix rows, then the total (what the CSV holds). */
-export function reportRecords(r: DailyReport): Array<Record<(typeof REPORT_COLUMNS)[number], string | number>> {
+export function reportRecords(
+  r: DailyReport,
+): Array<Record<(typeof REPORT_COLUMNS)[number], string | number>> {
   const rec = (group: string, row: ReportRow) => ({
     date: r.date,
     group,
@@ -118,31 +156,67 @@ export function reportRecords(r: DailyReport): Array<Record<(typeof REPORT_COLUM
     minutes: minutes(row.billsec),
     revenue: formatMoney(row.revenue, 2),
   });
-  return [...r.byAccount.map((x) => rec('account', x)), ...r.byPrefix.map((x) => rec('prefix', x)), rec('total', r.totals)];
+  return [
+    ...r.byAccount.map((x) => rec('account', x)),
+    ...r.byPrefix.map((x) => rec('prefix', x)),
+    rec('total', r.totals),
+  ];
 }
 
 /** The report as JSON-ready data (money as decimal strings). */
 export function reportJson(r: DailyReport): Record<string, unknown> {
-  const row = (x: ReportRow) => ({ ...x, minutes: minutes(x.billsec), revenue: formatMoney(x.revenue, 2) });
-  return { date: r.date, from: r.from.toISOString(), to: r.to.toISOString(), byAccount: r.byAccount.map(row), byPrefix: r.byPrefix.map(row), totals: row(r.totals), openCalls: r.openCalls };
+  const row = (x: ReportRow) => ({
+    ...x,
+    minutes: minutes(x.billsec),
+    revenue: formatMoney(x.revenue, 2),
+  });
+  return {
+    date: r.date,
+    from: r.from.toISOString(),
+    to: r.to.toISOString(),
+    byAccount: r.byAccount.map(row),
+    byPrefix: r.byPrefix.map(row),
+    totals: row(r.totals),
+    openCalls: r.openCalls,
+  };
 }
 
 /** A plain-text table for a terminal. */
 export function reportText(r: DailyReport): string {
   const head = ['', 'calls', 'answered', 'refused', 'minutes', 'revenue'];
-  const line = (label: string, x: ReportRow) => [label, String(x.calls), String(x.answered), String(x.refused), minutes(x.billsec), formatMoney(x.revenue, 2)];
+  const line = (label: string, x: ReportRow) => [
+    label,
+    String(x.calls),
+    String(x.answered),
+    String(x.refused),
+    minutes(x.billsec),
+    formatMoney(x.revenue, 2),
+  ];
   const table = (title: string, rows: string[][]) => {
     const all = [[title, ...head.slice(1)], ...rows];
     const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-    return all.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+    return all
+      .map((row) =>
+        row
+          .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+          .join('  '),
+      )
+      .join('\n');
   };
   const parts = [
     `astbill daily report ${r.date} (UTC)`,
     '',
-    table('account', [...r.byAccount.map((x) => line(x.key || '(unidentified)', x)), line('TOTAL', r.totals)]),
+    table('account', [
+      ...r.byAccount.map((x) => line(x.key || '(unidentified)', x)),
+      line('TOTAL', r.totals),
+    ]),
     '',
-    table('prefix', [...r.byPrefix.map((x) => line(x.key || '(no rate)', x)), line('TOTAL', r.totals)]),
+    table('prefix', [
+      ...r.byPrefix.map((x) => line(x.key || '(no rate)', x)),
+      line('TOTAL', r.totals),
+    ]),
   ];
-  if (r.openCalls > 0) parts.push('', `${r.openCalls} call(s) of this day were still open and are not counted.`);
+  if (r.openCalls > 0)
+    parts.push('', `${r.openCalls} call(s) of this day were still open and are not counted.`);
   return parts.join('\n') + '\n';
 }

@@ -27,8 +27,10 @@ export class ReportSchedule {
   private running: Promise<string> | null = null;
 
   constructor(private readonly opts: ReportScheduleOptions) {
-    if (!CronJob.valid(opts.cron)) throw new ConfigError('ASTBILL_REPORT_CRON', `'${opts.cron}' is not a valid cron expression`);
-    if (opts.dir.trim() === '') throw new ConfigError('ASTBILL_REPORT_DIR', 'must name a directory');
+    if (!CronJob.valid(opts.cron))
+      throw new ConfigError('ASTBILL_REPORT_CRON', `'${opts.cron}' is not a valid cron expression`);
+    if (opts.dir.trim() === '')
+      throw new ConfigError('ASTBILL_REPORT_DIR', 'must name a directory');
     this.job = new CronJob({
       cron: opts.cron,
       name: 'astbill-daily-report',
@@ -78,6 +80,10 @@ export function reportScheduleFromEnv(
   const expression = env.ASTBILL_REPORT_CRON?.trim();
   if (!expression) return null;
   const dir = env.ASTBILL_REPORT_DIR?.trim();
-  if (!dir) throw new ConfigError('ASTBILL_REPORT_DIR', 'must be set when ASTBILL_REPORT_CRON is (the directory the CSV files go to)');
+  if (!dir)
+    throw new ConfigError(
+      'ASTBILL_REPORT_DIR',
+      'must be set when ASTBILL_REPORT_CRON is (the directory the CSV files go to)',
+    );
   return new ReportSchedule({ knex: deps.knex, cron: expression, dir, logger: deps.logger });
 }

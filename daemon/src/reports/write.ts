@@ -7,7 +7,9 @@ import { REPORT_COLUMNS, reportJson, reportRecords, type DailyReport } from './d
 export type ReportFormat = 'csv' | 'json';
 
 export function renderReport(r: DailyReport, format: ReportFormat): string {
-  return format === 'csv' ? toCsv(REPORT_COLUMNS, reportRecords(r)) : JSON.stringify(reportJson(r), null, 2) + '\n';
+  return format === 'csv'
+    ? toCsv(REPORT_COLUMNS, reportRecords(r))
+    : JSON.stringify(reportJson(r), null, 2) + '\n';
 }
 
 export function reportFileName(date: string, format: ReportFormat): string {
@@ -15,7 +17,11 @@ export function reportFileName(date: string, format: ReportFormat): string {
 }
 
 /** Writes `astbill-daily-<date>.<format>` into `dir` (created if missing); returns its path. */
-export async function writeReport(dir: string, r: DailyReport, format: ReportFormat): Promise<string> {
+export async function writeReport(
+  dir: string,
+  r: DailyReport,
+  format: ReportFormat,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, reportFileName(r.date, format));
   const tmp = `${path}.${process.pid}.tmp`;

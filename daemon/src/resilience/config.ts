@@ -27,7 +27,10 @@ export function loadResilienceConfig(env: Source = process.env): ResilienceConfi
   return {
     journalDir: dir,
     deadlineMs: int(env, 'ASTBILL_DB_DEADLINE_MS', 2500, 50, 600_000),
-    policy: oneOfSetting<DbFailurePolicy>(env, 'ASTBILL_DB_FAILURE_POLICY', 'refuse', ['refuse', 'allow-capped']),
+    policy: oneOfSetting<DbFailurePolicy>(env, 'ASTBILL_DB_FAILURE_POLICY', 'refuse', [
+      'refuse',
+      'allow-capped',
+    ]),
     failureSeconds: int(env, 'ASTBILL_DB_FAILURE_SECONDS', 60, 1, 3600),
     replayIntervalMs: int(env, 'ASTBILL_JOURNAL_REPLAY_SECONDS', 5, 1, 3600) * 1000,
   };

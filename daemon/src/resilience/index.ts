@@ -12,6 +12,12 @@ export type { ReplayReport } from './replay.js';
 export { JournalReplayer } from './replayer.js';
 export type { ReplayTimer } from './replayer.js';
 export { wrapStore } from './resilient-store.js';
-export type { DbHealth, PendingSettleResult, ResilienceOptions, ResilientSettleResult, ResilientStore } from './resilient-store.js';
+export type {
+  DbHealth,
+  PendingSettleResult,
+  ResilienceOptions,
+  ResilientSettleResult,
+  ResilientStore,
+} from './resilient-store.js';
 export { startResilience } from './open.js';
 export type { Resilience } from './open.js';

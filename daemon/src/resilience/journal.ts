@@ -23,7 +23,13 @@ import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromLine, toLine, type JournalEntry, type JournalKind, type JournalRecord } from './records.js';
+import {
+  fromLine,
+  toLine,
+  type JournalEntry,
+  type JournalKind,
+  type JournalRecord,
+} from './records.js';
 
 export interface JournalProblem {
   file: string;
@@ -54,11 +60,19 @@ export class JournalLockedError extends Error {
     readonly dir: string,
     readonly pid: number,
   ) {
-    super(`the journal in ${dir} is in use by process ${pid} (a running daemon replays it by itself)`);
+    super(
+      `the journal in ${dir} is in use by process ${pid} (a running daemon replays it by itself)`,
+    );
   }
 }
 
-const FILES = { journal: 'journal.jsonl', done: 'done.jsonl', rejected: 'rejected.jsonl', lock: 'journal.lock', tmp: 'journal.jsonl.tmp' } as const;
+const FILES = {
+  journal: 'journal.jsonl',
+  done: 'done.jsonl',
+  rejected: 'rejected.jsonl',
+  lock: 'journal.lock',
+  tmp: 'journal.jsonl.tmp',
+} as const;
 
 interface Parsed {
   records: Map<string, JournalRecord>;
@@ -97,12 +111,22 @@ async function parseDir(dir: string): Promise<Parsed> {
       records.set(r.id, r);
     } catch (err) {
       damaged = true;
-      problems.push({ file: FILES.journal, line: i + 1, problem: err instanceof Error ? err.message : String(err), text: clip(line) });
+      problems.push({
+        file: FILES.journal,
+        line: i + 1,
+        problem: err instanceof Error ? err.message : String(err),
+        text: clip(line),
+      });
     }
   });
   if (tail !== '') {
     damaged = true;
-    problems.push({ file: FILES.journal, line: lines.length + 1, problem: 'torn last line (incomplete write, e.g. a crash during an append)', text: clip(tail) });
+    problems.push({
+      file: FILES.journal,
+      line: lines.length + 1,
+      problem: 'torn last line (incomplete write, e.g. a crash during an append)',
+      text: clip(tail),
+    });
   }
 
   const doneIds = new Set<string>();
@@ -116,11 +140,21 @@ async function parseDir(dir: string): Promise<Parsed> {
       if (typeof o.done !== 'string') throw new Error('no record id');
       doneIds.add(o.done);
     } catch (err) {
-      problems.push({ file: FILES.done, line: i + 1, problem: `unreadable done mark (${err instanceof Error ? err.message : String(err)}); that record may be replayed again`, text: clip(line) });
+      problems.push({
+        file: FILES.done,
+        line: i + 1,
+        problem: `unreadable done mark (${err instanceof Error ? err.message : String(err)}); that record may be replayed again`,
+        text: clip(line),
+      });
     }
   });
   if (doneTail !== '') {
-    problems.push({ file: FILES.done, line: doneLines.length + 1, problem: 'torn last done mark; that record may be replayed again (harmless)', text: clip(doneTail) });
+    problems.push({
+      file: FILES.done,
+      line: doneLines.length + 1,
+      problem: 'torn last done mark; that record may be replayed again (harmless)',
+      text: clip(doneTail),
+    });
   }
   return { records, doneIds, problems, damaged, doneTorn: doneTail !== '' };
 }
@@ -182,10 +216,13 @@ export class Journal {
     await takeLock(dir);
     await rm(join(dir, FILES.tmp), { force: true });
     const parsed = await parseDir(dir);
-    for (const p of parsed.problems) opts.logger?.warn('journal: unreadable line set aside', { ...p, dir });
+    for (const p of parsed.problems)
+      opts.logger?.warn('journal: unreadable line set aside', { ...p, dir });
     const journalProblems = parsed.problems.filter((p) => p.file === FILES.journal);
     if (journalProblems.length > 0) {
-      const lines = journalProblems.map((p) => JSON.stringify({ at: new Date().toISOString(), ...p }) + '\n').join('');
+      const lines = journalProblems
+        .map((p) => JSON.stringify({ at: new Date().toISOString(), ...p }) + '\n')
+        .join('');
       const fh = await open(join(dir, FILES.rejected), 'a');
       try {
         await fh.writeFile(lines);
@@ -230,7 +267,9 @@ export class Journal {
 
   /** Pending records of one call attempt (optionally of some kinds only). */
   pendingFor(uniqueid: string, kinds?: readonly JournalKind[]): JournalRecord[] {
-    return this.pending().filter((r) => r.uniqueid === uniqueid && (!kinds || kinds.includes(r.kind)));
+    return this.pending().filter(
+      (r) => r.uniqueid === uniqueid && (!kinds || kinds.includes(r.kind)),
+    );
   }
 
   /** Writes the entries durably (one fdatasync for all, shared with concurrent appends). */
@@ -333,7 +372,8 @@ async function takeLock(dir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const holder = Number((await readText(path)).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && pidAlive(holder)) throw new JournalLockedError(dir, holder);
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && pidAlive(holder))
+    throw new JournalLockedError(dir, holder);
   // A stale lock (its process is gone) or our own from an earlier open in this process.
   await writeFile(path, String(process.pid));
 }

@@ -34,7 +34,8 @@ export interface OutageCall {
   settle: SettleRequest;
 }
 
-export type LateChargeResult = { outcome: 'charged'; cost: Money; billsec: number; balanceAfter: Money } | { outcome: 'exists' };
+export type LateChargeResult =
+  { outcome: 'charged'; cost: Money; billsec: number; balanceAfter: Money } | { outcome: 'exists' };
 
 export type LateCharge = (call: OutageCall) => Promise<LateChargeResult>;
 
@@ -43,7 +44,9 @@ export const OUTAGE_NOTE = 'db-outage';
 /** What an outage call is billed: the measured talk time, never more than was granted. */
 export function outageBill(call: OutageCall): { billsec: number; cost: Money } {
   const answered = call.settle.disposition === 'ANSWERED';
-  const billsec = answered ? Math.min(Math.max(0, Math.floor(call.settle.billsec)), call.grant.maxSeconds) : 0;
+  const billsec = answered
+    ? Math.min(Math.max(0, Math.floor(call.settle.billsec)), call.grant.maxSeconds)
+    : 0;
   return { billsec, cost: answered ? callCost(call.grant.req.rate, billsec) : 0n };
 }
 
@@ -54,7 +57,11 @@ export function knexLateCharge(db: Db): LateCharge {
       const s = call.settle;
       if (await cdrByUniqueid(trx, req.uniqueid)) return { outcome: 'exists' };
       const account = await lockAccount(trx, req.accountId);
-      if (!account) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId} for the outage call ${req.uniqueid}`);
+      if (!account)
+        throw new StoreError(
+          'NOT_FOUND',
+          `no account with id ${req.accountId} for the outage call ${req.uniqueid}`,
+        );
       const { billsec, cost } = outageBill(call);
       const balanceAfter = account.balance - cost;
       const answer = s.disposition === 'ANSWERED' ? s.answer : null;
@@ -69,9 +76,22 @@ export function knexLateCharge(db: Db): LateCharge {
         cost,
         note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
       });
-      await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved }, new Date());
+      await writeAccountMoney(
+        trx,
+        account.id,
+        { balance: balanceAfter, reserved: account.reserved },
+        new Date(),
+      );
       if (cost > 0n) {
-        await appendLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: OUTAGE_NOTE, created: s.end });
+        await appendLedger(trx, {
+          accountId: account.id,
+          kind: 'charge',
+          amount: -cost,
+          balanceAfter,
+          reference: req.uniqueid,
+          note: OUTAGE_NOTE,
+          created: s.end,
+        });
       }
       return { outcome: 'charged', cost, billsec, balanceAfter };
     });

@@ -29,9 +29,18 @@ export async function startResilience(
   deps: { logger?: Logger; lateCharge?: LateCharge; timer?: ReplayTimer } = {},
 ): Promise<Resilience> {
   const journal = await Journal.open(cfg.journalDir, deps.logger ? { logger: deps.logger } : {});
-  if (journal.problems.length > 0) deps.logger?.warn('journal: unreadable lines were set aside in rejected.jsonl', { dir: cfg.journalDir, count: journal.problems.length });
-  if (journal.size > 0) deps.logger?.info('journal: records waiting from an earlier run', { dir: cfg.journalDir, pending: journal.size });
-  const lateCharge = deps.lateCharge ?? (inner instanceof KnexBillingStore ? knexLateCharge(inner.db) : undefined);
+  if (journal.problems.length > 0)
+    deps.logger?.warn('journal: unreadable lines were set aside in rejected.jsonl', {
+      dir: cfg.journalDir,
+      count: journal.problems.length,
+    });
+  if (journal.size > 0)
+    deps.logger?.info('journal: records waiting from an earlier run', {
+      dir: cfg.journalDir,
+      pending: journal.size,
+    });
+  const lateCharge =
+    deps.lateCharge ?? (inner instanceof KnexBillingStore ? knexLateCharge(inner.db) : undefined);
   const store = wrapStore(inner, {
     journal,
     deadlineMs: cfg.deadlineMs,

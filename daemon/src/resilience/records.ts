@@ -15,7 +15,15 @@
  *   outage-call   late charge (CDR + debit + ledger)     that call's end: charged when the database is back
  */
 import type { Money, Rate } from '../rating/index.js';
-import { DISPOSITIONS, REFUSAL_REASONS, type AuthoriseRequest, type Disposition, type RefusalReason, type RefusalRecord, type SettleRequest } from '../session/ports.js';
+import {
+  DISPOSITIONS,
+  REFUSAL_REASONS,
+  type AuthoriseRequest,
+  type Disposition,
+  type RefusalReason,
+  type RefusalRecord,
+  type SettleRequest,
+} from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
 export interface OutageGrant {
@@ -122,7 +130,8 @@ export class BadRecord extends Error {
 type Obj = Record<string, unknown>;
 
 function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadRecord(`${what} is not an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new BadRecord(`${what} is not an object`);
   return v as Obj;
 }
 
@@ -141,7 +150,8 @@ function nullableStr(o: Obj, k: string): string | null {
 
 function int(o: Obj, k: string): number {
   const v = o[k];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new BadRecord(`${k} is not a whole number`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw new BadRecord(`${k} is not a whole number`);
   return v;
 }
 
@@ -152,7 +162,8 @@ function nullableInt(o: Obj, k: string): number | null {
 function date(o: Obj, k: string): Date {
   const s = str(o, k);
   const d = new Date(s);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(s)) throw new BadRecord(`${k} is not an ISO time`);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(s))
+    throw new BadRecord(`${k} is not an ISO time`);
   return d;
 }
 
@@ -169,7 +180,8 @@ function money(o: Obj, k: string): Money {
 function settleFrom(v: unknown): SettleRequest {
   const o = obj(v, 'settle');
   const disposition = str(o, 'disposition') as Disposition;
-  if (!DISPOSITIONS.includes(disposition)) throw new BadRecord(`unknown disposition ${disposition}`);
+  if (!DISPOSITIONS.includes(disposition))
+    throw new BadRecord(`unknown disposition ${disposition}`);
   const note = nullableStr(o, 'note');
   return {
     uniqueid: str(o, 'uniqueid'),

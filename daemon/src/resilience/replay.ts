@@ -97,9 +97,13 @@ export async function replayJournal(deps: ReplayDeps): Promise<ReplayReport> {
           break;
         }
         case 'outage-call': {
-          if (!deps.lateCharge) throw new Error('no late-charge writer: outage calls cannot be replayed by this store');
+          if (!deps.lateCharge)
+            throw new Error('no late-charge writer: outage calls cannot be replayed by this store');
           const related = journal.pendingFor(r.uniqueid, ['outage-grant', 'answer']);
-          const res = await bounded(deps.lateCharge({ grant: r.grant, settle: r.settle }), 'late charge');
+          const res = await bounded(
+            deps.lateCharge({ grant: r.grant, settle: r.settle }),
+            'late charge',
+          );
           if (res.outcome === 'charged') {
             await finish(r, `charged ${res.cost} for ${res.billsec} s`, related);
           } else {
@@ -111,26 +115,64 @@ export async function replayJournal(deps: ReplayDeps): Promise<ReplayReport> {
         case 'outage-grant': {
           if (journal.pendingFor(r.uniqueid, ['outage-call']).length > 0) break;
           if (deps.isLive?.(r.uniqueid)) break;
-          if (!deps.lateCharge) throw new Error('no late-charge writer: outage calls cannot be replayed by this store');
+          if (!deps.lateCharge)
+            throw new Error('no late-charge writer: outage calls cannot be replayed by this store');
           const answers = journal.pendingFor(r.uniqueid, ['answer']);
-          const answer = answers.find((a): a is Extract<JournalRecord, { kind: 'answer' }> => a.kind === 'answer')?.answer ?? null;
+          const answer =
+            answers.find(
+              (a): a is Extract<JournalRecord, { kind: 'answer' }> => a.kind === 'answer',
+            )?.answer ?? null;
           const from = answer ?? r.grant.req.start;
           const end = new Date(from.getTime() + r.grant.maxSeconds * 1000);
           if (now().getTime() < end.getTime() + ORPHAN_MARGIN_MS) break; // the call may still be up
           const settle: SettleRequest = answer
-            ? { uniqueid: r.uniqueid, disposition: 'ANSWERED', hangupCause: null, answer, end, billsec: r.grant.maxSeconds, note: ORPHAN_NOTE }
-            : { uniqueid: r.uniqueid, disposition: 'FAILED', hangupCause: null, answer: null, end, billsec: 0, note: ORPHAN_NOTE };
-          deps.logger?.warn('journal: charging an outage call whose daemon stopped before it ended', { uniqueid: r.uniqueid, answered: answer !== null, billsec: settle.billsec });
+            ? {
+                uniqueid: r.uniqueid,
+                disposition: 'ANSWERED',
+                hangupCause: null,
+                answer,
+                end,
+                billsec: r.grant.maxSeconds,
+                note: ORPHAN_NOTE,
+              }
+            : {
+                uniqueid: r.uniqueid,
+                disposition: 'FAILED',
+                hangupCause: null,
+                answer: null,
+                end,
+                billsec: 0,
+                note: ORPHAN_NOTE,
+              };
+          deps.logger?.warn(
+            'journal: charging an outage call whose daemon stopped before it ended',
+            { uniqueid: r.uniqueid, answered: answer !== null, billsec: settle.billsec },
+          );
           const res = await bounded(deps.lateCharge({ grant: r.grant, settle }), 'late charge');
-          if (res.outcome === 'exists') await bounded(store.settle(withNote(settle, 'db-outage')), 'settle');
-          await finish(r, res.outcome === 'charged' ? `orphan charged ${res.cost} for ${res.billsec} s` : 'orphan settled', answers);
+          if (res.outcome === 'exists')
+            await bounded(store.settle(withNote(settle, 'db-outage')), 'settle');
+          await finish(
+            r,
+            res.outcome === 'charged'
+              ? `orphan charged ${res.cost} for ${res.billsec} s`
+              : 'orphan settled',
+            answers,
+          );
           break;
         }
       }
     } catch (err) {
-      if (isInputError(err) || (err instanceof Error && err.message.startsWith('no late-charge writer'))) {
+      if (
+        isInputError(err) ||
+        (err instanceof Error && err.message.startsWith('no late-charge writer'))
+      ) {
         report.failed.push({ id: r.id, kind: r.kind, uniqueid: r.uniqueid, error: errorText(err) });
-        deps.logger?.error('journal: record cannot be replayed; it stays pending', { id: r.id, kind: r.kind, uniqueid: r.uniqueid, error: errorText(err) });
+        deps.logger?.error('journal: record cannot be replayed; it stays pending', {
+          id: r.id,
+          kind: r.kind,
+          uniqueid: r.uniqueid,
+          error: errorText(err),
+        });
         continue;
       }
       report.stoppedBy = errorText(err);

@@ -64,12 +64,23 @@ export class JournalReplayer {
     try {
       const rep = await this.opts.replay();
       for (const item of rep.replayed) log?.info('journal: replayed', { ...item });
-      if (rep.replayed.length > 0) log?.info('journal: replay pass', { replayed: rep.replayed.length, failed: rep.failed.length, remaining: rep.remaining });
-      if (rep.stoppedBy && rep.stoppedBy !== this.lastStop) log?.warn('journal: database still failing; will retry', { error: rep.stoppedBy, remaining: rep.remaining });
+      if (rep.replayed.length > 0)
+        log?.info('journal: replay pass', {
+          replayed: rep.replayed.length,
+          failed: rep.failed.length,
+          remaining: rep.remaining,
+        });
+      if (rep.stoppedBy && rep.stoppedBy !== this.lastStop)
+        log?.warn('journal: database still failing; will retry', {
+          error: rep.stoppedBy,
+          remaining: rep.remaining,
+        });
       this.lastStop = rep.stoppedBy;
       return rep;
     } catch (err) {
-      log?.error('journal: replay failed', { error: err instanceof Error ? err.message : String(err) });
+      log?.error('journal: replay failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       return null;
     }
   }

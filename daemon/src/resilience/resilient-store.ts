@@ -28,7 +28,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { callCost, maxAffordableSeconds, reservationFor, type Money, type Rate } from '../rating/index.js';
+import {
+  callCost,
+  maxAffordableSeconds,
+  reservationFor,
+  type Money,
+  type Rate,
+} from '../rating/index.js';
 import {
   composedAccountWithRate,
   type Account,
@@ -132,7 +138,8 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
   const log = opts.logger;
   const now = opts.now ?? (() => new Date());
   const cacheSize = opts.cacheSize ?? 10_000;
-  if (policy === 'allow-capped' && !opts.lateCharge) throw new Error("the 'allow-capped' policy needs a lateCharge writer");
+  if (policy === 'allow-capped' && !opts.lateCharge)
+    throw new Error("the 'allow-capped' policy needs a lateCharge writer");
 
   const health: DbHealth = { up: true, since: null, lastError: null };
   const accounts = new Remembered<Account>(cacheSize);
@@ -153,12 +160,19 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     if (health.up) {
       health.up = false;
       health.since = now();
-      log?.error('database failing; settlements go to the journal', { op: what, error: errorText(err), policy });
+      log?.error('database failing; settlements go to the journal', {
+        op: what,
+        error: errorText(err),
+        policy,
+      });
     }
   };
 
   /** Runs `fn` within the deadline; input errors pass through untouched and do not count as outages. */
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  async function call<T>(
+    what: string,
+    fn: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     try {
       const value = await withDeadline(fn(), deadlineMs, what);
       ok();
@@ -176,7 +190,13 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     accountsById.set(String(a.id), a);
   };
 
-  async function read<T>(what: string, key: string, fn: () => Promise<T>, cache: Pick<Remembered<NonNullable<T>>, 'get'>, keep: (v: T) => void): Promise<T> {
+  async function read<T>(
+    what: string,
+    key: string,
+    fn: () => Promise<T>,
+    cache: Pick<Remembered<NonNullable<T>>, 'get'>,
+    keep: (v: T) => void,
+  ): Promise<T> {
     const r = await call(what, fn);
     if (r.ok) {
       keep(r.value);
@@ -187,7 +207,9 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
       log?.warn('database failing; using the last known answer', { op: what });
       return known;
     }
-    throw new DbUnavailable(`database unavailable (${what}): ${errorText(r.error)}`, { cause: r.error });
+    throw new DbUnavailable(`database unavailable (${what}): ${errorText(r.error)}`, {
+      cause: r.error,
+    });
   }
 
   const pinKey = (pin: string) => 'pin:' + createHash('sha256').update(pin).digest('hex');
@@ -197,7 +219,8 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     let held = 0n;
     for (const g of outage.values()) if (g.req.accountId === account.id) held += g.maxCost;
     for (const r of journal.pending()) {
-      if (r.kind === 'outage-call' && r.grant.req.accountId === account.id) held += outageBill(r).cost;
+      if (r.kind === 'outage-call' && r.grant.req.accountId === account.id)
+        held += outageBill(r).cost;
     }
     return account.balance + account.creditLimit - account.reserved - held;
   }
@@ -206,7 +229,10 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     const account = accountsById.get(String(req.accountId));
     if (!account || account.status !== 'active') return refuseForOutage(req);
     const cap = Math.min(failureSeconds, account.maxCallSeconds ?? req.defaultMaxSeconds);
-    if (account.maxCalls !== null && [...outage.values()].filter((g) => g.req.accountId === account.id).length >= account.maxCalls) {
+    if (
+      account.maxCalls !== null &&
+      [...outage.values()].filter((g) => g.req.accountId === account.id).length >= account.maxCalls
+    ) {
       return refuseForOutage(req);
     }
     const available = outageAvailable(account);
@@ -215,7 +241,11 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     const grant: OutageGrant = { req, maxSeconds, maxCost: reservationFor(req.rate, maxSeconds) };
     await journal.append({ kind: 'outage-grant', uniqueid: req.uniqueid, grant });
     outage.set(req.uniqueid, grant);
-    log?.warn('database failing; call allowed with a capped grant', { uniqueid: req.uniqueid, maxSeconds, maxCost: grant.maxCost.toString() });
+    log?.warn('database failing; call allowed with a capped grant', {
+      uniqueid: req.uniqueid,
+      maxSeconds,
+      maxCost: grant.maxCost.toString(),
+    });
     return { ok: true, maxSeconds, maxCost: grant.maxCost, available };
   }
 
@@ -225,8 +255,32 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     // first, the refusal finds its CDR and the release after it frees the reservation. The other
     // order leaves a reservation when the late commit lands between the two.
     await journal.append(
-      { kind: 'refusal', uniqueid: req.uniqueid, refusal: { uniqueid: req.uniqueid, accountId: req.accountId, src: req.src, dst: req.dst, reason: 'DBERROR', node: req.node, start: req.start } },
-      { kind: 'settle', uniqueid: req.uniqueid, settle: { uniqueid: req.uniqueid, disposition: 'FAILED', hangupCause: null, answer: null, end: req.start, billsec: 0, note: 'db-outage: refused' } },
+      {
+        kind: 'refusal',
+        uniqueid: req.uniqueid,
+        refusal: {
+          uniqueid: req.uniqueid,
+          accountId: req.accountId,
+          src: req.src,
+          dst: req.dst,
+          reason: 'DBERROR',
+          node: req.node,
+          start: req.start,
+        },
+      },
+      {
+        kind: 'settle',
+        uniqueid: req.uniqueid,
+        settle: {
+          uniqueid: req.uniqueid,
+          disposition: 'FAILED',
+          hangupCause: null,
+          answer: null,
+          end: req.start,
+          billsec: 0,
+          note: 'db-outage: refused',
+        },
+      },
     );
     return dbErrorRefusal();
   }
@@ -235,19 +289,49 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     journal,
     inner,
 
-    accountByName: (name) => read('accountByName', `name:${name}`, () => inner.accountByName(name), accounts, (a) => remember(`name:${name}`, a)),
-    accountByAni: (number) => read('accountByAni', `ani:${number}`, () => inner.accountByAni(number), accounts, (a) => remember(`ani:${number}`, a)),
-    accountByPin: (pin) => read('accountByPin', pinKey(pin), () => inner.accountByPin(pin), accounts, (a) => remember(pinKey(pin), a)),
+    accountByName: (name) =>
+      read(
+        'accountByName',
+        `name:${name}`,
+        () => inner.accountByName(name),
+        accounts,
+        (a) => remember(`name:${name}`, a),
+      ),
+    accountByAni: (number) =>
+      read(
+        'accountByAni',
+        `ani:${number}`,
+        () => inner.accountByAni(number),
+        accounts,
+        (a) => remember(`ani:${number}`, a),
+      ),
+    accountByPin: (pin) =>
+      read(
+        'accountByPin',
+        pinKey(pin),
+        () => inner.accountByPin(pin),
+        accounts,
+        (a) => remember(pinKey(pin), a),
+      ),
     rateFor: (tariff, number) =>
-      read('rateFor', `${tariff}|${number}`, () => inner.rateFor(tariff, number), rates, (r) => {
-        if (r) rates.set(`${tariff}|${number}`, r);
-      }),
+      read(
+        'rateFor',
+        `${tariff}|${number}`,
+        () => inner.rateFor(tariff, number),
+        rates,
+        (r) => {
+          if (r) rates.set(`${tariff}|${number}`, r);
+        },
+      ),
     // Remembered as the two answers it combines, so either question finds it during an outage.
     accountByNameWithRate: (name, number) =>
       read(
         'accountByNameWithRate',
         `name:${name}`,
-        () => (inner.accountByNameWithRate ? inner.accountByNameWithRate(name, number) : composedAccountWithRate(inner, name, number)),
+        () =>
+          inner.accountByNameWithRate
+            ? inner.accountByNameWithRate(name, number)
+            : composedAccountWithRate(inner, name, number),
         {
           get: () => {
             const account = accounts.get(`name:${name}`);
@@ -264,7 +348,8 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     async authorise(req) {
       const r = await call('authorise', () => inner.authorise(req));
       if (r.ok) {
-        if (r.value.ok) granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
+        if (r.value.ok)
+          granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
         return r.value;
       }
       return policy === 'allow-capped' ? allowCapped(req) : refuseForOutage(req);
@@ -296,9 +381,20 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
       await journal.append({ kind: 'settle', uniqueid: req.uniqueid, settle: req });
       granted.delete(req.uniqueid);
       const answered = req.disposition === 'ANSWERED';
-      const billsec = answered ? Math.min(Math.max(0, Math.floor(req.billsec)), g?.maxSeconds ?? req.billsec) : 0;
-      log?.warn('settlement journaled; it is written when the database is back', { uniqueid: req.uniqueid, billsec });
-      return { settled: true, pending: true, cost: answered && g ? callCost(g.rate, billsec) : 0n, billsec, balanceAfter: 0n };
+      const billsec = answered
+        ? Math.min(Math.max(0, Math.floor(req.billsec)), g?.maxSeconds ?? req.billsec)
+        : 0;
+      log?.warn('settlement journaled; it is written when the database is back', {
+        uniqueid: req.uniqueid,
+        billsec,
+      });
+      return {
+        settled: true,
+        pending: true,
+        cost: answered && g ? callCost(g.rate, billsec) : 0n,
+        billsec,
+        balanceAfter: 0n,
+      };
     },
 
     async recordRefusal(rec: RefusalRecord) {
@@ -308,7 +404,10 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
 
     async reservations(node?: string): Promise<Reservation[]> {
       const r = await call('reservations', () => inner.reservations(node));
-      if (!r.ok) throw new DbUnavailable(`database unavailable (reservations): ${errorText(r.error)}`, { cause: r.error });
+      if (!r.ok)
+        throw new DbUnavailable(`database unavailable (reservations): ${errorText(r.error)}`, {
+          cause: r.error,
+        });
       const waiting = new Set(journal.pending().map((p) => p.uniqueid));
       return r.value.filter((res) => !waiting.has(res.uniqueid) && !outage.has(res.uniqueid));
     },
@@ -317,7 +416,15 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     health: () => ({ ...health }),
 
     replay: () =>
-      replayJournal({ journal, store: inner, lateCharge: opts.lateCharge, deadlineMs, isLive: (u) => outage.has(u), now, logger: log }).then((rep) => {
+      replayJournal({
+        journal,
+        store: inner,
+        lateCharge: opts.lateCharge,
+        deadlineMs,
+        isLive: (u) => outage.has(u),
+        now,
+        logger: log,
+      }).then((rep) => {
         if (rep.replayed.length > 0) ok();
         return rep;
       }),

@@ -5,7 +5,8 @@
  * `CallControlError` on failure, except where noted.
  */
 
-export type HangupReason = 'normal' | 'busy' | 'congestion' | 'no_answer' | 'timeout' | 'rejected' | 'unallocated';
+export type HangupReason =
+  'normal' | 'busy' | 'congestion' | 'no_answer' | 'timeout' | 'rejected' | 'unallocated';
 
 export interface OriginateRequest {
   /** Dial string, e.g. `PJSIP/4420...@trunk`. */

@@ -72,7 +72,8 @@ export interface PlaybackFinished {
   failed: boolean;
 }
 
-export type CallEvent = CallOffered | DigitPressed | LegAnswered | LegFailed | LegEnded | PlaybackFinished;
+export type CallEvent =
+  CallOffered | DigitPressed | LegAnswered | LegFailed | LegEnded | PlaybackFinished;
 
 /** The channel an event is about (for routing to a session), or null. */
 export function eventChannel(ev: CallEvent): string | null {

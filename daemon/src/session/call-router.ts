@@ -28,7 +28,12 @@ export interface CallRouterDeps {
 }
 
 /** The states in which a call is being set up (before dialling). */
-const SETTING_UP: ReadonlySet<SessionState> = new Set<SessionState>(['offered', 'identifying', 'rating', 'authorising']);
+const SETTING_UP: ReadonlySet<SessionState> = new Set<SessionState>([
+  'offered',
+  'identifying',
+  'rating',
+  'authorising',
+]);
 
 export class CallRouter {
   private accepting = true;
@@ -63,7 +68,11 @@ export class CallRouter {
           const now = Date.now();
           if (now - this.refusedLoggedAt >= 1000) {
             // At most one line a second: an overload must not also flood the log.
-            logger.warn('too many calls in set-up: refusing new calls (OVERLOAD)', { channel: ev.channelId, setups: this.settingUp.size, refusedSinceLastLine: this.refused });
+            logger.warn('too many calls in set-up: refusing new calls (OVERLOAD)', {
+              channel: ev.channelId,
+              setups: this.settingUp.size,
+              refusedSinceLastLine: this.refused,
+            });
             this.refusedLoggedAt = now;
             this.refused = 0;
           }
@@ -84,11 +93,16 @@ export class CallRouter {
         return;
       }
       if (ev.kind === 'leg-answered') {
-        logger.warn('a leg of ours answered with no call to join; hanging it up', { channel: ev.channelId });
+        logger.warn('a leg of ours answered with no call to join; hanging it up', {
+          channel: ev.channelId,
+        });
         void control.hangup(ev.channelId, 'normal').catch(() => undefined);
       }
     } catch (err) {
-      logger.error('routing a call event failed', { event: ev.kind, error: err instanceof Error ? err.message : String(err) });
+      logger.error('routing a call event failed', {
+        event: ev.kind,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -115,7 +129,9 @@ export class CallRouter {
     try {
       ids = new Set((await control.listChannels()).map((c) => c.id));
     } catch (err) {
-      logger.warn('cannot list channels after reconnecting; live calls not checked', { error: err instanceof Error ? err.message : String(err) });
+      logger.warn('cannot list channels after reconnecting; live calls not checked', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       return;
     }
     for (const s of registry.sessions()) {

@@ -27,12 +27,27 @@ import { GrantController } from './grant-controller.js';
 import type { GrantStore } from './grant-ports.js';
 import { LimitTimer } from './limit-timer.js';
 import { noPinGuard, type PinGuard } from './pin-lockout.js';
-import { noSessionMetrics, type Account, type BillingStore, type Disposition, type RefusalReason, type SessionMetrics } from './ports.js';
+import {
+  noSessionMetrics,
+  type Account,
+  type BillingStore,
+  type Disposition,
+  type RefusalReason,
+  type SessionMetrics,
+} from './ports.js';
 import { PROMPTS, balanceAnnouncement } from './prompts.js';
 import type { RegisteredSession } from './registry.js';
 import type { AdoptableCall } from './reconcile.js';
 
-export type SessionState = 'offered' | 'identifying' | 'rating' | 'authorising' | 'dialling' | 'talking' | 'ending' | 'settled';
+export type SessionState =
+  | 'offered'
+  | 'identifying'
+  | 'rating'
+  | 'authorising'
+  | 'dialling'
+  | 'talking'
+  | 'ending'
+  | 'settled';
 
 const ALLOWED: Record<SessionState, readonly SessionState[]> = {
   offered: ['identifying', 'ending'],
@@ -47,7 +62,15 @@ const ALLOWED: Record<SessionState, readonly SessionState[]> = {
 
 export type SessionConfig = Pick<
   Config,
-  'dial' | 'node' | 'ringTimeout' | 'maxCallSeconds' | 'warnBefore' | 'warnSound' | 'announce' | 'digitTimeout' | 'pinTries'
+  | 'dial'
+  | 'node'
+  | 'ringTimeout'
+  | 'maxCallSeconds'
+  | 'warnBefore'
+  | 'warnSound'
+  | 'announce'
+  | 'digitTimeout'
+  | 'pinTries'
 > & {
   /** Grant-mode charging defaults (absent: every call is single mode). */
   charging?: Config['charging'];
@@ -110,7 +133,8 @@ const VALID_DESTINATION = /^\d{1,20}$/;
 /** The reason every abort here gives: without one, abort() builds a DOMException with a stack trace (~1.7% of the daemon's CPU under load); nothing reads it. */
 const ENDED = 'call ended';
 
-type DialOutcome = { kind: 'answered' } | { kind: 'failed'; failure: LegFailure; cause: number | null; at: Date };
+type DialOutcome =
+  { kind: 'answered' } | { kind: 'failed'; failure: LegFailure; cause: number | null; at: Date };
 
 interface Attempt {
   n: number;
@@ -245,7 +269,10 @@ export class CallSession implements RegisteredSession {
       id: a?.uniqueid ?? this.aChannelId,
       state: this._state,
       account: this.account?.name ?? null,
-      destination: a?.dst ?? this.destination ?? (namesDestination(this.offered.dialled) ? this.offered.dialled : null),
+      destination:
+        a?.dst ??
+        this.destination ??
+        (namesDestination(this.offered.dialled) ? this.offered.dialled : null),
       callerNumber: this.offered.callerNumber || null,
       answeredAt: a?.answeredAt ?? null,
       grantedSeconds: a?.maxSeconds ?? null,
@@ -291,7 +318,10 @@ export class CallSession implements RegisteredSession {
       maxSeconds: call.maxSeconds,
       maxCost: 0n,
       start: call.created,
-      b: { channelId: call.bChannelId, otherChannelId: call.bOtherChannelId ?? `${call.bChannelId}-2` },
+      b: {
+        channelId: call.bChannelId,
+        otherChannelId: call.bOtherChannelId ?? `${call.bChannelId}-2`,
+      },
       answeredAt: call.answer,
       settled: false,
       outcome: deferred<DialOutcome>(),
@@ -313,12 +343,21 @@ export class CallSession implements RegisteredSession {
       onLimit: () => this.spawn(this.kill('limit'), 'limit'),
     });
     this.limit.start();
-    this.log.warn('supervising a call that outlived the daemon', { uniqueid: call.uniqueid, b: call.bChannelId, remainingSeconds: call.remainingSeconds });
-    const limit = Promise.all([control.setAbsoluteTimeout(call.aChannelId, call.remainingSeconds), control.setAbsoluteTimeout(call.bChannelId, call.remainingSeconds)]);
+    this.log.warn('supervising a call that outlived the daemon', {
+      uniqueid: call.uniqueid,
+      b: call.bChannelId,
+      remainingSeconds: call.remainingSeconds,
+    });
+    const limit = Promise.all([
+      control.setAbsoluteTimeout(call.aChannelId, call.remainingSeconds),
+      control.setAbsoluteTimeout(call.bChannelId, call.remainingSeconds),
+    ]);
     this.spawn(
       limit.catch((err: unknown) => {
         if (this._state !== 'talking') return;
-        this.log.error('could not set the limit again on an adopted call; ending it', { error: errorText(err) });
+        this.log.error('could not set the limit again on an adopted call; ending it', {
+          error: errorText(err),
+        });
         return this.kill('lost-channel');
       }),
       'adopting the call',
@@ -331,7 +370,8 @@ export class CallSession implements RegisteredSession {
   /** Feeds one event about this call's channels. Never throws. */
   handle(ev: CallEvent): void {
     try {
-      if (ev.kind !== 'playback-finished' && ev.at.getTime() > this.lastEventAt.getTime()) this.lastEventAt = ev.at;
+      if (ev.kind !== 'playback-finished' && ev.at.getTime() > this.lastEventAt.getTime())
+        this.lastEventAt = ev.at;
       switch (ev.kind) {
         case 'digit':
           if (ev.channelId === this.aChannelId) this.digits.push(ev.digit);
@@ -362,26 +402,41 @@ export class CallSession implements RegisteredSession {
   }
 
   private ignored(ev: CallEvent): void {
-    this.log.debug('event does not fit the call state; ignored', { event: ev.kind, state: this._state, channel: 'channelId' in ev ? ev.channelId : null });
+    this.log.debug('event does not fit the call state; ignored', {
+      event: ev.kind,
+      state: this._state,
+      channel: 'channelId' in ev ? ev.channelId : null,
+    });
   }
 
   private onAEnded(ev: LegEnded): void {
     if (!this.aEnded) this.aEnded = { at: ev.at, cause: ev.cause };
     else if (this.aEnded.cause === null && ev.cause !== null) this.aEnded.cause = ev.cause;
-    if (this._state === 'talking') this.spawn(this.endTalk(ev.at, ev.cause ?? this.aEnded.cause, 'caller'), 'end of call');
+    if (this._state === 'talking')
+      this.spawn(this.endTalk(ev.at, ev.cause ?? this.aEnded.cause, 'caller'), 'end of call');
     else this.abort.abort(ENDED);
   }
 
   private onBEnded(ev: LegEnded): void {
-    if (this._state === 'talking') this.spawn(this.endTalk(ev.at, ev.cause, 'callee'), 'end of call');
+    if (this._state === 'talking')
+      this.spawn(this.endTalk(ev.at, ev.cause, 'callee'), 'end of call');
     else this.ignored(ev);
   }
 
   private onBAnswered(channelId: string, at: Date): void {
     const a = this.attempt;
-    if (!a || a.b?.channelId !== channelId || a.answeredAt || this._state !== 'dialling' || a.outcome.done) {
+    if (
+      !a ||
+      a.b?.channelId !== channelId ||
+      a.answeredAt ||
+      this._state !== 'dialling' ||
+      a.outcome.done
+    ) {
       // A leg of ours that answered too late (caller gone, already failed): nobody will talk on it.
-      this.log.warn('an originated leg answered but its call attempt is over; hanging it up', { leg: channelId, state: this._state });
+      this.log.warn('an originated leg answered but its call attempt is over; hanging it up', {
+        leg: channelId,
+        state: this._state,
+      });
       void this.deps.control.hangup(channelId, 'normal').catch(() => undefined);
       return;
     }
@@ -411,7 +466,9 @@ export class CallSession implements RegisteredSession {
       // Asterisk's events end the call with its own timestamps; if they do not come, end it here.
       await sleep(clock, (config.hangupWaitSeconds ?? 5) * 1000, this.doneSignal());
       if (this._state === 'talking') {
-        this.log.warn('no hangup event from Asterisk; ending the call with the daemon clock', { reason });
+        this.log.warn('no hangup event from Asterisk; ending the call with the daemon clock', {
+          reason,
+        });
         await this.endTalk(clock.now(), null, 'kill');
       }
     } else {
@@ -448,7 +505,8 @@ export class CallSession implements RegisteredSession {
     const account = who.account;
     this.account = account;
     this.log.info('caller identified', { account: account.name, via: who.via });
-    if (account.status === 'blocked') return this.refuse('BLOCKED', PROMPTS.noService, this.nextUniqueid());
+    if (account.status === 'blocked')
+      return this.refuse('BLOCKED', PROMPTS.noService, this.nextUniqueid());
 
     this.twoStage = this.cardFlow || !namesDestination(this.offered.dialled);
     const maxAttempts = this.twoStage ? Math.max(1, config.maxDestinationAttempts ?? 3) : 1;
@@ -458,8 +516,12 @@ export class CallSession implements RegisteredSession {
       const dst = this.twoStage ? await this.askDestination() : this.offered.dialled;
       this.destination = dst;
       const start = n === 0 ? this.offered.at : this.lastEventAt;
-      if (dst === null || !VALID_DESTINATION.test(dst)) return this.refuse('BADNUMBER', PROMPTS.noService, uniqueid, dst ?? '', start);
-      const rate = who.rated?.number === dst ? who.rated.rate : await this.db(() => store.rateFor(account.tariff, dst));
+      if (dst === null || !VALID_DESTINATION.test(dst))
+        return this.refuse('BADNUMBER', PROMPTS.noService, uniqueid, dst ?? '', start);
+      const rate =
+        who.rated?.number === dst
+          ? who.rated.rate
+          : await this.db(() => store.rateFor(account.tariff, dst));
       this.check();
       if (!rate) return this.refuse('NOROUTE', PROMPTS.noService, uniqueid, dst, start);
 
@@ -475,7 +537,14 @@ export class CallSession implements RegisteredSession {
           node: config.node,
           defaultMaxSeconds: config.maxCallSeconds,
           start,
-          ...(config.charging && this.deps.grantStore ? { charging: { mode: config.charging.mode, grantSeconds: config.charging.grantSeconds } } : {}),
+          ...(config.charging && this.deps.grantStore
+            ? {
+                charging: {
+                  mode: config.charging.mode,
+                  grantSeconds: config.charging.grantSeconds,
+                },
+              }
+            : {}),
         }),
       );
       this.metrics.observeAuthorise((performance.now() - asked) / 1000);
@@ -496,18 +565,36 @@ export class CallSession implements RegisteredSession {
         };
         this.attempts.push(attempt);
         this.attempt = attempt;
-        this.log.info('call authorised', { uniqueid, dst, prefix: rate.prefix, maxSeconds: res.maxSeconds, maxCost: res.maxCost.toString(), grant: res.grant ?? null });
+        this.log.info('call authorised', {
+          uniqueid,
+          dst,
+          prefix: rate.prefix,
+          maxSeconds: res.maxSeconds,
+          maxCost: res.maxCost.toString(),
+          grant: res.grant ?? null,
+        });
       }
       this.check();
       if (!res.ok) {
-        const media = res.reason === 'NOCREDIT' ? PROMPTS.noCredit : res.reason === 'LIMIT' ? PROMPTS.tooManyCalls : PROMPTS.noService;
+        const media =
+          res.reason === 'NOCREDIT'
+            ? PROMPTS.noCredit
+            : res.reason === 'LIMIT'
+              ? PROMPTS.tooManyCalls
+              : PROMPTS.noService;
         return this.refuse(res.reason, media, uniqueid, dst, start, { recorded: true });
       }
       const attempt = this.attempt!;
       if (config.announce) {
         await this.answerA();
         // Grant mode reserves one slice, but the caller hears how long the money lasts in all.
-        const minutes = res.grant ? maxAffordableSeconds(rate, res.available, account.maxCallSeconds ?? config.maxCallSeconds) : res.maxSeconds;
+        const minutes = res.grant
+          ? maxAffordableSeconds(
+              rate,
+              res.available,
+              account.maxCallSeconds ?? config.maxCallSeconds,
+            )
+          : res.maxSeconds;
         await this.sayOrAbort(balanceAnnouncement(res.available, minutes, account.currency));
       }
 
@@ -517,8 +604,19 @@ export class CallSession implements RegisteredSession {
         this.check();
         return; // talking: events drive the call from here
       }
-      this.log.info('destination did not answer', { uniqueid, failure: outcome.failure, cause: outcome.cause });
-      await this.settleAttempt(attempt, FAILURE_DISPOSITION[outcome.failure], outcome.cause, null, outcome.at, 0);
+      this.log.info('destination did not answer', {
+        uniqueid,
+        failure: outcome.failure,
+        cause: outcome.cause,
+      });
+      await this.settleAttempt(
+        attempt,
+        FAILURE_DISPOSITION[outcome.failure],
+        outcome.cause,
+        null,
+        outcome.at,
+        0,
+      );
       this.check();
       if (n + 1 < maxAttempts) {
         await this.sayOrAbort(PROMPTS.tryAgain);
@@ -533,7 +631,8 @@ export class CallSession implements RegisteredSession {
     const { store, config } = this.deps;
     // A call that names its destination has it rated together with the account (one round trip).
     const dialled = this.offered.dialled;
-    const rateNumber = namesDestination(dialled) && VALID_DESTINATION.test(dialled) ? dialled : undefined;
+    const rateNumber =
+      namesDestination(dialled) && VALID_DESTINATION.test(dialled) ? dialled : undefined;
     const fromChannel = await this.db(() => identifyFromChannel(store, this.offered, rateNumber));
     this.check();
     if (fromChannel) return fromChannel;
@@ -545,11 +644,19 @@ export class CallSession implements RegisteredSession {
       return null;
     }
     await this.answerA();
-    const pin = await identifyByPin((p) => this.db(() => store.accountByPin(p)), this.ivr(), config.pinTries, () => {
-      const nowLocked = guard.failed(caller);
-      if (nowLocked) this.log.warn('too many wrong PINs: caller ID locked out', { caller: caller || 'anonymous' });
-      return nowLocked;
-    });
+    const pin = await identifyByPin(
+      (p) => this.db(() => store.accountByPin(p)),
+      this.ivr(),
+      config.pinTries,
+      () => {
+        const nowLocked = guard.failed(caller);
+        if (nowLocked)
+          this.log.warn('too many wrong PINs: caller ID locked out', {
+            caller: caller || 'anonymous',
+          });
+        return nowLocked;
+      },
+    );
     this.check();
     if (pin.ok) return pin.identified;
     await this.refuse('BADPIN', [], this.nextUniqueid());
@@ -591,14 +698,29 @@ export class CallSession implements RegisteredSession {
     } catch (err) {
       this.log.warn('originate failed', { endpoint, error: errorText(err) });
       void control.hangup(leg.channelId, 'normal').catch(() => undefined);
-      attempt.outcome.resolve({ kind: 'failed', failure: 'CHANUNAVAIL', cause: null, at: this.lastEventAt });
+      attempt.outcome.resolve({
+        kind: 'failed',
+        failure: 'CHANUNAVAIL',
+        cause: null,
+        at: this.lastEventAt,
+      });
     }
-    const guard = clock.setTimer((config.ringTimeout + (config.ringGuardSeconds ?? 10)) * 1000, () => {
-      if (attempt.outcome.done) return;
-      this.log.warn('no dial outcome from Asterisk in time; giving up on the leg', { leg: leg.channelId });
-      void control.hangup(leg.channelId, 'normal').catch(() => undefined);
-      attempt.outcome.resolve({ kind: 'failed', failure: 'NO ANSWER', cause: 19, at: this.lastEventAt });
-    });
+    const guard = clock.setTimer(
+      (config.ringTimeout + (config.ringGuardSeconds ?? 10)) * 1000,
+      () => {
+        if (attempt.outcome.done) return;
+        this.log.warn('no dial outcome from Asterisk in time; giving up on the leg', {
+          leg: leg.channelId,
+        });
+        void control.hangup(leg.channelId, 'normal').catch(() => undefined);
+        attempt.outcome.resolve({
+          kind: 'failed',
+          failure: 'NO ANSWER',
+          cause: 19,
+          at: this.lastEventAt,
+        });
+      },
+    );
     try {
       return await this.until(attempt.outcome.promise);
     } finally {
@@ -620,7 +742,9 @@ export class CallSession implements RegisteredSession {
         if (this._state !== 'talking') return;
         void control
           .play(a, [config.warnSound])
-          .catch((err: unknown) => this.log.warn('warning sound failed', { error: errorText(err) }));
+          .catch((err: unknown) =>
+            this.log.warn('warning sound failed', { error: errorText(err) }),
+          );
       },
       onLimit: () => {
         this.spawn(this.kill('limit'), 'limit');
@@ -645,7 +769,11 @@ export class CallSession implements RegisteredSession {
         })
       : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
     this.limit.start();
-    this.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
+    this.log.info('answered', {
+      uniqueid: attempt.uniqueid,
+      leg: b,
+      maxSeconds: attempt.maxSeconds,
+    });
     try {
       if (!this.aAnswered) {
         await control.answer(a);
@@ -653,7 +781,10 @@ export class CallSession implements RegisteredSession {
       }
       // Asterisk's own limit, counted from now (not from channel creation): it cuts only the
       // channel it is set on, so both legs get it.
-      await Promise.all([control.setAbsoluteTimeout(a, attempt.maxSeconds), control.setAbsoluteTimeout(b, attempt.maxSeconds)]);
+      await Promise.all([
+        control.setAbsoluteTimeout(a, attempt.maxSeconds),
+        control.setAbsoluteTimeout(b, attempt.maxSeconds),
+      ]);
       if (this._state !== 'talking') return;
       const bridgeId = ids.bridge();
       await control.createBridge(bridgeId);
@@ -673,14 +804,21 @@ export class CallSession implements RegisteredSession {
       await store.markAnswered(attempt.uniqueid, attempt.answeredAt!);
     } catch (err) {
       if (this._state !== 'talking') return;
-      this.log.error('store failed to record the answer; announcing and ending the call', { uniqueid: attempt.uniqueid, error: errorText(err) });
+      this.log.error('store failed to record the answer; announcing and ending the call', {
+        uniqueid: attempt.uniqueid,
+        error: errorText(err),
+      });
       await this.say(PROMPTS.error, 3);
       this.spawn(this.kill('store-error'), 'kill');
     }
   }
 
   /** Ends a talking call: hang up the leg still up, destroy the bridge, settle once. */
-  private async endTalk(at: Date, cause: number | null, by: 'caller' | 'callee' | 'kill'): Promise<void> {
+  private async endTalk(
+    at: Date,
+    cause: number | null,
+    by: 'caller' | 'callee' | 'kill',
+  ): Promise<void> {
     if (this._state !== 'talking') return;
     this.transition('ending');
     this.limit?.close();
@@ -693,7 +831,8 @@ export class CallSession implements RegisteredSession {
     if (by !== 'callee') work.push(control.hangup(b, 'normal'));
     if (this.bridgeId) work.push(control.destroyBridge(this.bridgeId));
     for (const r of await Promise.allSettled(work)) {
-      if (r.status === 'rejected') this.log.warn('cleanup after the call failed', { error: errorText(r.reason) });
+      if (r.status === 'rejected')
+        this.log.warn('cleanup after the call failed', { error: errorText(r.reason) });
     }
     const billsec = secondsBetween(attempt.answeredAt!, at);
     await this.settleAttempt(attempt, 'ANSWERED', cause ?? 16, attempt.answeredAt, at, billsec);
@@ -713,16 +852,36 @@ export class CallSession implements RegisteredSession {
       if (a.b) await control.hangup(a.b.channelId, 'normal').catch(() => undefined);
       const end = this.aEnded?.at ?? this.lastEventAt ?? clock.now();
       const talked = a.answeredAt !== null && a.answeredAt.getTime() <= end.getTime();
-      this.log.info('caller went away before the answer', { uniqueid: a.uniqueid, ringing: a.b !== null });
-      await this.settleAttempt(a, talked ? 'ANSWERED' : 'CANCEL', this.aEnded?.cause ?? 16, talked ? a.answeredAt : null, end, talked ? secondsBetween(a.answeredAt!, end) : 0);
+      this.log.info('caller went away before the answer', {
+        uniqueid: a.uniqueid,
+        ringing: a.b !== null,
+      });
+      await this.settleAttempt(
+        a,
+        talked ? 'ANSWERED' : 'CANCEL',
+        this.aEnded?.cause ?? 16,
+        talked ? a.answeredAt : null,
+        end,
+        talked ? secondsBetween(a.answeredAt!, end) : 0,
+      );
     } else if (this.attempts.length === 0) {
       // Nothing was dialled yet (PIN or destination entry, lookups): the attempt still leaves a CDR.
       const reason: RefusalReason = this.killReason === 'shutdown' ? 'SHUTDOWN' : 'ABANDONED';
-      this.log.info('caller went away before dialling', { state: this.account ? 'identified' : 'unidentified', reason, killed: this.killReason });
-      await this.recordRefusal(reason, this.nextUniqueid(), this.destination ?? (namesDestination(this.offered.dialled) ? this.offered.dialled : ''), this.offered.at, {
-        end: this.aEnded?.at ?? this.lastEventAt ?? clock.now(),
-        ...(this.killReason ? { note: `ended by astbill: ${this.killReason}` } : {}),
+      this.log.info('caller went away before dialling', {
+        state: this.account ? 'identified' : 'unidentified',
+        reason,
+        killed: this.killReason,
       });
+      await this.recordRefusal(
+        reason,
+        this.nextUniqueid(),
+        this.destination ?? (namesDestination(this.offered.dialled) ? this.offered.dialled : ''),
+        this.offered.at,
+        {
+          end: this.aEnded?.at ?? this.lastEventAt ?? clock.now(),
+          ...(this.killReason ? { note: `ended by astbill: ${this.killReason}` } : {}),
+        },
+      );
     } else {
       this.log.info('caller went away', { state: this.account ? 'identified' : 'unidentified' });
     }
@@ -756,14 +915,22 @@ export class CallSession implements RegisteredSession {
       this.log.error('call flow failed', { state: this._state, error: errorText(err) });
       return;
     }
-    this.log.error('call failed; announcing and hanging up', { state: this._state, error: errorText(err) });
+    this.log.error('call failed; announcing and hanging up', {
+      state: this._state,
+      error: errorText(err),
+    });
     this.transition('ending');
     const a = this.attempt;
     if (a && !a.settled) {
       if (a.b) await this.deps.control.hangup(a.b.channelId, 'normal').catch(() => undefined);
       await this.settleAttempt(a, 'FAILED', null, null, this.lastEventAt, 0);
     } else if (err instanceof StoreFailure) {
-      await this.recordRefusal('DBERROR', this.nextUniqueid(), this.destination ?? this.offered.dialled ?? '', this.lastEventAt);
+      await this.recordRefusal(
+        'DBERROR',
+        this.nextUniqueid(),
+        this.destination ?? this.offered.dialled ?? '',
+        this.lastEventAt,
+      );
     }
     if (!this.abort.signal.aborted) {
       await this.answerA().catch(() => undefined);
@@ -773,7 +940,13 @@ export class CallSession implements RegisteredSession {
   }
 
   /** Writes the CDR of an attempt refused (or abandoned) before authorisation, and counts it. Never throws. */
-  private async recordRefusal(reason: RefusalReason, uniqueid: string, dst: string, start: Date, extra: { end?: Date; note?: string } = {}): Promise<void> {
+  private async recordRefusal(
+    reason: RefusalReason,
+    uniqueid: string,
+    dst: string,
+    start: Date,
+    extra: { end?: Date; note?: string } = {},
+  ): Promise<void> {
     this.metrics.callFinished(reason);
     try {
       await this.deps.store.recordRefusal({
@@ -793,7 +966,10 @@ export class CallSession implements RegisteredSession {
 
   private async hangUpAndFinish(reason: HangupReason): Promise<void> {
     if (this._state !== 'ending') this.transition('ending');
-    if (!this.aEnded) await this.deps.control.hangup(this.aChannelId, reason).catch((err: unknown) => this.log.warn('hangup failed', { error: errorText(err) }));
+    if (!this.aEnded)
+      await this.deps.control
+        .hangup(this.aChannelId, reason)
+        .catch((err: unknown) => this.log.warn('hangup failed', { error: errorText(err) }));
     this.finish();
   }
 
@@ -812,13 +988,28 @@ export class CallSession implements RegisteredSession {
 
   // ---------------------------------------------------------------- settlement
 
-  private async settleAttempt(attempt: Attempt, disposition: Disposition, cause: number | null, answer: Date | null, end: Date, billsec: number): Promise<void> {
+  private async settleAttempt(
+    attempt: Attempt,
+    disposition: Disposition,
+    cause: number | null,
+    answer: Date | null,
+    end: Date,
+    billsec: number,
+  ): Promise<void> {
     if (attempt.settled) return;
     const { store, clock } = this.deps;
     const note = this.killReason ? `ended by astbill: ${this.killReason}` : undefined;
     for (let i = 1; ; i++) {
       try {
-        const res = await store.settle({ uniqueid: attempt.uniqueid, disposition, hangupCause: cause, answer, end, billsec, ...(note ? { note } : {}) });
+        const res = await store.settle({
+          uniqueid: attempt.uniqueid,
+          disposition,
+          hangupCause: cause,
+          answer,
+          end,
+          billsec,
+          ...(note ? { note } : {}),
+        });
         attempt.settled = true;
         this.metrics.callFinished(disposition);
         if (res.pending) this.metrics.settlementFailed();
@@ -843,7 +1034,10 @@ export class CallSession implements RegisteredSession {
           });
           return;
         }
-        this.log.warn('settlement failed; retrying', { uniqueid: attempt.uniqueid, error: errorText(err) });
+        this.log.warn('settlement failed; retrying', {
+          uniqueid: attempt.uniqueid,
+          error: errorText(err),
+        });
         await sleep(clock, 250 * 2 ** i);
       }
     }
@@ -854,7 +1048,10 @@ export class CallSession implements RegisteredSession {
   /** Runs background work of this call; a failure is logged, never an unhandled rejection. */
   private spawn(p: Promise<unknown>, what: string): void {
     p.catch((err: unknown) => {
-      this.log.error(`${what} failed`, { state: this._state, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      this.log.error(`${what} failed`, {
+        state: this._state,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
       if (this._state !== 'settled' && this._state !== 'ending') {
         // Never leave a call without an owner: end it through the kill path.
         void this.kill('lost-channel').catch(() => undefined);
@@ -933,13 +1130,19 @@ export class CallSession implements RegisteredSession {
     const stop = new AbortController();
     const onAbort = (): void => stop.abort(ENDED);
     this.abort.signal.addEventListener('abort', onAbort, { once: true });
-    const waits: Promise<unknown>[] = [handle.finished, new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }))];
+    const waits: Promise<unknown>[] = [
+      handle.finished,
+      new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true })),
+    ];
     let capped = false;
-    waits.push(sleep(clock, maxSeconds * 1000, stop.signal).then(() => void (capped = !stop.signal.aborted)));
+    waits.push(
+      sleep(clock, maxSeconds * 1000, stop.signal).then(() => void (capped = !stop.signal.aborted)),
+    );
     await Promise.race(waits);
     this.abort.signal.removeEventListener('abort', onAbort);
     stop.abort(ENDED);
-    if (this.abort.signal.aborted || capped) void control.stopPlayback(handle.id).catch(() => undefined);
+    if (this.abort.signal.aborted || capped)
+      void control.stopPlayback(handle.id).catch(() => undefined);
   }
 
   private async sayOrAbort(media: readonly string[]): Promise<void> {
@@ -979,7 +1182,10 @@ export class CallSession implements RegisteredSession {
  * The caller ID handed to the B leg: quotes stripped from the name and both parts capped, so
  * that a hostile or broken caller ID (10 kB, say) cannot make the originate request fail.
  */
-export function originateCallerId(number: string | null | undefined, name: string | null | undefined): string {
+export function originateCallerId(
+  number: string | null | undefined,
+  name: string | null | undefined,
+): string {
   const num = (number ?? '').slice(0, 40);
   if (!num) return '';
   const display = (name ?? '').replace(/["<>]/g, '').slice(0, 40);

@@ -11,7 +11,10 @@ import type { Logger } from '../log.js';
 import type { CallbackSession, CallbackOrder } from './callback-session.js';
 import type { BillingStore, RefusalReason } from './ports.js';
 
-export type CallbackRefusal = Extract<RefusalReason, 'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'NOCREDIT' | 'BLOCKED' | 'LIMIT' | 'SHUTDOWN'>;
+export type CallbackRefusal = Extract<
+  RefusalReason,
+  'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'NOCREDIT' | 'BLOCKED' | 'LIMIT' | 'SHUTDOWN'
+>;
 
 export class CallbackRefused extends Error {
   override name = 'CallbackRefused';
@@ -61,28 +64,62 @@ export class CallbackService {
 
   async start(req: CallbackRequest): Promise<CallbackStarted> {
     const { store, logger, node } = this.deps;
-    if (!this.deps.accepting()) throw new CallbackRefused('SHUTDOWN', 'the daemon is shutting down');
+    if (!this.deps.accepting())
+      throw new CallbackRefused('SHUTDOWN', 'the daemon is shutting down');
     const account = await store.accountByName(req.account);
     if (!account) throw new CallbackRefused('NOACCOUNT', `no account '${req.account}'`);
     const refuse = async (reason: CallbackRefusal, message: string): Promise<never> => {
       await store
-        .recordRefusal({ uniqueid: `callback-${node}-${this.deps.now().getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, accountId: account.id, src: req.a.slice(0, 80), dst: req.b.slice(0, 80), reason, node, start: this.deps.now() })
-        .catch((err: unknown) => logger.error('could not record the callback refusal', { reason, error: err instanceof Error ? err.message : String(err) }));
+        .recordRefusal({
+          uniqueid: `callback-${node}-${this.deps.now().getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+          accountId: account.id,
+          src: req.a.slice(0, 80),
+          dst: req.b.slice(0, 80),
+          reason,
+          node,
+          start: this.deps.now(),
+        })
+        .catch((err: unknown) =>
+          logger.error('could not record the callback refusal', {
+            reason,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
       throw new CallbackRefused(reason, message);
     };
     if (account.hasPin) {
-      const byPin = req.pin !== undefined && req.pin !== '' ? await store.accountByPin(req.pin) : undefined;
-      if (!byPin || byPin.id !== account.id) return refuse('BADPIN', 'wrong or missing PIN for this account');
+      const byPin =
+        req.pin !== undefined && req.pin !== '' ? await store.accountByPin(req.pin) : undefined;
+      if (!byPin || byPin.id !== account.id)
+        return refuse('BADPIN', 'wrong or missing PIN for this account');
     }
-    if (account.status === 'blocked') return refuse('BLOCKED', `account '${account.name}' is blocked`);
-    if (!NUMBER.test(req.a) || !NUMBER.test(req.b)) return refuse('BADNUMBER', 'numbers a and b must be 1-20 digits');
-    const [rateA, rateB] = [await store.rateFor(account.tariff, req.a), await store.rateFor(account.tariff, req.b)];
-    if (!rateA || !rateB) return refuse('NOROUTE', `no rate for ${!rateA ? req.a : req.b} in tariff '${account.tariff}'`);
+    if (account.status === 'blocked')
+      return refuse('BLOCKED', `account '${account.name}' is blocked`);
+    if (!NUMBER.test(req.a) || !NUMBER.test(req.b))
+      return refuse('BADNUMBER', 'numbers a and b must be 1-20 digits');
+    const [rateA, rateB] = [
+      await store.rateFor(account.tariff, req.a),
+      await store.rateFor(account.tariff, req.b),
+    ];
+    if (!rateA || !rateB)
+      return refuse(
+        'NOROUTE',
+        `no rate for ${!rateA ? req.a : req.b} in tariff '${account.tariff}'`,
+      );
 
-    const session = this.deps.newSession({ account, a: { number: req.a, rate: rateA }, b: { number: req.b, rate: rateB } });
+    const session = this.deps.newSession({
+      account,
+      a: { number: req.a, rate: rateA },
+      b: { number: req.b, rate: rateB },
+    });
     const res = await session.authorise();
     if (!res.ok) {
-      const what = res.reason === 'NOCREDIT' ? 'not enough credit for both legs' : res.reason === 'LIMIT' ? 'too many calls on this account' : 'account blocked';
+      const what =
+        res.reason === 'NOCREDIT'
+          ? 'not enough credit for both legs'
+          : res.reason === 'LIMIT'
+            ? 'too many calls on this account'
+            : 'account blocked';
       throw new CallbackRefused(res.reason, what);
     }
     if (!this.deps.accepting()) {
@@ -93,6 +130,12 @@ export class CallbackService {
     }
     this.deps.register(session);
     const finished = session.start();
-    return { callbackId: session.callbackId, account: account.name, legs: session.uniqueids, maxSeconds: res.maxSeconds, finished };
+    return {
+      callbackId: session.callbackId,
+      account: account.name,
+      legs: session.uniqueids,
+      maxSeconds: res.maxSeconds,
+      finished,
+    };
   }
 }

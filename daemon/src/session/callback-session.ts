@@ -32,12 +32,22 @@ import type { Account, BillingStore, Disposition, SettleRequest } from './ports.
 import { balanceAnnouncement } from './prompts.js';
 import type { RegisteredSession } from './registry.js';
 
-export type CallbackState = 'authorised' | 'calling-a' | 'calling-b' | 'talking' | 'ending' | 'settled';
+export type CallbackState =
+  'authorised' | 'calling-a' | 'calling-b' | 'talking' | 'ending' | 'settled';
 
 /** The call-session settings a callback uses (`announce`: tell leg A the balance and the minutes before B is dialled). */
 export type CallbackConfig = Pick<
   SessionConfig,
-  'dial' | 'node' | 'ringTimeout' | 'maxCallSeconds' | 'warnBefore' | 'warnSound' | 'announce' | 'limitGraceSeconds' | 'hangupWaitSeconds' | 'ringGuardSeconds'
+  | 'dial'
+  | 'node'
+  | 'ringTimeout'
+  | 'maxCallSeconds'
+  | 'warnBefore'
+  | 'warnSound'
+  | 'announce'
+  | 'limitGraceSeconds'
+  | 'hangupWaitSeconds'
+  | 'ringGuardSeconds'
 >;
 
 export interface CallbackDeps {
@@ -70,7 +80,12 @@ interface Leg {
   settled: boolean;
 }
 
-const FAILURE_DISPOSITION: Record<LegFailure, Disposition> = { BUSY: 'BUSY', 'NO ANSWER': 'NO ANSWER', CONGESTION: 'CONGESTION', CHANUNAVAIL: 'FAILED' };
+const FAILURE_DISPOSITION: Record<LegFailure, Disposition> = {
+  BUSY: 'BUSY',
+  'NO ANSWER': 'NO ANSWER',
+  CONGESTION: 'CONGESTION',
+  CHANUNAVAIL: 'FAILED',
+};
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -104,8 +119,22 @@ export class CallbackSession implements RegisteredSession {
     const legA = deps.ids.leg();
     const legB = deps.ids.leg();
     this.callbackId = `${legA.channelId}-cb`;
-    this.a = { number: order.a.number, rate: order.a.rate, ...legA, answeredAt: null, dialled: false, settled: false };
-    this.b = { number: order.b.number, rate: order.b.rate, ...legB, answeredAt: null, dialled: false, settled: false };
+    this.a = {
+      number: order.a.number,
+      rate: order.a.rate,
+      ...legA,
+      answeredAt: null,
+      dialled: false,
+      settled: false,
+    };
+    this.b = {
+      number: order.b.number,
+      rate: order.b.rate,
+      ...legB,
+      answeredAt: null,
+      dialled: false,
+      settled: false,
+    };
     this.log = deps.logger.child({ callback: this.callbackId });
     this.finished = new Promise<void>((r) => (this.doneResolve = r));
     this.created = deps.clock.now();
@@ -137,7 +166,15 @@ export class CallbackSession implements RegisteredSession {
   }
 
   /** What GET /calls shows for this callback (its A leg's reservation). */
-  info(): { id: string; state: string; account: string | null; destination: string | null; callerNumber: string | null; answeredAt: Date | null; grantedSeconds: number | null } {
+  info(): {
+    id: string;
+    state: string;
+    account: string | null;
+    destination: string | null;
+    callerNumber: string | null;
+    answeredAt: Date | null;
+    grantedSeconds: number | null;
+  } {
     return {
       id: this.a.channelId,
       state: `callback ${this._state}`,
@@ -150,7 +187,9 @@ export class CallbackSession implements RegisteredSession {
   }
 
   openUniqueids(): string[] {
-    return [this.a, this.b].filter((l) => !l.settled && this.maxSeconds > 0).map((l) => l.channelId);
+    return [this.a, this.b]
+      .filter((l) => !l.settled && this.maxSeconds > 0)
+      .map((l) => l.channelId);
   }
 
   channelsToCheck(): string[] {
@@ -174,7 +213,12 @@ export class CallbackSession implements RegisteredSession {
     if (res.ok) {
       this.maxSeconds = res.maxSeconds;
       this.available = res.available;
-      this.log.info('callback authorised', { account: this.order.account.name, a: this.a.number, b: this.b.number, maxSeconds: res.maxSeconds });
+      this.log.info('callback authorised', {
+        account: this.order.account.name,
+        a: this.a.number,
+        b: this.b.number,
+        maxSeconds: res.maxSeconds,
+      });
     }
     return res;
   }
@@ -183,7 +227,9 @@ export class CallbackSession implements RegisteredSession {
   start(): Promise<void> {
     if (this._state === 'authorised') {
       this._state = 'calling-a';
-      void this.dial(this.a, this.b.number, '').catch((err: unknown) => this.log.error('dialling leg A failed', { error: errorText(err) }));
+      void this.dial(this.a, this.b.number, '').catch((err: unknown) =>
+        this.log.error('dialling leg A failed', { error: errorText(err) }),
+      );
     }
     return this.finished;
   }
@@ -194,17 +240,26 @@ export class CallbackSession implements RegisteredSession {
     try {
       switch (ev.kind) {
         case 'leg-answered':
-          if (ev.channelId === this.a.channelId && this._state === 'calling-a') this.onAAnswered(ev.at);
-          else if (ev.channelId === this.b.channelId && this._state === 'calling-b') this.onBAnswered(ev.at);
+          if (ev.channelId === this.a.channelId && this._state === 'calling-a')
+            this.onAAnswered(ev.at);
+          else if (ev.channelId === this.b.channelId && this._state === 'calling-b')
+            this.onBAnswered(ev.at);
           else this.stray(ev.channelId);
           return;
         case 'leg-failed':
-          if (ev.channelId === this.a.channelId && this._state === 'calling-a') void this.end(ev.at, { a: FAILURE_DISPOSITION[ev.failure], cause: ev.cause, by: 'a' });
-          else if (ev.channelId === this.b.channelId && this._state === 'calling-b') void this.end(ev.at, { b: FAILURE_DISPOSITION[ev.failure], cause: ev.cause, by: 'b' });
+          if (ev.channelId === this.a.channelId && this._state === 'calling-a')
+            void this.end(ev.at, { a: FAILURE_DISPOSITION[ev.failure], cause: ev.cause, by: 'a' });
+          else if (ev.channelId === this.b.channelId && this._state === 'calling-b')
+            void this.end(ev.at, { b: FAILURE_DISPOSITION[ev.failure], cause: ev.cause, by: 'b' });
           return;
         case 'leg-ended':
-          if (ev.channelId === this.a.channelId && (this._state === 'calling-b' || this._state === 'talking')) void this.end(ev.at, { cause: ev.cause, by: 'a' });
-          else if (ev.channelId === this.b.channelId && this._state === 'talking') void this.end(ev.at, { cause: ev.cause, by: 'b' });
+          if (
+            ev.channelId === this.a.channelId &&
+            (this._state === 'calling-b' || this._state === 'talking')
+          )
+            void this.end(ev.at, { cause: ev.cause, by: 'a' });
+          else if (ev.channelId === this.b.channelId && this._state === 'talking')
+            void this.end(ev.at, { cause: ev.cause, by: 'b' });
           return;
         default:
           return;
@@ -215,7 +270,10 @@ export class CallbackSession implements RegisteredSession {
   }
 
   private stray(channelId: string): void {
-    this.log.warn('a callback leg answered when it was not expected; hanging it up', { leg: channelId, state: this._state });
+    this.log.warn('a callback leg answered when it was not expected; hanging it up', {
+      leg: channelId,
+      state: this._state,
+    });
     void this.deps.control.hangup(channelId, 'normal').catch(() => undefined);
   }
 
@@ -223,7 +281,9 @@ export class CallbackSession implements RegisteredSession {
     this.a.answeredAt = at;
     this._state = 'calling-b';
     void this.connectA().catch((err: unknown) => {
-      this.log.error('could not go on after leg A answered; ending the callback', { error: errorText(err) });
+      this.log.error('could not go on after leg A answered; ending the callback', {
+        error: errorText(err),
+      });
       void this.kill('lost-channel');
     });
   }
@@ -242,7 +302,12 @@ export class CallbackSession implements RegisteredSession {
     this.armLimit();
     this.log.info('leg A answered', { leg: this.a.channelId, maxSeconds: this.maxSeconds });
     if (config.announce) {
-      const h = await control.play(this.a.channelId, balanceAnnouncement(this.available, this.maxSeconds, this.order.account.currency)).catch(() => null);
+      const h = await control
+        .play(
+          this.a.channelId,
+          balanceAnnouncement(this.available, this.maxSeconds, this.order.account.currency),
+        )
+        .catch(() => null);
       if (h) await Promise.race([h.finished, sleep(clock, 60_000)]);
     }
     if (this._state !== 'calling-b') return;
@@ -267,7 +332,10 @@ export class CallbackSession implements RegisteredSession {
       return;
     }
     // One common end for both legs: what is left of T since A's answer (rounded down).
-    await Promise.all([control.setAbsoluteTimeout(this.a.channelId, left), control.setAbsoluteTimeout(this.b.channelId, left)]);
+    await Promise.all([
+      control.setAbsoluteTimeout(this.a.channelId, left),
+      control.setAbsoluteTimeout(this.b.channelId, left),
+    ]);
     this.armLimit();
     this.log.info('leg B answered; bridging', { leg: this.b.channelId, secondsLeft: left });
     if (this._state !== 'talking') return;
@@ -280,7 +348,9 @@ export class CallbackSession implements RegisteredSession {
 
   /** Whole seconds left of T, allowing 250 ms for the TIMEOUT request to reach Asterisk (rounded down). */
   private secondsLeft(): number {
-    return Math.floor((this.limitBase + this.maxSeconds * 1000 - this.deps.clock.now().getTime() - 250) / 1000);
+    return Math.floor(
+      (this.limitBase + this.maxSeconds * 1000 - this.deps.clock.now().getTime() - 250) / 1000,
+    );
   }
 
   /** The daemon's own limit (Asterisk's TIMEOUT normally ends the call first) and the warning on A. */
@@ -289,11 +359,17 @@ export class CallbackSession implements RegisteredSession {
     for (const t of this.timers) t.cancel();
     this.timers = [];
     const leftMs = this.limitBase + this.maxSeconds * 1000 - clock.now().getTime();
-    this.timers.push(clock.setTimer(leftMs + (config.limitGraceSeconds ?? 2) * 1000, () => void this.kill('limit')));
+    this.timers.push(
+      clock.setTimer(
+        leftMs + (config.limitGraceSeconds ?? 2) * 1000,
+        () => void this.kill('limit'),
+      ),
+    );
     if (this._state === 'talking' && config.warnBefore > 0 && leftMs > config.warnBefore * 1000) {
       this.timers.push(
         clock.setTimer(leftMs - config.warnBefore * 1000, () => {
-          if (this._state === 'talking') void control.play(this.a.channelId, [config.warnSound]).catch(() => undefined);
+          if (this._state === 'talking')
+            void control.play(this.a.channelId, [config.warnSound]).catch(() => undefined);
         }),
       );
     }
@@ -306,21 +382,46 @@ export class CallbackSession implements RegisteredSession {
     leg.dialled = true;
     const expected = leg === this.a ? 'calling-a' : 'calling-b';
     const endpoint = config.dial.split('{number}').join(leg.number);
-    this.log.info('dialling', { leg: leg === this.a ? 'A' : 'B', endpoint, channel: leg.channelId });
+    this.log.info('dialling', {
+      leg: leg === this.a ? 'A' : 'B',
+      endpoint,
+      channel: leg.channelId,
+    });
     try {
-      await control.originate({ endpoint, callerId, ringTimeout: config.ringTimeout, channelId: leg.channelId, otherChannelId: leg.otherChannelId, originator });
+      await control.originate({
+        endpoint,
+        callerId,
+        ringTimeout: config.ringTimeout,
+        channelId: leg.channelId,
+        otherChannelId: leg.otherChannelId,
+        originator,
+      });
     } catch (err) {
       this.log.warn('originate failed', { endpoint, error: errorText(err) });
       void control.hangup(leg.channelId, 'normal').catch(() => undefined);
-      if (this._state === expected) await this.end(clock.now(), { [leg === this.a ? 'a' : 'b']: 'FAILED', cause: null, by: leg === this.a ? 'a' : 'b' });
+      if (this._state === expected)
+        await this.end(clock.now(), {
+          [leg === this.a ? 'a' : 'b']: 'FAILED',
+          cause: null,
+          by: leg === this.a ? 'a' : 'b',
+        });
       return;
     }
-    const guard = clock.setTimer((config.ringTimeout + (config.ringGuardSeconds ?? 10)) * 1000, () => {
-      if (this._state !== expected) return;
-      this.log.warn('no dial outcome from Asterisk in time; giving up on the leg', { leg: leg.channelId });
-      void control.hangup(leg.channelId, 'normal').catch(() => undefined);
-      void this.end(clock.now(), { [leg === this.a ? 'a' : 'b']: 'NO ANSWER', cause: 19, by: leg === this.a ? 'a' : 'b' });
-    });
+    const guard = clock.setTimer(
+      (config.ringTimeout + (config.ringGuardSeconds ?? 10)) * 1000,
+      () => {
+        if (this._state !== expected) return;
+        this.log.warn('no dial outcome from Asterisk in time; giving up on the leg', {
+          leg: leg.channelId,
+        });
+        void control.hangup(leg.channelId, 'normal').catch(() => undefined);
+        void this.end(clock.now(), {
+          [leg === this.a ? 'a' : 'b']: 'NO ANSWER',
+          cause: 19,
+          by: leg === this.a ? 'a' : 'b',
+        });
+      },
+    );
     this.timers.push(guard);
   }
 
@@ -337,7 +438,9 @@ export class CallbackSession implements RegisteredSession {
     await Promise.race([this.finished, sleep(clock, wait)]);
     const now = this._state as CallbackState;
     if (now !== 'ending' && now !== 'settled') {
-      this.log.warn('no hangup event from Asterisk; ending the callback with the daemon clock', { reason });
+      this.log.warn('no hangup event from Asterisk; ending the callback with the daemon clock', {
+        reason,
+      });
       await this.end(clock.now(), { cause: null, by: 'kill' });
     }
     await Promise.race([this.finished, sleep(clock, 2 * wait)]);
@@ -348,31 +451,72 @@ export class CallbackSession implements RegisteredSession {
    * failed before it answered (its disposition); otherwise an answered leg is ANSWERED and a leg
    * that never answered is CANCEL.
    */
-  private async end(at: Date, how: { a?: Disposition; b?: Disposition; cause: number | null; by: 'a' | 'b' | 'kill' }): Promise<void> {
+  private async end(
+    at: Date,
+    how: { a?: Disposition; b?: Disposition; cause: number | null; by: 'a' | 'b' | 'kill' },
+  ): Promise<void> {
     if (this._state === 'ending' || this._state === 'settled') return;
     const from = this._state;
     this._state = 'ending';
     for (const t of this.timers) t.cancel();
     this.timers = [];
     const { control } = this.deps;
-    this.log.info('callback ended', { from, by: how.by, reason: this.killReason, cause: how.cause });
+    this.log.info('callback ended', {
+      from,
+      by: how.by,
+      reason: this.killReason,
+      cause: how.cause,
+    });
     const work: Promise<unknown>[] = [];
-    for (const [leg, name] of [[this.a, 'a'], [this.b, 'b']] as const) {
-      if (leg.dialled && how.by !== name) work.push(control.hangup(leg.channelId, 'normal' as HangupReason));
+    for (const [leg, name] of [
+      [this.a, 'a'],
+      [this.b, 'b'],
+    ] as const) {
+      if (leg.dialled && how.by !== name)
+        work.push(control.hangup(leg.channelId, 'normal' as HangupReason));
     }
     if (this.bridgeId) work.push(control.destroyBridge(this.bridgeId));
-    for (const r of await Promise.allSettled(work)) if (r.status === 'rejected') this.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });
+    for (const r of await Promise.allSettled(work))
+      if (r.status === 'rejected')
+        this.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });
 
     const note = this.killReason ? `ended by astbill: ${this.killReason}` : undefined;
-    const settleLeg = (leg: Leg, failed: Disposition | undefined, legNote?: string): SettleRequest => {
+    const settleLeg = (
+      leg: Leg,
+      failed: Disposition | undefined,
+      legNote?: string,
+    ): SettleRequest => {
       if (leg.answeredAt) {
-        return { uniqueid: leg.channelId, disposition: 'ANSWERED', hangupCause: how.cause ?? 16, answer: leg.answeredAt, end: at, billsec: secondsBetween(leg.answeredAt, at), ...(note ? { note } : {}) };
+        return {
+          uniqueid: leg.channelId,
+          disposition: 'ANSWERED',
+          hangupCause: how.cause ?? 16,
+          answer: leg.answeredAt,
+          end: at,
+          billsec: secondsBetween(leg.answeredAt, at),
+          ...(note ? { note } : {}),
+        };
       }
       const n = legNote ?? note;
-      return { uniqueid: leg.channelId, disposition: failed ?? 'CANCEL', hangupCause: how.cause, answer: null, end: at, billsec: 0, ...(n ? { note: n } : {}) };
+      return {
+        uniqueid: leg.channelId,
+        disposition: failed ?? 'CANCEL',
+        hangupCause: how.cause,
+        answer: null,
+        end: at,
+        billsec: 0,
+        ...(n ? { note: n } : {}),
+      };
     };
     await this.settle(this.a, settleLeg(this.a, how.a));
-    await this.settle(this.b, settleLeg(this.b, how.b, this.b.dialled ? undefined : 'callback: not dialled, leg A did not answer'));
+    await this.settle(
+      this.b,
+      settleLeg(
+        this.b,
+        how.b,
+        this.b.dialled ? undefined : 'callback: not dialled, leg A did not answer',
+      ),
+    );
     this.finish();
   }
 
@@ -382,11 +526,19 @@ export class CallbackSession implements RegisteredSession {
       try {
         const res = await store.settle(req);
         leg.settled = true;
-        this.log.info('callback leg settled', { uniqueid: req.uniqueid, disposition: req.disposition, billsec: res.billsec, cost: res.cost.toString() });
+        this.log.info('callback leg settled', {
+          uniqueid: req.uniqueid,
+          disposition: req.disposition,
+          billsec: res.billsec,
+          cost: res.cost.toString(),
+        });
         return;
       } catch (err) {
         if (i >= 3) {
-          this.log.error('SETTLEMENT FAILED: the reservation stays until housekeeping settles it', { uniqueid: req.uniqueid, error: errorText(err) });
+          this.log.error('SETTLEMENT FAILED: the reservation stays until housekeeping settles it', {
+            uniqueid: req.uniqueid,
+            error: errorText(err),
+          });
           return;
         }
         await sleep(clock, 250 * 2 ** i);

@@ -74,7 +74,9 @@ export class Checkpointer {
       this.timer = null;
       if (this.closed) return;
       void this.runOnce()
-        .catch((err: unknown) => this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }))
+        .catch((err: unknown) =>
+          this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }),
+        )
         .finally(() => {
           if (!this.closed) this.schedule();
         });
@@ -86,7 +88,9 @@ export class Checkpointer {
     if (registry.size === 0) return { written: 0, calls: [] };
     let answered;
     try {
-      answered = (await store.reservations(node)).filter((r) => r.answer !== null && registry.byUniqueid(r.uniqueid));
+      answered = (await store.reservations(node)).filter(
+        (r) => r.answer !== null && registry.byUniqueid(r.uniqueid),
+      );
     } catch (err) {
       logger.warn('checkpoints skipped: cannot read reservations', { error: errorText(err) });
       return { written: 0, calls: [], skipped: 'database' };
@@ -96,7 +100,9 @@ export class Checkpointer {
     try {
       alive = new Set((await control.listChannels()).map((c) => c.id));
     } catch (err) {
-      logger.warn('checkpoints skipped: cannot ask Asterisk which calls are up', { error: errorText(err) });
+      logger.warn('checkpoints skipped: cannot ask Asterisk which calls are up', {
+        error: errorText(err),
+      });
       return { written: 0, calls: [], skipped: 'asterisk' };
     }
     const calls: Checkpoint[] = [];
@@ -104,7 +110,10 @@ export class Checkpointer {
       const session = registry.byUniqueid(r.uniqueid);
       const needed = session?.channelsToCheck() ?? [];
       if (needed.length < 2 || !needed.every((id) => alive.has(id))) continue;
-      calls.push({ uniqueid: r.uniqueid, seconds: Math.min(r.maxSeconds, secondsBetween(r.answer!, now)) });
+      calls.push({
+        uniqueid: r.uniqueid,
+        seconds: Math.min(r.maxSeconds, secondsBetween(r.answer!, now)),
+      });
     }
     if (calls.length === 0) return { written: 0, calls };
     try {
@@ -112,7 +121,10 @@ export class Checkpointer {
       logger.debug('talk-time checkpoints written', { calls: calls.length });
       return { written, calls };
     } catch (err) {
-      logger.warn('checkpoints not written: database error', { calls: calls.length, error: errorText(err) });
+      logger.warn('checkpoints not written: database error', {
+        calls: calls.length,
+        error: errorText(err),
+      });
       return { written: 0, calls: [], skipped: 'database' };
     }
   }

@@ -70,7 +70,12 @@ export class DigitCollector {
     let digits = '';
     let first = true;
     for (;;) {
-      const next = await this.next(promptOver ? opts.timeoutSeconds * 1000 : (opts.promptCapSeconds ?? 120) * 1000, promptOver ? null : prompt?.finished ?? null, signal, promptOver ? 'timeout' : 'prompt-done');
+      const next = await this.next(
+        promptOver ? opts.timeoutSeconds * 1000 : (opts.promptCapSeconds ?? 120) * 1000,
+        promptOver ? null : (prompt?.finished ?? null),
+        signal,
+        promptOver ? 'timeout' : 'prompt-done',
+      );
       if ('end' in next) {
         if (next.end === 'prompt-done') {
           promptOver = true;
@@ -100,7 +105,12 @@ export class DigitCollector {
   }
 
   /** Next digit, or why none came (`onTimeout` after `timeoutMs`). */
-  private next(timeoutMs: number, promptFinished: Promise<unknown> | null, signal: AbortSignal, onTimeout: 'timeout' | 'prompt-done'): Promise<Next> {
+  private next(
+    timeoutMs: number,
+    promptFinished: Promise<unknown> | null,
+    signal: AbortSignal,
+    onTimeout: 'timeout' | 'prompt-done',
+  ): Promise<Next> {
     const buffered = this.buffer.shift();
     if (buffered !== undefined) return Promise.resolve({ digit: buffered });
     if (signal.aborted) return Promise.resolve({ end: 'aborted' });

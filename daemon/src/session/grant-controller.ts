@@ -113,9 +113,13 @@ export class GrantController {
     const { clock, releaseMarginSeconds, graceSeconds, warnBeforeSeconds } = this.o;
     const left = this.msLeft();
     if (!this.final) {
-      this.timers.push(clock.setTimer(Math.max(0, left - releaseMarginSeconds * 1000), () => void this.extend()));
+      this.timers.push(
+        clock.setTimer(Math.max(0, left - releaseMarginSeconds * 1000), () => void this.extend()),
+      );
     } else if (warnBeforeSeconds > 0 && !this.warned && left > 0) {
-      this.timers.push(clock.setTimer(Math.max(0, left - warnBeforeSeconds * 1000), () => this.warn()));
+      this.timers.push(
+        clock.setTimer(Math.max(0, left - warnBeforeSeconds * 1000), () => this.warn()),
+      );
     }
     this.timers.push(
       clock.setTimer(left + graceSeconds * 1000, () => {
@@ -132,7 +136,8 @@ export class GrantController {
   }
 
   private async ask(): Promise<Outcome> {
-    const { store, clock, extendDeadlineMs, uniqueid, defaultMaxSeconds, defaultGrantSeconds } = this.o;
+    const { store, clock, extendDeadlineMs, uniqueid, defaultMaxSeconds, defaultGrantSeconds } =
+      this.o;
     const now = clock.now();
     const confirmedSeconds = Math.max(0, Math.floor((now.getTime() - this.base) / 1000));
     let timer: TimerHandle | undefined;
@@ -140,8 +145,19 @@ export class GrantController {
       timer = clock.setTimer(extendDeadlineMs, () => resolve({ ok: false, reason: 'TIMEOUT' }));
     });
     const asked = store
-      .extend({ uniqueid, fromSeconds: this.granted, confirmedSeconds, at: now, defaultMaxSeconds, defaultGrantSeconds })
-      .catch((err: unknown): Outcome => ({ ok: false, reason: 'ERROR', error: err instanceof Error ? err.message : String(err) }));
+      .extend({
+        uniqueid,
+        fromSeconds: this.granted,
+        confirmedSeconds,
+        at: now,
+        defaultMaxSeconds,
+        defaultGrantSeconds,
+      })
+      .catch((err: unknown): Outcome => ({
+        ok: false,
+        reason: 'ERROR',
+        error: err instanceof Error ? err.message : String(err),
+      }));
     try {
       return await Promise.race([asked, deadline]);
     } finally {
@@ -158,8 +174,17 @@ export class GrantController {
       if (this.closed) return;
       if (!r.ok) {
         const detail = 'error' in r ? { error: r.error } : {};
-        if (r.reason === 'GONE') log.warn('grant extension: the call is no longer open in the store', { uniqueid: this.o.uniqueid });
-        else log.error('grant extension not answered in time; the call ends at its current grant', { uniqueid: this.o.uniqueid, reason: r.reason, granted: this.granted, ...detail });
+        if (r.reason === 'GONE')
+          log.warn('grant extension: the call is no longer open in the store', {
+            uniqueid: this.o.uniqueid,
+          });
+        else
+          log.error('grant extension not answered in time; the call ends at its current grant', {
+            uniqueid: this.o.uniqueid,
+            reason: r.reason,
+            granted: this.granted,
+            ...detail,
+          });
         this.final = true;
         return;
       }
@@ -175,11 +200,20 @@ export class GrantController {
         this.granted = r.maxSeconds;
         this.extensions += 1;
         this.final = r.final;
-        log.info('grant extended', { uniqueid: this.o.uniqueid, granted: r.maxSeconds, final: r.final, why: r.why });
+        log.info('grant extended', {
+          uniqueid: this.o.uniqueid,
+          granted: r.maxSeconds,
+          final: r.final,
+          why: r.why,
+        });
         this.o.onGranted?.(r.maxSeconds, r.final);
       } else {
         this.final = true;
-        log.info('no further grant: the call is released at the end of this one', { uniqueid: this.o.uniqueid, granted: this.granted, why: r.why });
+        log.info('no further grant: the call is released at the end of this one', {
+          uniqueid: this.o.uniqueid,
+          granted: this.granted,
+          why: r.why,
+        });
       }
     } finally {
       this.extending = false;
@@ -194,15 +228,22 @@ export class GrantController {
    * REQUEST_ALLOWANCE_MS; settlement never bills past the grant either way).
    */
   private async moveDeadline(total: number): Promise<boolean> {
-    const left = Math.floor((this.base + total * 1000 - this.o.clock.now().getTime() - REQUEST_ALLOWANCE_MS) / 1000);
+    const left = Math.floor(
+      (this.base + total * 1000 - this.o.clock.now().getTime() - REQUEST_ALLOWANCE_MS) / 1000,
+    );
     if (left < 1) return false;
-    const results = await Promise.allSettled(this.o.channels.map((ch) => this.o.control.setAbsoluteTimeout(ch, left)));
+    const results = await Promise.allSettled(
+      this.o.channels.map((ch) => this.o.control.setAbsoluteTimeout(ch, left)),
+    );
     const failed = results.filter((r) => r.status === 'rejected');
     if (failed.length > 0) {
-      this.o.logger.error('could not move TIMEOUT(absolute) after an extension; the call ends at its current grant', {
-        uniqueid: this.o.uniqueid,
-        error: String((failed[0] as PromiseRejectedResult).reason),
-      });
+      this.o.logger.error(
+        'could not move TIMEOUT(absolute) after an extension; the call ends at its current grant',
+        {
+          uniqueid: this.o.uniqueid,
+          error: String((failed[0] as PromiseRejectedResult).reason),
+        },
+      );
       return false;
     }
     return true;

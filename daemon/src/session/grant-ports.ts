@@ -94,5 +94,7 @@ export interface GrantStore {
 /** Whether a BillingStore also implements GrantStore (the resilient wrapper may not). */
 export function grantStoreOf(store: object): GrantStore | null {
   const s = store as Partial<GrantStore>;
-  return typeof s.extend === 'function' && typeof s.authoriseCallback === 'function' ? (s as GrantStore) : null;
+  return typeof s.extend === 'function' && typeof s.authoriseCallback === 'function'
+    ? (s as GrantStore)
+    : null;
 }

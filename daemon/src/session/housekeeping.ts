@@ -83,7 +83,9 @@ export class Housekeeping {
     const { store, control, registry, logger, node, staleMarginSeconds } = this.opts;
     const report: HousekeepingReport = { stale: 0, settled: [], killed: [], stillAlive: [] };
     const all = await store.reservations(node);
-    const stale = all.filter((r) => now.getTime() - r.created.getTime() >= (r.maxSeconds + staleMarginSeconds) * 1000);
+    const stale = all.filter(
+      (r) => now.getTime() - r.created.getTime() >= (r.maxSeconds + staleMarginSeconds) * 1000,
+    );
     report.stale = stale.length;
     if (stale.length === 0) return report;
     let channelIds: string[];
@@ -92,27 +94,39 @@ export class Housekeeping {
     } catch (err) {
       // Without Asterisk's channel list nothing can be told apart from a live call.
       report.skipped = `cannot list channels: ${err instanceof Error ? err.message : String(err)}`;
-      logger.warn('housekeeping skipped: cannot ask Asterisk which channels exist', { stale: stale.length, error: report.skipped });
+      logger.warn('housekeeping skipped: cannot ask Asterisk which channels exist', {
+        stale: stale.length,
+        error: report.skipped,
+      });
       return report;
     }
     for (const r of stale) {
       const session = registry.byUniqueid(r.uniqueid);
       if (session) {
         report.killed.push(r.uniqueid);
-        await killCall(session, 'housekeeping', logger, { uniqueid: r.uniqueid, maxSeconds: r.maxSeconds });
+        await killCall(session, 'housekeeping', logger, {
+          uniqueid: r.uniqueid,
+          maxSeconds: r.maxSeconds,
+        });
         continue;
       }
       const alive = channelIds.some((id) => id === r.uniqueid || r.uniqueid.startsWith(`${id}.`));
       if (alive) {
         report.stillAlive.push(r.uniqueid);
-        logger.error('STALE RESERVATION whose channel still exists in Asterisk; left alone', { uniqueid: r.uniqueid, account: r.account });
+        logger.error('STALE RESERVATION whose channel still exists in Asterisk; left alone', {
+          uniqueid: r.uniqueid,
+          account: r.account,
+        });
         continue;
       }
       try {
         await this.settleStale(r, now);
         report.settled.push(r.uniqueid);
       } catch (err) {
-        logger.error('housekeeping could not settle a stale reservation', { uniqueid: r.uniqueid, error: err instanceof Error ? err.message : String(err) });
+        logger.error('housekeeping could not settle a stale reservation', {
+          uniqueid: r.uniqueid,
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
     return report;

@@ -32,14 +32,20 @@ export interface Ivr {
  * `rateNumber` (the dialled number, when the call names one), a store that can looks the rate up
  * together with an account found by name.
  */
-export async function identifyFromChannel(store: BillingStore, call: CallOffered, rateNumber?: string): Promise<Identified | null> {
+export async function identifyFromChannel(
+  store: BillingStore,
+  call: CallOffered,
+  rateNumber?: string,
+): Promise<Identified | null> {
   const byName = async (name: string, via: IdentifiedVia): Promise<Identified | null> => {
     if (rateNumber === undefined || !store.accountByNameWithRate) {
       const account = await store.accountByName(name);
       return account ? { account, via } : null;
     }
     const found = await store.accountByNameWithRate(name, rateNumber);
-    return found ? { account: found.account, via, rated: { number: rateNumber, rate: found.rate } } : null;
+    return found
+      ? { account: found.account, via, rated: { number: rateNumber, rate: found.rate } }
+      : null;
   };
   const code = call.accountcode.trim();
   if (code) {
@@ -60,7 +66,8 @@ export async function identifyFromChannel(store: BillingStore, call: CallOffered
 
 export const MAX_PIN_DIGITS = 20;
 
-export type PinOutcome = { ok: true; identified: Identified } | { ok: false; why: 'bad-pin' | 'abandoned' | 'locked' };
+export type PinOutcome =
+  { ok: true; identified: Identified } | { ok: false; why: 'bad-pin' | 'abandoned' | 'locked' };
 
 /**
  * The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye` after the last.

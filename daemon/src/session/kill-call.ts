@@ -6,9 +6,15 @@
 import type { Logger } from '../log.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
 
-export type KillReason = 'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
+export type KillReason =
+  'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
 
-export async function killCall(session: RegisteredSession, reason: KillReason, logger: Logger, detail: Record<string, unknown> = {}): Promise<void> {
+export async function killCall(
+  session: RegisteredSession,
+  reason: KillReason,
+  logger: Logger,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
   logger.warn('ending call', { channel: session.aChannelId, reason, ...detail });
   await session.kill(reason);
 }
@@ -18,11 +24,24 @@ export async function killCall(session: RegisteredSession, reason: KillReason, l
  * `wait: false` it resolves as soon as the call is found and its ending has begun (the API's
  * hang-up answers 202 at once); failures of the kill are then logged, not thrown.
  */
-export async function killCallById(registry: SessionRegistry, id: string, reason: KillReason, logger: Logger, opts: { wait?: boolean } = {}): Promise<boolean> {
+export async function killCallById(
+  registry: SessionRegistry,
+  id: string,
+  reason: KillReason,
+  logger: Logger,
+  opts: { wait?: boolean } = {},
+): Promise<boolean> {
   const session = registry.byChannelId(id) ?? registry.byUniqueid(id);
   if (!session) return false;
   const killing = killCall(session, reason, logger);
   if (opts.wait ?? true) await killing;
-  else killing.catch((err: unknown) => logger.error('ending a call failed', { channel: session.aChannelId, reason, error: err instanceof Error ? err.message : String(err) }));
+  else
+    killing.catch((err: unknown) =>
+      logger.error('ending a call failed', {
+        channel: session.aChannelId,
+        reason,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
   return true;
 }

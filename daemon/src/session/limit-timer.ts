@@ -27,9 +27,13 @@ export class LimitTimer {
     this.started = true;
     const { clock, limitSeconds, graceSeconds, warnBeforeSeconds, onWarn, onLimit } = this.opts;
     if (onWarn && warnBeforeSeconds > 0 && warnBeforeSeconds < limitSeconds) {
-      this.handles.push(clock.setTimer((limitSeconds - warnBeforeSeconds) * 1000, () => this.fire(onWarn)));
+      this.handles.push(
+        clock.setTimer((limitSeconds - warnBeforeSeconds) * 1000, () => this.fire(onWarn)),
+      );
     }
-    this.handles.push(clock.setTimer((limitSeconds + graceSeconds) * 1000, () => this.fire(onLimit)));
+    this.handles.push(
+      clock.setTimer((limitSeconds + graceSeconds) * 1000, () => this.fire(onLimit)),
+    );
   }
 
   close(): void {

@@ -84,7 +84,8 @@ export class PinLockout implements PinGuard {
   /** Bounded memory: drops what has left the window (amortised, when the maps grow). */
   private prune(now: number): void {
     if (this.fails.size + this.until.size < 1024) return;
-    for (const [k, times] of this.fails) if (times.every((t) => t <= now - this.windowMs)) this.fails.delete(k);
+    for (const [k, times] of this.fails)
+      if (times.every((t) => t <= now - this.windowMs)) this.fails.delete(k);
     for (const [k, end] of this.until) if (end <= now) this.until.delete(k);
   }
 }

@@ -24,7 +24,14 @@ export interface Account {
 }
 
 /** Asterisk's dispositions plus the refusal outcome. */
-export const DISPOSITIONS = ['ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED', 'CONGESTION', 'CANCEL'] as const;
+export const DISPOSITIONS = [
+  'ANSWERED',
+  'NO ANSWER',
+  'BUSY',
+  'FAILED',
+  'CONGESTION',
+  'CANCEL',
+] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 /**
@@ -67,7 +74,9 @@ const REASON_SET: Record<RefusalReason, true> = {
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];
 
 /** The CDR disposition of a refusal: CANCEL for ABANDONED, FAILED for every other reason. */
-export function refusalDisposition(reason: RefusalReason): Extract<Disposition, 'FAILED' | 'CANCEL'> {
+export function refusalDisposition(
+  reason: RefusalReason,
+): Extract<Disposition, 'FAILED' | 'CANCEL'> {
   return reason === 'ABANDONED' ? 'CANCEL' : 'FAILED';
 }
 
@@ -115,8 +124,18 @@ export interface AuthoriseRequest {
 
 export type AuthoriseResult =
   /** `grant` is present for a grant-mode call: maxSeconds is then only its first grant. */
-  | { ok: true; maxSeconds: number; maxCost: Money; available: Money; grant?: { grantSeconds: number; final: boolean } }
-  | { ok: false; reason: Extract<RefusalReason, 'NOCREDIT' | 'LIMIT' | 'BLOCKED'>; available: Money };
+  | {
+      ok: true;
+      maxSeconds: number;
+      maxCost: Money;
+      available: Money;
+      grant?: { grantSeconds: number; final: boolean };
+    }
+  | {
+      ok: false;
+      reason: Extract<RefusalReason, 'NOCREDIT' | 'LIMIT' | 'BLOCKED'>;
+      available: Money;
+    };
 
 export interface SettleRequest {
   uniqueid: string;
@@ -162,7 +181,11 @@ export interface AccountWithRate {
 }
 
 /** accountByNameWithRate for a store that does not have it: the two questions in turn. */
-export async function composedAccountWithRate(store: BillingStore, name: string, number: string): Promise<AccountWithRate | undefined> {
+export async function composedAccountWithRate(
+  store: BillingStore,
+  name: string,
+  number: string,
+): Promise<AccountWithRate | undefined> {
   const account = await store.accountByName(name);
   return account && { account, rate: await store.rateFor(account.tariff, number) };
 }

@@ -43,8 +43,19 @@ export function currencyWords(currency: string): readonly string[] {
 }
 
 /** "You have <units> <currency> and <minutes> minutes": the balance and how long this call may last. */
-export function balanceAnnouncement(available: Money, maxSeconds: number, currency = 'USD'): string[] {
+export function balanceAnnouncement(
+  available: Money,
+  maxSeconds: number,
+  currency = 'USD',
+): string[] {
   const units = available > 0n ? available / MINOR_PER_UNIT : 0n;
   const minutes = Math.floor(maxSeconds / 60);
-  return ['sound:vm-youhave', `number:${units.toString()}`, ...currencyWords(currency), 'sound:and', `number:${minutes}`, 'sound:minutes'];
+  return [
+    'sound:vm-youhave',
+    `number:${units.toString()}`,
+    ...currencyWords(currency),
+    'sound:and',
+    `number:${minutes}`,
+    'sound:minutes',
+  ];
 }

@@ -151,15 +151,29 @@ export class Reconciler {
   /** One pass (exposed for tests; the daemon uses request()). */
   async run(): Promise<ReconcileReport> {
     const { store, checkpoints, control, logger, node } = this.opts;
-    const report: ReconcileReport = { reservations: 0, live: [], adopted: [], settled: [], failed: [], leftoverBridges: [], leftoverChannels: [], orphanCdrs: [] };
+    const report: ReconcileReport = {
+      reservations: 0,
+      live: [],
+      adopted: [],
+      settled: [],
+      failed: [],
+      leftoverBridges: [],
+      leftoverChannels: [],
+      orphanCdrs: [],
+    };
     let reservations: Reservation[];
     let open: Map<string, OpenCdr>;
     try {
       reservations = await store.reservations(node);
-      open = new Map((await (checkpoints?.openCdrs(node) ?? Promise.resolve([]))).map((c) => [c.uniqueid, c]));
+      open = new Map(
+        (await (checkpoints?.openCdrs(node) ?? Promise.resolve([]))).map((c) => [c.uniqueid, c]),
+      );
     } catch (err) {
       report.skipped = `database: ${errorText(err)}`;
-      logger.warn('reconciliation postponed: cannot read this node’s reservations', { node, error: errorText(err) });
+      logger.warn('reconciliation postponed: cannot read this node’s reservations', {
+        node,
+        error: errorText(err),
+      });
       return report;
     }
     let channels: Map<string, string>;
@@ -169,13 +183,20 @@ export class Reconciler {
       bridges = await control.listBridges();
     } catch (err) {
       report.skipped = `asterisk: ${errorText(err)}`;
-      logger.warn('reconciliation postponed: cannot ask Asterisk which channels exist', { node, error: errorText(err) });
+      logger.warn('reconciliation postponed: cannot ask Asterisk which channels exist', {
+        node,
+        error: errorText(err),
+      });
       return report;
     }
     report.reservations = reservations.length;
     const reserved = new Set(reservations.map((r) => r.uniqueid));
     for (const c of open.keys()) if (!reserved.has(c)) report.orphanCdrs.push(c);
-    if (report.orphanCdrs.length > 0) logger.warn('open CDRs of this node without a reservation; left alone', { node, uniqueids: report.orphanCdrs });
+    if (report.orphanCdrs.length > 0)
+      logger.warn('open CDRs of this node without a reservation; left alone', {
+        node,
+        uniqueids: report.orphanCdrs,
+      });
 
     const now = this.opts.clock.now();
     for (const r of reservations) {
@@ -187,11 +208,20 @@ export class Reconciler {
         await this.reconcileOne(r, open.get(r.uniqueid) ?? null, channels, bridges, now, report);
       } catch (err) {
         report.failed.push(r.uniqueid);
-        logger.error('reconciliation of a call failed; housekeeping or the next run will retry', { uniqueid: r.uniqueid, error: errorText(err) });
+        logger.error('reconciliation of a call failed; housekeeping or the next run will retry', {
+          uniqueid: r.uniqueid,
+          error: errorText(err),
+        });
       }
     }
     await this.deleteLeftovers(bridges, channels, report);
-    if (report.adopted.length + report.settled.length + report.leftoverBridges.length + report.leftoverChannels.length > 0) {
+    if (
+      report.adopted.length +
+        report.settled.length +
+        report.leftoverBridges.length +
+        report.leftoverChannels.length >
+      0
+    ) {
       logger.warn('reconciliation done', {
         node,
         reservations: report.reservations,
@@ -202,7 +232,11 @@ export class Reconciler {
         leftoverChannels: report.leftoverChannels.length,
       });
     } else {
-      logger.info('reconciliation: nothing to do', { node, reservations: report.reservations, live: report.live.length });
+      logger.info('reconciliation: nothing to do', {
+        node,
+        reservations: report.reservations,
+        live: report.live.length,
+      });
     }
     return report;
   }
@@ -211,7 +245,9 @@ export class Reconciler {
   private heldBySession(uniqueid: string): boolean {
     const { registry } = this.opts;
     if (registry.byUniqueid(uniqueid)) return true;
-    return registry.sessions().some((s) => uniqueid === s.aChannelId || uniqueid.startsWith(`${s.aChannelId}.`));
+    return registry
+      .sessions()
+      .some((s) => uniqueid === s.aChannelId || uniqueid.startsWith(`${s.aChannelId}.`));
   }
 
   private async reconcileOne(
@@ -224,7 +260,9 @@ export class Reconciler {
   ): Promise<void> {
     const { control, logger, ids } = this.opts;
     const aId = aChannelOf(r.uniqueid, channels);
-    const bridge = aId ? bridges.find((b) => ids.isOurs(b.id) && b.channels.includes(aId)) : undefined;
+    const bridge = aId
+      ? bridges.find((b) => ids.isOurs(b.id) && b.channels.includes(aId))
+      : undefined;
     const bId = bridge?.channels.find((c) => c !== aId && channels.has(c)) ?? null;
     const answerKnown = r.answer ?? cdr?.answer ?? null;
     const talking = aId !== null && bId !== null && bridge !== undefined;
@@ -252,7 +290,10 @@ export class Reconciler {
         try {
           ok = await this.opts.adopt(call);
         } catch (err) {
-          logger.error('could not resume supervision of a live call; ending it', { uniqueid: r.uniqueid, error: errorText(err) });
+          logger.error('could not resume supervision of a live call; ending it', {
+            uniqueid: r.uniqueid,
+            error: errorText(err),
+          });
         }
         if (ok) {
           report.adopted.push(r.uniqueid);
@@ -276,11 +317,17 @@ export class Reconciler {
     if (bId) work.push(control.hangup(bId, 'normal'));
     if (bridge) work.push(control.destroyBridge(bridge.id));
     for (const res of await Promise.allSettled(work)) {
-      if (res.status === 'rejected') logger.warn('reconciliation: cleanup failed', { uniqueid: r.uniqueid, error: errorText(res.reason) });
+      if (res.status === 'rejected')
+        logger.warn('reconciliation: cleanup failed', {
+          uniqueid: r.uniqueid,
+          error: errorText(res.reason),
+        });
     }
     if (bridge) report.leftoverBridges.push(bridge.id);
     const checkpoint = cdr?.checkpointSecs ?? null;
-    const billsec = answer ? Math.min(r.maxSeconds, Math.max(checkpoint ?? 0, secondsBetween(answer, now))) : 0;
+    const billsec = answer
+      ? Math.min(r.maxSeconds, Math.max(checkpoint ?? 0, secondsBetween(answer, now)))
+      : 0;
     const end = answer ? new Date(answer.getTime() + billsec * 1000) : now;
     const note = answer
       ? `${RECONCILED_NOTE}: ended while the daemon was away; billed answer→restart capped at the grant${checkpoint !== null ? `, checkpoint ${checkpoint}s` : ''}${answerKnown ? '' : ', answer unknown: start used'}`
@@ -294,35 +341,60 @@ export class Reconciler {
       billsec,
       note,
     });
-    report.settled.push({ uniqueid: r.uniqueid, answered: answer !== null, billsec: res.billsec, checkpoint, cost: res.cost, settled: res.settled });
-    logger.error('RECONCILED: a call of this node ended while the daemon was away; settled from what is known', {
+    report.settled.push({
       uniqueid: r.uniqueid,
-      account: r.account,
       answered: answer !== null,
-      answer: answer?.toISOString() ?? null,
-      checkpoint,
       billsec: res.billsec,
-      cost: res.cost.toString(),
-      channelsLeft: [aId, bId].filter(Boolean),
-      alreadySettled: !res.settled,
+      checkpoint,
+      cost: res.cost,
+      settled: res.settled,
     });
+    logger.error(
+      'RECONCILED: a call of this node ended while the daemon was away; settled from what is known',
+      {
+        uniqueid: r.uniqueid,
+        account: r.account,
+        answered: answer !== null,
+        answer: answer?.toISOString() ?? null,
+        checkpoint,
+        billsec: res.billsec,
+        cost: res.cost.toString(),
+        channelsLeft: [aId, bId].filter(Boolean),
+        alreadySettled: !res.settled,
+      },
+    );
   }
 
   /** Our bridges and channels of earlier runs that no live session holds. */
-  private async deleteLeftovers(bridges: BridgeSummary[], channels: Map<string, string>, report: ReconcileReport): Promise<void> {
+  private async deleteLeftovers(
+    bridges: BridgeSummary[],
+    channels: Map<string, string>,
+    report: ReconcileReport,
+  ): Promise<void> {
     const { control, logger, ids, registry } = this.opts;
     for (const b of bridges) {
-      if (!ids.isOurs(b.id) || ids.isThisRun(b.id) || report.leftoverBridges.includes(b.id)) continue;
+      if (!ids.isOurs(b.id) || ids.isThisRun(b.id) || report.leftoverBridges.includes(b.id))
+        continue;
       if (b.channels.some((c) => registry.byChannelId(c))) continue; // an adopted call's bridge
       report.leftoverBridges.push(b.id);
       logger.warn('deleting a leftover bridge', { bridge: b.id, channels: b.channels });
-      await control.destroyBridge(b.id).catch((err: unknown) => logger.warn('could not delete a leftover bridge', { bridge: b.id, error: errorText(err) }));
+      await control.destroyBridge(b.id).catch((err: unknown) =>
+        logger.warn('could not delete a leftover bridge', {
+          bridge: b.id,
+          error: errorText(err),
+        }),
+      );
     }
     for (const id of channels.keys()) {
       if (!ids.isOurs(id) || ids.isThisRun(id) || registry.byChannelId(id)) continue;
       report.leftoverChannels.push(id);
       logger.warn('hanging up a leftover channel', { channel: id });
-      await control.hangup(id, 'normal').catch((err: unknown) => logger.warn('could not hang up a leftover channel', { channel: id, error: errorText(err) }));
+      await control.hangup(id, 'normal').catch((err: unknown) =>
+        logger.warn('could not hang up a leftover channel', {
+          channel: id,
+          error: errorText(err),
+        }),
+      );
     }
   }
 }
@@ -331,7 +403,10 @@ export class Reconciler {
  * The A channel of a call attempt, if Asterisk still has it: the uniqueid itself, or for later
  * attempts of a card call (`<A channel id>.<n>`) the id without its last part.
  */
-export function aChannelOf(uniqueid: string, channels: Map<string, string> | Set<string>): string | null {
+export function aChannelOf(
+  uniqueid: string,
+  channels: Map<string, string> | Set<string>,
+): string | null {
   if (channels.has(uniqueid)) return uniqueid;
   const dot = uniqueid.lastIndexOf('.');
   if (dot > 0 && /^\d+$/.test(uniqueid.slice(dot + 1))) {

@@ -36,7 +36,8 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
     this.all.delete(session);
     const ids = this.channelsOf.get(session) ?? [];
     this.channelsOf.delete(session);
-    for (const id of [session.aChannelId, ...ids]) if (this.byChannel.get(id) === session) this.byChannel.delete(id);
+    for (const id of [session.aChannelId, ...ids])
+      if (this.byChannel.get(id) === session) this.byChannel.delete(id);
   }
 
   byChannelId(channelId: string): S | undefined {
@@ -53,7 +54,8 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   byUniqueid(uniqueid: string): S | undefined {
     if (!this.uniqueidIndex) {
       const index = new Map<string, S>();
-      for (const s of this.all) for (const u of s.openUniqueids()) if (!index.has(u)) index.set(u, s);
+      for (const s of this.all)
+        for (const u of s.openUniqueids()) if (!index.has(u)) index.set(u, s);
       this.uniqueidIndex = index;
       queueMicrotask(() => {
         this.uniqueidIndex = null;

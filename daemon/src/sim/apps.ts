@@ -106,7 +106,13 @@ export class AppRegistry {
   private ensure(name: string): AppState {
     let app = this.apps.get(name);
     if (!app) {
-      app = { name, connections: [], subscribeAll: false, channelIds: new Set(), bridgeIds: new Set() };
+      app = {
+        name,
+        connections: [],
+        subscribeAll: false,
+        channelIds: new Set(),
+        bridgeIds: new Set(),
+      };
       this.apps.set(name, app);
     }
     return app;

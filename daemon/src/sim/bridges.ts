@@ -9,12 +9,28 @@ import type { SimBridge, SimChannel } from './model.js';
 import { varset } from './channels.js';
 import { AriError } from './errors.js';
 
-export function createBridge(sim: SimEngine, opts: { bridgeId?: string; type?: string; name?: string }): SimBridge {
+export function createBridge(
+  sim: SimEngine,
+  opts: { bridgeId?: string; type?: string; name?: string },
+): SimBridge {
   const id = opts.bridgeId && opts.bridgeId !== '' ? opts.bridgeId : randomUUID();
   if (sim.bridges.has(id)) throw AriError.conflict(`Bridge with id '${id}' already exists`);
-  const types = (opts.type ?? 'mixing').split(',').map((t) => t.trim()).filter(Boolean);
+  const types = (opts.type ?? 'mixing')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of types) {
-    if (!['mixing', 'holding', 'dtmf_events', 'proxy_media', 'video_sfu', 'video_single', 'sdp_label'].includes(t)) {
+    if (
+      ![
+        'mixing',
+        'holding',
+        'dtmf_events',
+        'proxy_media',
+        'video_sfu',
+        'video_single',
+        'sdp_label',
+      ].includes(t)
+    ) {
       throw AriError.badRequest('Invalid bridge type');
     }
   }

@@ -6,7 +6,15 @@
  */
 import type { SimEngine } from './engine.js';
 import type { CallerId, SimChannel } from './model.js';
-import { createChannel, createLocalPair, enterStasis, hangupRequest, partner, setState, varset } from './channels.js';
+import {
+  createChannel,
+  createLocalPair,
+  enterStasis,
+  hangupRequest,
+  partner,
+  setState,
+  varset,
+} from './channels.js';
 import { farTeardown } from './hangups.js';
 import { CAUSE } from './causes.js';
 import { AriError } from './errors.js';
@@ -57,10 +65,17 @@ export function placeCall(sim: SimEngine, o: PlaceCallOptions): CallHandle {
   const tech = o.tech ?? 'PJSIP';
   const context = o.context ?? 'billing-in';
   const args = o.args ?? [o.exten];
-  const caller = typeof o.callerId === 'string' ? parseId(o.callerId) : o.callerId ?? { name: '', number: '' };
+  const caller =
+    typeof o.callerId === 'string' ? parseId(o.callerId) : (o.callerId ?? { name: '', number: '' });
   const accountcode = o.accountcode ?? '';
   const priority = tech === 'Local' ? 2 : 3;
-  const dialplan = { context, exten: o.exten, priority, app_name: 'Stasis', app_data: [app, ...args].join(',') };
+  const dialplan = {
+    context,
+    exten: o.exten,
+    priority,
+    app_name: 'Stasis',
+    app_data: [app, ...args].join(','),
+  };
   let ch: SimChannel;
   let half: SimChannel | undefined;
   if (tech === 'Local') {
@@ -71,19 +86,38 @@ export function placeCall(sim: SimEngine, o: PlaceCallOptions): CallHandle {
         state: 'Down',
         kind: 'half',
         runsDialplan: true,
-        dialplan: { context: 'caller-sim', exten: 's', priority: 1, app_name: 'AppDial', app_data: '(Outgoing Line)' },
+        dialplan: {
+          context: 'caller-sim',
+          exten: 's',
+          priority: 1,
+          app_name: 'AppDial',
+          app_data: '(Outgoing Line)',
+        },
         number: o.exten,
         role: 'A-caller',
         caller,
         accountcode,
       },
-      { id: o.channelId, state: 'Ring', kind: 'inbound', runsDialplan: true, dialplan, number: o.exten, role: 'A', caller, accountcode },
+      {
+        id: o.channelId,
+        state: 'Ring',
+        kind: 'inbound',
+        runsDialplan: true,
+        dialplan,
+        number: o.exten,
+        role: 'A',
+        caller,
+        accountcode,
+      },
     );
     ch = pair.two;
     half = pair.one;
   } else {
     const peer = o.peer ?? 'alice';
-    const suffix = tech === 'IAX2' ? String(1 + Number.parseInt(sim.nextNameSuffix(), 16)) : sim.nextNameSuffix();
+    const suffix =
+      tech === 'IAX2'
+        ? String(1 + Number.parseInt(sim.nextNameSuffix(), 16))
+        : sim.nextNameSuffix();
     ch = createChannel(sim, {
       id: o.channelId,
       name: `${tech}/${peer}-${suffix}`,
@@ -157,13 +191,20 @@ export function sendDtmf(
   [...digits].forEach((digit, i) => {
     if (!/^[0-9A-D*#]$/i.test(digit)) throw AriError.badRequest(`Invalid DTMF digit '${digit}'`);
     sim.schedule(ch, (opts.delayMs ?? 0) + i * gap, () =>
-      sim.publishChannel(ch, 'ChannelDtmfReceived', { digit: digit.toUpperCase(), duration_ms: duration }),
+      sim.publishChannel(ch, 'ChannelDtmfReceived', {
+        digit: digit.toUpperCase(),
+        duration_ms: duration,
+      }),
     );
   });
 }
 
 /** The phone hangs up (cause 16 unless given). */
-export function hangupCaller(sim: SimEngine, channelId: string, cause: number = CAUSE.NORMAL_CLEARING): void {
+export function hangupCaller(
+  sim: SimEngine,
+  channelId: string,
+  cause: number = CAUSE.NORMAL_CLEARING,
+): void {
   const ch = sim.channels.get(channelId);
   if (!ch || ch.ending) return;
   const half = partner(sim, ch);

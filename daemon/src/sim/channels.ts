@@ -66,11 +66,18 @@ export function createLocalPair(
   two: Omit<ChannelSpec, 'name' | 'tech'>,
 ): LocalPair {
   const suffix = sim.nextNameSuffix();
-  if (one.id !== undefined && one.id === two.id) throw AriError.badRequest('Both channel IDs cannot be the same');
-  if (two.id !== undefined && sim.channels.has(two.id)) throw AriError.conflict('Channel with given unique ID already exists');
+  if (one.id !== undefined && one.id === two.id)
+    throw AriError.badRequest('Both channel IDs cannot be the same');
+  if (two.id !== undefined && sim.channels.has(two.id))
+    throw AriError.conflict('Channel with given unique ID already exists');
   const a = createChannel(sim, { ...one, name: `Local/${base}-${suffix};1`, tech: 'Local' });
   const linkedid = one.linkedid ?? a.id;
-  const b = createChannel(sim, { ...two, linkedid, name: `Local/${base}-${suffix};2`, tech: 'Local' });
+  const b = createChannel(sim, {
+    ...two,
+    linkedid,
+    name: `Local/${base}-${suffix};2`,
+    tech: 'Local',
+  });
   const pair: LocalPair = { one: a, two: b };
   a.pair = pair;
   b.pair = pair;
@@ -93,8 +100,19 @@ export function setState(sim: SimEngine, ch: SimChannel, state: ChannelState): v
 }
 
 /** The channel's dialplan moves on to `app(data)`. */
-export function dialplanStep(sim: SimEngine, ch: SimChannel, app: string, data: string, priority?: number): void {
-  ch.dialplan = { ...ch.dialplan, app_name: app, app_data: data, priority: priority ?? ch.dialplan.priority };
+export function dialplanStep(
+  sim: SimEngine,
+  ch: SimChannel,
+  app: string,
+  data: string,
+  priority?: number,
+): void {
+  ch.dialplan = {
+    ...ch.dialplan,
+    app_name: app,
+    app_data: data,
+    priority: priority ?? ch.dialplan.priority,
+  };
   sim.publishChannel(ch, 'ChannelDialplan', { dialplan_app: app, dialplan_app_data: data });
 }
 
@@ -103,7 +121,11 @@ export function varset(sim: SimEngine, ch: SimChannel, variable: string, value: 
   sim.publishChannel(ch, 'ChannelVarset', { variable, value });
 }
 
-export function hangupRequest(sim: SimEngine, ch: SimChannel, req: { cause?: number; soft?: boolean }): void {
+export function hangupRequest(
+  sim: SimEngine,
+  ch: SimChannel,
+  req: { cause?: number; soft?: boolean },
+): void {
   const fields: Record<string, unknown> = {};
   if (req.cause !== undefined) fields.cause = req.cause;
   if (req.soft) fields.soft = true;
@@ -138,7 +160,8 @@ export function exitStasis(sim: SimEngine, ch: SimChannel): void {
   sim.publishChannel(ch, 'StasisEnd');
   ch.stasisApp = undefined;
   if (!ch.subscribers.has(app)) sim.apps.untrackChannel(app, ch.id);
-  if (ch.kind === 'outbound') ch.dialplan = { ...ch.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+  if (ch.kind === 'outbound')
+    ch.dialplan = { ...ch.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
   varset(sim, ch, 'STASISSTATUS', 'SUCCESS');
   if (ch.runsDialplan) hangupRequest(sim, ch, { cause: SOFT.DIALPLAN_ENDED, soft: true });
   sim.changed();

@@ -49,7 +49,12 @@ export class ManualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const p: Pending = { at: this.current + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    const p: Pending = {
+      at: this.current + Math.max(0, ms),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.push(p);
     return {
       cancel: () => {

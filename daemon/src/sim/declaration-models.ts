@@ -4,12 +4,27 @@
  */
 import type { ModelSpec } from './routes/types.js';
 
-const CHANNEL_STATES = ['Down', 'Rsrved', 'OffHook', 'Dialing', 'Ring', 'Ringing', 'Up', 'Busy', 'Dialing Offhook', 'Pre-ring', 'Unknown'];
+const CHANNEL_STATES = [
+  'Down',
+  'Rsrved',
+  'OffHook',
+  'Dialing',
+  'Ring',
+  'Ringing',
+  'Up',
+  'Busy',
+  'Dialing Offhook',
+  'Pre-ring',
+  'Unknown',
+];
 
 export const CHANNEL_MODELS: Record<string, ModelSpec> = {
   CallerID: {
     description: 'Caller identification',
-    properties: { name: { type: 'string', required: true }, number: { type: 'string', required: true } },
+    properties: {
+      name: { type: 'string', required: true },
+      number: { type: 'string', required: true },
+    },
   },
   DialplanCEP: {
     description: 'Dialplan location',
@@ -39,7 +54,10 @@ export const CHANNEL_MODELS: Record<string, ModelSpec> = {
       tenantid: { type: 'string', required: false },
     },
   },
-  Variable: { description: 'A variable value', properties: { value: { type: 'string', required: true } } },
+  Variable: {
+    description: 'A variable value',
+    properties: { value: { type: 'string', required: true } },
+  },
 };
 
 export const BRIDGE_MODELS: Record<string, ModelSpec> = {
@@ -70,7 +88,11 @@ export const PLAYBACK_MODELS: Record<string, ModelSpec> = {
       next_media_uri: { type: 'string', required: false },
       target_uri: { type: 'string', required: true },
       language: { type: 'string' },
-      state: { type: 'string', required: true, allowableValues: ['queued', 'playing', 'continuing', 'done', 'failed'] },
+      state: {
+        type: 'string',
+        required: true,
+        allowableValues: ['queued', 'playing', 'continuing', 'done', 'failed'],
+      },
     },
   },
 };
@@ -101,8 +123,18 @@ export const ASTERISK_MODELS: Record<string, ModelSpec> = {
       user: { type: 'string', required: true },
     },
   },
-  SystemInfo: { properties: { version: { type: 'string', required: true }, entity_id: { type: 'string', required: true } } },
-  SetId: { properties: { user: { type: 'string', required: true }, group: { type: 'string', required: true } } },
+  SystemInfo: {
+    properties: {
+      version: { type: 'string', required: true },
+      entity_id: { type: 'string', required: true },
+    },
+  },
+  SetId: {
+    properties: {
+      user: { type: 'string', required: true },
+      group: { type: 'string', required: true },
+    },
+  },
   ConfigInfo: {
     properties: {
       name: { type: 'string', required: true },
@@ -113,7 +145,12 @@ export const ASTERISK_MODELS: Record<string, ModelSpec> = {
       setid: { type: 'SetId', required: true },
     },
   },
-  StatusInfo: { properties: { startup_time: { type: 'Date', required: true }, last_reload_time: { type: 'Date', required: true } } },
+  StatusInfo: {
+    properties: {
+      startup_time: { type: 'Date', required: true },
+      last_reload_time: { type: 'Date', required: true },
+    },
+  },
   AsteriskInfo: {
     description: 'Asterisk system information',
     properties: {
@@ -139,16 +176,46 @@ export const ASTERISK_MODELS: Record<string, ModelSpec> = {
  * simulator never publishes a type that is not in this table (checked in the test suite).
  */
 export const EVENT_MODELS: Record<string, Record<string, { type: string; required?: boolean }>> = {
-  StasisStart: { args: { type: 'List[string]', required: true }, channel: { type: 'Channel', required: true }, replace_channel: { type: 'Channel', required: false } },
+  StasisStart: {
+    args: { type: 'List[string]', required: true },
+    channel: { type: 'Channel', required: true },
+    replace_channel: { type: 'Channel', required: false },
+  },
   StasisEnd: { channel: { type: 'Channel', required: true } },
   ChannelCreated: { channel: { type: 'Channel', required: true } },
   ChannelStateChange: { channel: { type: 'Channel', required: true } },
-  ChannelDtmfReceived: { digit: { type: 'string', required: true }, duration_ms: { type: 'int', required: true }, channel: { type: 'Channel', required: true } },
-  ChannelHangupRequest: { cause: { type: 'int' }, tech_cause: { type: 'int' }, soft: { type: 'boolean' }, channel: { type: 'Channel', required: true } },
-  ChannelDestroyed: { cause: { type: 'int', required: true }, cause_txt: { type: 'string', required: true }, tech_cause: { type: 'int' }, channel: { type: 'Channel', required: true } },
-  ChannelVarset: { variable: { type: 'string', required: true }, value: { type: 'string', required: true }, channel: { type: 'Channel', required: false } },
-  ChannelDialplan: { channel: { type: 'Channel', required: true }, dialplan_app: { type: 'string', required: true }, dialplan_app_data: { type: 'string', required: true } },
-  ChannelCallerId: { caller_presentation: { type: 'int', required: true }, caller_presentation_txt: { type: 'string', required: true }, channel: { type: 'Channel', required: true } },
+  ChannelDtmfReceived: {
+    digit: { type: 'string', required: true },
+    duration_ms: { type: 'int', required: true },
+    channel: { type: 'Channel', required: true },
+  },
+  ChannelHangupRequest: {
+    cause: { type: 'int' },
+    tech_cause: { type: 'int' },
+    soft: { type: 'boolean' },
+    channel: { type: 'Channel', required: true },
+  },
+  ChannelDestroyed: {
+    cause: { type: 'int', required: true },
+    cause_txt: { type: 'string', required: true },
+    tech_cause: { type: 'int' },
+    channel: { type: 'Channel', required: true },
+  },
+  ChannelVarset: {
+    variable: { type: 'string', required: true },
+    value: { type: 'string', required: true },
+    channel: { type: 'Channel', required: false },
+  },
+  ChannelDialplan: {
+    channel: { type: 'Channel', required: true },
+    dialplan_app: { type: 'string', required: true },
+    dialplan_app_data: { type: 'string', required: true },
+  },
+  ChannelCallerId: {
+    caller_presentation: { type: 'int', required: true },
+    caller_presentation_txt: { type: 'string', required: true },
+    channel: { type: 'Channel', required: true },
+  },
   Dial: {
     caller: { type: 'Channel', required: false },
     peer: { type: 'Channel', required: true },
@@ -157,8 +224,14 @@ export const EVENT_MODELS: Record<string, Record<string, { type: string; require
     dialstring: { type: 'string', required: false },
     dialstatus: { type: 'string', required: true },
   },
-  ChannelEnteredBridge: { bridge: { type: 'Bridge', required: true }, channel: { type: 'Channel' } },
-  ChannelLeftBridge: { bridge: { type: 'Bridge', required: true }, channel: { type: 'Channel', required: true } },
+  ChannelEnteredBridge: {
+    bridge: { type: 'Bridge', required: true },
+    channel: { type: 'Channel' },
+  },
+  ChannelLeftBridge: {
+    bridge: { type: 'Bridge', required: true },
+    channel: { type: 'Channel', required: true },
+  },
   BridgeCreated: { bridge: { type: 'Bridge', required: true } },
   BridgeDestroyed: { bridge: { type: 'Bridge', required: true } },
   PlaybackStarted: { playback: { type: 'Playback', required: true } },
@@ -173,12 +246,18 @@ export function eventDeclarationModels(): Record<string, ModelSpec> {
     Message: {
       description: 'Base type of everything sent on the websocket',
       discriminator: 'type',
-      properties: { type: { type: 'string', required: true }, asterisk_id: { type: 'string', required: false } },
+      properties: {
+        type: { type: 'string', required: true },
+        asterisk_id: { type: 'string', required: false },
+      },
       subTypes: ['Event'],
     },
     Event: {
       description: 'Base type of asynchronous events',
-      properties: { application: { type: 'string', required: true }, timestamp: { type: 'Date', required: true } },
+      properties: {
+        application: { type: 'string', required: true },
+        timestamp: { type: 'Date', required: true },
+      },
       subTypes: names,
     },
   };

@@ -14,7 +14,10 @@ export function resourceListing(basePath: string): Record<string, unknown> {
     apiVersion: API_VERSION,
     swaggerVersion: '1.1',
     basePath,
-    apis: RESOURCES.map((r) => ({ path: `/api-docs/${r.name}.{format}`, description: r.description })),
+    apis: RESOURCES.map((r) => ({
+      path: `/api-docs/${r.name}.{format}`,
+      description: r.description,
+    })),
   };
 }
 
@@ -66,7 +69,8 @@ export function apiDeclaration(resource: ResourceSpec, basePath: string): Record
             };
             if (p.description) param.description = p.description;
             if (p.defaultValue !== undefined) param.defaultValue = p.defaultValue;
-            if (p.allowableValues) param.allowableValues = { valueType: 'LIST', values: p.allowableValues };
+            if (p.allowableValues)
+              param.allowableValues = { valueType: 'LIST', values: p.allowableValues };
             return param;
           }),
         };
@@ -78,7 +82,9 @@ export function apiDeclaration(resource: ResourceSpec, basePath: string): Record
         return op;
       }),
     })),
-    models: Object.fromEntries(Object.entries(resource.models).map(([id, m]) => [id, model(id, m)])),
+    models: Object.fromEntries(
+      Object.entries(resource.models).map(([id, m]) => [id, model(id, m)]),
+    ),
   };
 }
 

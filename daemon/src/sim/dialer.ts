@@ -6,7 +6,17 @@
  */
 import type { SimEngine } from './engine.js';
 import type { ChannelJson, SimChannel } from './model.js';
-import { createChannel, createLocalPair, dialplanStep, enterStasis, hangupRequest, parseCallerId, setState, subscribe, varset } from './channels.js';
+import {
+  createChannel,
+  createLocalPair,
+  dialplanStep,
+  enterStasis,
+  hangupRequest,
+  parseCallerId,
+  setState,
+  subscribe,
+  varset,
+} from './channels.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { matchRule, type FarEndRule } from './far-ends.js';
 import { farTeardown, ringTimeout } from './hangups.js';
@@ -32,7 +42,10 @@ export interface OriginateParams {
   originator?: string;
 }
 
-export function originate(sim: SimEngine, p: OriginateParams): { channel: SimChannel; snapshot: ChannelJson } {
+export function originate(
+  sim: SimEngine,
+  p: OriginateParams,
+): { channel: SimChannel; snapshot: ChannelJson } {
   const ep = parseEndpoint(p.endpoint);
   let originator: SimChannel | undefined;
   if (p.originator !== undefined && p.originator !== '') {
@@ -48,7 +61,13 @@ export function originate(sim: SimEngine, p: OriginateParams): { channel: SimCha
   const args = p.appArgs !== undefined && p.appArgs !== '' ? p.appArgs.split(',') : [];
   const dialstring = ep.resource;
   const rule = matchRule(sim.rules, ep.number);
-  const outDialplan = { context: ep.context, exten: ep.number, priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+  const outDialplan = {
+    context: ep.context,
+    exten: ep.number,
+    priority: 1,
+    app_name: 'AppDial2',
+    app_data: '(Outgoing Line)',
+  };
 
   let b: SimChannel;
   let far: SimChannel | undefined;
@@ -74,7 +93,13 @@ export function originate(sim: SimEngine, p: OriginateParams): { channel: SimCha
         state: 'Ring',
         kind: 'half',
         runsDialplan: true,
-        dialplan: { context: ep.context, exten: ep.number, priority: 1, app_name: '', app_data: '' },
+        dialplan: {
+          context: ep.context,
+          exten: ep.number,
+          priority: 1,
+          app_name: '',
+          app_data: '',
+        },
         number: ep.number,
         role: 'B-far',
         accountcode,
@@ -120,7 +145,12 @@ export function originate(sim: SimEngine, p: OriginateParams): { channel: SimCha
 
 function dialEvent(sim: SimEngine, b: SimChannel, dialstatus: string, dialstring: string): void {
   const receivers = sim.channelReceivers(b);
-  if (receivers.size > 0) sim.publish('Dial', { dialstatus, forward: '', dialstring, peer: sim.channelJson(b) }, receivers);
+  if (receivers.size > 0)
+    sim.publish(
+      'Dial',
+      { dialstatus, forward: '', dialstring, peer: sim.channelJson(b) },
+      receivers,
+    );
 }
 
 function startDial(
@@ -154,10 +184,13 @@ function startDial(
   }
   dialEvent(sim, b, '', dialstring);
 
-  const ringFirst = action === 'noanswer' || (action === 'answer' ? (rule?.answerAfterMs ?? 0) > 0 : (rule?.ringMs ?? 0) > 0);
+  const ringFirst =
+    action === 'noanswer' ||
+    (action === 'answer' ? (rule?.answerAfterMs ?? 0) > 0 : (rule?.ringMs ?? 0) > 0);
   if (ringFirst) ring(sim, b, far, dialstring, action === 'noanswer');
 
-  const timeoutMs = timeoutSec === undefined ? 30_000 : timeoutSec < 0 ? undefined : timeoutSec * 1000;
+  const timeoutMs =
+    timeoutSec === undefined ? 30_000 : timeoutSec < 0 ? undefined : timeoutSec * 1000;
   if (timeoutMs !== undefined && (action === 'noanswer' || action === 'answer')) {
     sim.schedule(b, timeoutMs, () => {
       if (b.dial) ringTimeout(sim, b);
@@ -181,7 +214,13 @@ function startDial(
   }
 }
 
-function ring(sim: SimEngine, b: SimChannel, far: SimChannel | undefined, dialstring: string, forever: boolean): void {
+function ring(
+  sim: SimEngine,
+  b: SimChannel,
+  far: SimChannel | undefined,
+  dialstring: string,
+  forever: boolean,
+): void {
   if (far) dialplanStep(sim, far, 'Ringing', '');
   setState(sim, b, 'Ringing');
   if (far && forever) dialplanStep(sim, far, 'Wait', '3600', 2);
@@ -189,7 +228,12 @@ function ring(sim: SimEngine, b: SimChannel, far: SimChannel | undefined, dialst
   dialEvent(sim, b, 'RINGING', dialstring);
 }
 
-function answerFarEnd(sim: SimEngine, b: SimChannel, far: SimChannel | undefined, rule: FarEndRule | undefined): void {
+function answerFarEnd(
+  sim: SimEngine,
+  b: SimChannel,
+  far: SimChannel | undefined,
+  rule: FarEndRule | undefined,
+): void {
   const dial = b.dial;
   if (!dial) return;
   if (far) {
@@ -200,7 +244,11 @@ function answerFarEnd(sim: SimEngine, b: SimChannel, far: SimChannel | undefined
   dialEvent(sim, b, 'ANSWER', dial.dialstring);
   b.dial = undefined;
   if (dial.app) {
-    b.dialplan = { ...b.dialplan, app_name: 'Stasis', app_data: [dial.app, ...dial.appArgs].join(',') };
+    b.dialplan = {
+      ...b.dialplan,
+      app_name: 'Stasis',
+      app_data: [dial.app, ...dial.appArgs].join(','),
+    };
     varset(sim, b, 'STASISSTATUS', '');
     if (sim.apps.isActive(dial.app)) {
       enterStasis(sim, b, dial.app, dial.appArgs);
@@ -211,11 +259,19 @@ function answerFarEnd(sim: SimEngine, b: SimChannel, far: SimChannel | undefined
   if (far) {
     const answerPriority = far.dialplan.priority;
     sim.schedule(far, ANSWER_SETTLE_MS, () =>
-      dialplanStep(sim, far, 'Wait', hangupAfter === null ? '3600' : String(Math.round(hangupAfter / 1000)), answerPriority + 1),
+      dialplanStep(
+        sim,
+        far,
+        'Wait',
+        hangupAfter === null ? '3600' : String(Math.round(hangupAfter / 1000)),
+        answerPriority + 1,
+      ),
     );
   }
   if (hangupAfter !== null) {
-    sim.schedule(target, hangupAfter, () => farTeardown(sim, target, CAUSE.NORMAL_CLEARING, 'dialplan', 'far-end'));
+    sim.schedule(target, hangupAfter, () =>
+      farTeardown(sim, target, CAUSE.NORMAL_CLEARING, 'dialplan', 'far-end'),
+    );
   }
 }
 
@@ -226,7 +282,12 @@ const FAILURES = {
 } as const;
 
 /** Busy / congestion / unavailable: the far half signals it and hangs up with its Q.850 cause. */
-function failDial(sim: SimEngine, b: SimChannel, far: SimChannel | undefined, action: 'busy' | 'congestion' | 'unavailable'): void {
+function failDial(
+  sim: SimEngine,
+  b: SimChannel,
+  far: SimChannel | undefined,
+  action: 'busy' | 'congestion' | 'unavailable',
+): void {
   const f = FAILURES[action];
   const dialstring = b.dial?.dialstring ?? '';
   b.dial = undefined;

@@ -17,14 +17,15 @@ export interface ParsedEndpoint {
 
 export function parseEndpoint(endpoint: string): ParsedEndpoint {
   const slash = endpoint.indexOf('/');
-  if (slash <= 0 || slash === endpoint.length - 1) throw AriError.badRequest('Invalid endpoint specified');
+  if (slash <= 0 || slash === endpoint.length - 1)
+    throw AriError.badRequest('Invalid endpoint specified');
   const tech = endpoint.slice(0, slash);
   const resource = endpoint.slice(slash + 1);
   if (!SUPPORTED_TECH.has(tech)) throw new AriError(500, { error: 'Allocation failed' });
   if (tech === 'Local') {
     const at = resource.indexOf('@');
     const exten = at < 0 ? resource : resource.slice(0, at);
-    const context = at < 0 ? 'default' : resource.slice(at + 1).split('/')[0] ?? 'default';
+    const context = at < 0 ? 'default' : (resource.slice(at + 1).split('/')[0] ?? 'default');
     return { tech, resource, number: exten, context, peerName: '' };
   }
   // PJSIP/{number}@trunk, PJSIP/trunk/sip:{number}@host, IAX2/peer/{number}, DAHDI/g1/{number}, SIP/{number}

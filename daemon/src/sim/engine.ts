@@ -28,10 +28,12 @@ export interface SentEvent {
   event: AriEvent;
 }
 
-export type AriEvent = { type: string; timestamp: string; application: string; asterisk_id: string } & Record<
-  string,
-  unknown
->;
+export type AriEvent = {
+  type: string;
+  timestamp: string;
+  application: string;
+  asterisk_id: string;
+} & Record<string, unknown>;
 
 export interface EngineOptions {
   clock: Clock;
@@ -54,7 +56,12 @@ export class SimEngine extends EventEmitter {
   rules: FarEndRule[];
   sounds: Record<string, number>;
   /** Calls that could not enter Stasis because the app was missing or inactive. */
-  readonly failedStasis: { channelId: string; app: string; at: number; reason: 'unknown-app' | 'inactive-app' }[] = [];
+  readonly failedStasis: {
+    channelId: string;
+    app: string;
+    at: number;
+    reason: 'unknown-app' | 'inactive-app';
+  }[] = [];
   private readonly sent = new Map<string, SentEvent[]>();
   private readonly recordEvents: boolean;
   private idSeq = 0;
@@ -150,7 +157,14 @@ export class SimEngine extends EventEmitter {
     // Keep Asterisk's field order: next_media_uri comes right after media_uri.
     return next === undefined
       ? json
-      : { id: json.id, media_uri: json.media_uri, next_media_uri: next, target_uri: json.target_uri, language: json.language, state: json.state };
+      : {
+          id: json.id,
+          media_uri: json.media_uri,
+          next_media_uri: next,
+          target_uri: json.target_uri,
+          language: json.language,
+          state: json.state,
+        };
   }
 
   // --- event routing ---------------------------------------------------------------------------
@@ -173,7 +187,13 @@ export class SimEngine extends EventEmitter {
   publish(type: string, fields: Record<string, unknown>, receivers: Iterable<string>): void {
     const timestamp = asteriskTime(this.clock.now());
     for (const app of receivers) {
-      const event = { type, timestamp, ...fields, asterisk_id: this.asteriskId, application: app } as AriEvent;
+      const event = {
+        type,
+        timestamp,
+        ...fields,
+        asterisk_id: this.asteriskId,
+        application: app,
+      } as AriEvent;
       const state = this.apps.get(app);
       const delivered = !!state && state.connections.length > 0;
       if (delivered && state) {
@@ -190,7 +210,12 @@ export class SimEngine extends EventEmitter {
     }
   }
 
-  publishChannel(ch: SimChannel, type: string, fields: Record<string, unknown> = {}, channelKey = 'channel'): void {
+  publishChannel(
+    ch: SimChannel,
+    type: string,
+    fields: Record<string, unknown> = {},
+    channelKey = 'channel',
+  ): void {
     const receivers = this.channelReceivers(ch);
     if (receivers.size === 0) return;
     this.publish(type, { ...fields, [channelKey]: this.channelJson(ch) }, receivers);
@@ -198,7 +223,12 @@ export class SimEngine extends EventEmitter {
 
   /** ApplicationReplaced goes to the websocket that lost the app to a newer connection. */
   publishReplaced(app: string, old: AppConnection): void {
-    const event = { type: 'ApplicationReplaced', timestamp: asteriskTime(this.clock.now()), asterisk_id: this.asteriskId, application: app };
+    const event = {
+      type: 'ApplicationReplaced',
+      timestamp: asteriskTime(this.clock.now()),
+      asterisk_id: this.asteriskId,
+      application: app,
+    };
     old.send(JSON.stringify(event));
   }
 

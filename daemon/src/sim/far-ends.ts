@@ -31,11 +31,18 @@ export class RulesError extends Error {
 
 const KEYS = new Set(['prefix', 'action', 'answerAfterMs', 'hangupAfterMs', 'ringMs']);
 
-function duration(value: unknown, where: string, key: string, nullable: boolean): number | null | undefined {
+function duration(
+  value: unknown,
+  where: string,
+  key: string,
+  nullable: boolean,
+): number | null | undefined {
   if (value === undefined) return undefined;
   if (value === null && nullable) return null;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RulesError(`${where}: ${key} must be a number of milliseconds >= 0${nullable ? ' or null' : ''}`);
+    throw new RulesError(
+      `${where}: ${key} must be a number of milliseconds >= 0${nullable ? ' or null' : ''}`,
+    );
   }
   return value;
 }
@@ -46,27 +53,37 @@ export function parseRules(data: unknown, source = 'rules'): FarEndRule[] {
     data !== null && typeof data === 'object' && !Array.isArray(data) && 'rules' in data
       ? (data as { rules: unknown }).rules
       : data;
-  if (!Array.isArray(list)) throw new RulesError(`${source}: expected a list of rules (or { rules: [...] })`);
+  if (!Array.isArray(list))
+    throw new RulesError(`${source}: expected a list of rules (or { rules: [...] })`);
   const seen = new Set<string>();
   return list.map((raw: unknown, i: number) => {
     const where = `${source}: rule ${i + 1}`;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new RulesError(`${where}: expected an object`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new RulesError(`${where}: expected an object`);
     const r = raw as Record<string, unknown>;
     for (const k of Object.keys(r)) {
-      if (!KEYS.has(k)) throw new RulesError(`${where}: unknown field '${k}' (allowed: ${[...KEYS].join(', ')})`);
+      if (!KEYS.has(k))
+        throw new RulesError(`${where}: unknown field '${k}' (allowed: ${[...KEYS].join(', ')})`);
     }
     const prefix = typeof r.prefix === 'number' ? String(r.prefix) : r.prefix;
-    if (typeof prefix !== 'string') throw new RulesError(`${where}: prefix must be a string of digits ('' matches all)`);
+    if (typeof prefix !== 'string')
+      throw new RulesError(`${where}: prefix must be a string of digits ('' matches all)`);
     if (seen.has(prefix)) throw new RulesError(`${where}: prefix '${prefix}' appears twice`);
     seen.add(prefix);
-    if (typeof r.action !== 'string' || !(FAR_END_ACTIONS as readonly string[]).includes(r.action)) {
+    if (
+      typeof r.action !== 'string' ||
+      !(FAR_END_ACTIONS as readonly string[]).includes(r.action)
+    ) {
       throw new RulesError(`${where}: action must be one of ${FAR_END_ACTIONS.join(', ')}`);
     }
     const rule: FarEndRule = { prefix, action: r.action as FarEndAction };
     const answerAfterMs = duration(r.answerAfterMs, where, 'answerAfterMs', false);
     const hangupAfterMs = duration(r.hangupAfterMs, where, 'hangupAfterMs', true);
     const ringMs = duration(r.ringMs, where, 'ringMs', false);
-    if (rule.action !== 'answer' && (answerAfterMs !== undefined || (hangupAfterMs !== undefined && hangupAfterMs !== null))) {
+    if (
+      rule.action !== 'answer' &&
+      (answerAfterMs !== undefined || (hangupAfterMs !== undefined && hangupAfterMs !== null))
+    ) {
       throw new RulesError(`${where}: answerAfterMs/hangupAfterMs only apply to action 'answer'`);
     }
     if (answerAfterMs !== undefined && answerAfterMs !== null) rule.answerAfterMs = answerAfterMs;
@@ -82,14 +99,18 @@ export function loadRulesFile(path: string): FarEndRule[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RulesError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new RulesError(
+      `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   const ext = extname(path).toLowerCase();
   let data: unknown;
   try {
     data = ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new RulesError(`${path}: not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+    throw new RulesError(
+      `${path}: not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON'}: ${(err as Error).message}`,
+    );
   }
   return parseRules(data, path);
 }

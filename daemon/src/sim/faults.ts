@@ -72,7 +72,9 @@ export class FaultInjector {
         path,
         delayMs: rule.delayMs ?? 0,
         status: rule.status ?? null,
-        body: rule.body ?? (rule.status !== undefined ? { message: 'Internal Server Error' } : undefined),
+        body:
+          rule.body ??
+          (rule.status !== undefined ? { message: 'Internal Server Error' } : undefined),
         hang: rule.hang ?? false,
       };
       this.hits.push(hit);

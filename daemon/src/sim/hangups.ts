@@ -38,7 +38,12 @@ export function appHangup(sim: SimEngine, ch: SimChannel, cause: number): void {
     const dialstring = ch.dial.dialstring;
     ch.dial = undefined;
     const receivers = sim.channelReceivers(ch);
-    if (receivers.size > 0) sim.publish('Dial', { dialstatus: 'NOANSWER', forward: '', dialstring, peer: sim.channelJson(ch) }, receivers);
+    if (receivers.size > 0)
+      sim.publish(
+        'Dial',
+        { dialstatus: 'NOANSWER', forward: '', dialstring, peer: sim.channelJson(ch) },
+        receivers,
+      );
   } else {
     detach(sim, ch);
   }
@@ -57,7 +62,13 @@ export function appHangup(sim: SimEngine, ch: SimChannel, cause: number): void {
  * 'ari' as when the recording probe deleted the caller's `;1`, 'dialplan' as Hangup() in the far
  * end's dialplan. A single channel (SIP/IAX2) is its own far side.
  */
-export function farTeardown(sim: SimEngine, far: SimChannel, cause: number, via: 'ari' | 'dialplan', by: HungUpBy): void {
+export function farTeardown(
+  sim: SimEngine,
+  far: SimChannel,
+  cause: number,
+  via: 'ari' | 'dialplan',
+  by: HungUpBy,
+): void {
   if (far.ending) return;
   const stasisSide = partner(sim, far);
   if (!stasisSide) {

@@ -12,7 +12,13 @@ import { ManualClock, RealClock, type Clock } from './clock.js';
 import { SimEngine, type AriEvent, type SentEvent } from './engine.js';
 import { AriHttpServer } from './server.js';
 import { DEFAULT_RULES, parseRules, type FarEndRule } from './far-ends.js';
-import { placeCall, sendDtmf, hangupCaller, type CallHandle, type PlaceCallOptions } from './callers.js';
+import {
+  placeCall,
+  sendDtmf,
+  hangupCaller,
+  type CallHandle,
+  type PlaceCallOptions,
+} from './callers.js';
 import { appHangup, shutdownChannel } from './hangups.js';
 import { originate, type OriginateParams } from './dialer.js';
 import type { EndedChannel } from './history.js';
@@ -83,7 +89,11 @@ export class AriSimulator {
 
   static async start(opts: SimulatorOptions = {}): Promise<AriSimulator> {
     const clock: Clock =
-      opts.clock === 'manual' ? new ManualClock(opts.startTime ?? Date.now()) : opts.clock === 'real' || opts.clock === undefined ? new RealClock() : opts.clock;
+      opts.clock === 'manual'
+        ? new ManualClock(opts.startTime ?? Date.now())
+        : opts.clock === 'real' || opts.clock === undefined
+          ? new RealClock()
+          : opts.clock;
     const engine = new SimEngine({
       clock,
       asteriskId: opts.asteriskId ?? '02:00:5e:00:53:01',
@@ -102,7 +112,8 @@ export class AriSimulator {
 
   /** The manual clock; throws when the simulator runs on real time. */
   get manualClock(): ManualClock {
-    if (!(this.clock instanceof ManualClock)) throw new Error('the simulator runs on the real clock');
+    if (!(this.clock instanceof ManualClock))
+      throw new Error('the simulator runs on the real clock');
     return this.clock;
   }
 
@@ -117,7 +128,11 @@ export class AriSimulator {
   }
 
   /** The caller keys digits on a live channel (~351 ms apart unless told otherwise). */
-  sendDtmf(channelId: string, digits: string, opts?: { delayMs?: number; gapMs?: number; durationMs?: number }): void {
+  sendDtmf(
+    channelId: string,
+    digits: string,
+    opts?: { delayMs?: number; gapMs?: number; durationMs?: number },
+  ): void {
     sendDtmf(this.engine, channelId, digits, opts);
   }
 
@@ -152,7 +167,9 @@ export class AriSimulator {
   }
 
   liveChannels(): ChannelSnapshot[] {
-    return [...this.engine.channels.keys()].map((id) => this.channel(id)).filter((c): c is ChannelSnapshot => !!c);
+    return [...this.engine.channels.keys()]
+      .map((id) => this.channel(id))
+      .filter((c): c is ChannelSnapshot => !!c);
   }
 
   channelCount(): number {
@@ -187,7 +204,12 @@ export class AriSimulator {
   }
 
   /** Calls that failed to enter Stasis because the app had no websocket. */
-  failedStasisCalls(): readonly { channelId: string; app: string; at: number; reason: 'unknown-app' | 'inactive-app' }[] {
+  failedStasisCalls(): readonly {
+    channelId: string;
+    app: string;
+    at: number;
+    reason: 'unknown-app' | 'inactive-app';
+  }[] {
     return this.engine.failedStasis;
   }
 
@@ -197,7 +219,10 @@ export class AriSimulator {
   }
 
   /** Resolves with the first sent event (past or future) matching `predicate`. */
-  waitForEvent(predicate: (e: AriEvent, app: string) => boolean, opts: WaitOptions & { fromIndex?: number; app?: string } = {}): Promise<AriEvent> {
+  waitForEvent(
+    predicate: (e: AriEvent, app: string) => boolean,
+    opts: WaitOptions & { fromIndex?: number; app?: string } = {},
+  ): Promise<AriEvent> {
     const past = this.engine.sentEvents(opts.app).slice(opts.fromIndex ?? 0);
     const hit = past.find((s) => predicate(s.event, s.app));
     if (hit) return Promise.resolve(hit.event);

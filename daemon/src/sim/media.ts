@@ -48,7 +48,16 @@ export const CORE_SOUNDS: Readonly<Record<string, number>> = {
 
 /** Single-digit prompt lengths; 1, 2, 3, 7 and 9 are measured. */
 const DIGIT_MS: Readonly<Record<string, number>> = {
-  '0': 850, '1': 920, '2': 761, '3': 841, '4': 850, '5': 850, '6': 850, '7': 839, '8': 850, '9': 860,
+  '0': 850,
+  '1': 920,
+  '2': 761,
+  '3': 841,
+  '4': 850,
+  '5': 850,
+  '6': 850,
+  '7': 839,
+  '8': 850,
+  '9': 860,
 };
 const OTHER_DIGIT_FILE_MS = 850;
 const TENS_MS = 900; // digits/20..digits/90; digits/40 measured at about 960
@@ -66,17 +75,28 @@ function sayNumberFiles(n: number): number[] {
   }
   if (n < 1000) {
     const rest = n % 100;
-    return [...sayNumberFiles(Math.floor(n / 100)), HUNDRED_MS, ...(rest ? sayNumberFiles(rest) : [])];
+    return [
+      ...sayNumberFiles(Math.floor(n / 100)),
+      HUNDRED_MS,
+      ...(rest ? sayNumberFiles(rest) : []),
+    ];
   }
   const rest = n % 1000;
-  return [...sayNumberFiles(Math.floor(n / 1000)), THOUSAND_MS, ...(rest ? sayNumberFiles(rest) : [])];
+  return [
+    ...sayNumberFiles(Math.floor(n / 1000)),
+    THOUSAND_MS,
+    ...(rest ? sayNumberFiles(rest) : []),
+  ];
 }
 
 /**
  * Play length in ms, `Infinity` for media that plays until stopped (tones), or `undefined` when the
  * media does not exist (Asterisk then reports the playback as failed).
  */
-export function mediaDuration(uri: string, extraSounds: Readonly<Record<string, number>>): number | undefined {
+export function mediaDuration(
+  uri: string,
+  extraSounds: Readonly<Record<string, number>>,
+): number | undefined {
   const colon = uri.indexOf(':');
   if (colon < 0) return undefined;
   const scheme = uri.slice(0, colon);

@@ -13,12 +13,25 @@ import { AriError } from './errors.js';
 /** A missing sound is reported about this long after PlaybackStarted (measured: ~2 ms). */
 const FAIL_AFTER_MS = 2;
 
-export function play(sim: SimEngine, ch: SimChannel, media: string[], opts: { playbackId?: string; lang?: string }): SimPlayback {
+export function play(
+  sim: SimEngine,
+  ch: SimChannel,
+  media: string[],
+  opts: { playbackId?: string; lang?: string },
+): SimPlayback {
   if (!ch.stasisApp) throw AriError.conflict('Channel not in Stasis application');
-  if (media.length === 0 || media.some((m) => m === '')) throw AriError.badRequest('Missing parameter media');
+  if (media.length === 0 || media.some((m) => m === ''))
+    throw AriError.badRequest('Missing parameter media');
   const id = opts.playbackId && opts.playbackId !== '' ? opts.playbackId : randomUUID();
   if (sim.playbacks.has(id)) throw AriError.conflict(`Playback with id '${id}' already exists`);
-  const pb: SimPlayback = { id, channelId: ch.id, media, index: 0, language: opts.lang || ch.language, state: 'queued' };
+  const pb: SimPlayback = {
+    id,
+    channelId: ch.id,
+    media,
+    index: 0,
+    language: opts.lang || ch.language,
+    state: 'queued',
+  };
   sim.playbacks.set(id, pb);
   ch.playbackQueue.push(id);
   return pb;

@@ -93,14 +93,23 @@ export class AriHttpServer {
     return user === this.opts.username && pass === this.opts.password;
   }
 
-  private send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     if (body === undefined || status === 204) {
       res.writeHead(status, headers);
       res.end();
       return;
     }
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 
@@ -110,7 +119,9 @@ export class AriHttpServer {
       this.send(res, err.status, err.body);
       return;
     }
-    process.stderr.write(`astbill sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `astbill sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     this.send(res, 500, { message: 'Internal Server Error' });
   }
 
@@ -129,12 +140,19 @@ export class AriHttpServer {
     }
     const raw = await this.readBody(req);
     if (!this.authorised(req, url)) {
-      this.send(res, 401, { message: 'Authentication required' }, { 'WWW-Authenticate': `Basic realm="${REALM}"` });
+      this.send(
+        res,
+        401,
+        { message: 'Authentication required' },
+        { 'WWW-Authenticate': `Basic realm="${REALM}"` },
+      );
       return;
     }
     const path = url.pathname.slice(4); // keep the leading '/'
     if (path.endsWith('/')) {
-      this.send(res, 404, { message: `ARI URLs do not end with a slash. Try /ari${path.replace(/\/+$/, '')}` });
+      this.send(res, 404, {
+        message: `ARI URLs do not end with a slash. Try /ari${path.replace(/\/+$/, '')}`,
+      });
       return;
     }
     const fault = this.faults.take(method, path);
@@ -164,7 +182,8 @@ export class AriHttpServer {
       } else {
         try {
           const parsed: unknown = JSON.parse(raw);
-          if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+          if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+            body = parsed as Record<string, unknown>;
         } catch {
           throw AriError.badRequest('Error parsing request body');
         }
@@ -215,7 +234,12 @@ export class AriHttpServer {
       return;
     }
     if (!this.authorised(req, url)) {
-      reject(401, 'Unauthorized', { message: 'Authentication required' }, `WWW-Authenticate: Basic realm="${REALM}"\r\n`);
+      reject(
+        401,
+        'Unauthorized',
+        { message: 'Authentication required' },
+        `WWW-Authenticate: Basic realm="${REALM}"\r\n`,
+      );
       return;
     }
     const apps = (url.searchParams.get('app') ?? '')

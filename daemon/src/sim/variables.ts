@@ -39,7 +39,8 @@ export function setVariable(sim: SimEngine, ch: SimChannel, name: string, value:
   if (fn) {
     // A few writable functions that billing may touch; others are accepted and ignored.
     if (fn[1] === 'CHANNEL' && fn[2] === 'accountcode') ch.accountcode = value;
-    else if (fn[1] === 'CALLERID' && (fn[2] === 'num' || fn[2] === 'number')) ch.caller = { ...ch.caller, number: value };
+    else if (fn[1] === 'CALLERID' && (fn[2] === 'num' || fn[2] === 'number'))
+      ch.caller = { ...ch.caller, number: value };
     else if (fn[1] === 'CALLERID' && fn[2] === 'name') ch.caller = { ...ch.caller, name: value };
     return;
   }
@@ -50,7 +51,9 @@ export function getVariable(sim: SimEngine, ch: SimChannel, name: string): strin
   if (name === '') throw AriError.badRequest('Variable name is required');
   switch (name) {
     case TIMEOUT_ABSOLUTE:
-      return ch.absoluteDeadline === undefined ? '0' : (Math.max(0, ch.absoluteDeadline - sim.clock.now()) / 1000).toFixed(3);
+      return ch.absoluteDeadline === undefined
+        ? '0'
+        : (Math.max(0, ch.absoluteDeadline - sim.clock.now()) / 1000).toFixed(3);
     case 'CHANNEL(linkedid)':
       return ch.linkedid;
     case 'CHANNEL(uniqueid)':

@@ -3,7 +3,13 @@
  * creating one (with its ANIs and the opening ledger row), blocking and unblocking.
  */
 import type { Knex } from 'knex';
-import { candidatePrefixes, longestPrefix, moneyFromDb, type Money, type Rate } from '../rating/index.js';
+import {
+  candidatePrefixes,
+  longestPrefix,
+  moneyFromDb,
+  type Money,
+  type Rate,
+} from '../rating/index.js';
 import type { Account, AccountStatus } from '../session/ports.js';
 import { dialectOf, type Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
@@ -93,7 +99,11 @@ export function accountByName(q: Knex, name: string): Promise<Account | undefine
  * (the rate query finds the tariff by the account's name itself). undefined: no such account;
  * rate undefined: no route.
  */
-export async function accountByNameWithRate(q: Knex, name: string, number: string): Promise<{ account: Account; rate: Rate | undefined } | undefined> {
+export async function accountByNameWithRate(
+  q: Knex,
+  name: string,
+  number: string,
+): Promise<{ account: Account; rate: Rate | undefined } | undefined> {
   const digits = number.slice(0, 40);
   if (digits.length === 0) {
     const account = await accountByName(q, name);
@@ -101,7 +111,9 @@ export async function accountByNameWithRate(q: Knex, name: string, number: strin
   }
   const [accounts, rates] = (await readTogether(q, [
     q('astaccount').where({ name }).limit(1),
-    q('astrate').where('tariff', q('astaccount').select('tariff').where({ name })).whereIn('prefix', candidatePrefixes(digits)),
+    q('astrate')
+      .where('tariff', q('astaccount').select('tariff').where({ name }))
+      .whereIn('prefix', candidatePrefixes(digits)),
   ])) as [AccountRow[], RateRow[]];
   const row = accounts[0];
   if (!row) return undefined;
@@ -110,7 +122,12 @@ export async function accountByNameWithRate(q: Knex, name: string, number: strin
 }
 
 export function accountByAni(q: Knex, number: string): Promise<Account | undefined> {
-  return one(q('astaccount').select('astaccount.*').join('astani', 'astani.account_id', 'astaccount.id').where('astani.number', number));
+  return one(
+    q('astaccount')
+      .select('astaccount.*')
+      .join('astani', 'astani.account_id', 'astaccount.id')
+      .where('astani.number', number),
+  );
 }
 
 export function accountByPinHash(q: Knex, pinHash: string): Promise<Account | undefined> {
@@ -140,17 +157,26 @@ export async function writeAccountMoney(
   money: { balance: Money; reserved: Money },
   now: Date,
 ): Promise<void> {
-  await deferred(trx('astaccount').where({ id }).update({ balance: money.balance, reserved: money.reserved, updated: toDbTime(now) }));
+  await deferred(
+    trx('astaccount')
+      .where({ id })
+      .update({ balance: money.balance, reserved: money.reserved, updated: toDbTime(now) }),
+  );
 }
 
 export async function anisOf(q: Knex, accountId: number): Promise<string[]> {
-  const rows = (await q('astani').where({ account_id: accountId }).orderBy('number').select('number')) as Array<{ number: string }>;
+  const rows = (await q('astani')
+    .where({ account_id: accountId })
+    .orderBy('number')
+    .select('number')) as Array<{ number: string }>;
   return rows.map((r) => r.number);
 }
 
 async function details(q: Knex, row: AccountRow): Promise<AccountDetails> {
   const account = toAccount(row);
-  const [{ n }] = (await q('astcreditres').where({ account_id: account.id }).count({ n: '*' })) as [{ n: unknown }];
+  const [{ n }] = (await q('astcreditres').where({ account_id: account.id }).count({ n: '*' })) as [
+    { n: unknown },
+  ];
   return {
     ...account,
     anis: await anisOf(q, account.id),
@@ -167,8 +193,14 @@ export async function accountDetails(q: Knex, name: string): Promise<AccountDeta
 
 export async function listAccounts(q: Knex): Promise<AccountDetails[]> {
   const rows = (await q('astaccount').orderBy('name')) as AccountRow[];
-  const anis = (await q('astani').select('account_id', 'number').orderBy('number')) as Array<{ account_id: number | string; number: string }>;
-  const live = (await q('astcreditres').select('account_id').count({ n: '*' }).groupBy('account_id')) as Array<{ account_id: number | string; n: unknown }>;
+  const anis = (await q('astani').select('account_id', 'number').orderBy('number')) as Array<{
+    account_id: number | string;
+    number: string;
+  }>;
+  const live = (await q('astcreditres')
+    .select('account_id')
+    .count({ n: '*' })
+    .groupBy('account_id')) as Array<{ account_id: number | string; n: unknown }>;
   const liveBy = new Map(live.map((r) => [Number(r.account_id), Number(r.n)]));
   return rows.map((row) => {
     const account = toAccount(row);
@@ -183,11 +215,15 @@ export async function listAccounts(q: Knex): Promise<AccountDetails[]> {
 }
 
 export function accountNameProblem(name: string): string | undefined {
-  return /^[A-Za-z0-9_.@+-]{1,80}$/.test(name) ? undefined : `account name '${name}' must be 1-80 letters, digits or _ . @ + -`;
+  return /^[A-Za-z0-9_.@+-]{1,80}$/.test(name)
+    ? undefined
+    : `account name '${name}' must be 1-80 letters, digits or _ . @ + -`;
 }
 
 export function aniProblem(ani: string): string | undefined {
-  return /^\+?\d{1,39}$/.test(ani) ? undefined : `ANI '${ani}' must be digits (optionally starting with +)`;
+  return /^\+?\d{1,39}$/.test(ani)
+    ? undefined
+    : `ANI '${ani}' must be digits (optionally starting with +)`;
 }
 
 function validate(input: NewAccount): void {
@@ -200,9 +236,14 @@ function validate(input: NewAccount): void {
     input.pin !== undefined ? pinProblem(input.pin) : undefined,
     ...(input.anis ?? []).map(aniProblem),
     input.tariff !== undefined ? tariffProblem(input.tariff) : undefined,
-    input.currency !== undefined && !/^[A-Z]{3}$/.test(input.currency) ? 'currency must be a 3-letter code such as EUR' : undefined,
-    input.maxCalls != null && (!Number.isInteger(input.maxCalls) || input.maxCalls < 0) ? 'max calls must be a whole number ≥ 0' : undefined,
-    input.maxSeconds != null && (!Number.isInteger(input.maxSeconds) || input.maxSeconds < 1 || input.maxSeconds > 86_400)
+    input.currency !== undefined && !/^[A-Z]{3}$/.test(input.currency)
+      ? 'currency must be a 3-letter code such as EUR'
+      : undefined,
+    input.maxCalls != null && (!Number.isInteger(input.maxCalls) || input.maxCalls < 0)
+      ? 'max calls must be a whole number ≥ 0'
+      : undefined,
+    input.maxSeconds != null &&
+    (!Number.isInteger(input.maxSeconds) || input.maxSeconds < 1 || input.maxSeconds > 86_400)
       ? 'max seconds must be 1..86400'
       : undefined,
   ].filter((p): p is string => p !== undefined);
@@ -213,7 +254,12 @@ function validate(input: NewAccount): void {
 }
 
 /** Creates an account, its ANIs and its opening ledger row in ONE transaction (all or nothing). */
-export async function addAccount(db: Db, input: NewAccount, hashPin: PinHasher, now: Date = new Date()): Promise<AccountDetails> {
+export async function addAccount(
+  db: Db,
+  input: NewAccount,
+  hashPin: PinHasher,
+  now: Date = new Date(),
+): Promise<AccountDetails> {
   validate(input);
   const tariff = input.tariff ?? 'default';
   const pinHash = input.pin !== undefined ? hashPin(input.pin) : null;
@@ -226,13 +272,21 @@ export async function addAccount(db: Db, input: NewAccount, hashPin: PinHasher, 
         throw new StoreError('DUPLICATE', 'that PIN is already used by another account');
       }
       for (const number of input.anis ?? []) {
-        const owner = (await trx('astani').join('astaccount', 'astaccount.id', 'astani.account_id').where('astani.number', number).first('astaccount.name')) as
-          | { name: string }
-          | undefined;
-        if (owner) throw new StoreError('DUPLICATE', `ANI ${number} already belongs to account '${owner.name}'`);
+        const owner = (await trx('astani')
+          .join('astaccount', 'astaccount.id', 'astani.account_id')
+          .where('astani.number', number)
+          .first('astaccount.name')) as { name: string } | undefined;
+        if (owner)
+          throw new StoreError(
+            'DUPLICATE',
+            `ANI ${number} already belongs to account '${owner.name}'`,
+          );
       }
       if (!(await tariffExists(trx, tariff))) {
-        throw new StoreError('UNKNOWN_TARIFF', `unknown tariff '${tariff}': it has no rates (add one with 'astbill rate add --tariff ${tariff} ...')`);
+        throw new StoreError(
+          'UNKNOWN_TARIFF',
+          `unknown tariff '${tariff}': it has no rates (add one with 'astbill rate add --tariff ${tariff} ...')`,
+        );
       }
       const stamp = toDbTime(now);
       const [id] = (await trx('astaccount').insert({
@@ -250,23 +304,44 @@ export async function addAccount(db: Db, input: NewAccount, hashPin: PinHasher, 
         updated: stamp,
       })) as [number];
       const accountId = Number(id);
-      for (const number of input.anis ?? []) await trx('astani').insert({ number, account_id: accountId });
+      for (const number of input.anis ?? [])
+        await trx('astani').insert({ number, account_id: accountId });
       if (input.balance !== 0n) {
-        await insertLedger(trx, { accountId, kind: 'topup', amount: input.balance, balanceAfter: input.balance, reference: null, note: 'opening balance', created: now });
+        await insertLedger(trx, {
+          accountId,
+          kind: 'topup',
+          amount: input.balance,
+          balanceAfter: input.balance,
+          reference: null,
+          note: 'opening balance',
+          created: now,
+        });
       }
       const row = (await trx('astaccount').where({ id: accountId }).first()) as AccountRow;
       return details(trx, row);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new StoreError('DUPLICATE', `account '${input.name}', its PIN or an ANI already exists`, { cause: err });
+    if (isUniqueViolation(err))
+      throw new StoreError(
+        'DUPLICATE',
+        `account '${input.name}', its PIN or an ANI already exists`,
+        { cause: err },
+      );
     throw err;
   }
 }
 
 /** Blocks or unblocks an account (writes the row, so it serialises with money transactions). */
-export async function setAccountStatus(db: Db, name: string, status: AccountStatus, now: Date = new Date()): Promise<Account> {
+export async function setAccountStatus(
+  db: Db,
+  name: string,
+  status: AccountStatus,
+  now: Date = new Date(),
+): Promise<Account> {
   return db.tx(async (trx) => {
-    const n = await trx('astaccount').where({ name }).update({ status, updated: toDbTime(now) });
+    const n = await trx('astaccount')
+      .where({ name })
+      .update({ status, updated: toDbTime(now) });
     if (n === 0) throw new StoreError('NOT_FOUND', `no account '${name}'`);
     const account = await accountByName(trx, name);
     return account!;

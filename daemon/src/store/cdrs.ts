@@ -13,7 +13,10 @@ import { fromDbTime, requiredTime, toDbTime } from './time.js';
 export type CdrStatus = 'open' | 'settled';
 
 /** The part of a rate a CDR keeps, so that settlement bills with the rate the call was granted on. */
-export type RateSnapshot = Pick<Rate, 'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'>;
+export type RateSnapshot = Pick<
+  Rate,
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+>;
 
 export interface Cdr {
   id: number;
@@ -123,7 +126,15 @@ function rateColumns(rate: Rate | null): Record<string, unknown> {
 }
 
 /** Who called whom and at what rate: the columns every new CDR row starts with. */
-function callColumns(c: { uniqueid: string; accountId: number | null; account: string | null; node: string; src: string; dst: string; rate: Rate | null }): Record<string, unknown> {
+function callColumns(c: {
+  uniqueid: string;
+  accountId: number | null;
+  account: string | null;
+  node: string;
+  src: string;
+  dst: string;
+  rate: Rate | null;
+}): Record<string, unknown> {
   return {
     uniqueid: c.uniqueid,
     account_id: c.accountId,
@@ -149,7 +160,18 @@ export function cdrQuery(q: Knex, uniqueid: string): Knex.QueryBuilder {
 /** Phase 1: the granted call, open until settled. */
 export async function insertOpenCdr(
   trx: Knex.Transaction,
-  c: { uniqueid: string; accountId: number; account: string; node: string; src: string; dst: string; rate: Rate; start: Date; maxSeconds: number; maxCost: Money },
+  c: {
+    uniqueid: string;
+    accountId: number;
+    account: string;
+    node: string;
+    src: string;
+    dst: string;
+    rate: Rate;
+    start: Date;
+    maxSeconds: number;
+    maxCost: Money;
+  },
 ): Promise<void> {
   await deferred(
     trx('astcdr').insert({
@@ -206,7 +228,16 @@ export async function insertRefusedCdr(
 export async function completeCdr(
   trx: Knex.Transaction,
   uniqueid: string,
-  c: { answer: Date | null; end: Date; duration: number; billsec: number; disposition: Disposition; hangupCause: number | null; cost: Money; note: string | null },
+  c: {
+    answer: Date | null;
+    end: Date;
+    duration: number;
+    billsec: number;
+    disposition: Disposition;
+    hangupCause: number | null;
+    cost: Money;
+    note: string | null;
+  },
 ): Promise<void> {
   await deferred(
     trx('astcdr')
@@ -226,7 +257,10 @@ export async function completeCdr(
 }
 
 export async function markCdrAnswered(q: Knex, uniqueid: string, answer: Date): Promise<void> {
-  await q('astcdr').where({ uniqueid, status: 'open' }).whereNull('answer').update({ answer: toDbTime(answer) });
+  await q('astcdr')
+    .where({ uniqueid, status: 'open' })
+    .whereNull('answer')
+    .update({ answer: toDbTime(answer) });
 }
 
 export interface CdrFilter {
@@ -239,8 +273,12 @@ export interface CdrFilter {
 }
 
 export async function listCdrs(q: Knex, f: CdrFilter = {}): Promise<Cdr[]> {
-  const query = q('astcdr').orderBy([{ column: 'start', order: 'desc' }, { column: 'id', order: 'desc' }]);
-  if (f.account !== undefined) query.whereIn('account_id', q('astaccount').where({ name: f.account }).select('id'));
+  const query = q('astcdr').orderBy([
+    { column: 'start', order: 'desc' },
+    { column: 'id', order: 'desc' },
+  ]);
+  if (f.account !== undefined)
+    query.whereIn('account_id', q('astaccount').where({ name: f.account }).select('id'));
   if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
   if (f.limit !== undefined) query.limit(f.limit);
   return ((await query) as CdrRow[]).map(toCdr).reverse();

@@ -39,11 +39,17 @@ export interface CheckpointStore {
 
 const BATCH = 200;
 
-export async function saveCheckpoints(knex: Knex, list: readonly Checkpoint[], at: Date): Promise<number> {
+export async function saveCheckpoints(
+  knex: Knex,
+  list: readonly Checkpoint[],
+  at: Date,
+): Promise<number> {
   const greatest = dialectOf(knex) === 'mysql' ? 'GREATEST' : 'MAX';
   let changed = 0;
   for (let i = 0; i < list.length; i += BATCH) {
-    const chunk = list.slice(i, i + BATCH).filter((c) => Number.isInteger(c.seconds) && c.seconds >= 0);
+    const chunk = list
+      .slice(i, i + BATCH)
+      .filter((c) => Number.isInteger(c.seconds) && c.seconds >= 0);
     if (chunk.length === 0) continue;
     const cases = chunk.map(() => 'WHEN ? THEN ?').join(' ');
     const caseBindings = chunk.flatMap((c) => [c.uniqueid, c.seconds]);
@@ -51,7 +57,11 @@ export async function saveCheckpoints(knex: Knex, list: readonly Checkpoint[], a
     const sql =
       `UPDATE astcdr SET checkpoint_secs = ${greatest}(COALESCE(checkpoint_secs, 0), CASE uniqueid ${cases} ELSE 0 END), checkpoint_at = ? ` +
       `WHERE status = 'open' AND uniqueid IN (${inList})`;
-    const res: unknown = await knex.raw(sql, [...caseBindings, toDbTime(at), ...chunk.map((c) => c.uniqueid)]);
+    const res: unknown = await knex.raw(sql, [
+      ...caseBindings,
+      toDbTime(at),
+      ...chunk.map((c) => c.uniqueid),
+    ]);
     changed += affectedRows(res);
   }
   return changed;
@@ -59,7 +69,8 @@ export async function saveCheckpoints(knex: Knex, list: readonly Checkpoint[], a
 
 function affectedRows(res: unknown): number {
   // mysql2: [ResultSetHeader, fields]; better-sqlite3 through knex: { changes } (or rows).
-  const first = (Array.isArray(res) ? res[0] : res) as { affectedRows?: unknown; changes?: unknown } | undefined;
+  const first = (Array.isArray(res) ? res[0] : res) as
+    { affectedRows?: unknown; changes?: unknown } | undefined;
   if (typeof first?.affectedRows === 'number') return first.affectedRows;
   return typeof first?.changes === 'number' ? first.changes : 0;
 }

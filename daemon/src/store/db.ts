@@ -97,7 +97,10 @@ export function mysqlConnection(url: string): Knex.MySql2ConnectionConfig & { la
     // Pipelined transactions (mysql-client.ts) send BEGIN, deferred writes and COMMIT as one batch.
     // Every value is bound, never spliced into SQL text.
     multipleStatements: true,
-    label: socketPath !== undefined ? `mysql://${user}@${u.hostname}/${database}?socket=${socketPath}` : `mysql://${user}@${u.hostname}:${port}/${database}`,
+    label:
+      socketPath !== undefined
+        ? `mysql://${user}@${u.hostname}/${database}?socket=${socketPath}`
+        : `mysql://${user}@${u.hostname}:${port}/${database}`,
   };
 }
 
@@ -129,7 +132,10 @@ function sqliteKnex(cfg: DbConfig, opts: OpenDbOptions): { knex: Knex; label: st
     try {
       mkdirSync(dirname(filename), { recursive: true });
     } catch (err) {
-      throw new StoreError('DB_UNAVAILABLE', `cannot create the directory for SQLite database ${filename} (${driverCode(err) ?? 'error'})`);
+      throw new StoreError(
+        'DB_UNAVAILABLE',
+        `cannot create the directory for SQLite database ${filename} (${driverCode(err) ?? 'error'})`,
+      );
     }
   }
   const busy = opts.busyTimeoutMs ?? 5000;
@@ -142,7 +148,10 @@ function sqliteKnex(cfg: DbConfig, opts: OpenDbOptions): { knex: Knex; label: st
       max: 1,
       // Never let the pool drop the single connection (an in-memory database would vanish).
       idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
-      afterCreate: (conn: SqliteRawConnection, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (
+        conn: SqliteRawConnection,
+        done: (err: Error | null, conn: unknown) => void,
+      ) => {
         try {
           conn.pragma(`busy_timeout = ${busy}`);
           if (!memory) conn.pragma('journal_mode = WAL');
@@ -202,7 +211,11 @@ interface Shared {
  */
 const sqliteHandles = new Map<string, Promise<Shared>>();
 
-async function openShared(key: string, make: () => { knex: Knex; label: string }, probe: boolean): Promise<Shared> {
+async function openShared(
+  key: string,
+  make: () => { knex: Knex; label: string },
+  probe: boolean,
+): Promise<Shared> {
   let handle = sqliteHandles.get(key);
   if (!handle) {
     handle = (async () => {
@@ -255,7 +268,8 @@ export async function openDb(cfg: DbConfig, opts: OpenDbOptions = {}): Promise<D
     dialect,
     knex,
     label,
-    tx: <T>(fn: (trx: Knex.Transaction) => Promise<T>) => withRetry(() => knex.transaction(fn), opts.retry),
+    tx: <T>(fn: (trx: Knex.Transaction) => Promise<T>) =>
+      withRetry(() => knex.transaction(fn), opts.retry),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -31,7 +31,10 @@ export class StoreError extends Error {
 
 /** True for the errors an operator can fix by changing the input (as opposed to the database). */
 export function isInputError(err: unknown): err is StoreError {
-  return err instanceof StoreError && ['DUPLICATE', 'NOT_FOUND', 'UNKNOWN_TARIFF', 'INVALID', 'CONFLICT'].includes(err.code);
+  return (
+    err instanceof StoreError &&
+    ['DUPLICATE', 'NOT_FOUND', 'UNKNOWN_TARIFF', 'INVALID', 'CONFLICT'].includes(err.code)
+  );
 }
 
 /** The driver's error code (mysql2 `code`, better-sqlite3 `code`), if any. */
@@ -55,7 +58,11 @@ export function driverErrno(err: unknown): number | undefined {
 /** A unique-key violation on either database. */
 export function isUniqueViolation(err: unknown): boolean {
   const code = driverCode(err);
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /**
@@ -66,5 +73,7 @@ export function isUniqueViolation(err: unknown): boolean {
 export const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function amountProblem(what: string, amount: bigint): string | undefined {
-  return amount > MAX_AMOUNT || amount < -MAX_AMOUNT ? `${what} is too large (at most 90071992547.40991)` : undefined;
+  return amount > MAX_AMOUNT || amount < -MAX_AMOUNT
+    ? `${what} is too large (at most 90071992547.40991)`
+    : undefined;
 }

@@ -14,45 +14,86 @@ import { deferred } from './mysql-client.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 /** The charging mode and slice in force for an account: its own settings, else the defaults. */
-export async function chargingOf(q: Knex, accountId: number, defaults: ChargingDefaults): Promise<ChargingDefaults> {
-  const row = (await q('astaccount').where({ id: accountId }).first('charging_mode', 'grant_seconds')) as Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined;
+export async function chargingOf(
+  q: Knex,
+  accountId: number,
+  defaults: ChargingDefaults,
+): Promise<ChargingDefaults> {
+  const row = (await q('astaccount')
+    .where({ id: accountId })
+    .first('charging_mode', 'grant_seconds')) as
+    Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined;
   return chargingIn(row, defaults);
 }
 
 /** chargingOf for an account row already read. */
-export function chargingIn(row: Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined, defaults: ChargingDefaults): ChargingDefaults {
-  const mode: ChargingMode = row?.charging_mode === 'grant' || row?.charging_mode === 'single' ? row.charging_mode : defaults.mode;
-  const own = row?.grant_seconds === null || row?.grant_seconds === undefined ? null : Number(row.grant_seconds);
+export function chargingIn(
+  row: Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined,
+  defaults: ChargingDefaults,
+): ChargingDefaults {
+  const mode: ChargingMode =
+    row?.charging_mode === 'grant' || row?.charging_mode === 'single'
+      ? row.charging_mode
+      : defaults.mode;
+  const own =
+    row?.grant_seconds === null || row?.grant_seconds === undefined
+      ? null
+      : Number(row.grant_seconds);
   return { mode, grantSeconds: own !== null && own > 0 ? own : defaults.grantSeconds };
 }
 
 /** An account's own charging settings (null = the daemon's default), for operators. */
-export async function setCharging(q: Knex, accountId: number, c: { mode: ChargingMode | null; grantSeconds: number | null }): Promise<void> {
-  await q('astaccount').where({ id: accountId }).update({ charging_mode: c.mode, grant_seconds: c.grantSeconds });
+export async function setCharging(
+  q: Knex,
+  accountId: number,
+  c: { mode: ChargingMode | null; grantSeconds: number | null },
+): Promise<void> {
+  await q('astaccount')
+    .where({ id: accountId })
+    .update({ charging_mode: c.mode, grant_seconds: c.grantSeconds });
 }
 
 /** The CDR with a locking read (MySQL `FOR UPDATE`; SQLite holds the write lock already). */
 export async function lockedCdr(trx: Knex.Transaction, uniqueid: string): Promise<Cdr | undefined> {
   const q = trx('astcdr').where({ uniqueid });
-  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as CdrRow | undefined;
+  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
+    CdrRow | undefined;
   return row ? toCdr(row) : undefined;
 }
 
-export async function lockedReservation(trx: Knex.Transaction, uniqueid: string): Promise<{ maxSeconds: number; maxCost: Money } | undefined> {
+export async function lockedReservation(
+  trx: Knex.Transaction,
+  uniqueid: string,
+): Promise<{ maxSeconds: number; maxCost: Money } | undefined> {
   const q = trx('astcreditres').where({ uniqueid }).select('max_seconds', 'max_cost');
-  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as { max_seconds: number | string; max_cost: unknown } | undefined;
-  return row ? { maxSeconds: Number(row.max_seconds), maxCost: moneyFromDb(row.max_cost) } : undefined;
+  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
+    { max_seconds: number | string; max_cost: unknown } | undefined;
+  return row
+    ? { maxSeconds: Number(row.max_seconds), maxCost: moneyFromDb(row.max_cost) }
+    : undefined;
 }
 
-export async function growReservation(trx: Knex.Transaction, uniqueid: string, maxSeconds: number, maxCost: Money): Promise<void> {
-  await deferred(trx('astcreditres').where({ uniqueid }).update({ max_seconds: maxSeconds, max_cost: maxCost }));
+export async function growReservation(
+  trx: Knex.Transaction,
+  uniqueid: string,
+  maxSeconds: number,
+  maxCost: Money,
+): Promise<void> {
+  await deferred(
+    trx('astcreditres').where({ uniqueid }).update({ max_seconds: maxSeconds, max_cost: maxCost }),
+  );
 }
 
 /** Grant-mode columns of an open CDR: the grant count and (at extensions) the interim checkpoint. */
 export async function writeGrantOnCdr(
   trx: Knex.Transaction,
   uniqueid: string,
-  g: { grants: number; maxSeconds: number; maxCost: Money; checkpoint?: { seconds: number; at: Date } },
+  g: {
+    grants: number;
+    maxSeconds: number;
+    maxCost: Money;
+    checkpoint?: { seconds: number; at: Date };
+  },
 ): Promise<void> {
   await deferred(
     trx('astcdr')
@@ -61,7 +102,9 @@ export async function writeGrantOnCdr(
         grants: g.grants,
         max_seconds: g.maxSeconds,
         max_cost: g.maxCost,
-        ...(g.checkpoint ? { checkpoint_secs: g.checkpoint.seconds, checkpoint_at: toDbTime(g.checkpoint.at) } : {}),
+        ...(g.checkpoint
+          ? { checkpoint_secs: g.checkpoint.seconds, checkpoint_at: toDbTime(g.checkpoint.at) }
+          : {}),
       }),
   );
 }
@@ -75,8 +118,15 @@ export interface GrantColumns {
 
 /** The grant and callback columns of a CDR (not part of `Cdr`, which every CDR reader shares). */
 export async function grantColumns(q: Knex, uniqueid: string): Promise<GrantColumns | undefined> {
-  const row = (await q('astcdr').where({ uniqueid }).first('grants', 'checkpoint_secs', 'checkpoint_at', 'callback_id')) as
-    | { grants: number | string; checkpoint_secs: number | string | null; checkpoint_at: unknown; callback_id: string | null }
+  const row = (await q('astcdr')
+    .where({ uniqueid })
+    .first('grants', 'checkpoint_secs', 'checkpoint_at', 'callback_id')) as
+    | {
+        grants: number | string;
+        checkpoint_secs: number | string | null;
+        checkpoint_at: unknown;
+        callback_id: string | null;
+      }
     | undefined;
   if (!row) return undefined;
   return {
@@ -88,12 +138,19 @@ export async function grantColumns(q: Knex, uniqueid: string): Promise<GrantColu
 }
 
 /** Links a CDR to its callback call. */
-export async function linkCallback(trx: Knex.Transaction, uniqueid: string, callbackId: string): Promise<void> {
+export async function linkCallback(
+  trx: Knex.Transaction,
+  uniqueid: string,
+  callbackId: string,
+): Promise<void> {
   await trx('astcdr').where({ uniqueid }).update({ callback_id: callbackId });
 }
 
 /** The CDRs of one callback call, A leg first. */
 export async function callbackCdrIds(q: Knex, callbackId: string): Promise<string[]> {
-  const rows = (await q('astcdr').where({ callback_id: callbackId }).orderBy('id').select('uniqueid')) as Array<{ uniqueid: string }>;
+  const rows = (await q('astcdr')
+    .where({ callback_id: callbackId })
+    .orderBy('id')
+    .select('uniqueid')) as Array<{ uniqueid: string }>;
   return rows.map((r) => r.uniqueid);
 }

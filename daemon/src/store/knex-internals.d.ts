@@ -46,5 +46,9 @@ declare module 'knex/lib/dialects/mysql2/transaction.js' {
 // knex's creation of its own migration tables, run by migrate.ts inside one SQLite write transaction.
 declare module 'knex/lib/migrations/migrate/table-creator.js' {
   import type { Knex } from 'knex';
-  export function ensureTable(tableName: string, schemaName: string | undefined, trxOrKnex: Knex): Promise<unknown>;
+  export function ensureTable(
+    tableName: string,
+    schemaName: string | undefined,
+    trxOrKnex: Knex,
+  ): Promise<unknown>;
 }

@@ -10,7 +10,6 @@ import type {
   AccountWithRate,
   AccountStatus,
   AuthoriseRequest,
-  AuthoriseResult,
   BillingStore,
   RefusalRecord,
   Reservation,
@@ -134,7 +133,11 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   }
 
   /** A positive top-up, or a signed adjustment with `kind: 'adjustment'`. */
-  topup(account: string, amount: Money, opts: Omit<TopupRequest, 'account' | 'amount'> = {}): Promise<LedgerEntry> {
+  topup(
+    account: string,
+    amount: Money,
+    opts: Omit<TopupRequest, 'account' | 'amount'> = {},
+  ): Promise<LedgerEntry> {
     return topup(this.db, { ...opts, account, amount });
   }
 
@@ -178,10 +181,16 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   }
 
   /** Sets an account's own charging mode and grant size (null: the daemon's default). */
-  async setCharging(name: string, c: { mode: ChargingMode | null; grantSeconds: number | null }): Promise<void> {
+  async setCharging(
+    name: string,
+    c: { mode: ChargingMode | null; grantSeconds: number | null },
+  ): Promise<void> {
     const a = await accounts.accountByName(this.db.knex, name);
     if (!a) throw new StoreError('NOT_FOUND', `no account '${name}'`);
-    if (c.grantSeconds !== null && (!Number.isInteger(c.grantSeconds) || c.grantSeconds < 1 || c.grantSeconds > 86_400)) {
+    if (
+      c.grantSeconds !== null &&
+      (!Number.isInteger(c.grantSeconds) || c.grantSeconds < 1 || c.grantSeconds > 86_400)
+    ) {
       throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
     }
     await grants.setCharging(this.db.knex, a.id, c);

@@ -60,27 +60,42 @@ function ledgerInsert(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Knex.Q
 }
 
 /** Books an entry and returns its id. */
-export async function insertLedger(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Promise<number> {
+export async function insertLedger(
+  trx: Knex.Transaction,
+  e: Omit<LedgerEntry, 'id'>,
+): Promise<number> {
   const [id] = (await ledgerInsert(trx, e)) as [number];
   return Number(id);
 }
 
 /** Books an entry whose id nobody needs (a call's charge): sent with the transaction's next statement. */
-export async function appendLedger(trx: Knex.Transaction, e: Omit<LedgerEntry, 'id'>): Promise<void> {
+export async function appendLedger(
+  trx: Knex.Transaction,
+  e: Omit<LedgerEntry, 'id'>,
+): Promise<void> {
   await deferred(ledgerInsert(trx, e));
 }
 
 /** Σ amount of one account's ledger (exact: SQLite SUM of integers, MySQL DECIMAL as text). */
 export async function ledgerSum(q: Knex, accountId: number): Promise<Money> {
-  const row = (await q('astledger').where({ account_id: accountId }).sum({ total: 'amount' }).first()) as { total: unknown } | undefined;
+  const row = (await q('astledger')
+    .where({ account_id: accountId })
+    .sum({ total: 'amount' })
+    .first()) as { total: unknown } | undefined;
   return moneyFromDb(row?.total ?? null);
 }
 
 export async function ledgerOf(q: Knex, accountId: number): Promise<LedgerEntry[]> {
-  return ((await q('astledger').where({ account_id: accountId }).orderBy('id')) as LedgerRow[]).map(toEntry);
+  return ((await q('astledger').where({ account_id: accountId }).orderBy('id')) as LedgerRow[]).map(
+    toEntry,
+  );
 }
 
-export async function ledgerByReference(q: Knex, kind: LedgerKind, reference: string): Promise<LedgerEntry | undefined> {
+export async function ledgerByReference(
+  q: Knex,
+  kind: LedgerKind,
+  reference: string,
+): Promise<LedgerEntry | undefined> {
   const row = (await q('astledger').where({ kind, reference }).first()) as LedgerRow | undefined;
   return row ? toEntry(row) : undefined;
 }

@@ -11,7 +11,10 @@ const config = { migrationSource, tableName: 'knex_migrations' };
 
 /** Names of the migrations this code has that the database has not run yet. */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const [completed] = (await db.knex.migrate.list(config)) as [Array<{ name: string } | string>, unknown[]];
+  const [completed] = (await db.knex.migrate.list(config)) as [
+    Array<{ name: string } | string>,
+    unknown[],
+  ];
   const done = new Set(completed.map((c) => (typeof c === 'string' ? c : c.name)));
   return MIGRATIONS.map((m) => m.name).filter((n) => !done.has(n));
 }
@@ -27,7 +30,9 @@ export async function migrateLatest(db: Db): Promise<string[]> {
       // tables under our feet: wait, and stop if it has done the work meanwhile.
       if (attempt >= 50) throw err;
       // knex reports a held lock as MigrationLocked, or as a plain Error with this text.
-      const locked = err instanceof Error && (err.name === 'MigrationLocked' || /already locked/i.test(err.message));
+      const locked =
+        err instanceof Error &&
+        (err.name === 'MigrationLocked' || /already locked/i.test(err.message));
       if (!locked && attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
       if (!locked && (await pendingMigrations(db).catch(() => ['?'])).length === 0) return [];
@@ -51,7 +56,10 @@ export async function ensureSchema(db: Db, mode: 'auto' | 'check'): Promise<void
   }
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
-    throw new StoreError('SCHEMA_OUTDATED', `the schema of ${db.label} is not up to date (${pending.length} migration(s) pending): run 'astbill migrate'`);
+    throw new StoreError(
+      'SCHEMA_OUTDATED',
+      `the schema of ${db.label} is not up to date (${pending.length} migration(s) pending): run 'astbill migrate'`,
+    );
   }
 }
 

@@ -41,7 +41,10 @@ export async function deferred(q: Knex.QueryBuilder): Promise<void> {
  * transaction behind any pending BEGIN or deferred writes); on SQLite one after the other.
  * Returns each query's rows.
  */
-export async function readTogether(q: Knex, queries: readonly Knex.QueryBuilder[]): Promise<unknown[][]> {
+export async function readTogether(
+  q: Knex,
+  queries: readonly Knex.QueryBuilder[],
+): Promise<unknown[][]> {
   if (q.client.dialect !== 'mysql' || queries.length < 2) {
     const out: unknown[][] = [];
     for (const query of queries) out.push((await query) as unknown[]);
@@ -79,22 +82,37 @@ interface QueryObject {
 type Callback = (err: (Error & { errno?: number }) | null, rows: unknown, fields: unknown) => void;
 
 interface RawConnection {
-  query(options: { sql: string } & Record<string, unknown>, bindings: readonly unknown[] | undefined, cb: Callback): void;
+  query(
+    options: { sql: string } & Record<string, unknown>,
+    bindings: readonly unknown[] | undefined,
+    cb: Callback,
+  ): void;
 }
 
 const pendingOf = new WeakMap<object, Pending>();
 
 const trimmed = (sql: string): string => sql.trim().replace(/;+$/, '');
 
-function run(conn: RawConnection, sql: string, bindings: readonly unknown[] | undefined, options: Record<string, unknown>): Promise<[unknown, unknown]> {
+function run(
+  conn: RawConnection,
+  sql: string,
+  bindings: readonly unknown[] | undefined,
+  options: Record<string, unknown>,
+): Promise<[unknown, unknown]> {
   return new Promise((resolve, reject) => {
-    conn.query({ ...options, sql }, bindings, (err, rows, fields) => (err ? reject(err) : resolve([rows, fields])));
+    conn.query({ ...options, sql }, bindings, (err, rows, fields) =>
+      err ? reject(err) : resolve([rows, fields]),
+    );
   });
 }
 
 class PipelinedTransaction extends TransactionMySQL2 {
   override begin(conn: object): Promise<unknown> {
-    pendingOf.set(conn, { statements: [{ sql: 'BEGIN', bindings: [] }], sent: false, committing: false });
+    pendingOf.set(conn, {
+      statements: [{ sql: 'BEGIN', bindings: [] }],
+      sent: false,
+      committing: false,
+    });
     return Promise.resolve();
   }
 
@@ -121,7 +139,12 @@ class PipelinedTransaction extends TransactionMySQL2 {
 /** Pass as knex's `client` option in place of 'mysql2' (with `multipleStatements` on the connection). */
 export class PipelinedMysqlClient extends ClientMySQL2 {
   override transaction(container: unknown, config: unknown, outerTx: unknown): Knex.Transaction {
-    return new PipelinedTransaction(this as unknown as Knex.Client, container, config, outerTx) as unknown as Knex.Transaction;
+    return new PipelinedTransaction(
+      this as unknown as Knex.Client,
+      container,
+      config,
+      outerTx,
+    ) as unknown as Knex.Transaction;
   }
 
   override async _query(conn: RawConnection & object, obj: QueryObject | string): Promise<unknown> {
@@ -146,7 +169,12 @@ export class PipelinedMysqlClient extends ClientMySQL2 {
       if (batch.length === 1) {
         q.response = await run(conn, q.sql, q.bindings, options);
       } else {
-        const [rows, fields] = await run(conn, batch.map((s) => trimmed(s.sql)).join(';\n'), batch.flatMap((s) => s.bindings), options);
+        const [rows, fields] = await run(
+          conn,
+          batch.map((s) => trimmed(s.sql)).join(';\n'),
+          batch.flatMap((s) => s.bindings),
+          options,
+        );
         // One result per statement: drop those of the statements that travelled in front.
         const ahead = batch.length - 1;
         const own = (rows as unknown[]).slice(ahead);

@@ -11,7 +11,9 @@ export const DEFAULT_PIN_SECRET = 'astbill-default-pin-secret';
 
 export type PinHasher = (pin: string) => string;
 
-export function pinHasher(secret: string = process.env.ASTBILL_PIN_SECRET || DEFAULT_PIN_SECRET): PinHasher {
+export function pinHasher(
+  secret: string = process.env.ASTBILL_PIN_SECRET || DEFAULT_PIN_SECRET,
+): PinHasher {
   return (pin: string) => createHmac('sha256', secret).update(pin, 'utf8').digest('hex');
 }
 

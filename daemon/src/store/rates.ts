@@ -3,7 +3,13 @@
  * (one rate or a whole CSV file in ONE transaction: all rows or none).
  */
 import type { Knex } from 'knex';
-import { candidatePrefixes, longestPrefix, moneyFromDb, rateProblem, type Rate } from '../rating/index.js';
+import {
+  candidatePrefixes,
+  longestPrefix,
+  moneyFromDb,
+  rateProblem,
+  type Rate,
+} from '../rating/index.js';
 import type { Db } from './db.js';
 import { StoreError, amountProblem } from './errors.js';
 
@@ -45,7 +51,9 @@ function toRow(r: Rate): RateRow {
 }
 
 export function tariffProblem(tariff: string): string | undefined {
-  return /^[A-Za-z0-9_.-]{1,40}$/.test(tariff) ? undefined : `tariff '${tariff}' must be 1-40 letters, digits or _ . -`;
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(tariff)
+    ? undefined
+    : `tariff '${tariff}' must be 1-40 letters, digits or _ . -`;
 }
 
 /** Everything wrong with a rate, or undefined when the store accepts it. */
@@ -63,7 +71,9 @@ export function storableRateProblem(r: Rate): string | undefined {
 export async function rateFor(q: Knex, tariff: string, number: string): Promise<Rate | undefined> {
   const digits = number.slice(0, 40);
   if (digits.length === 0) return undefined;
-  const rows = (await q('astrate').where({ tariff }).whereIn('prefix', candidatePrefixes(digits))) as RateRow[];
+  const rows = (await q('astrate')
+    .where({ tariff })
+    .whereIn('prefix', candidatePrefixes(digits))) as RateRow[];
   const best = longestPrefix(rows, digits);
   return best ? toRate(best) : undefined;
 }
@@ -94,7 +104,8 @@ export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<Upser
     const problem = storableRateProblem(r);
     if (problem) throw new StoreError('INVALID', `${r.tariff}/${r.prefix}: ${problem}`);
     const key = `${r.tariff}\u0000${r.prefix}`;
-    if (seen.has(key)) throw new StoreError('INVALID', `prefix ${r.prefix} appears twice in tariff ${r.tariff}`);
+    if (seen.has(key))
+      throw new StoreError('INVALID', `prefix ${r.prefix} appears twice in tariff ${r.tariff}`);
     seen.add(key);
   }
   if (rates.length === 0) return { inserted: 0, updated: 0 };
@@ -103,7 +114,9 @@ export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<Upser
     const tariffs = [...new Set(rates.map((r) => r.tariff))];
     const existing = new Set<string>();
     for (const tariff of tariffs) {
-      const rows = (await trx('astrate').where({ tariff }).select('prefix')) as Array<{ prefix: string }>;
+      const rows = (await trx('astrate').where({ tariff }).select('prefix')) as Array<{
+        prefix: string;
+      }>;
       for (const row of rows) existing.add(`${tariff}\u0000${row.prefix}`);
     }
     for (const r of rates) if (existing.has(`${r.tariff}\u0000${r.prefix}`)) updated++;
@@ -112,7 +125,14 @@ export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<Upser
       await trx('astrate')
         .insert(rates.slice(i, i + CHUNK).map(toRow))
         .onConflict(['tariff', 'prefix'])
-        .merge(['description', 'rate_per_min', 'connect_fee', 'initial_secs', 'increment_secs', 'min_secs']);
+        .merge([
+          'description',
+          'rate_per_min',
+          'connect_fee',
+          'initial_secs',
+          'increment_secs',
+          'min_secs',
+        ]);
     }
     return { inserted: rates.length - updated, updated };
   });

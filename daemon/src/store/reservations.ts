@@ -35,7 +35,14 @@ function toReservation(r: ReservationRow): Reservation {
 
 export async function insertReservation(
   trx: Knex.Transaction,
-  r: { uniqueid: string; accountId: number; maxCost: Money; maxSeconds: number; node: string; created: Date },
+  r: {
+    uniqueid: string;
+    accountId: number;
+    maxCost: Money;
+    maxSeconds: number;
+    node: string;
+    created: Date;
+  },
 ): Promise<void> {
   await deferred(
     trx('astcreditres').insert({
@@ -50,7 +57,10 @@ export async function insertReservation(
   );
 }
 
-export async function reservationByUniqueid(q: Knex, uniqueid: string): Promise<Reservation | undefined> {
+export async function reservationByUniqueid(
+  q: Knex,
+  uniqueid: string,
+): Promise<Reservation | undefined> {
   const row = (await q('astcreditres')
     .select('astcreditres.*', 'astaccount.name as account')
     .join('astaccount', 'astaccount.id', 'astcreditres.account_id')
@@ -64,12 +74,21 @@ export async function deleteReservation(trx: Knex.Transaction, uniqueid: string)
 }
 
 export async function countReservations(q: Knex, accountId: number): Promise<number> {
-  const [{ n }] = (await q('astcreditres').where({ account_id: accountId }).count({ n: '*' })) as [{ n: unknown }];
+  const [{ n }] = (await q('astcreditres').where({ account_id: accountId }).count({ n: '*' })) as [
+    { n: unknown },
+  ];
   return Number(n);
 }
 
-export async function markReservationAnswered(q: Knex, uniqueid: string, answer: Date): Promise<void> {
-  await q('astcreditres').where({ uniqueid }).whereNull('answer').update({ answer: toDbTime(answer) });
+export async function markReservationAnswered(
+  q: Knex,
+  uniqueid: string,
+  answer: Date,
+): Promise<void> {
+  await q('astcreditres')
+    .where({ uniqueid })
+    .whereNull('answer')
+    .update({ answer: toDbTime(answer) });
 }
 
 /** Live reservations, oldest first; only `node`'s when given. */

@@ -19,7 +19,14 @@ export interface RetryOptions {
 }
 
 const RETRYABLE_ERRNO = new Set([1213, 1205]);
-const RETRYABLE_CODE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
+const RETRYABLE_CODE = new Set([
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_BUSY_RECOVERY',
+  'SQLITE_LOCKED',
+]);
 
 export function isRetryable(err: unknown): boolean {
   const errno = driverErrno(err);

@@ -20,6 +20,11 @@ class ImmediateTransaction extends TransactionSqlite {
 /** Pass as knex's `client` option in place of 'better-sqlite3'. */
 export class ImmediateSqliteClient extends ClientBetterSQLite3 {
   override transaction(container: unknown, config: unknown, outerTx: unknown): Knex.Transaction {
-    return new ImmediateTransaction(this, container, config, outerTx) as unknown as Knex.Transaction;
+    return new ImmediateTransaction(
+      this,
+      container,
+      config,
+      outerTx,
+    ) as unknown as Knex.Transaction;
   }
 }

@@ -19,7 +19,9 @@ export function fromDbTime(value: unknown): Date | null {
     if (m) {
       const [, y, mo, d, h, mi, s, frac = '0'] = m;
       const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-      return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
+      return new Date(
+        Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms),
+      );
     }
   }
   throw new RangeError(`unexpected time value from database: ${String(value)}`);

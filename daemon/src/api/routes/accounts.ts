@@ -6,7 +6,13 @@ import { accountSchema, ledgerSchema, presentAccount, presentLedger } from '../p
 import type { Route } from '../route.js';
 import { moneySchema, type ObjectSchema } from '../schema.js';
 
-const nameParam = { name: { type: 'string' as const, pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'account name' } };
+const nameParam = {
+  name: {
+    type: 'string' as const,
+    pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
+    description: 'account name',
+  },
+};
 
 interface NewAccountBody {
   name: string;
@@ -25,15 +31,44 @@ const newAccountSchema: ObjectSchema = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: "1-80 letters, digits or _ . @ + - (the phone endpoint's accountcode)" },
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
+      description: "1-80 letters, digits or _ . @ + - (the phone endpoint's accountcode)",
+    },
     balance: moneySchema('opening balance, default 0 (booked in the ledger as a top-up)'),
     creditLimit: moneySchema('how far the balance may go below zero, default 0'),
-    pin: { type: 'string', pattern: '^\\d{4,20}$', description: 'calling-card PIN, 4-20 digits (stored only as a keyed hash)' },
-    anis: { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^\\+?\\d{1,39}$', description: 'caller ID number' }, description: 'caller IDs that identify the account' },
-    tariff: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,40}$', description: "tariff name, default 'default'; it must have at least one rate" },
+    pin: {
+      type: 'string',
+      pattern: '^\\d{4,20}$',
+      description: 'calling-card PIN, 4-20 digits (stored only as a keyed hash)',
+    },
+    anis: {
+      type: 'array',
+      maxItems: 100,
+      items: { type: 'string', pattern: '^\\+?\\d{1,39}$', description: 'caller ID number' },
+      description: 'caller IDs that identify the account',
+    },
+    tariff: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,40}$',
+      description: "tariff name, default 'default'; it must have at least one rate",
+    },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, default EUR' },
-    maxCalls: { type: 'integer', minimum: 0, maximum: 100_000, nullable: true, description: 'simultaneous calls allowed (null: unlimited)' },
-    maxCallSeconds: { type: 'integer', minimum: 1, maximum: 86_400, nullable: true, description: "longest call in seconds (null: the daemon's default)" },
+    maxCalls: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100_000,
+      nullable: true,
+      description: 'simultaneous calls allowed (null: unlimited)',
+    },
+    maxCallSeconds: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 86_400,
+      nullable: true,
+      description: "longest call in seconds (null: the daemon's default)",
+    },
   },
 };
 
@@ -49,7 +84,12 @@ const topupSchema: ObjectSchema = {
   required: ['amount'],
   properties: {
     amount: moneySchema('amount to credit, > 0'),
-    reference: { type: 'string', minLength: 1, maxLength: 150, description: 'payment reference; the same reference cannot be booked twice (safe retries)' },
+    reference: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 150,
+      description: 'payment reference; the same reference cannot be booked twice (safe retries)',
+    },
     note: { type: 'string', maxLength: 255, description: 'free text for the ledger' },
   },
 };
@@ -69,7 +109,9 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       operationId: 'listAccounts',
       summary: 'List all accounts with balances and live call counts',
       tag: 'accounts',
-      responses: { 200: { description: 'the accounts, by name', schema: listOf('accounts', accountSchema) } },
+      responses: {
+        200: { description: 'the accounts, by name', schema: listOf('accounts', accountSchema) },
+      },
       async handler() {
         return { json: { accounts: (await store.listAccounts()).map(presentAccount) } };
       },
@@ -87,7 +129,8 @@ export function accountRoutes(deps: ApiDeps): Route[] {
         const created = await store.addAccount({
           name: b.name,
           balance: b.balance !== undefined ? moneyParam('balance', b.balance) : 0n,
-          creditLimit: b.creditLimit !== undefined ? moneyParam('creditLimit', b.creditLimit) : undefined,
+          creditLimit:
+            b.creditLimit !== undefined ? moneyParam('creditLimit', b.creditLimit) : undefined,
           pin: b.pin,
           anis: b.anis,
           tariff: b.tariff,
@@ -95,7 +138,11 @@ export function accountRoutes(deps: ApiDeps): Route[] {
           maxCalls: b.maxCalls,
           maxSeconds: b.maxCallSeconds,
         });
-        return { status: 201, json: presentAccount(created), headers: { location: `/accounts/${encodeURIComponent(created.name)}` } };
+        return {
+          status: 201,
+          json: presentAccount(created),
+          headers: { location: `/accounts/${encodeURIComponent(created.name)}` },
+        };
       },
     },
     {
@@ -119,11 +166,18 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       summary: "An account's ledger: every top-up, charge and adjustment with the balance after it",
       tag: 'accounts',
       params: nameParam,
-      responses: { 200: { description: 'ledger entries, oldest first', schema: listOf('entries', ledgerSchema) } },
+      responses: {
+        200: {
+          description: 'ledger entries, oldest first',
+          schema: listOf('entries', ledgerSchema),
+        },
+      },
       async handler({ params }) {
         const a = await store.accountDetails(params.name!);
         if (!a) throw notFound(`no account '${params.name}'`);
-        return { json: { entries: (await store.ledger(a.id)).map((e) => presentLedger(e, a.name)) } };
+        return {
+          json: { entries: (await store.ledger(a.id)).map((e) => presentLedger(e, a.name)) },
+        };
       },
     },
     {
@@ -137,31 +191,41 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       responses: {
         200: {
           description: 'the ledger entry and the account after the top-up',
-          schema: { type: 'object', properties: { entry: ledgerSchema, account: accountSchema }, required: ['entry', 'account'] },
+          schema: {
+            type: 'object',
+            properties: { entry: ledgerSchema, account: accountSchema },
+            required: ['entry', 'account'],
+          },
         },
       },
       async handler({ params, body }) {
         const b = body as TopupBody;
         const amount = moneyParam('amount', b.amount);
-        const entry = await store.topup(params.name!, amount, { reference: b.reference, note: b.note });
+        const entry = await store.topup(params.name!, amount, {
+          reference: b.reference,
+          note: b.note,
+        });
         const account = (await store.accountDetails(params.name!))!;
-        return { json: { entry: presentLedger(entry, account.name), account: presentAccount(account) } };
+        return {
+          json: { entry: presentLedger(entry, account.name), account: presentAccount(account) },
+        };
       },
     },
-    ...(['block', 'unblock'] as const).map(
-      (action): Route => ({
-        method: 'POST',
-        path: `/accounts/{name}/${action}`,
-        operationId: `${action}Account`,
-        summary: action === 'block' ? 'Block an account: new calls are refused (calls in progress go on)' : 'Unblock an account',
-        tag: 'accounts',
-        params: nameParam,
-        responses: { 200: { description: 'the account after the change', schema: accountSchema } },
-        async handler({ params }) {
-          await store.setAccountStatus(params.name!, action === 'block' ? 'blocked' : 'active');
-          return { json: presentAccount((await store.accountDetails(params.name!))!) };
-        },
-      }),
-    ),
+    ...(['block', 'unblock'] as const).map((action): Route => ({
+      method: 'POST',
+      path: `/accounts/{name}/${action}`,
+      operationId: `${action}Account`,
+      summary:
+        action === 'block'
+          ? 'Block an account: new calls are refused (calls in progress go on)'
+          : 'Unblock an account',
+      tag: 'accounts',
+      params: nameParam,
+      responses: { 200: { description: 'the account after the change', schema: accountSchema } },
+      async handler({ params }) {
+        await store.setAccountStatus(params.name!, action === 'block' ? 'blocked' : 'active');
+        return { json: presentAccount((await store.accountDetails(params.name!))!) };
+      },
+    })),
   ];
 }

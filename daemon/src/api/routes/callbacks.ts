@@ -5,7 +5,12 @@ import type { ObjectSchema } from '../schema.js';
 
 /** What the route needs from the daemon (session/callback-service.ts implements it). */
 export interface CallbackStarter {
-  start(req: { account: string; pin?: string | undefined; a: string; b: string }): Promise<{ callbackId: string; account: string; legs: { a: string; b: string }; maxSeconds: number }>;
+  start(req: { account: string; pin?: string | undefined; a: string; b: string }): Promise<{
+    callbackId: string;
+    account: string;
+    legs: { a: string; b: string };
+    maxSeconds: number;
+  }>;
 }
 
 interface CallbackBody {
@@ -20,10 +25,23 @@ const bodySchema: ObjectSchema = {
   additionalProperties: false,
   required: ['account', 'a', 'b'],
   properties: {
-    account: { type: 'string', pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'account to charge' },
-    pin: { type: 'string', pattern: '^\\d{4,20}$', description: "the account's PIN; required when the account has one (without a PIN the API token alone authorises)" },
+    account: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
+      description: 'account to charge',
+    },
+    pin: {
+      type: 'string',
+      pattern: '^\\d{4,20}$',
+      description:
+        "the account's PIN; required when the account has one (without a PIN the API token alone authorises)",
+    },
     a: { type: 'string', pattern: '^\\d{1,20}$', description: 'number called first (leg A)' },
-    b: { type: 'string', pattern: '^\\d{1,20}$', description: 'number called once A answers (leg B)' },
+    b: {
+      type: 'string',
+      pattern: '^\\d{1,20}$',
+      description: 'number called once A answers (leg B)',
+    },
   },
 };
 
@@ -45,7 +63,8 @@ export function callbackRoutes(starter: CallbackStarter | undefined): Route[] {
       method: 'POST',
       path: '/callbacks',
       operationId: 'startCallback',
-      summary: 'Start a callback call: dial A, then B once A answers, bridge them; both legs are charged',
+      summary:
+        'Start a callback call: dial A, then B once A answers, bridge them; both legs are charged',
       description:
         'Both legs are authorised together (the sum of both costs fits the credit, one common maximum duration). ' +
         'A not answering: nothing is charged. B not answering: A is charged for its connected time. ' +
@@ -61,7 +80,14 @@ export function callbackRoutes(starter: CallbackStarter | undefined): Route[] {
             properties: {
               callbackId: { type: 'string' },
               account: { type: 'string' },
-              legs: { type: 'object', required: ['a', 'b'], properties: { a: { type: 'string', description: 'CDR uniqueid of leg A' }, b: { type: 'string', description: 'CDR uniqueid of leg B' } } },
+              legs: {
+                type: 'object',
+                required: ['a', 'b'],
+                properties: {
+                  a: { type: 'string', description: 'CDR uniqueid of leg A' },
+                  b: { type: 'string', description: 'CDR uniqueid of leg B' },
+                },
+              },
               maxSeconds: { type: 'integer', description: 'common maximum talk time of both legs' },
             },
           },
@@ -72,10 +98,22 @@ export function callbackRoutes(starter: CallbackStarter | undefined): Route[] {
         const b = body as CallbackBody;
         try {
           const started = await starter.start({ account: b.account, pin: b.pin, a: b.a, b: b.b });
-          return { status: 202, json: { callbackId: started.callbackId, account: started.account, legs: started.legs, maxSeconds: started.maxSeconds } };
+          return {
+            status: 202,
+            json: {
+              callbackId: started.callbackId,
+              account: started.account,
+              legs: started.legs,
+              maxSeconds: started.maxSeconds,
+            },
+          };
         } catch (err) {
           const reason = (err as { reason?: unknown }).reason;
-          if (err instanceof Error && err.name === 'CallbackRefused' && typeof reason === 'string') {
+          if (
+            err instanceof Error &&
+            err.name === 'CallbackRefused' &&
+            typeof reason === 'string'
+          ) {
             throw new HttpError(STATUS[reason] ?? 409, `${reason}: ${err.message}`);
           }
           throw err;

@@ -25,11 +25,26 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         type: 'object',
         additionalProperties: false,
         properties: {
-          account: { type: 'string', pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'only this account' },
-          since: { type: 'string', description: 'calls that started at or after this time (YYYY-MM-DD or ISO 8601 with zone)' },
-          until: { type: 'string', description: 'calls that started before this time (YYYY-MM-DD or ISO 8601 with zone)' },
+          account: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
+            description: 'only this account',
+          },
+          since: {
+            type: 'string',
+            description:
+              'calls that started at or after this time (YYYY-MM-DD or ISO 8601 with zone)',
+          },
+          until: {
+            type: 'string',
+            description: 'calls that started before this time (YYYY-MM-DD or ISO 8601 with zone)',
+          },
           format: { type: 'string', enum: ['json', 'csv'], description: 'json (default) or csv' },
-          limit: { type: 'string', pattern: '^\\d{1,6}$', description: `at most this many rows, 1-${MAX_CDR_LIMIT} (default ${DEFAULT_CDR_LIMIT})` },
+          limit: {
+            type: 'string',
+            pattern: '^\\d{1,6}$',
+            description: `at most this many rows, 1-${MAX_CDR_LIMIT} (default ${DEFAULT_CDR_LIMIT})`,
+          },
         },
       },
       responses: {
@@ -37,7 +52,10 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
           description: 'the CDRs',
           schema: {
             type: 'object',
-            properties: { cdrs: { type: 'array', items: cdrSchema }, truncated: { type: 'boolean', description: 'more rows matched than limit' } },
+            properties: {
+              cdrs: { type: 'array', items: cdrSchema },
+              truncated: { type: 'boolean', description: 'more rows matched than limit' },
+            },
             required: ['cdrs', 'truncated'],
           },
         },
@@ -47,14 +65,23 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         const until = query.until !== undefined ? timeParam('until', query.until) : undefined;
         if (since && until && since >= until) throw badRequest("'since' must be before 'until'");
         const limit = query.limit !== undefined ? Number(query.limit) : DEFAULT_CDR_LIMIT;
-        if (limit < 1 || limit > MAX_CDR_LIMIT) throw badRequest(`'limit' must be 1..${MAX_CDR_LIMIT}`);
-        const { cdrs, truncated } = await cdrsInRange(deps.store.db.knex, { account: query.account, since, until, limit });
+        if (limit < 1 || limit > MAX_CDR_LIMIT)
+          throw badRequest(`'limit' must be 1..${MAX_CDR_LIMIT}`);
+        const { cdrs, truncated } = await cdrsInRange(deps.store.db.knex, {
+          account: query.account,
+          since,
+          until,
+          limit,
+        });
         const rows = cdrs.map(presentCdr);
         if (query.format === 'csv') {
           return {
             text: toCsv(CDR_COLUMNS, rows),
             contentType: 'text/csv; charset=utf-8',
-            headers: { 'content-disposition': 'attachment; filename="cdrs.csv"', 'x-astbill-truncated': String(truncated) },
+            headers: {
+              'content-disposition': 'attachment; filename="cdrs.csv"',
+              'x-astbill-truncated': String(truncated),
+            },
           };
         }
         return { json: { cdrs: rows, truncated } };

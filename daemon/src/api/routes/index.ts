@@ -10,6 +10,13 @@ import { systemRoutes } from './system.js';
 
 export function buildRoutes(deps: ApiDeps): Route[] {
   const routes: Route[] = [];
-  routes.push(...systemRoutes(deps, () => routes), ...callRoutes(deps), ...callbackRoutes(deps.callbacks), ...accountRoutes(deps), ...rateRoutes(deps), ...cdrRoutes(deps));
+  routes.push(
+    ...systemRoutes(deps, () => routes),
+    ...callRoutes(deps),
+    ...callbackRoutes(deps.callbacks),
+    ...accountRoutes(deps),
+    ...rateRoutes(deps),
+    ...cdrRoutes(deps),
+  );
   return routes;
 }

@@ -17,15 +17,28 @@ interface RateBody {
   minSecs?: number;
 }
 
-const seconds = (description: string, minimum: number) => ({ type: 'integer' as const, minimum, maximum: 86_400, description });
+const seconds = (description: string, minimum: number) => ({
+  type: 'integer' as const,
+  minimum,
+  maximum: 86_400,
+  description,
+});
 
 const rateInputSchema: ObjectSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['prefix', 'ratePerMin'],
   properties: {
-    tariff: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,40}$', description: "tariff name, default 'default'" },
-    prefix: { type: 'string', pattern: '^\\d{1,20}$', description: 'destination prefix, 1-20 digits' },
+    tariff: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,40}$',
+      description: "tariff name, default 'default'",
+    },
+    prefix: {
+      type: 'string',
+      pattern: '^\\d{1,20}$',
+      description: 'destination prefix, 1-20 digits',
+    },
     description: { type: 'string', maxLength: 120, description: 'e.g. the country or network' },
     ratePerMin: moneySchema('price of 60 billed seconds, >= 0'),
     connectFee: moneySchema('charged once per answered call, default 0'),
@@ -49,9 +62,24 @@ export function rateRoutes(deps: ApiDeps): Route[] {
       query: {
         type: 'object',
         additionalProperties: false,
-        properties: { tariff: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,40}$', description: 'only this tariff' } },
+        properties: {
+          tariff: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_.-]{1,40}$',
+            description: 'only this tariff',
+          },
+        },
       },
-      responses: { 200: { description: 'the rates', schema: { type: 'object', properties: { rates: { type: 'array', items: rateSchema } }, required: ['rates'] } } },
+      responses: {
+        200: {
+          description: 'the rates',
+          schema: {
+            type: 'object',
+            properties: { rates: { type: 'array', items: rateSchema } },
+            required: ['rates'],
+          },
+        },
+      },
       async handler({ query }) {
         return { json: { rates: (await store.listRates(query.tariff)).map(presentRate) } };
       },
@@ -60,18 +88,25 @@ export function rateRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: '/rates',
       operationId: 'upsertRates',
-      summary: 'Add rates, or replace the rate of an existing (tariff, prefix); all or none in one transaction',
+      summary:
+        'Add rates, or replace the rate of an existing (tariff, prefix); all or none in one transaction',
       tag: 'rates',
       body: {
         type: 'object',
         additionalProperties: false,
         required: ['rates'],
-        properties: { rates: { type: 'array', maxItems: MAX_RATES_PER_REQUEST, items: rateInputSchema } },
+        properties: {
+          rates: { type: 'array', maxItems: MAX_RATES_PER_REQUEST, items: rateInputSchema },
+        },
       },
       responses: {
         200: {
           description: 'how many rates were inserted and how many replaced',
-          schema: { type: 'object', properties: { inserted: { type: 'integer' }, updated: { type: 'integer' } }, required: ['inserted', 'updated'] },
+          schema: {
+            type: 'object',
+            properties: { inserted: { type: 'integer' }, updated: { type: 'integer' } },
+            required: ['inserted', 'updated'],
+          },
         },
       },
       async handler({ body }) {
@@ -81,7 +116,8 @@ export function rateRoutes(deps: ApiDeps): Route[] {
           prefix: r.prefix,
           description: r.description ?? '',
           ratePerMin: moneyParam(`rates[${i}].ratePerMin`, r.ratePerMin),
-          connectFee: r.connectFee !== undefined ? moneyParam(`rates[${i}].connectFee`, r.connectFee) : 0n,
+          connectFee:
+            r.connectFee !== undefined ? moneyParam(`rates[${i}].connectFee`, r.connectFee) : 0n,
           initialSecs: r.initialSecs ?? 60,
           incrementSecs: r.incrementSecs ?? 60,
           minSecs: r.minSecs ?? 0,

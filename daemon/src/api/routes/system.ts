@@ -10,8 +10,10 @@ export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): 
       method: 'GET',
       path: '/health',
       operationId: 'health',
-      summary: 'Is the daemon able to bill calls: ARI connected, database reachable, journal backlog',
-      description: "503 when ARI is disconnected or the database is unreachable. status is 'ok' only when both are fine and the journal is empty.",
+      summary:
+        'Is the daemon able to bill calls: ARI connected, database reachable, journal backlog',
+      description:
+        "503 when ARI is disconnected or the database is unreachable. status is 'ok' only when both are fine and the journal is empty.",
       tag: 'system',
       responses: {
         200: { description: 'ARI and the database are up', schema: healthSchema },
@@ -19,7 +21,10 @@ export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): 
       },
       async handler() {
         const ari = deps.status.ariConnected();
-        const [database, backlog] = await Promise.all([databaseReachable(deps.store.db), (async () => deps.status.journalBacklog())().catch(() => -1)]);
+        const [database, backlog] = await Promise.all([
+          databaseReachable(deps.store.db),
+          (async () => deps.status.journalBacklog())().catch(() => -1),
+        ]);
         const up = ari && database;
         return {
           status: up ? 200 : 503,
@@ -63,15 +68,27 @@ const healthSchema = {
   properties: {
     status: { type: 'string' as const, enum: ['ok', 'degraded', 'down'] },
     node: { type: 'string' as const },
-    ari: { type: 'object' as const, properties: { connected: { type: 'boolean' as const } }, required: ['connected'] },
+    ari: {
+      type: 'object' as const,
+      properties: { connected: { type: 'boolean' as const } },
+      required: ['connected'],
+    },
     database: {
       type: 'object' as const,
-      properties: { reachable: { type: 'boolean' as const }, dialect: { type: 'string' as const, enum: ['mysql', 'sqlite'] } },
+      properties: {
+        reachable: { type: 'boolean' as const },
+        dialect: { type: 'string' as const, enum: ['mysql', 'sqlite'] },
+      },
       required: ['reachable', 'dialect'],
     },
     journal: {
       type: 'object' as const,
-      properties: { backlog: { type: 'integer' as const, description: 'settlements waiting for the database (-1: unknown)' } },
+      properties: {
+        backlog: {
+          type: 'integer' as const,
+          description: 'settlements waiting for the database (-1: unknown)',
+        },
+      },
       required: ['backlog'],
     },
   },

@@ -4,7 +4,7 @@
  */
 import type { AccountDetails } from '../../store/index.js';
 import { runSubcommand, UsageError } from '../command.js';
-import { amount, integer, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
+import { amount, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
 import { json, jsonMoney, out, outList, showMoney, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
 
@@ -87,7 +87,11 @@ async function add(argv: string[]): Promise<number> {
   };
   return withStore(async (store) => {
     const a = await store.addAccount(input);
-    out(values.json ? json(accountJson(a)) : `account ${a.name} added: balance ${showMoney(a.balance)} ${a.currency}, tariff ${a.tariff}\n`);
+    out(
+      values.json
+        ? json(accountJson(a))
+        : `account ${a.name} added: balance ${showMoney(a.balance)} ${a.currency}, tariff ${a.tariff}\n`,
+    );
     return 0;
   });
 }
@@ -128,7 +132,11 @@ async function list(argv: string[]): Promise<number> {
 }
 
 async function topup(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('account topup', argv, { reference: { type: 'string' }, note: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse('account topup', argv, {
+    reference: { type: 'string' },
+    note: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (positionals.length !== 2) throw new UsageError('usage: astbill account topup NAME AMOUNT');
   const [name, text] = positionals as [string, string];
   const value = amount('top-up amount', text, { positive: true });
@@ -136,9 +144,20 @@ async function topup(argv: string[]): Promise<number> {
     const e = await store.topup(name, value, { reference: values.reference, note: values.note });
     const a = (await store.accountDetails(name))!;
     if (values.json) {
-      out(json({ account: name, amount: jsonMoney(e.amount), balance: jsonMoney(e.balanceAfter), currency: a.currency, reference: e.reference, ledgerId: e.id }));
+      out(
+        json({
+          account: name,
+          amount: jsonMoney(e.amount),
+          balance: jsonMoney(e.balanceAfter),
+          currency: a.currency,
+          reference: e.reference,
+          ledgerId: e.id,
+        }),
+      );
     } else {
-      out(`${name}: +${showMoney(e.amount)} ${a.currency}, balance ${showMoney(e.balanceAfter)} ${a.currency}\n`);
+      out(
+        `${name}: +${showMoney(e.amount)} ${a.currency}, balance ${showMoney(e.balanceAfter)} ${a.currency}\n`,
+      );
     }
     return 0;
   });
@@ -157,15 +176,22 @@ async function setStatus(argv: string[], status: 'active' | 'blocked'): Promise<
 
 /** Grant mode (interim grants of S seconds) or single mode for one account; 'default' follows the daemon. */
 async function charging(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('account charging', argv, { 'grant-seconds': { type: 'string' } });
+  const { values, positionals } = parse('account charging', argv, {
+    'grant-seconds': { type: 'string' },
+  });
   if (positionals.length !== 2 || !['single', 'grant', 'default'].includes(positionals[1]!)) {
-    throw new UsageError('usage: astbill account charging NAME single|grant|default [--grant-seconds S]');
+    throw new UsageError(
+      'usage: astbill account charging NAME single|grant|default [--grant-seconds S]',
+    );
   }
   const [name, mode] = positionals as [string, 'single' | 'grant' | 'default'];
-  const grantSeconds = optionalInteger('--grant-seconds', values['grant-seconds'], 6, 86_400) ?? null;
+  const grantSeconds =
+    optionalInteger('--grant-seconds', values['grant-seconds'], 6, 86_400) ?? null;
   return withStore(async (store) => {
     await store.setCharging(name, { mode: mode === 'default' ? null : mode, grantSeconds });
-    out(`account ${name}: charging ${mode === 'default' ? "the daemon's default" : mode}${grantSeconds !== null ? `, grants of ${grantSeconds} s` : ''}\n`);
+    out(
+      `account ${name}: charging ${mode === 'default' ? "the daemon's default" : mode}${grantSeconds !== null ? `, grants of ${grantSeconds} s` : ''}\n`,
+    );
     return 0;
   });
 }
@@ -176,13 +202,18 @@ function oneName(command: string, positionals: string[]): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  return runSubcommand('account', USAGE, {
-    add,
-    show,
-    list,
-    topup,
-    block: (rest) => setStatus(rest, 'blocked'),
-    unblock: (rest) => setStatus(rest, 'active'),
-    charging,
-  }, argv);
+  return runSubcommand(
+    'account',
+    USAGE,
+    {
+      add,
+      show,
+      list,
+      topup,
+      block: (rest) => setStatus(rest, 'blocked'),
+      unblock: (rest) => setStatus(rest, 'active'),
+      charging,
+    },
+    argv,
+  );
 }

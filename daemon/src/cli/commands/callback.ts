@@ -10,21 +10,28 @@ import { noArguments, parse, required } from '../args.js';
 import { UsageError } from '../command.js';
 import { json, out } from '../format.js';
 
-export const summary = 'place a callback call (A, then B; both legs charged) through the running daemon';
+export const summary =
+  'place a callback call (A, then B; both legs charged) through the running daemon';
 
 const USAGE = 'usage: astbill callback --account NAME [--pin PIN] --a NUMBER --b NUMBER [--json]';
 
 export function apiBase(env: Record<string, string | undefined> = process.env): string {
   if (env.ASTBILL_API_URL) return env.ASTBILL_API_URL.replace(/\/+$/, '');
   const port = env.ASTBILL_API_PORT;
-  if (!port) throw new UsageError('callback: the daemon API is not configured (set ASTBILL_API_URL, or ASTBILL_API_PORT as for `astbill start`)');
-  const host = env.ASTBILL_API_HOST && env.ASTBILL_API_HOST !== '0.0.0.0' ? env.ASTBILL_API_HOST : '127.0.0.1';
+  if (!port)
+    throw new UsageError(
+      'callback: the daemon API is not configured (set ASTBILL_API_URL, or ASTBILL_API_PORT as for `astbill start`)',
+    );
+  const host =
+    env.ASTBILL_API_HOST && env.ASTBILL_API_HOST !== '0.0.0.0' ? env.ASTBILL_API_HOST : '127.0.0.1';
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    out(`${USAGE}\n  the account's PIN is required when it has one; without a PIN the API token alone authorises\n`);
+    out(
+      `${USAGE}\n  the account's PIN is required when it has one; without a PIN the API token alone authorises\n`,
+    );
     return 0;
   }
   const { values, positionals } = parse('callback', argv, {
@@ -41,7 +48,11 @@ export async function run(argv: string[]): Promise<number> {
     a: required('--a', values.a),
     b: required('--b', values.b),
   };
-  for (const [k, v] of [['--a', body.a], ['--b', body.b]] as const) if (!/^\d{1,20}$/.test(v)) throw new UsageError(`callback: ${k} must be 1-20 digits`);
+  for (const [k, v] of [
+    ['--a', body.a],
+    ['--b', body.b],
+  ] as const)
+    if (!/^\d{1,20}$/.test(v)) throw new UsageError(`callback: ${k} must be 1-20 digits`);
   const token = process.env.ASTBILL_API_TOKEN;
   if (!token) throw new UsageError('callback: set ASTBILL_API_TOKEN (the daemon API token)');
   const url = `${apiBase()}/callbacks`;
@@ -54,18 +65,24 @@ export async function run(argv: string[]): Promise<number> {
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
-    process.stderr.write(`astbill callback: cannot reach the daemon at ${url} (${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}); is it running with ASTBILL_API_PORT?\n`);
+    process.stderr.write(
+      `astbill callback: cannot reach the daemon at ${url} (${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}); is it running with ASTBILL_API_PORT?\n`,
+    );
     return 1;
   }
   const payload = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.status !== 202) {
-    process.stderr.write(`astbill callback: refused (${res.status}): ${String(payload.error ?? res.statusText)}\n`);
+    process.stderr.write(
+      `astbill callback: refused (${res.status}): ${String(payload.error ?? res.statusText)}\n`,
+    );
     return 1;
   }
   if (values.json) out(json(payload));
   else {
     const legs = payload.legs as { a: string; b: string };
-    out(`callback ${String(payload.callbackId)} for ${String(payload.account)}: dialling ${body.a}, then ${body.b}; at most ${String(payload.maxSeconds)} s\n  leg A CDR ${legs.a}\n  leg B CDR ${legs.b}\n`);
+    out(
+      `callback ${String(payload.callbackId)} for ${String(payload.account)}: dialling ${body.a}, then ${body.b}; at most ${String(payload.maxSeconds)} s\n  leg A CDR ${legs.a}\n  leg B CDR ${legs.b}\n`,
+    );
   }
   return 0;
 }

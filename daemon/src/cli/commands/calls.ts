@@ -6,7 +6,10 @@ import { withStore } from '../open-store.js';
 export const summary = 'live calls (reservations) now, per account and node';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('calls', argv, { node: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse('calls', argv, {
+    node: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   noArguments('calls', positionals);
   return withStore(async (store) => {
     const live = await store.reservations(values.node);

@@ -13,13 +13,36 @@ import { withStore } from '../open-store.js';
 export const summary = 'call detail records (--account, --since, --json or --csv)';
 
 const CSV_HEADERS = [
-  'uniqueid', 'account', 'node', 'src', 'dst', 'tariff', 'prefix', 'start', 'answer', 'end', 'duration', 'billsec',
-  'disposition', 'hangup_cause', 'reason', 'max_seconds', 'max_cost', 'cost', 'status', 'note',
+  'uniqueid',
+  'account',
+  'node',
+  'src',
+  'dst',
+  'tariff',
+  'prefix',
+  'start',
+  'answer',
+  'end',
+  'duration',
+  'billsec',
+  'disposition',
+  'hangup_cause',
+  'reason',
+  'max_seconds',
+  'max_cost',
+  'cost',
+  'status',
+  'note',
 ];
 
 /** The API's CDR fields without its id and rate snapshot; money with all 5 decimals. */
 function cdrJson(c: Cdr) {
-  const { id: _id, ratePerMin: _ratePerMin, connectFee: _connectFee, ...fields } = cdrFields(c, jsonMoney);
+  const {
+    id: _id,
+    ratePerMin: _ratePerMin,
+    connectFee: _connectFee,
+    ...fields
+  } = cdrFields(c, jsonMoney);
   return fields;
 }
 
@@ -35,22 +58,67 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json && values.csv) throw new UsageError('cdr: choose one of --json and --csv');
   const from = values.since === undefined ? undefined : since(values.since);
   const machine = values.json || values.csv;
-  const limit = values.limit === undefined ? (machine ? 0 : 100) : integer('--limit', values.limit, 0, 10_000_000);
+  const limit =
+    values.limit === undefined
+      ? machine
+        ? 0
+        : 100
+      : integer('--limit', values.limit, 0, 10_000_000);
   return withStore(async (store) => {
-    if (values.account !== undefined && !(await store.accountByName(values.account))) throw new UsageError(`no account '${values.account}'`);
-    const rows = await store.cdrs({ account: values.account, since: from, limit: limit === 0 ? undefined : limit });
+    if (values.account !== undefined && !(await store.accountByName(values.account)))
+      throw new UsageError(`no account '${values.account}'`);
+    const rows = await store.cdrs({
+      account: values.account,
+      since: from,
+      limit: limit === 0 ? undefined : limit,
+    });
     if (values.json) {
       out(json(rows.map(cdrJson)));
     } else if (values.csv) {
-      out(csv(CSV_HEADERS, rows.map((c) => {
-        const j = cdrJson(c);
-        return [j.uniqueid, j.account, j.node, j.src, j.dst, j.tariff, j.prefix, j.start, j.answer, j.end, j.duration, j.billsec, j.disposition, j.hangupCause, j.reason, j.maxSeconds, j.maxCost, j.cost, j.status, j.note];
-      })));
+      out(
+        csv(
+          CSV_HEADERS,
+          rows.map((c) => {
+            const j = cdrJson(c);
+            return [
+              j.uniqueid,
+              j.account,
+              j.node,
+              j.src,
+              j.dst,
+              j.tariff,
+              j.prefix,
+              j.start,
+              j.answer,
+              j.end,
+              j.duration,
+              j.billsec,
+              j.disposition,
+              j.hangupCause,
+              j.reason,
+              j.maxSeconds,
+              j.maxCost,
+              j.cost,
+              j.status,
+              j.note,
+            ];
+          }),
+        ),
+      );
     } else {
       out(
         table(
           ['START', 'ACCOUNT', 'SRC', 'DST', 'DISPOSITION', 'BILLSEC', 'COST', 'STATUS'],
-          rows.map((c) => [showTime(c.start), c.account, c.src, c.dst, c.reason ? `${c.disposition} (${c.reason})` : (c.disposition ?? ''), c.billsec, showMoney(c.cost), c.status]),
+          rows.map((c) => [
+            showTime(c.start),
+            c.account,
+            c.src,
+            c.dst,
+            c.reason ? `${c.disposition} (${c.reason})` : (c.disposition ?? ''),
+            c.billsec,
+            showMoney(c.cost),
+            c.status,
+          ]),
         ),
       );
     }

@@ -9,7 +9,8 @@ import { json, out } from '../format.js';
 import { renderHuman, renderJson } from '../../demo/report.js';
 import { runDemo } from '../../demo/run-demo.js';
 
-export const summary = 'run scripted calls through the simulator and the daemon, print CDRs and balances [--json] [--fast]';
+export const summary =
+  'run scripted calls through the simulator and the daemon, print CDRs and balances [--json] [--fast]';
 
 const USAGE = `usage: astbill demo [--json] [--fast]
   Starts a simulated Asterisk (ARI) and the billing daemon on a fresh SQLite database
@@ -33,7 +34,11 @@ export async function run(argv: string[]): Promise<number> {
   const asJson = values.json === true;
   const result = await runDemo({
     fast: values.fast === true,
-    ...(asJson ? {} : { live: { tty: process.stdout.isTTY === true, columns: process.stdout.columns, write: out } }),
+    ...(asJson
+      ? {}
+      : {
+          live: { tty: process.stdout.isTTY === true, columns: process.stdout.columns, write: out },
+        }),
   });
   out(asJson ? json(renderJson(result)) : renderHuman(result));
   return result.verdict.ok ? 0 : 1;

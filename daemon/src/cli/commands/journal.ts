@@ -16,7 +16,8 @@ import { UsageError } from '../command.js';
 import { json, out, showTime, table } from '../format.js';
 import { withStore } from '../open-store.js';
 
-export const summary = 'settlements waiting for the database (journal); `journal replay` writes them now';
+export const summary =
+  'settlements waiting for the database (journal); `journal replay` writes them now';
 
 function detail(r: JournalRecord): string {
   switch (r.kind) {
@@ -38,9 +39,23 @@ function recordJson(r: JournalRecord): Record<string, unknown> {
   const base = { id: r.id, kind: r.kind, uniqueid: r.uniqueid, journaled: r.at.toISOString() };
   switch (r.kind) {
     case 'settle':
-      return { ...base, disposition: r.settle.disposition, billsec: r.settle.billsec, answer: r.settle.answer?.toISOString() ?? null, end: r.settle.end.toISOString(), note: r.settle.note ?? null };
+      return {
+        ...base,
+        disposition: r.settle.disposition,
+        billsec: r.settle.billsec,
+        answer: r.settle.answer?.toISOString() ?? null,
+        end: r.settle.end.toISOString(),
+        note: r.settle.note ?? null,
+      };
     case 'refusal':
-      return { ...base, reason: r.refusal.reason, accountId: r.refusal.accountId, src: r.refusal.src, dst: r.refusal.dst, start: r.refusal.start.toISOString() };
+      return {
+        ...base,
+        reason: r.refusal.reason,
+        accountId: r.refusal.accountId,
+        src: r.refusal.src,
+        dst: r.refusal.dst,
+        start: r.refusal.start.toISOString(),
+      };
     case 'answer':
       return { ...base, answer: r.answer.toISOString() };
     case 'outage-grant':
@@ -51,7 +66,13 @@ function recordJson(r: JournalRecord): Record<string, unknown> {
         dst: r.grant.req.dst,
         maxSeconds: r.grant.maxSeconds,
         maxCost: formatMoney(r.grant.maxCost),
-        ...(r.kind === 'outage-call' ? { disposition: r.settle.disposition, billsec: r.settle.billsec, end: r.settle.end.toISOString() } : {}),
+        ...(r.kind === 'outage-call'
+          ? {
+              disposition: r.settle.disposition,
+              billsec: r.settle.billsec,
+              end: r.settle.end.toISOString(),
+            }
+          : {}),
       };
   }
 }
@@ -59,15 +80,29 @@ function recordJson(r: JournalRecord): Record<string, unknown> {
 async function show(dir: string, asJson: boolean): Promise<number> {
   const snap = await Journal.read(dir);
   if (asJson) {
-    out(json({ dir, pending: snap.pending.map(recordJson), done: snap.done, problems: snap.problems, rejected: snap.rejected }));
+    out(
+      json({
+        dir,
+        pending: snap.pending.map(recordJson),
+        done: snap.done,
+        problems: snap.problems,
+        rejected: snap.rejected,
+      }),
+    );
     return 0;
   }
   if (snap.pending.length > 0) {
-    out(table(['ID', 'KIND', 'UNIQUEID', 'JOURNALED', 'DETAIL'], snap.pending.map((r) => [r.id.slice(0, 8), r.kind, r.uniqueid, showTime(r.at), detail(r)])));
+    out(
+      table(
+        ['ID', 'KIND', 'UNIQUEID', 'JOURNALED', 'DETAIL'],
+        snap.pending.map((r) => [r.id.slice(0, 8), r.kind, r.uniqueid, showTime(r.at), detail(r)]),
+      ),
+    );
   }
   out(`${snap.pending.length} record(s) waiting for the database in ${dir}\n`);
   for (const p of snap.problems) out(`unreadable: ${p.file} line ${p.line}: ${p.problem}\n`);
-  if (snap.rejected > 0) out(`${snap.rejected} unreadable line(s) set aside earlier in ${dir}/rejected.jsonl\n`);
+  if (snap.rejected > 0)
+    out(`${snap.rejected} unreadable line(s) set aside earlier in ${dir}/rejected.jsonl\n`);
   return 0;
 }
 
@@ -76,10 +111,16 @@ async function replay(dir: string, deadlineMs: number, asJson: boolean): Promise
   try {
     for (const p of journal.problems) out(`set aside: ${p.file} line ${p.line}: ${p.problem}\n`);
     if (journal.size === 0) {
-      out(asJson ? json({ replayed: [], failed: [], stoppedBy: null, remaining: 0 }) : 'nothing to replay\n');
+      out(
+        asJson
+          ? json({ replayed: [], failed: [], stoppedBy: null, remaining: 0 })
+          : 'nothing to replay\n',
+      );
       return 0;
     }
-    const rep = await withStore((store, db) => replayJournal({ journal, store, lateCharge: knexLateCharge(db), deadlineMs }));
+    const rep = await withStore((store, db) =>
+      replayJournal({ journal, store, lateCharge: knexLateCharge(db), deadlineMs }),
+    );
     if (asJson) out(json(rep));
     else {
       for (const i of rep.replayed) out(`replayed ${i.kind} ${i.uniqueid}: ${i.outcome}\n`);
@@ -100,5 +141,7 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = loadResilienceConfig();
   if (sub === undefined) return show(cfg.journalDir, values.json === true);
   if (sub === 'replay') return replay(cfg.journalDir, cfg.deadlineMs, values.json === true);
-  throw new UsageError(`journal: unknown subcommand '${sub}' (try 'astbill journal' or 'astbill journal replay')`);
+  throw new UsageError(
+    `journal: unknown subcommand '${sub}' (try 'astbill journal' or 'astbill journal replay')`,
+  );
 }

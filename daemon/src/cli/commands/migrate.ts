@@ -16,11 +16,19 @@ export async function run(argv: string[]): Promise<number> {
     async (_store, db) => {
       if (values.status) {
         const pending = await pendingMigrations(db);
-        out(pending.length ? `${db.label}: pending: ${pending.join(', ')}\n` : `${db.label}: schema is up to date\n`);
+        out(
+          pending.length
+            ? `${db.label}: pending: ${pending.join(', ')}\n`
+            : `${db.label}: schema is up to date\n`,
+        );
         return pending.length ? 1 : 0;
       }
       const ran = await migrateLatest(db);
-      out(ran.length ? `${db.label}: migrated ${ran.join(', ')}\n` : `${db.label}: schema is up to date\n`);
+      out(
+        ran.length
+          ? `${db.label}: migrated ${ran.join(', ')}\n`
+          : `${db.label}: schema is up to date\n`,
+      );
       return 0;
     },
     { schema: 'none' },

@@ -18,7 +18,15 @@ import { readFileSync } from 'node:fs';
 import { parseMoney, type Rate } from '../../rating/index.js';
 import { storableRateProblem } from '../../store/rates.js';
 import { runSubcommand, UsageError } from '../command.js';
-import { amount, integer, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
+import {
+  amount,
+  integer,
+  noArguments,
+  optionalAmount,
+  optionalInteger,
+  parse,
+  required,
+} from '../args.js';
 import { csvLines, splitCsvLine } from '../csv.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
@@ -30,7 +38,16 @@ const USAGE = `usage:
   astbill rate import FILE.csv     (header: ${'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs'})
   astbill rate list [--tariff T] [--json]`;
 
-export const CSV_COLUMNS = ['tariff', 'prefix', 'description', 'rate_per_min', 'connect_fee', 'initial_secs', 'increment_secs', 'min_secs'] as const;
+export const CSV_COLUMNS = [
+  'tariff',
+  'prefix',
+  'description',
+  'rate_per_min',
+  'connect_fee',
+  'initial_secs',
+  'increment_secs',
+  'min_secs',
+] as const;
 type Column = (typeof CSV_COLUMNS)[number];
 const REQUIRED: Column[] = ['tariff', 'prefix', 'rate_per_min'];
 
@@ -55,14 +72,17 @@ async function add(argv: string[]): Promise<number> {
     ratePerMin: amount('--rate', values.rate),
     connectFee: optionalAmount('--connect', values.connect) ?? DEFAULTS.connect,
     initialSecs: optionalInteger('--initial', values.initial, 1, 86_400) ?? DEFAULTS.initial,
-    incrementSecs: optionalInteger('--increment', values.increment, 1, 86_400) ?? DEFAULTS.increment,
+    incrementSecs:
+      optionalInteger('--increment', values.increment, 1, 86_400) ?? DEFAULTS.increment,
     minSecs: optionalInteger('--min', values.min, 0, 86_400) ?? DEFAULTS.min,
   };
   const problem = storableRateProblem(rate);
   if (problem) throw new UsageError(`rate add: ${problem}`);
   return withStore(async (store) => {
     const r = await store.upsertRates([rate]);
-    out(`rate ${rate.tariff}/${rate.prefix} ${r.updated ? 'updated' : 'added'}: ${showMoney(rate.ratePerMin)}/min, connect ${showMoney(rate.connectFee)}, ${rate.initialSecs}/${rate.incrementSecs}, min ${rate.minSecs}s\n`);
+    out(
+      `rate ${rate.tariff}/${rate.prefix} ${r.updated ? 'updated' : 'added'}: ${showMoney(rate.ratePerMin)}/min, connect ${showMoney(rate.connectFee)}, ${rate.initialSecs}/${rate.incrementSecs}, min ${rate.minSecs}s\n`,
+    );
     return 0;
   });
 }
@@ -87,7 +107,12 @@ export function parseRateFile(text: string): { rates: Rate[]; problems: string[]
       missing.length ? `missing column(s) ${missing.join(', ')}` : '',
       twice.length ? `repeated column(s) ${twice.join(', ')}` : '',
     ].filter(Boolean);
-    return { rates: [], problems: [`line ${head.line}: bad header: ${what.join('; ')} (expected ${CSV_COLUMNS.join(',')})`] };
+    return {
+      rates: [],
+      problems: [
+        `line ${head.line}: bad header: ${what.join('; ')} (expected ${CSV_COLUMNS.join(',')})`,
+      ],
+    };
   }
   const rates: Rate[] = [];
   const problems: string[] = [];
@@ -95,7 +120,8 @@ export function parseRateFile(text: string): { rates: Rate[]; problems: string[]
   for (const { line, text: raw } of body) {
     try {
       const fields = splitCsvLine(raw);
-      if (fields.length !== header.length) throw new Error(`expected ${header.length} fields, found ${fields.length}`);
+      if (fields.length !== header.length)
+        throw new Error(`expected ${header.length} fields, found ${fields.length}`);
       const get = (c: Column): string | undefined => {
         const i = header.indexOf(c);
         const v = i === -1 ? undefined : fields[i];
@@ -135,18 +161,27 @@ export function parseRateFile(text: string): { rates: Rate[]; problems: string[]
         incrementSecs: int('increment_secs', DEFAULTS.increment, 1),
         minSecs: int('min_secs', DEFAULTS.min, 0),
       };
-      const problem = rate.tariff === '' ? 'tariff is required' : rate.prefix === '' ? 'prefix is required' : storableRateProblem(rate);
+      const problem =
+        rate.tariff === ''
+          ? 'tariff is required'
+          : rate.prefix === ''
+            ? 'prefix is required'
+            : storableRateProblem(rate);
       if (problem) throw new Error(problem);
       const key = `${rate.tariff}\u0000${rate.prefix}`;
       const first = seen.get(key);
-      if (first !== undefined) throw new Error(`prefix ${rate.prefix} of tariff ${rate.tariff} is already on line ${first}`);
+      if (first !== undefined)
+        throw new Error(
+          `prefix ${rate.prefix} of tariff ${rate.tariff} is already on line ${first}`,
+        );
       seen.set(key, line);
       rates.push(rate);
     } catch (err) {
       problems.push(`line ${line}: ${(err as Error).message}`);
     }
   }
-  if (problems.length === 0 && rates.length === 0) problems.push('the file has a header but no rates');
+  if (problems.length === 0 && rates.length === 0)
+    problems.push('the file has a header but no rates');
   return { rates, problems };
 }
 
@@ -158,22 +193,31 @@ async function importFile(argv: string[]): Promise<number> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`rate import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UsageError(
+      `rate import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   const { rates, problems } = parseRateFile(text);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
-    throw new UsageError(`rate import: ${problems.length} bad line(s) in ${file}; nothing imported`);
+    throw new UsageError(
+      `rate import: ${problems.length} bad line(s) in ${file}; nothing imported`,
+    );
   }
   return withStore(async (store) => {
     const r = await store.upsertRates(rates);
-    out(`imported ${rates.length} rate(s) from ${file}: ${r.inserted} added, ${r.updated} updated\n`);
+    out(
+      `imported ${rates.length} rate(s) from ${file}: ${r.inserted} added, ${r.updated} updated\n`,
+    );
     return 0;
   });
 }
 
 async function list(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('rate list', argv, { tariff: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse('rate list', argv, {
+    tariff: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   noArguments('rate list', positionals);
   return withStore(async (store) => {
     const rates = await store.listRates(values.tariff);
@@ -190,7 +234,15 @@ async function list(argv: string[]): Promise<number> {
         minSecs: r.minSecs,
       }),
       headers: ['TARIFF', 'PREFIX', 'PER MIN', 'CONNECT', 'BLOCKS', 'MIN', 'DESCRIPTION'],
-      toRow: (r) => [r.tariff, r.prefix, showMoney(r.ratePerMin), showMoney(r.connectFee), `${r.initialSecs}/${r.incrementSecs}`, r.minSecs, r.description],
+      toRow: (r) => [
+        r.tariff,
+        r.prefix,
+        showMoney(r.ratePerMin),
+        showMoney(r.connectFee),
+        `${r.initialSecs}/${r.incrementSecs}`,
+        r.minSecs,
+        r.description,
+      ],
     });
     return 0;
   });

@@ -26,12 +26,22 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const [kind, ...rest] = argv;
-  if (kind !== 'daily') throw new UsageError(kind ? `unknown report '${kind}' (try 'astbill report --help')` : "which report? 'astbill report daily --date YYYY-MM-DD'");
+  if (kind !== 'daily')
+    throw new UsageError(
+      kind
+        ? `unknown report '${kind}' (try 'astbill report --help')`
+        : "which report? 'astbill report daily --date YYYY-MM-DD'",
+    );
   let values: { date?: string; csv?: boolean; json?: boolean; out?: string };
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: { date: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } },
+      options: {
+        date: { type: 'string' },
+        csv: { type: 'boolean' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -45,7 +55,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch {
     throw new UsageError(`--date must be a date YYYY-MM-DD, got '${date}'`);
   }
-  if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out needs a directory');
+  if (values.out !== undefined && values.out.trim() === '')
+    throw new UsageError('--out needs a directory');
 
   return withStore(async (_store, db) => {
     const report = await dailyReport(db.knex, date);

@@ -4,9 +4,16 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command.js';
-import { AriSimulator, loadRulesFile, RulesError, DEFAULT_RULES, type FarEndRule } from '../../sim/index.js';
+import {
+  AriSimulator,
+  loadRulesFile,
+  RulesError,
+  DEFAULT_RULES,
+  type FarEndRule,
+} from '../../sim/index.js';
 
-export const summary = 'run the ARI simulator (a stand-in Asterisk 22) [--port 8088] [--rules FILE]';
+export const summary =
+  'run the ARI simulator (a stand-in Asterisk 22) [--port 8088] [--rules FILE]';
 
 export async function run(argv: string[]): Promise<number> {
   let values: { port?: string; host?: string; rules?: string; help?: boolean };
@@ -26,11 +33,14 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   if (values.help) {
-    process.stdout.write(`usage: astbill sim [--port N] [--host ADDR] [--rules FILE]\n  ${summary}\n`);
+    process.stdout.write(
+      `usage: astbill sim [--port N] [--host ADDR] [--rules FILE]\n  ${summary}\n`,
+    );
     return 0;
   }
   const port = values.port === undefined ? 8088 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got '${values.port}'`);
   let rules: readonly FarEndRule[] = DEFAULT_RULES;
   if (values.rules !== undefined) {
     try {
@@ -50,7 +60,9 @@ export async function run(argv: string[]): Promise<number> {
     recordEvents: false,
     historyLimit: 10_000,
   });
-  process.stdout.write(`astbill sim: ARI on ${sim.url}/ari (user ${sim.username}), ${rules.length} far-end rule(s)\n`);
+  process.stdout.write(
+    `astbill sim: ARI on ${sim.url}/ari (user ${sim.username}), ${rules.length} far-end rule(s)\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

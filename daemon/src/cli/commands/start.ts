@@ -12,7 +12,9 @@ export const summary = 'run the billing daemon (ARI app) until SIGINT/SIGTERM';
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('usage: astbill start\n  settings come from the environment (ARI_URL, ASTBILL_DB, ASTBILL_DIAL, ...) or ASTBILL_CONFIG\n');
+    process.stdout.write(
+      'usage: astbill start\n  settings come from the environment (ARI_URL, ASTBILL_DB, ASTBILL_DIAL, ...) or ASTBILL_CONFIG\n',
+    );
     return 0;
   }
   if (argv.length > 0) {
@@ -32,14 +34,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   // One call's bug must never take the others down: log loudly and keep running.
   process.on('unhandledRejection', (reason) => {
-    daemon.logger.error('unhandled promise rejection', { error: reason instanceof Error ? reason.stack : String(reason) });
+    daemon.logger.error('unhandled promise rejection', {
+      error: reason instanceof Error ? reason.stack : String(reason),
+    });
   });
   process.on('uncaughtException', (err) => {
     daemon.logger.error('uncaught exception', { error: err.stack ?? err.message });
   });
   if (daemon.config.builtInSecrets.length > 0) {
     // Fine against the simulator; on a real PBX these must be the operator's own.
-    daemon.logger.warn('running with built-in secrets: set your own for production', { settings: daemon.config.builtInSecrets });
+    daemon.logger.warn('running with built-in secrets: set your own for production', {
+      settings: daemon.config.builtInSecrets,
+    });
   }
   try {
     await daemon.start();

@@ -5,8 +5,19 @@ import { AriError } from '../errors.js';
 import type { SimEngine } from '../engine.js';
 import { ok, type ParamSpec, type ResourceSpec, type RouteContext } from './types.js';
 
-const applicationName: ParamSpec = { name: 'applicationName', paramType: 'path', dataType: 'string', required: true };
-const eventSource: ParamSpec = { name: 'eventSource', paramType: 'query', dataType: 'string', required: true, allowMultiple: true };
+const applicationName: ParamSpec = {
+  name: 'applicationName',
+  paramType: 'path',
+  dataType: 'string',
+  required: true,
+};
+const eventSource: ParamSpec = {
+  name: 'eventSource',
+  paramType: 'query',
+  dataType: 'string',
+  required: true,
+  allowMultiple: true,
+};
 
 function appOf(ctx: RouteContext) {
   const app = ctx.sim.apps.get(ctx.params.required('applicationName'));

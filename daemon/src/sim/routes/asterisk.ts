@@ -30,7 +30,14 @@ export const asteriskResource: ResourceSpec = {
       handler: (ctx) => {
         const started = asteriskTime(ctx.sim.startedAt);
         const all: Record<string, unknown> = {
-          build: { os: 'Linux', kernel: '', options: 'astbill-sim', machine: process.arch, date: '', user: 'astbill' },
+          build: {
+            os: 'Linux',
+            kernel: '',
+            options: 'astbill-sim',
+            machine: process.arch,
+            date: '',
+            user: 'astbill',
+          },
           system: { version: SIMULATED_VERSION, entity_id: ctx.sim.asteriskId },
           config: { name: '', default_language: 'en', setid: { user: '', group: '' } },
           status: { startup_time: started, last_reload_time: started },
@@ -47,7 +54,12 @@ export const asteriskResource: ResourceSpec = {
       summary: 'Response pong message.',
       responseClass: 'AsteriskPing',
       params: [],
-      handler: (ctx) => ok({ asterisk_id: ctx.sim.asteriskId, ping: 'pong', timestamp: asteriskTime(ctx.sim.clock.now()) }),
+      handler: (ctx) =>
+        ok({
+          asterisk_id: ctx.sim.asteriskId,
+          ping: 'pong',
+          timestamp: asteriskTime(ctx.sim.clock.now()),
+        }),
     },
   ],
 };

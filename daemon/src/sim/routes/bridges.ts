@@ -5,8 +5,17 @@ import { AriError } from '../errors.js';
 import type { SimChannel } from '../model.js';
 import { noContent, ok, type ParamSpec, type ResourceSpec, type RouteContext } from './types.js';
 
-const bridgeId: ParamSpec = { name: 'bridgeId', paramType: 'path', dataType: 'string', required: true };
-const q = (name: string, dataType: ParamSpec['dataType'] = 'string', extra: Partial<ParamSpec> = {}): ParamSpec => ({
+const bridgeId: ParamSpec = {
+  name: 'bridgeId',
+  paramType: 'path',
+  dataType: 'string',
+  required: true,
+};
+const q = (
+  name: string,
+  dataType: ParamSpec['dataType'] = 'string',
+  extra: Partial<ParamSpec> = {},
+): ParamSpec => ({
   name,
   paramType: 'query',
   dataType,
@@ -14,7 +23,13 @@ const q = (name: string, dataType: ParamSpec['dataType'] = 'string', extra: Part
   allowMultiple: false,
   ...extra,
 });
-const variables: ParamSpec = { name: 'variables', paramType: 'body', dataType: 'containers', required: false, allowMultiple: false };
+const variables: ParamSpec = {
+  name: 'variables',
+  paramType: 'body',
+  dataType: 'containers',
+  required: false,
+  allowMultiple: false,
+};
 
 /** The `channel` list of addChannel/removeChannel; an unknown id is a 400, as in Asterisk. */
 function channelsOf(ctx: RouteContext): SimChannel[] {
@@ -28,7 +43,11 @@ function channelsOf(ctx: RouteContext): SimChannel[] {
 }
 
 function create(ctx: RouteContext, id: string | undefined) {
-  const b = createBridge(ctx.sim, { bridgeId: id, type: ctx.params.str('type'), name: ctx.params.str('name') });
+  const b = createBridge(ctx.sim, {
+    bridgeId: id,
+    type: ctx.params.str('type'),
+    name: ctx.params.str('name'),
+  });
   return ok(ctx.sim.bridgeJson(b));
 }
 

@@ -9,10 +9,27 @@ import { play, pump } from '../playbacks.js';
 import { getVariable, setVariable } from '../variables.js';
 import { HANGUP_REASONS } from '../causes.js';
 import { AriError } from '../errors.js';
-import { noContent, ok, type ParamSpec, type Reply, type ResourceSpec, type RouteContext, type RouteSpec } from './types.js';
+import {
+  noContent,
+  ok,
+  type ParamSpec,
+  type Reply,
+  type ResourceSpec,
+  type RouteContext,
+  type RouteSpec,
+} from './types.js';
 
-const channelId: ParamSpec = { name: 'channelId', paramType: 'path', dataType: 'string', required: true };
-const q = (name: string, dataType: ParamSpec['dataType'] = 'string', extra: Partial<ParamSpec> = {}): ParamSpec => ({
+const channelId: ParamSpec = {
+  name: 'channelId',
+  paramType: 'path',
+  dataType: 'string',
+  required: true,
+};
+const q = (
+  name: string,
+  dataType: ParamSpec['dataType'] = 'string',
+  extra: Partial<ParamSpec> = {},
+): ParamSpec => ({
   name,
   paramType: 'query',
   dataType,
@@ -31,7 +48,13 @@ const ORIGINATE_PARAMS: ParamSpec[] = [
   q('appArgs'),
   q('callerId'),
   q('timeout', 'int', { defaultValue: 30 }),
-  { name: 'variables', paramType: 'body', dataType: 'containers', required: false, allowMultiple: false },
+  {
+    name: 'variables',
+    paramType: 'body',
+    dataType: 'containers',
+    required: false,
+    allowMultiple: false,
+  },
   q('channelId'),
   q('otherChannelId'),
   q('originator'),
@@ -52,7 +75,8 @@ function doOriginate(ctx: RouteContext, idFromPath?: string): Reply {
   const raw = ctx.body?.variables;
   const variables: Record<string, string> = {};
   if (raw !== undefined) {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw AriError.badRequest('Invalid variables: expected an object');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw AriError.badRequest('Invalid variables: expected an object');
     for (const [k, v] of Object.entries(raw as Record<string, unknown>)) variables[k] = String(v);
   }
   const app = p.str('app');
@@ -78,9 +102,11 @@ function doOriginate(ctx: RouteContext, idFromPath?: string): Reply {
 function hangupCause(ctx: RouteContext): number {
   const reason = ctx.params.str('reason');
   const code = ctx.params.str('reason_code');
-  if (reason !== undefined && code !== undefined) throw AriError.badRequest("The reason and reason_code can't both be specified");
+  if (reason !== undefined && code !== undefined)
+    throw AriError.badRequest("The reason and reason_code can't both be specified");
   if (code !== undefined) {
-    if (!/^\d+$/.test(code)) throw AriError.badRequest('Invalid reason for hangup reason code provided');
+    if (!/^\d+$/.test(code))
+      throw AriError.badRequest('Invalid reason for hangup reason code provided');
     return Number(code);
   }
   if (reason !== undefined) {
@@ -101,7 +127,13 @@ function doPlay(ctx: RouteContext, playbackId: string | undefined): Reply {
 }
 
 /** Operations accepted for compatibility that change nothing the billing flow can observe. */
-function noop(path: string, method: 'POST' | 'DELETE', nickname: string, summary: string, extra: ParamSpec[] = []): RouteSpec {
+function noop(
+  path: string,
+  method: 'POST' | 'DELETE',
+  nickname: string,
+  summary: string,
+  extra: ParamSpec[] = [],
+): RouteSpec {
   return {
     path,
     method,
@@ -132,7 +164,12 @@ export const channelsResource: ResourceSpec = {
       summary: 'List all active channels.',
       responseClass: 'List[Channel]',
       params: [],
-      handler: (ctx) => ok([...ctx.sim.channels.values()].filter((c) => !c.ending).map((c) => ctx.sim.channelJson(c))),
+      handler: (ctx) =>
+        ok(
+          [...ctx.sim.channels.values()]
+            .filter((c) => !c.ending)
+            .map((c) => ctx.sim.channelJson(c)),
+        ),
     },
     {
       path: '/channels',
@@ -226,7 +263,12 @@ export const channelsResource: ResourceSpec = {
       },
     },
     noop('/channels/{channelId}/ring', 'POST', 'ring', 'Indicate ringing to a channel.'),
-    noop('/channels/{channelId}/ring', 'DELETE', 'ringStop', 'Stop ringing indication on a channel.'),
+    noop(
+      '/channels/{channelId}/ring',
+      'DELETE',
+      'ringStop',
+      'Stop ringing indication on a channel.',
+    ),
     noop('/channels/{channelId}/progress', 'POST', 'progress', 'Indicate progress to a channel.'),
     noop('/channels/{channelId}/dtmf', 'POST', 'sendDTMF', 'Send DTMF to a channel.', [
       q('dtmf'),
@@ -235,12 +277,18 @@ export const channelsResource: ResourceSpec = {
       q('duration', 'int', { defaultValue: 100 }),
       q('after', 'int'),
     ]),
-    noop('/channels/{channelId}/moh', 'POST', 'startMoh', 'Play music on hold to a channel.', [q('mohClass')]),
+    noop('/channels/{channelId}/moh', 'POST', 'startMoh', 'Play music on hold to a channel.', [
+      q('mohClass'),
+    ]),
     noop('/channels/{channelId}/moh', 'DELETE', 'stopMoh', 'Stop music on hold.'),
     noop('/channels/{channelId}/silence', 'POST', 'startSilence', 'Play silence to a channel.'),
     noop('/channels/{channelId}/silence', 'DELETE', 'stopSilence', 'Stop playing silence.'),
-    noop('/channels/{channelId}/mute', 'POST', 'mute', 'Mute a channel.', [q('direction', 'string', { defaultValue: 'both' })]),
-    noop('/channels/{channelId}/mute', 'DELETE', 'unmute', 'Unmute a channel.', [q('direction', 'string', { defaultValue: 'both' })]),
+    noop('/channels/{channelId}/mute', 'POST', 'mute', 'Mute a channel.', [
+      q('direction', 'string', { defaultValue: 'both' }),
+    ]),
+    noop('/channels/{channelId}/mute', 'DELETE', 'unmute', 'Unmute a channel.', [
+      q('direction', 'string', { defaultValue: 'both' }),
+    ]),
     {
       path: '/channels/{channelId}/play',
       method: 'POST',
@@ -306,7 +354,12 @@ export const channelsResource: ResourceSpec = {
       nickname: 'setChannelVar',
       summary: 'Set a channel variable or function (TIMEOUT(absolute) sets the hard limit).',
       responseClass: 'void',
-      params: [channelId, q('variable', 'string', { required: true }), q('value'), q('report_events', 'boolean', { defaultValue: false })],
+      params: [
+        channelId,
+        q('variable', 'string', { required: true }),
+        q('value'),
+        q('report_events', 'boolean', { defaultValue: false }),
+      ],
       errors: [
         [400, 'Missing variable parameter.'],
         [404, 'Channel not found'],

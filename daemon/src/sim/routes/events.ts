@@ -15,8 +15,20 @@ export const eventsResource: ResourceSpec = {
       responseClass: 'Message',
       upgrade: 'websocket',
       params: [
-        { name: 'app', paramType: 'query', dataType: 'string', required: true, allowMultiple: true },
-        { name: 'subscribeAll', paramType: 'query', dataType: 'boolean', required: false, allowMultiple: false },
+        {
+          name: 'app',
+          paramType: 'query',
+          dataType: 'string',
+          required: true,
+          allowMultiple: true,
+        },
+        {
+          name: 'subscribeAll',
+          paramType: 'query',
+          dataType: 'boolean',
+          required: false,
+          allowMultiple: false,
+        },
       ],
     },
   ],

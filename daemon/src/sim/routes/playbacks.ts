@@ -4,7 +4,12 @@ import { stop } from '../playbacks.js';
 import { AriError } from '../errors.js';
 import { noContent, ok, type ParamSpec, type ResourceSpec, type RouteContext } from './types.js';
 
-const playbackId: ParamSpec = { name: 'playbackId', paramType: 'path', dataType: 'string', required: true };
+const playbackId: ParamSpec = {
+  name: 'playbackId',
+  paramType: 'path',
+  dataType: 'string',
+  required: true,
+};
 
 function find(ctx: RouteContext) {
   const pb = ctx.sim.playbacks.get(ctx.params.required('playbackId'));

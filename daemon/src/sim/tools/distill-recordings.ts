@@ -69,7 +69,8 @@ export function distil(events: { t_ms: number; event: RawEvent }[]): DistilledEv
       out.role = nameRole(ch);
       out.state = ch.state;
     }
-    const pb = e.playback as { media_uri: string; next_media_uri?: string; state: string; target_uri: string } | undefined;
+    const pb = e.playback as
+      { media_uri: string; next_media_uri?: string; state: string; target_uri: string } | undefined;
     if (pb) {
       out.role = byId.get(pb.target_uri.replace(/^channel:/, '')) ?? 'unknown';
       out.media = pb.media_uri;
@@ -82,7 +83,12 @@ export function distil(events: { t_ms: number; event: RawEvent }[]): DistilledEv
     if (typeof e.variable === 'string') {
       out.variable = e.variable;
       const v = String(e.value ?? '');
-      out.value = v === '' ? '' : v.startsWith('Local/') || v.startsWith('IAX2/') ? `<${roleOf(v, known, counters)}>` : v;
+      out.value =
+        v === ''
+          ? ''
+          : v.startsWith('Local/') || v.startsWith('IAX2/')
+            ? `<${roleOf(v, known, counters)}>`
+            : v;
     }
     if (Array.isArray(e.args)) out.args = e.args.map(String);
     if (typeof e.digit === 'string') out.digit = e.digit;
@@ -101,11 +107,18 @@ function main(): void {
   const result: Record<string, DistilledEvent[]> = {};
   for (const f of readdirSync(src).sort()) {
     if (!f.endsWith('.json') || f.startsWith('_')) continue;
-    const data = JSON.parse(readFileSync(join(src, f), 'utf8')) as { scenario?: string; events: { t_ms: number; event: RawEvent }[] };
+    const data = JSON.parse(readFileSync(join(src, f), 'utf8')) as {
+      scenario?: string;
+      events: { t_ms: number; event: RawEvent }[];
+    };
     result[f.replace(/\.json$/, '')] = distil(data.events);
   }
   writeFileSync(dest, JSON.stringify(result, null, 1) + '\n');
   process.stdout.write(`wrote ${Object.keys(result).length} scenarios to ${dest}\n`);
 }
 
-if (process.argv[1]?.endsWith('distill-recordings.ts') || process.argv[1]?.endsWith('distill-recordings.js')) main();
+if (
+  process.argv[1]?.endsWith('distill-recordings.ts') ||
+  process.argv[1]?.endsWith('distill-recordings.js')
+)
+  main();

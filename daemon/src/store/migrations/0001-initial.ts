@@ -32,7 +32,12 @@ export async function up(knex: Knex): Promise<void> {
     tableOptions(t, d);
     t.increments('id');
     t.string('number', 40).notNullable().unique('astani_number_unique');
-    t.integer('account_id').unsigned().notNullable().references('id').inTable('astaccount').onDelete('CASCADE');
+    t.integer('account_id')
+      .unsigned()
+      .notNullable()
+      .references('id')
+      .inTable('astaccount')
+      .onDelete('CASCADE');
     t.index(['account_id'], 'astani_account_idx');
   });
 

@@ -49,5 +49,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const name of Object.keys(viewSql(dialectOf(knex)))) await knex.raw(`DROP VIEW IF EXISTS ${name}`);
+  for (const name of Object.keys(viewSql(dialectOf(knex))))
+    await knex.raw(`DROP VIEW IF EXISTS ${name}`);
 }

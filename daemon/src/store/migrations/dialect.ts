@@ -5,7 +5,11 @@ import type { Dialect } from '../db.js';
 export { dialectOf } from '../db.js';
 
 /** A time column: DATETIME(3) (UTC) on MySQL, fixed-width UTC TEXT on SQLite (see ../time.ts). */
-export function timeColumn(t: Knex.CreateTableBuilder, dialect: Dialect, name: string): Knex.ColumnBuilder {
+export function timeColumn(
+  t: Knex.CreateTableBuilder,
+  dialect: Dialect,
+  name: string,
+): Knex.ColumnBuilder {
   return dialect === 'mysql' ? t.specificType(name, 'DATETIME(3)') : t.text(name);
 }
 

@@ -20,7 +20,10 @@
  * Throws:  StoreError NOT_FOUND (no such account).
  */
 import { callCost, maxAffordableSecondsTwoLegs } from '../../rating/index.js';
-import type { CallbackAuthoriseRequest, CallbackAuthoriseResult } from '../../session/grant-ports.js';
+import type {
+  CallbackAuthoriseRequest,
+  CallbackAuthoriseResult,
+} from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
 import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
 import type { Db } from '../db.js';
@@ -30,28 +33,65 @@ import { countReservations, insertReservation, reservationByUniqueid } from '../
 
 type Refusal = Extract<CallbackAuthoriseResult, { ok: false }>['reason'];
 
-export async function authoriseCallback(db: Db, req: CallbackAuthoriseRequest): Promise<CallbackAuthoriseResult> {
+export async function authoriseCallback(
+  db: Db,
+  req: CallbackAuthoriseRequest,
+): Promise<CallbackAuthoriseResult> {
   return db.tx(async (trx): Promise<CallbackAuthoriseResult> => {
     const account = await lockAccount(trx, req.accountId);
     if (!account) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
     const avail = available(account);
 
     const refused = await cdrByUniqueid(trx, req.callbackId);
-    if (refused?.reason === 'BLOCKED' || refused?.reason === 'LIMIT' || refused?.reason === 'NOCREDIT') return { ok: false, reason: refused.reason, available: avail };
-    const [ra, rb] = [await reservationByUniqueid(trx, req.a.uniqueid), await reservationByUniqueid(trx, req.b.uniqueid)];
-    if (ra && rb) return { ok: true, maxSeconds: ra.maxSeconds, costA: ra.maxCost, costB: rb.maxCost, available: avail };
+    if (
+      refused?.reason === 'BLOCKED' ||
+      refused?.reason === 'LIMIT' ||
+      refused?.reason === 'NOCREDIT'
+    )
+      return { ok: false, reason: refused.reason, available: avail };
+    const [ra, rb] = [
+      await reservationByUniqueid(trx, req.a.uniqueid),
+      await reservationByUniqueid(trx, req.b.uniqueid),
+    ];
+    if (ra && rb)
+      return {
+        ok: true,
+        maxSeconds: ra.maxSeconds,
+        costA: ra.maxCost,
+        costB: rb.maxCost,
+        available: avail,
+      };
     if ((await cdrByUniqueid(trx, req.a.uniqueid)) || (await cdrByUniqueid(trx, req.b.uniqueid))) {
       throw new StoreError('CONFLICT', `callback ${req.callbackId} was already ended`);
     }
 
     const refuse = async (reason: Refusal): Promise<CallbackAuthoriseResult> => {
-      await insertRefusedCdr(trx, { uniqueid: req.callbackId, accountId: account.id, account: account.name, node: req.node, src: req.a.number, dst: req.b.number, rate: null, start: req.start, reason });
+      await insertRefusedCdr(trx, {
+        uniqueid: req.callbackId,
+        accountId: account.id,
+        account: account.name,
+        node: req.node,
+        src: req.a.number,
+        dst: req.b.number,
+        rate: null,
+        start: req.start,
+        reason,
+      });
       await linkCallback(trx, req.callbackId, req.callbackId);
       return { ok: false, reason, available: avail };
     };
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (account.maxCalls !== null && (await countReservations(trx, account.id)) + 2 > account.maxCalls) return refuse('LIMIT');
-    const maxSeconds = maxAffordableSecondsTwoLegs(req.a.rate, req.b.rate, avail, account.maxCallSeconds ?? req.defaultMaxSeconds);
+    if (
+      account.maxCalls !== null &&
+      (await countReservations(trx, account.id)) + 2 > account.maxCalls
+    )
+      return refuse('LIMIT');
+    const maxSeconds = maxAffordableSecondsTwoLegs(
+      req.a.rate,
+      req.b.rate,
+      avail,
+      account.maxCallSeconds ?? req.defaultMaxSeconds,
+    );
     if (maxSeconds === 0) return refuse('NOCREDIT');
 
     const costA = callCost(req.a.rate, maxSeconds);
@@ -63,11 +103,34 @@ export async function authoriseCallback(db: Db, req: CallbackAuthoriseRequest): 
       { leg: req.b, cost: costB, src: req.a.number },
     ];
     for (const { leg, cost, src } of legs) {
-      await insertReservation(trx, { uniqueid: leg.uniqueid, accountId: account.id, maxCost: cost, maxSeconds, node: req.node, created: req.start });
-      await insertOpenCdr(trx, { uniqueid: leg.uniqueid, accountId: account.id, account: account.name, node: req.node, src, dst: leg.number, rate: leg.rate, start: req.start, maxSeconds, maxCost: cost });
+      await insertReservation(trx, {
+        uniqueid: leg.uniqueid,
+        accountId: account.id,
+        maxCost: cost,
+        maxSeconds,
+        node: req.node,
+        created: req.start,
+      });
+      await insertOpenCdr(trx, {
+        uniqueid: leg.uniqueid,
+        accountId: account.id,
+        account: account.name,
+        node: req.node,
+        src,
+        dst: leg.number,
+        rate: leg.rate,
+        start: req.start,
+        maxSeconds,
+        maxCost: cost,
+      });
       await linkCallback(trx, leg.uniqueid, req.callbackId);
     }
-    await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + costA + costB }, new Date());
+    await writeAccountMoney(
+      trx,
+      account.id,
+      { balance: account.balance, reserved: account.reserved + costA + costB },
+      new Date(),
+    );
     return { ok: true, maxSeconds, costA, costB, available: avail };
   });
 }

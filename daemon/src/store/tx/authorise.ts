@@ -32,9 +32,26 @@
  */
 import type { Knex } from 'knex';
 import { firstGrant, maxAffordableSeconds, reservationFor } from '../../rating/index.js';
-import type { GrantAuthoriseRequest as AuthoriseRequest, GrantAuthoriseResult as AuthoriseResult, GrantInfo } from '../../session/grant-ports.js';
-import { available, lockAccountQuery, toAccount, writeAccountMoney, type AccountRow } from '../accounts.js';
-import { cdrQuery, insertOpenCdr, insertRefusedCdr, toCdr, type Cdr, type CdrRow } from '../cdrs.js';
+import type {
+  GrantAuthoriseRequest as AuthoriseRequest,
+  GrantAuthoriseResult as AuthoriseResult,
+  GrantInfo,
+} from '../../session/grant-ports.js';
+import {
+  available,
+  lockAccountQuery,
+  toAccount,
+  writeAccountMoney,
+  type AccountRow,
+} from '../accounts.js';
+import {
+  cdrQuery,
+  insertOpenCdr,
+  insertRefusedCdr,
+  toCdr,
+  type Cdr,
+  type CdrRow,
+} from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
@@ -43,26 +60,44 @@ import { countReservations, insertReservation, reservationByUniqueid } from '../
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
 
-async function repeated(trx: Knex.Transaction, req: AuthoriseRequest, cdr: Cdr | undefined, avail: bigint): Promise<AuthoriseResult | undefined> {
+async function repeated(
+  trx: Knex.Transaction,
+  req: AuthoriseRequest,
+  cdr: Cdr | undefined,
+  avail: bigint,
+): Promise<AuthoriseResult | undefined> {
   if (!cdr) return undefined;
   if (cdr.accountId !== req.accountId) {
-    throw new StoreError('CONFLICT', `call ${req.uniqueid} was already recorded for another account`);
+    throw new StoreError(
+      'CONFLICT',
+      `call ${req.uniqueid} was already recorded for another account`,
+    );
   }
   // Two Asterisk boxes can mint the same channel id (same systemname); sharing one reservation would give away credit.
   if (cdr.node !== req.node) {
-    throw new StoreError('CONFLICT', `call ${req.uniqueid} was already recorded by node ${cdr.node}: give each Asterisk its own systemname`);
+    throw new StoreError(
+      'CONFLICT',
+      `call ${req.uniqueid} was already recorded by node ${cdr.node}: give each Asterisk its own systemname`,
+    );
   }
   if (cdr.reason === 'BLOCKED' || cdr.reason === 'LIMIT' || cdr.reason === 'NOCREDIT') {
     return { ok: false, reason: cdr.reason, available: avail };
   }
   const res = await reservationByUniqueid(trx, req.uniqueid);
-  if (cdr.status === 'open' && res) return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, available: avail };
-  throw new StoreError('CONFLICT', `call ${req.uniqueid} was already ${cdr.status === 'open' ? 'released' : 'settled'}`);
+  if (cdr.status === 'open' && res)
+    return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, available: avail };
+  throw new StoreError(
+    'CONFLICT',
+    `call ${req.uniqueid} was already ${cdr.status === 'open' ? 'released' : 'settled'}`,
+  );
 }
 
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
-    const [[row], [cdrRow]] = (await readTogether(trx, [lockAccountQuery(trx, req.accountId), cdrQuery(trx, req.uniqueid)])) as [AccountRow[], CdrRow[]];
+    const [[row], [cdrRow]] = (await readTogether(trx, [
+      lockAccountQuery(trx, req.accountId),
+      cdrQuery(trx, req.uniqueid),
+    ])) as [AccountRow[], CdrRow[]];
     if (!row) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
     const account = toAccount(row);
     const avail = available(account);
@@ -76,13 +111,18 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls) return refuse('LIMIT');
+    if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
+      return refuse('LIMIT');
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const charging = req.charging ? chargingIn(row, req.charging) : null;
     let maxSeconds: number;
     let grant: GrantInfo | null = null;
     if (charging?.mode === 'grant') {
-      const g = firstGrant(req.rate, { available: avail, grantSeconds: charging.grantSeconds, capSeconds: cap });
+      const g = firstGrant(req.rate, {
+        available: avail,
+        grantSeconds: charging.grantSeconds,
+        capSeconds: cap,
+      });
       maxSeconds = g.total;
       grant = { grantSeconds: charging.grantSeconds, final: g.final };
     } else {
@@ -91,10 +131,22 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     if (maxSeconds === 0) return refuse('NOCREDIT');
 
     const maxCost = reservationFor(req.rate, maxSeconds);
-    await insertReservation(trx, { uniqueid: req.uniqueid, accountId: account.id, maxCost, maxSeconds, node: req.node, created: req.start });
+    await insertReservation(trx, {
+      uniqueid: req.uniqueid,
+      accountId: account.id,
+      maxCost,
+      maxSeconds,
+      node: req.node,
+      created: req.start,
+    });
     await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
     if (grant) await writeGrantOnCdr(trx, req.uniqueid, { grants: 1, maxSeconds, maxCost });
-    await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + maxCost }, new Date());
+    await writeAccountMoney(
+      trx,
+      account.id,
+      { balance: account.balance, reserved: account.reserved + maxCost },
+      new Date(),
+    );
     return { ok: true, maxSeconds, maxCost, available: avail, ...(grant ? { grant } : {}) };
   });
 }

@@ -30,7 +30,14 @@ import type { ExtendRequest, ExtendResult } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
 import { cdrByUniqueid } from '../cdrs.js';
 import type { Db } from '../db.js';
-import { chargingOf, growReservation, lockedCdr, lockedReservation, writeGrantOnCdr, grantColumns } from '../grants.js';
+import {
+  chargingOf,
+  growReservation,
+  lockedCdr,
+  lockedReservation,
+  writeGrantOnCdr,
+  grantColumns,
+} from '../grants.js';
 
 export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> {
   return db.tx(async (trx): Promise<ExtendResult> => {
@@ -39,7 +46,8 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
     const account = await lockAccount(trx, first.accountId);
     const cdr = await lockedCdr(trx, req.uniqueid);
     const res = await lockedReservation(trx, req.uniqueid);
-    if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate) return { ok: false, reason: 'GONE' };
+    if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate)
+      return { ok: false, reason: 'GONE' };
     const now = req.at;
     const cols = await grantColumns(trx, req.uniqueid);
     const grants = cols?.grants ?? 1;
@@ -48,15 +56,42 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
     const checkpoint = { seconds: Math.max(confirmed, cols?.checkpointSecs ?? 0), at: now };
 
     if (res.maxSeconds > req.fromSeconds) {
-      return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, final: false, why: null, extended: false };
+      return {
+        ok: true,
+        maxSeconds: res.maxSeconds,
+        maxCost: res.maxCost,
+        final: false,
+        why: null,
+        extended: false,
+      };
     }
     if (account.status === 'blocked') {
-      await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved }, now);
-      await writeGrantOnCdr(trx, req.uniqueid, { grants, maxSeconds: res.maxSeconds, maxCost: res.maxCost, checkpoint });
-      return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, final: true, why: 'blocked', extended: false };
+      await writeAccountMoney(
+        trx,
+        account.id,
+        { balance: account.balance, reserved: account.reserved },
+        now,
+      );
+      await writeGrantOnCdr(trx, req.uniqueid, {
+        grants,
+        maxSeconds: res.maxSeconds,
+        maxCost: res.maxCost,
+        checkpoint,
+      });
+      return {
+        ok: true,
+        maxSeconds: res.maxSeconds,
+        maxCost: res.maxCost,
+        final: true,
+        why: 'blocked',
+        extended: false,
+      };
     }
 
-    const charging = await chargingOf(trx, account.id, { mode: 'grant', grantSeconds: req.defaultGrantSeconds });
+    const charging = await chargingOf(trx, account.id, {
+      mode: 'grant',
+      grantSeconds: req.defaultGrantSeconds,
+    });
     const g = nextGrant(cdr.rate, {
       granted: res.maxSeconds,
       held: res.maxCost,
@@ -67,8 +102,25 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
     const extended = g.total > res.maxSeconds;
     const maxCost = res.maxCost + g.more;
     if (extended) await growReservation(trx, req.uniqueid, g.total, maxCost);
-    await writeAccountMoney(trx, account.id, { balance: account.balance, reserved: account.reserved + g.more }, now);
-    await writeGrantOnCdr(trx, req.uniqueid, { grants: extended ? grants + 1 : grants, maxSeconds: g.total, maxCost, checkpoint });
-    return { ok: true, maxSeconds: g.total, maxCost, final: g.final || !extended, why: g.why ?? (extended ? null : 'credit'), extended };
+    await writeAccountMoney(
+      trx,
+      account.id,
+      { balance: account.balance, reserved: account.reserved + g.more },
+      now,
+    );
+    await writeGrantOnCdr(trx, req.uniqueid, {
+      grants: extended ? grants + 1 : grants,
+      maxSeconds: g.total,
+      maxCost,
+      checkpoint,
+    });
+    return {
+      ok: true,
+      maxSeconds: g.total,
+      maxCost,
+      final: g.final || !extended,
+      why: g.why ?? (extended ? null : 'credit'),
+      extended,
+    };
   });
 }

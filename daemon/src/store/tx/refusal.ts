@@ -23,13 +23,20 @@ import { withRetry } from '../retry.js';
 export async function recordRefusal(db: Db, rec: RefusalRecord): Promise<boolean> {
   try {
     if (rec.accountId === null) {
-      await withRetry(() => insertRefusedCdr(db.knex, { ...rec, accountId: null, account: null, rate: null }));
+      await withRetry(() =>
+        insertRefusedCdr(db.knex, { ...rec, accountId: null, account: null, rate: null }),
+      );
       return true;
     }
     return await db.tx(async (trx) => {
       if (await trx('astcdr').where({ uniqueid: rec.uniqueid }).first('id')) return false;
       const account = rec.accountId !== null ? await accountById(trx, rec.accountId) : undefined;
-      await insertRefusedCdr(trx, { ...rec, accountId: account ? account.id : null, account: account?.name ?? null, rate: null });
+      await insertRefusedCdr(trx, {
+        ...rec,
+        accountId: account ? account.id : null,
+        account: account?.name ?? null,
+        rate: null,
+      });
       return true;
     });
   } catch (err) {

@@ -47,11 +47,28 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
     .leftJoin('astaccount as a', 'a.id', 'c.account_id')
     .leftJoin('astcreditres as r', 'r.uniqueid', 'c.uniqueid')
     .where('c.uniqueid', uniqueid)
-    .select('c.*', 'a.id as acct_id', 'a.balance as acct_balance', 'a.reserved as acct_reserved', 'r.max_cost as res_max_cost');
-  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as LockedRow | undefined;
+    .select(
+      'c.*',
+      'a.id as acct_id',
+      'a.balance as acct_balance',
+      'a.reserved as acct_reserved',
+      'r.max_cost as res_max_cost',
+    );
+  const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
+    LockedRow | undefined;
   if (!row) return undefined;
-  const account = row.acct_id === null || row.acct_id === undefined ? undefined : { id: Number(row.acct_id), balance: moneyFromDb(row.acct_balance), reserved: moneyFromDb(row.acct_reserved) };
-  const held: Money | undefined = row.res_max_cost === null || row.res_max_cost === undefined ? undefined : moneyFromDb(row.res_max_cost);
+  const account =
+    row.acct_id === null || row.acct_id === undefined
+      ? undefined
+      : {
+          id: Number(row.acct_id),
+          balance: moneyFromDb(row.acct_balance),
+          reserved: moneyFromDb(row.acct_reserved),
+        };
+  const held: Money | undefined =
+    row.res_max_cost === null || row.res_max_cost === undefined
+      ? undefined
+      : moneyFromDb(row.res_max_cost);
   return { cdr: toCdr(row), account, held };
 }
 
@@ -61,7 +78,12 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     if (!locked) return { settled: false, cost: 0n, billsec: 0, balanceAfter: 0n };
     const { cdr, account } = locked;
     if (!account || cdr.status !== 'open') {
-      return { settled: false, cost: cdr?.cost ?? 0n, billsec: cdr?.billsec ?? 0, balanceAfter: account?.balance ?? 0n };
+      return {
+        settled: false,
+        cost: cdr?.cost ?? 0n,
+        billsec: cdr?.billsec ?? 0,
+        balanceAfter: account?.balance ?? 0n,
+      };
     }
 
     const answered = req.disposition === 'ANSWERED';
@@ -72,9 +94,22 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     const balanceAfter = account.balance - cost;
     const now = new Date();
 
-    await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved - held }, now);
+    await writeAccountMoney(
+      trx,
+      account.id,
+      { balance: balanceAfter, reserved: account.reserved - held },
+      now,
+    );
     if (cost > 0n) {
-      await appendLedger(trx, { accountId: account.id, kind: 'charge', amount: -cost, balanceAfter, reference: req.uniqueid, note: null, created: req.end });
+      await appendLedger(trx, {
+        accountId: account.id,
+        kind: 'charge',
+        amount: -cost,
+        balanceAfter,
+        reference: req.uniqueid,
+        note: null,
+        created: req.end,
+      });
     }
     const answer = answered ? (req.answer ?? cdr.answer) : null;
     const elapsed = Math.floor((req.end.getTime() - cdr.start.getTime()) / 1000);

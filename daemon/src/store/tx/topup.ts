@@ -28,26 +28,48 @@ export interface TopupRequest {
 
 export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
   const kind = req.kind ?? 'topup';
-  if (kind === 'topup' && req.amount <= 0n) throw new StoreError('INVALID', `a top-up must be positive, got ${formatMoney(req.amount)}`);
-  if (kind === 'adjustment' && req.amount === 0n) throw new StoreError('INVALID', 'an adjustment of 0 changes nothing');
+  if (kind === 'topup' && req.amount <= 0n)
+    throw new StoreError('INVALID', `a top-up must be positive, got ${formatMoney(req.amount)}`);
+  if (kind === 'adjustment' && req.amount === 0n)
+    throw new StoreError('INVALID', 'an adjustment of 0 changes nothing');
   const reference = req.reference ?? null;
-  if (reference !== null && (reference.length === 0 || reference.length > 150)) throw new StoreError('INVALID', 'a reference must be 1-150 characters');
+  if (reference !== null && (reference.length === 0 || reference.length > 150))
+    throw new StoreError('INVALID', 'a reference must be 1-150 characters');
   try {
     return await db.tx(async (trx) => {
-      const row = (await trx('astaccount').where({ name: req.account }).first('id')) as { id: number | string } | undefined;
+      const row = (await trx('astaccount').where({ name: req.account }).first('id')) as
+        { id: number | string } | undefined;
       if (!row) throw new StoreError('NOT_FOUND', `no account '${req.account}'`);
       const account = (await lockAccount(trx, Number(row.id)))!;
       const balanceAfter = account.balance + req.amount;
       const tooLarge = amountProblem('the resulting balance', balanceAfter);
       if (tooLarge) throw new StoreError('INVALID', tooLarge);
       const now = req.now ?? new Date();
-      await writeAccountMoney(trx, account.id, { balance: balanceAfter, reserved: account.reserved }, now);
-      const entry = { accountId: account.id, kind, amount: req.amount, balanceAfter, reference, note: req.note ?? null, created: now };
+      await writeAccountMoney(
+        trx,
+        account.id,
+        { balance: balanceAfter, reserved: account.reserved },
+        now,
+      );
+      const entry = {
+        accountId: account.id,
+        kind,
+        amount: req.amount,
+        balanceAfter,
+        reference,
+        note: req.note ?? null,
+        created: now,
+      };
       const id = await insertLedger(trx, entry);
       return { id, ...entry };
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new StoreError('DUPLICATE', `${kind} reference '${reference ?? ''}' was already booked`, { cause: err });
+    if (isUniqueViolation(err))
+      throw new StoreError(
+        'DUPLICATE',
+        `${kind} reference '${reference ?? ''}' was already booked`,
+        { cause: err },
+      );
     throw err;
   }
 }
