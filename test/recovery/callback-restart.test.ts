@@ -25,8 +25,7 @@ async function postCallback(
   d: ChildDaemon,
   body: { account: string; a: string; b: string },
 ): Promise<{ callbackId: string; legs: { a: string; b: string } }> {
-  const line = d.logged(/HTTP API listening/)[0];
-  assert.ok(line, 'the API listens');
+  const line = await until('the API listening', () => d.logged(/HTTP API listening/)[0]);
   const res = await fetch(`http://127.0.0.1:${String(line.port)}/callbacks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -38,7 +37,7 @@ async function postCallback(
 
 describe('kill -9 of the daemon during a callback call', function () {
   this.timeout(120_000);
-  after(killAll);
+  afterEach(killAll);
 
   forEachDatabase((tdb) => {
     const rig = rigOn(tdb);
@@ -58,6 +57,8 @@ describe('kill -9 of the daemon during a callback call', function () {
       const sim = rig.sims[0]!;
       const account = await rig.t.seedAccount({ balance: '50' });
       const journalDir = journalDirFor();
+      // A daemon of an earlier test may still be seen for a moment.
+      await until('no daemon connected', () => !sim.appConnected('astbill'), 5_000);
       const d1 = await spawnDaemon({ tdb, sim, node, env, journalDir });
       const cb = await postCallback(d1, { account: account.name, a: '4411', b: '4422' });
       const { a, b } = cb.legs;
