@@ -23,9 +23,9 @@
  * Sessions never see ARI: events come in as CallEvents and go out through CallControl.
  */
 import type { Logger } from '../log.js';
-import type { Money, Rate } from '../rating/index.js';
+import type { Money } from '../rating/index.js';
 import type { CallControl, HangupReason } from './call-control-port.js';
-import type { CallEvent, LegFailure } from './call-events.js';
+import type { CallEvent } from './call-events.js';
 import type { SessionConfig } from './call-session.js';
 import { sleep, type DaemonClock, type TimerHandle } from './clock.js';
 import type { CallbackAuthoriseResult, CallbackGrantStore } from './grant-ports.js';
@@ -34,6 +34,24 @@ import type { KillReason } from './kill-call.js';
 import type { Account, BillingStore, Disposition, SettleRequest } from './ports.js';
 import { balanceAnnouncement } from './prompts.js';
 import type { RegisteredSession } from './registry.js';
+import {
+  errorText,
+  FAILURE_DISPOSITION,
+  legSettleRequest,
+  timeLegB,
+  type AdoptableCallback,
+  type AdoptedLeg,
+  type CallbackLeg as Leg,
+  type CallbackOrder,
+  type ResumedOrder,
+} from './callback-legs.js';
+
+export type {
+  AdoptableCallback,
+  AdoptedLeg,
+  CallbackOrder,
+  ResumedOrder,
+} from './callback-legs.js';
 
 export type CallbackState =
   'authorised' | 'calling-a' | 'calling-b' | 'talking' | 'ending' | 'settled';
@@ -65,62 +83,6 @@ export interface CallbackDeps {
   config: CallbackConfig;
   bind(channelId: string): void;
   onFinished(): void;
-}
-
-export interface CallbackOrder {
-  account: Account;
-  a: { number: string; rate: Rate };
-  b: { number: string; rate: Rate };
-}
-
-/** The order of a resumed callback: its rates are on its CDRs already. */
-export interface ResumedOrder {
-  account: Account;
-  a: { number: string; rate: null };
-  b: { number: string; rate: null };
-}
-
-/** A callback that an earlier run bridged and Asterisk still has up (reconcile-callback.ts). */
-export interface AdoptableCallback {
-  callbackId: string;
-  /** The account's name. */
-  account: string;
-  bridgeId: string;
-  a: AdoptedLeg;
-  b: AdoptedLeg;
-}
-
-export interface AdoptedLeg {
-  uniqueid: string;
-  number: string;
-  answer: Date;
-  /** The leg's grant (seconds from its answer). */
-  maxSeconds: number;
-}
-
-interface Leg {
-  number: string;
-  rate: Rate | null;
-  channelId: string;
-  otherChannelId: string;
-  answeredAt: Date | null;
-  dialled: boolean;
-  settled: boolean;
-}
-
-const FAILURE_DISPOSITION: Record<LegFailure, Disposition> = {
-  BUSY: 'BUSY',
-  'NO ANSWER': 'NO ANSWER',
-  CONGESTION: 'CONGESTION',
-  CHANUNAVAIL: 'FAILED',
-};
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function secondsBetween(from: Date, to: Date): number {
-  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 1000));
 }
 
 export class CallbackSession implements RegisteredSession {
@@ -442,43 +404,10 @@ export class CallbackSession implements RegisteredSession {
     await control.addToBridge(bridgeId, [this.a.channelId, this.b.channelId]);
   }
 
-  /**
-   * B's time from A's (PortaSIP's callback rule): the ring time of B is not lost. Both legs'
-   * reservations are re-cut in one transaction so that cost_A(ring + T_B) + cost_B(T_B) fits
-   * the money; if the store cannot, the common end stays A's answer + T (both reservations
-   * cover it).
-   */
+  /** B's time from A's (callback-legs.ts timeLegB): the common end moves when the store agrees. */
   private async timeB(): Promise<void> {
-    const { grants, config, clock } = this.deps;
-    const bAnswer = this.b.answeredAt!.getTime();
-    const ringSecs = Math.floor((bAnswer - this.a.answeredAt!.getTime()) / 1000);
-    try {
-      const res = await grants.timeCallbackB({
-        a: this.a.channelId,
-        b: this.b.channelId,
-        ringSecs: Math.max(0, ringSecs),
-        at: clock.now(),
-        defaultMaxSeconds: config.maxCallSeconds,
-      });
-      if (!res.ok || res.bSeconds < 1) {
-        this.log.warn('leg B could not be timed from leg A; the common end stays', {
-          reason: res.ok ? 'no second of B fits' : res.reason,
-        });
-        return;
-      }
-      this.endAt = bAnswer + res.bSeconds * 1000;
-      this.log.info('leg B timed from leg A', {
-        ringSecs,
-        aSeconds: res.aSeconds,
-        bSeconds: res.bSeconds,
-        costA: res.costA.toString(),
-        costB: res.costB.toString(),
-      });
-    } catch (err) {
-      this.log.warn('could not time leg B from leg A; the common end stays', {
-        error: errorText(err),
-      });
-    }
+    const endAt = await timeLegB(this.deps, this.log, this.a, this.b);
+    if (endAt !== null) this.endAt = endAt;
   }
 
   /** The leg's answer in the database (recovery bills it from there); false: the call is being ended. */
@@ -629,33 +558,8 @@ export class CallbackSession implements RegisteredSession {
         this.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });
 
     const note = this.killReason ? `ended by astbill: ${this.killReason}` : undefined;
-    const settleLeg = (
-      leg: Leg,
-      failed: Disposition | undefined,
-      legNote?: string,
-    ): SettleRequest => {
-      if (leg.answeredAt) {
-        return {
-          uniqueid: leg.channelId,
-          disposition: 'ANSWERED',
-          hangupCause: how.cause ?? 16,
-          answer: leg.answeredAt,
-          end: at,
-          billsec: secondsBetween(leg.answeredAt, at),
-          ...(note ? { note } : {}),
-        };
-      }
-      const n = legNote ?? note;
-      return {
-        uniqueid: leg.channelId,
-        disposition: failed ?? 'CANCEL',
-        hangupCause: how.cause,
-        answer: null,
-        end: at,
-        billsec: 0,
-        ...(n ? { note: n } : {}),
-      };
-    };
+    const settleLeg = (leg: Leg, failed: Disposition | undefined, legNote?: string) =>
+      legSettleRequest(leg, at, how.cause, failed, legNote ?? note, note);
     await this.settle(this.a, settleLeg(this.a, how.a));
     await this.settle(
       this.b,
