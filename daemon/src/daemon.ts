@@ -23,6 +23,7 @@ import {
 import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
+import type { ReplayTimer } from './resilience/replayer.js';
 import { CallRouter } from './session/call-router.js';
 import { CallSession, namesDestination, type SessionConfig } from './session/call-session.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
@@ -74,6 +75,8 @@ export interface DaemonDeps {
    * On by default; tests that inject an already wrapped store pass false.
    */
   resilience?: false;
+  /** The journal replayer's interval timer (default real time; the chaos simulation runs it on its fake clock). */
+  replayTimer?: ReplayTimer;
   /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -263,6 +266,7 @@ export class Daemon {
       // Wrapped before anything else uses the store, so housekeeping and sessions both get deadlines and the journal.
       this.resilience = await startResilience(this.store, this.config.resilience, {
         logger: this.logger,
+        ...(this.deps.replayTimer ? { timer: this.deps.replayTimer } : {}),
       });
       this.store = this.resilience.store;
     }

@@ -274,6 +274,16 @@ export class AriSimulator {
     return this.server.faults;
   }
 
+  /** REST requests being handled right now (a test waits for 0 before it moves the clock). */
+  get restInFlight(): number {
+    return this.server.inFlight;
+  }
+
+  /** Replaces how event frames reach the websockets (null: at once); see AriHttpServer.wire. */
+  setWire(wire: ((data: string, send: (data: string) => void) => void) | null): void {
+    this.server.wire = wire;
+  }
+
   /** Closes every websocket of `app` (or all), as a network drop would; the app's channels stay. */
   dropWebsockets(app?: string): void {
     this.server.dropWebsockets(app);
