@@ -129,7 +129,8 @@ export class Daemon {
       minutes: config.pinLockoutMinutes,
       clock: this.clock,
     });
-    this.ids = new IdFactory(config.node);
+    // Boot id from the daemon's clock (wall time, or a simulation's fake clock: ids replay).
+    this.ids = new IdFactory(config.node, this.clock.now().getTime().toString(36));
     if (!Housekeeping.validCron(config.housekeepingCron)) {
       throw new ConfigError(
         'ASTBILL_HOUSEKEEPING_CRON',
@@ -344,7 +345,18 @@ export class Daemon {
     this.logger.info('astbill daemon stopped');
   }
 
+  /** ARI connections whose post-connect checks (resync, reconciliation) are done; tests wait on it. */
+  connectChecksDone = 0;
+
   private async onConnected(reconnected: boolean): Promise<void> {
+    try {
+      await this.postConnect(reconnected);
+    } finally {
+      this.connectChecksDone += 1;
+    }
+  }
+
+  private async postConnect(reconnected: boolean): Promise<void> {
     if (reconnected) this.metrics?.ariReconnected();
     try {
       // Sessions of this run whose channels vanished during an outage end first; then this

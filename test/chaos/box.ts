@@ -13,6 +13,7 @@ import { startDaemon, type Daemon } from '../../daemon/src/daemon.js';
 import type { Logger } from '../../daemon/src/log.js';
 import type { ReplayTimer } from '../../daemon/src/resilience/replayer.js';
 import type { DaemonClock } from '../../daemon/src/session/clock.js';
+import type { KnexBillingStore } from '../../daemon/src/store/knex-store.js';
 import type { AriSimulator, ManualClock } from '../../daemon/src/sim/index.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
 import { FaultyStore } from './store-faults.js';
@@ -75,6 +76,8 @@ export interface BoxOptions {
 export class Box {
   daemon: Daemon | null = null;
   faulty: FaultyStore | null = null;
+  /** The knex store behind grants, callbacks and the API, counted (and fenced) the same way. */
+  ops: FaultyStore | null = null;
   clock: ChaosClock | null = null;
   incarnations = 0;
   private journalDir = mkdtempSync(join(tmpdir(), 'astbill-chaos-journal-'));
@@ -97,6 +100,7 @@ export class Box {
     const t = await this.o.tdb.open();
     this.handles.push(t);
     this.faulty = new FaultyStore(t.store, this.o.slowMs);
+    this.ops = new FaultyStore(t.store, this.o.slowMs);
     this.clock = new ChaosClock(this.o.sim.manualClock);
     this.incarnations += 1;
     const config = loadConfig({
@@ -116,7 +120,8 @@ export class Box {
       config,
       {
         store: this.faulty.store,
-        operatorStore: t.store,
+        // A proxy of the knex store is still one (instanceof), so grants and callbacks use it.
+        operatorStore: this.ops.store as KnexBillingStore,
         logger: this.o.logger,
         clock: this.clock,
         replayTimer: this.clock.replayTimer(),
@@ -132,6 +137,16 @@ export class Box {
       },
       { waitForAsteriskMs: 5000 },
     );
+    await this.connectChecks(0);
+  }
+
+  /** Waits until the daemon has connected and finished its post-connect checks more than `before` times. */
+  async connectChecks(before: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!this.daemon || this.daemon.connectChecksDone <= before) {
+      if (Date.now() > deadline) throw new Error(`${this.o.node}: no ARI connection`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   /** kill -9: memory gone; the journal survives as it is on disk now. */
@@ -140,11 +155,14 @@ export class Box {
     if (!d) return;
     this.daemon = null;
     this.faulty?.fence();
+    this.ops?.fence();
     this.clock?.stop();
     const survivor = mkdtempSync(join(tmpdir(), 'astbill-chaos-journal-'));
     cpSync(this.journalDir, survivor, { recursive: true });
     this.journalDir = survivor;
     this.dead.push(d);
+    // Whatever the dead process still had in its sockets must not reach Asterisk.
+    this.o.sim.rotatePassword(`chaos-${this.incarnations}`);
     await d.ari.close();
   }
 

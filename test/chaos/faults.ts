@@ -90,7 +90,7 @@ export class FaultPlan {
     switch (kind) {
       case 'crash': {
         if (!b.up || this.pending.some((p) => p.box === box)) return;
-        const steps = this.rng.int(0, 120);
+        const steps = this.rng.int(0, 60);
         this.note(step, kind, box, `down for ${steps} steps`);
         const window: BlindWindow = { box, from: now, to: null };
         this.blind.push(window);
@@ -101,6 +101,7 @@ export class FaultPlan {
           end: async () => {
             await b.boot();
             if (this.outage) b.faulty?.setOutage(true);
+            if (this.outage) b.ops?.setOutage(true);
             window.to = this.world.clock.now();
           },
         });
@@ -108,18 +109,22 @@ export class FaultPlan {
       }
       case 'ws-drop': {
         if (!b.up || this.pending.some((p) => p.box === box)) return;
-        const steps = this.rng.int(0, 60);
+        const steps = this.rng.int(0, 30);
         this.note(step, kind, box, `no websocket for ${steps} steps`);
         const window: BlindWindow = { box, from: now, to: null };
         this.blind.push(window);
+        const incarnation = b.incarnations;
         const off = b.sim.faults.add({ method: 'GET', path: '/events', status: 503 });
+        const checks = b.daemon?.connectChecksDone ?? 0;
         b.sim.dropWebsockets('astbill');
+        await this.world.until('the daemon notices', () => !b.daemon?.ari.connected);
         this.pending.push({
           box,
           untilStep: step + steps,
           end: async () => {
             off();
-            await this.world.until('the websocket is back', () => b.connected());
+            // The same daemon (unless it crashed meanwhile: then its restart connected it).
+            if (b.incarnations === incarnation) await b.connectChecks(checks);
             window.to = this.world.clock.now();
           },
         });
@@ -139,17 +144,18 @@ export class FaultPlan {
       }
       case 'db-outage': {
         if (this.outage) return;
-        const steps = this.rng.int(1, 120);
+        const steps = this.rng.int(1, 60);
         this.note(step, kind, -1, `database down for ${steps} steps`);
         this.outage = true;
         this.dbFaultTimes.push(now);
-        for (const x of this.world.boxes) x.faulty?.setOutage(true);
+        for (const x of this.world.boxes) for (const f of [x.faulty, x.ops]) f?.setOutage(true);
         this.pending.push({
           box: -1,
           untilStep: step + steps,
           end: async () => {
             this.outage = false;
-            for (const x of this.world.boxes) x.faulty?.setOutage(false);
+            for (const x of this.world.boxes)
+              for (const f of [x.faulty, x.ops]) f?.setOutage(false);
             this.dbFaultTimes.push(this.world.clock.now());
           },
         });
@@ -189,11 +195,12 @@ export class FaultPlan {
     }
   }
 
-  /** Ends the faults whose time is up after `step`. */
-  async after(step: number): Promise<void> {
+  /** Ends the faults whose time is up after `step`; true when one did. */
+  async after(step: number): Promise<boolean> {
     const due = this.pending.filter((p) => p.untilStep <= step);
     this.pending = this.pending.filter((p) => p.untilStep > step);
     for (const p of due) await p.end();
+    return due.length > 0;
   }
 
   /** Ends every fault still going (restarts, reconnects, the database back). */

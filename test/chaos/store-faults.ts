@@ -19,6 +19,8 @@ export class FaultyStore {
   inFlight = 0;
   /** Store calls made so far (part of the quiescence signature). */
   calls = 0;
+  /** Calls that failed or were slow (the daemon then journals: file writes the run cannot see). */
+  troubled = 0;
   private fenced = false;
   private outage = false;
   private readonly queued: DbFault[] = [];
@@ -61,12 +63,14 @@ export class FaultyStore {
       const fault = this.queued.shift();
       if (fault === 'error')
         throw new Error('ER_LOCK_DEADLOCK: Deadlock found when trying to get lock (chaos)');
+      if (fault === 'slow-before' || fault === 'slow-after') this.troubled += 1;
       if (fault === 'slow-before') await realDelay(this.slowMs);
       const result = await work();
       if (fault === 'slow-after') await realDelay(this.slowMs);
       if (this.fenced) return never();
       return result;
     } catch (err) {
+      this.troubled += 1;
       if (this.fenced) return never();
       throw err;
     } finally {

@@ -39,6 +39,12 @@ export class World {
   t!: TestStore;
   /** Work the runner started and waits for (callback orders, housekeeping sweeps, top-ups). */
   private readonly pending = new Set<Promise<unknown>>();
+  private tracked = 0;
+  private lastTroubled = 0;
+
+  private troubled(): number {
+    return this.seats.reduce((n, s) => n + (s.box.faulty?.troubled ?? 0), 0);
+  }
 
   private constructor(readonly o: WorldOptions) {
     this.clock = new ManualClock(o.startTime);
@@ -55,6 +61,7 @@ export class World {
         clock: w.clock,
         rules: o.rules,
         asteriskId: `02:00:5e:00:53:0${i + 1}`,
+        systemName: `pbx${i + 1}`,
       });
       const box = new Box({
         sim,
@@ -79,10 +86,16 @@ export class World {
 
   /** Runs `work` as part of the world (quiescence waits for it); failures are the caller's to catch. */
   track<T>(work: Promise<T>): Promise<T> {
+    this.tracked += 1;
     this.pending.add(work);
     const done = (): void => void this.pending.delete(work);
     work.then(done, done);
     return work;
+  }
+
+  /** Store calls so far (the daemons' and the runner's), as a token that changes with every one. */
+  storeCalls(): string {
+    return `${this.tracked}:${this.seats.map((s) => `${s.box.incarnations}.${s.box.faulty?.calls ?? 0}.${s.box.ops?.calls ?? 0}`).join(',')}`;
   }
 
   /** A crash of box `i`: what its daemon had read so far is kept for the frame count. */
@@ -97,7 +110,7 @@ export class World {
     for (const s of this.seats) {
       if (s.wire.holding) s.wire.flush();
       if (s.box.sim.restInFlight > 0) return true;
-      if ((s.box.faulty?.inFlight ?? 0) > 0) return true;
+      if ((s.box.faulty?.inFlight ?? 0) > 0 || (s.box.ops?.inFlight ?? 0) > 0) return true;
       const d = s.box.daemon;
       if (d && d.ari.stats().requestsInFlight > 0) return true;
     }
@@ -119,6 +132,7 @@ export class World {
         return [
           s.wire.sent,
           s.box.faulty?.calls ?? 0,
+          s.box.ops?.calls ?? 0,
           d?.ari.stats().eventsReceived ?? -1,
           s.published,
         ].join(':');
@@ -141,9 +155,14 @@ export class World {
       const busy = this.busy();
       const unread = this.unread();
       if (!busy && unread.every((n) => n === 0)) {
-        // A reaction may be one macrotask behind the last frame: look once more.
-        await pause(1);
-        if (!this.busy() && this.signature() === sig) return;
+        // A reaction may be one macrotask behind the last frame: look once more. After a failed
+        // or slow store call the daemon writes its journal (file I/O): give that longer.
+        const troubled = this.troubled();
+        await pause(troubled !== this.lastTroubled ? 25 : 1);
+        if (!this.busy() && this.signature() === sig) {
+          this.lastTroubled = troubled;
+          return;
+        }
         continue;
       }
       if (!busy && sig === last) {

@@ -31,6 +31,8 @@ export class AriHttpServer {
   port = 0;
   /** Injected REST faults (slow answers, HTTP errors, no answer): see faults.ts. */
   readonly faults = new FaultInjector();
+  /** Requests turned away for bad credentials (e.g. a client whose password was rotated away). */
+  unauthorised = 0;
   /** REST requests received and not yet answered (hung ones excluded), for quiescence checks. */
   inFlight = 0;
   /**
@@ -78,6 +80,11 @@ export class AriHttpServer {
     for (const ws of this.wss.clients) ws.terminate();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** New ARI password from now on (clients holding the old one get 401). */
+  setPassword(password: string): void {
+    this.opts.password = password;
   }
 
   /** Closes every app websocket, as when Asterisk's side of the connection drops (tests of reconnects). */
@@ -160,6 +167,7 @@ export class AriHttpServer {
     }
     const raw = await this.readBody(req);
     if (!this.authorised(req, url)) {
+      this.unauthorised += 1;
       this.send(
         res,
         401,
