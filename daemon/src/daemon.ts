@@ -75,6 +75,8 @@ export interface DaemonDeps {
    * On by default; tests that inject an already wrapped store pass false.
    */
   resilience?: false;
+  /** What this run's ids (legs, bridges, playbacks) carry after the node (default: wall time; a simulation gives its own, so that ids replay). */
+  bootId?: string;
   /** The journal replayer's interval timer (default real time; the chaos simulation runs it on its fake clock). */
   replayTimer?: ReplayTimer;
   /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
@@ -129,8 +131,7 @@ export class Daemon {
       minutes: config.pinLockoutMinutes,
       clock: this.clock,
     });
-    // Boot id from the daemon's clock (wall time, or a simulation's fake clock: ids replay).
-    this.ids = new IdFactory(config.node, this.clock.now().getTime().toString(36));
+    this.ids = new IdFactory(config.node, deps.bootId);
     if (!Housekeeping.validCron(config.housekeepingCron)) {
       throw new ConfigError(
         'ASTBILL_HOUSEKEEPING_CRON',

@@ -125,6 +125,7 @@ export class Box {
         logger: this.o.logger,
         clock: this.clock,
         replayTimer: this.clock.replayTimer(),
+        bootId: `${this.o.sim.manualClock.now().toString(36)}i${this.incarnations}`,
         housekeeping: false,
         drainSeconds: 0,
         ari: {
