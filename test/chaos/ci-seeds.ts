@@ -11,8 +11,6 @@ export const OPEN_DEFECTS: Readonly<Record<string, string>> = {
   'billsec ≤ real talk time':
     "b-recovery: a call whose end was not seen is billed 'to now' after a websocket gap or restart",
   'every call ends': 'b-recovery: a failed hang-up (REST error, no websocket) is never retried',
-  'billsec ≥ proven talk time': 'a1-callback: callback legs answered in a gap get no answer mark',
-  'answered calls are ANSWERED': 'a1-callback: callback legs answered in a gap get no answer mark',
   'no talk past the grant':
     'unattributed: seen only after crashes with grant-mode calls (see report)',
 };
