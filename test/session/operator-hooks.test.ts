@@ -150,8 +150,8 @@ describe('the balance announcement', () => {
     assert.deepEqual(balanceAnnouncement(1_250_000n, 600, 'USD'), [
       'sound:vm-youhave',
       'number:12',
-      'sound:dollars',
-      'sound:and',
+      'sound:digits/dollars',
+      'sound:vm-and',
       'number:10',
       'sound:minutes',
     ]);
