@@ -11,9 +11,8 @@ export const DEFAULT_PIN_SECRET = 'astbill-default-pin-secret';
 
 export type PinHasher = (pin: string) => string;
 
-export function pinHasher(
-  secret: string = process.env.ASTBILL_PIN_SECRET || DEFAULT_PIN_SECRET,
-): PinHasher {
+/** `secret` is the configured ASTBILL_PIN_SECRET (config.pinSecret), else the built-in key. */
+export function pinHasher(secret: string = DEFAULT_PIN_SECRET): PinHasher {
   return (pin: string) => createHmac('sha256', secret).update(pin, 'utf8').digest('hex');
 }
 

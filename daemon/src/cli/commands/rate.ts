@@ -33,7 +33,7 @@ import { withStore } from '../open-store.js';
 
 export const summary = 'add, import (CSV) and list rates';
 
-const USAGE = `usage:
+export const usage = `usage:
   astbill rate add --tariff T --prefix P --rate PER_MIN [--connect FEE] [--initial S] [--increment S] [--min S] [--description D]
   astbill rate import FILE.csv     (header: ${'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs'})
   astbill rate list [--tariff T] [--json]`;
@@ -249,5 +249,5 @@ async function list(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  return runSubcommand('rate', USAGE, { add, import: importFile, list }, argv);
+  return runSubcommand('rate', usage, { add, import: importFile, list }, argv);
 }
