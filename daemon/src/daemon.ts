@@ -256,6 +256,7 @@ export class Daemon {
     if (!this.store) {
       const opened = await openStore(this.config.db, {
         pinSecret: this.config.pinSecret ?? undefined,
+        pinMinLength: this.config.pinMinLength,
       });
       this.store = opened.store;
       this.operatorStore ??= opened.store;

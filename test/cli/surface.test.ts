@@ -110,6 +110,28 @@ describe('every astbill command', function () {
       oneLine(await cli(...argv), 2);
   });
 
+  it('refuses a new PIN shorter than ASTBILL_PIN_MIN_LENGTH (default 6)', async () => {
+    const add = (name: string, pin: string) =>
+      cli('account', 'add', '--name', name, '--balance', '1', '--pin', pin, '--json');
+    const ok = async (name: string, pin: string) => {
+      const r = await add(name, pin);
+      assert.equal(r.code, 0, r.stderr);
+    };
+    assert.equal(
+      (await cli('rate', 'add', '--tariff', 'default', '--prefix', '44', '--rate', '0.05')).code,
+      0,
+    );
+    oneLine(await add('short1', '12345'), 2, /a PIN must be 6 to 20 digits/);
+    await ok('ok1', '123456');
+    process.env.ASTBILL_PIN_MIN_LENGTH = '8';
+    try {
+      oneLine(await add('short2', '1234567'), 2, /a PIN must be 8 to 20 digits/);
+      await ok('ok2', '12345678');
+    } finally {
+      delete process.env.ASTBILL_PIN_MIN_LENGTH;
+    }
+  });
+
   it('prints the usage through bin/astbill.js too', async () => {
     const r = await astbill(process.env.ASTBILL_DB!, ['cdr', '--help']);
     assert.equal(r.code, 0, r.stderr);

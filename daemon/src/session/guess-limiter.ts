@@ -102,7 +102,10 @@ export class GuessLimiter implements GuessGuard {
       if (++this.recorded % PRUNE_EVERY === 0)
         void this.bounded(log.prune(new Date(at.getTime() - 2 * this.windowMs)), 'prune');
     }
-    return this.check(callerId);
+    const v = await this.check(callerId);
+    if (v.access === 'refused' && v.why === 'caller')
+      this.opts.logger?.warn('too many wrong PINs: caller ID locked out', { caller });
+    return v;
   }
 
   private async shared(
