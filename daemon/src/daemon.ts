@@ -38,7 +38,7 @@ import { Checkpointer } from './session/checkpointer.js';
 import { Reconciler, type AdoptableCall } from './session/reconcile.js';
 import { knexCheckpoints } from './store/checkpoints.js';
 import { CallbackService } from './session/callback-service.js';
-import { CallbackSession } from './session/callback-session.js';
+import { CallbackSession, type AdoptableCallback } from './session/callback-session.js';
 import type { LiveSession } from './session/live-session.js';
 
 export interface DaemonDeps {
@@ -196,6 +196,26 @@ export class Daemon {
       endpointResource: null,
       dialled: null,
     });
+    this.registry.add(session);
+    void session.adopt(call);
+    return true;
+  }
+
+  /** Restart reconciliation: a callback an earlier run bridged, still up, gets ONE two-leg session again. */
+  private async adoptCallback(call: AdoptableCallback): Promise<boolean> {
+    const grants = this.operatorStore;
+    if (this.closing || !grants) return false;
+    const account = await this.billingStore.accountByName(call.account);
+    if (!account) return false;
+    const session: CallbackSession = new CallbackSession(
+      {
+        account,
+        a: { number: call.a.number, rate: null },
+        b: { number: call.b.number, rate: null },
+      },
+      { ...this.sessionDeps(() => session), grants },
+      call,
+    );
     this.registry.add(session);
     void session.adopt(call);
     return true;
@@ -373,6 +393,7 @@ export class Daemon {
       logger: this.logger,
       node: this.config.node,
       adopt: (call) => this.adoptCall(call),
+      adoptCallback: (call) => this.adoptCallback(call),
       retrySeconds: recovery.reconcileRetrySeconds,
     });
     if (!checkpoints) return;
