@@ -125,6 +125,19 @@ CREATE TABLE astledger (
   CONSTRAINT astledger_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Wrong PINs / voucher codes on the calling-card path: the guessing limits count these rows
+-- (all daemons on the database share them); rows older than the window are deleted.
+CREATE TABLE astpinfail (
+  id bigint unsigned NOT NULL AUTO_INCREMENT,
+  kind varchar(8) NOT NULL,                       -- 'pin' | 'voucher'
+  caller varchar(80) NOT NULL,                    -- caller ID as given; '' when none
+  node varchar(32) NOT NULL,
+  at datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  KEY astpinfail_at_idx (at),
+  KEY astpinfail_caller_at_idx (caller, at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE OR REPLACE VIEW astaccount_view AS
 SELECT a.id, a.name, a.status, a.currency, a.tariff,
   CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
@@ -179,5 +192,6 @@ CREATE TABLE knex_migrations_lock (
 INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0001-initial', 1, CURRENT_TIMESTAMP),
   ('0002-views', 1, CURRENT_TIMESTAMP),
-  ('0003-grants-callback', 1, CURRENT_TIMESTAMP);
+  ('0003-grants-callback', 1, CURRENT_TIMESTAMP),
+  ('0005-pin-failures', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

@@ -10,7 +10,7 @@
  *   ...
  *   await daemon.close();
  */
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createAriSwitch, type AriSwitch, type AriSwitchOptions } from './ari/index.js';
 import {
@@ -20,7 +20,7 @@ import {
   type ApiServer,
   type LiveCallInfo,
 } from './api/index.js';
-import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
+import { ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
 import type { ReplayTimer } from './resilience/replayer.js';
@@ -31,7 +31,8 @@ import { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
 import type { CallOffered } from './session/call-events.js';
 import { killCall, killCallById } from './session/kill-call.js';
-import { PinLockout } from './session/pin-lockout.js';
+import { GuessLimiter } from './session/guess-limiter.js';
+import { knexGuessLog } from './store/pin-failures.js';
 import { noSessionMetrics, type BillingStore } from './session/ports.js';
 import { SessionRegistry } from './session/registry.js';
 import { Checkpointer } from './session/checkpointer.js';
@@ -79,8 +80,6 @@ export interface DaemonDeps {
   bootId?: string;
   /** The journal replayer's interval timer (default real time; the chaos simulation runs it on its fake clock). */
   replayTimer?: ReplayTimer;
-  /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
-  env?: Record<string, string | undefined>;
 }
 
 export interface StartOptions {
@@ -107,7 +106,8 @@ export class Daemon {
   private api: ApiServer | null = null;
   private reports: ReportSchedule | null = null;
   private resilience: Resilience | null = null;
-  readonly pinLockout: PinLockout;
+  /** The PIN-guessing limits (session/guess-guard.ts); voucher-code checks report failures here too. */
+  readonly guessGuard: GuessLimiter;
   /** CDR writes of calls turned away during shutdown (awaited before the store closes). */
   private readonly turnedAway = new Set<Promise<void>>();
   private started = false;
@@ -119,25 +119,27 @@ export class Daemon {
     readonly config: Config,
     private readonly deps: DaemonDeps = {},
   ) {
-    this.logger = deps.logger ?? createLogger(config.logLevel);
+    this.logger = deps.logger ?? createLogger(config.logLevel, { format: config.logFormat });
     this.sessionConfig = { ...config, ...deps.session };
     this.clock = deps.clock ?? systemClock;
     this.store = deps.store ?? null;
     this.operatorStore =
       deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
     this.metrics = deps.metrics ?? (config.api.port !== null ? new Metrics() : null);
-    this.pinLockout = new PinLockout({
-      failures: config.pinLockoutFailures,
-      minutes: config.pinLockoutMinutes,
+    this.guessGuard = new GuessLimiter({
+      windowMinutes: config.pinLockoutMinutes,
+      callerFailures: config.pinLockoutFailures,
+      slowFailures: config.pinSlowFailures,
+      slowSeconds: config.pinSlowSeconds,
+      refuseFailures: config.pinRefuseFailures,
+      node: config.node,
       clock: this.clock,
+      // Shared through the database when the daemon has the knex store; else this node's memory.
+      log: () => (this.operatorStore ? knexGuessLog(this.operatorStore.db) : null),
+      logger: this.logger,
+      dbDeadlineMs: config.resilience.deadlineMs,
     });
     this.ids = new IdFactory(config.node, deps.bootId);
-    if (!Housekeeping.validCron(config.housekeepingCron)) {
-      throw new ConfigError(
-        'ASTBILL_HOUSEKEEPING_CRON',
-        `'${config.housekeepingCron}' is not a valid cron expression`,
-      );
-    }
     this.ari = createAriSwitch({
       url: config.ari.url,
       username: config.ari.username,
@@ -178,7 +180,7 @@ export class Daemon {
     const session: CallSession = new CallSession(offered, {
       ...this.sessionDeps(() => session),
       metrics: this.metrics ?? noSessionMetrics,
-      pinGuard: this.pinLockout,
+      pinGuard: this.guessGuard,
       ...(this.operatorStore ? { grantStore: this.operatorStore } : {}),
     });
     return session;
@@ -279,6 +281,7 @@ export class Daemon {
     if (!this.store) {
       const opened = await openStore(this.config.db, {
         pinSecret: this.config.pinSecret ?? undefined,
+        pinMinLength: this.config.pinMinLength,
       });
       this.store = opened.store;
       this.operatorStore ??= opened.store;
@@ -431,10 +434,8 @@ export class Daemon {
     const resilient = this.resilience?.store;
     const backlog = this.deps.journalBacklog ?? (() => resilient?.pending() ?? 0);
     if (ops) {
-      this.reports = reportScheduleFromEnv(this.deps.env ?? process.env, {
-        knex: ops.db.knex,
-        logger,
-      });
+      if (config.reports)
+        this.reports = new ReportSchedule({ knex: ops.db.knex, ...config.reports, logger });
       this.reports?.start();
       this.metrics?.setSources(dbGaugeSources(ops, config.node, backlog));
     }

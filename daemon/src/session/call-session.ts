@@ -26,7 +26,7 @@ import type { KillReason } from './kill-call.js';
 import { GrantController } from './grant-controller.js';
 import type { GrantStore } from './grant-ports.js';
 import { LimitTimer } from './limit-timer.js';
-import { noPinGuard, type PinGuard } from './pin-lockout.js';
+import { noGuessGuard, type GuessGuard } from './guess-guard.js';
 import {
   noSessionMetrics,
   type Account,
@@ -97,8 +97,8 @@ export interface SessionDeps {
   onFinished(): void;
   /** Counters and timings for monitoring (default: none). */
   metrics?: SessionMetrics;
-  /** PIN lockout per caller ID across calls (default: none). */
-  pinGuard?: PinGuard;
+  /** The PIN-guessing limits across calls and daemons (default: none). */
+  pinGuard?: GuessGuard;
   /** Extends grant-mode calls (store/tx/extend.ts); without it every call is single mode. */
   grantStore?: GrantStore;
 }
@@ -637,9 +637,9 @@ export class CallSession implements RegisteredSession {
     this.check();
     if (fromChannel) return fromChannel;
     this.cardFlow = true;
-    const guard = this.deps.pinGuard ?? noPinGuard;
+    const guard = this.deps.pinGuard ?? noGuessGuard;
     const caller = this.offered.callerNumber;
-    if (guard.locked(caller)) {
+    if ((await guard.check(caller)).access === 'refused') {
       await this.refuse('LOCKED', PROMPTS.pinLocked, this.nextUniqueid());
       return null;
     }
@@ -648,14 +648,7 @@ export class CallSession implements RegisteredSession {
       (p) => this.db(() => store.accountByPin(p)),
       this.ivr(),
       config.pinTries,
-      () => {
-        const nowLocked = guard.failed(caller);
-        if (nowLocked)
-          this.log.warn('too many wrong PINs: caller ID locked out', {
-            caller: caller || 'anonymous',
-          });
-        return nowLocked;
-      },
+      { check: () => guard.check(caller), failed: () => guard.recordFailure('pin', caller) },
     );
     this.check();
     if (pin.ok) return pin.identified;

@@ -15,7 +15,7 @@ export interface RecoveryConfig {
   reconcileRetrySeconds: number;
 }
 
-export function loadRecoveryConfig(env: SettingSource = process.env): RecoveryConfig {
+export function loadRecoveryConfig(env: SettingSource): RecoveryConfig {
   return {
     checkpointSeconds: int(env, 'ASTBILL_CHECKPOINT_SECONDS', 30, 0, 3600),
     reconcileRetrySeconds: int(env, 'ASTBILL_RECONCILE_RETRY_SECONDS', 10, 1, 3600),

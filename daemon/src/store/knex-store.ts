@@ -54,16 +54,20 @@ import { topup, type TopupRequest } from './tx/topup.js';
 export interface KnexStoreOptions {
   /** Key of the PIN HMAC; default ASTBILL_PIN_SECRET, else DEFAULT_PIN_SECRET (see pin.ts). */
   pinSecret?: string | undefined;
+  /** Fewest digits of a new PIN (ASTBILL_PIN_MIN_LENGTH; default 6). */
+  pinMinLength?: number | undefined;
 }
 
 export class KnexBillingStore implements BillingStore, GrantStore {
   private readonly hashPin: PinHasher;
+  private readonly pinMinLength: number | undefined;
 
   constructor(
     readonly db: Db,
     opts: KnexStoreOptions = {},
   ) {
     this.hashPin = pinHasher(opts.pinSecret);
+    this.pinMinLength = opts.pinMinLength;
   }
 
   // --- the call session's port -------------------------------------------------------------
@@ -124,7 +128,7 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   // --- operators (CLI, HTTP API) -----------------------------------------------------------
 
   addAccount(input: NewAccount): Promise<AccountDetails> {
-    return accounts.addAccount(this.db, input, this.hashPin);
+    return accounts.addAccount(this.db, input, this.hashPin, new Date(), this.pinMinLength);
   }
 
   accountDetails(name: string): Promise<AccountDetails | undefined> {

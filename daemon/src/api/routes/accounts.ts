@@ -41,7 +41,8 @@ const newAccountSchema: ObjectSchema = {
     pin: {
       type: 'string',
       pattern: '^\\d{4,20}$',
-      description: 'calling-card PIN, 4-20 digits (stored only as a keyed hash)',
+      description:
+        'calling-card PIN, ASTBILL_PIN_MIN_LENGTH (default 6) to 20 digits (stored only as a keyed hash)',
     },
     anis: {
       type: 'array',
