@@ -21,7 +21,8 @@ export interface JsonSchema {
   maxItems?: number;
   properties?: Record<string, JsonSchema>;
   required?: readonly string[];
-  additionalProperties?: boolean;
+  /** Only `false` is read: a schema for extra fields is outside the subset. */
+  additionalProperties?: boolean | object;
 }
 
 export interface CheckOptions {
