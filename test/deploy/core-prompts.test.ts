@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../daemon/src/config.js';
 import { CORE_SOUND_NAMES } from '../../daemon/src/sim/core-sounds.js';
 import { balanceAnnouncement, PROMPTS } from '../../daemon/src/session/prompts.js';
-import { startRig, tick, type Rig } from '../sim/helpers.js';
+import { startRig, type Rig } from '../sim/helpers.js';
 
 /** The core files one media URI plays (number: and digits: use digits/, characters: letters/). */
 function coreFiles(uri: string): string[] {
@@ -90,7 +90,12 @@ describe('prompts on a stock Asterisk', () => {
       for (const m of media) await rig.ari.channels.play({ channelId: a.channelId, media: m });
       for (let i = 0; i < 50 && finished.length < media.length; i++) {
         rig.sim.manualClock.advance(500);
-        await tick();
+        // Wait until the client holds every PlaybackFinished the simulator has delivered.
+        const delivered = () =>
+          rig.sim
+            .sentEvents('astbill')
+            .filter((e) => e.delivered && e.event.type === 'PlaybackFinished').length;
+        await rig.sim.waitUntil(() => finished.length >= delivered());
       }
       assert.deepEqual(finished, [
         { media: 'sound:and', state: 'failed' },

@@ -68,14 +68,8 @@ describe('the daemon under trouble', function () {
 
     it('keeps taking calls after reconnecting', async () => {
       e.sim.dropWebsockets('astbill');
-      await waitFor(
-        'the daemon to reconnect',
-        async () => {
-          await new Promise((r) => setTimeout(r, 20));
-          return e.sim.appConnected('astbill');
-        },
-        10_000,
-      );
+      await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
+      await waitFor('the daemon to reconnect', () => e.sim.appConnected('astbill'), 10_000);
       const acct = await e.t.seedAccount({ balance: '5' });
       const call = e.sim.placeCall({ exten: '4413', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
@@ -166,13 +160,16 @@ describe('the daemon under trouble', function () {
   forEachDatabase((tdb) => {
     it('keeps trying while Asterisk is down at start-up, and bills once it is up', async function () {
       this.timeout(20_000);
-      const port = await new Promise<number>((resolve) => {
-        const srv = createServer();
-        srv.listen(0, '127.0.0.1', () => {
-          const p = (srv.address() as AddressInfo).port;
-          srv.close(() => resolve(p));
-        });
+      // Until the simulator starts, the port belongs to a server that counts the daemon's
+      // connection attempts and drops each one: Asterisk is down.
+      let attempts = 0;
+      const down = createServer((socket) => {
+        attempts++;
+        socket.destroy();
       });
+      const port = await new Promise<number>((resolve) =>
+        down.listen(0, '127.0.0.1', () => resolve((down.address() as AddressInfo).port)),
+      );
       const t = await tdb.open();
       const config = loadConfig({
         ASTBILL_DB: tdb.url,
@@ -195,8 +192,9 @@ describe('the daemon under trouble', function () {
       });
       let sim: AriSimulator | undefined;
       try {
-        await new Promise((r) => setTimeout(r, 600)); // a few failed attempts
+        await waitFor('three failed connection attempts', () => attempts >= 3, 10_000);
         assert.equal(daemon.ari.connected, false);
+        await new Promise<void>((r) => down.close(() => r()));
         sim = await AriSimulator.start({
           port,
           clock: 'manual',
@@ -217,6 +215,7 @@ describe('the daemon under trouble', function () {
         );
         assert.equal((await t.store.cdr(call.channelId))?.billsec, 3);
       } finally {
+        if (down.listening) down.close();
         await daemon.close({ drainSeconds: 0 });
         await sim?.close();
         await t.close();

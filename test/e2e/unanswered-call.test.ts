@@ -73,8 +73,14 @@ describe('a call the destination does not answer', function () {
       const r = await unanswered({ prefix: '33', action: 'noanswer' }, async (_a, b) => {
         await waitFor('the B leg ringing', () => b() !== '' && e.sim.stateOf(b()) === 'Ringing');
         e.advance(44_000);
-        await new Promise((res) => setTimeout(res, 50));
+        // advance() runs every timer due by then, the simulator's and the daemon's (its clock is
+        // the simulator's): at 44 s neither has ended the call.
         assert.equal(e.sim.stateOf(b()), 'Ringing', 'still ringing at 44 s');
+        assert.deepEqual(
+          e.daemon.registry.sessions().map((s) => s.info().state),
+          ['dialling'],
+          'the daemon still waits for the answer at 44 s',
+        );
         e.advance(1_000);
       });
       assert.equal(r.cdr.disposition, 'NO ANSWER');

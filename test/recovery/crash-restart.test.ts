@@ -15,7 +15,6 @@ import {
   journalDirFor,
   killAll,
   rigOn,
-  sleep,
   spawnDaemon,
   talking,
   trueCall,
@@ -88,7 +87,15 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       );
       const refusedMeanwhile = sim.placeCall({ exten: '449999', accountcode: accounts[1]!.name });
       assert.equal(refusedMeanwhile.enteredStasis, false, 'no Stasis app while the daemon is dead');
-      await sleep(3_000); // the 5 s calls run out and some callers hang up with nobody listening
+      // The 5 s calls run out (or their callers hang up) with nobody listening.
+      await until(
+        'the 5 s calls to end while the daemon is dead',
+        () =>
+          calls
+            .filter((c) => c.account % 4 === 0) // the accounts with the 5 s cap
+            .every((c) => !sim.channel(c.h.channelId)),
+        10_000,
+      );
       assert.ok(
         sim.sentEvents('astbill').some((s) => !s.delivered),
         'events were discarded while the daemon was dead',

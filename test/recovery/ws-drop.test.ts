@@ -13,7 +13,6 @@ import {
   bLegOf,
   killAll,
   rigOn,
-  sleep,
   spawnDaemon,
   talking,
   trueCall,
@@ -79,10 +78,11 @@ describe('an ARI websocket drop under load', function () {
       await until('the app disconnected', () => !sim.appConnected('astbill'), 5_000);
       for (const c of groups.caller) sim.hangupCaller(c.channelId);
       for (const c of groups.farEnd) sim.hangupCaller(bLegs.get(c.channelId)!);
-      await sleep(4_500); // the 4 s grants run out with nobody listening
-      assert.ok(
-        groups.limit.every((c) => !sim.channel(c.channelId)),
-        'Asterisk cut the short calls itself',
+      // The 4 s grants run out with nobody listening: Asterisk cuts those calls itself.
+      await until(
+        'Asterisk to cut the short calls',
+        () => groups.limit.every((c) => !sim.channel(c.channelId)),
+        8_000,
       );
       assert.ok(
         sim.sentEvents('astbill').some((s) => !s.delivered),
@@ -109,7 +109,12 @@ describe('an ARI websocket drop under load', function () {
         'the other calls kept talking through the drop',
       );
 
-      await sleep(1_000);
+      // The reconnect's reconciliation has looked at the surviving calls before they end.
+      await until(
+        'the reconciliation after the reconnect',
+        () => d.logged(/^reconciliation( done|: nothing to do)$/).length >= 2,
+        10_000,
+      );
       for (const c of groups.continuing) sim.hangupCaller(c.channelId);
       await until(
         'every reservation settled',
@@ -146,7 +151,7 @@ describe('an ARI websocket drop under load', function () {
       assert.ok(d.logged(/ARI connection lost/).length >= 1, 'the daemon logged the drop');
       await d.stop();
       process.stdout.write(
-        `      [ws drop] ${all.length} calls up at the drop, ${gapEnded.length} ended during the 4.5 s gap, settled ${settledAfterMs} ms after the reconnect; lost 0, double 0, reservations left 0\n`,
+        `      [ws drop] ${all.length} calls up at the drop, ${gapEnded.length} ended during the gap, settled ${settledAfterMs} ms after the reconnect; lost 0, double 0, reservations left 0\n`,
       );
     });
   });

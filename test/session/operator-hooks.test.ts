@@ -73,11 +73,20 @@ describe('what a call session reports', () => {
     assert.equal(metrics.failures, 1);
   });
 
-  it('is satisfied by the Prometheus Metrics (the daemon passes that one)', () => {
-    const m: SessionMetrics = new Metrics({ processMetrics: false });
+  it('is satisfied by the Prometheus Metrics (the daemon passes that one), which counts each outcome', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    const m: SessionMetrics = metrics;
     m.callFinished('ABANDONED');
     m.callFinished('LOCKED');
+    m.callFinished('LOCKED');
     m.callFinished('SHUTDOWN');
+    const text = await metrics.render();
+    const count = (outcome: string) =>
+      new RegExp(`^astbill_calls_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1];
+    assert.equal(count('ABANDONED'), '1');
+    assert.equal(count('LOCKED'), '2');
+    assert.equal(count('SHUTDOWN'), '1');
+    assert.equal(count('ANSWERED'), '0');
   });
 
   it('shows its state, account, destination and grant to GET /calls', async () => {

@@ -1,6 +1,6 @@
 /**
  * The ARI connection: the one object that holds an ari-client Client. It works around what
- * ari-client 2.2.0 does not do (see DESIGN.md, "Facts about our dependencies"):
+ * ari-client 2.2.0 does not do (docs/architecture.md, "Facts about ari-client"):
  *
  * - connect and start each get a timeout; when the websocket is lost or cannot be opened the
  *   client is thrown away and rebuilt in an endless loop with capped exponential backoff and
