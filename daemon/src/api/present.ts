@@ -4,7 +4,8 @@
  */
 import { cdrFields } from '../cdr-fields.js';
 import { formatMoney, type Money, type Rate } from '../rating/index.js';
-import { DISPOSITIONS, type Account } from '../session/ports.js';
+import { DISPOSITIONS } from '../domain/cdr-vocabulary.js';
+import type { Account } from '../session/ports.js';
 import type { Reservation } from '../session/ports.js';
 import type { AccountDetails } from '../store/accounts.js';
 import type { Cdr } from '../store/cdrs.js';

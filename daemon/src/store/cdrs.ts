@@ -6,7 +6,11 @@
  */
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
-import { refusalDisposition, type Disposition, type RefusalReason } from '../session/ports.js';
+import {
+  refusalDisposition,
+  type Disposition,
+  type RefusalReason,
+} from '../domain/cdr-vocabulary.js';
 import { deferred } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
