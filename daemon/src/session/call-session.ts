@@ -32,8 +32,8 @@ import {
 import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
 import { Aborted, CallScope, deferred, errorText } from './call-scope.js';
 import { resumeAdopted, startTalking } from './connect.js';
-import { FAILURE_DISPOSITION, FAILURE_HANGUP } from './dial-failure.js';
-import { abandon, failClosed, hangUpAndFinish, refuse } from './early-endings.js';
+import { endFailedDial, FAILURE_DISPOSITION } from './dial-failure.js';
+import { abandon, failClosed, refuse } from './early-endings.js';
 import { dialAttempt } from './dialler.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
@@ -338,7 +338,7 @@ export class CallSession implements RegisteredSession {
         await c.ivr.sayOrAbort(PROMPTS.tryAgain);
         continue;
       }
-      return hangUpAndFinish(c, FAILURE_HANGUP[outcome.failure]);
+      return endFailedDial(c, outcome.failure);
     }
   }
 

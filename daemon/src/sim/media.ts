@@ -25,6 +25,7 @@ export const CORE_SOUNDS: Readonly<Record<string, number>> = {
   invalid: 1200,
   'please-try-again': 1000,
   'all-circuits-busy-now': 2200,
+  'number-not-answering': 2400,
   'cannot-complete-as-dialed': 3000,
   'the-number-u-dialed': 1300,
   'is-curntly-busy': 1400,
