@@ -7,8 +7,8 @@
  */
 import { maxAffordableSeconds, type Rate } from '../rating/index.js';
 import { nextUniqueid, type Attempt, type CallContext } from './call-context.js';
+import type { DialOutcome } from './call-events.js';
 import { db, deferred } from './call-scope.js';
-import type { DialOutcome } from './dialler.js';
 import { identifyByPin, identifyFromChannel, type Identified } from './identify.js';
 import { noPinGuard } from './pin-lockout.js';
 import type { AuthoriseResult, RefusalReason } from './ports.js';

@@ -7,13 +7,12 @@
 import type { Logger } from '../log.js';
 import type { Attempt, CallContext } from './call-context.js';
 import type { CallControl } from './call-control-port.js';
+import type { DialOutcome } from './call-events.js';
 import { deferred, errorText } from './call-scope.js';
-import type { DialOutcome } from './dialler.js';
 import { GrantController } from './grant-controller.js';
 import type { IdFactory } from './ids.js';
 import { LimitTimer } from './limit-timer.js';
 import { PROMPTS } from './prompts.js';
-import type { AdoptableCall } from './reconcile.js';
 
 /** TIMEOUT(absolute) on every leg: Asterisk cuts only the channel it is set on. */
 export async function limitLegs(
@@ -121,13 +120,26 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
   }
 }
 
+/** What resuming needs of a call reconcile.ts found still up (its AdoptableCall). */
+export interface AdoptedCall {
+  uniqueid: string;
+  aChannelId: string;
+  bChannelId: string;
+  bOtherChannelId: string | null;
+  bridgeId: string;
+  answer: Date;
+  maxSeconds: number;
+  remainingSeconds: number;
+  created: Date;
+}
+
 /**
  * Restart reconciliation: supervises a call that an earlier run of the daemon connected and that
  * Asterisk still has up. The call is talking on that bridge; TIMEOUT(absolute) is set again on
  * both legs to the seconds left of the grant (never later than the deadline they had), and the
  * daemon's limit timer likewise; either leg ending ends the call, settled like any other.
  */
-export function resumeAdopted(ctx: CallContext, call: AdoptableCall): void {
+export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
   const attempt: Attempt = {
     n: 0,
     uniqueid: call.uniqueid,

@@ -7,13 +7,12 @@
  */
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
-import type { LegFailure } from './call-events.js';
+import type { DialOutcome } from './call-events.js';
 import type { Attempt, CallContext, SessionConfig } from './call-context.js';
 import { errorText, type Deferred } from './call-scope.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 
-export type DialOutcome =
-  { kind: 'answered' } | { kind: 'failed'; failure: LegFailure; cause: number | null; at: Date };
+export type { DialOutcome } from './call-events.js';
 
 export interface DialLegRequest {
   control: Pick<CallControl, 'originate' | 'hangup'>;
