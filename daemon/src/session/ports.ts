@@ -191,6 +191,9 @@ export interface OpenCdr {
   /** Last checkpoint written, or null when none was. */
   checkpointSecs: number | null;
   checkpointAt: Date | null;
+  /** Shared by the two legs of a callback call (A's CDR has the lower id). */
+  callbackId: string | null;
+  dst: string;
 }
 
 /** What checkpoints and reconciliation need from the database, beside the BillingStore. */
