@@ -28,10 +28,8 @@ import {
 import {
   DISPOSITIONS,
   REFUSAL_REASONS,
-  type AuthoriseRequest,
-  type RefusalRecord,
-  type SettleRequest,
-} from '../session/ports.js';
+} from '../domain/cdr-vocabulary.js';
+import type { AuthoriseRequest, RefusalRecord, SettleRequest } from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
 export interface OutageGrant {

@@ -9,9 +9,9 @@
  * checkpoint is a promise that the call really was up, never a guess.
  */
 import type { Logger } from '../log.js';
-import type { Checkpoint, CheckpointStore } from '../store/checkpoints.js';
+import type { Checkpoint, CheckpointStore } from './ports.js';
 import type { CallControl } from './call-control-port.js';
-import { secondsBetween } from './call-session.js';
+import { secondsBetween } from './talk-time.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { BillingStore } from './ports.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';

@@ -17,7 +17,7 @@ import { CronJob } from '../cron-job.js';
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { DaemonClock } from './clock.js';
-import { secondsBetween } from './call-session.js';
+import { secondsBetween } from './talk-time.js';
 import { killCall } from './kill-call.js';
 import type { BillingStore, Reservation } from './ports.js';
 import type { SessionRegistry } from './registry.js';

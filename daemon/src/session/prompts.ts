@@ -17,6 +17,14 @@ export const PROMPTS = {
   error: ['sound:im-sorry', 'sound:please-try-call-later'],
   /** Played in the card flow when a destination did not answer, before asking for another. */
   tryAgain: ['sound:vm-nobodyavail'],
+  /** The far end was busy (a tone plays until stopped: the caller hears it for a few seconds). */
+  busyTone: ['tone:busy'],
+  /** The far end rang out ("the number you have dialed is not answering"). */
+  notAnswering: ['sound:number-not-answering'],
+  /** The far end's network was congested. */
+  allCircuitsBusy: ['sound:all-circuits-busy-now'],
+  /** The far end could not be reached at all (no channel, originate failed). */
+  congestionTone: ['tone:congestion'],
   /** The caller ID is locked out after too many wrong PINs ("…too many invalid personal identification numbers"). */
   pinLocked: ['sound:confbridge-pin-bad', 'sound:vm-goodbye'],
 } as const;

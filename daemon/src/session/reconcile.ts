@@ -33,9 +33,9 @@
  * the run is retried after `retrySeconds`.
  */
 import type { Logger } from '../log.js';
-import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
+import type { CheckpointStore, OpenCdr } from './ports.js';
 import type { BridgeSummary, CallControl } from './call-control-port.js';
-import { secondsBetween } from './call-session.js';
+import { secondsBetween } from './talk-time.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { AdoptableCallback } from './callback-session.js';
 import type { IdFactory } from './ids.js';

@@ -29,6 +29,7 @@ const SOUND_MS: Readonly<Record<string, number>> = {
   invalid: 1200,
   'please-try-again': 1000,
   'all-circuits-busy-now': 2200,
+  'number-not-answering': 2400,
   'cannot-complete-as-dialed': 3000,
   'tt-allbusy': 3000,
   'hello-world': 1200,

@@ -6,7 +6,11 @@
  */
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
-import { refusalDisposition, type Disposition, type RefusalReason } from '../session/ports.js';
+import {
+  refusalDisposition,
+  type Disposition,
+  type RefusalReason,
+} from '../domain/cdr-vocabulary.js';
 import { deferred } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
@@ -282,4 +286,31 @@ export async function listCdrs(q: Knex, f: CdrFilter = {}): Promise<Cdr[]> {
   if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
   if (f.limit !== undefined) query.limit(f.limit);
   return ((await query) as CdrRow[]).map(toCdr).reverse();
+}
+
+export interface CdrRange {
+  /** Account name. */
+  account?: string | undefined;
+  /** Calls that started at or after this time. */
+  since?: Date | undefined;
+  /** Calls that started before this time. */
+  until?: Date | undefined;
+  /** At most this many (the oldest ones). */
+  limit: number;
+}
+
+/** CDRs by start time, oldest first; `truncated` when more rows matched than `limit`. */
+export async function cdrsInRange(
+  q: Knex,
+  f: CdrRange,
+): Promise<{ cdrs: Cdr[]; truncated: boolean }> {
+  const query = q('astcdr')
+    .orderBy([{ column: 'start' }, { column: 'id' }])
+    .limit(f.limit + 1);
+  if (f.account !== undefined) query.where('account', f.account);
+  if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
+  if (f.until !== undefined) query.where('start', '<', toDbTime(f.until));
+  const rows = (await query) as CdrRow[];
+  const truncated = rows.length > f.limit;
+  return { cdrs: rows.slice(0, f.limit).map(toCdr), truncated };
 }

@@ -12,33 +12,10 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from './db.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
+import type { Checkpoint, CheckpointStore, OpenCdr } from '../session/ports.js';
 
-export interface Checkpoint {
-  uniqueid: string;
-  /** Whole seconds of confirmed talk time (answer → the moment Asterisk still had the call up). */
-  seconds: number;
-}
-
-export interface OpenCdr {
-  uniqueid: string;
-  start: Date;
-  answer: Date | null;
-  maxSeconds: number | null;
-  /** Last checkpoint written, or null when none was. */
-  checkpointSecs: number | null;
-  checkpointAt: Date | null;
-  /** Shared by the two legs of a callback call (A's CDR has the lower id). */
-  callbackId: string | null;
-  dst: string;
-}
-
-/** What checkpoints and reconciliation need from the database, beside the BillingStore. */
-export interface CheckpointStore {
-  /** Writes the checkpoints (upwards only, open CDRs only); resolves with the rows changed. */
-  saveCheckpoints(list: readonly Checkpoint[], at: Date): Promise<number>;
-  /** The open CDRs of `node`. */
-  openCdrs(node: string): Promise<OpenCdr[]>;
-}
+// The port types are the session's (the store implements them); re-exported for store users.
+export type { Checkpoint, CheckpointStore, OpenCdr } from '../session/ports.js';
 
 const BATCH = 200;
 

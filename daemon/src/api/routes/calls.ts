@@ -1,5 +1,4 @@
 /** /calls: calls in progress, and ending one through the daemon's kill path. */
-import { reservationByUniqueid } from '../../store/reservations.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../http-error.js';
 import { callSchema, presentCall } from '../present.js';
@@ -69,7 +68,7 @@ export function callRoutes(deps: ApiDeps): Route[] {
       },
       async handler({ params }) {
         const id = params.id;
-        const reservation = await reservationByUniqueid(store.db.knex, id);
+        const reservation = await store.reservation(id);
         if (reservation && reservation.node !== node) {
           throw new HttpError(
             409,

@@ -3,7 +3,6 @@ import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-error.js';
 import { timeParam } from '../params.js';
 import { CDR_COLUMNS, cdrSchema, presentCdr } from '../present.js';
-import { cdrsInRange } from '../queries.js';
 import { StringEnum, Type } from '../../schema/index.js';
 import { defineRoute, type Route } from '../route.js';
 import { toCsv } from '../../csv.js';
@@ -67,7 +66,7 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         const limit = query.limit !== undefined ? Number(query.limit) : DEFAULT_CDR_LIMIT;
         if (limit < 1 || limit > MAX_CDR_LIMIT)
           throw badRequest(`'limit' must be 1..${MAX_CDR_LIMIT}`);
-        const { cdrs, truncated } = await cdrsInRange(deps.store.db.knex, {
+        const { cdrs, truncated } = await deps.store.cdrsInRange({
           account: query.account,
           since,
           until,

@@ -1,7 +1,6 @@
 /** /health, /metrics and /openapi.json. */
 import type { ApiDeps } from '../deps.js';
 import { buildOpenApi } from '../openapi.js';
-import { databaseReachable } from '../queries.js';
 import { StringEnum, Type, type Static } from '../../schema/index.js';
 import type { Route } from '../route.js';
 
@@ -23,7 +22,7 @@ export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): 
       async handler() {
         const ari = deps.status.ariConnected();
         const [database, backlog] = await Promise.all([
-          databaseReachable(deps.store.db),
+          deps.store.reachable(),
           (async () => deps.status.journalBacklog())().catch(() => -1),
         ]);
         const up = ari && database;
@@ -31,7 +30,7 @@ export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): 
           status: up && backlog === 0 ? 'ok' : up ? 'degraded' : 'down',
           node: deps.node,
           ari: { connected: ari },
-          database: { reachable: database, dialect: deps.store.db.dialect },
+          database: { reachable: database, dialect: deps.store.dialect },
           journal: { backlog },
         };
         return { status: up ? 200 : 503, json: health };
