@@ -25,10 +25,7 @@ import {
   type Static,
   type TSchema,
 } from '../schema/index.js';
-import {
-  DISPOSITIONS,
-  REFUSAL_REASONS,
-} from '../domain/cdr-vocabulary.js';
+import { DISPOSITIONS, REFUSAL_REASONS } from '../domain/cdr-vocabulary.js';
 import type { AuthoriseRequest, RefusalRecord, SettleRequest } from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
