@@ -35,7 +35,9 @@ import { noSessionMetrics, type BillingStore } from './session/ports.js';
 import { SessionRegistry } from './session/registry.js';
 import { Checkpointer } from './session/checkpointer.js';
 import { Reconciler, type AdoptableCall } from './session/reconcile.js';
-import { knexCheckpoints } from './store/checkpoints.js';
+import { knexCheckpoints, type CheckpointStore } from './store/checkpoints.js';
+import { LiveCheck, LivenessBook } from './session/live-check.js';
+import { UnseenEnds } from './session/unseen-end.js';
 import { CallbackService } from './session/callback-service.js';
 import { CallbackSession } from './session/callback-session.js';
 import type { LiveSession } from './session/live-session.js';
@@ -96,6 +98,9 @@ export class Daemon {
   private housekeepingJob: Housekeeping | null = null;
   private reconcilerJob: Reconciler | null = null;
   private checkpointJob: Checkpointer | null = null;
+  private liveCheckJob: LiveCheck | null = null;
+  private unseenEnds: UnseenEnds | null = null;
+  private checkpointStore: CheckpointStore | null = null;
   private callbackService: CallbackService | null = null;
   /** Prometheus metrics; null when neither the API nor the caller asked for them. */
   readonly metrics: Metrics | null;
@@ -143,6 +148,8 @@ export class Daemon {
       language: config.language,
       onEvent: (ev) => this.router.route(ev),
       onConnected: (reconnected) => void this.onConnected(reconnected),
+      onDisconnected: (_why, silentMs) =>
+        this.liveCheckJob?.connectionLost(new Date(this.clock.now().getTime() - silentMs)),
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
     this.router = new CallRouter({
@@ -266,7 +273,15 @@ export class Daemon {
       });
       this.store = this.resilience.store;
     }
+    this.checkpointStore = this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null;
+    this.unseenEnds = new UnseenEnds({
+      policy: this.config.recovery.unseenEnd,
+      asteriskCdr: this.checkpointStore,
+      logger: this.logger,
+    });
     this.housekeepingJob = new Housekeeping({
+      unseen: this.unseenEnds,
+      checkpoints: this.checkpointStore,
       store: this.store,
       control: this.ari.control,
       registry: this.registry,
@@ -321,6 +336,7 @@ export class Daemon {
     this.router.stopAccepting();
     await this.housekeepingJob?.close();
     await this.checkpointJob?.close();
+    await this.liveCheckJob?.close();
     await this.reconcilerJob?.close();
     await this.reports?.close();
     if (this.registry.size > 0) {
@@ -343,9 +359,11 @@ export class Daemon {
   private async onConnected(reconnected: boolean): Promise<void> {
     if (reconnected) this.metrics?.ariReconnected();
     try {
-      // Sessions of this run whose channels vanished during an outage end first; then this
-      // node's reservations that no session holds are reconciled and our leftovers deleted.
-      if (reconnected) await this.router.resync();
+      // Sessions of this run whose channels vanished during an outage end first (billed by the
+      // rule for an unseen end); then this node's reservations that no session holds are
+      // reconciled and our leftovers deleted.
+      this.liveCheckJob?.connected();
+      if (reconnected) await (this.liveCheckJob ? this.liveCheckJob.run() : this.router.resync());
       if (this.reconcilerJob) await this.reconcilerJob.request();
       else await this.cleanLeftoverBridges();
     } catch (err) {
@@ -359,8 +377,20 @@ export class Daemon {
   private startRecovery(): void {
     const store = this.billingStore;
     const { recovery } = this.config;
-    const checkpoints = this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null;
+    const checkpoints = this.checkpointStore;
+    const unseen = this.unseenEnds!;
+    const book = new LivenessBook();
+    this.liveCheckJob = new LiveCheck({
+      control: this.ari.control,
+      registry: this.registry,
+      book,
+      unseen,
+      clock: this.clock,
+      logger: this.logger,
+      gapPollSeconds: recovery.gapPollSeconds,
+    });
     this.reconcilerJob = new Reconciler({
+      unseen,
       store,
       checkpoints,
       control: this.ari.control,
@@ -382,6 +412,7 @@ export class Daemon {
       logger: this.logger,
       node: this.config.node,
       intervalSeconds: recovery.checkpointSeconds,
+      book,
     });
     this.checkpointJob.start();
   }

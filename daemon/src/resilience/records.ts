@@ -17,9 +17,11 @@
 import type { Money, Rate } from '../rating/index.js';
 import {
   DISPOSITIONS,
+  END_SOURCES,
   REFUSAL_REASONS,
   type AuthoriseRequest,
   type Disposition,
+  type EndSource,
   type RefusalReason,
   type RefusalRecord,
   type SettleRequest,
@@ -63,6 +65,7 @@ function settleJson(s: SettleRequest) {
     end: iso(s.end),
     billsec: s.billsec,
     note: s.note ?? null,
+    ...(s.endSource ? { endSource: s.endSource } : {}),
   };
 }
 
@@ -183,6 +186,9 @@ function settleFrom(v: unknown): SettleRequest {
   if (!DISPOSITIONS.includes(disposition))
     throw new BadRecord(`unknown disposition ${disposition}`);
   const note = nullableStr(o, 'note');
+  const endSource = o['endSource'] === undefined ? null : (str(o, 'endSource') as EndSource);
+  if (endSource !== null && !END_SOURCES.includes(endSource))
+    throw new BadRecord(`unknown end source ${endSource}`);
   return {
     uniqueid: str(o, 'uniqueid'),
     disposition,
@@ -191,6 +197,7 @@ function settleFrom(v: unknown): SettleRequest {
     end: date(o, 'end'),
     billsec: int(o, 'billsec'),
     ...(note !== null ? { note } : {}),
+    ...(endSource !== null ? { endSource } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import { DigitCollector, type Collected } from './collect-digits.js';
 import { identifyByPin, identifyFromChannel, type Identified, type Ivr } from './identify.js';
 import type { IdFactory } from './ids.js';
 import type { KillReason } from './kill-call.js';
+import { describeEnd, type UnseenEnd } from './unseen-end.js';
 import { GrantController } from './grant-controller.js';
 import type { GrantStore } from './grant-ports.js';
 import { LimitTimer } from './limit-timer.js';
@@ -226,6 +227,8 @@ export class CallSession implements RegisteredSession {
   private bridgeId: string | null = null;
   private limit: LimitTimer | GrantController | null = null;
   private killReason: KillReason | null = null;
+  /** Set when the call ended unseen (its channels vanished): the end it is billed to. */
+  private unseenEnd: UnseenEnd | null = null;
   private lastEventAt: Date;
   private started = false;
 
@@ -452,12 +455,18 @@ export class CallSession implements RegisteredSession {
 
   // ---------------------------------------------------------------- the kill path
 
-  /** Ends the call on astbill's initiative (limit, housekeeping, lost channel, operator, shutdown). */
-  async kill(reason: KillReason): Promise<void> {
+  /**
+   * Ends the call on astbill's initiative (limit, housekeeping, lost channel, operator, shutdown).
+   * `unseen`: the call already ended unseen (live-check.ts); it is settled with that end.
+   */
+  async kill(reason: KillReason, unseen?: UnseenEnd): Promise<void> {
     if (this._state === 'ending' || this._state === 'settled') return this.finished;
     this.killReason ??= reason;
     const { control, config, clock } = this.deps;
-    if (this._state === 'talking') {
+    if (this._state === 'talking' && unseen) {
+      this.unseenEnd = unseen;
+      await this.endTalk(unseen.end, null, 'kill');
+    } else if (this._state === 'talking') {
       const a = this.attempt;
       await Promise.allSettled([
         control.hangup(this.aChannelId, 'normal'),
@@ -998,7 +1007,10 @@ export class CallSession implements RegisteredSession {
   ): Promise<void> {
     if (attempt.settled) return;
     const { store, clock } = this.deps;
-    const note = this.killReason ? `ended by astbill: ${this.killReason}` : undefined;
+    const unseen = attempt === this.attempt ? this.unseenEnd : null;
+    const note = this.killReason
+      ? `ended by astbill: ${this.killReason}${unseen ? `; ${describeEnd(unseen)}` : ''}`
+      : undefined;
     for (let i = 1; ; i++) {
       try {
         const res = await store.settle({
@@ -1009,6 +1021,7 @@ export class CallSession implements RegisteredSession {
           end,
           billsec,
           ...(note ? { note } : {}),
+          ...(unseen ? { endSource: unseen.source } : {}),
         });
         attempt.settled = true;
         this.metrics.callFinished(disposition);

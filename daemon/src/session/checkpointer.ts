@@ -14,6 +14,7 @@ import type { CallControl } from './call-control-port.js';
 import { secondsBetween } from './call-session.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { BillingStore } from './ports.js';
+import type { LivenessBook } from './live-check.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
 
 /** A live session as the checkpointer sees it. */
@@ -32,6 +33,8 @@ export interface CheckpointerOptions {
   node: string;
   /** Seconds between ticks; 0 disables the job (runOnce still works). */
   intervalSeconds: number;
+  /** Where each confirmed call's "last confirmed up" moment is kept for the live check. */
+  book?: LivenessBook;
 }
 
 export interface CheckpointReport {
@@ -110,6 +113,7 @@ export class Checkpointer {
       const session = registry.byUniqueid(r.uniqueid);
       const needed = session?.channelsToCheck() ?? [];
       if (needed.length < 2 || !needed.every((id) => alive.has(id))) continue;
+      this.opts.book?.stamp(session!, now);
       calls.push({
         uniqueid: r.uniqueid,
         seconds: Math.min(r.maxSeconds, secondsBetween(r.answer!, now)),

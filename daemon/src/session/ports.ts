@@ -148,7 +148,17 @@ export interface SettleRequest {
   billsec: number;
   /** Free text recorded on the CDR when the settlement was not a normal end (e.g. 'reconciled'). */
   note?: string;
+  /** How the end was known when the daemon did not see it (CDR end_source); absent: observed. */
+  endSource?: EndSource;
 }
+
+/**
+ * How the end of a call the daemon did not see end was determined (session/unseen-end.ts):
+ * Asterisk's own CDR (exact), else the last moment the call was confirmed up (the default
+ * policy) or the first moment it was confirmed gone.
+ */
+export type EndSource = 'asterisk-cdr' | 'last-up' | 'first-gone';
+export const END_SOURCES: readonly EndSource[] = ['asterisk-cdr', 'last-up', 'first-gone'];
 
 export interface SettleResult {
   /** false when this uniqueid was already settled (nothing changed this time). */
