@@ -38,6 +38,8 @@ import { Reconciler, type AdoptableCall } from './session/reconcile.js';
 import { knexCheckpoints, type CheckpointStore } from './store/checkpoints.js';
 import { LiveCheck, LivenessBook } from './session/live-check.js';
 import { UnseenEnds } from './session/unseen-end.js';
+import { withCleanupRetries, type RetryingControl } from './session/cleanup-retry.js';
+import { OrphanSweep } from './session/orphan-sweep.js';
 import { CallbackService } from './session/callback-service.js';
 import { CallbackSession } from './session/callback-session.js';
 import type { LiveSession } from './session/live-session.js';
@@ -91,6 +93,8 @@ export class Daemon {
   readonly logger: Logger;
   readonly ari: AriSwitch;
   readonly router: CallRouter;
+  /** The ARI call control every part uses: failed hang-ups and bridge deletions are retried. */
+  readonly control: RetryingControl;
   private readonly clock: DaemonClock;
   private store: BillingStore | null;
   private operatorStore: KnexBillingStore | null;
@@ -152,9 +156,10 @@ export class Daemon {
         this.liveCheckJob?.connectionLost(new Date(this.clock.now().getTime() - silentMs)),
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
+    this.control = withCleanupRetries(this.ari.control, { clock: this.clock, logger: this.logger });
     this.router = new CallRouter({
       registry: this.registry,
-      control: this.ari.control,
+      control: this.control,
       logger: this.logger,
       newSession: (offered) => this.newSession(offered),
       turnedAway: (offered, reason) => this.recordTurnedAway(offered, reason),
@@ -166,7 +171,7 @@ export class Daemon {
   private sessionDeps(self: () => LiveSession) {
     return {
       store: this.billingStore,
-      control: this.ari.control,
+      control: this.control,
       logger: this.logger,
       clock: this.clock,
       ids: this.ids,
@@ -280,10 +285,18 @@ export class Daemon {
       logger: this.logger,
     });
     this.housekeepingJob = new Housekeeping({
+      orphans: new OrphanSweep({
+        control: this.control,
+        registry: this.registry,
+        store: this.store,
+        ids: this.ids,
+        logger: this.logger,
+        node: this.config.node,
+      }),
       unseen: this.unseenEnds,
       checkpoints: this.checkpointStore,
       store: this.store,
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       logger: this.logger,
       clock: this.clock,
@@ -349,6 +362,7 @@ export class Daemon {
       }
     }
     await this.api?.close();
+    this.control.close();
     await this.ari.close();
     await Promise.allSettled([...this.turnedAway]);
     await this.resilience?.close();
@@ -366,6 +380,7 @@ export class Daemon {
       if (reconnected) await (this.liveCheckJob ? this.liveCheckJob.run() : this.router.resync());
       if (this.reconcilerJob) await this.reconcilerJob.request();
       else await this.cleanLeftoverBridges();
+      await this.housekeepingJob?.sweepOrphans();
     } catch (err) {
       this.logger.warn('post-connect checks failed', {
         error: err instanceof Error ? err.message : String(err),
@@ -381,7 +396,7 @@ export class Daemon {
     const unseen = this.unseenEnds!;
     const book = new LivenessBook();
     this.liveCheckJob = new LiveCheck({
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       book,
       unseen,
@@ -393,7 +408,7 @@ export class Daemon {
       unseen,
       store,
       checkpoints,
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       ids: this.ids,
       clock: this.clock,
@@ -406,7 +421,7 @@ export class Daemon {
     this.checkpointJob = new Checkpointer({
       store,
       checkpoints,
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       clock: this.clock,
       logger: this.logger,
@@ -489,12 +504,12 @@ export class Daemon {
    * Asterisk keeps the app inactive while it owns any, so they are deleted at connect time.
    */
   private async cleanLeftoverBridges(): Promise<void> {
-    const bridges = await this.ari.control.listBridges();
+    const bridges = await this.control.listBridges();
     for (const b of bridges) {
       // Bridges of this run belong to live sessions; only earlier runs' empty ones are leftovers.
       if (!this.ids.isOurs(b.id) || this.ids.isThisRun(b.id) || b.channels.length > 0) continue;
       this.logger.warn('deleting a leftover bridge', { bridge: b.id });
-      await this.ari.control.destroyBridge(b.id).catch(() => undefined);
+      await this.control.destroyBridge(b.id).catch(() => undefined);
     }
   }
 }

@@ -72,17 +72,15 @@ export class Checkpointer {
     return this.running;
   }
 
+  /** A steady cadence: the next tick is armed when this one fires (a slow tick is shared, not stacked). */
   private schedule(): void {
     this.timer = this.opts.clock.setTimer(this.opts.intervalSeconds * 1000, () => {
       this.timer = null;
       if (this.closed) return;
-      void this.runOnce()
-        .catch((err: unknown) =>
-          this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }),
-        )
-        .finally(() => {
-          if (!this.closed) this.schedule();
-        });
+      this.schedule();
+      void this.runOnce().catch((err: unknown) =>
+        this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }),
+      );
     });
   }
 

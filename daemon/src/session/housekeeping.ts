@@ -18,6 +18,7 @@ import { killCall } from './kill-call.js';
 import type { BillingStore, Reservation } from './ports.js';
 import type { SessionRegistry } from './registry.js';
 import type { UnseenEnds } from './unseen-end.js';
+import type { OrphanReport, OrphanSweep } from './orphan-sweep.js';
 import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
 
 export interface HousekeepingOptions {
@@ -34,6 +35,8 @@ export interface HousekeepingOptions {
   unseen: UnseenEnds;
   /** Open CDRs with their checkpoints (the last moment a call was confirmed up); null: none. */
   checkpoints: Pick<CheckpointStore, 'openCdrs'> | null;
+  /** Channels and bridges of ours that no live call owns (orphan-sweep.ts), swept at every run. */
+  orphans?: OrphanSweep;
 }
 
 export interface HousekeepingReport {
@@ -42,6 +45,8 @@ export interface HousekeepingReport {
   killed: string[];
   stillAlive: string[];
   skipped?: string;
+  /** What the orphan sweep removed. */
+  orphans?: OrphanReport;
 }
 
 export class Housekeeping {
@@ -56,6 +61,11 @@ export class Housekeeping {
       logger: opts.logger,
       failure: 'housekeeping failed',
     });
+  }
+
+  /** The orphan sweep alone (after a (re)connection); counts as one sighting. */
+  async sweepOrphans(): Promise<OrphanReport | null> {
+    return (await this.opts.orphans?.run()) ?? null;
   }
 
   static validCron(expression: string): boolean {
@@ -74,9 +84,14 @@ export class Housekeeping {
   /** One sweep; `now` defaults to the daemon clock. Concurrent calls share one run. */
   runOnce(now?: Date): Promise<HousekeepingReport> {
     if (!this.running) {
-      this.running = this.sweep(now ?? this.opts.clock.now()).finally(() => {
-        this.running = null;
-      });
+      this.running = this.sweep(now ?? this.opts.clock.now())
+        .then(async (report) => {
+          const orphans = await this.opts.orphans?.run();
+          return orphans ? { ...report, orphans } : report;
+        })
+        .finally(() => {
+          this.running = null;
+        });
     }
     return this.running;
   }

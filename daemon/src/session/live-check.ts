@@ -90,9 +90,11 @@ export class LiveCheck {
   private schedule(): void {
     const { clock, gapPollSeconds } = this.opts;
     if (this.closed || gapPollSeconds <= 0 || this.timer) return;
+    // A steady cadence from the loss: the next poll is armed when this one fires.
     this.timer = clock.setTimer(gapPollSeconds * 1000, () => {
       this.timer = null;
-      void this.run().finally(() => this.schedule());
+      this.schedule();
+      void this.run();
     });
   }
 

@@ -158,6 +158,10 @@ export class AriHttpServer {
     const fault = this.faults.take(method, path);
     if (fault) {
       if (fault.hang) return;
+      if (fault.drop) {
+        req.socket.destroy();
+        return;
+      }
       if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status !== null) {
         this.send(res, fault.status, fault.body);
