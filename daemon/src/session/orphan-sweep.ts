@@ -71,27 +71,23 @@ export class OrphanSweep {
       if (!ids.isOurs(b.id) || busy.has(`b:${b.id}`) || !orphan(`b:${b.id}`)) continue;
       report.bridges.push(b.id);
       logger.warn('deleting a bridge no live call owns', { bridge: b.id, channels: b.channels });
-      await control
-        .destroyBridge(b.id)
-        .catch((err: unknown) =>
-          logger.warn('could not delete an orphaned bridge', {
-            bridge: b.id,
-            error: errorText(err),
-          }),
-        );
+      await control.destroyBridge(b.id).catch((err: unknown) =>
+        logger.warn('could not delete an orphaned bridge', {
+          bridge: b.id,
+          error: errorText(err),
+        }),
+      );
     }
     for (const id of channels) {
       if (!ids.isOurs(id) || owned(id) || busy.has(`c:${id}`) || !orphan(`c:${id}`)) continue;
       report.channels.push(id);
       logger.warn('hanging up a channel no live call owns', { channel: id });
-      await control
-        .hangup(id, 'normal')
-        .catch((err: unknown) =>
-          logger.warn('could not hang up an orphaned channel', {
-            channel: id,
-            error: errorText(err),
-          }),
-        );
+      await control.hangup(id, 'normal').catch((err: unknown) =>
+        logger.warn('could not hang up an orphaned channel', {
+          channel: id,
+          error: errorText(err),
+        }),
+      );
     }
     this.suspects = next;
     return report;
