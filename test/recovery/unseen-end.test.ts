@@ -2,8 +2,8 @@
  * A call whose end the daemon did not see is billed to what can be proven: the last moment it
  * was confirmed up (the default policy), or exactly to Asterisk's own CDR when Asterisk writes
  * one into the billing database; the CDR says which (end_source). Real daemon and ari-client
- * against the simulator; the daemon runs on the simulator's clock, so a 300 s websocket gap
- * takes no real time.
+ * against the simulator; for the websocket gap the daemon runs on the simulator's clock, so a
+ * 300 s gap takes no real time; for kill -9 and restart it is the real `astbill start`.
  */
 import assert from 'node:assert/strict';
 import { toDbTime } from '../../daemon/src/store/time.js';
@@ -17,7 +17,19 @@ import {
   waitFor,
   type E2e,
 } from '../e2e/harness.js';
-import { checkpointsOf } from './rig.js';
+import {
+  assertBooks,
+  bLegOf,
+  checkpointsOf,
+  journalDirFor,
+  killAll,
+  rigOn,
+  sleep,
+  spawnDaemon,
+  talking as talkingOn,
+  trueCall,
+  until,
+} from './rig.js';
 
 describe('a call whose end was not seen', function () {
   this.timeout(60_000);
@@ -146,6 +158,53 @@ describe('a call whose end was not seen', function () {
       g.reopen();
       await waitFor('reconnected', () => e.sim.appConnected('astbill'), 10_000);
       await quiet(e);
+    });
+  });
+});
+
+describe('a call that ended while the daemon was dead (kill -9, restart)', function () {
+  this.timeout(60_000);
+  after(killAll);
+  forEachDatabase((tdb) => {
+    const rig = rigOn(tdb);
+
+    it('is billed to its last checkpoint, not to the restart, and flagged', async () => {
+      const { t } = rig;
+      const sim = rig.sims[0]!;
+      const acct = await t.seedAccount({ balance: '50' });
+      const journalDir = journalDirFor();
+      const d1 = await spawnDaemon({ tdb, sim, node: 'unseen', journalDir });
+      const call = sim.placeCall({ exten: '442100', accountcode: acct.name });
+      await until('talking', () => talkingOn(sim, call.channelId), 15_000);
+      const b = bLegOf(sim, call.channelId);
+      await until(
+        'a checkpoint of 2 s',
+        async () => ((await checkpointsOf(t, [call.channelId])).get(call.channelId) ?? 0) >= 2,
+        15_000,
+        50,
+      );
+      await d1.kill9();
+      sim.hangupCaller(call.channelId); // nobody listens
+      const checkpoint = (await checkpointsOf(t, [call.channelId])).get(call.channelId)!;
+      await sleep(3_000); // the daemon stays down a while
+      const d2 = await spawnDaemon({ tdb, sim, node: 'unseen', journalDir });
+      const cdr = await until(
+        'settled by reconciliation',
+        async () => {
+          const c = await t.store.cdr(call.channelId);
+          return c?.status === 'settled' ? c : null;
+        },
+        20_000,
+        100,
+      );
+      const truth = trueCall(sim, call.channelId, b);
+      assert.equal(cdr.billsec, checkpoint, 'billed to the last checkpoint');
+      assert.ok(cdr.billsec <= Math.floor(truth.talkMs! / 1000), 'never above the real talk time');
+      assert.equal(cdr.endSource, 'last-up');
+      assert.match(cdr.note ?? '', /reconciled: end not seen/);
+      await until('the B leg gone', () => !sim.channel(b!), 10_000);
+      await assertBooks(t, [acct]);
+      await d2.stop();
     });
   });
 });

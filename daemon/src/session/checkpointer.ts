@@ -78,7 +78,10 @@ export class Checkpointer {
       this.timer = null;
       if (this.closed) return;
       this.schedule();
-      void this.runOnce().catch((err: unknown) =>
+      // A tick that finds the previous one still running runs after it (none is skipped).
+      const at = this.opts.clock.now();
+      const run = (): Promise<CheckpointReport> => this.runOnce(at);
+      void (this.running ? this.running.then(run, run) : run()).catch((err: unknown) =>
         this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }),
       );
     });

@@ -94,7 +94,9 @@ export class LiveCheck {
     this.timer = clock.setTimer(gapPollSeconds * 1000, () => {
       this.timer = null;
       this.schedule();
-      void this.run();
+      // A poll that finds the previous one still running runs after it (none is skipped).
+      const run = (): Promise<void> => this.run();
+      void (this.running ? this.running.then(run, run) : run());
     });
   }
 
