@@ -23,6 +23,7 @@ import {
 import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
+import type { ReplayTimer } from './resilience/replayer.js';
 import { CallRouter } from './session/call-router.js';
 import { CallSession, namesDestination, type SessionConfig } from './session/call-session.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
@@ -41,7 +42,7 @@ import { UnseenEnds } from './session/unseen-end.js';
 import { withCleanupRetries, type RetryingControl } from './session/cleanup-retry.js';
 import { OrphanSweep } from './session/orphan-sweep.js';
 import { CallbackService } from './session/callback-service.js';
-import { CallbackSession } from './session/callback-session.js';
+import { CallbackSession, type AdoptableCallback } from './session/callback-session.js';
 import type { LiveSession } from './session/live-session.js';
 
 export interface DaemonDeps {
@@ -78,6 +79,10 @@ export interface DaemonDeps {
    * On by default; tests that inject an already wrapped store pass false.
    */
   resilience?: false;
+  /** What this run's ids (legs, bridges, playbacks) carry after the node (default: wall time; a simulation gives its own, so that ids replay). */
+  bootId?: string;
+  /** The journal replayer's interval timer (default real time; the chaos simulation runs it on its fake clock). */
+  replayTimer?: ReplayTimer;
   /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -135,7 +140,7 @@ export class Daemon {
       minutes: config.pinLockoutMinutes,
       clock: this.clock,
     });
-    this.ids = new IdFactory(config.node);
+    this.ids = new IdFactory(config.node, deps.bootId);
     if (!Housekeeping.validCron(config.housekeepingCron)) {
       throw new ConfigError(
         'ASTBILL_HOUSEKEEPING_CRON',
@@ -211,6 +216,26 @@ export class Daemon {
     return true;
   }
 
+  /** Restart reconciliation: a callback an earlier run bridged, still up, gets ONE two-leg session again. */
+  private async adoptCallback(call: AdoptableCallback): Promise<boolean> {
+    const grants = this.operatorStore;
+    if (this.closing || !grants) return false;
+    const account = await this.billingStore.accountByName(call.account);
+    if (!account) return false;
+    const session: CallbackSession = new CallbackSession(
+      {
+        account,
+        a: { number: call.a.number, rate: null },
+        b: { number: call.b.number, rate: null },
+      },
+      { ...this.sessionDeps(() => session), grants },
+      call,
+    );
+    this.registry.add(session);
+    void session.adopt(call);
+    return true;
+  }
+
   /** Restart reconciliation (session/reconcile.ts), for tests and operators. */
   get reconciler(): Reconciler {
     if (!this.reconcilerJob) throw new Error('the daemon is not started');
@@ -275,6 +300,7 @@ export class Daemon {
       // Wrapped before anything else uses the store, so housekeeping and sessions both get deadlines and the journal.
       this.resilience = await startResilience(this.store, this.config.resilience, {
         logger: this.logger,
+        ...(this.deps.replayTimer ? { timer: this.deps.replayTimer } : {}),
       });
       this.store = this.resilience.store;
     }
@@ -370,7 +396,18 @@ export class Daemon {
     this.logger.info('astbill daemon stopped');
   }
 
+  /** ARI connections whose post-connect checks (resync, reconciliation) are done; tests wait on it. */
+  connectChecksDone = 0;
+
   private async onConnected(reconnected: boolean): Promise<void> {
+    try {
+      await this.postConnect(reconnected);
+    } finally {
+      this.connectChecksDone += 1;
+    }
+  }
+
+  private async postConnect(reconnected: boolean): Promise<void> {
     if (reconnected) this.metrics?.ariReconnected();
     try {
       // Sessions of this run whose channels vanished during an outage end first (billed by the
@@ -415,6 +452,7 @@ export class Daemon {
       logger: this.logger,
       node: this.config.node,
       adopt: (call) => this.adoptCall(call),
+      adoptCallback: (call) => this.adoptCallback(call),
       retrySeconds: recovery.reconcileRetrySeconds,
     });
     if (!checkpoints) return;

@@ -3,7 +3,12 @@
  * common limit, two CDRs linked by a callback id, both legs charged.
  */
 import assert from 'node:assert/strict';
-import { callCost, parseMoney, type Rate } from '../../daemon/src/rating/index.js';
+import {
+  bLegSecondsAfterRing,
+  callCost,
+  parseMoney,
+  type Rate,
+} from '../../daemon/src/rating/index.js';
 import { CallbackRefused } from '../../daemon/src/session/callback-service.js';
 import { forEachDatabase } from '../support/db.js';
 import { driveUntil, quiet, settledCdr, startE2e, type E2e } from './harness.js';
@@ -22,6 +27,7 @@ describe('callback calls (two legs, both charged)', function () {
     let e: E2e;
     let rateA: Rate;
     let rateB: Rate;
+    let rateB1: Rate;
     before(async () => {
       e = await startE2e(tdb, {
         daemonOnSimClock: true,
@@ -30,6 +36,7 @@ describe('callback calls (two legs, both charged)', function () {
           { prefix: '4910', action: 'answer' },
           { prefix: '4920', action: 'answer', answerAfterMs: 5_000, hangupAfterMs: 100_000 },
           { prefix: '4921', action: 'answer', answerAfterMs: 5_000 },
+          { prefix: '4950', action: 'answer', answerAfterMs: 5_000 },
           { prefix: '4930', action: 'noanswer' },
           { prefix: '4940', action: 'busy', ringMs: 8_000 },
         ],
@@ -39,6 +46,7 @@ describe('callback calls (two legs, both charged)', function () {
       rateB = await e.t.seedRate({ prefix: '492', rate: '0.10', initial: 60, increment: 6 });
       await e.t.seedRate({ prefix: '493', rate: '0.05', initial: 60, increment: 6 });
       await e.t.seedRate({ prefix: '494', rate: '0.10', initial: 60, increment: 6 });
+      rateB1 = await e.t.seedRate({ prefix: '495', rate: '0.10', initial: 1, increment: 1 });
     });
     after(async () => e?.close());
 
@@ -146,39 +154,66 @@ describe('callback calls (two legs, both charged)', function () {
       await quiet(e);
     });
 
-    it('fits both legs in the credit: one common limit ends both legs together', async () => {
-      // 0.30 pays 120 s of A (0.05/min) + B (0.10/min) together.
-      const acct = await e.t.seedAccount({ balance: '0.30' });
-      const cb = await start(acct.name, '4910666', '4921777');
-      assert.equal(cb.maxSeconds, 120);
+    /** Both legs cut by the limit: B's time was computed from A's when B answered (B rang ~5 s). */
+    async function limitBoth(balance: string, bNumber: string, rb: Rate) {
+      const acct = await e.t.seedAccount({ balance });
+      const cb = await start(acct.name, '4910666', bNumber);
+      assert.equal(cb.maxSeconds, 120, 'authorised: 120 s of both legs');
       await driveUntil(
         e,
         'the limit ends both',
         () => e.sim.ended(cb.legs.a) && e.sim.ended(cb.legs.b),
         { stepMs: 1000, maxSimMs: 200_000 },
       );
-      const t0 = e.sim.ended(cb.legs.a)!.answeredAt!;
-      near(e.sim.ended(cb.legs.a)?.endedAt, t0 + 120_000, 'A: its answer + T');
+      const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
+      const [aAns, bAns] = [
+        e.sim.ended(cb.legs.a)!.answeredAt!,
+        e.sim.ended(cb.legs.b)!.answeredAt!,
+      ];
+      const ring = Math.floor((bAns - aAns) / 1000);
+      // B rings 5 s; the test's clock steps may add some (the daemon dials B when it hears A).
+      assert.ok(ring >= 5 && ring <= 9, `B rang ${ring} s after A answered`);
+      const tb = bLegSecondsAfterRing(rateA, rb, parseMoney(balance), ring, 3600);
+      near(e.sim.ended(cb.legs.b)?.endedAt, bAns + tb * 1000, 'B: its answer + T_B');
       assert.equal(
-        e.sim.ended(cb.legs.b)?.endedAt,
         e.sim.ended(cb.legs.a)?.endedAt,
+        e.sim.ended(cb.legs.b)?.endedAt,
         'both legs end together',
       );
-      const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
-      assert.equal(b.answer!.getTime() - a.answer!.getTime(), 5_000, 'B rang 5 s after A answered');
-      assert.ok(a.billsec === 119 || a.billsec === 120, `A billsec ${a.billsec}`);
-      assert.equal(a.billsec - b.billsec, 5, 'both legs ended together');
+      assert.ok(b.billsec === tb || b.billsec === tb - 1, `B billsec ${b.billsec}, T_B ${tb}`);
+      assert.ok(a.billsec - b.billsec >= ring && a.billsec - b.billsec <= ring + 1, 'A: B + ring');
       assert.equal(a.cost, callCost(rateA, a.billsec));
-      assert.equal(b.cost, callCost(rateB, b.billsec));
+      assert.equal(b.cost, callCost(rb, b.billsec));
       assert.ok(
-        a.cost + b.cost <= parseMoney('0.30') && a.cost + b.cost >= parseMoney('0.29'),
-        `charged ${a.cost + b.cost}: both legs within the credit`,
+        a.cost + b.cost <= parseMoney(balance),
+        `charged ${a.cost + b.cost}: within the credit`,
       );
       assert.equal(
         (await e.t.store.accountByName(acct.name))?.balance,
-        parseMoney('0.30') - a.cost - b.cost,
+        parseMoney(balance) - a.cost - b.cost,
       );
       await quiet(e);
+      return { a, b, ring, tb };
+    }
+
+    it('fits both legs in the credit: one common limit ends both legs together', async () => {
+      // 0.30 pays 120 s of A (0.05/min) + B (0.10/min), both 60/6: the ring time buys nothing more.
+      const { a, b } = await limitBoth('0.30', '4921777', rateB);
+      assert.ok(a.cost + b.cost >= parseMoney('0.29'), `charged ${a.cost + b.cost}`);
+    });
+
+    it("times leg B from leg A's time when B answers: B's ring time is not lost", async () => {
+      // B per second: before, both legs ended at A's answer + 120 s (B ≤ 115 s, 0.29167 of 0.30
+      // used); timed from A, B gets 117 s (A 122 s: 126 s billed) and the credit is used up.
+      const { a, b, tb, ring } = await limitBoth('0.30', '4950777', rateB1);
+      assert.equal(tb, 117, 'T_B for 5–9 s of ring');
+      assert.ok(
+        b.billsec >= 116 && b.billsec > 120 - ring,
+        `B billsec ${b.billsec}: more than the ${120 - ring} s left of A's T`,
+      );
+      assert.ok(a.billsec > 120, `A billsec ${a.billsec}: past A's first T`);
+      const left = parseMoney('0.30') - a.cost - b.cost;
+      assert.ok(left < callCost(rateB1, 2), `left ${left}: at most the 1 s margin of the limit`);
     });
 
     it('refuses a wrong PIN, no credit and unknown destinations with a reason, dialling nothing', async () => {

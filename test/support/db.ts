@@ -122,7 +122,7 @@ export interface TestDatabase {
   open(opts?: OpenStoreOptions): Promise<TestStore>;
 }
 
-interface Lifecycle {
+export interface Lifecycle {
   create(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -210,6 +210,14 @@ function withOpen(base: Omit<TestDatabase, 'open'> & Lifecycle): TestDatabase & 
       await base.destroy();
     },
   };
+}
+
+/**
+ * One fresh database outside a mocha block (the chaos runner): SQLite, or MariaDB when given its
+ * server URL; `create()` makes and migrates it, `destroy()` closes every handle and drops it.
+ */
+export function scratchDatabase(mysqlUrl?: string): TestDatabase & Lifecycle {
+  return mysqlUrl ? mysqlDatabase(mysqlUrl) : sqliteDatabase();
 }
 
 /** True when MariaDB/MySQL tests are switched on. */

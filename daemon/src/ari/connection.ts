@@ -217,12 +217,20 @@ export class AriConnection {
   ): Promise<unknown> {
     if (!this.client && !(this.everConnected && GAP_OPERATIONS.has(operation)))
       throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
+    this.requestsInFlight += 1;
     try {
       return await this.http.request(operation, method, path, query, timeoutMs);
     } catch (err) {
       throw classifyError(operation, err);
+    } finally {
+      this.requestsInFlight -= 1;
     }
   }
+
+  /** REST requests sent and not yet answered or given up (leak checks, quiescence in tests). */
+  requestsInFlight = 0;
+  /** Event frames handed to `onEvent` since this connection object was made. */
+  eventsReceived = 0;
 
   private async run(): Promise<void> {
     const { logger, url, app } = this.opts;
@@ -385,6 +393,7 @@ export class AriConnection {
       this.markLost(client, 'another websocket took over the application');
       return;
     }
+    this.eventsReceived += 1;
     try {
       this.opts.onEvent(event);
     } catch (err) {

@@ -37,8 +37,13 @@ export interface AriSwitch {
   /** True once connected, false when `ms` passed first. */
   waitConnected(ms: number): Promise<boolean>;
   close(): Promise<void>;
-  /** Internals for leak checks in tests. */
-  stats(): { rememberedLegs: number; pendingPlaybacks: number };
+  /** Internals for leak checks in tests (and the chaos simulation's quiescence). */
+  stats(): {
+    rememberedLegs: number;
+    pendingPlaybacks: number;
+    requestsInFlight: number;
+    eventsReceived: number;
+  };
 }
 
 export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
@@ -91,6 +96,8 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
     stats: () => ({
       rememberedLegs: translator.rememberedLegs,
       pendingPlaybacks: control.pendingPlaybacks,
+      requestsInFlight: conn.requestsInFlight,
+      eventsReceived: conn.eventsReceived,
     }),
   };
 }

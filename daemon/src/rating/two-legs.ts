@@ -48,3 +48,37 @@ export function maxAffordableSecondsTwoLegs(
   // cap or the last second before a step: a billing boundary of at least one leg.
   return lo;
 }
+
+/**
+ * Leg B's time once B answers, `ringSecs` whole seconds after A did (the PortaSIP callback rule:
+ * B is authorised from A's time). Both legs end at the same instant, so A talks ringSecs + T_B:
+ * the longest T_B with callCost(a, ringSecs + T_B) + callCost(b, T_B) ≤ available and
+ * ringSecs + T_B ≤ capSecs (the longest call applies to each leg, A's the longer). 0 when not one
+ * second of B fits. Unless a cap binds, ringSecs + T_B or T_B is a billing boundary of a leg.
+ */
+export function bLegSecondsAfterRing(
+  a: Tariffing,
+  b: Tariffing,
+  available: Money,
+  ringSecs: number,
+  capSecs: number,
+): number {
+  if (!Number.isInteger(ringSecs) || ringSecs < 0)
+    throw new RangeError(`ring time must be a whole number ≥ 0, got ${ringSecs}`);
+  if (!Number.isInteger(capSecs) || capSecs < 0)
+    throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
+  const cap = capSecs - ringSecs;
+  if (cap < 1 || available < 0n) return 0;
+  const fits = (t: number): boolean => callCost(a, ringSecs + t) + callCost(b, t) <= available;
+  if (!fits(1)) return 0;
+  if (fits(cap)) return cap;
+  // Both costs are non-decreasing in t: the largest t that fits, by bisection.
+  let lo = 1;
+  let hi = cap;
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

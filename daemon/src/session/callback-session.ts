@@ -4,11 +4,14 @@
  *   authorised → calling-a → calling-b → talking → ending → settled
  *
  * Both legs were authorised together (store/tx/authorise-callback.ts: one common maximum T with
- * cost_A(T) + cost_B(T) ≤ available). Leg A is originated first; when A answers, Asterisk gets
- * TIMEOUT(absolute) = what is left of T since A's answer (A's clock runs from its answer; the
- * daemon clock and Asterisk's timestamps share one time base) and leg B is originated; when B
- * answers, both legs get TIMEOUT(absolute) = what is left of T (so both end together, never
- * past either reservation), they are bridged, and the daemon's own limit timer runs as well.
+ * cost_A(T) + cost_B(T) ≤ available). Leg A is originated first; when A answers, its answer is
+ * recorded (markAnswered, so that recovery bills it), Asterisk gets TIMEOUT(absolute) = what is
+ * left of T since A's answer (A's clock runs from its answer; the daemon clock and Asterisk's
+ * timestamps share one time base) and leg B is originated. When B answers, B's time is computed
+ * from A's (store/tx/time-callback-b.ts: cost_A(ring + T_B) + cost_B(T_B) ≤ the money, both
+ * legs ending together), both legs get TIMEOUT(absolute) = what is left of that common end, they
+ * are bridged, and the daemon's own limit timer runs as well. A callback still up when the daemon
+ * restarts is resumed as one call (adopt, from reconcile.ts).
  * Either leg hanging up, the limit or the one kill path ends both; each leg is settled once
  * with the ordinary settle transaction, billsec from its own answer:
  *
@@ -20,17 +23,35 @@
  * Sessions never see ARI: events come in as CallEvents and go out through CallControl.
  */
 import type { Logger } from '../log.js';
-import type { Money, Rate } from '../rating/index.js';
+import type { Money } from '../rating/index.js';
 import type { CallControl, HangupReason } from './call-control-port.js';
-import type { CallEvent, LegFailure } from './call-events.js';
+import type { CallEvent } from './call-events.js';
 import type { SessionConfig } from './call-session.js';
 import { sleep, type DaemonClock, type TimerHandle } from './clock.js';
-import type { CallbackAuthoriseResult, GrantStore } from './grant-ports.js';
+import type { CallbackAuthoriseResult, CallbackGrantStore } from './grant-ports.js';
 import type { IdFactory } from './ids.js';
 import type { KillReason } from './kill-call.js';
 import type { Account, BillingStore, Disposition, SettleRequest } from './ports.js';
 import { balanceAnnouncement } from './prompts.js';
 import type { RegisteredSession } from './registry.js';
+import {
+  errorText,
+  FAILURE_DISPOSITION,
+  legSettleRequest,
+  timeLegB,
+  type AdoptableCallback,
+  type AdoptedLeg,
+  type CallbackLeg as Leg,
+  type CallbackOrder,
+  type ResumedOrder,
+} from './callback-legs.js';
+
+export type {
+  AdoptableCallback,
+  AdoptedLeg,
+  CallbackOrder,
+  ResumedOrder,
+} from './callback-legs.js';
 
 export type CallbackState =
   'authorised' | 'calling-a' | 'calling-b' | 'talking' | 'ending' | 'settled';
@@ -53,8 +74,8 @@ export type CallbackConfig = Pick<
 export interface CallbackDeps {
   /** Settles the legs (the daemon's store: deadlines and journal included). */
   store: BillingStore;
-  /** Authorises both legs in one transaction. */
-  grants: GrantStore;
+  /** Authorises both legs in one transaction, and times B from A when B answers. */
+  grants: CallbackGrantStore;
   control: CallControl;
   logger: Logger;
   clock: DaemonClock;
@@ -62,37 +83,6 @@ export interface CallbackDeps {
   config: CallbackConfig;
   bind(channelId: string): void;
   onFinished(): void;
-}
-
-export interface CallbackOrder {
-  account: Account;
-  a: { number: string; rate: Rate };
-  b: { number: string; rate: Rate };
-}
-
-interface Leg {
-  number: string;
-  rate: Rate;
-  channelId: string;
-  otherChannelId: string;
-  answeredAt: Date | null;
-  dialled: boolean;
-  settled: boolean;
-}
-
-const FAILURE_DISPOSITION: Record<LegFailure, Disposition> = {
-  BUSY: 'BUSY',
-  'NO ANSWER': 'NO ANSWER',
-  CONGESTION: 'CONGESTION',
-  CHANUNAVAIL: 'FAILED',
-};
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function secondsBetween(from: Date, to: Date): number {
-  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 1000));
 }
 
 export class CallbackSession implements RegisteredSession {
@@ -103,8 +93,8 @@ export class CallbackSession implements RegisteredSession {
   private readonly log: Logger;
   private maxSeconds = 0;
   private available: Money = 0n;
-  /** A's answer (ms): the common end of both legs is this + T. */
-  private limitBase = 0;
+  /** The common end of both legs (ms): A's answer + T, then B's answer + B's time. */
+  private endAt = 0;
   private timers: TimerHandle[] = [];
   private bridgeId: string | null = null;
   private killReason: KillReason | null = null;
@@ -112,13 +102,16 @@ export class CallbackSession implements RegisteredSession {
   readonly finished: Promise<void>;
   private readonly created: Date;
 
+  /** `adopted`: a callback of an earlier run, rebuilt with its ids (then adopt(), never authorise()). */
   constructor(
-    readonly order: CallbackOrder,
+    readonly order: CallbackOrder | ResumedOrder,
     private readonly deps: CallbackDeps,
+    adopted?: AdoptableCallback,
   ) {
-    const legA = deps.ids.leg();
-    const legB = deps.ids.leg();
-    this.callbackId = `${legA.channelId}-cb`;
+    const ids = (l: AdoptedLeg) => ({ channelId: l.uniqueid, otherChannelId: `${l.uniqueid}-2` });
+    const legA = adopted ? ids(adopted.a) : deps.ids.leg();
+    const legB = adopted ? ids(adopted.b) : deps.ids.leg();
+    this.callbackId = adopted?.callbackId ?? `${legA.channelId}-cb`;
     this.a = {
       number: order.a.number,
       rate: order.a.rate,
@@ -198,17 +191,27 @@ export class CallbackSession implements RegisteredSession {
     return [];
   }
 
+  /** The channel that proves one leg's talk time (checkpointer): the leg itself, once answered. */
+  channelsToCheckFor(uniqueid: string): string[] {
+    if (this._state !== 'calling-b' && this._state !== 'talking') return [];
+    const leg =
+      uniqueid === this.a.channelId ? this.a : uniqueid === this.b.channelId ? this.b : null;
+    return leg?.answeredAt ? [leg.channelId] : [];
+  }
+
   /** Reserves both legs in one transaction; the caller starts the call only when ok. */
   async authorise(): Promise<CallbackAuthoriseResult> {
     const { grants, config } = this.deps;
+    const [rateA, rateB] = [this.a.rate, this.b.rate];
+    if (!rateA || !rateB) throw new Error('a resumed callback is never authorised again');
     const res = await grants.authoriseCallback({
       callbackId: this.callbackId,
       accountId: this.order.account.id,
       node: config.node,
       start: this.created,
       defaultMaxSeconds: config.maxCallSeconds,
-      a: { uniqueid: this.a.channelId, number: this.a.number, rate: this.a.rate },
-      b: { uniqueid: this.b.channelId, number: this.b.number, rate: this.b.rate },
+      a: { uniqueid: this.a.channelId, number: this.a.number, rate: rateA },
+      b: { uniqueid: this.b.channelId, number: this.b.number, rate: rateB },
     });
     if (res.ok) {
       this.maxSeconds = res.maxSeconds;
@@ -231,6 +234,55 @@ export class CallbackSession implements RegisteredSession {
         this.log.error('dialling leg A failed', { error: errorText(err) }),
       );
     }
+    return this.finished;
+  }
+
+  /**
+   * Restart reconciliation: supervises a callback an earlier run bridged, still up in Asterisk,
+   * as one two-leg call. Talking with that bridge; the common end is the earlier of the legs'
+   * grant ends (equal once B was timed from A); TIMEOUT(absolute) is set again on both legs and
+   * the limit timer armed; either leg ending ends both, each settled from its own answer.
+   */
+  adopt(call: AdoptableCallback): Promise<void> {
+    if (this._state !== 'authorised') throw new Error('adopt(): the callback has started already');
+    const { control } = this.deps;
+    this._state = 'talking';
+    this.bridgeId = call.bridgeId;
+    for (const [leg, from] of [
+      [this.a, call.a],
+      [this.b, call.b],
+    ] as const) {
+      leg.answeredAt = from.answer;
+      leg.dialled = true;
+      this.deps.bind(leg.channelId);
+      this.deps.bind(leg.otherChannelId);
+    }
+    this.maxSeconds = call.a.maxSeconds;
+    this.endAt = Math.min(
+      call.a.answer.getTime() + call.a.maxSeconds * 1000,
+      call.b.answer.getTime() + call.b.maxSeconds * 1000,
+    );
+    const left = this.secondsLeft();
+    this.log.warn('supervising a callback that outlived the daemon', {
+      a: this.a.channelId,
+      b: this.b.channelId,
+      secondsLeft: left,
+    });
+    if (left < 1) {
+      void this.kill('limit');
+      return this.finished;
+    }
+    this.armLimit();
+    void Promise.all([
+      control.setAbsoluteTimeout(this.a.channelId, left),
+      control.setAbsoluteTimeout(this.b.channelId, left),
+    ]).catch((err: unknown) => {
+      if (this._state !== 'talking') return;
+      this.log.error('could not set the limit again on an adopted callback; ending it', {
+        error: errorText(err),
+      });
+      void this.kill('lost-channel');
+    });
     return this.finished;
   }
 
@@ -292,7 +344,7 @@ export class CallbackSession implements RegisteredSession {
     const { control, config, clock } = this.deps;
     // A's clock runs from its answer (Asterisk's timestamp): whatever time passed before this
     // request comes off its limit, so that A never talks past T (rounded down: never free talk).
-    this.limitBase = this.a.answeredAt!.getTime();
+    this.endAt = this.a.answeredAt!.getTime() + this.maxSeconds * 1000;
     const left = this.secondsLeft();
     if (left < 1) {
       void this.kill('limit');
@@ -300,6 +352,9 @@ export class CallbackSession implements RegisteredSession {
     }
     await control.setAbsoluteTimeout(this.a.channelId, left);
     this.armLimit();
+    // The answer reaches the database before the announcement, else right after B's origination
+    // (awaiting it first would dial B later); a failure ends the callback.
+    const recorded = config.announce ? this.recordAnswer(this.a) : null;
     this.log.info('leg A answered', { leg: this.a.channelId, maxSeconds: this.maxSeconds });
     if (config.announce) {
       const h = await control
@@ -312,6 +367,7 @@ export class CallbackSession implements RegisteredSession {
     }
     if (this._state !== 'calling-b') return;
     await this.dial(this.b, this.a.number, this.a.channelId);
+    await (recorded ?? this.recordAnswer(this.a));
   }
 
   private onBAnswered(at: Date): void {
@@ -326,12 +382,14 @@ export class CallbackSession implements RegisteredSession {
 
   private async connectB(): Promise<void> {
     const { control, ids } = this.deps;
+    const [recorded] = await Promise.all([this.recordAnswer(this.b), this.timeB()]);
+    if (!recorded || this._state !== 'talking') return;
     const left = this.secondsLeft();
     if (left < 1) {
       void this.kill('limit');
       return;
     }
-    // One common end for both legs: what is left of T since A's answer (rounded down).
+    // One common end for both legs, moved on both (rounded down).
     await Promise.all([
       control.setAbsoluteTimeout(this.a.channelId, left),
       control.setAbsoluteTimeout(this.b.channelId, left),
@@ -346,11 +404,30 @@ export class CallbackSession implements RegisteredSession {
     await control.addToBridge(bridgeId, [this.a.channelId, this.b.channelId]);
   }
 
-  /** Whole seconds left of T, allowing 250 ms for the TIMEOUT request to reach Asterisk (rounded down). */
+  /** B's time from A's (callback-legs.ts timeLegB): the common end moves when the store agrees. */
+  private async timeB(): Promise<void> {
+    const endAt = await timeLegB(this.deps, this.log, this.a, this.b);
+    if (endAt !== null) this.endAt = endAt;
+  }
+
+  /** The leg's answer in the database (recovery bills it from there); false: the call is being ended. */
+  private async recordAnswer(leg: Leg): Promise<boolean> {
+    try {
+      await this.deps.store.markAnswered(leg.channelId, leg.answeredAt!);
+      return true;
+    } catch (err) {
+      this.log.error('store failed to record the answer; ending the callback', {
+        uniqueid: leg.channelId,
+        error: errorText(err),
+      });
+      void this.kill('store-error');
+      return false;
+    }
+  }
+
+  /** Whole seconds left to the common end, allowing 250 ms for the TIMEOUT request to reach Asterisk (rounded down). */
   private secondsLeft(): number {
-    return Math.floor(
-      (this.limitBase + this.maxSeconds * 1000 - this.deps.clock.now().getTime() - 250) / 1000,
-    );
+    return Math.floor((this.endAt - this.deps.clock.now().getTime() - 250) / 1000);
   }
 
   /** The daemon's own limit (Asterisk's TIMEOUT normally ends the call first) and the warning on A. */
@@ -358,7 +435,7 @@ export class CallbackSession implements RegisteredSession {
     const { clock, config, control } = this.deps;
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    const leftMs = this.limitBase + this.maxSeconds * 1000 - clock.now().getTime();
+    const leftMs = this.endAt - clock.now().getTime();
     this.timers.push(
       clock.setTimer(
         leftMs + (config.limitGraceSeconds ?? 2) * 1000,
@@ -481,33 +558,8 @@ export class CallbackSession implements RegisteredSession {
         this.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });
 
     const note = this.killReason ? `ended by astbill: ${this.killReason}` : undefined;
-    const settleLeg = (
-      leg: Leg,
-      failed: Disposition | undefined,
-      legNote?: string,
-    ): SettleRequest => {
-      if (leg.answeredAt) {
-        return {
-          uniqueid: leg.channelId,
-          disposition: 'ANSWERED',
-          hangupCause: how.cause ?? 16,
-          answer: leg.answeredAt,
-          end: at,
-          billsec: secondsBetween(leg.answeredAt, at),
-          ...(note ? { note } : {}),
-        };
-      }
-      const n = legNote ?? note;
-      return {
-        uniqueid: leg.channelId,
-        disposition: failed ?? 'CANCEL',
-        hangupCause: how.cause,
-        answer: null,
-        end: at,
-        billsec: 0,
-        ...(n ? { note: n } : {}),
-      };
-    };
+    const settleLeg = (leg: Leg, failed: Disposition | undefined, legNote?: string) =>
+      legSettleRequest(leg, at, how.cause, failed, legNote ?? note, note);
     await this.settle(this.a, settleLeg(this.a, how.a));
     await this.settle(
       this.b,

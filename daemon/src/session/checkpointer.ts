@@ -21,6 +21,11 @@ import type { RegisteredSession, SessionRegistry } from './registry.js';
 export interface CheckpointedSession extends RegisteredSession {
   /** Channels that must still exist for the call to be alive (A and, once talking, B). */
   channelsToCheck(): string[];
+  /**
+   * When the session bills several legs each from its own answer (a callback): the channels
+   * that prove the talk time of the leg `uniqueid`; one is enough.
+   */
+  channelsToCheckFor?(uniqueid: string): string[];
 }
 
 export interface CheckpointerOptions {
@@ -112,8 +117,9 @@ export class Checkpointer {
     const calls: Checkpoint[] = [];
     for (const r of answered) {
       const session = registry.byUniqueid(r.uniqueid);
-      const needed = session?.channelsToCheck() ?? [];
-      if (needed.length < 2 || !needed.every((id) => alive.has(id))) continue;
+      const perLeg = session?.channelsToCheckFor?.(r.uniqueid);
+      const needed = perLeg ?? session?.channelsToCheck() ?? [];
+      if (needed.length < (perLeg ? 1 : 2) || !needed.every((id) => alive.has(id))) continue;
       this.opts.book?.stamp(session!, now);
       calls.push({
         uniqueid: r.uniqueid,

@@ -84,11 +84,31 @@ export type CallbackAuthoriseResult =
   | { ok: true; maxSeconds: number; costA: Money; costB: Money; available: Money }
   | { ok: false; reason: 'NOCREDIT' | 'LIMIT' | 'BLOCKED'; available: Money };
 
+/** What timeCallbackB needs: both legs, B's ring time since A's answer (store/tx/time-callback-b.ts). */
+export interface TimeCallbackBRequest {
+  a: string;
+  b: string;
+  /** Whole seconds from A's answer to B's. */
+  ringSecs: number;
+  at: Date;
+  defaultMaxSeconds: number;
+}
+
+export type TimeCallbackBResult =
+  | { ok: true; aSeconds: number; bSeconds: number; costA: Money; costB: Money }
+  | { ok: false; reason: 'GONE' };
+
 export interface GrantStore {
   /** ONE transaction: lock/write the account, grow the reservation by the next grant, CDR checkpoint. */
   extend(req: ExtendRequest): Promise<ExtendResult>;
   /** ONE transaction: both legs' reservations and open CDRs (shared callback_id), or a refusal CDR. */
   authoriseCallback(req: CallbackAuthoriseRequest): Promise<CallbackAuthoriseResult>;
+}
+
+/** What a callback call needs from the store beside settlement (KnexBillingStore). */
+export interface CallbackGrantStore extends Pick<GrantStore, 'authoriseCallback'> {
+  /** ONE transaction: when B answers, both legs' grants from A's time (B's = A's − ring time). */
+  timeCallbackB(req: TimeCallbackBRequest): Promise<TimeCallbackBResult>;
 }
 
 /** Whether a BillingStore also implements GrantStore (the resilient wrapper may not). */

@@ -14,6 +14,9 @@
  *   note and end_source, and logged loudly; never answered: released at no cost (FAILED).
  *   A call that was bridged but whose answer time never reached the database (a crash in the
  *   instant between the two) counts as answered at its start.
+ * - the two legs of a callback call (linked by callback_id) are one call: resumed together as one
+ *   two-leg session (`adoptCallback`, reconcile-callback.ts) when both are still bridged, else
+ *   each leg is ended and settled as above, never adopted on its own;
  * - our own leftovers of ended calls (bridges and channels whose ids carry this node's prefix,
  *   from an earlier run, that no session holds) are deleted: Asterisk keeps the app inactive
  *   while it owns any.
@@ -27,7 +30,9 @@ import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
 import type { BridgeSummary, CallControl } from './call-control-port.js';
 import { secondsBetween } from './call-session.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
+import type { AdoptableCallback } from './callback-session.js';
 import type { IdFactory } from './ids.js';
+import { adoptableCallback, callbackPairs } from './reconcile-callback.js';
 import type { BillingStore, Reservation } from './ports.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
 import type { UnseenEnds } from './unseen-end.js';
@@ -89,6 +94,8 @@ export interface ReconcilerOptions {
   node: string;
   /** Resumes supervision of a live call; false (or a throw) when it could not: the call is then ended here. */
   adopt(call: AdoptableCall): boolean | Promise<boolean>;
+  /** Resumes a callback call (both legs, one session); absent or false: its legs are ended here. */
+  adoptCallback?(call: AdoptableCallback): boolean | Promise<boolean>;
   /** Seconds before a run that could not reach the database or Asterisk is tried again (default 10). */
   retrySeconds?: number;
   /** Settles the calls that are over (the rule for an end that was not seen). */
@@ -195,13 +202,29 @@ export class Reconciler {
       });
 
     const now = this.opts.clock.now();
+    const callbackLegs = new Set<string>();
+    for (const pair of callbackPairs(reservations, open).values()) {
+      for (const l of pair.legs) callbackLegs.add(l.r.uniqueid);
+      if (pair.legs.some((l) => this.heldBySession(l.r.uniqueid))) continue;
+      if (await this.resumeCallback(adoptableCallback(pair, channels, bridges, this.opts.ids, now)))
+        for (const l of pair.legs) report.adopted.push(l.r.uniqueid);
+    }
     for (const r of reservations) {
       if (this.heldBySession(r.uniqueid)) {
         report.live.push(r.uniqueid);
         continue;
       }
+      if (report.adopted.includes(r.uniqueid)) continue;
       try {
-        await this.reconcileOne(r, open.get(r.uniqueid) ?? null, channels, bridges, now, report);
+        await this.reconcileOne(
+          r,
+          open.get(r.uniqueid) ?? null,
+          channels,
+          bridges,
+          now,
+          report,
+          !callbackLegs.has(r.uniqueid),
+        );
       } catch (err) {
         report.failed.push(r.uniqueid);
         logger.error('reconciliation of a call failed; housekeeping or the next run will retry', {
@@ -237,6 +260,29 @@ export class Reconciler {
     return report;
   }
 
+  /** Hands a callback still up to `adoptCallback`; false when there is none or it was not taken. */
+  private async resumeCallback(call: AdoptableCallback | null): Promise<boolean> {
+    const { adoptCallback } = this.opts;
+    if (!call || !adoptCallback) return false;
+    try {
+      if (!(await adoptCallback(call))) return false;
+    } catch (err) {
+      this.opts.logger.error('could not resume supervision of a live callback; ending it', {
+        callback: call.callbackId,
+        error: errorText(err),
+      });
+      return false;
+    }
+    this.opts.logger.warn('callback survived the daemon; supervision of both legs resumed', {
+      callback: call.callbackId,
+      account: call.account,
+      a: call.a.uniqueid,
+      b: call.b.uniqueid,
+      bridge: call.bridgeId,
+    });
+    return true;
+  }
+
   /** The reservation belongs to a session of this run (its A channel is a live session's). */
   private heldBySession(uniqueid: string): boolean {
     const { registry } = this.opts;
@@ -253,6 +299,8 @@ export class Reconciler {
     bridges: BridgeSummary[],
     now: Date,
     report: ReconcileReport,
+    /** false for a callback leg: never adopted as an ordinary call on its own. */
+    mayAdopt = true,
   ): Promise<void> {
     const { control, logger, ids } = this.opts;
     const aId = aChannelOf(r.uniqueid, channels);
@@ -264,7 +312,7 @@ export class Reconciler {
     const talking = aId !== null && bId !== null && bridge !== undefined;
     const answer = answerKnown ?? (talking ? r.created : null);
 
-    if (talking && answer) {
+    if (mayAdopt && talking && answer) {
       const remaining = r.maxSeconds - secondsBetween(answer, now);
       if (remaining >= 1) {
         const call: AdoptableCall = {

@@ -63,6 +63,12 @@ export class ManualClock implements Clock {
     };
   }
 
+  /** When the next live timer is due (null: none), so that a driver can jump straight to it. */
+  nextDue(): number | null {
+    while (this.heap[0]?.cancelled) this.pop();
+    return this.heap[0]?.at ?? null;
+  }
+
   /** Number of timers still waiting (cancelled ones may be counted until they are popped). */
   get pendingTimers(): number {
     return this.heap.length;

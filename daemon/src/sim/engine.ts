@@ -42,6 +42,8 @@ export interface EngineOptions {
   sounds: Record<string, number>;
   recordEvents: boolean;
   historyLimit: number;
+  /** asterisk.conf `systemname`: unique ids become `<systemname>-<epoch>.<seq>` (boxes of one cluster). */
+  systemName?: string;
 }
 
 export class SimEngine extends EventEmitter {
@@ -78,7 +80,8 @@ export class SimEngine extends EventEmitter {
     this.recordEvents = opts.recordEvents;
     this.history = new ChannelHistory(opts.historyLimit);
     this.startedAt = opts.clock.now();
-    this.idPrefix = String(Math.floor(this.startedAt / 1000));
+    const epoch = String(Math.floor(this.startedAt / 1000));
+    this.idPrefix = opts.systemName ? `${opts.systemName}-${epoch}` : epoch;
   }
 
   /** Asterisk-style unique id: `<epoch seconds at start>.<sequence>`. */

@@ -53,6 +53,8 @@ export interface SimulatorOptions {
   recordEvents?: boolean;
   /** How many ended channels to remember (default 100000). */
   historyLimit?: number;
+  /** asterisk.conf `systemname`: channel ids `<systemname>-<epoch>.<seq>`, so boxes sharing a clock differ. */
+  systemName?: string;
 }
 
 /** What a test can see about a live channel. */
@@ -80,7 +82,7 @@ export class AriSimulator {
     readonly engine: SimEngine,
     private readonly server: AriHttpServer,
     readonly username: string,
-    readonly password: string,
+    private pass: string,
     host: string,
   ) {
     this.clock = engine.clock;
@@ -101,6 +103,7 @@ export class AriSimulator {
       sounds: { ...(opts.sounds ?? {}) },
       recordEvents: opts.recordEvents ?? true,
       historyLimit: opts.historyLimit ?? 100_000,
+      ...(opts.systemName ? { systemName: opts.systemName } : {}),
     });
     const host = opts.host ?? '127.0.0.1';
     const username = opts.username ?? 'astbill';
@@ -272,6 +275,34 @@ export class AriSimulator {
   /** REST fault injection (slow answers, HTTP 500s, requests never answered): see faults.ts. */
   get faults(): FaultInjector {
     return this.server.faults;
+  }
+
+  get password(): string {
+    return this.pass;
+  }
+
+  /**
+   * Changes the ARI password: whoever still holds the old one (a client that should be gone, e.g.
+   * a daemon a test treats as crashed) is turned away with 401 from now on.
+   */
+  rotatePassword(password: string): void {
+    this.pass = password;
+    this.server.setPassword(password);
+  }
+
+  /** Requests turned away with 401 so far. */
+  get unauthorisedRequests(): number {
+    return this.server.unauthorised;
+  }
+
+  /** REST requests being handled right now (a test waits for 0 before it moves the clock). */
+  get restInFlight(): number {
+    return this.server.inFlight;
+  }
+
+  /** Replaces how event frames reach the websockets (null: at once); see AriHttpServer.wire. */
+  setWire(wire: ((data: string, send: (data: string) => void) => void) | null): void {
+    this.server.wire = wire;
   }
 
   /** Closes every websocket of `app` (or all), as a network drop would; the app's channels stay. */

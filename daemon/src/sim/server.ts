@@ -31,13 +31,31 @@ export class AriHttpServer {
   port = 0;
   /** Injected REST faults (slow answers, HTTP errors, no answer): see faults.ts. */
   readonly faults = new FaultInjector();
+  /** Requests turned away for bad credentials (e.g. a client whose password was rotated away). */
+  unauthorised = 0;
+  /** REST requests received and not yet answered (hung ones excluded), for quiescence checks. */
+  inFlight = 0;
+  /**
+   * How event frames reach a websocket (default: sent at once). A test replaces it to send a
+   * frame twice or hold it back (duplicated, late events).
+   */
+  wire: ((data: string, send: (data: string) => void) => void) | null = null;
 
   constructor(
     private readonly sim: SimEngine,
     private readonly opts: ServerOptions,
   ) {
     this.http = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
+      // The declarations a (re)connecting client loads are not call work.
+      let counted = !(req.url ?? '').startsWith('/ari/api-docs');
+      if (counted) this.inFlight += 1;
+      const done = (): void => {
+        if (counted) this.inFlight -= 1;
+        counted = false;
+      };
+      res.once('finish', done);
+      res.once('close', done);
+      this.handle(req, res, done).catch((err: unknown) => this.fail(res, err));
     });
     this.http.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -62,6 +80,11 @@ export class AriHttpServer {
     for (const ws of this.wss.clients) ws.terminate();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** New ARI password from now on (clients holding the old one get 401). */
+  setPassword(password: string): void {
+    this.opts.password = password;
   }
 
   /** Closes every app websocket, as when Asterisk's side of the connection drops (tests of reconnects). */
@@ -131,7 +154,11 @@ export class AriHttpServer {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    unanswered: () => void,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = (req.method ?? 'GET').toUpperCase();
     if (!url.pathname.startsWith('/ari/')) {
@@ -140,6 +167,7 @@ export class AriHttpServer {
     }
     const raw = await this.readBody(req);
     if (!this.authorised(req, url)) {
+      this.unauthorised += 1;
       this.send(
         res,
         401,
@@ -157,8 +185,9 @@ export class AriHttpServer {
     }
     const fault = this.faults.take(method, path);
     if (fault) {
-      if (fault.hang) return;
+      if (fault.hang) return unanswered();
       if (fault.drop) {
+        unanswered();
         req.socket.destroy();
         return;
       }
@@ -263,7 +292,11 @@ export class AriHttpServer {
     const conn: AppConnection = {
       id: ++this.connSeq,
       send: (data) => {
-        if (ws.readyState === ws.OPEN) ws.send(data);
+        const out = (d: string): void => {
+          if (ws.readyState === ws.OPEN) ws.send(d);
+        };
+        if (this.wire) this.wire(data, out);
+        else out(data);
       },
     };
     for (const app of apps) {

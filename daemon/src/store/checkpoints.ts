@@ -29,6 +29,9 @@ export interface OpenCdr {
   /** Last checkpoint written, or null when none was. */
   checkpointSecs: number | null;
   checkpointAt: Date | null;
+  /** Shared by the two legs of a callback call (A's CDR has the lower id). */
+  callbackId: string | null;
+  dst: string;
 }
 
 /** What checkpoints and reconciliation need from the database, beside the BillingStore. */
@@ -90,11 +93,22 @@ interface OpenCdrRow {
   max_seconds: number | string | null;
   checkpoint_secs: number | string | null;
   checkpoint_at: unknown;
+  callback_id: string | null;
+  dst: string | null;
 }
 
 export async function openCdrs(knex: Knex, node: string): Promise<OpenCdr[]> {
   const rows = (await knex('astcdr')
-    .select('uniqueid', 'start', 'answer', 'max_seconds', 'checkpoint_secs', 'checkpoint_at')
+    .select(
+      'uniqueid',
+      'start',
+      'answer',
+      'max_seconds',
+      'checkpoint_secs',
+      'checkpoint_at',
+      'callback_id',
+      'dst',
+    )
     .where({ node, status: 'open' })
     .orderBy('id')) as OpenCdrRow[];
   return rows.map((r) => ({
@@ -104,6 +118,8 @@ export async function openCdrs(knex: Knex, node: string): Promise<OpenCdr[]> {
     maxSeconds: r.max_seconds === null ? null : Number(r.max_seconds),
     checkpointSecs: r.checkpoint_secs === null ? null : Number(r.checkpoint_secs),
     checkpointAt: fromDbTime(r.checkpoint_at),
+    callbackId: r.callback_id ?? null,
+    dst: r.dst ?? '',
   }));
 }
 

@@ -25,6 +25,8 @@ import * as grants from './grants.js';
 import type { GrantColumns } from './grants.js';
 import type {
   CallbackAuthoriseRequest,
+  TimeCallbackBRequest,
+  TimeCallbackBResult,
   CallbackAuthoriseResult,
   ChargingMode,
   ExtendRequest,
@@ -34,6 +36,7 @@ import type {
   GrantStore,
 } from '../session/grant-ports.js';
 import { authoriseCallback } from './tx/authorise-callback.js';
+import { timeCallbackB } from './tx/time-callback-b.js';
 import { extend } from './tx/extend.js';
 import * as ledger from './ledger.js';
 import type { LedgerEntry } from './ledger.js';
@@ -96,6 +99,10 @@ export class KnexBillingStore implements BillingStore, GrantStore {
 
   authoriseCallback(req: CallbackAuthoriseRequest): Promise<CallbackAuthoriseResult> {
     return authoriseCallback(this.db, req);
+  }
+
+  timeCallbackB(req: TimeCallbackBRequest): Promise<TimeCallbackBResult> {
+    return timeCallbackB(this.db, req);
   }
 
   markAnswered(uniqueid: string, answer: Date): Promise<void> {
