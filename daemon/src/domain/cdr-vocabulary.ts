@@ -65,3 +65,11 @@ export function refusalDisposition(
 export type CallOutcome = Disposition | RefusalReason;
 /** Every call outcome: the dispositions, then the refusal reasons. */
 export const CALL_OUTCOMES: readonly CallOutcome[] = [...DISPOSITIONS, ...REFUSAL_REASONS];
+
+/**
+ * How the end of a call the daemon did not see end was determined (session/unseen-end.ts):
+ * Asterisk's own CDR (exact), else the last moment the call was confirmed up (the default
+ * policy) or the first moment it was confirmed gone.
+ */
+export type EndSource = 'asterisk-cdr' | 'last-up' | 'first-gone';
+export const END_SOURCES: readonly EndSource[] = ['asterisk-cdr', 'last-up', 'first-gone'];

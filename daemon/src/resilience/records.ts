@@ -25,7 +25,7 @@ import {
   type Static,
   type TSchema,
 } from '../schema/index.js';
-import { DISPOSITIONS, REFUSAL_REASONS } from '../domain/cdr-vocabulary.js';
+import { DISPOSITIONS, END_SOURCES, REFUSAL_REASONS } from '../domain/cdr-vocabulary.js';
 import type { AuthoriseRequest, RefusalRecord, SettleRequest } from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
@@ -69,6 +69,8 @@ const settleLine = Type.Object({
   end: Iso,
   billsec: Count,
   note: Maybe(Type.String()),
+  /** How an end the daemon did not see was decided (session/unseen-end.ts); absent when seen. */
+  endSource: Type.Optional(StringEnum(END_SOURCES)),
 });
 
 const rateLine = Type.Object({
@@ -144,6 +146,7 @@ function settleJson(s: SettleRequest): SettleLine {
     end: iso(s.end),
     billsec: s.billsec,
     note: s.note ?? null,
+    ...(s.endSource ? { endSource: s.endSource } : {}),
   };
 }
 
@@ -251,6 +254,7 @@ function settleFrom(o: SettleLine): SettleRequest {
     end: date(o.end),
     billsec: o.billsec,
     ...(o.note != null ? { note: o.note } : {}),
+    ...(o.endSource !== undefined ? { endSource: o.endSource } : {}),
   };
 }
 

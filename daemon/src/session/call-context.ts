@@ -14,6 +14,7 @@ import type { GrantController } from './grant-controller.js';
 import type { GrantStore } from './grant-ports.js';
 import type { IdFactory } from './ids.js';
 import type { CallerIvr } from './ivr.js';
+import type { UnseenEnd } from './unseen-end.js';
 import type { KillReason } from './kill-call.js';
 import type { LimitTimer } from './limit-timer.js';
 import type { GuessGuard } from './guess-guard.js';
@@ -133,6 +134,8 @@ export interface CallContext {
   /** Asterisk's time of the latest event of this call (the best "now" for a CDR). */
   lastEventAt: Date;
   killReason: KillReason | null;
+  /** Set when the call ended unseen (its channels vanished): the end it is billed to. */
+  unseenEnd: UnseenEnd | null;
   bridgeId: string | null;
   limit: LimitTimer | GrantController | null;
   /** Runs background work of this call; a failure ends the call through the kill path. */

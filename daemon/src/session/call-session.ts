@@ -37,6 +37,7 @@ import { abandon, failClosed, refuse } from './early-endings.js';
 import { dialAttempt } from './dialler.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
+import type { UnseenEnd } from './unseen-end.js';
 import { noSessionMetrics } from './ports.js';
 import { PROMPTS } from './prompts.js';
 import type { AdoptableCall } from './reconcile.js';
@@ -86,6 +87,7 @@ export class CallSession implements RegisteredSession {
       aEnded: null,
       lastEventAt: offered.at,
       killReason: null,
+      unseenEnd: null,
       bridgeId: null,
       limit: null,
       spawn: (p, what) => this.spawn(p, what),
@@ -249,12 +251,20 @@ export class CallSession implements RegisteredSession {
 
   // ---------------------------------------------------------------- the kill path
 
-  /** Ends the call on astbill's initiative (limit, housekeeping, lost channel, operator, shutdown). */
-  async kill(reason: KillReason): Promise<void> {
+  /**
+   * Ends the call on astbill's initiative (limit, housekeeping, lost channel, operator, shutdown).
+   * `unseen`: the call already ended unseen (live-check.ts); it is settled with that end.
+   */
+  async kill(reason: KillReason, unseen?: UnseenEnd): Promise<void> {
     const c = this.c;
     if (c.machine.in('ending', 'settled')) return this.finished;
     c.killReason ??= reason;
     const { control, config, clock } = c.deps;
+    if (this.state === 'talking' && unseen) {
+      c.unseenEnd = unseen;
+      await endTalk(c, unseen.end, null, 'kill');
+      return;
+    }
     if (this.state === 'talking') {
       const b = c.attempt?.b?.channelId;
       await hangUpAndWait({

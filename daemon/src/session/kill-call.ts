@@ -8,18 +8,24 @@ import type { CallControl } from './call-control-port.js';
 import { ENDED } from './call-scope.js';
 import { sleep, type DaemonClock } from './clock.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
+import type { UnseenEnd } from './unseen-end.js';
 
 export type KillReason =
   'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
 
+/**
+ * `unseen`: the call already ended unseen (its channels vanished); it is settled with this end
+ * (session/unseen-end.ts) instead of the one Asterisk reports for the hang-up.
+ */
 export async function killCall(
   session: RegisteredSession,
   reason: KillReason,
   logger: Logger,
   detail: Record<string, unknown> = {},
+  unseen?: UnseenEnd,
 ): Promise<void> {
   logger.warn('ending call', { channel: session.aChannelId, reason, ...detail });
-  await session.kill(reason);
+  await (unseen ? session.kill(reason, unseen) : session.kill(reason));
 }
 
 /**

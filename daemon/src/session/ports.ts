@@ -2,7 +2,12 @@
  * The narrow interfaces a call session talks through. The store implements `BillingStore`;
  * the ari layer implements the call-control port (see ../ari). Sessions never see SQL or raw ARI.
  */
-import type { CallOutcome, Disposition, RefusalReason } from '../domain/cdr-vocabulary.js';
+import type {
+  CallOutcome,
+  Disposition,
+  EndSource,
+  RefusalReason,
+} from '../domain/cdr-vocabulary.js';
 import type { Money, Rate } from '../rating/index.js';
 
 export type AccountStatus = 'active' | 'blocked';
@@ -28,10 +33,12 @@ export interface Account {
 export {
   CALL_OUTCOMES,
   DISPOSITIONS,
+  END_SOURCES,
   REFUSAL_REASONS,
   refusalDisposition,
   type CallOutcome,
   type Disposition,
+  type EndSource,
   type RefusalReason,
 } from '../domain/cdr-vocabulary.js';
 
@@ -98,6 +105,8 @@ export interface SettleRequest {
   billsec: number;
   /** Free text recorded on the CDR when the settlement was not a normal end (e.g. 'reconciled'). */
   note?: string;
+  /** How the end was known when the daemon did not see it (CDR end_source); absent: observed. */
+  endSource?: EndSource;
 }
 
 export interface SettleResult {
@@ -202,4 +211,10 @@ export interface CheckpointStore {
   saveCheckpoints(list: readonly Checkpoint[], at: Date): Promise<number>;
   /** The open CDRs of `node`. */
   openCdrs(node: string): Promise<OpenCdr[]>;
+  /**
+   * When Asterisk's own CDR says the channel (one of `channelIds`) stopped talking: the earliest `end` of
+   * its rows that were answered and ended at or after `answer` (the row of this attempt, not of
+   * an earlier one of a card call). null when Asterisk wrote none (or the table is not fed).
+   */
+  asteriskEnd(channelIds: readonly string[], answer: Date): Promise<Date | null>;
 }

@@ -5,6 +5,7 @@
  * database, where housekeeping settles it: a failed write never loses the charge.
  */
 import type { Logger } from '../log.js';
+import { describeEnd } from './unseen-end.js';
 import { killNote, type Attempt, type CallContext } from './call-context.js';
 import { errorText } from './call-scope.js';
 import { sleep, type DaemonClock } from './clock.js';
@@ -78,7 +79,9 @@ export async function settleAttempt(
   billsec: number,
 ): Promise<void> {
   if (attempt.settled) return;
-  const note = killNote(ctx.killReason);
+  const unseen = attempt === ctx.attempt ? ctx.unseenEnd : null;
+  const killed = killNote(ctx.killReason);
+  const note = killed && unseen ? `${killed}; ${describeEnd(unseen)}` : killed;
   const res = await settleWithRetry(
     { store: ctx.deps.store, clock: ctx.deps.clock, log: ctx.log, metrics: ctx.metrics },
     {
@@ -89,6 +92,7 @@ export async function settleAttempt(
       end,
       billsec,
       ...(note ? { note } : {}),
+      ...(unseen ? { endSource: unseen.source } : {}),
     },
   );
   if (res) attempt.settled = true;

@@ -7,8 +7,10 @@
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
 import {
+  END_SOURCES,
   refusalDisposition,
   type Disposition,
+  type EndSource,
   type RefusalReason,
 } from '../domain/cdr-vocabulary.js';
 import { deferred } from './mysql-client.js';
@@ -46,6 +48,8 @@ export interface Cdr {
   cost: Money;
   status: CdrStatus;
   note: string | null;
+  /** How the end was known when the daemon did not see it (NULL: observed). */
+  endSource: EndSource | null;
 }
 
 export interface CdrRow {
@@ -76,6 +80,7 @@ export interface CdrRow {
   cost: unknown;
   status: string;
   note: string | null;
+  end_source?: string | null;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -114,6 +119,9 @@ export function toCdr(r: CdrRow): Cdr {
     cost: moneyFromDb(r.cost),
     status: r.status === 'open' ? 'open' : 'settled',
     note: r.note,
+    endSource: (END_SOURCES as readonly string[]).includes(r.end_source ?? '')
+      ? (r.end_source as EndSource)
+      : null,
   };
 }
 
@@ -241,6 +249,7 @@ export async function completeCdr(
     hangupCause: number | null;
     cost: Money;
     note: string | null;
+    endSource?: EndSource | null | undefined;
   },
 ): Promise<void> {
   await deferred(
@@ -256,6 +265,7 @@ export async function completeCdr(
         cost: c.cost,
         status: 'settled',
         note: c.note === null ? null : c.note.slice(0, 255),
+        end_source: c.endSource ?? null,
       }),
   );
 }
