@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -102,12 +102,32 @@ CREATE TABLE astcdr (
   checkpoint_secs int DEFAULT NULL,               -- grant mode: confirmed talk time at the last extension
   checkpoint_at datetime(3) DEFAULT NULL,
   callback_id varchar(150) DEFAULT NULL,          -- the two legs of a callback call share it
+  end_source varchar(16) DEFAULT NULL,            -- end not seen: last-up, first-gone or asterisk-cdr (NULL: observed)
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
   KEY astcdr_start_idx (start),
   KEY astcdr_status_idx (status),
   KEY astcdr_callback_idx (callback_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Asterisk's own CDR, written by cdr_adaptive_odbc (asterisk-conf/cdr_adaptive_odbc.conf);
+-- astbill reads the end of a call it did not see end from here.
+CREATE TABLE asterisk_cdr (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  uniqueid varchar(150) NOT NULL DEFAULT '',
+  linkedid varchar(150) NOT NULL DEFAULT '',
+  channel varchar(80) NOT NULL DEFAULT '',
+  dstchannel varchar(80) NOT NULL DEFAULT '',
+  accountcode varchar(80) NOT NULL DEFAULT '',
+  start datetime(3) DEFAULT NULL,                 -- UTC (usegmtime=yes)
+  answer datetime(3) DEFAULT NULL,
+  `end` datetime(3) DEFAULT NULL,
+  duration int DEFAULT NULL,
+  billsec int DEFAULT NULL,
+  disposition varchar(45) DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY asterisk_cdr_uniqueid_idx (uniqueid)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE astledger (
@@ -123,6 +143,19 @@ CREATE TABLE astledger (
   UNIQUE KEY astledger_kind_reference_unique (kind, reference),
   KEY astledger_account_idx (account_id, id),
   CONSTRAINT astledger_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Wrong PINs / voucher codes on the calling-card path: the guessing limits count these rows
+-- (all daemons on the database share them); rows older than the window are deleted.
+CREATE TABLE astpinfail (
+  id bigint unsigned NOT NULL AUTO_INCREMENT,
+  kind varchar(8) NOT NULL,                       -- 'pin' | 'voucher'
+  caller varchar(80) NOT NULL,                    -- caller ID as given; '' when none
+  node varchar(32) NOT NULL,
+  at datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  KEY astpinfail_at_idx (at),
+  KEY astpinfail_caller_at_idx (caller, at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE OR REPLACE VIEW astaccount_view AS
@@ -179,5 +212,7 @@ CREATE TABLE knex_migrations_lock (
 INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0001-initial', 1, CURRENT_TIMESTAMP),
   ('0002-views', 1, CURRENT_TIMESTAMP),
-  ('0003-grants-callback', 1, CURRENT_TIMESTAMP);
+  ('0003-grants-callback', 1, CURRENT_TIMESTAMP),
+  ('0004-unseen-end', 1, CURRENT_TIMESTAMP),
+  ('0005-pin-failures', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

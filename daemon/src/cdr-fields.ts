@@ -18,7 +18,7 @@ export function cdrFields(c: Cdr, money: (m: Money) => string) {
     dst: c.dst,
     tariff: c.tariff,
     prefix: c.prefix,
-    start: iso(c.start),
+    start: c.start.toISOString(),
     answer: iso(c.answer),
     end: iso(c.end),
     duration: c.duration,

@@ -1,12 +1,20 @@
 /**
  * Configuration from the environment, optionally layered over a JSON config file named by
- * ASTBILL_CONFIG. Every setting is validated here; a bad one stops start-up with a single
- * line naming it (ConfigError), never a stack trace or a half-started daemon.
+ * ASTBILL_CONFIG (config-file.ts). This is the only place settings are read: every one is
+ * validated here and a bad one stops start-up with a single line naming it (ConfigError),
+ * never a stack trace or a half-started daemon.
  */
-import { ConfigError, boolSetting, intSetting, type SettingSource } from './config-values.js';
+import { readConfigFile } from './config-file.js';
+import {
+  ConfigError,
+  boolSetting,
+  intSetting,
+  oneOfSetting,
+  type SettingSource,
+} from './config-values.js';
+import { CronJob } from './cron-job.js';
 import { loadResilienceConfig, type ResilienceConfig } from './resilience/config.js';
 import { loadRecoveryConfig, type RecoveryConfig } from './session/recovery-config.js';
-import { readFileSync } from 'node:fs';
 
 export { ConfigError };
 
@@ -40,10 +48,19 @@ export interface Config {
   pinLockoutFailures: number;
   /** Minutes over which wrong PINs are counted, and how long a locked-out caller ID is refused. */
   pinLockoutMinutes: number;
+  /** Wrong PINs from all callers (cluster-wide) within the window after which every PIN check waits `pinSlowSeconds`; 0: never. */
+  pinSlowFailures: number;
+  pinSlowSeconds: number;
+  /** Wrong PINs from all callers within the window after which card access is refused; 0: never. */
+  pinRefuseFailures: number;
+  /** Fewest digits of a new PIN. */
+  pinMinLength: number;
   /** Most calls in set-up (offered, not yet dialling) at once; more are refused as OVERLOAD. 0: no bound. */
   maxSetups: number;
-  /** Cron expression of the housekeeping job. */
+  /** Cron expression of the housekeeping job (validated here). */
   housekeepingCron: string;
+  /** The daily report schedule (ASTBILL_REPORT_CRON, UTC, into ASTBILL_REPORT_DIR); null: none. */
+  reports: { cron: string; dir: string } | null;
   /** Seconds past a reservation's max before housekeeping treats it as stale. */
   staleMargin: number;
   /**
@@ -57,8 +74,11 @@ export interface Config {
     releaseMarginSeconds: number;
     extendDeadlineMs: number;
   };
-  api: { port: number | null; host: string; token: string | null };
-  logLevel: string;
+  /** `url`: where `astbill callback` reaches the daemon's API (ASTBILL_API_URL), null: host and port. */
+  api: { port: number | null; host: string; token: string | null; url: string | null };
+  logLevel: LogLevel;
+  /** `json`: JSON lines always; `auto`: a readable format on a terminal, else JSON lines. */
+  logFormat: 'auto' | 'json';
   /** Key of the calling-card PIN hashes (ASTBILL_PIN_SECRET); null: the built-in key. */
   pinSecret: string | null;
   /** Secret settings left unset, so that a built-in value known to everyone is in use. */
@@ -72,35 +92,6 @@ export interface Config {
 }
 
 type Source = SettingSource;
-
-function fileSettings(path: string | undefined): Source {
-  if (!path) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      'ASTBILL_CONFIG',
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('ASTBILL_CONFIG', `${path} is not valid JSON`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('ASTBILL_CONFIG', `${path} must hold a JSON object of SETTING: value`);
-  }
-  const out: Source = {};
-  for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v === 'object' && v !== null)
-      throw new ConfigError(k, 'must be a string, number or boolean');
-    out[k] = String(v);
-  }
-  return out;
-}
 
 export function parseDbUrl(raw: string): DbConfig {
   if (raw.startsWith('sqlite:')) {
@@ -126,8 +117,29 @@ export function parseDbUrl(raw: string): DbConfig {
   throw new ConfigError('ASTBILL_DB', "must start with 'mysql://' or 'sqlite:'");
 }
 
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Secrets whose value may not be a published placeholder (.env.example, ari.conf). */
+const SECRET_SETTINGS = ['ARI_PASSWORD', 'ASTBILL_PIN_SECRET', 'ASTBILL_API_TOKEN'] as const;
+const PLACEHOLDER = /CHANGE-?ME/i;
+
+/** Refuses a secret still at an example value: everyone who read the repository knows it. */
+function refusePlaceholders(src: Source): void {
+  for (const name of SECRET_SETTINGS)
+    if (PLACEHOLDER.test(src[name] ?? ''))
+      throw new ConfigError(name, 'is still the example placeholder: set a long random secret');
+  const db = src.ASTBILL_DB ?? '';
+  if (/^(mysql|mariadb):/.test(db) && PLACEHOLDER.test(db))
+    throw new ConfigError(
+      'ASTBILL_DB',
+      'the database password is still the example placeholder: set your own',
+    );
+}
+
 export function loadConfig(env: Source = process.env): Config {
-  const src: Source = { ...fileSettings(env.ASTBILL_CONFIG), ...stripEmpty(env) };
+  const src: Source = { ...readConfigFile(env.ASTBILL_CONFIG), ...stripEmpty(env) };
+  refusePlaceholders(src);
   const db = parseDbUrl(src.ASTBILL_DB ?? 'sqlite:./data/astbill.sqlite');
   const ariUrl = src.ARI_URL ?? 'http://127.0.0.1:8088';
   try {
@@ -169,22 +181,61 @@ export function loadConfig(env: Source = process.env): Config {
     pinTries: intSetting(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
     pinLockoutFailures: intSetting(src, 'ASTBILL_PIN_LOCKOUT_FAILURES', 5, 0, 1000),
     pinLockoutMinutes: intSetting(src, 'ASTBILL_PIN_LOCKOUT_MINUTES', 15, 1, 7 * 24 * 60),
+    pinSlowFailures: intSetting(src, 'ASTBILL_PIN_SLOW_FAILURES', 20, 0, 1_000_000),
+    pinSlowSeconds: intSetting(src, 'ASTBILL_PIN_SLOW_SECONDS', 5, 1, 60),
+    pinRefuseFailures: intSetting(src, 'ASTBILL_PIN_REFUSE_FAILURES', 100, 0, 1_000_000),
+    pinMinLength: intSetting(src, 'ASTBILL_PIN_MIN_LENGTH', 6, 4, 20),
     maxSetups: intSetting(src, 'ASTBILL_MAX_SETUPS', 150, 0, 100_000),
-    housekeepingCron: src.ASTBILL_HOUSEKEEPING_CRON ?? '*/1 * * * *',
+    housekeepingCron: cronSetting(src, 'ASTBILL_HOUSEKEEPING_CRON') ?? '*/1 * * * *',
+    reports: reportSettings(src),
     staleMargin: intSetting(src, 'ASTBILL_STALE_MARGIN', 120, 0, 86_400),
     charging: chargingSettings(src),
     api: {
       port: apiPortRaw ? intSetting(src, 'ASTBILL_API_PORT', 0, 0, 65_535) : null,
       host: src.ASTBILL_API_HOST ?? '127.0.0.1',
       token: src.ASTBILL_API_TOKEN ?? null,
+      url: apiUrl(src.ASTBILL_API_URL),
     },
-    logLevel: src.ASTBILL_LOG_LEVEL ?? 'info',
+    logLevel: oneOfSetting(src, 'ASTBILL_LOG_LEVEL', 'info', LOG_LEVELS),
+    logFormat: oneOfSetting(src, 'ASTBILL_LOG_FORMAT', 'auto', ['auto', 'json'] as const),
     pinSecret: src.ASTBILL_PIN_SECRET ?? null,
     builtInSecrets: ['ARI_PASSWORD', 'ASTBILL_PIN_SECRET'].filter((k) => !src[k]),
     language: promptLanguage(src.ASTBILL_LANGUAGE),
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),
   };
+}
+
+/** A node-cron expression, or undefined when the setting is unset. */
+function cronSetting(src: Source, name: string): string | undefined {
+  const expression = src[name]?.trim();
+  if (!expression) return undefined;
+  if (!CronJob.valid(expression))
+    throw new ConfigError(name, `'${expression}' is not a valid cron expression`);
+  return expression;
+}
+
+function reportSettings(src: Source): Config['reports'] {
+  const cron = cronSetting(src, 'ASTBILL_REPORT_CRON');
+  if (cron === undefined) return null;
+  const dir = src.ASTBILL_REPORT_DIR?.trim();
+  if (!dir)
+    throw new ConfigError(
+      'ASTBILL_REPORT_DIR',
+      'must be set when ASTBILL_REPORT_CRON is (the directory the CSV files go to)',
+    );
+  return { cron, dir };
+}
+
+function apiUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  try {
+    const u = new URL(raw);
+    if (!['http:', 'https:'].includes(u.protocol)) throw new Error();
+  } catch {
+    throw new ConfigError('ASTBILL_API_URL', `'${raw}' is not an http(s) URL`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 function chargingSettings(src: Source): Config['charging'] {

@@ -10,7 +10,7 @@
  *   ...
  *   await daemon.close();
  */
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createAriSwitch, type AriSwitch, type AriSwitchOptions } from './ari/index.js';
 import {
@@ -20,7 +20,7 @@ import {
   type ApiServer,
   type LiveCallInfo,
 } from './api/index.js';
-import { reportScheduleFromEnv, type ReportSchedule } from './reports/schedule.js';
+import { ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
 import type { ReplayTimer } from './resilience/replayer.js';
@@ -31,12 +31,17 @@ import { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
 import type { CallOffered } from './session/call-events.js';
 import { killCall, killCallById } from './session/kill-call.js';
-import { PinLockout } from './session/pin-lockout.js';
+import { GuessLimiter } from './session/guess-limiter.js';
+import { knexGuessLog } from './store/pin-failures.js';
 import { noSessionMetrics, type BillingStore } from './session/ports.js';
 import { SessionRegistry } from './session/registry.js';
 import { Checkpointer } from './session/checkpointer.js';
 import { Reconciler, type AdoptableCall } from './session/reconcile.js';
-import { knexCheckpoints } from './store/checkpoints.js';
+import { knexCheckpoints, type CheckpointStore } from './store/checkpoints.js';
+import { LiveCheck, LivenessBook } from './session/live-check.js';
+import { UnseenEnds } from './session/unseen-end.js';
+import { withCleanupRetries, type RetryingControl } from './session/cleanup-retry.js';
+import { OrphanSweep } from './session/orphan-sweep.js';
 import { CallbackService } from './session/callback-service.js';
 import { CallbackSession, type AdoptableCallback } from './session/callback-session.js';
 import type { LiveSession } from './session/live-session.js';
@@ -79,8 +84,6 @@ export interface DaemonDeps {
   bootId?: string;
   /** The journal replayer's interval timer (default real time; the chaos simulation runs it on its fake clock). */
   replayTimer?: ReplayTimer;
-  /** Environment read for the report schedule (ASTBILL_REPORT_CRON/DIR; default process.env). */
-  env?: Record<string, string | undefined>;
 }
 
 export interface StartOptions {
@@ -94,6 +97,8 @@ export class Daemon {
   readonly logger: Logger;
   readonly ari: AriSwitch;
   readonly router: CallRouter;
+  /** The ARI call control every part uses: failed hang-ups and bridge deletions are retried. */
+  readonly control: RetryingControl;
   private readonly clock: DaemonClock;
   private store: BillingStore | null;
   private operatorStore: KnexBillingStore | null;
@@ -101,13 +106,17 @@ export class Daemon {
   private housekeepingJob: Housekeeping | null = null;
   private reconcilerJob: Reconciler | null = null;
   private checkpointJob: Checkpointer | null = null;
+  private liveCheckJob: LiveCheck | null = null;
+  private unseenEnds: UnseenEnds | null = null;
+  private checkpointStore: CheckpointStore | null = null;
   private callbackService: CallbackService | null = null;
   /** Prometheus metrics; null when neither the API nor the caller asked for them. */
   readonly metrics: Metrics | null;
   private api: ApiServer | null = null;
   private reports: ReportSchedule | null = null;
   private resilience: Resilience | null = null;
-  readonly pinLockout: PinLockout;
+  /** The PIN-guessing limits (session/guess-guard.ts); voucher-code checks report failures here too. */
+  readonly guessGuard: GuessLimiter;
   /** CDR writes of calls turned away during shutdown (awaited before the store closes). */
   private readonly turnedAway = new Set<Promise<void>>();
   private started = false;
@@ -119,25 +128,27 @@ export class Daemon {
     readonly config: Config,
     private readonly deps: DaemonDeps = {},
   ) {
-    this.logger = deps.logger ?? createLogger(config.logLevel);
+    this.logger = deps.logger ?? createLogger(config.logLevel, { format: config.logFormat });
     this.sessionConfig = { ...config, ...deps.session };
     this.clock = deps.clock ?? systemClock;
     this.store = deps.store ?? null;
     this.operatorStore =
       deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
     this.metrics = deps.metrics ?? (config.api.port !== null ? new Metrics() : null);
-    this.pinLockout = new PinLockout({
-      failures: config.pinLockoutFailures,
-      minutes: config.pinLockoutMinutes,
+    this.guessGuard = new GuessLimiter({
+      windowMinutes: config.pinLockoutMinutes,
+      callerFailures: config.pinLockoutFailures,
+      slowFailures: config.pinSlowFailures,
+      slowSeconds: config.pinSlowSeconds,
+      refuseFailures: config.pinRefuseFailures,
+      node: config.node,
       clock: this.clock,
+      // Shared through the database when the daemon has the knex store; else this node's memory.
+      log: () => (this.operatorStore ? knexGuessLog(this.operatorStore.db) : null),
+      logger: this.logger,
+      dbDeadlineMs: config.resilience.deadlineMs,
     });
     this.ids = new IdFactory(config.node, deps.bootId);
-    if (!Housekeeping.validCron(config.housekeepingCron)) {
-      throw new ConfigError(
-        'ASTBILL_HOUSEKEEPING_CRON',
-        `'${config.housekeepingCron}' is not a valid cron expression`,
-      );
-    }
     this.ari = createAriSwitch({
       url: config.ari.url,
       username: config.ari.username,
@@ -148,11 +159,14 @@ export class Daemon {
       language: config.language,
       onEvent: (ev) => this.router.route(ev),
       onConnected: (reconnected) => void this.onConnected(reconnected),
+      onDisconnected: (_why, silentMs) =>
+        this.liveCheckJob?.connectionLost(new Date(this.clock.now().getTime() - silentMs)),
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
+    this.control = withCleanupRetries(this.ari.control, { clock: this.clock, logger: this.logger });
     this.router = new CallRouter({
       registry: this.registry,
-      control: this.ari.control,
+      control: this.control,
       logger: this.logger,
       newSession: (offered) => this.newSession(offered),
       turnedAway: (offered, reason) => this.recordTurnedAway(offered, reason),
@@ -164,7 +178,7 @@ export class Daemon {
   private sessionDeps(self: () => LiveSession) {
     return {
       store: this.billingStore,
-      control: this.ari.control,
+      control: this.control,
       logger: this.logger,
       clock: this.clock,
       ids: this.ids,
@@ -178,7 +192,7 @@ export class Daemon {
     const session: CallSession = new CallSession(offered, {
       ...this.sessionDeps(() => session),
       metrics: this.metrics ?? noSessionMetrics,
-      pinGuard: this.pinLockout,
+      pinGuard: this.guessGuard,
       ...(this.operatorStore ? { grantStore: this.operatorStore } : {}),
     });
     return session;
@@ -279,6 +293,7 @@ export class Daemon {
     if (!this.store) {
       const opened = await openStore(this.config.db, {
         pinSecret: this.config.pinSecret ?? undefined,
+        pinMinLength: this.config.pinMinLength,
       });
       this.store = opened.store;
       this.operatorStore ??= opened.store;
@@ -292,9 +307,25 @@ export class Daemon {
       });
       this.store = this.resilience.store;
     }
+    this.checkpointStore = this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null;
+    this.unseenEnds = new UnseenEnds({
+      policy: this.config.recovery.unseenEnd,
+      asteriskCdr: this.checkpointStore,
+      logger: this.logger,
+    });
     this.housekeepingJob = new Housekeeping({
+      orphans: new OrphanSweep({
+        control: this.control,
+        registry: this.registry,
+        store: this.store,
+        ids: this.ids,
+        logger: this.logger,
+        node: this.config.node,
+      }),
+      unseen: this.unseenEnds,
+      checkpoints: this.checkpointStore,
       store: this.store,
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       logger: this.logger,
       clock: this.clock,
@@ -347,6 +378,7 @@ export class Daemon {
     this.router.stopAccepting();
     await this.housekeepingJob?.close();
     await this.checkpointJob?.close();
+    await this.liveCheckJob?.close();
     await this.reconcilerJob?.close();
     await this.reports?.close();
     if (this.registry.size > 0) {
@@ -359,6 +391,7 @@ export class Daemon {
       }
     }
     await this.api?.close();
+    this.control.close();
     await this.ari.close();
     await Promise.allSettled([...this.turnedAway]);
     await this.resilience?.close();
@@ -380,11 +413,14 @@ export class Daemon {
   private async postConnect(reconnected: boolean): Promise<void> {
     if (reconnected) this.metrics?.ariReconnected();
     try {
-      // Sessions of this run whose channels vanished during an outage end first; then this
-      // node's reservations that no session holds are reconciled and our leftovers deleted.
-      if (reconnected) await this.router.resync();
+      // Sessions of this run whose channels vanished during an outage end first (billed by the
+      // rule for an unseen end); then this node's reservations that no session holds are
+      // reconciled and our leftovers deleted.
+      this.liveCheckJob?.connected();
+      if (reconnected) await (this.liveCheckJob ? this.liveCheckJob.run() : this.router.resync());
       if (this.reconcilerJob) await this.reconcilerJob.request();
       else await this.cleanLeftoverBridges();
+      await this.housekeepingJob?.sweepOrphans();
     } catch (err) {
       this.logger.warn('post-connect checks failed', {
         error: err instanceof Error ? err.message : String(err),
@@ -396,11 +432,23 @@ export class Daemon {
   private startRecovery(): void {
     const store = this.billingStore;
     const { recovery } = this.config;
-    const checkpoints = this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null;
+    const checkpoints = this.checkpointStore;
+    const unseen = this.unseenEnds!;
+    const book = new LivenessBook();
+    this.liveCheckJob = new LiveCheck({
+      control: this.control,
+      registry: this.registry,
+      book,
+      unseen,
+      clock: this.clock,
+      logger: this.logger,
+      gapPollSeconds: recovery.gapPollSeconds,
+    });
     this.reconcilerJob = new Reconciler({
+      unseen,
       store,
       checkpoints,
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       ids: this.ids,
       clock: this.clock,
@@ -414,12 +462,13 @@ export class Daemon {
     this.checkpointJob = new Checkpointer({
       store,
       checkpoints,
-      control: this.ari.control,
+      control: this.control,
       registry: this.registry,
       clock: this.clock,
       logger: this.logger,
       node: this.config.node,
       intervalSeconds: recovery.checkpointSeconds,
+      book,
     });
     this.checkpointJob.start();
   }
@@ -431,10 +480,8 @@ export class Daemon {
     const resilient = this.resilience?.store;
     const backlog = this.deps.journalBacklog ?? (() => resilient?.pending() ?? 0);
     if (ops) {
-      this.reports = reportScheduleFromEnv(this.deps.env ?? process.env, {
-        knex: ops.db.knex,
-        logger,
-      });
+      if (config.reports)
+        this.reports = new ReportSchedule({ knex: ops.db.knex, ...config.reports, logger });
       this.reports?.start();
       this.metrics?.setSources(dbGaugeSources(ops, config.node, backlog));
     }
@@ -496,12 +543,12 @@ export class Daemon {
    * Asterisk keeps the app inactive while it owns any, so they are deleted at connect time.
    */
   private async cleanLeftoverBridges(): Promise<void> {
-    const bridges = await this.ari.control.listBridges();
+    const bridges = await this.control.listBridges();
     for (const b of bridges) {
       // Bridges of this run belong to live sessions; only earlier runs' empty ones are leftovers.
       if (!this.ids.isOurs(b.id) || this.ids.isThisRun(b.id) || b.channels.length > 0) continue;
       this.logger.warn('deleting a leftover bridge', { bridge: b.id });
-      await this.ari.control.destroyBridge(b.id).catch(() => undefined);
+      await this.control.destroyBridge(b.id).catch(() => undefined);
     }
   }
 }

@@ -15,11 +15,12 @@ const maskSecrets = winston.format((info) => {
 
 export type Logger = winston.Logger;
 
+/** `level` and `format` come from the configuration (ASTBILL_LOG_LEVEL, ASTBILL_LOG_FORMAT). */
 export function createLogger(
-  level = process.env.ASTBILL_LOG_LEVEL ?? 'info',
-  opts: { silent?: boolean } = {},
+  level = 'info',
+  opts: { silent?: boolean; format?: 'auto' | 'json' } = {},
 ): Logger {
-  const human = process.stdout.isTTY && process.env.ASTBILL_LOG_FORMAT !== 'json';
+  const human = process.stdout.isTTY && opts.format !== 'json';
   return winston.createLogger({
     level,
     silent: opts.silent ?? false,

@@ -1,13 +1,15 @@
 /**
  * Starts the real API server (node:http on a free loopback port) over a test database, with
  * fakes for the daemon's parts (ARI status, journal, kill path, live calls), and talks to it
- * with fetch over real HTTP.
+ * with fetch over real HTTP. Every answer is checked against the OpenAPI document the server
+ * publishes (conformance.ts): a test fails when an answer differs from what the document says.
  */
 import { ApiServer } from '../../daemon/src/api/server.js';
 import { Metrics } from '../../daemon/src/api/metrics.js';
 import { dbGaugeSources } from '../../daemon/src/api/index.js';
 import type { LiveCallInfo } from '../../daemon/src/api/ports.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
+import { PublishedContract } from './conformance.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const NODE = 'node1';
@@ -94,7 +96,27 @@ export async function startHarness(tdb: TestDatabase): Promise<Harness> {
     } catch {
       json = undefined;
     }
+    const problem = (await published()).problem(
+      method,
+      path,
+      res.status,
+      res.headers.get('content-type') ?? '',
+      json,
+    );
+    if (problem) throw new Error(`answer differs from /openapi.json: ${problem}`);
     return { status: res.status, headers: res.headers, text, json };
+  };
+  let contract: PublishedContract | undefined;
+  const published = async () => {
+    if (!contract) {
+      const res = await fetch(`${base}/openapi.json`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      contract = new PublishedContract(
+        (await res.json()) as ConstructorParameters<typeof PublishedContract>[0],
+      );
+    }
+    return contract;
   };
   return {
     t,

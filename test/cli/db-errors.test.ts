@@ -15,12 +15,12 @@ function oneLine(stderr: string): string {
 describe('astbill and its database', function () {
   this.timeout(60_000);
 
-  it('says in one line, with a non-zero exit, that the database URL is bad or unreachable', async () => {
+  it('says in one line that the database URL is bad (exit 2: input) or unreachable (exit 1)', async () => {
     const [bad, refused] = await Promise.all([
       astbill('postgres://db/astbill', ['account', 'list']),
       astbill('mysql://bill:hunter2@127.0.0.1:1/astbill', ['account', 'list']),
     ]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(
       oneLine(bad.stderr),
       /invalid configuration ASTBILL_DB: must start with 'mysql:\/\/' or 'sqlite:'/,

@@ -109,6 +109,39 @@ describe('astbill rate', function () {
       assert.equal((await t.store.rateFor('imp', '447700900'))?.prefix, '447');
     });
 
+    it('reads a carrier deck with line breaks inside quoted fields, keeping line numbers right', async () => {
+      const deck = [
+        HEADER,
+        'deck,44,"United Kingdom,',
+        'fixed ""geo""",0.05,0.10,60,6,0',
+        'deck,447,"UK mobile',
+        '(all networks)",0.12,0,60,6,0',
+      ];
+      const bad = await cli(
+        'rate',
+        'import',
+        file('deck-bad.csv', [...deck, 'deck,4x,"bad, prefix",0.05,0,60,6,0']),
+      );
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /: line 6: .*prefix '4x'/);
+      const r = await cli('rate', 'import', file('deck.csv', deck));
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        (await t.store.listRates('deck')).map((x) => [x.prefix, x.description, x.ratePerMin]),
+        [
+          ['44', 'United Kingdom,\nfixed "geo"', 5000n],
+          ['447', 'UK mobile\n(all networks)', 12000n],
+        ],
+      );
+    });
+
+    it('refuses a file with an unterminated quote in one line', async () => {
+      const r = await cli('rate', 'import', file('open.csv', [HEADER, 'q,44,"open,0.05,0,60,6,0']));
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /Quote Not Closed/);
+      assert.equal(await t.store.tariffExists('q'), false);
+    });
+
     it('reports every bad line of a file with its number and imports nothing', async () => {
       const path = file('bad.csv', [
         HEADER,

@@ -234,6 +234,7 @@ describe('the demo verdict', () => {
     cost: parseMoney('0.025'),
     status: 'settled',
     note: null,
+    endSource: null,
     ...over,
   });
   const ended = {

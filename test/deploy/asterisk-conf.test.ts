@@ -135,6 +135,27 @@ describe('asterisk-conf/', () => {
       assert.ok(!apps.some((a) => a.startsWith('Answer(')));
     });
 
+    it('hangs up unanswered callers with causes chan_pjsip turns into the SIP response the comment names', () => {
+      // chan_pjsip's cause → SIP response table (Asterisk 22); a cause it lacks (41, 38, ...) goes out as 603 Decline.
+      const sip: Record<string, string> = {
+        '1': '404',
+        '17': '486',
+        '19': '480',
+        '21': '403',
+        '34': '503',
+        '42': '503',
+      };
+      const hangups = lines.filter((l) => /Hangup\(\d+\)/.test(l.value));
+      assert.ok(hangups.length >= 2);
+      for (const l of hangups) {
+        const cause = /Hangup\((\d+)\)/.exec(l.value)![1]!;
+        assert.ok(sip[cause], `${l.context}:${l.line}: cause ${cause} has no SIP response (603)`);
+        assert.match(l.commentAbove, new RegExp(`\\b${sip[cause]}\\b`), `${l.context}:${l.line}`);
+      }
+      const unavailable = hangups.find((l) => l.context === 'astbill-unavailable');
+      assert.equal(sip[/Hangup\((\d+)\)/.exec(unavailable!.value)![1]!], '503');
+    });
+
     it('only jumps to contexts it defines', () => {
       for (const l of lines) {
         for (const m of l.value.matchAll(/(?:Goto|GotoIf\([^?]*\?)\(?([a-z-]+),[^,]+,\d+/g))

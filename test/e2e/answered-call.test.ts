@@ -209,8 +209,8 @@ describe('an answered call', function () {
         assert.deepEqual(media, [
           'sound:vm-youhave',
           'number:12',
-          'sound:dollars',
-          'sound:and',
+          'sound:digits/dollars',
+          'sound:vm-and',
           'number:60',
           'sound:minutes',
         ]);

@@ -63,11 +63,11 @@ describe('the voice menu’s edges', function () {
 
       it('asks an unknown caller for the PIN, then the destination, and bills the card', async () => {
         e.sim.setRules([{ prefix: '44', action: 'answer', hangupAfterMs: 5_000 }]);
-        const card = await e.t.seedAccount({ balance: '2', pin: '86420' });
+        const card = await e.t.seedAccount({ balance: '2', pin: '864200' });
         const call = accessNumberCall({ peer: 'trunk', callerId: '5550112' });
         const A = call.channelId;
         await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
-        e.sim.sendDtmf(A, '86420#');
+        e.sim.sendDtmf(A, '864200#');
         await driveUntil(
           e,
           'the destination prompt',
@@ -113,11 +113,11 @@ describe('the voice menu’s edges', function () {
       });
 
       it('during destination entry after a good PIN: ABANDONED on the card’s account, nothing charged', async () => {
-        const card = await e.t.seedAccount({ balance: '2', pin: '97531' });
+        const card = await e.t.seedAccount({ balance: '2', pin: '975310' });
         const call = accessNumberCall({ peer: 'trunk', callerId: '5550114' });
         const A = call.channelId;
         await driveUntil(e, 'the PIN prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
-        e.sim.sendDtmf(A, '97531#');
+        e.sim.sendDtmf(A, '975310#');
         await driveUntil(
           e,
           'the destination prompt',
@@ -165,7 +165,7 @@ describe('the voice menu’s edges', function () {
           'no second try once locked',
         );
 
-        const card = await e.t.seedAccount({ balance: '2', pin: '11223' });
+        const card = await e.t.seedAccount({ balance: '2', pin: '112233' });
         const c3 = accessNumberCall({ peer: 'trunk', callerId: guesser });
         await driveUntil(
           e,
@@ -192,7 +192,7 @@ describe('the voice menu’s edges', function () {
           'the PIN prompt',
           () => timesPlayed(e, 'sound:agent-pass', other.channelId) === 1,
         );
-        e.sim.sendDtmf(other.channelId, '11223#4420777#');
+        e.sim.sendDtmf(other.channelId, '112233#4420777#');
         await driveUntil(e, 'the call to be talking', () => talking(e, other.channelId), {
           stepMs: 100,
         });

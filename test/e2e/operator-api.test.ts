@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Metrics } from '../../daemon/src/api/metrics.js';
 import { forEachDatabase } from '../support/db.js';
 import { parseExposition } from '../api/exposition.js';
+import { PublishedContract } from '../api/conformance.js';
 import { driveUntil, quiet, settledCdr, startE2e, talking, waitFor, type E2e } from './harness.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -32,8 +33,18 @@ describe('the operator API beside the running daemon', function () {
       } catch {
         json = undefined;
       }
+      // Every answer of the running daemon must match the document it publishes.
+      contract ??= new PublishedContract(
+        (await (
+          await fetch(`${base}/openapi.json`, { headers: { authorization: `Bearer ${TOKEN}` } })
+        ).json()) as ConstructorParameters<typeof PublishedContract>[0],
+      );
+      const type = res.headers.get('content-type') ?? '';
+      const problem = contract.problem(method, path, res.status, type, json);
+      if (problem) throw new Error(`answer differs from /openapi.json: ${problem}`);
       return { status: res.status, json, text };
     };
+    let contract: PublishedContract | undefined;
     const counter = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
       const { text } = await api('GET', '/metrics');
       const hits = parseExposition(text).samples.filter(

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
+import { saveCheckpoints } from '../../daemon/src/store/checkpoints.js';
 import { forEachDatabase } from '../support/db.js';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -21,7 +22,11 @@ describe('the daemon under trouble', function () {
   forEachDatabase((tdb) => {
     let e: E2e;
     before(async () => {
-      e = await startE2e(tdb, { rules: [{ prefix: '', action: 'answer' }] });
+      // The daemon on Asterisk's clock, as in production (both follow NTP).
+      e = await startE2e(tdb, {
+        rules: [{ prefix: '', action: 'answer' }],
+        daemonOnSimClock: true,
+      });
       await e.t.seedRate({ prefix: '44', rate: '0.05', connect: '0', initial: 1, increment: 1 });
     });
     after(async () => e?.close());
@@ -40,7 +45,7 @@ describe('the daemon under trouble', function () {
       await quiet(e);
     });
 
-    it('after a websocket drop, reconnects and ends a call whose far end hung up during the gap (events lost)', async () => {
+    it('after a websocket drop, reconnects and ends a call whose far end hung up during the gap (events lost), billed only to what was confirmed', async () => {
       const acct = await e.t.seedAccount({ balance: '5' });
       const call = e.sim.placeCall({ exten: '4412', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
@@ -56,11 +61,10 @@ describe('the daemon under trouble', function () {
       await waitFor('the daemon to reconnect', () => e.sim.appConnected('astbill'), 10_000);
       const cdr = await settledCdr(e, call.channelId, 10_000);
       assert.equal(cdr.disposition, 'ANSWERED');
-      assert.equal(
-        cdr.billsec,
-        20,
-        'billed to when the daemon hung the caller up (Asterisk’s clock)',
-      );
+      // Nothing confirmed the call up after the drop (no poll ran on this clock): the end
+      // billed is the drop, not the moment the daemon looked again.
+      assert.equal(cdr.billsec, 0, 'nobody can prove a second of talk after the drop');
+      assert.equal(cdr.endSource, 'last-up');
       assert.equal(e.sim.ended(call.channelId)?.hungUpBy, 'app');
       await quiet(e);
       assert.deepEqual(e.sim.bridges(), []);
@@ -68,14 +72,8 @@ describe('the daemon under trouble', function () {
 
     it('keeps taking calls after reconnecting', async () => {
       e.sim.dropWebsockets('astbill');
-      await waitFor(
-        'the daemon to reconnect',
-        async () => {
-          await new Promise((r) => setTimeout(r, 20));
-          return e.sim.appConnected('astbill');
-        },
-        10_000,
-      );
+      await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
+      await waitFor('the daemon to reconnect', () => e.sim.appConnected('astbill'), 10_000);
       const acct = await e.t.seedAccount({ balance: '5' });
       const call = e.sim.placeCall({ exten: '4413', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
@@ -116,7 +114,7 @@ describe('the daemon under trouble', function () {
       await waitFor('reconnected', () => e.sim.appConnected('astbill'), 10_000);
     });
 
-    it('housekeeping settles a reservation whose channels are gone, from its recorded answer, capped at the grant, and leaves live ones alone', async () => {
+    it('housekeeping settles a reservation whose channels are gone to its last checkpoint (the end nobody saw), and leaves live ones alone', async () => {
       const acct = await e.t.seedAccount({ balance: '5' });
       const rate = (await e.t.store.rateFor('default', '4414'))!;
       const base = {
@@ -139,6 +137,8 @@ describe('the daemon under trouble', function () {
       });
       assert.ok(lost.ok && neverAnswered.ok);
       await e.t.store.markAnswered('lost.1', new Date(SIM_START + 1_000));
+      // Last confirmed up 42 s after the answer (a checkpoint tick).
+      await saveCheckpoints(e.t.knex, [{ uniqueid: 'lost.1', seconds: 42 }], new Date(SIM_START));
       // A live call of this daemon, younger than its grant: not touched.
       const live = e.sim.placeCall({ exten: '4415', accountcode: acct.name });
       await waitFor('talking', () => talking(e, live.channelId));
@@ -148,8 +148,9 @@ describe('the daemon under trouble', function () {
       const c1 = (await e.t.store.cdr('lost.1'))!;
       assert.equal(c1.status, 'settled');
       assert.equal(c1.disposition, 'ANSWERED');
-      assert.equal(c1.billsec, 600, 'end unknown: capped at the grant');
-      assert.equal(c1.cost, parseMoney('0.50'));
+      assert.equal(c1.billsec, 42, 'end unknown: billed to its last checkpoint');
+      assert.equal(c1.endSource, 'last-up');
+      assert.equal(c1.cost, parseMoney('0.035'));
       assert.match(c1.note ?? '', /housekeeping/);
       const c2 = (await e.t.store.cdr('lost.2'))!;
       assert.equal(c2.cost, 0n);
@@ -166,13 +167,16 @@ describe('the daemon under trouble', function () {
   forEachDatabase((tdb) => {
     it('keeps trying while Asterisk is down at start-up, and bills once it is up', async function () {
       this.timeout(20_000);
-      const port = await new Promise<number>((resolve) => {
-        const srv = createServer();
-        srv.listen(0, '127.0.0.1', () => {
-          const p = (srv.address() as AddressInfo).port;
-          srv.close(() => resolve(p));
-        });
+      // Until the simulator starts, the port belongs to a server that counts the daemon's
+      // connection attempts and drops each one: Asterisk is down.
+      let attempts = 0;
+      const down = createServer((socket) => {
+        attempts++;
+        socket.destroy();
       });
+      const port = await new Promise<number>((resolve) =>
+        down.listen(0, '127.0.0.1', () => resolve((down.address() as AddressInfo).port)),
+      );
       const t = await tdb.open();
       const config = loadConfig({
         ASTBILL_DB: tdb.url,
@@ -195,8 +199,9 @@ describe('the daemon under trouble', function () {
       });
       let sim: AriSimulator | undefined;
       try {
-        await new Promise((r) => setTimeout(r, 600)); // a few failed attempts
+        await waitFor('three failed connection attempts', () => attempts >= 3, 10_000);
         assert.equal(daemon.ari.connected, false);
+        await new Promise<void>((r) => down.close(() => r()));
         sim = await AriSimulator.start({
           port,
           clock: 'manual',
@@ -217,6 +222,7 @@ describe('the daemon under trouble', function () {
         );
         assert.equal((await t.store.cdr(call.channelId))?.billsec, 3);
       } finally {
+        if (down.listening) down.close();
         await daemon.close({ drainSeconds: 0 });
         await sim?.close();
         await t.close();

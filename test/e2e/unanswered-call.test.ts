@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import type { FarEndRule } from '../../daemon/src/sim/index.js';
 import { forEachDatabase } from '../support/db.js';
-import { bLegsOf, quiet, settledCdr, startE2e, waitFor, type E2e } from './harness.js';
+import {
+  bLegsOf,
+  playbacksStarted,
+  quiet,
+  settledCdr,
+  startE2e,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 describe('a call the destination does not answer', function () {
   this.timeout(20_000);
@@ -38,6 +46,10 @@ describe('a call the destination does not answer', function () {
       assert.equal(account.reserved, 0n, 'reservation released');
       assert.equal(e.sim.channel(b()), undefined, 'the B leg is gone');
       assert.equal(e.sim.channel(call.channelId), undefined, 'the caller is hung up');
+      // Nothing had to be said before dialling: the caller is never answered, so that their
+      // phone gets the failure's own cause (SIP 486/480/503), and nothing is played to them.
+      assert.equal(e.sim.ended(call.channelId)?.answeredAt, undefined, 'the caller never answered');
+      assert.deepEqual(playbacksStarted(e, call.channelId), [], 'nothing played to the caller');
       return { cdr, a: e.sim.ended(call.channelId)!, b: e.sim.ended(b())! };
     }
 
@@ -73,8 +85,14 @@ describe('a call the destination does not answer', function () {
       const r = await unanswered({ prefix: '33', action: 'noanswer' }, async (_a, b) => {
         await waitFor('the B leg ringing', () => b() !== '' && e.sim.stateOf(b()) === 'Ringing');
         e.advance(44_000);
-        await new Promise((res) => setTimeout(res, 50));
+        // advance() runs every timer due by then, the simulator's and the daemon's (its clock is
+        // the simulator's): at 44 s neither has ended the call.
         assert.equal(e.sim.stateOf(b()), 'Ringing', 'still ringing at 44 s');
+        assert.deepEqual(
+          e.daemon.registry.sessions().map((s) => s.info().state),
+          ['dialling'],
+          'the daemon still waits for the answer at 44 s',
+        );
         e.advance(1_000);
       });
       assert.equal(r.cdr.disposition, 'NO ANSWER');

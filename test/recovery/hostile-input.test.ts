@@ -181,7 +181,7 @@ describe('hostile input through the real flow', function () {
       });
       await e.t.seedRate(PER_SECOND_44);
       acct = await e.t.seedAccount({ balance: '10' });
-      card = await e.t.seedAccount({ balance: '10', pin: '4711' });
+      card = await e.t.seedAccount({ balance: '10', pin: '471100' });
     });
     after(async () => {
       // The daemon's timers run on the simulator's clock: keep it moving while calls are ended.
@@ -290,7 +290,7 @@ describe('hostile input through the real flow', function () {
       for (const digit of [SQL1, SQL2, KB10('1'), '', '١', '\u0000', '12'])
         e.sim.engine.publishChannel(ch, 'ChannelDtmfReceived', { digit, duration_ms: 100 });
       e.sim.engine.publishChannel(ch, 'ChannelDtmfReceived', { duration_ms: 100 });
-      e.sim.sendDtmf(call.channelId, '4711#');
+      e.sim.sendDtmf(call.channelId, '471100#');
       await driveUntil(
         e,
         'the destination prompt',
@@ -339,7 +339,8 @@ describe('hostile input through the real flow', function () {
         { maxSimMs: 120_000 },
       );
       const third = await guess();
-      if (e.sim.channel(third.channelId)) e.sim.sendDtmf(third.channelId, '4711#', { gapMs: 400 });
+      if (e.sim.channel(third.channelId))
+        e.sim.sendDtmf(third.channelId, '471100#', { gapMs: 400 });
       await driveUntil(
         e,
         'third call refused',

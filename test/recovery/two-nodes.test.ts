@@ -89,7 +89,13 @@ describe('two daemons on one database', function () {
       ).map((r) => r.uniqueid);
       await n1.kill9();
       await until('box1 sees n1 gone', () => !box1.appConnected('astbill'), 5_000);
-      await sleep(1_500);
+      // n1 stays dead until one of its calls has ended with nobody listening (or none is left up).
+      await until(
+        'a box1 call to end while n1 is dead',
+        () =>
+          box1.sentEvents('astbill').some((s) => !s.delivered) || box1.liveChannels().length === 0,
+        10_000,
+      );
       const n1Old = n1;
       n1 = await spawnDaemon({ tdb, sim: box1, node: 'n1', env });
 

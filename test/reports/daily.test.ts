@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError } from '../../daemon/src/config.js';
+import { ConfigError, loadConfig } from '../../daemon/src/config.js';
 import type { Rate } from '../../daemon/src/rating/index.js';
 import {
   dailyReport,
@@ -14,7 +14,7 @@ import {
   utcDay,
   yesterday,
 } from '../../daemon/src/reports/daily.js';
-import { ReportSchedule, reportScheduleFromEnv } from '../../daemon/src/reports/schedule.js';
+import { ReportSchedule } from '../../daemon/src/reports/schedule.js';
 import { renderReport, writeReport } from '../../daemon/src/reports/write.js';
 import { forEachDatabase, money, type TestStore } from '../support/db.js';
 import { answeredCall, liveCall, refusedCall, unansweredCall } from '../api/seed-calls.js';
@@ -231,24 +231,18 @@ describe('the daily report', () => {
       });
 
       it('is configured by ASTBILL_REPORT_CRON and ASTBILL_REPORT_DIR, or absent', () => {
-        assert.equal(reportScheduleFromEnv({}, { knex: t.knex }), null);
-        assert.equal(reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '' }, { knex: t.knex }), null);
-        assert.ok(
-          reportScheduleFromEnv(
-            { ASTBILL_REPORT_CRON: '15 0 * * *', ASTBILL_REPORT_DIR: '/tmp/x' },
-            { knex: t.knex },
-          ) instanceof ReportSchedule,
+        assert.equal(loadConfig({}).reports, null);
+        assert.equal(loadConfig({ ASTBILL_REPORT_CRON: '' }).reports, null);
+        assert.deepEqual(
+          loadConfig({ ASTBILL_REPORT_CRON: '15 0 * * *', ASTBILL_REPORT_DIR: '/tmp/x' }).reports,
+          { cron: '15 0 * * *', dir: '/tmp/x' },
         );
         assert.throws(
-          () => reportScheduleFromEnv({ ASTBILL_REPORT_CRON: '15 0 * * *' }, { knex: t.knex }),
+          () => loadConfig({ ASTBILL_REPORT_CRON: '15 0 * * *' }),
           (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_DIR',
         );
         assert.throws(
-          () =>
-            reportScheduleFromEnv(
-              { ASTBILL_REPORT_CRON: 'every day', ASTBILL_REPORT_DIR: '/tmp/x' },
-              { knex: t.knex },
-            ),
+          () => loadConfig({ ASTBILL_REPORT_CRON: 'every day', ASTBILL_REPORT_DIR: '/tmp/x' }),
           (e: unknown) => e instanceof ConfigError && e.setting === 'ASTBILL_REPORT_CRON',
         );
       });

@@ -250,6 +250,9 @@ describe('the journal replayer', () => {
       stoppedBy: null,
       remaining: pending,
     });
+    // The first pass is held open until the test lets it go, so that a tick lands during it.
+    let releaseFirst = () => {};
+    const firstHeld = new Promise<void>((res) => (releaseFirst = res));
     const r = new JournalReplayer({
       intervalMs: 1000,
       timer,
@@ -258,7 +261,7 @@ describe('the journal replayer', () => {
         passes += 1;
         concurrent += 1;
         maxConcurrent = Math.max(maxConcurrent, concurrent);
-        await new Promise((res) => setTimeout(res, 5));
+        if (passes === 1) await firstHeld;
         concurrent -= 1;
         pending -= 1;
         return report();
@@ -266,6 +269,8 @@ describe('the journal replayer', () => {
     });
     r.start(); // first pass at once
     timer.tick(); // joins the pass in progress
+    assert.equal(concurrent, 1, 'the first pass is still running');
+    releaseFirst();
     await r.runOnce();
     assert.equal(passes, 1);
     timer.tick();

@@ -198,7 +198,7 @@ describe('a call session', () => {
       const r = rig({ store });
       await r.session.start();
       assert.equal(r.control.originated.length, 0, 'nothing dialled');
-      assert.ok(r.control.played.some((m) => m.includes('sound:an-error-has-occured')));
+      assert.ok(r.control.played.some((m) => m.includes('sound:im-sorry')));
       assert.ok(r.control.hungUp.includes('A1'));
       assert.equal(r.store.refusals[0]?.reason, 'DBERROR');
     });

@@ -1,6 +1,6 @@
 /**
- * ARI events → call events, with payloads shaped like the ones recorded from Asterisk 22.10.1
- * (../shared/asterisk-ari-recorded-events): written here as small objects, not copied files.
+ * ARI events → call events, with payloads shaped like the ones a real Asterisk 22.10.1 sends
+ * (docs/architecture.md, "Facts about Asterisk"): written here as small objects, not copied files.
  */
 import assert from 'node:assert/strict';
 import {

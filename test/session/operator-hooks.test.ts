@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { Metrics } from '../../daemon/src/api/metrics.js';
-import { PinLockout } from '../../daemon/src/session/pin-lockout.js';
 import type { CallOutcome, SessionMetrics } from '../../daemon/src/session/ports.js';
 import { namesDestination } from '../../daemon/src/session/call-session.js';
 import { balanceAnnouncement, currencyWords, PROMPTS } from '../../daemon/src/session/prompts.js';
 import { mediaDuration } from '../../daemon/src/sim/media.js';
-import { FakeClock, FakeStore, at, rig } from './fakes.js';
+import { FakeStore, at, rig } from './fakes.js';
 
 class RecordingMetrics implements SessionMetrics {
   outcomes: CallOutcome[] = [];
@@ -74,11 +73,20 @@ describe('what a call session reports', () => {
     assert.equal(metrics.failures, 1);
   });
 
-  it('is satisfied by the Prometheus Metrics (the daemon passes that one)', () => {
-    const m: SessionMetrics = new Metrics({ processMetrics: false });
+  it('is satisfied by the Prometheus Metrics (the daemon passes that one), which counts each outcome', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    const m: SessionMetrics = metrics;
     m.callFinished('ABANDONED');
     m.callFinished('LOCKED');
+    m.callFinished('LOCKED');
     m.callFinished('SHUTDOWN');
+    const text = await metrics.render();
+    const count = (outcome: string) =>
+      new RegExp(`^astbill_calls_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1];
+    assert.equal(count('ABANDONED'), '1');
+    assert.equal(count('LOCKED'), '2');
+    assert.equal(count('SHUTDOWN'), '1');
+    assert.equal(count('ANSWERED'), '0');
   });
 
   it('shows its state, account, destination and grant to GET /calls', async () => {
@@ -104,54 +112,13 @@ describe('which dialled values name a destination', () => {
   });
 });
 
-describe('the PIN lockout', () => {
-  const clock = () => new FakeClock();
-
-  it('locks a caller ID at the Nth wrong PIN within the window, for the window, then forgets it', () => {
-    const c = clock();
-    const l = new PinLockout({ failures: 3, minutes: 15, clock: c });
-    assert.equal(l.failed('555'), false);
-    c.advance(60_000);
-    assert.equal(l.failed('555'), false);
-    assert.equal(l.locked('555'), false);
-    assert.equal(l.failed('555'), true, 'the third locks it');
-    assert.equal(l.locked('555'), true);
-    assert.equal(l.locked('556'), false, 'other caller IDs are not affected');
-    c.advance(15 * 60_000 - 1);
-    assert.equal(l.locked('555'), true);
-    c.advance(1);
-    assert.equal(l.locked('555'), false, 'refused for 15 minutes from the failure that locked it');
-    assert.equal(l.failed('555'), false, 'counting starts again from zero');
-    assert.equal(l.size, 1);
-  });
-
-  it('lets failures older than the window expire', () => {
-    const c = clock();
-    const l = new PinLockout({ failures: 2, minutes: 15, clock: c });
-    l.failed('555');
-    c.advance(15 * 60_000);
-    assert.equal(l.failed('555'), false);
-  });
-
-  it('puts callers without a caller ID into one bucket, and does nothing when disabled (0)', () => {
-    const c = clock();
-    const l = new PinLockout({ failures: 2, minutes: 15, clock: c });
-    l.failed('');
-    assert.equal(l.failed('  '), true);
-    assert.equal(l.locked(''), true);
-    const off = new PinLockout({ failures: 0, minutes: 15, clock: c });
-    for (let i = 0; i < 10; i++) assert.equal(off.failed('555'), false);
-    assert.equal(off.locked('555'), false);
-  });
-});
-
 describe('the balance announcement', () => {
   it('says dollars for a dollar currency and spells any other currency code', () => {
     assert.deepEqual(balanceAnnouncement(1_250_000n, 600, 'USD'), [
       'sound:vm-youhave',
       'number:12',
-      'sound:dollars',
-      'sound:and',
+      'sound:digits/dollars',
+      'sound:vm-and',
       'number:10',
       'sound:minutes',
     ]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import client from 'ari-client';
 import WebSocket from 'ws';
 import type { Channel, Event, Playback } from 'ari-client';
-import { raw, startRig, tick, type Rig } from './helpers.js';
+import { raw, startRig, type Rig } from './helpers.js';
 
 /** Collects events of the given types as the client receives them. */
 function collect(
@@ -25,6 +25,7 @@ function collect(
     digit?: string;
     state?: string;
   }[] = [];
+  collected.set(seen, types);
   for (const t of types) {
     rig.ari.on(t as 'StasisStart', (e: Event) => {
       const ev = e as Event & {
@@ -46,6 +47,19 @@ function collect(
     });
   }
   return seen;
+}
+
+const collected = new WeakMap<object, string[]>();
+
+/**
+ * Resolves once the client holds every event of the collected types that the simulator has
+ * delivered to the app so far (one websocket delivers in order, so nothing earlier is missing).
+ */
+function caughtUp(rig: Rig, seen: object): Promise<void> {
+  const types = collected.get(seen)!;
+  const delivered = () =>
+    rig.sim.sentEvents('astbill').filter((s) => s.delivered && types.includes(s.event.type)).length;
+  return rig.sim.waitUntil(() => (seen as unknown[]).length >= delivered());
 }
 
 describe('the simulator through ari-client', () => {
@@ -146,7 +160,7 @@ describe('the simulator through ari-client', () => {
       assert.equal(ch.dialplan.app_name, 'Stasis');
       await rig.ari.channels.answer({ channelId: ch.id });
       rig.sim.manualClock.advance(3000);
-      await tick();
+      await caughtUp(rig, seen);
       assert.deepEqual(
         seen.map((e) => e.digit),
         ['1', '2', '#'],
@@ -194,7 +208,7 @@ describe('the simulator through ari-client', () => {
       const seen = collect(rig, 'Dial', 'StasisStart');
       const id = await dial('15551234', { channelId: 'astbill-b-1' });
       assert.equal(id, 'astbill-b-1');
-      await tick();
+      await caughtUp(rig, seen);
       assert.deepEqual(
         seen.map((e) => `${e.type}:${e.dialstatus ?? ''}`),
         ['Dial:', 'Dial:ANSWER', 'StasisStart:'],
@@ -206,7 +220,7 @@ describe('the simulator through ari-client', () => {
       const seen = collect(rig, 'Dial', 'ChannelDestroyed', 'StasisStart');
       const busy = await dial('3000');
       const cong = await dial('5000');
-      await tick();
+      await caughtUp(rig, seen);
       assert.deepEqual(
         seen
           .filter((e) => e.channel === busy)
@@ -227,7 +241,7 @@ describe('the simulator through ari-client', () => {
       rig.sim.manualClock.advance(19_999);
       assert.ok(rig.sim.channel(id));
       rig.sim.manualClock.advance(1);
-      await tick();
+      await caughtUp(rig, seen);
       assert.deepEqual(
         seen.map((e) => `${e.type}:${e.dialstatus ?? e.cause}`),
         ['Dial:', 'Dial:RINGING', 'ChannelDestroyed:19'],
@@ -258,7 +272,7 @@ describe('the simulator through ari-client', () => {
       const seen = collect(rig, 'Dial');
       const a = await dial('4930');
       const b = await dial('4915');
-      await tick();
+      await caughtUp(rig, seen);
       assert.equal(seen.find((e) => e.channel === a && e.dialstatus !== '')?.dialstatus, 'ANSWER');
       assert.equal(seen.find((e) => e.channel === b && e.dialstatus !== '')?.dialstatus, 'BUSY');
     });
@@ -335,7 +349,7 @@ describe('the simulator through ari-client', () => {
       });
       assert.equal(p3.next_media_uri, 'sound:beep');
       await rig.ari.playbacks.stop({ playbackId: p3.id });
-      await tick();
+      await caughtUp(rig, seen);
       assert.deepEqual(
         seen.map((e) => `${e.type}:${e.state}`),
         [
@@ -372,6 +386,7 @@ describe('the simulator through ari-client', () => {
     it('are all modelled in its events.json (ari-client crashes on unmodelled events)', async () => {
       const observer = await client.connect(rig.sim.url, 'astbill', 'astbill');
       await observer.start('observer', true);
+      const ends = collect(rig, 'StasisEnd', 'ChannelDestroyed', 'BridgeDestroyed');
       const a = rig.sim.placeCall({
         exten: '1',
         tech: 'Local',
@@ -392,7 +407,7 @@ describe('the simulator through ari-client', () => {
       await rig.ari.channels.hangup({ channelId: b.id });
       await rig.ari.bridges.destroy({ bridgeId: br.id });
       rig.sim.hangupCaller(a.channelId);
-      await tick(50);
+      await caughtUp(rig, ends); // the client took every event without crashing
       const models = (
         (await raw(rig.sim, 'GET', '/ari/api-docs/events.json')).body as {
           models: Record<string, unknown>;

@@ -34,11 +34,6 @@ export async function startRig(opts: SimulatorOptions = {}, app = 'astbill'): Pr
   };
 }
 
-/** Lets websocket frames reach the client. */
-export function tick(ms = 20): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Raw HTTP against the simulator, for what ari-client cannot express (bodies, repeated params, bad auth). */
 export async function raw(
   sim: AriSimulator,

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { callCost, type Rate } from '../../daemon/src/rating/index.js';
 import type { GrantAuthoriseRequest } from '../../daemon/src/session/grant-ports.js';
+import { saveCheckpoints } from '../../daemon/src/store/checkpoints.js';
 import { forEachDatabase, money, uniqueName, type TestStore } from '../support/db.js';
 
 describe('grant-mode charging in the store', () => {
@@ -196,6 +197,48 @@ describe('grant-mode charging in the store', () => {
       });
       assert.deepEqual(await extend(uniqueid, 60, 30), { ok: false, reason: 'GONE' });
       assert.equal(await reserved(a.name), 0n);
+    });
+
+    it('never moves the checkpoint backwards when a checkpoint lands while an extension waits for the account lock', async () => {
+      const a = await t.seedAccount({ balance: '10' });
+      const { uniqueid, res } = await authorise(a.id);
+      assert.ok(res.ok);
+      await t.store.markAnswered(uniqueid, start);
+      const checkpoint = async () => (await t.store.grantColumns(uniqueid))?.checkpointSecs;
+      if (tdb.kind === 'mysql') {
+        // Another transaction holds the account row: the extension takes its first (snapshot)
+        // read, then waits for the lock; the periodic checkpointer writes 50 s meanwhile.
+        const holder = await t.knex.transaction();
+        try {
+          await holder('astaccount').where({ id: a.id }).forUpdate().first();
+          const extending = extend(uniqueid, 60, 40);
+          // Its transaction shows in innodb_trx once its first read took the snapshot (the server
+          // is shared: count only this test's database; the holder is the other one).
+          const started = async () =>
+            Number(
+              (
+                (await t.knex.raw(
+                  'SELECT COUNT(*) AS n FROM information_schema.innodb_trx x JOIN information_schema.processlist p ON p.id = x.trx_mysql_thread_id WHERE p.db = DATABASE()',
+                )) as [Array<{ n: number | string }>]
+              )[0][0]!.n,
+            );
+          for (let i = 0; (await started()) < 2; i++) {
+            assert.ok(i < 500, 'the extension started and waits for the account lock');
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          await saveCheckpoints(t.knex, [{ uniqueid, seconds: 50 }], at(50));
+          await holder.commit();
+          assert.ok((await extending).ok);
+        } finally {
+          if (!holder.isCompleted()) await holder.rollback();
+        }
+      } else {
+        // SQLite serialises writers (BEGIN IMMEDIATE): the checkpoint lands before the extension.
+        await saveCheckpoints(t.knex, [{ uniqueid, seconds: 50 }], at(50));
+        assert.ok((await extend(uniqueid, 60, 40)).ok);
+      }
+      assert.equal(await checkpoint(), 50, 'the later checkpoint (50 s) stays');
+      assert.equal((await t.store.grantColumns(uniqueid))?.grants, 2);
     });
 
     it('lets concurrent calls on one account extend until the money is gone, never reserving more than the balance', async () => {

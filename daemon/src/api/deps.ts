@@ -1,13 +1,12 @@
 /** Everything the API's routes use, handed in by the composition root (daemon.ts or a test). */
 import type { Logger } from '../log.js';
-import type { KnexBillingStore } from '../store/knex-store.js';
 import type { Metrics } from './metrics.js';
 import type { CallbackStarter } from './routes/callbacks.js';
-import type { HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
+import type { ApiStore, HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
 
 export interface ApiDeps {
-  /** The daemon's store (its `db` is used for the few reads in queries.ts). */
-  store: KnexBillingStore;
+  /** The daemon's store, through the operations the API uses. */
+  store: ApiStore;
   /** This daemon's node name (config `node`): calls of other nodes cannot be hung up here. */
   node: string;
   status: StatusProvider;

@@ -7,10 +7,9 @@
  *   await api?.start();   ...   await api?.close();
  */
 import type { Config } from '../config.js';
-import type { KnexBillingStore } from '../store/knex-store.js';
 import type { ApiDeps } from './deps.js';
 import type { GaugeSources } from './metrics.js';
-import { reservedTotals } from './queries.js';
+import type { ApiStore } from './ports.js';
 import { ApiServer } from './server.js';
 
 export { ApiServer, ApiConfigError } from './server.js';
@@ -18,7 +17,13 @@ export type { ApiServerOptions } from './server.js';
 export { Metrics, noMetrics } from './metrics.js';
 export type { BillingMetrics, CallOutcome, GaugeSources } from './metrics.js';
 export type { ApiDeps } from './deps.js';
-export type { HangupFn, LiveCallInfo, LiveCallsProvider, StatusProvider } from './ports.js';
+export type {
+  ApiStore,
+  HangupFn,
+  LiveCallInfo,
+  LiveCallsProvider,
+  StatusProvider,
+} from './ports.js';
 
 /** The API server for `config.api`, or null when ASTBILL_API_PORT is unset. Throws ApiConfigError without a token. */
 export function createApiServer(api: Config['api'], deps: ApiDeps): ApiServer | null {
@@ -28,13 +33,13 @@ export function createApiServer(api: Config['api'], deps: ApiDeps): ApiServer | 
 
 /** Gauges read from the database at scrape time: this node's live calls and reserved money. */
 export function dbGaugeSources(
-  store: KnexBillingStore,
+  store: Pick<ApiStore, 'reservedTotals'>,
   node: string,
   journalBacklog?: () => number | Promise<number>,
 ): GaugeSources {
   return {
-    liveCalls: async () => (await reservedTotals(store.db.knex, node)).calls,
-    reservedMoney: async () => (await reservedTotals(store.db.knex, node)).reserved,
+    liveCalls: async () => (await store.reservedTotals(node)).calls,
+    reservedMoney: async () => (await store.reservedTotals(node)).reserved,
     ...(journalBacklog ? { journalBacklog } : {}),
   };
 }

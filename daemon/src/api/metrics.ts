@@ -10,7 +10,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Money } from '../rating/index.js';
-import { CALL_OUTCOMES, type CallOutcome, type SessionMetrics } from '../session/ports.js';
+import { CALL_OUTCOMES, type CallOutcome } from '../domain/cdr-vocabulary.js';
+import type { SessionMetrics } from '../session/ports.js';
 
 /** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
 export type { CallOutcome };

@@ -2,8 +2,8 @@
  * Builds the OpenAPI 3.0 document from the route table: the same objects the router validates
  * requests with, so the description is exactly what the server accepts.
  */
+import type { TSchema } from '../schema/index.js';
 import type { Route } from './route.js';
-import type { Schema } from './schema.js';
 
 const errorSchema = {
   type: 'object',
@@ -16,19 +16,12 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
 
-/** Our schemas are already OpenAPI 3.0 schemas; only empty `required` lists must go. */
-function toOpenApiSchema(s: Schema): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...s };
-  if (s.type === 'object') {
-    out.properties = Object.fromEntries(
-      Object.entries(s.properties).map(([k, v]) => [k, toOpenApiSchema(v)]),
-    );
-    if (!s.required || s.required.length === 0) delete out.required;
-    else out.required = [...s.required];
-  }
-  if (s.type === 'array') out.items = toOpenApiSchema(s.items);
-  if (s.type === 'string' && s.enum) out.enum = [...s.enum];
-  return out;
+/**
+ * Our TypeBox schemas are already OpenAPI 3.0 schemas (see schema/builders.ts); a JSON round
+ * trip drops TypeBox's symbol keys and leaves the plain document.
+ */
+function toOpenApiSchema(s: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 }
 
 export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> {
@@ -56,11 +49,13 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
     const responses: Record<string, unknown> = {};
     for (const [status, doc] of Object.entries(r.responses)) {
       const type = doc.contentType ?? 'application/json';
+      const content: Record<string, unknown> = {};
+      if (doc.schema || type !== 'application/json')
+        content[type] = doc.schema ? { schema: toOpenApiSchema(doc.schema) } : {};
+      for (const other of doc.alsoAs ?? []) content[other] = {};
       responses[status] = {
         description: doc.description,
-        ...(doc.schema || type !== 'application/json'
-          ? { content: { [type]: doc.schema ? { schema: toOpenApiSchema(doc.schema) } : {} } }
-          : {}),
+        ...(Object.keys(content).length > 0 ? { content } : {}),
       };
     }
     if (r.params || r.query || r.body)

@@ -1,7 +1,28 @@
 /**
  * What the API needs from the running daemon, as small interfaces the daemon implements (so that
- * the API never imports the session or ari layers, and tests can fake them).
+ * the API never imports the session or ari layers, and tests can fake them), and the store
+ * operations it calls (it never runs SQL itself).
  */
+import type { KnexBillingStore } from '../store/knex-store.js';
+
+/** The store as the API uses it: its repository methods, never its database handle. */
+export type ApiStore = Pick<
+  KnexBillingStore,
+  | 'listAccounts'
+  | 'addAccount'
+  | 'accountDetails'
+  | 'ledger'
+  | 'topup'
+  | 'setAccountStatus'
+  | 'listRates'
+  | 'upsertRates'
+  | 'reservations'
+  | 'reservation'
+  | 'reservedTotals'
+  | 'cdrsInRange'
+  | 'reachable'
+  | 'dialect'
+>;
 
 /** Live facts for GET /health. */
 export interface StatusProvider {

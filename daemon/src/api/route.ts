@@ -1,17 +1,22 @@
 /**
  * What a route is. The route table (routes/index.ts) is the single description of the API: the
- * router dispatches and validates with it, openapi.ts documents it.
+ * router dispatches and validates with it, openapi.ts documents it. Routes are written with
+ * `defineRoute`, which types the handler's params, query and body from the route's schemas.
  */
 import type { IncomingMessage } from 'node:http';
-import type { ObjectSchema, Schema } from './schema.js';
+import type { TObject, TSchema, TString } from '../schema/index.js';
 
 export type Method = 'GET' | 'POST';
 
-export interface RouteRequest<Body = unknown> {
+export interface RouteRequest<
+  Body = unknown,
+  Query = Record<string, string | undefined>,
+  Params = Record<string, string>,
+> {
   /** Path parameters, already validated against `Route.params`. */
-  params: Record<string, string>;
+  params: Params;
   /** Query parameters (the last value of a repeated one), validated against `Route.query`. */
-  query: Record<string, string>;
+  query: Query;
   /** The parsed JSON body, validated against `Route.body` (undefined when the route takes none). */
   body: Body;
   raw: IncomingMessage;
@@ -29,10 +34,14 @@ export interface RouteResponse {
 
 export interface ResponseDoc {
   description: string;
-  schema?: Schema;
+  schema?: TSchema;
   /** Default application/json. */
   contentType?: string;
+  /** Further media types the route can answer with (e.g. text/csv), with no schema. */
+  alsoAs?: readonly string[];
 }
+
+export type ParamSchemas = Record<string, TString>;
 
 export interface Route {
   method: Method;
@@ -42,10 +51,40 @@ export interface Route {
   summary: string;
   description?: string;
   tag: string;
-  params?: Record<string, Schema & { type: 'string' }>;
-  query?: ObjectSchema;
-  body?: ObjectSchema;
+  params?: ParamSchemas;
+  query?: TObject;
+  body?: TObject;
   /** Success responses; 400/401/404/... are added to the document for every route. */
   responses: Record<number, ResponseDoc>;
   handler(req: RouteRequest): Promise<RouteResponse>;
+}
+
+type Typed<S, Else> = S extends TSchema ? S['static'] : Else;
+
+/** A route whose handler sees its inputs with the types of its schemas. */
+export interface RouteDef<
+  P extends ParamSchemas | undefined,
+  Q extends TObject | undefined,
+  B extends TObject | undefined,
+> extends Omit<Route, 'params' | 'query' | 'body' | 'handler'> {
+  params?: P;
+  query?: Q;
+  body?: B;
+  handler(
+    req: RouteRequest<
+      Typed<B, undefined>,
+      Typed<Q, Record<string, never>>,
+      P extends ParamSchemas ? { [K in keyof P]: string } : Record<string, never>
+    >,
+  ): Promise<RouteResponse>;
+}
+
+export function defineRoute<
+  P extends ParamSchemas | undefined = undefined,
+  Q extends TObject | undefined = undefined,
+  B extends TObject | undefined = undefined,
+>(def: RouteDef<P, Q, B>): Route {
+  // The one place the types are erased: the router validates params, query and body against
+  // these very schemas before it calls the handler.
+  return def as unknown as Route;
 }

@@ -1,6 +1,6 @@
 /**
  * The ARI connection: the one object that holds an ari-client Client. It works around what
- * ari-client 2.2.0 does not do (see DESIGN.md, "Facts about our dependencies"):
+ * ari-client 2.2.0 does not do (docs/architecture.md, "Facts about ari-client"):
  *
  * - connect and start each get a timeout; when the websocket is lost or cannot be opened the
  *   client is thrown away and rebuilt in an endless loop with capped exponential backoff and
@@ -45,7 +45,12 @@ export interface AriConnectionOptions {
   onEvent: (raw: unknown) => void;
   /** Called each time the websocket is up; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
-  onDisconnected?: (why: string) => void;
+  /**
+   * The websocket was lost. `silentMs`: how long before now it last proved it was delivering
+   * (0 when it closed or failed: every event until then arrived; the time since the last
+   * message or pong when the watchdog found it dead).
+   */
+  onDisconnected?: (why: string, silentMs: number) => void;
 }
 
 /** The parts of ari-client's private state this file has to reach. */
@@ -76,6 +81,12 @@ const USED_OPERATIONS: Record<string, string[]> = {
 
 /** Why a client's websocket was lost (set on the client object), once it was. */
 const LOST = Symbol('astbill.lost');
+/**
+ * REST requests still sent while the websocket is down (once the REST base is known): asking
+ * which calls are up and hanging up / deleting what is over. Asterisk's HTTP side often still
+ * answers, and each request is bounded by the timeout.
+ */
+const GAP_OPERATIONS = new Set(['list channels', 'list bridges', 'hangup', 'destroy bridge']);
 
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
@@ -139,6 +150,8 @@ export class AriConnection {
   private wake: (() => void) | null = null;
   private lost: ((why: string) => void) | null = null;
   private everConnected = false;
+  /** When the websocket last proved it delivers (a message or a pong; Date.now()). */
+  private lastHeard = Date.now();
   private readonly connectTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly pingIntervalMs: number;
@@ -202,7 +215,7 @@ export class AriConnection {
     query?: Record<string, QueryValue>,
     timeoutMs = this.requestTimeoutMs,
   ): Promise<unknown> {
-    if (!this.client)
+    if (!this.client && !(this.everConnected && GAP_OPERATIONS.has(operation)))
       throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
     this.requestsInFlight += 1;
     try {
@@ -231,6 +244,7 @@ export class AriConnection {
         const reconnected = this.everConnected;
         this.everConnected = true;
         this.client = client;
+        this.lastHeard = Date.now();
         logger.info(reconnected ? 'ARI websocket reconnected' : 'ARI websocket connected', {
           url,
           app,
@@ -245,8 +259,9 @@ export class AriConnection {
         this.client = null;
         if (this.closed) break;
         logger.warn('ARI connection lost; rebuilding the client', { url, app, reason: why });
+        const silentMs = why.startsWith('no pong') ? Date.now() - this.lastHeard : 0;
         try {
-          this.opts.onDisconnected?.(why);
+          this.opts.onDisconnected?.(why, silentMs);
         } catch (err) {
           logger.error('ARI disconnected handler failed', { error: errorText(err) });
         }
@@ -334,6 +349,7 @@ export class AriConnection {
       );
       client.on('pong', () => {
         awaitingPong = false;
+        this.lastHeard = Date.now();
       });
       if (this.pingIntervalMs > 0) {
         timer = setInterval(() => {
@@ -426,6 +442,7 @@ export class AriConnection {
     const known = new Set(Object.keys(models));
     ws.removeAllListeners('message');
     ws.on('message', (data: unknown) => {
+      this.lastHeard = Date.now();
       let event: { type?: unknown };
       try {
         event = JSON.parse(String(data)) as { type?: unknown };

@@ -1,7 +1,7 @@
 /**
  * Raw ARI events → the session's CallEvents (session/call-events.ts). This is the only place
- * that reads ARI payload fields; it follows what a real Asterisk 22 sends
- * (see ../shared/asterisk-ari-recorded-events/README.md):
+ * that reads ARI payload fields; it follows what a real Asterisk 22 sends (docs/architecture.md,
+ * "Facts about Asterisk"; the simulator replays the same sequences):
  *
  * - An inbound channel (entered Stasis from the dialplan) sends nothing after StasisEnd, so
  *   its end is whichever of ChannelHangupRequest / StasisEnd / ChannelDestroyed comes first.

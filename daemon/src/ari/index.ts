@@ -22,6 +22,8 @@ export interface AriSwitchOptions {
   onEvent: (ev: CallEvent) => void;
   /** After every (re)connection; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
+  /** The websocket was lost; it proved it delivered until `silentMs` before now. */
+  onDisconnected?: (why: string, silentMs: number) => void;
   timing?: Pick<
     AriConnectionOptions,
     'connectTimeoutMs' | 'requestTimeoutMs' | 'pingIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs'
@@ -71,7 +73,10 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
       }
     },
     onConnected: (reconnected) => opts.onConnected?.(reconnected),
-    onDisconnected: () => control.connectionLost(),
+    onDisconnected: (why, silentMs) => {
+      control.connectionLost();
+      opts.onDisconnected?.(why, silentMs);
+    },
   });
   control = new AriCallControl(
     conn,

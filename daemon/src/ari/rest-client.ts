@@ -62,8 +62,10 @@ export class AriRestClient {
   /**
    * One ARI request: `path` below the base (`/channels/abc/answer`, components already
    * encoded), `query` as ARI query parameters. Resolves with the parsed JSON body (undefined
-   * for 204). A connection reset on a reused keep-alive socket (the server closed it idle) is
-   * retried once on a fresh socket: the request never reached Asterisk.
+   * for 204). An idempotent request (see `idempotent`) that fails on a reused keep-alive socket
+   * the server closed (Asterisk closes idle ones after http.conf session_keep_alive, 15 s by
+   * default; the client sees ECONNRESET "socket hang up" or EPIPE) is retried once on a fresh
+   * socket. Others are not: a request that did reach Asterisk must not be sent twice.
    */
   async request(
     operation: string,
@@ -93,9 +95,11 @@ export class AriRestClient {
         timeoutMs,
       );
     } catch (err) {
+      const code = (err as { code?: unknown }).code;
       const retry =
         (err as { reusedSocket?: boolean }).reusedSocket === true &&
-        (err as { code?: unknown }).code === 'ECONNRESET';
+        (code === 'ECONNRESET' || code === 'EPIPE') &&
+        idempotent(method, path);
       const left = deadline - Date.now();
       if (!retry || left <= 0) throw err;
       return this.once(operation, base, method, `${base.pathname}${path}${search}`, left);
@@ -180,6 +184,16 @@ export class AriRestClient {
       req.end();
     });
   }
+}
+
+/**
+ * Requests that do the same when sent twice: reads, deletions (a second one answers 404), and
+ * the POSTs that set a state (answer, ring, a variable, bridge membership). Originate, play and
+ * bridge creation are not (a second one would fail or play again).
+ */
+export function idempotent(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'DELETE') return true;
+  return method === 'POST' && /\/(answer|ring|variable|addChannel)$/.test(path);
 }
 
 /** Encodes one path component (a channel, bridge or playback id). */

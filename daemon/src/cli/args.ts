@@ -1,7 +1,7 @@
 /** Argument helpers shared by the operator commands: every bad input becomes a one-line UsageError. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseMoney, type Money } from '../rating/index.js';
-import { UsageError } from './command.js';
+import { HelpRequested, UsageError } from './command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -9,7 +9,8 @@ const NEGATIVE = /^-\d/;
 const HIDDEN = '\u0000';
 
 /**
- * node:util parseArgs, strict, with its errors turned into UsageError naming the command.
+ * node:util parseArgs, strict, with its errors turned into UsageError naming the command. Every
+ * command takes --help/-h: it throws HelpRequested, and the dispatcher prints the usage.
  * A negative number ('--balance -1', 'topup alice -5') is passed through as a value so that the
  * amount check can say what is wrong with it, instead of parseArgs calling it an unknown option.
  */
@@ -17,7 +18,12 @@ export function parse<O extends Options>(command: string, argv: string[], option
   const hidden = argv.map((a) => (NEGATIVE.test(a) ? HIDDEN + a : a));
   let parsed;
   try {
-    parsed = parseArgs({ args: hidden, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: hidden,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError(
       `${command}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
@@ -30,6 +36,8 @@ export function parse<O extends Options>(command: string, argv: string[], option
         ? v.map(reveal)
         : v;
   const values = parsed.values as Record<string, unknown>;
+  if (values.help === true) throw new HelpRequested(command);
+  delete values.help;
   for (const k of Object.keys(values)) values[k] = reveal(values[k]);
   parsed.positionals = parsed.positionals.map((p) => (p.startsWith(HIDDEN) ? p.slice(1) : p));
   return parsed;
@@ -94,7 +102,11 @@ export function since(text: string, now: Date = new Date()): Date {
   const age = /^(\d+)([smhd])$/.exec(text.trim());
   if (age) {
     const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[age[2] as 's' | 'm' | 'h' | 'd'];
-    return new Date(now.getTime() - Number(age[1]) * unit * 1000);
+    const d = new Date(now.getTime() - Number(age[1]) * unit * 1000);
+    // An age past what a date can hold (99999999999d) is bad input, not a crash later.
+    if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1970)
+      throw new UsageError(`--since: '${text}' reaches back before 1970`);
+    return d;
   }
   const m =
     /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:\d{2})?$/.exec(

@@ -4,6 +4,8 @@ import { out } from './format.js';
 export interface CliCommand {
   /** One line shown by `astbill help`. */
   summary: string;
+  /** What `astbill <command> --help` (and `<command> <sub> --help`) prints. */
+  usage: string;
   /** Runs the command with the arguments after its name; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
 }
@@ -11,6 +13,11 @@ export interface CliCommand {
 /** A usage or input error: printed as one line, exit code 2, no stack trace. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** --help / -h among a command's options: the dispatcher prints the command's usage, exit 0. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
 }
 
 /**

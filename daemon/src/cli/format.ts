@@ -33,14 +33,8 @@ export function table(headers: string[], rows: Array<Array<string | number | nul
   return [line(headers), ...cells.map(line)].join('\n') + '\n';
 }
 
-function csvCell(v: string | number | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csv(headers: string[], rows: Array<Array<string | number | null>>): string {
-  return [headers, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
+/** CSV for scripts: the project's one writer (formula-safe, see ../csv.ts). */
+export { csvRows as csv } from '../csv.js';
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';

@@ -23,6 +23,7 @@ export async function withStore<T>(
   const { store, db, close } = await openStore(config.db, {
     poolMax: 2,
     pinSecret: config.pinSecret ?? undefined,
+    pinMinLength: config.pinMinLength,
     ...opts,
   });
   try {

@@ -129,7 +129,7 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       identifiedBy: 'caller ID 15551230001 (astani)',
       anis: ['15551230001'],
     },
-    { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 2468', pin: '2468' },
+    { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 246800', pin: '246800' },
     // 0.15 at 3.00/min (0.05/s, per-second billing) buys exactly 3 s.
     { name: 'carol', balance: '0.15', identifiedBy: 'accountcode of her phone' },
   ];
@@ -195,7 +195,7 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       account: 'card-1001',
       start: { at: ms(900, 300) },
       phone: { peer: 'payphone', callerId: '5550100', exten: '8000' },
-      dtmf: { digits: '1111#2468#494012345#', delayMs: ms(1200, 500), gapMs: ms(300, 120) },
+      dtmf: { digits: '1111#246800#494012345#', delayMs: ms(1200, 500), gapMs: ms(300, 120) },
       expect: { disposition: 'ANSWERED' },
     },
     {

@@ -1,7 +1,7 @@
 /**
  * Writes yesterday's daily report as CSV on a node-cron schedule (ASTBILL_REPORT_CRON, in UTC)
  * into ASTBILL_REPORT_DIR. A small part with start()/close() that the daemon's composition
- * creates when both settings are present (see `reportScheduleFromEnv`).
+ * creates when `config.reports` is set (loadConfig reads and checks both settings).
  *
  * Several daemons on one database may all run it: the file for a day is rewritten with the same
  * content (the report reads only settled CDRs of a past day), so the last writer wins harmlessly.
@@ -66,24 +66,4 @@ export class ReportSchedule {
     await this.job.close();
     await this.running?.catch(() => undefined);
   }
-}
-
-/**
- * The schedule configured by ASTBILL_REPORT_CRON and ASTBILL_REPORT_DIR, or null when
- * ASTBILL_REPORT_CRON is unset or empty. Throws ConfigError when one is set without the other
- * or the expression is invalid.
- */
-export function reportScheduleFromEnv(
-  env: Record<string, string | undefined>,
-  deps: { knex: Knex; logger?: Logger | undefined },
-): ReportSchedule | null {
-  const expression = env.ASTBILL_REPORT_CRON?.trim();
-  if (!expression) return null;
-  const dir = env.ASTBILL_REPORT_DIR?.trim();
-  if (!dir)
-    throw new ConfigError(
-      'ASTBILL_REPORT_DIR',
-      'must be set when ASTBILL_REPORT_CRON is (the directory the CSV files go to)',
-    );
-  return new ReportSchedule({ knex: deps.knex, cron: expression, dir, logger: deps.logger });
 }

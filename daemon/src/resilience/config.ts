@@ -22,7 +22,7 @@ export interface ResilienceConfig {
   replayIntervalMs: number;
 }
 
-export function loadResilienceConfig(env: Source = process.env): ResilienceConfig {
+export function loadResilienceConfig(env: Source): ResilienceConfig {
   const dir = env.ASTBILL_JOURNAL_DIR?.trim() || './data/journal';
   return {
     journalDir: dir,

@@ -3,9 +3,11 @@
  *
  *   {"v":1,"id":"…","at":"2026-…Z","kind":"settle","uniqueid":"…","settle":{…}}
  *
- * Money is a decimal string of bigint minor units ("150000"), times are ISO strings. Reading
- * is strict: a line that is not a complete, well-formed record is rejected as a whole (a torn
- * last line after a crash, a damaged line) and reported, never half-used.
+ * Money is a decimal string of bigint minor units ("150000"), times are ISO strings. The line
+ * format is declared once, as schemas (below); the writer builds values of their types and the
+ * reader checks a line against them. Reading is strict: a line that is not a complete,
+ * well-formed record is rejected as a whole (a torn last line after a crash, a damaged line)
+ * and reported, never half-used.
  *
  * Kinds and what replaying one does:
  *   settle        store.settle(req)                      a settlement the database did not take
@@ -16,14 +18,15 @@
  */
 import type { Money, Rate } from '../rating/index.js';
 import {
-  DISPOSITIONS,
-  REFUSAL_REASONS,
-  type AuthoriseRequest,
-  type Disposition,
-  type RefusalReason,
-  type RefusalRecord,
-  type SettleRequest,
-} from '../session/ports.js';
+  findProblem,
+  Nullable,
+  StringEnum,
+  Type,
+  type Static,
+  type TSchema,
+} from '../schema/index.js';
+import { DISPOSITIONS, END_SOURCES, REFUSAL_REASONS } from '../domain/cdr-vocabulary.js';
+import type { AuthoriseRequest, RefusalRecord, SettleRequest } from '../session/ports.js';
 
 /** A call allowed under the allow-capped policy while the database failed. */
 export interface OutageGrant {
@@ -50,11 +53,91 @@ export type JournalRecord = JournalEntry & {
 
 export const FORMAT_VERSION = 1;
 
+// ------------------------------------------------------------------ the line format
+
+const Iso = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T', description: 'ISO 8601 time' });
+const Minor = Type.String({ pattern: '^-?\\d{1,30}$', description: 'amount in minor units' });
+const Count = Type.Integer();
+/** Fields the writer always writes, but older lines may lack: absent reads as null. */
+const Maybe = <T extends TSchema>(t: T) => Type.Optional(Nullable(t));
+
+const settleLine = Type.Object({
+  uniqueid: Type.String(),
+  disposition: StringEnum(DISPOSITIONS),
+  hangupCause: Maybe(Count),
+  answer: Maybe(Iso),
+  end: Iso,
+  billsec: Count,
+  note: Maybe(Type.String()),
+  /** How an end the daemon did not see was decided (session/unseen-end.ts); absent when seen. */
+  endSource: Type.Optional(StringEnum(END_SOURCES)),
+});
+
+const rateLine = Type.Object({
+  tariff: Type.String(),
+  prefix: Type.String(),
+  description: Type.String(),
+  ratePerMin: Minor,
+  connectFee: Minor,
+  initialSecs: Count,
+  incrementSecs: Count,
+  minSecs: Count,
+});
+
+const grantLine = Type.Object({
+  req: Type.Object({
+    uniqueid: Type.String(),
+    accountId: Count,
+    src: Type.String(),
+    dst: Type.String(),
+    rate: rateLine,
+    node: Type.String(),
+    defaultMaxSeconds: Count,
+    start: Iso,
+  }),
+  maxSeconds: Count,
+  maxCost: Minor,
+});
+
+const refusalLine = Type.Object({
+  uniqueid: Type.String(),
+  accountId: Maybe(Count),
+  src: Type.String(),
+  dst: Type.String(),
+  reason: StringEnum(REFUSAL_REASONS),
+  node: Type.String(),
+  start: Iso,
+  end: Type.Optional(Iso),
+  note: Type.Optional(Type.String()),
+});
+
+const headLine = Type.Object({
+  v: Type.Integer(),
+  id: Type.String(),
+  at: Iso,
+  kind: StringEnum(['settle', 'refusal', 'answer', 'outage-grant', 'outage-call']),
+  uniqueid: Type.String(),
+});
+
+/** What follows the head, per kind. */
+const bodyLine = {
+  settle: Type.Object({ settle: settleLine }),
+  refusal: Type.Object({ refusal: refusalLine }),
+  answer: Type.Object({ answer: Iso }),
+  'outage-grant': Type.Object({ grant: grantLine }),
+  'outage-call': Type.Object({ grant: grantLine, settle: settleLine }),
+} satisfies Record<JournalKind, TSchema>;
+
+type SettleLine = Static<typeof settleLine>;
+type RateLine = Static<typeof rateLine>;
+type GrantLine = Static<typeof grantLine>;
+type RefusalLine = Static<typeof refusalLine>;
+
 // ------------------------------------------------------------------ writing
 
 const iso = (d: Date) => d.toISOString();
 
-function settleJson(s: SettleRequest) {
+function settleJson(s: SettleRequest): SettleLine {
   return {
     uniqueid: s.uniqueid,
     disposition: s.disposition,
@@ -63,10 +146,11 @@ function settleJson(s: SettleRequest) {
     end: iso(s.end),
     billsec: s.billsec,
     note: s.note ?? null,
+    ...(s.endSource ? { endSource: s.endSource } : {}),
   };
 }
 
-function rateJson(r: Rate) {
+function rateJson(r: Rate): RateLine {
   return {
     tariff: r.tariff,
     prefix: r.prefix,
@@ -79,7 +163,7 @@ function rateJson(r: Rate) {
   };
 }
 
-function grantJson(g: OutageGrant) {
+function grantJson(g: OutageGrant): GrantLine {
   const q = g.req;
   return {
     req: {
@@ -97,16 +181,36 @@ function grantJson(g: OutageGrant) {
   };
 }
 
+function refusalJson(r: RefusalRecord): RefusalLine {
+  return {
+    uniqueid: r.uniqueid,
+    accountId: r.accountId,
+    src: r.src,
+    dst: r.dst,
+    reason: r.reason,
+    node: r.node,
+    start: iso(r.start),
+    ...(r.end ? { end: iso(r.end) } : {}),
+    ...(r.note !== undefined ? { note: r.note } : {}),
+  };
+}
+
 /** The line (with its newline) for one record. */
 export function toLine(r: JournalRecord): string {
-  const head = { v: FORMAT_VERSION, id: r.id, at: iso(r.at), kind: r.kind, uniqueid: r.uniqueid };
-  let body: Record<string, unknown>;
+  const head: Static<typeof headLine> = {
+    v: FORMAT_VERSION,
+    id: r.id,
+    at: iso(r.at),
+    kind: r.kind,
+    uniqueid: r.uniqueid,
+  };
+  let body: Static<(typeof bodyLine)[JournalKind]>;
   switch (r.kind) {
     case 'settle':
       body = { settle: settleJson(r.settle) };
       break;
     case 'refusal':
-      body = { refusal: { ...r.refusal, start: iso(r.refusal.start) } };
+      body = { refusal: refusalJson(r.refusal) };
       break;
     case 'answer':
       body = { answer: iso(r.answer) };
@@ -127,139 +231,106 @@ export class BadRecord extends Error {
   override name = 'BadRecord';
 }
 
-type Obj = Record<string, unknown>;
-
-function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new BadRecord(`${what} is not an object`);
-  return v as Obj;
+function checked<S extends TSchema>(schema: S, value: unknown): Static<S> {
+  const problem = findProblem(schema, value, { name: (path) => path });
+  if (problem) throw new BadRecord(problem.replace(/^the body/, 'the record'));
+  return value as Static<S>;
 }
 
-function str(o: Obj, k: string): string {
-  const v = o[k];
-  if (typeof v !== 'string') throw new BadRecord(`${k} is not a string`);
-  return v;
-}
-
-function nullableStr(o: Obj, k: string): string | null {
-  const v = o[k];
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw new BadRecord(`${k} is not a string`);
-  return v;
-}
-
-function int(o: Obj, k: string): number {
-  const v = o[k];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v))
-    throw new BadRecord(`${k} is not a whole number`);
-  return v;
-}
-
-function nullableInt(o: Obj, k: string): number | null {
-  return o[k] === null || o[k] === undefined ? null : int(o, k);
-}
-
-function date(o: Obj, k: string): Date {
-  const s = str(o, k);
+function date(s: string): Date {
   const d = new Date(s);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(s))
-    throw new BadRecord(`${k} is not an ISO time`);
+  if (Number.isNaN(d.getTime())) throw new BadRecord(`${s} is not an ISO time`);
   return d;
 }
 
-function nullableDate(o: Obj, k: string): Date | null {
-  return o[k] === null || o[k] === undefined ? null : date(o, k);
-}
+const maybeDate = (s: string | null | undefined) => (s == null ? null : date(s));
 
-function money(o: Obj, k: string): Money {
-  const s = str(o, k);
-  if (!/^-?\d{1,30}$/.test(s)) throw new BadRecord(`${k} is not an amount in minor units`);
-  return BigInt(s);
-}
-
-function settleFrom(v: unknown): SettleRequest {
-  const o = obj(v, 'settle');
-  const disposition = str(o, 'disposition') as Disposition;
-  if (!DISPOSITIONS.includes(disposition))
-    throw new BadRecord(`unknown disposition ${disposition}`);
-  const note = nullableStr(o, 'note');
+function settleFrom(o: SettleLine): SettleRequest {
   return {
-    uniqueid: str(o, 'uniqueid'),
-    disposition,
-    hangupCause: nullableInt(o, 'hangupCause'),
-    answer: nullableDate(o, 'answer'),
-    end: date(o, 'end'),
-    billsec: int(o, 'billsec'),
-    ...(note !== null ? { note } : {}),
+    uniqueid: o.uniqueid,
+    disposition: o.disposition,
+    hangupCause: o.hangupCause ?? null,
+    answer: maybeDate(o.answer),
+    end: date(o.end),
+    billsec: o.billsec,
+    ...(o.note != null ? { note: o.note } : {}),
+    ...(o.endSource !== undefined ? { endSource: o.endSource } : {}),
   };
 }
 
-function rateFrom(v: unknown): Rate {
-  const o = obj(v, 'rate');
+// Fields are copied one by one: a line may carry fields we do not know, and they stay behind.
+
+function rateFrom(o: RateLine): Rate {
   return {
-    tariff: str(o, 'tariff'),
-    prefix: str(o, 'prefix'),
-    description: str(o, 'description'),
-    ratePerMin: money(o, 'ratePerMin'),
-    connectFee: money(o, 'connectFee'),
-    initialSecs: int(o, 'initialSecs'),
-    incrementSecs: int(o, 'incrementSecs'),
-    minSecs: int(o, 'minSecs'),
+    tariff: o.tariff,
+    prefix: o.prefix,
+    description: o.description,
+    ratePerMin: BigInt(o.ratePerMin),
+    connectFee: BigInt(o.connectFee),
+    initialSecs: o.initialSecs,
+    incrementSecs: o.incrementSecs,
+    minSecs: o.minSecs,
   };
 }
 
-function grantFrom(v: unknown): OutageGrant {
-  const o = obj(v, 'grant');
-  const q = obj(o.req, 'grant.req');
+function grantFrom(o: GrantLine): OutageGrant {
+  const q = o.req;
   return {
     req: {
-      uniqueid: str(q, 'uniqueid'),
-      accountId: int(q, 'accountId'),
-      src: str(q, 'src'),
-      dst: str(q, 'dst'),
+      uniqueid: q.uniqueid,
+      accountId: q.accountId,
+      src: q.src,
+      dst: q.dst,
       rate: rateFrom(q.rate),
-      node: str(q, 'node'),
-      defaultMaxSeconds: int(q, 'defaultMaxSeconds'),
-      start: date(q, 'start'),
+      node: q.node,
+      defaultMaxSeconds: q.defaultMaxSeconds,
+      start: date(q.start),
     },
-    maxSeconds: int(o, 'maxSeconds'),
-    maxCost: money(o, 'maxCost'),
+    maxSeconds: o.maxSeconds,
+    maxCost: BigInt(o.maxCost),
   };
 }
 
-function refusalFrom(v: unknown): RefusalRecord {
-  const o = obj(v, 'refusal');
-  const reason = str(o, 'reason') as RefusalReason;
-  if (!REFUSAL_REASONS.includes(reason)) throw new BadRecord(`unknown refusal reason ${reason}`);
+function refusalFrom(o: RefusalLine): RefusalRecord {
   return {
-    uniqueid: str(o, 'uniqueid'),
-    accountId: nullableInt(o, 'accountId'),
-    src: str(o, 'src'),
-    dst: str(o, 'dst'),
-    reason,
-    node: str(o, 'node'),
-    start: date(o, 'start'),
+    uniqueid: o.uniqueid,
+    accountId: o.accountId ?? null,
+    src: o.src,
+    dst: o.dst,
+    reason: o.reason,
+    node: o.node,
+    start: date(o.start),
+    ...(o.end !== undefined ? { end: date(o.end) } : {}),
+    ...(o.note !== undefined ? { note: o.note } : {}),
   };
 }
 
 /** Parses one line (without its newline); throws BadRecord (or SyntaxError) when it is not a whole record. */
 export function fromLine(line: string): JournalRecord {
-  const o = obj(JSON.parse(line), 'record');
-  if (o.v !== FORMAT_VERSION) throw new BadRecord(`unknown format version ${String(o.v)}`);
-  const head = { id: str(o, 'id'), at: date(o, 'at'), uniqueid: str(o, 'uniqueid') };
-  const kind = str(o, 'kind');
-  switch (kind) {
-    case 'settle':
-      return { ...head, kind, settle: settleFrom(o.settle) };
-    case 'refusal':
-      return { ...head, kind, refusal: refusalFrom(o.refusal) };
+  const raw: unknown = JSON.parse(line);
+  const o = checked(headLine, raw);
+  if (o.v !== FORMAT_VERSION) throw new BadRecord(`unknown format version ${o.v}`);
+  const head = { id: o.id, at: date(o.at), uniqueid: o.uniqueid };
+  switch (o.kind) {
+    case 'settle': {
+      const b = checked(bodyLine.settle, raw);
+      return { ...head, kind: o.kind, settle: settleFrom(b.settle) };
+    }
+    case 'refusal': {
+      const b = checked(bodyLine.refusal, raw);
+      return { ...head, kind: o.kind, refusal: refusalFrom(b.refusal) };
+    }
     case 'answer':
-      return { ...head, kind, answer: date(o, 'answer') };
+      return { ...head, kind: o.kind, answer: date(checked(bodyLine.answer, raw).answer) };
     case 'outage-grant':
-      return { ...head, kind, grant: grantFrom(o.grant) };
-    case 'outage-call':
-      return { ...head, kind, grant: grantFrom(o.grant), settle: settleFrom(o.settle) };
-    default:
-      throw new BadRecord(`unknown kind ${kind}`);
+      return {
+        ...head,
+        kind: o.kind,
+        grant: grantFrom(checked(bodyLine['outage-grant'], raw).grant),
+      };
+    case 'outage-call': {
+      const b = checked(bodyLine['outage-call'], raw);
+      return { ...head, kind: o.kind, grant: grantFrom(b.grant), settle: settleFrom(b.settle) };
+    }
   }
 }

@@ -7,6 +7,10 @@
 /** Outcome of a B leg that never answered (CDR disposition vocabulary). */
 export type LegFailure = 'BUSY' | 'NO ANSWER' | 'CONGESTION' | 'CHANUNAVAIL';
 
+/** How a dialled leg came out: answered, or failed with its cause and Asterisk's time. */
+export type DialOutcome =
+  { kind: 'answered' } | { kind: 'failed'; failure: LegFailure; cause: number | null; at: Date };
+
 /** A new channel entered the app from the dialplan: a call to bill. */
 export interface CallOffered {
   kind: 'offered';

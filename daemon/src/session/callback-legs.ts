@@ -5,10 +5,12 @@
  */
 import type { Logger } from '../log.js';
 import type { Rate } from '../rating/index.js';
-import type { LegFailure } from './call-events.js';
+import type { DialOutcome } from './call-events.js';
+import { errorText, type Deferred } from './call-scope.js';
 import type { DaemonClock } from './clock.js';
 import type { CallbackGrantStore } from './grant-ports.js';
 import type { Account, Disposition, SettleRequest } from './ports.js';
+import { secondsBetween } from './talk-time.js';
 
 export interface CallbackOrder {
   account: Account;
@@ -42,6 +44,7 @@ export interface AdoptedLeg {
 }
 
 export interface CallbackLeg {
+  name: 'a' | 'b';
   number: string;
   rate: Rate | null;
   channelId: string;
@@ -49,21 +52,8 @@ export interface CallbackLeg {
   answeredAt: Date | null;
   dialled: boolean;
   settled: boolean;
-}
-
-export const FAILURE_DISPOSITION: Record<LegFailure, Disposition> = {
-  BUSY: 'BUSY',
-  'NO ANSWER': 'NO ANSWER',
-  CONGESTION: 'CONGESTION',
-  CHANUNAVAIL: 'FAILED',
-};
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function secondsBetween(from: Date, to: Date): number {
-  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 1000));
+  /** The dial outcome, once the leg is dialled. */
+  outcome: Deferred<DialOutcome> | null;
 }
 
 /**

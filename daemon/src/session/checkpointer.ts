@@ -9,11 +9,12 @@
  * checkpoint is a promise that the call really was up, never a guess.
  */
 import type { Logger } from '../log.js';
-import type { Checkpoint, CheckpointStore } from '../store/checkpoints.js';
+import type { Checkpoint, CheckpointStore } from './ports.js';
 import type { CallControl } from './call-control-port.js';
-import { secondsBetween } from './call-session.js';
+import { secondsBetween } from './talk-time.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { BillingStore } from './ports.js';
+import type { LivenessBook } from './live-check.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
 
 /** A live session as the checkpointer sees it. */
@@ -37,6 +38,8 @@ export interface CheckpointerOptions {
   node: string;
   /** Seconds between ticks; 0 disables the job (runOnce still works). */
   intervalSeconds: number;
+  /** Where each confirmed call's "last confirmed up" moment is kept for the live check. */
+  book?: LivenessBook;
 }
 
 export interface CheckpointReport {
@@ -74,17 +77,18 @@ export class Checkpointer {
     return this.running;
   }
 
+  /** A steady cadence: the next tick is armed when this one fires (a slow tick is shared, not stacked). */
   private schedule(): void {
     this.timer = this.opts.clock.setTimer(this.opts.intervalSeconds * 1000, () => {
       this.timer = null;
       if (this.closed) return;
-      void this.runOnce()
-        .catch((err: unknown) =>
-          this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }),
-        )
-        .finally(() => {
-          if (!this.closed) this.schedule();
-        });
+      this.schedule();
+      // A tick that finds the previous one still running runs after it (none is skipped).
+      const at = this.opts.clock.now();
+      const run = (): Promise<CheckpointReport> => this.runOnce(at);
+      void (this.running ? this.running.then(run, run) : run()).catch((err: unknown) =>
+        this.opts.logger.warn('checkpoint tick failed', { error: errorText(err) }),
+      );
     });
   }
 
@@ -116,6 +120,7 @@ export class Checkpointer {
       const perLeg = session?.channelsToCheckFor?.(r.uniqueid);
       const needed = perLeg ?? session?.channelsToCheck() ?? [];
       if (needed.length < (perLeg ? 1 : 2) || !needed.every((id) => alive.has(id))) continue;
+      this.opts.book?.stamp(session!, now);
       calls.push({
         uniqueid: r.uniqueid,
         seconds: Math.min(r.maxSeconds, secondsBetween(r.answer!, now)),

@@ -2,13 +2,10 @@
  * The periodic sweep (node-cron): a reservation of this node older than its max seconds plus a
  * margin is stale. If a live session still holds it, that call outlived its grant and is ended
  * through the one kill path. If no session holds it and none of its channels exists in
- * Asterisk any more (the daemon lost the call: crash, restart, lost events), it is settled
- * from what is known, loudly:
- *
- * - answered (answer time recorded by markAnswered): billed from the answer to now, capped at
- *   the reserved seconds (the end is not known; Asterisk's TIMEOUT(absolute) made the grant the
- *   longest it can have lasted; the store caps billsec at the reservation as well);
- * - never answered: released at no cost (disposition FAILED).
+ * Asterisk any more (the daemon lost the call: crash, restart, lost events), it is settled by
+ * the one rule for a call whose end was not seen (unseen-end.ts: Asterisk's CDR when it has one,
+ * else by policy within [last checkpoint, now], by default the last checkpoint; never answered:
+ * released at no cost), loudly.
  *
  * A stale reservation whose channel still exists is only logged: hanging up a live channel
  * the daemon knows nothing about is left to the operator.
@@ -17,10 +14,12 @@ import { CronJob } from '../cron-job.js';
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { DaemonClock } from './clock.js';
-import { secondsBetween } from './call-session.js';
 import { killCall } from './kill-call.js';
 import type { BillingStore, Reservation } from './ports.js';
 import type { SessionRegistry } from './registry.js';
+import type { UnseenEnds } from './unseen-end.js';
+import type { OrphanReport, OrphanSweep } from './orphan-sweep.js';
+import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
 
 export interface HousekeepingOptions {
   store: BillingStore;
@@ -32,6 +31,12 @@ export interface HousekeepingOptions {
   /** node-cron expression. */
   cron: string;
   staleMarginSeconds: number;
+  /** Settles the lost calls (the rule for an end that was not seen). */
+  unseen: UnseenEnds;
+  /** Open CDRs with their checkpoints (the last moment a call was confirmed up); null: none. */
+  checkpoints: Pick<CheckpointStore, 'openCdrs'> | null;
+  /** Channels and bridges of ours that no live call owns (orphan-sweep.ts), swept at every run. */
+  orphans?: OrphanSweep;
 }
 
 export interface HousekeepingReport {
@@ -40,6 +45,8 @@ export interface HousekeepingReport {
   killed: string[];
   stillAlive: string[];
   skipped?: string;
+  /** What the orphan sweep removed. */
+  orphans?: OrphanReport;
 }
 
 export class Housekeeping {
@@ -54,6 +61,11 @@ export class Housekeeping {
       logger: opts.logger,
       failure: 'housekeeping failed',
     });
+  }
+
+  /** The orphan sweep alone (after a (re)connection); counts as one sighting. */
+  async sweepOrphans(): Promise<OrphanReport | null> {
+    return (await this.opts.orphans?.run()) ?? null;
   }
 
   static validCron(expression: string): boolean {
@@ -72,9 +84,14 @@ export class Housekeeping {
   /** One sweep; `now` defaults to the daemon clock. Concurrent calls share one run. */
   runOnce(now?: Date): Promise<HousekeepingReport> {
     if (!this.running) {
-      this.running = this.sweep(now ?? this.opts.clock.now()).finally(() => {
-        this.running = null;
-      });
+      this.running = this.sweep(now ?? this.opts.clock.now())
+        .then(async (report) => {
+          const orphans = await this.opts.orphans?.run();
+          return orphans ? { ...report, orphans } : report;
+        })
+        .finally(() => {
+          this.running = null;
+        });
     }
     return this.running;
   }
@@ -100,6 +117,10 @@ export class Housekeeping {
       });
       return report;
     }
+    // The checkpoints: the last moment each lost call was confirmed up.
+    const open = new Map(
+      ((await this.opts.checkpoints?.openCdrs(this.opts.node)) ?? []).map((c) => [c.uniqueid, c]),
+    );
     for (const r of stale) {
       const session = registry.byUniqueid(r.uniqueid);
       if (session) {
@@ -120,7 +141,7 @@ export class Housekeeping {
         continue;
       }
       try {
-        await this.settleStale(r, now);
+        await this.settleStale(r, now, open.get(r.uniqueid) ?? null);
         report.settled.push(r.uniqueid);
       } catch (err) {
         logger.error('housekeeping could not settle a stale reservation', {
@@ -132,20 +153,13 @@ export class Housekeeping {
     return report;
   }
 
-  private async settleStale(r: Reservation, now: Date): Promise<void> {
-    const { store, logger } = this.opts;
-    const billsec = r.answer ? Math.min(secondsBetween(r.answer, now), r.maxSeconds) : 0;
-    const end = r.answer ? new Date(r.answer.getTime() + billsec * 1000) : now;
-    const res = await store.settle({
-      uniqueid: r.uniqueid,
-      disposition: r.answer ? 'ANSWERED' : 'FAILED',
-      hangupCause: null,
-      answer: r.answer,
-      end,
-      billsec,
-      note: r.answer
-        ? 'housekeeping: channels gone, end unknown; billed from the answer, capped at the grant'
-        : 'housekeeping: channels gone before any answer; released',
+  private async settleStale(r: Reservation, now: Date, cdr: OpenCdr | null): Promise<void> {
+    const { store, logger, unseen } = this.opts;
+    const res = await unseen.settleSessionless(store, {
+      reservation: r,
+      cdr,
+      goneAt: now,
+      by: 'housekeeping',
     });
     logger.error('STALE RESERVATION SETTLED by housekeeping (the daemon lost this call)', {
       uniqueid: r.uniqueid,
@@ -153,6 +167,7 @@ export class Housekeeping {
       created: r.created.toISOString(),
       answer: r.answer?.toISOString() ?? null,
       billsec: res.billsec,
+      endSource: res.end?.source ?? null,
       cost: res.cost.toString(),
       alreadySettled: !res.settled,
     });

@@ -7,6 +7,7 @@ import type { CallOffered } from './call-events.js';
 import type { Collected } from './collect-digits.js';
 import type { Rate } from '../rating/index.js';
 import type { Account, BillingStore } from './ports.js';
+import { noGuessGuard, type GuessVerdict } from './guess-guard.js';
 import { PROMPTS } from './prompts.js';
 
 export type IdentifiedVia = 'accountcode' | 'endpoint' | 'ani' | 'pin';
@@ -69,28 +70,58 @@ export const MAX_PIN_DIGITS = 20;
 export type PinOutcome =
   { ok: true; identified: Identified } | { ok: false; why: 'bad-pin' | 'abandoned' | 'locked' };
 
+/** The guessing limits as one caller's card flow sees them (see guess-guard.ts). */
+export interface PinGate {
+  /** Asked before each PIN is looked up. */
+  check(): Promise<GuessVerdict>;
+  /** Told of every wrong (non-empty) PIN. */
+  failed(): Promise<GuessVerdict>;
+}
+
+const OPEN_GATE: PinGate = {
+  check: () => noGuessGuard.check(''),
+  failed: () => noGuessGuard.check(''),
+};
+
+/** `seconds` of silence from the core silence/1..10 files (the caller waits, the line stays up). */
+export function silence(seconds: number): string[] {
+  const out: string[] = Array.from({ length: Math.floor(seconds / 10) }, () => 'sound:silence/10');
+  if (seconds % 10 > 0) out.push(`sound:silence/${seconds % 10}`);
+  return out;
+}
+
 /**
- * The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye` after the last.
- * `onWrongPin` is told of every wrong (non-empty) PIN; when it answers true (the caller ID is now
- * locked out) no further try is offered: the lockout announcement is played and the outcome is 'locked'.
+ * The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye`
+ * after the last. Each PIN goes through `gate` first: while guessing goes on it is looked up only
+ * after a wait; when the gate refuses (before a lookup, or after a wrong PIN: a caller ID now
+ * locked out, or card access refused cluster-wide) the lockout announcement plays and the
+ * outcome is 'locked'.
  */
 export async function identifyByPin(
   findByPin: (pin: string) => Promise<Account | undefined>,
   ivr: Ivr,
   tries: number,
-  onWrongPin: () => boolean = () => false,
+  gate: PinGate = OPEN_GATE,
 ): Promise<PinOutcome> {
+  const refused = async (v: GuessVerdict): Promise<PinOutcome | null> => {
+    if (v.access !== 'refused') return null;
+    await ivr.say(PROMPTS.pinLocked);
+    return { ok: false, why: 'locked' };
+  };
   for (let attempt = 1; attempt <= tries; attempt++) {
     const entry = await ivr.ask(PROMPTS.enterPin, MAX_PIN_DIGITS);
     if (ivr.aborted || entry.end === 'aborted') return { ok: false, why: 'abandoned' };
     if (entry.digits.length > 0) {
+      const before = await gate.check();
+      const stop = await refused(before);
+      if (stop) return stop;
+      if (before.access === 'slow') await ivr.say(silence(before.waitSeconds));
+      if (ivr.aborted) return { ok: false, why: 'abandoned' };
       const account = await findByPin(entry.digits);
       if (ivr.aborted) return { ok: false, why: 'abandoned' };
       if (account) return { ok: true, identified: { account, via: 'pin' } };
-      if (onWrongPin()) {
-        await ivr.say(PROMPTS.pinLocked);
-        return { ok: false, why: 'locked' };
-      }
+      const locked = await refused(await gate.failed());
+      if (locked) return locked;
     }
     if (attempt < tries) await ivr.say(PROMPTS.pinIncorrect);
     if (ivr.aborted) return { ok: false, why: 'abandoned' };

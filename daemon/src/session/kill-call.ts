@@ -4,19 +4,28 @@
  * hangs up its legs and settles once, exactly as if a party had hung up.
  */
 import type { Logger } from '../log.js';
+import type { CallControl } from './call-control-port.js';
+import { ENDED } from './call-scope.js';
+import { sleep, type DaemonClock } from './clock.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
+import type { UnseenEnd } from './unseen-end.js';
 
 export type KillReason =
   'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
 
+/**
+ * `unseen`: the call already ended unseen (its channels vanished); it is settled with this end
+ * (session/unseen-end.ts) instead of the one Asterisk reports for the hang-up.
+ */
 export async function killCall(
   session: RegisteredSession,
   reason: KillReason,
   logger: Logger,
   detail: Record<string, unknown> = {},
+  unseen?: UnseenEnd,
 ): Promise<void> {
   logger.warn('ending call', { channel: session.aChannelId, reason, ...detail });
-  await session.kill(reason);
+  await (unseen ? session.kill(reason, unseen) : session.kill(reason));
 }
 
 /**
@@ -44,4 +53,56 @@ export async function killCallById(
       }),
     );
   return true;
+}
+
+export interface HangUpAndWait {
+  control: Pick<CallControl, 'hangup'>;
+  clock: DaemonClock;
+  log: Logger;
+  reason: KillReason;
+  /** The session's setting (default 5 s). */
+  hangupWaitSeconds: number | undefined;
+  /** The legs to hang up. */
+  channels: readonly string[];
+  /** Resolves when the session is settled. */
+  finished: Promise<void>;
+  /** True while the call has not begun to end. */
+  stillUp(): boolean;
+  /** Ends the call with the daemon clock (Asterisk's events did not come). */
+  endHere(): Promise<void>;
+  what: string;
+}
+
+/**
+ * The kill path of a connected call: hang up its legs and let Asterisk's events end it with
+ * Asterisk's own timestamps; if they do not come within `hangupWaitSeconds`, end it here. Then
+ * wait (bounded: a caller of the kill path, such as shutdown, must not hang on one call) for
+ * the settlement.
+ */
+export async function hangUpAndWait(o: HangUpAndWait): Promise<void> {
+  await Promise.allSettled(o.channels.map((c) => o.control.hangup(c, 'normal')));
+  const waitMs = (o.hangupWaitSeconds ?? 5) * 1000;
+  const settled = new AbortController();
+  void o.finished.then(() => settled.abort(ENDED));
+  if (o.stillUp()) await sleep(o.clock, waitMs, settled.signal);
+  if (o.stillUp()) {
+    o.log.warn(`no hangup event from Asterisk; ending the ${o.what} with the daemon clock`, {
+      reason: o.reason,
+    });
+    await o.endHere();
+  }
+  await boundedWait(o.finished, o.clock, o.hangupWaitSeconds);
+}
+
+/** Waits for `finished`, at most twice the hang-up wait. */
+export async function boundedWait(
+  finished: Promise<void>,
+  clock: DaemonClock,
+  hangupWaitSeconds: number | undefined,
+): Promise<void> {
+  const over = new AbortController();
+  await Promise.race([
+    finished.then(() => over.abort(ENDED)),
+    sleep(clock, 2 * (hangupWaitSeconds ?? 5) * 1000, over.signal),
+  ]);
 }

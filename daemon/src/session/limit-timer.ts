@@ -8,7 +8,9 @@ import type { DaemonClock, TimerHandle } from './clock.js';
 
 export interface LimitTimerOptions {
   clock: DaemonClock;
+  /** Seconds from start() to the limit; `limitMs` (when given) says it to the millisecond. */
   limitSeconds: number;
+  limitMs?: number;
   graceSeconds: number;
   warnBeforeSeconds: number;
   onWarn?: () => void;
@@ -25,15 +27,13 @@ export class LimitTimer {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    const { clock, limitSeconds, graceSeconds, warnBeforeSeconds, onWarn, onLimit } = this.opts;
-    if (onWarn && warnBeforeSeconds > 0 && warnBeforeSeconds < limitSeconds) {
-      this.handles.push(
-        clock.setTimer((limitSeconds - warnBeforeSeconds) * 1000, () => this.fire(onWarn)),
-      );
+    const { clock, graceSeconds, warnBeforeSeconds, onWarn, onLimit } = this.opts;
+    const limitMs = this.opts.limitMs ?? this.opts.limitSeconds * 1000;
+    const warnMs = warnBeforeSeconds * 1000;
+    if (onWarn && warnMs > 0 && warnMs < limitMs) {
+      this.handles.push(clock.setTimer(limitMs - warnMs, () => this.fire(onWarn)));
     }
-    this.handles.push(
-      clock.setTimer((limitSeconds + graceSeconds) * 1000, () => this.fire(onLimit)),
-    );
+    this.handles.push(clock.setTimer(limitMs + graceSeconds * 1000, () => this.fire(onLimit)));
   }
 
   close(): void {

@@ -2,6 +2,12 @@
  * The narrow interfaces a call session talks through. The store implements `BillingStore`;
  * the ari layer implements the call-control port (see ../ari). Sessions never see SQL or raw ARI.
  */
+import type {
+  CallOutcome,
+  Disposition,
+  EndSource,
+  RefusalReason,
+} from '../domain/cdr-vocabulary.js';
 import type { Money, Rate } from '../rating/index.js';
 
 export type AccountStatus = 'active' | 'blocked';
@@ -23,67 +29,18 @@ export interface Account {
   hasPin: boolean;
 }
 
-/** Asterisk's dispositions plus the refusal outcome. */
-export const DISPOSITIONS = [
-  'ANSWERED',
-  'NO ANSWER',
-  'BUSY',
-  'FAILED',
-  'CONGESTION',
-  'CANCEL',
-] as const;
-export type Disposition = (typeof DISPOSITIONS)[number];
-
-/**
- * Why a call attempt was refused before it was dialled (CDR `reason`). All are written with
- * disposition FAILED except ABANDONED (the caller hung up during PIN or destination entry,
- * before anything was dialled), which is written as CANCEL: the caller's choice, not a failure.
- * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
- * OVERLOAD: too many calls were being set up at once (ASTBILL_MAX_SETUPS).
- */
-export type RefusalReason =
-  | 'NOCREDIT'
-  | 'NOROUTE'
-  | 'BLOCKED'
-  | 'BADPIN'
-  | 'LIMIT'
-  | 'NOACCOUNT'
-  | 'BADNUMBER'
-  | 'DBERROR'
-  | 'ABANDONED'
-  | 'LOCKED'
-  | 'SHUTDOWN'
-  | 'OVERLOAD';
-
-/** Keyed by the union so that the compiler flags a reason added above but not here. */
-const REASON_SET: Record<RefusalReason, true> = {
-  NOCREDIT: true,
-  NOROUTE: true,
-  BLOCKED: true,
-  BADPIN: true,
-  LIMIT: true,
-  NOACCOUNT: true,
-  BADNUMBER: true,
-  DBERROR: true,
-  ABANDONED: true,
-  LOCKED: true,
-  SHUTDOWN: true,
-  OVERLOAD: true,
-};
-/** Every refusal reason (e.g. for validating journal records). */
-export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];
-
-/** The CDR disposition of a refusal: CANCEL for ABANDONED, FAILED for every other reason. */
-export function refusalDisposition(
-  reason: RefusalReason,
-): Extract<Disposition, 'FAILED' | 'CANCEL'> {
-  return reason === 'ABANDONED' ? 'CANCEL' : 'FAILED';
-}
-
-/** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
-export type CallOutcome = Disposition | RefusalReason;
-/** Every call outcome: the dispositions, then the refusal reasons. */
-export const CALL_OUTCOMES: readonly CallOutcome[] = [...DISPOSITIONS, ...REFUSAL_REASONS];
+// The CDR vocabulary lives in the domain module; re-exported for the session's users.
+export {
+  CALL_OUTCOMES,
+  DISPOSITIONS,
+  END_SOURCES,
+  REFUSAL_REASONS,
+  refusalDisposition,
+  type CallOutcome,
+  type Disposition,
+  type EndSource,
+  type RefusalReason,
+} from '../domain/cdr-vocabulary.js';
 
 /**
  * What a call session reports to monitoring (the API's Prometheus `Metrics` implements it; the
@@ -148,6 +105,8 @@ export interface SettleRequest {
   billsec: number;
   /** Free text recorded on the CDR when the settlement was not a normal end (e.g. 'reconciled'). */
   note?: string;
+  /** How the end was known when the daemon did not see it (CDR end_source); absent: observed. */
+  endSource?: EndSource;
 }
 
 export interface SettleResult {
@@ -224,4 +183,38 @@ export interface Reservation {
   created: Date;
   /** Set when the call was answered (CDR phase 1 update), used by reconciliation. */
   answer: Date | null;
+}
+
+/** Confirmed talk time of one running call (whole seconds, answer → when Asterisk still had it up). */
+export interface Checkpoint {
+  uniqueid: string;
+  seconds: number;
+}
+
+/** An open CDR as restart reconciliation sees it. */
+export interface OpenCdr {
+  uniqueid: string;
+  start: Date;
+  answer: Date | null;
+  maxSeconds: number | null;
+  /** Last checkpoint written, or null when none was. */
+  checkpointSecs: number | null;
+  checkpointAt: Date | null;
+  /** Shared by the two legs of a callback call (A's CDR has the lower id). */
+  callbackId: string | null;
+  dst: string;
+}
+
+/** What checkpoints and reconciliation need from the database, beside the BillingStore. */
+export interface CheckpointStore {
+  /** Writes the checkpoints (upwards only, open CDRs only); resolves with the rows changed. */
+  saveCheckpoints(list: readonly Checkpoint[], at: Date): Promise<number>;
+  /** The open CDRs of `node`. */
+  openCdrs(node: string): Promise<OpenCdr[]>;
+  /**
+   * When Asterisk's own CDR says the channel (one of `channelIds`) stopped talking: the earliest `end` of
+   * its rows that were answered and ended at or after `answer` (the row of this attempt, not of
+   * an earlier one of a card call). null when Asterisk wrote none (or the table is not fed).
+   */
+  asteriskEnd(channelIds: readonly string[], answer: Date): Promise<Date | null>;
 }

@@ -1,6 +1,7 @@
 /**
- * Every sound astbill plays, in one place (Asterisk core sounds, English). A missing file is
- * not fatal: Asterisk reports the playback as failed and the call goes on.
+ * Every sound astbill plays, in one place: only names of the core English set a stock Asterisk
+ * has (test/session/prompts-core.test.ts checks them against the simulator's table). A missing
+ * file is not fatal, but the caller hears nothing: Asterisk reports the playback as failed.
  */
 import { MINOR_PER_UNIT, type Money } from '../rating/index.js';
 
@@ -12,26 +13,35 @@ export const PROMPTS = {
   noService: ['sound:ss-noservice'],
   noCredit: ['sound:vm-nomore'],
   tooManyCalls: ['sound:all-circuits-busy-now'],
-  error: ['sound:an-error-has-occured'],
+  /** "I'm sorry", "please try your call again later". */
+  error: ['sound:im-sorry', 'sound:please-try-call-later'],
   /** Played in the card flow when a destination did not answer, before asking for another. */
   tryAgain: ['sound:vm-nobodyavail'],
+  /** The far end was busy (a tone plays until stopped: the caller hears it for a few seconds). */
+  busyTone: ['tone:busy'],
+  /** The far end rang out ("the number you have dialed is not answering"). */
+  notAnswering: ['sound:number-not-answering'],
+  /** The far end's network was congested. */
+  allCircuitsBusy: ['sound:all-circuits-busy-now'],
+  /** The far end could not be reached at all (no channel, originate failed). */
+  congestionTone: ['tone:congestion'],
   /** The caller ID is locked out after too many wrong PINs ("…too many invalid personal identification numbers"). */
   pinLocked: ['sound:confbridge-pin-bad', 'sound:vm-goodbye'],
 } as const;
 
 /**
- * The English core sounds name one currency word: `dollars`. Accounts in a dollar currency hear
+ * The English core sounds name one currency word: `digits/dollars`. Accounts in a dollar currency hear
  * it; any other currency is spelled out by its ISO code with the core `letters/` files
  * ("E U R"), so that the announcement never names the wrong money and never plays a missing file.
  * An operator with recorded prompts (e.g. `euros`, `pounds`) adds them here.
  */
 const CURRENCY_SOUNDS: Readonly<Record<string, readonly string[]>> = {
-  USD: ['sound:dollars'],
-  CAD: ['sound:dollars'],
-  AUD: ['sound:dollars'],
-  NZD: ['sound:dollars'],
-  SGD: ['sound:dollars'],
-  HKD: ['sound:dollars'],
+  USD: ['sound:digits/dollars'],
+  CAD: ['sound:digits/dollars'],
+  AUD: ['sound:digits/dollars'],
+  NZD: ['sound:digits/dollars'],
+  SGD: ['sound:digits/dollars'],
+  HKD: ['sound:digits/dollars'],
 };
 
 /** The words for the account's currency (ISO 4217 code, any case). */
@@ -54,7 +64,7 @@ export function balanceAnnouncement(
     'sound:vm-youhave',
     `number:${units.toString()}`,
     ...currencyWords(currency),
-    'sound:and',
+    'sound:vm-and',
     `number:${minutes}`,
     'sound:minutes',
   ];

@@ -5,7 +5,7 @@
  * neither leg is adopted on its own (an ordinary adoption would swap A and B and split the
  * event routing of one call over two sessions) and each is settled by the ordinary path.
  */
-import type { OpenCdr } from '../store/checkpoints.js';
+import type { OpenCdr } from './ports.js';
 import type { BridgeSummary } from './call-control-port.js';
 import type { AdoptableCallback } from './callback-session.js';
 import type { IdFactory } from './ids.js';

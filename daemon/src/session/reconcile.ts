@@ -8,19 +8,12 @@
  *   timer for the seconds left, TIMEOUT(absolute) set again to them, hang-up of the other leg
  *   when one ends, settlement at the end from Asterisk's timestamps);
  * - anything else: the call is over (or cannot go on: one leg gone, never answered). Its legs
- *   still up are hung up, its bridge destroyed, and it is settled from what is known, flagged
- *   'reconciled' in the CDR note and logged loudly:
- *     answered   billsec = min(max(checkpoint, now − answer), max_seconds).
- *                The real end is not in ARI any more. It lies between the last checkpoint (the
- *                call was confirmed up then) and min(now, answer + max_seconds) (Asterisk's own
- *                TIMEOUT(absolute) cut it by then at the latest). Billing the upper end means a
- *                crash never costs the operator money and never costs the subscriber more than
- *                the grant they reserved; the overcharge is at most the restart time plus one
- *                checkpoint interval. (Asterisk's own CDR, when available, would give the exact
- *                end: a better source to add later.)
- *     never answered  released at no cost (disposition FAILED).
+ *   still up are hung up, its bridge destroyed, and it is settled by the one rule for a call
+ *   whose end was not seen (unseen-end.ts: Asterisk's CDR when it has one, else by policy within
+ *   [last checkpoint, now], by default the last checkpoint), flagged 'reconciled' in the CDR
+ *   note and end_source, and logged loudly; never answered: released at no cost (FAILED).
  *   A call that was bridged but whose answer time never reached the database (a crash in the
- *   instant between the two) counts as answered at its start (the upper bound again).
+ *   instant between the two) counts as answered at its start.
  * - the two legs of a callback call (linked by callback_id) are one call: resumed together as one
  *   two-leg session (`adoptCallback`, reconcile-callback.ts) when both are still bridged, else
  *   each leg is ended and settled as above, never adopted on its own;
@@ -33,15 +26,16 @@
  * the run is retried after `retrySeconds`.
  */
 import type { Logger } from '../log.js';
-import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
+import type { CheckpointStore, OpenCdr } from './ports.js';
 import type { BridgeSummary, CallControl } from './call-control-port.js';
-import { secondsBetween } from './call-session.js';
+import { secondsBetween } from './talk-time.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { AdoptableCallback } from './callback-session.js';
 import type { IdFactory } from './ids.js';
 import { adoptableCallback, callbackPairs } from './reconcile-callback.js';
 import type { BillingStore, Reservation } from './ports.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
+import type { UnseenEnds } from './unseen-end.js';
 
 /** A call that outlived the daemon, handed to `adopt` to be supervised again. */
 export interface AdoptableCall {
@@ -104,6 +98,8 @@ export interface ReconcilerOptions {
   adoptCallback?(call: AdoptableCallback): boolean | Promise<boolean>;
   /** Seconds before a run that could not reach the database or Asterisk is tried again (default 10). */
   retrySeconds?: number;
+  /** Settles the calls that are over (the rule for an end that was not seen). */
+  unseen: UnseenEnds;
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -373,25 +369,16 @@ export class Reconciler {
     }
     if (bridge) report.leftoverBridges.push(bridge.id);
     const checkpoint = cdr?.checkpointSecs ?? null;
-    const billsec = answer
-      ? Math.min(r.maxSeconds, Math.max(checkpoint ?? 0, secondsBetween(answer, now)))
-      : 0;
-    const end = answer ? new Date(answer.getTime() + billsec * 1000) : now;
-    const note = answer
-      ? `${RECONCILED_NOTE}: ended while the daemon was away; billed answer→restart capped at the grant${checkpoint !== null ? `, checkpoint ${checkpoint}s` : ''}${answerKnown ? '' : ', answer unknown: start used'}`
-      : `${RECONCILED_NOTE}: not answered when the daemon went away; released`;
-    const res = await this.opts.store.settle({
-      uniqueid: r.uniqueid,
-      disposition: answer ? 'ANSWERED' : 'FAILED',
-      hangupCause: null,
-      answer,
-      end,
-      billsec,
-      note,
+    const res = await this.opts.unseen.settleSessionless(this.opts.store, {
+      reservation: r,
+      cdr,
+      goneAt: now,
+      answerFallback: answer,
+      by: RECONCILED_NOTE,
     });
     report.settled.push({
       uniqueid: r.uniqueid,
-      answered: answer !== null,
+      answered: res.answered,
       billsec: res.billsec,
       checkpoint,
       cost: res.cost,
@@ -402,9 +389,10 @@ export class Reconciler {
       {
         uniqueid: r.uniqueid,
         account: r.account,
-        answered: answer !== null,
+        answered: res.answered,
         answer: answer?.toISOString() ?? null,
         checkpoint,
+        endSource: res.end?.source ?? null,
         billsec: res.billsec,
         cost: res.cost.toString(),
         channelsLeft: [aId, bId].filter(Boolean),

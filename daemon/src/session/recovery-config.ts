@@ -1,23 +1,37 @@
 /**
- * Settings of restart reconciliation and talk-time checkpoints, from the environment (the same
- * rules as config.ts: a bad value stops start-up with one line naming the setting).
+ * Settings of restart reconciliation, talk-time checkpoints and calls whose end was not seen,
+ * from the environment (the same rules as config.ts: a bad value stops start-up with one line
+ * naming the setting).
  *
- *   ASTBILL_CHECKPOINT_SECONDS   every N s the confirmed talk time of each live call is written to
- *                                its CDR (default 30; 0 turns checkpoints off). What a crash can
- *                                cost the operator is bounded by this interval.
+ *   ASTBILL_CHECKPOINT_SECONDS   every N s the calls Asterisk lists as up are stamped "confirmed
+ *                                up" (one statement: the talk time on each open CDR; default 5;
+ *                                0 turns checkpoints off). A call whose end the daemon did not
+ *                                see is billed to its last stamp by default, so this interval
+ *                                bounds what a crash can cost the operator per call.
+ *   ASTBILL_UNSEEN_END           the policy for such a call when Asterisk's own CDR does not say:
+ *                                'last-up' (default: the last moment it was confirmed up) or
+ *                                'first-gone' (the first moment it was confirmed gone, capped at
+ *                                the grant). See session/unseen-end.ts.
+ *   ASTBILL_GAP_POLL_SECONDS     while the ARI websocket is down, every N s Asterisk is asked
+ *                                over REST which calls are still up (default 5; 0: off).
  *   ASTBILL_RECONCILE_RETRY_SECONDS  when reconciliation cannot run (database or Asterisk not
  *                                answering), it is tried again after N s (default 10).
  */
-import { intSetting as int, type SettingSource } from '../config-values.js';
+import { intSetting as int, oneOfSetting, type SettingSource } from '../config-values.js';
+import { UNSEEN_END_POLICIES, type UnseenEndPolicy } from './unseen-end.js';
 
 export interface RecoveryConfig {
   checkpointSeconds: number;
   reconcileRetrySeconds: number;
+  unseenEnd: UnseenEndPolicy;
+  gapPollSeconds: number;
 }
 
-export function loadRecoveryConfig(env: SettingSource = process.env): RecoveryConfig {
+export function loadRecoveryConfig(env: SettingSource): RecoveryConfig {
   return {
-    checkpointSeconds: int(env, 'ASTBILL_CHECKPOINT_SECONDS', 30, 0, 3600),
+    checkpointSeconds: int(env, 'ASTBILL_CHECKPOINT_SECONDS', 5, 0, 3600),
     reconcileRetrySeconds: int(env, 'ASTBILL_RECONCILE_RETRY_SECONDS', 10, 1, 3600),
+    unseenEnd: oneOfSetting(env, 'ASTBILL_UNSEEN_END', 'last-up', UNSEEN_END_POLICIES),
+    gapPollSeconds: int(env, 'ASTBILL_GAP_POLL_SECONDS', 5, 0, 3600),
   };
 }

@@ -2,12 +2,14 @@
  * Live call sessions by channel id (A leg, B legs, their Local `;2` halves) and by call-attempt
  * uniqueid. A session binds its channels as it creates them and is dropped when it settles.
  */
+import type { UnseenEnd } from './unseen-end.js';
+
 export interface RegisteredSession {
   readonly aChannelId: string;
   /** Call-attempt uniqueids this session holds a reservation for (not yet settled). */
   openUniqueids(): string[];
   readonly finished: Promise<void>;
-  kill(reason: string): Promise<void>;
+  kill(reason: string, unseen?: UnseenEnd): Promise<void>;
 }
 
 export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {

@@ -1,50 +1,48 @@
 /**
  * The dialled party, scripted like a dialplan: a rules table matched by the longest prefix of the
  * dialled number decides whether the far end answers (and when it hangs up), is busy, never answers,
- * is congested or unavailable. Loadable from JSON or YAML; validated with messages that name the rule.
+ * is congested or unavailable. Loadable from JSON or YAML; checked against the rule schema with
+ * messages that name the rule and the field.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { findProblem, Nullable, StringEnum, Type, type Static } from '../schema/index.js';
 
 export const FAR_END_ACTIONS = ['answer', 'busy', 'noanswer', 'congestion', 'unavailable'] as const;
 export type FarEndAction = (typeof FAR_END_ACTIONS)[number];
 
-export interface FarEndRule {
-  /** Matched against the start of the dialled number; '' matches everything. */
-  prefix: string;
-  action: FarEndAction;
-  /** answer: ring this long before answering (0 = answer at once, like Answer() first in the dialplan). */
-  answerAfterMs?: number;
-  /** answer: the far end hangs up this long after answering; null or absent = never. */
-  hangupAfterMs?: number | null;
-  /** busy/congestion/unavailable: ring this long before giving the signal (default 0). */
-  ringMs?: number;
-}
+const ms = (description: string) => Type.Number({ minimum: 0, description });
+
+/** One rule of the table; its type is derived from this schema. */
+export const farEndRuleSchema = Type.Object(
+  {
+    prefix: Type.String({
+      description: "matched against the start of the dialled number; '' matches everything",
+    }),
+    action: StringEnum(FAR_END_ACTIONS),
+    answerAfterMs: Type.Optional(
+      ms('answer: ring this long before answering (0 = answer at once, like Answer() first)'),
+    ),
+    hangupAfterMs: Type.Optional(
+      Nullable(
+        ms('answer: the far end hangs up this long after answering; null or absent = never'),
+      ),
+    ),
+    ringMs: Type.Optional(
+      ms('busy/congestion/unavailable: ring this long before giving the signal (default 0)'),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type FarEndRule = Static<typeof farEndRuleSchema>;
 
 /** Used when no rules are given: every number answers at once and never hangs up. */
 export const DEFAULT_RULES: readonly FarEndRule[] = [{ prefix: '', action: 'answer' }];
 
 export class RulesError extends Error {
   override name = 'RulesError';
-}
-
-const KEYS = new Set(['prefix', 'action', 'answerAfterMs', 'hangupAfterMs', 'ringMs']);
-
-function duration(
-  value: unknown,
-  where: string,
-  key: string,
-  nullable: boolean,
-): number | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === null && nullable) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RulesError(
-      `${where}: ${key} must be a number of milliseconds >= 0${nullable ? ' or null' : ''}`,
-    );
-  }
-  return value;
 }
 
 /** Validates a rules table (an array, or an object with a `rules` array) and returns a clean copy. */
@@ -60,36 +58,28 @@ export function parseRules(data: unknown, source = 'rules'): FarEndRule[] {
     const where = `${source}: rule ${i + 1}`;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
       throw new RulesError(`${where}: expected an object`);
-    const r = raw as Record<string, unknown>;
-    for (const k of Object.keys(r)) {
-      if (!KEYS.has(k))
-        throw new RulesError(`${where}: unknown field '${k}' (allowed: ${[...KEYS].join(', ')})`);
-    }
-    const prefix = typeof r.prefix === 'number' ? String(r.prefix) : r.prefix;
-    if (typeof prefix !== 'string')
-      throw new RulesError(`${where}: prefix must be a string of digits ('' matches all)`);
-    if (seen.has(prefix)) throw new RulesError(`${where}: prefix '${prefix}' appears twice`);
-    seen.add(prefix);
-    if (
-      typeof r.action !== 'string' ||
-      !(FAR_END_ACTIONS as readonly string[]).includes(r.action)
-    ) {
-      throw new RulesError(`${where}: action must be one of ${FAR_END_ACTIONS.join(', ')}`);
-    }
-    const rule: FarEndRule = { prefix, action: r.action as FarEndAction };
-    const answerAfterMs = duration(r.answerAfterMs, where, 'answerAfterMs', false);
-    const hangupAfterMs = duration(r.hangupAfterMs, where, 'hangupAfterMs', true);
-    const ringMs = duration(r.ringMs, where, 'ringMs', false);
+    // YAML reads an unquoted prefix like 49 as a number; it means the digits.
+    const r = { ...(raw as Record<string, unknown>) };
+    if (typeof r.prefix === 'number') r.prefix = String(r.prefix);
+    const problem = findProblem(farEndRuleSchema, r, { name: (path) => path });
+    if (problem) throw new RulesError(`${where}: ${problem}`);
+    const rule = r as FarEndRule;
+    if (seen.has(rule.prefix))
+      throw new RulesError(`${where}: prefix '${rule.prefix}' appears twice`);
+    seen.add(rule.prefix);
     if (
       rule.action !== 'answer' &&
-      (answerAfterMs !== undefined || (hangupAfterMs !== undefined && hangupAfterMs !== null))
+      (rule.answerAfterMs !== undefined ||
+        (rule.hangupAfterMs !== undefined && rule.hangupAfterMs !== null))
     ) {
       throw new RulesError(`${where}: answerAfterMs/hangupAfterMs only apply to action 'answer'`);
     }
-    if (answerAfterMs !== undefined && answerAfterMs !== null) rule.answerAfterMs = answerAfterMs;
-    if (hangupAfterMs !== undefined) rule.hangupAfterMs = hangupAfterMs;
-    if (ringMs !== undefined && ringMs !== null) rule.ringMs = ringMs;
-    return rule;
+    // A clean copy: only the fields a rule has, absent ones left out.
+    const clean: FarEndRule = { prefix: rule.prefix, action: rule.action };
+    if (rule.answerAfterMs !== undefined) clean.answerAfterMs = rule.answerAfterMs;
+    if (rule.hangupAfterMs !== undefined) clean.hangupAfterMs = rule.hangupAfterMs;
+    if (rule.ringMs !== undefined) clean.ringMs = rule.ringMs;
+    return clean;
   });
 }
 

@@ -7,6 +7,7 @@
  *   const off = sim.faults.add({ method: 'POST', path: /^\/bridges/, status: 500, times: 1 });
  *   sim.faults.add({ path: /\/answer$/, delayMs: 2000 });      // slow, then handled normally
  *   sim.faults.add({ path: /^\/channels$/, method: 'POST', hang: true }); // never answered
+ *   sim.faults.add({ method: 'DELETE', path: /^\/channels\//, drop: true, times: 3 }); // connection closed
  *   off(); sim.faults.clear();
  */
 
@@ -23,6 +24,12 @@ export interface FaultRule {
   body?: unknown;
   /** Never answer (the connection stays open until the client gives up or the server closes). */
   hang?: boolean;
+  /**
+   * Close the connection without answering, as Asterisk's HTTP server does to a connection over
+   * its session limit (http.conf sessionlimit, 100 by default) or to a keep-alive socket it has
+   * just closed as idle: the client sees "socket hang up" (ECONNRESET).
+   */
+  drop?: boolean;
   /** How many requests it applies to (default: all). */
   times?: number;
 }
@@ -34,6 +41,7 @@ export interface FaultHit {
   status: number | null;
   body: unknown;
   hang: boolean;
+  drop: boolean;
 }
 
 interface Armed {
@@ -76,6 +84,7 @@ export class FaultInjector {
           rule.body ??
           (rule.status !== undefined ? { message: 'Internal Server Error' } : undefined),
         hang: rule.hang ?? false,
+        drop: rule.drop ?? false,
       };
       this.hits.push(hit);
       return hit;

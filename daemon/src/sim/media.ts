@@ -1,11 +1,16 @@
 /**
  * How long each media URI plays. Durations marked "measured" come from the recordings of a real
  * Asterisk 22 with the English core sounds; the rest are estimates of the core prompts, close
- * enough for billing tests (which only care that a prompt takes time and then finishes).
+ * enough for billing tests (which only care that a prompt takes time and then finishes). Only the
+ * names of the core set (core-sounds.ts) exist; any other sound fails, as on a stock Asterisk.
  */
+import { CORE_SOUND_NAMES } from './core-sounds.js';
 
-/** Known `sound:` names and their length in ms. */
-export const CORE_SOUNDS: Readonly<Record<string, number>> = {
+/** A core sound without its own estimate below. */
+const DEFAULT_SOUND_MS = 1500;
+
+/** Lengths in ms of the core sounds astbill and the tests use most. */
+const SOUND_MS: Readonly<Record<string, number>> = {
   'agent-pass': 3300, // measured
   'vm-goodbye': 880, // measured
   beep: 250,
@@ -15,7 +20,6 @@ export const CORE_SOUNDS: Readonly<Record<string, number>> = {
   'vm-youhave': 700,
   'vm-enter-num-to-call': 2200,
   'vm-nobodyavail': 2000,
-  'an-error-has-occured': 1500,
   'confbridge-pin-bad': 3000,
   'agent-user': 1800,
   'auth-thankyou': 900,
@@ -25,20 +29,18 @@ export const CORE_SOUNDS: Readonly<Record<string, number>> = {
   invalid: 1200,
   'please-try-again': 1000,
   'all-circuits-busy-now': 2200,
+  'number-not-answering': 2400,
   'cannot-complete-as-dialed': 3000,
-  'the-number-u-dialed': 1300,
-  'is-curntly-busy': 1400,
-  'is-curntly-unavail': 1700,
   'tt-allbusy': 3000,
   'hello-world': 1200,
-  'you-have': 700,
   minutes: 600,
   minute: 550,
   seconds: 650,
   second: 600,
-  and: 300,
-  dollars: 600,
-  cents: 600,
+  'vm-and': 300,
+  'digits/dollars': 600,
+  'im-sorry': 700,
+  'please-try-call-later': 1900,
   'silence/1': 1000,
   'silence/2': 2000,
   'silence/3': 3000,
@@ -103,7 +105,10 @@ export function mediaDuration(
   const rest = uri.slice(colon + 1);
   switch (scheme) {
     case 'sound':
-      return extraSounds[rest] ?? CORE_SOUNDS[rest];
+      return (
+        extraSounds[rest] ??
+        (CORE_SOUND_NAMES.has(rest) ? (SOUND_MS[rest] ?? DEFAULT_SOUND_MS) : undefined)
+      );
     case 'number': {
       const n = Number.parseInt(rest, 10);
       if (!Number.isFinite(n) || !/^-?\d+$/.test(rest.trim())) return undefined;

@@ -186,6 +186,11 @@ export class AriHttpServer {
     const fault = this.faults.take(method, path);
     if (fault) {
       if (fault.hang) return unanswered();
+      if (fault.drop) {
+        unanswered();
+        req.socket.destroy();
+        return;
+      }
       if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status !== null) {
         this.send(res, fault.status, fault.body);

@@ -15,7 +15,7 @@ import { dialectOf, type Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
 import { insertLedger } from './ledger.js';
 import { deferred, readTogether } from './mysql-client.js';
-import { pinProblem, type PinHasher } from './pin.js';
+import { DEFAULT_PIN_MIN_LENGTH, pinProblem, type PinHasher } from './pin.js';
 import { tariffExists, tariffProblem, toRate, type RateRow } from './rates.js';
 import { requiredTime, toDbTime } from './time.js';
 
@@ -226,14 +226,14 @@ export function aniProblem(ani: string): string | undefined {
     : `ANI '${ani}' must be digits (optionally starting with +)`;
 }
 
-function validate(input: NewAccount): void {
+function validate(input: NewAccount, pinMinLength: number): void {
   const problems = [
     accountNameProblem(input.name),
     input.balance < 0n ? 'balance must not be negative' : undefined,
     amountProblem('balance', input.balance),
     (input.creditLimit ?? 0n) < 0n ? 'credit limit must not be negative' : undefined,
     amountProblem('credit limit', input.creditLimit ?? 0n),
-    input.pin !== undefined ? pinProblem(input.pin) : undefined,
+    input.pin !== undefined ? pinProblem(input.pin, pinMinLength) : undefined,
     ...(input.anis ?? []).map(aniProblem),
     input.tariff !== undefined ? tariffProblem(input.tariff) : undefined,
     input.currency !== undefined && !/^[A-Z]{3}$/.test(input.currency)
@@ -259,8 +259,9 @@ export async function addAccount(
   input: NewAccount,
   hashPin: PinHasher,
   now: Date = new Date(),
+  pinMinLength = DEFAULT_PIN_MIN_LENGTH,
 ): Promise<AccountDetails> {
-  validate(input);
+  validate(input, pinMinLength);
   const tariff = input.tariff ?? 'default';
   const pinHash = input.pin !== undefined ? hashPin(input.pin) : null;
   try {

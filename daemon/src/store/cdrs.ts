@@ -6,7 +6,13 @@
  */
 import type { Knex } from 'knex';
 import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
-import { refusalDisposition, type Disposition, type RefusalReason } from '../session/ports.js';
+import {
+  END_SOURCES,
+  refusalDisposition,
+  type Disposition,
+  type EndSource,
+  type RefusalReason,
+} from '../domain/cdr-vocabulary.js';
 import { deferred } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
@@ -42,6 +48,8 @@ export interface Cdr {
   cost: Money;
   status: CdrStatus;
   note: string | null;
+  /** How the end was known when the daemon did not see it (NULL: observed). */
+  endSource: EndSource | null;
 }
 
 export interface CdrRow {
@@ -72,6 +80,7 @@ export interface CdrRow {
   cost: unknown;
   status: string;
   note: string | null;
+  end_source?: string | null;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -110,6 +119,9 @@ export function toCdr(r: CdrRow): Cdr {
     cost: moneyFromDb(r.cost),
     status: r.status === 'open' ? 'open' : 'settled',
     note: r.note,
+    endSource: (END_SOURCES as readonly string[]).includes(r.end_source ?? '')
+      ? (r.end_source as EndSource)
+      : null,
   };
 }
 
@@ -237,6 +249,7 @@ export async function completeCdr(
     hangupCause: number | null;
     cost: Money;
     note: string | null;
+    endSource?: EndSource | null | undefined;
   },
 ): Promise<void> {
   await deferred(
@@ -252,6 +265,7 @@ export async function completeCdr(
         cost: c.cost,
         status: 'settled',
         note: c.note === null ? null : c.note.slice(0, 255),
+        end_source: c.endSource ?? null,
       }),
   );
 }
@@ -282,4 +296,31 @@ export async function listCdrs(q: Knex, f: CdrFilter = {}): Promise<Cdr[]> {
   if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
   if (f.limit !== undefined) query.limit(f.limit);
   return ((await query) as CdrRow[]).map(toCdr).reverse();
+}
+
+export interface CdrRange {
+  /** Account name. */
+  account?: string | undefined;
+  /** Calls that started at or after this time. */
+  since?: Date | undefined;
+  /** Calls that started before this time. */
+  until?: Date | undefined;
+  /** At most this many (the oldest ones). */
+  limit: number;
+}
+
+/** CDRs by start time, oldest first; `truncated` when more rows matched than `limit`. */
+export async function cdrsInRange(
+  q: Knex,
+  f: CdrRange,
+): Promise<{ cdrs: Cdr[]; truncated: boolean }> {
+  const query = q('astcdr')
+    .orderBy([{ column: 'start' }, { column: 'id' }])
+    .limit(f.limit + 1);
+  if (f.account !== undefined) query.where('account', f.account);
+  if (f.since !== undefined) query.where('start', '>=', toDbTime(f.since));
+  if (f.until !== undefined) query.where('start', '<', toDbTime(f.until));
+  const rows = (await query) as CdrRow[];
+  const truncated = rows.length > f.limit;
+  return { cdrs: rows.slice(0, f.limit).map(toCdr), truncated };
 }

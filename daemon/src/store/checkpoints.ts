@@ -8,37 +8,16 @@
  *                  upwards (a checkpoint never moves back). Touches no money and no account
  *                  row, so it never conflicts with authorise/settle on the account lock.
  * openCdrs         this node's open CDRs with their answer time and last checkpoint.
+ * asteriskEnd      the end of a call in Asterisk's own CDR (table asterisk_cdr, written by
+ *                  cdr_adaptive_odbc when the operator set it up; empty otherwise).
  */
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from './db.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
+import type { Checkpoint, CheckpointStore, OpenCdr } from '../session/ports.js';
 
-export interface Checkpoint {
-  uniqueid: string;
-  /** Whole seconds of confirmed talk time (answer → the moment Asterisk still had the call up). */
-  seconds: number;
-}
-
-export interface OpenCdr {
-  uniqueid: string;
-  start: Date;
-  answer: Date | null;
-  maxSeconds: number | null;
-  /** Last checkpoint written, or null when none was. */
-  checkpointSecs: number | null;
-  checkpointAt: Date | null;
-  /** Shared by the two legs of a callback call (A's CDR has the lower id). */
-  callbackId: string | null;
-  dst: string;
-}
-
-/** What checkpoints and reconciliation need from the database, beside the BillingStore. */
-export interface CheckpointStore {
-  /** Writes the checkpoints (upwards only, open CDRs only); resolves with the rows changed. */
-  saveCheckpoints(list: readonly Checkpoint[], at: Date): Promise<number>;
-  /** The open CDRs of `node`. */
-  openCdrs(node: string): Promise<OpenCdr[]>;
-}
+// The port types are the session's (the store implements them); re-exported for store users.
+export type { Checkpoint, CheckpointStore, OpenCdr } from '../session/ports.js';
 
 const BATCH = 200;
 
@@ -115,10 +94,28 @@ export async function openCdrs(knex: Knex, node: string): Promise<OpenCdr[]> {
   }));
 }
 
+export async function asteriskEnd(
+  knex: Knex,
+  channelIds: readonly string[],
+  answer: Date,
+): Promise<Date | null> {
+  // Asterisk writes whole seconds: a row that ended within the answer's second counts.
+  const floor = new Date(Math.floor(answer.getTime() / 1000) * 1000);
+  const row = (await knex('asterisk_cdr')
+    .whereIn('uniqueid', [...channelIds])
+    .whereNotNull('answer')
+    .where('end', '>=', toDbTime(floor))
+    .min({ end: 'end' })
+    .first()) as { end: unknown } | undefined;
+  const end = fromDbTime(row?.end ?? null);
+  return end && end.getTime() < answer.getTime() ? answer : end;
+}
+
 /** The CheckpointStore over an open database. */
 export function knexCheckpoints(db: Db): CheckpointStore {
   return {
     saveCheckpoints: (list, at) => saveCheckpoints(db.knex, list, at),
     openCdrs: (node) => openCdrs(db.knex, node),
+    asteriskEnd: (ids, answer) => asteriskEnd(db.knex, ids, answer),
   };
 }

@@ -277,3 +277,22 @@ export async function openDb(cfg: DbConfig, opts: OpenDbOptions = {}): Promise<D
     },
   };
 }
+
+/** True when `SELECT 1` answers within `timeoutMs` (GET /health). */
+export async function databaseReachable(db: Db, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      db.knex.raw('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

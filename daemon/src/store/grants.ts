@@ -102,8 +102,15 @@ export async function writeGrantOnCdr(
         grants: g.grants,
         max_seconds: g.maxSeconds,
         max_cost: g.maxCost,
+        // Upwards only, in SQL as well: the periodic checkpointer writes the column without the account lock.
         ...(g.checkpoint
-          ? { checkpoint_secs: g.checkpoint.seconds, checkpoint_at: toDbTime(g.checkpoint.at) }
+          ? {
+              checkpoint_secs: trx.raw(
+                `${dialectOf(trx) === 'mysql' ? 'GREATEST' : 'MAX'}(COALESCE(checkpoint_secs, 0), ?)`,
+                [g.checkpoint.seconds],
+              ),
+              checkpoint_at: toDbTime(g.checkpoint.at),
+            }
           : {}),
       }),
   );
@@ -116,11 +123,24 @@ export interface GrantColumns {
   callbackId: string | null;
 }
 
-/** The grant and callback columns of a CDR (not part of `Cdr`, which every CDR reader shares). */
-export async function grantColumns(q: Knex, uniqueid: string): Promise<GrantColumns | undefined> {
-  const row = (await q('astcdr')
-    .where({ uniqueid })
-    .first('grants', 'checkpoint_secs', 'checkpoint_at', 'callback_id')) as
+/**
+ * The grant and callback columns of a CDR (not part of `Cdr`, which every CDR reader shares).
+ * Inside a money transaction pass `lock`: on MySQL a plain read returns the transaction's
+ * snapshot (taken at its first read, maybe before the account lock was granted), a locking read
+ * the latest committed row.
+ */
+export async function grantColumns(
+  q: Knex,
+  uniqueid: string,
+  opts: { lock?: boolean } = {},
+): Promise<GrantColumns | undefined> {
+  const query = q('astcdr').where({ uniqueid });
+  const row = (await (opts.lock && dialectOf(q) === 'mysql' ? query.forUpdate() : query).first(
+    'grants',
+    'checkpoint_secs',
+    'checkpoint_at',
+    'callback_id',
+  )) as
     | {
         grants: number | string;
         checkpoint_secs: number | string | null;

@@ -19,8 +19,8 @@ import type {
 import * as accounts from './accounts.js';
 import type { AccountDetails, NewAccount } from './accounts.js';
 import * as cdrs from './cdrs.js';
-import type { Cdr, CdrFilter } from './cdrs.js';
-import type { Db } from './db.js';
+import type { Cdr, CdrFilter, CdrRange } from './cdrs.js';
+import { databaseReachable, type Db, type Dialect } from './db.js';
 import * as grants from './grants.js';
 import type { GrantColumns } from './grants.js';
 import type {
@@ -54,16 +54,20 @@ import { topup, type TopupRequest } from './tx/topup.js';
 export interface KnexStoreOptions {
   /** Key of the PIN HMAC; default ASTBILL_PIN_SECRET, else DEFAULT_PIN_SECRET (see pin.ts). */
   pinSecret?: string | undefined;
+  /** Fewest digits of a new PIN (ASTBILL_PIN_MIN_LENGTH; default 6). */
+  pinMinLength?: number | undefined;
 }
 
 export class KnexBillingStore implements BillingStore, GrantStore {
   private readonly hashPin: PinHasher;
+  private readonly pinMinLength: number | undefined;
 
   constructor(
     readonly db: Db,
     opts: KnexStoreOptions = {},
   ) {
     this.hashPin = pinHasher(opts.pinSecret);
+    this.pinMinLength = opts.pinMinLength;
   }
 
   // --- the call session's port -------------------------------------------------------------
@@ -124,7 +128,7 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   // --- operators (CLI, HTTP API) -----------------------------------------------------------
 
   addAccount(input: NewAccount): Promise<AccountDetails> {
-    return accounts.addAccount(this.db, input, this.hashPin);
+    return accounts.addAccount(this.db, input, this.hashPin, new Date(), this.pinMinLength);
   }
 
   accountDetails(name: string): Promise<AccountDetails | undefined> {
@@ -175,6 +179,32 @@ export class KnexBillingStore implements BillingStore, GrantStore {
 
   cdrs(filter: CdrFilter = {}): Promise<Cdr[]> {
     return cdrs.listCdrs(this.db.knex, filter);
+  }
+
+  // --- reads for the operator API ------------------------------------------------------------
+
+  /** CDRs by start time, oldest first, at most `limit` (`truncated` when more matched). */
+  cdrsInRange(range: CdrRange): Promise<{ cdrs: Cdr[]; truncated: boolean }> {
+    return cdrs.cdrsInRange(this.db.knex, range);
+  }
+
+  /** The live reservation of `uniqueid`, if any. */
+  reservation(uniqueid: string): Promise<Reservation | undefined> {
+    return reservations.reservationByUniqueid(this.db.knex, uniqueid);
+  }
+
+  /** Count and total max_cost of the live reservations (of `node`, or of all nodes). */
+  reservedTotals(node?: string): Promise<{ calls: number; reserved: Money }> {
+    return reservations.reservedTotals(this.db.knex, node);
+  }
+
+  /** True when the database answers `SELECT 1` within `timeoutMs`. */
+  reachable(timeoutMs?: number): Promise<boolean> {
+    return databaseReachable(this.db, timeoutMs);
+  }
+
+  get dialect(): Dialect {
+    return this.db.dialect;
   }
 
   /** A CDR's grant-mode checkpoint and callback link. */

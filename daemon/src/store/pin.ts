@@ -11,12 +11,17 @@ export const DEFAULT_PIN_SECRET = 'astbill-default-pin-secret';
 
 export type PinHasher = (pin: string) => string;
 
-export function pinHasher(
-  secret: string = process.env.ASTBILL_PIN_SECRET || DEFAULT_PIN_SECRET,
-): PinHasher {
+/** `secret` is the configured ASTBILL_PIN_SECRET (config.pinSecret), else the built-in key. */
+export function pinHasher(secret: string = DEFAULT_PIN_SECRET): PinHasher {
   return (pin: string) => createHmac('sha256', secret).update(pin, 'utf8').digest('hex');
 }
 
-export function pinProblem(pin: string): string | undefined {
-  return /^\d{4,20}$/.test(pin) ? undefined : 'a PIN must be 4 to 20 digits';
+/** The fewest digits of a new PIN unless configured (ASTBILL_PIN_MIN_LENGTH). */
+export const DEFAULT_PIN_MIN_LENGTH = 6;
+
+/** Why `pin` may not be set as a new PIN, or undefined. Short PINs are guessed too easily. */
+export function pinProblem(pin: string, minLength = DEFAULT_PIN_MIN_LENGTH): string | undefined {
+  return /^\d+$/.test(pin) && pin.length >= minLength && pin.length <= 20
+    ? undefined
+    : `a PIN must be ${minLength} to 20 digits`;
 }

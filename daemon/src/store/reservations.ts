@@ -100,3 +100,14 @@ export async function listReservations(q: Knex, node?: string): Promise<Reservat
   if (node !== undefined) query.where('astcreditres.node', node);
   return ((await query) as ReservationRow[]).map(toReservation);
 }
+
+/** Number and total max_cost of the live reservations (of `node`, or of all nodes). */
+export async function reservedTotals(
+  q: Knex,
+  node?: string,
+): Promise<{ calls: number; reserved: Money }> {
+  const query = q('astcreditres').count({ n: '*' }).sum({ total: 'max_cost' });
+  if (node !== undefined) query.where({ node });
+  const row = (await query.first()) as { n: unknown; total: unknown } | undefined;
+  return { calls: Number(row?.n ?? 0), reserved: moneyFromDb(row?.total ?? null) };
+}

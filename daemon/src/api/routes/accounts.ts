@@ -1,122 +1,105 @@
 /** /accounts: list, create, show, top up, block and unblock prepaid accounts. */
+import { Nullable, Type } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../http-error.js';
 import { moneyParam } from '../params.js';
 import { accountSchema, ledgerSchema, presentAccount, presentLedger } from '../present.js';
-import type { Route } from '../route.js';
-import { moneySchema, type ObjectSchema } from '../schema.js';
+import { defineRoute, type Route } from '../route.js';
+import { moneySchema } from '../schema.js';
 
 const nameParam = {
-  name: {
-    type: 'string' as const,
-    pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
-    description: 'account name',
-  },
+  name: Type.String({ pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'account name' }),
 };
 
-interface NewAccountBody {
-  name: string;
-  balance?: string;
-  creditLimit?: string;
-  pin?: string;
-  anis?: string[];
-  tariff?: string;
-  currency?: string;
-  maxCalls?: number | null;
-  maxCallSeconds?: number | null;
-}
-
-const newAccountSchema: ObjectSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      type: 'string',
+const newAccountSchema = Type.Object(
+  {
+    name: Type.String({
       pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
       description: "1-80 letters, digits or _ . @ + - (the phone endpoint's accountcode)",
-    },
-    balance: moneySchema('opening balance, default 0 (booked in the ledger as a top-up)'),
-    creditLimit: moneySchema('how far the balance may go below zero, default 0'),
-    pin: {
-      type: 'string',
-      pattern: '^\\d{4,20}$',
-      description: 'calling-card PIN, 4-20 digits (stored only as a keyed hash)',
-    },
-    anis: {
-      type: 'array',
-      maxItems: 100,
-      items: { type: 'string', pattern: '^\\+?\\d{1,39}$', description: 'caller ID number' },
-      description: 'caller IDs that identify the account',
-    },
-    tariff: {
-      type: 'string',
-      pattern: '^[A-Za-z0-9_.-]{1,40}$',
-      description: "tariff name, default 'default'; it must have at least one rate",
-    },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, default EUR' },
-    maxCalls: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 100_000,
-      nullable: true,
-      description: 'simultaneous calls allowed (null: unlimited)',
-    },
-    maxCallSeconds: {
-      type: 'integer',
-      minimum: 1,
-      maximum: 86_400,
-      nullable: true,
-      description: "longest call in seconds (null: the daemon's default)",
-    },
+    }),
+    balance: Type.Optional(
+      moneySchema('opening balance, default 0 (booked in the ledger as a top-up)'),
+    ),
+    creditLimit: Type.Optional(moneySchema('how far the balance may go below zero, default 0')),
+    pin: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4,20}$',
+        description:
+          'calling-card PIN, ASTBILL_PIN_MIN_LENGTH (default 6) to 20 digits (stored only as a keyed hash)',
+      }),
+    ),
+    anis: Type.Optional(
+      Type.Array(Type.String({ pattern: '^\\+?\\d{1,39}$', description: 'caller ID number' }), {
+        maxItems: 100,
+        description: 'caller IDs that identify the account',
+      }),
+    ),
+    tariff: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.-]{1,40}$',
+        description: "tariff name, default 'default'; it must have at least one rate",
+      }),
+    ),
+    currency: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, default EUR' }),
+    ),
+    maxCalls: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 0,
+          maximum: 100_000,
+          description: 'simultaneous calls allowed (null: unlimited)',
+        }),
+      ),
+    ),
+    maxCallSeconds: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: 86_400,
+          description: "longest call in seconds (null: the daemon's default)",
+        }),
+      ),
+    ),
   },
-};
+  { additionalProperties: false },
+);
 
-interface TopupBody {
-  amount: string;
-  reference?: string;
-  note?: string;
-}
-
-const topupSchema: ObjectSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['amount'],
-  properties: {
+const topupSchema = Type.Object(
+  {
     amount: moneySchema('amount to credit, > 0'),
-    reference: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 150,
-      description: 'payment reference; the same reference cannot be booked twice (safe retries)',
-    },
-    note: { type: 'string', maxLength: 255, description: 'free text for the ledger' },
+    reference: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 150,
+        description: 'payment reference; the same reference cannot be booked twice (safe retries)',
+      }),
+    ),
+    note: Type.Optional(Type.String({ maxLength: 255, description: 'free text for the ledger' })),
   },
-};
-
-const listOf = (key: string, items: ObjectSchema): ObjectSchema => ({
-  type: 'object',
-  properties: { [key]: { type: 'array', items } },
-  required: [key],
-});
+  { additionalProperties: false },
+);
 
 export function accountRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/accounts',
       operationId: 'listAccounts',
       summary: 'List all accounts with balances and live call counts',
       tag: 'accounts',
       responses: {
-        200: { description: 'the accounts, by name', schema: listOf('accounts', accountSchema) },
+        200: {
+          description: 'the accounts, by name',
+          schema: Type.Object({ accounts: Type.Array(accountSchema) }),
+        },
       },
       async handler() {
         return { json: { accounts: (await store.listAccounts()).map(presentAccount) } };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: '/accounts',
       operationId: 'createAccount',
@@ -124,8 +107,7 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       tag: 'accounts',
       body: newAccountSchema,
       responses: { 201: { description: 'the account as created', schema: accountSchema } },
-      async handler({ body }) {
-        const b = body as NewAccountBody;
+      async handler({ body: b }) {
         const created = await store.addAccount({
           name: b.name,
           balance: b.balance !== undefined ? moneyParam('balance', b.balance) : 0n,
@@ -144,8 +126,8 @@ export function accountRoutes(deps: ApiDeps): Route[] {
           headers: { location: `/accounts/${encodeURIComponent(created.name)}` },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: '/accounts/{name}',
       operationId: 'getAccount',
@@ -154,12 +136,12 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       params: nameParam,
       responses: { 200: { description: 'the account', schema: accountSchema } },
       async handler({ params }) {
-        const a = await store.accountDetails(params.name!);
+        const a = await store.accountDetails(params.name);
         if (!a) throw notFound(`no account '${params.name}'`);
         return { json: presentAccount(a) };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'GET',
       path: '/accounts/{name}/ledger',
       operationId: 'getLedger',
@@ -169,18 +151,18 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       responses: {
         200: {
           description: 'ledger entries, oldest first',
-          schema: listOf('entries', ledgerSchema),
+          schema: Type.Object({ entries: Type.Array(ledgerSchema) }),
         },
       },
       async handler({ params }) {
-        const a = await store.accountDetails(params.name!);
+        const a = await store.accountDetails(params.name);
         if (!a) throw notFound(`no account '${params.name}'`);
         return {
           json: { entries: (await store.ledger(a.id)).map((e) => presentLedger(e, a.name)) },
         };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: '/accounts/{name}/topup',
       operationId: 'topupAccount',
@@ -191,41 +173,40 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       responses: {
         200: {
           description: 'the ledger entry and the account after the top-up',
-          schema: {
-            type: 'object',
-            properties: { entry: ledgerSchema, account: accountSchema },
-            required: ['entry', 'account'],
-          },
+          schema: Type.Object({ entry: ledgerSchema, account: accountSchema }),
         },
       },
       async handler({ params, body }) {
-        const b = body as TopupBody;
-        const amount = moneyParam('amount', b.amount);
-        const entry = await store.topup(params.name!, amount, {
-          reference: b.reference,
-          note: b.note,
+        const amount = moneyParam('amount', body.amount);
+        const entry = await store.topup(params.name, amount, {
+          reference: body.reference,
+          note: body.note,
         });
-        const account = (await store.accountDetails(params.name!))!;
+        const account = (await store.accountDetails(params.name))!;
         return {
           json: { entry: presentLedger(entry, account.name), account: presentAccount(account) },
         };
       },
-    },
-    ...(['block', 'unblock'] as const).map((action): Route => ({
-      method: 'POST',
-      path: `/accounts/{name}/${action}`,
-      operationId: `${action}Account`,
-      summary:
-        action === 'block'
-          ? 'Block an account: new calls are refused (calls in progress go on)'
-          : 'Unblock an account',
-      tag: 'accounts',
-      params: nameParam,
-      responses: { 200: { description: 'the account after the change', schema: accountSchema } },
-      async handler({ params }) {
-        await store.setAccountStatus(params.name!, action === 'block' ? 'blocked' : 'active');
-        return { json: presentAccount((await store.accountDetails(params.name!))!) };
-      },
-    })),
+    }),
+    ...(['block', 'unblock'] as const).map((action) =>
+      defineRoute({
+        method: 'POST',
+        path: `/accounts/{name}/${action}`,
+        operationId: `${action}Account`,
+        summary:
+          action === 'block'
+            ? 'Block an account: new calls are refused (calls in progress go on)'
+            : 'Unblock an account',
+        tag: 'accounts',
+        params: nameParam,
+        responses: {
+          200: { description: 'the account after the change', schema: accountSchema },
+        },
+        async handler({ params }) {
+          await store.setAccountStatus(params.name, action === 'block' ? 'blocked' : 'active');
+          return { json: presentAccount((await store.accountDetails(params.name))!) };
+        },
+      }),
+    ),
   ];
 }

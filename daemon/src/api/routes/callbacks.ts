@@ -1,7 +1,7 @@
 /** /callbacks: start a callback call (two legs, both charged) on this daemon. */
 import { HttpError } from '../http-error.js';
-import type { Route } from '../route.js';
-import type { ObjectSchema } from '../schema.js';
+import { Type } from '../../schema/index.js';
+import { defineRoute, type Route } from '../route.js';
 
 /** What the route needs from the daemon (session/callback-service.ts implements it). */
 export interface CallbackStarter {
@@ -13,37 +13,21 @@ export interface CallbackStarter {
   }>;
 }
 
-interface CallbackBody {
-  account: string;
-  pin?: string;
-  a: string;
-  b: string;
-}
-
-const bodySchema: ObjectSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['account', 'a', 'b'],
-  properties: {
-    account: {
-      type: 'string',
-      pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
-      description: 'account to charge',
-    },
-    pin: {
-      type: 'string',
-      pattern: '^\\d{4,20}$',
-      description:
-        "the account's PIN; required when the account has one (without a PIN the API token alone authorises)",
-    },
-    a: { type: 'string', pattern: '^\\d{1,20}$', description: 'number called first (leg A)' },
-    b: {
-      type: 'string',
-      pattern: '^\\d{1,20}$',
-      description: 'number called once A answers (leg B)',
-    },
+const bodySchema = Type.Object(
+  {
+    account: Type.String({ pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'account to charge' }),
+    pin: Type.Optional(
+      Type.String({
+        pattern: '^\\d{4,20}$',
+        description:
+          "the account's PIN; required when the account has one (without a PIN the API token alone authorises)",
+      }),
+    ),
+    a: Type.String({ pattern: '^\\d{1,20}$', description: 'number called first (leg A)' }),
+    b: Type.String({ pattern: '^\\d{1,20}$', description: 'number called once A answers (leg B)' }),
   },
-};
+  { additionalProperties: false },
+);
 
 /** Refusal reasons of session/callback-service.ts → HTTP status. */
 const STATUS: Record<string, number> = {
@@ -59,7 +43,7 @@ const STATUS: Record<string, number> = {
 
 export function callbackRoutes(starter: CallbackStarter | undefined): Route[] {
   return [
-    {
+    defineRoute({
       method: 'POST',
       path: '/callbacks',
       operationId: 'startCallback',
@@ -74,28 +58,20 @@ export function callbackRoutes(starter: CallbackStarter | undefined): Route[] {
       responses: {
         202: {
           description: 'authorised; leg A is being dialled',
-          schema: {
-            type: 'object',
-            required: ['callbackId', 'account', 'legs', 'maxSeconds'],
-            properties: {
-              callbackId: { type: 'string' },
-              account: { type: 'string' },
-              legs: {
-                type: 'object',
-                required: ['a', 'b'],
-                properties: {
-                  a: { type: 'string', description: 'CDR uniqueid of leg A' },
-                  b: { type: 'string', description: 'CDR uniqueid of leg B' },
-                },
-              },
-              maxSeconds: { type: 'integer', description: 'common maximum talk time of both legs' },
-            },
-          },
+          schema: Type.Object({
+            callbackId: Type.String(),
+            account: Type.String(),
+            legs: Type.Object({
+              a: Type.String({ description: 'CDR uniqueid of leg A' }),
+              b: Type.String({ description: 'CDR uniqueid of leg B' }),
+            }),
+            maxSeconds: Type.Integer({ description: 'common maximum talk time of both legs' }),
+          }),
         },
       },
       async handler({ body }) {
         if (!starter) throw new HttpError(503, 'callbacks are not available on this daemon');
-        const b = body as CallbackBody;
+        const b = body;
         try {
           const started = await starter.start({ account: b.account, pin: b.pin, a: b.a, b: b.b });
           return {
@@ -119,6 +95,6 @@ export function callbackRoutes(starter: CallbackStarter | undefined): Route[] {
           throw err;
         }
       },
-    },
+    }),
   ];
 }

@@ -1,39 +1,35 @@
 /** /calls: calls in progress, and ending one through the daemon's kill path. */
-import { reservationByUniqueid } from '../../store/reservations.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../http-error.js';
 import { callSchema, presentCall } from '../present.js';
-import type { Route } from '../route.js';
+import { StringEnum, Type } from '../../schema/index.js';
+import { defineRoute, type Route } from '../route.js';
 
 export function callRoutes(deps: ApiDeps): Route[] {
   const { store, node } = deps;
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/calls',
       operationId: 'listCalls',
       summary:
         'Calls in progress: every reservation in the database (all nodes), plus calls on this node not yet authorised',
       tag: 'calls',
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          node: {
-            type: 'string',
-            pattern: '^[A-Za-z0-9_.-]{1,32}$',
-            description: 'only calls handled by this node',
-          },
+      query: Type.Object(
+        {
+          node: Type.Optional(
+            Type.String({
+              pattern: '^[A-Za-z0-9_.-]{1,32}$',
+              description: 'only calls handled by this node',
+            }),
+          ),
         },
-      },
+        { additionalProperties: false },
+      ),
       responses: {
         200: {
           description: 'the calls, oldest first',
-          schema: {
-            type: 'object',
-            properties: { calls: { type: 'array', items: callSchema } },
-            required: ['calls'],
-          },
+          schema: Type.Object({ calls: Type.Array(callSchema) }),
         },
       },
       async handler({ query }) {
@@ -49,8 +45,8 @@ export function callRoutes(deps: ApiDeps): Route[] {
         }
         return { json: { calls } };
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'POST',
       path: '/calls/{id}/hangup',
       operationId: 'hangupCall',
@@ -59,25 +55,20 @@ export function callRoutes(deps: ApiDeps): Route[] {
         "Only the node that handles a call can end it: for another node's call the answer is 409 naming that node.",
       tag: 'calls',
       params: {
-        id: {
-          type: 'string',
+        id: Type.String({
           pattern: '^[A-Za-z0-9_.:;@/-]{1,150}$',
           description: 'call id from GET /calls',
-        },
+        }),
       },
       responses: {
         202: {
           description: 'the hang-up was requested; the call ends and is settled within moments',
-          schema: {
-            type: 'object',
-            properties: { id: { type: 'string' }, hangup: { type: 'string', enum: ['requested'] } },
-            required: ['id', 'hangup'],
-          },
+          schema: Type.Object({ id: Type.String(), hangup: StringEnum(['requested']) }),
         },
       },
       async handler({ params }) {
-        const id = params.id!;
-        const reservation = await reservationByUniqueid(store.db.knex, id);
+        const id = params.id;
+        const reservation = await store.reservation(id);
         if (reservation && reservation.node !== node) {
           throw new HttpError(
             409,
@@ -89,6 +80,6 @@ export function callRoutes(deps: ApiDeps): Route[] {
         deps.log?.info('call hangup requested through the API', { call: id });
         return { status: 202, json: { id, hangup: 'requested' } };
       },
-    },
+    }),
   ];
 }

@@ -3,8 +3,8 @@ import type { ApiDeps } from '../deps.js';
 import { badRequest } from '../http-error.js';
 import { timeParam } from '../params.js';
 import { CDR_COLUMNS, cdrSchema, presentCdr } from '../present.js';
-import { cdrsInRange } from '../queries.js';
-import type { Route } from '../route.js';
+import { StringEnum, Type } from '../../schema/index.js';
+import { defineRoute, type Route } from '../route.js';
 import { toCsv } from '../../csv.js';
 
 export const DEFAULT_CDR_LIMIT = 1000;
@@ -12,7 +12,7 @@ export const MAX_CDR_LIMIT = 100_000;
 
 export function cdrRoutes(deps: ApiDeps): Route[] {
   return [
-    {
+    defineRoute({
       method: 'GET',
       path: '/cdrs',
       operationId: 'listCdrs',
@@ -21,43 +21,42 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         'Filters combine. `since`/`until` take a date (UTC midnight) or an ISO 8601 time with a zone and select by call start: since <= start < until. ' +
         'With format=csv the response is text/csv with a header row. `truncated` (JSON) or the header `X-Astbill-Truncated: true` (CSV) says that more rows matched than `limit`.',
       tag: 'cdrs',
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          account: {
-            type: 'string',
-            pattern: '^[A-Za-z0-9_.@+-]{1,80}$',
-            description: 'only this account',
-          },
-          since: {
-            type: 'string',
-            description:
-              'calls that started at or after this time (YYYY-MM-DD or ISO 8601 with zone)',
-          },
-          until: {
-            type: 'string',
-            description: 'calls that started before this time (YYYY-MM-DD or ISO 8601 with zone)',
-          },
-          format: { type: 'string', enum: ['json', 'csv'], description: 'json (default) or csv' },
-          limit: {
-            type: 'string',
-            pattern: '^\\d{1,6}$',
-            description: `at most this many rows, 1-${MAX_CDR_LIMIT} (default ${DEFAULT_CDR_LIMIT})`,
-          },
+      query: Type.Object(
+        {
+          account: Type.Optional(
+            Type.String({ pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'only this account' }),
+          ),
+          since: Type.Optional(
+            Type.String({
+              description:
+                'calls that started at or after this time (YYYY-MM-DD or ISO 8601 with zone)',
+            }),
+          ),
+          until: Type.Optional(
+            Type.String({
+              description: 'calls that started before this time (YYYY-MM-DD or ISO 8601 with zone)',
+            }),
+          ),
+          format: Type.Optional(
+            StringEnum(['json', 'csv'], { description: 'json (default) or csv' }),
+          ),
+          limit: Type.Optional(
+            Type.String({
+              pattern: '^\\d{1,6}$',
+              description: `at most this many rows, 1-${MAX_CDR_LIMIT} (default ${DEFAULT_CDR_LIMIT})`,
+            }),
+          ),
         },
-      },
+        { additionalProperties: false },
+      ),
       responses: {
         200: {
-          description: 'the CDRs',
-          schema: {
-            type: 'object',
-            properties: {
-              cdrs: { type: 'array', items: cdrSchema },
-              truncated: { type: 'boolean', description: 'more rows matched than limit' },
-            },
-            required: ['cdrs', 'truncated'],
-          },
+          description: 'the CDRs (as text/csv with format=csv)',
+          alsoAs: ['text/csv'],
+          schema: Type.Object({
+            cdrs: Type.Array(cdrSchema),
+            truncated: Type.Boolean({ description: 'more rows matched than limit' }),
+          }),
         },
       },
       async handler({ query }) {
@@ -67,7 +66,7 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         const limit = query.limit !== undefined ? Number(query.limit) : DEFAULT_CDR_LIMIT;
         if (limit < 1 || limit > MAX_CDR_LIMIT)
           throw badRequest(`'limit' must be 1..${MAX_CDR_LIMIT}`);
-        const { cdrs, truncated } = await cdrsInRange(deps.store.db.knex, {
+        const { cdrs, truncated } = await deps.store.cdrsInRange({
           account: query.account,
           since,
           until,
@@ -86,6 +85,6 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         }
         return { json: { cdrs: rows, truncated } };
       },
-    },
+    }),
   ];
 }

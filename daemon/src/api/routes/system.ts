@@ -1,7 +1,7 @@
 /** /health, /metrics and /openapi.json. */
 import type { ApiDeps } from '../deps.js';
 import { buildOpenApi } from '../openapi.js';
-import { databaseReachable } from '../queries.js';
+import { StringEnum, Type, type Static } from '../../schema/index.js';
 import type { Route } from '../route.js';
 
 export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): Route[] {
@@ -22,20 +22,18 @@ export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): 
       async handler() {
         const ari = deps.status.ariConnected();
         const [database, backlog] = await Promise.all([
-          databaseReachable(deps.store.db),
+          deps.store.reachable(),
           (async () => deps.status.journalBacklog())().catch(() => -1),
         ]);
         const up = ari && database;
-        return {
-          status: up ? 200 : 503,
-          json: {
-            status: up && backlog === 0 ? 'ok' : up ? 'degraded' : 'down',
-            node: deps.node,
-            ari: { connected: ari },
-            database: { reachable: database, dialect: deps.store.db.dialect },
-            journal: { backlog },
-          },
+        const health: Static<typeof healthSchema> = {
+          status: up && backlog === 0 ? 'ok' : up ? 'degraded' : 'down',
+          node: deps.node,
+          ari: { connected: ari },
+          database: { reachable: database, dialect: deps.store.dialect },
+          journal: { backlog },
         };
+        return { status: up ? 200 : 503, json: health };
       },
     },
     {
@@ -63,34 +61,12 @@ export function systemRoutes(deps: ApiDeps, allRoutes: () => readonly Route[]): 
   ];
 }
 
-const healthSchema = {
-  type: 'object' as const,
-  properties: {
-    status: { type: 'string' as const, enum: ['ok', 'degraded', 'down'] },
-    node: { type: 'string' as const },
-    ari: {
-      type: 'object' as const,
-      properties: { connected: { type: 'boolean' as const } },
-      required: ['connected'],
-    },
-    database: {
-      type: 'object' as const,
-      properties: {
-        reachable: { type: 'boolean' as const },
-        dialect: { type: 'string' as const, enum: ['mysql', 'sqlite'] },
-      },
-      required: ['reachable', 'dialect'],
-    },
-    journal: {
-      type: 'object' as const,
-      properties: {
-        backlog: {
-          type: 'integer' as const,
-          description: 'settlements waiting for the database (-1: unknown)',
-        },
-      },
-      required: ['backlog'],
-    },
-  },
-  required: ['status', 'node', 'ari', 'database', 'journal'],
-};
+const healthSchema = Type.Object({
+  status: StringEnum(['ok', 'degraded', 'down']),
+  node: Type.String(),
+  ari: Type.Object({ connected: Type.Boolean() }),
+  database: Type.Object({ reachable: Type.Boolean(), dialect: StringEnum(['mysql', 'sqlite']) }),
+  journal: Type.Object({
+    backlog: Type.Integer({ description: 'settlements waiting for the database (-1: unknown)' }),
+  }),
+});

@@ -10,7 +10,7 @@ import { withStore } from '../open-store.js';
 
 export const summary = 'add, show, list, top up, block and unblock accounts';
 
-const USAGE = `usage:
+export const usage = `usage:
   astbill account add --name NAME --balance AMOUNT [--pin PIN] [--ani NUMBER]... [--tariff T]
                       [--credit-limit AMOUNT] [--max-calls N] [--max-seconds S] [--currency CUR] [--json]
   astbill account show NAME [--json]
@@ -204,7 +204,7 @@ function oneName(command: string, positionals: string[]): string {
 export async function run(argv: string[]): Promise<number> {
   return runSubcommand(
     'account',
-    USAGE,
+    usage,
     {
       add,
       show,

@@ -6,6 +6,7 @@
  * ASTBILL_API_URL, else http://ASTBILL_API_HOST:ASTBILL_API_PORT, with ASTBILL_API_TOKEN
  * (the same settings `astbill start` uses, so it works on the daemon's machine unchanged).
  */
+import { loadConfig, type Config } from '../../config.js';
 import { noArguments, parse, required } from '../args.js';
 import { UsageError } from '../command.js';
 import { json, out } from '../format.js';
@@ -13,27 +14,21 @@ import { json, out } from '../format.js';
 export const summary =
   'place a callback call (A, then B; both legs charged) through the running daemon';
 
-const USAGE = 'usage: astbill callback --account NAME [--pin PIN] --a NUMBER --b NUMBER [--json]';
+export const usage = `usage: astbill callback --account NAME [--pin PIN] --a NUMBER --b NUMBER [--json]
+  the account's PIN is required when it has one; without a PIN the API token alone authorises`;
 
-export function apiBase(env: Record<string, string | undefined> = process.env): string {
-  if (env.ASTBILL_API_URL) return env.ASTBILL_API_URL.replace(/\/+$/, '');
-  const port = env.ASTBILL_API_PORT;
-  if (!port)
+/** The daemon API's base URL: ASTBILL_API_URL, else http://ASTBILL_API_HOST:ASTBILL_API_PORT. */
+export function apiBase(api: Config['api']): string {
+  if (api.url) return api.url;
+  if (api.port === null)
     throw new UsageError(
       'callback: the daemon API is not configured (set ASTBILL_API_URL, or ASTBILL_API_PORT as for `astbill start`)',
     );
-  const host =
-    env.ASTBILL_API_HOST && env.ASTBILL_API_HOST !== '0.0.0.0' ? env.ASTBILL_API_HOST : '127.0.0.1';
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const host = api.host !== '0.0.0.0' ? api.host : '127.0.0.1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(
-      `${USAGE}\n  the account's PIN is required when it has one; without a PIN the API token alone authorises\n`,
-    );
-    return 0;
-  }
   const { values, positionals } = parse('callback', argv, {
     account: { type: 'string' },
     pin: { type: 'string' },
@@ -53,9 +48,10 @@ export async function run(argv: string[]): Promise<number> {
     ['--b', body.b],
   ] as const)
     if (!/^\d{1,20}$/.test(v)) throw new UsageError(`callback: ${k} must be 1-20 digits`);
-  const token = process.env.ASTBILL_API_TOKEN;
+  const { api } = loadConfig();
+  const token = api.token;
   if (!token) throw new UsageError('callback: set ASTBILL_API_TOKEN (the daemon API token)');
-  const url = `${apiBase()}/callbacks`;
+  const url = `${apiBase(api)}/callbacks`;
   let res: Response;
   try {
     res = await fetch(url, {

@@ -5,6 +5,8 @@ import { withStore } from '../open-store.js';
 
 export const summary = 'live calls (reservations) now, per account and node';
 
+export const usage = 'usage: astbill calls [--node N] [--json]';
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('calls', argv, {
     node: { type: 'string' },

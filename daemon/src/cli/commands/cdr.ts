@@ -12,6 +12,10 @@ import { withStore } from '../open-store.js';
 
 export const summary = 'call detail records (--account, --since, --json or --csv)';
 
+export const usage = `usage: astbill cdr [--account NAME] [--since WHEN] [--limit N] [--json | --csv]
+  WHEN     a date or date-time (UTC unless it has an offset), or an age: 30m, 2h, 7d
+  --limit  the newest N (default 100 for the table, all for --json and --csv; 0: all)`;
+
 const CSV_HEADERS = [
   'uniqueid',
   'account',

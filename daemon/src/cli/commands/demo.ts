@@ -12,7 +12,7 @@ import { runDemo } from '../../demo/run-demo.js';
 export const summary =
   'run scripted calls through the simulator and the daemon, print CDRs and balances [--json] [--fast]';
 
-const USAGE = `usage: astbill demo [--json] [--fast]
+export const usage = `usage: astbill demo [--json] [--fast]
   Starts a simulated Asterisk (ARI) and the billing daemon on a fresh SQLite database
   (./data/demo.sqlite, replaced on every run), places scripted calls on the real clock
   (about 15 s; --fast: about 10 s), shows them live, then prints the CDRs, balances and a verdict.
@@ -24,12 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('demo', argv, {
     json: { type: 'boolean' },
     fast: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
   noArguments('demo', positionals);
   const asJson = values.json === true;
   const result = await runDemo({

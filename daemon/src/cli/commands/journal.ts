@@ -6,7 +6,7 @@
  * something could not be replayed.
  */
 import { formatMoney } from '../../rating/index.js';
-import { loadResilienceConfig } from '../../resilience/config.js';
+import { loadConfig } from '../../config.js';
 import { Journal } from '../../resilience/journal.js';
 import { knexLateCharge } from '../../resilience/late-charge.js';
 import type { JournalRecord } from '../../resilience/records.js';
@@ -18,6 +18,10 @@ import { withStore } from '../open-store.js';
 
 export const summary =
   'settlements waiting for the database (journal); `journal replay` writes them now';
+
+export const usage = `usage:
+  astbill journal [--json]          what waits in the local journal (ASTBILL_JOURNAL_DIR)
+  astbill journal replay [--json]   write the waiting records now (exit 1 if some could not be)`;
 
 function detail(r: JournalRecord): string {
   switch (r.kind) {
@@ -138,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('journal', argv, { json: { type: 'boolean' } });
   const [sub, extra] = positionals;
   if (extra !== undefined) throw new UsageError(`journal: unexpected argument '${extra}'`);
-  const cfg = loadResilienceConfig();
+  const cfg = loadConfig().resilience;
   if (sub === undefined) return show(cfg.journalDir, values.json === true);
   if (sub === 'replay') return replay(cfg.journalDir, cfg.deadlineMs, values.json === true);
   throw new UsageError(

@@ -9,6 +9,8 @@ import { withStore } from '../open-store.js';
 
 export const summary = 'create or update the database schema (--status: only report)';
 
+export const usage = 'usage: astbill migrate [--status]';
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('migrate', argv, { status: { type: 'boolean' } });
   noArguments('migrate', positionals);

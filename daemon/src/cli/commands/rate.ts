@@ -27,13 +27,13 @@ import {
   parse,
   required,
 } from '../args.js';
-import { csvLines, splitCsvLine } from '../csv.js';
+import { CsvSyntaxError, readCsv, type CsvRecord } from '../../csv.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
 
 export const summary = 'add, import (CSV) and list rates';
 
-const USAGE = `usage:
+export const usage = `usage:
   astbill rate add --tariff T --prefix P --rate PER_MIN [--connect FEE] [--initial S] [--increment S] [--min S] [--description D]
   astbill rate import FILE.csv     (header: ${'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs'})
   astbill rate list [--tariff T] [--json]`;
@@ -89,15 +89,16 @@ async function add(argv: string[]): Promise<number> {
 
 /** Parses and checks a whole rate file: the rates, or every problem with its line number. */
 export function parseRateFile(text: string): { rates: Rate[]; problems: string[] } {
-  const lines = csvLines(text);
-  const [head, ...body] = lines;
-  if (!head) return { rates: [], problems: ['the file is empty (expected a header line)'] };
-  let header: string[];
+  let records: CsvRecord[];
   try {
-    header = splitCsvLine(head.text).map((h) => h.toLowerCase());
+    records = readCsv(text);
   } catch (err) {
-    return { rates: [], problems: [`line ${head.line}: ${(err as Error).message}`] };
+    if (err instanceof CsvSyntaxError) return { rates: [], problems: [err.message] };
+    throw err;
   }
+  const [head, ...body] = records;
+  if (!head) return { rates: [], problems: ['the file is empty (expected a header line)'] };
+  const header = head.fields.map((h) => h.toLowerCase());
   const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
   const missing = REQUIRED.filter((c) => !header.includes(c));
   const twice = header.filter((h, i) => header.indexOf(h) !== i);
@@ -117,9 +118,8 @@ export function parseRateFile(text: string): { rates: Rate[]; problems: string[]
   const rates: Rate[] = [];
   const problems: string[] = [];
   const seen = new Map<string, number>();
-  for (const { line, text: raw } of body) {
+  for (const { line, fields } of body) {
     try {
-      const fields = splitCsvLine(raw);
       if (fields.length !== header.length)
         throw new Error(`expected ${header.length} fields, found ${fields.length}`);
       const get = (c: Column): string | undefined => {
@@ -249,5 +249,5 @@ async function list(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  return runSubcommand('rate', USAGE, { add, import: importFile, list }, argv);
+  return runSubcommand('rate', usage, { add, import: importFile, list }, argv);
 }

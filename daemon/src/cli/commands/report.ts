@@ -12,7 +12,7 @@ import { withStore } from '../open-store.js';
 
 export const summary = 'daily report: calls, minutes and revenue per account and prefix (CSV/JSON)';
 
-const USAGE = `usage: astbill report daily [--date YYYY-MM-DD] [--csv | --json] [--out DIR]
+export const usage = `usage: astbill report daily [--date YYYY-MM-DD] [--csv | --json] [--out DIR]
   --date   the UTC day to report (default: yesterday)
   --csv    CSV (columns: date,group,key,calls,answered,refused,billsec,minutes,revenue)
   --json   JSON
@@ -22,7 +22,7 @@ The database is ASTBILL_DB (as for every command).
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage);
     return 0;
   }
   const [kind, ...rest] = argv;

@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM, so the daemon (or any ARI client) can be tried without an Asterisk.
  */
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config.js';
 import { UsageError } from '../command.js';
 import {
   AriSimulator,
@@ -14,6 +15,8 @@ import {
 
 export const summary =
   'run the ARI simulator (a stand-in Asterisk 22) [--port 8088] [--rules FILE]';
+
+export const usage = `usage: astbill sim [--port N] [--host ADDR] [--rules FILE]\n  ${summary}`;
 
 export async function run(argv: string[]): Promise<number> {
   let values: { port?: string; host?: string; rules?: string; help?: boolean };
@@ -30,12 +33,10 @@ export async function run(argv: string[]): Promise<number> {
       allowPositionals: false,
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(`sim: ${(err as Error).message.split('\n')[0]}`);
   }
   if (values.help) {
-    process.stdout.write(
-      `usage: astbill sim [--port N] [--host ADDR] [--rules FILE]\n  ${summary}\n`,
-    );
+    process.stdout.write(`${usage}\n`);
     return 0;
   }
   const port = values.port === undefined ? 8088 : Number(values.port);
@@ -50,11 +51,13 @@ export async function run(argv: string[]): Promise<number> {
       throw err;
     }
   }
+  // The same ARI user the daemon logs in as (ARI_USERNAME/ARI_PASSWORD).
+  const { ari } = loadConfig();
   const sim = await AriSimulator.start({
     port,
     host: values.host ?? '127.0.0.1',
-    username: process.env.ARI_USERNAME ?? 'astbill',
-    password: process.env.ARI_PASSWORD ?? 'astbill',
+    username: ari.username,
+    password: ari.password,
     clock: 'real',
     rules,
     recordEvents: false,

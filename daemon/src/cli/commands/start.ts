@@ -10,11 +10,12 @@ import { createLogger } from '../../log.js';
 
 export const summary = 'run the billing daemon (ARI app) until SIGINT/SIGTERM';
 
+export const usage =
+  'usage: astbill start\n  settings come from the environment (ARI_URL, ASTBILL_DB, ASTBILL_DIAL, ...) or ASTBILL_CONFIG';
+
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(
-      'usage: astbill start\n  settings come from the environment (ARI_URL, ASTBILL_DB, ASTBILL_DIAL, ...) or ASTBILL_CONFIG\n',
-    );
+    process.stdout.write(`${usage}\n`);
     return 0;
   }
   if (argv.length > 0) {
@@ -24,7 +25,9 @@ export async function run(argv: string[]): Promise<number> {
   let daemon: Daemon;
   try {
     const config = loadConfig();
-    daemon = new Daemon(config, { logger: createLogger(config.logLevel) });
+    daemon = new Daemon(config, {
+      logger: createLogger(config.logLevel, { format: config.logFormat }),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`astbill: ${err.message}\n`);

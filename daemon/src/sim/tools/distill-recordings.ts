@@ -1,9 +1,10 @@
 /**
- * Distils the real Asterisk recordings (../shared/asterisk-ari-recorded-events) into the facts the
- * simulator's comparison test checks: per scenario, each event's time offset, type, channel role and
- * the billing-relevant fields (dialstatus, cause, soft, state, variable, digit, playback state).
- * No payloads or prose are copied. Run once when recordings change:
- *   npx tsx daemon/src/sim/tools/distill-recordings.ts ../shared/asterisk-ari-recorded-events test/sim/fixtures/recorded-sequences.json
+ * Distils event recordings of a real Asterisk (a directory of one JSON file per scenario, kept
+ * outside this repository) into the facts the simulator's comparison test checks: per scenario,
+ * each event's time offset, type, channel role and the billing-relevant fields (dialstatus, cause,
+ * soft, state, variable, digit, playback state). No payloads or prose are copied; neither the
+ * tests nor the daemon need the recordings. Run by hand when new recordings are made:
+ *   npx tsx daemon/src/sim/tools/distill-recordings.ts <recordings dir> test/sim/fixtures/recorded-sequences.json
  */
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

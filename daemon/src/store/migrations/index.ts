@@ -8,6 +8,8 @@ import type { Knex } from 'knex';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-views.js';
 import * as m0003 from './0003-grants-callback.js';
+import * as m0004 from './0004-unseen-end.js';
+import * as m0005 from './0005-pin-failures.js';
 
 interface NamedMigration {
   name: string;
@@ -18,6 +20,8 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-initial', migration: m0001 },
   { name: '0002-views', migration: m0002 },
   { name: '0003-grants-callback', migration: m0003 },
+  { name: '0004-unseen-end', migration: m0004 },
+  { name: '0005-pin-failures', migration: m0005 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

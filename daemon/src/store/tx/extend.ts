@@ -6,14 +6,17 @@
  * Locks:   reads the CDR's account id (it never changes), then locks the astaccount row FIRST
  *          (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE), then the CDR and the
  *          reservation with locking reads, exactly like tx/settle, so that an extension and a
- *          settlement of one call, or extensions of calls sharing an account, serialise.
+ *          settlement of one call, or extensions of calls sharing an account, serialise. Every
+ *          read after the account lock is a locking read: on MySQL a plain one would return the
+ *          snapshot of the first read, from before the lock (a checkpoint written meanwhile
+ *          would be overwritten by an older one).
  * Writes:  when the CDR is open and its reservation exists:
  *            astcreditres: max_seconds = the new total, max_cost = callCost(new total);
  *            astaccount:   reserved += callCost(new total) − callCost(old total) (the row is
  *                          written even when nothing more is granted, for Galera);
  *            astcdr:       max_seconds, max_cost, grants + 1 (when extended), and the interim
- *                          checkpoint: checkpoint_secs = min(confirmedSeconds, old total),
- *                          checkpoint_at = at.
+ *                          checkpoint: checkpoint_secs = max(itself, min(confirmedSeconds,
+ *                          old total)), checkpoint_at = at.
  *          The new total (rating/grants.ts nextGrant) is a billing boundary: a full grant when
  *          the account's available money (balance + credit − reservations) pays for it, else the
  *          last affordable boundary as the FINAL grant; never past the longest call (account
@@ -49,7 +52,7 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
     if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate)
       return { ok: false, reason: 'GONE' };
     const now = req.at;
-    const cols = await grantColumns(trx, req.uniqueid);
+    const cols = await grantColumns(trx, req.uniqueid, { lock: true });
     const grants = cols?.grants ?? 1;
     // A checkpoint never moves back (the periodic checkpointer of session/checkpointer.ts writes it too).
     const confirmed = Math.max(0, Math.min(Math.floor(req.confirmedSeconds), res.maxSeconds));

@@ -2,7 +2,7 @@
  * settle: end one call, in ONE transaction, exactly once.
  *
  * Inputs:  SettleRequest: uniqueid, disposition, hangupCause, answer, end, billsec (measured),
- *          note.
+ *          note, endSource (how an end the daemon did not see was determined).
  * Locks:   ONE locking read joins the CDR, its account and its reservation (MySQL
  *          `SELECT … FOR UPDATE`, which locks all three rows; SQLite BEGIN IMMEDIATE), so a
  *          settle that committed meanwhile is seen. Two settles of one call both lock the CDR
@@ -17,7 +17,7 @@
  *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0; the unique
  *                      (kind, reference) key makes a second charge of one call impossible;
  *            astcdr:   phase 2 (answer, end, duration, billsec, disposition, cause, cost, note,
- *                      status settled);
+ *                      end_source, status settled);
  *            astcreditres: the reservation deleted.
  * Results: { settled: true, cost, billsec, balanceAfter }
  *          { settled: false, cost, billsec, balanceAfter } with the values recorded earlier when
@@ -122,6 +122,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       hangupCause: req.hangupCause,
       cost,
       note: req.note ?? null,
+      endSource: req.endSource ?? null,
     });
     await deleteReservation(trx, req.uniqueid);
     return { settled: true, cost, billsec, balanceAfter };

@@ -1,0 +1,75 @@
+/**
+ * The words a call record is written in: Asterisk's dispositions and astbill's refusal reasons.
+ * Store (writes them), session (decides them), journal, API and metrics (read them) all import
+ * this one list, so a reason added here is known everywhere at once. Pure: no I/O.
+ */
+
+/** Asterisk's dispositions plus the refusal outcome. */
+export const DISPOSITIONS = [
+  'ANSWERED',
+  'NO ANSWER',
+  'BUSY',
+  'FAILED',
+  'CONGESTION',
+  'CANCEL',
+] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+/**
+ * Why a call attempt was refused before it was dialled (CDR `reason`). All are written with
+ * disposition FAILED except ABANDONED (the caller hung up during PIN or destination entry,
+ * before anything was dialled), which is written as CANCEL: the caller's choice, not a failure.
+ * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
+ * OVERLOAD: too many calls were being set up at once (ASTBILL_MAX_SETUPS).
+ */
+export type RefusalReason =
+  | 'NOCREDIT'
+  | 'NOROUTE'
+  | 'BLOCKED'
+  | 'BADPIN'
+  | 'LIMIT'
+  | 'NOACCOUNT'
+  | 'BADNUMBER'
+  | 'DBERROR'
+  | 'ABANDONED'
+  | 'LOCKED'
+  | 'SHUTDOWN'
+  | 'OVERLOAD';
+
+/** Keyed by the union so that the compiler flags a reason added above but not here. */
+const REASON_SET: Record<RefusalReason, true> = {
+  NOCREDIT: true,
+  NOROUTE: true,
+  BLOCKED: true,
+  BADPIN: true,
+  LIMIT: true,
+  NOACCOUNT: true,
+  BADNUMBER: true,
+  DBERROR: true,
+  ABANDONED: true,
+  LOCKED: true,
+  SHUTDOWN: true,
+  OVERLOAD: true,
+};
+/** Every refusal reason (e.g. for validating journal records). */
+export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];
+
+/** The CDR disposition of a refusal: CANCEL for ABANDONED, FAILED for every other reason. */
+export function refusalDisposition(
+  reason: RefusalReason,
+): Extract<Disposition, 'FAILED' | 'CANCEL'> {
+  return reason === 'ABANDONED' ? 'CANCEL' : 'FAILED';
+}
+
+/** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */
+export type CallOutcome = Disposition | RefusalReason;
+/** Every call outcome: the dispositions, then the refusal reasons. */
+export const CALL_OUTCOMES: readonly CallOutcome[] = [...DISPOSITIONS, ...REFUSAL_REASONS];
+
+/**
+ * How the end of a call the daemon did not see end was determined (session/unseen-end.ts):
+ * Asterisk's own CDR (exact), else the last moment the call was confirmed up (the default
+ * policy) or the first moment it was confirmed gone.
+ */
+export type EndSource = 'asterisk-cdr' | 'last-up' | 'first-gone';
+export const END_SOURCES: readonly EndSource[] = ['asterisk-cdr', 'last-up', 'first-gone'];

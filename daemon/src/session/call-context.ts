@@ -1,0 +1,157 @@
+/**
+ * What the phases of one ordinary call share: its settings and ports (SessionDeps), the
+ * states it moves through, and the per-call facts (account, attempts, when A ended) that the
+ * phases read and write. CallSession owns one CallContext and hands it to each phase.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Money, Rate } from '../rating/index.js';
+import type { CallControl } from './call-control-port.js';
+import type { CallOffered, DialOutcome } from './call-events.js';
+import type { CallScope, Deferred } from './call-scope.js';
+import type { DaemonClock } from './clock.js';
+import type { GrantController } from './grant-controller.js';
+import type { GrantStore } from './grant-ports.js';
+import type { IdFactory } from './ids.js';
+import type { CallerIvr } from './ivr.js';
+import type { UnseenEnd } from './unseen-end.js';
+import type { KillReason } from './kill-call.js';
+import type { LimitTimer } from './limit-timer.js';
+import type { GuessGuard } from './guess-guard.js';
+import type { Account, BillingStore, SessionMetrics } from './ports.js';
+import type { StateMachine, Transitions } from './state-machine.js';
+
+export type SessionState =
+  | 'offered'
+  | 'identifying'
+  | 'rating'
+  | 'authorising'
+  | 'dialling'
+  | 'talking'
+  | 'ending'
+  | 'settled';
+
+export const ALLOWED: Transitions<SessionState> = {
+  // talking: a call adopted after a restart (reconcile.ts) starts there.
+  offered: ['identifying', 'talking', 'ending'],
+  identifying: ['rating', 'ending'],
+  rating: ['authorising', 'ending'],
+  authorising: ['dialling', 'ending'],
+  dialling: ['talking', 'rating', 'ending'],
+  talking: ['ending'],
+  ending: ['settled'],
+  settled: [],
+};
+
+export type SessionConfig = Pick<
+  Config,
+  | 'dial'
+  | 'node'
+  | 'ringTimeout'
+  | 'maxCallSeconds'
+  | 'warnBefore'
+  | 'warnSound'
+  | 'announce'
+  | 'digitTimeout'
+  | 'pinTries'
+> & {
+  /** Grant-mode charging defaults (absent: every call is single mode). */
+  charging?: Config['charging'];
+  /** Destinations a card caller may try in one call (default 3). */
+  maxDestinationAttempts?: number;
+  /** Seconds the daemon's own limit timer waits past the grant before it steps in (default 2). */
+  limitGraceSeconds?: number;
+  /** Seconds the daemon waits for Asterisk to confirm a hangup it asked for (default 5). */
+  hangupWaitSeconds?: number;
+  /** Seconds past the ring timeout before the daemon gives up on a dial outcome (default 10). */
+  ringGuardSeconds?: number;
+};
+
+export interface SessionDeps {
+  store: BillingStore;
+  control: CallControl;
+  logger: Logger;
+  clock: DaemonClock;
+  ids: IdFactory;
+  config: SessionConfig;
+  /** Routes events of a channel the session creates to it. */
+  bind(channelId: string): void;
+  /** Called once, when the session is settled. */
+  onFinished(): void;
+  /** Counters and timings for monitoring (default: none). */
+  metrics?: SessionMetrics;
+  /** The PIN-guessing limits across calls and daemons (default: none). */
+  pinGuard?: GuessGuard;
+  /** Extends grant-mode calls (store/tx/extend.ts); without it every call is single mode. */
+  grantStore?: GrantStore;
+}
+
+/** What the daemon shows about a live call (the API's GET /calls). */
+export interface LiveCallSnapshot {
+  /** The open reservation's uniqueid once authorised, else the A channel id. */
+  id: string;
+  state: SessionState;
+  account: string | null;
+  destination: string | null;
+  callerNumber: string | null;
+  answeredAt: Date | null;
+  grantedSeconds: number | null;
+}
+
+/** One authorised destination of a call (a card caller may try several). */
+export interface Attempt {
+  n: number;
+  uniqueid: string;
+  dst: string;
+  /** null for a call adopted after a restart (its CDR keeps the rate it was granted on). */
+  rate: Rate | null;
+  maxSeconds: number;
+  maxCost: Money;
+  start: Date;
+  b: { channelId: string; otherChannelId: string } | null;
+  answeredAt: Date | null;
+  settled: boolean;
+  outcome: Deferred<DialOutcome>;
+  /** Grant mode: maxSeconds is the first grant; the GrantController extends it while talking. */
+  grant: { grantSeconds: number; final: boolean } | null;
+}
+
+export interface CallContext {
+  readonly offered: CallOffered;
+  readonly deps: SessionDeps;
+  readonly log: Logger;
+  readonly metrics: SessionMetrics;
+  readonly scope: CallScope;
+  readonly ivr: CallerIvr;
+  readonly machine: StateMachine<SessionState>;
+  account: Account | null;
+  /** The destination being tried (asked for, or dialled). */
+  destination: string | null;
+  attempts: Attempt[];
+  /** The attempt being dialled or talked on. */
+  attempt: Attempt | null;
+  aEnded: { at: Date; cause: number | null } | null;
+  /** Asterisk's time of the latest event of this call (the best "now" for a CDR). */
+  lastEventAt: Date;
+  killReason: KillReason | null;
+  /** Set when the call ended unseen (its channels vanished): the end it is billed to. */
+  unseenEnd: UnseenEnd | null;
+  bridgeId: string | null;
+  limit: LimitTimer | GrantController | null;
+  /** Runs background work of this call; a failure ends the call through the kill path. */
+  spawn(p: Promise<unknown>, what: string): void;
+  kill(reason: KillReason): Promise<void>;
+  /** Marks the call settled and lets go of it (once). */
+  finish(): void;
+}
+
+/** The uniqueid of the next attempt: the A channel id, then `${a}.1`, `${a}.2`… */
+export function nextUniqueid(ctx: CallContext): string {
+  const n = ctx.attempts.length;
+  return n === 0 ? ctx.offered.channelId : `${ctx.offered.channelId}.${n}`;
+}
+
+/** The note a CDR gets when astbill ended the call. */
+export function killNote(reason: KillReason | null): string | undefined {
+  return reason ? `ended by astbill: ${reason}` : undefined;
+}

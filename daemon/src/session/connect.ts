@@ -1,0 +1,194 @@
+/**
+ * From the far end's answer to two people talking: the limits (Asterisk's TIMEOUT(absolute) on
+ * each leg, and the daemon's own LimitTimer or, in grant mode, GrantController), the bridge,
+ * and the answer mark on the open CDR (so that a restart can bill from it). Also resumes the
+ * supervision of a call that outlived an earlier run of the daemon (reconcile.ts finds those).
+ */
+import type { Logger } from '../log.js';
+import type { Attempt, CallContext } from './call-context.js';
+import type { CallControl } from './call-control-port.js';
+import type { DialOutcome } from './call-events.js';
+import { deferred, errorText } from './call-scope.js';
+import { GrantController } from './grant-controller.js';
+import type { IdFactory } from './ids.js';
+import { LimitTimer } from './limit-timer.js';
+import { PROMPTS } from './prompts.js';
+
+/** TIMEOUT(absolute) on every leg: Asterisk cuts only the channel it is set on. */
+export async function limitLegs(
+  control: Pick<CallControl, 'setAbsoluteTimeout'>,
+  channels: readonly string[],
+  seconds: number,
+): Promise<void> {
+  await Promise.all(channels.map((c) => control.setAbsoluteTimeout(c, seconds)));
+}
+
+/**
+ * Creates a bridge and puts the legs in it. `stillUp` is asked after each step: a call that
+ * ended meanwhile gets no bridge (one created already is destroyed again). `created` is told
+ * the bridge's id as soon as it exists, so that the end of the call can destroy it. True when
+ * the legs are in the bridge.
+ */
+export async function bridgeLegs(
+  control: Pick<CallControl, 'createBridge' | 'addToBridge' | 'destroyBridge'>,
+  ids: Pick<IdFactory, 'bridge'>,
+  channels: readonly string[],
+  stillUp: () => boolean,
+  created: (bridgeId: string) => void,
+): Promise<boolean> {
+  if (!stillUp()) return false;
+  const bridgeId = ids.bridge();
+  await control.createBridge(bridgeId);
+  created(bridgeId);
+  if (!stillUp()) {
+    await control.destroyBridge(bridgeId).catch(() => undefined);
+    return false;
+  }
+  await control.addToBridge(bridgeId, channels);
+  return true;
+}
+
+/** Plays the warning sound (the limit is near) on a channel; a failure is only logged. */
+export function playWarning(
+  control: Pick<CallControl, 'play'>,
+  channelId: string,
+  sound: string,
+  log: Logger,
+): void {
+  void control
+    .play(channelId, [sound])
+    .catch((err: unknown) => log.warn('warning sound failed', { error: errorText(err) }));
+}
+
+/** The far end answered (state talking): limits, answer A, bridge, mark the answer. */
+export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<void> {
+  const { control, store, config, ids, clock, grantStore } = ctx.deps;
+  const b = attempt.b!.channelId;
+  const a = ctx.offered.channelId;
+  const talking = (): boolean => ctx.machine.state === 'talking';
+  const timing = {
+    clock,
+    graceSeconds: config.limitGraceSeconds ?? 2,
+    warnBeforeSeconds: config.warnBefore,
+    onWarn: () => {
+      if (talking()) playWarning(control, a, config.warnSound, ctx.log);
+    },
+    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
+  };
+  const grants = attempt.grant && config.charging && grantStore;
+  ctx.limit = grants
+    ? new GrantController({
+        ...timing,
+        store: grants,
+        control,
+        logger: ctx.log,
+        uniqueid: attempt.uniqueid,
+        channels: [a, b],
+        granted: attempt.maxSeconds,
+        final: attempt.grant!.final,
+        releaseMarginSeconds: config.charging!.releaseMarginSeconds,
+        extendDeadlineMs: config.charging!.extendDeadlineMs,
+        defaultMaxSeconds: config.maxCallSeconds,
+        defaultGrantSeconds: config.charging!.grantSeconds,
+        onGranted: (total) => void (attempt.maxSeconds = total),
+      })
+    : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
+  ctx.limit.start();
+  ctx.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
+  try {
+    await ctx.ivr.answer();
+    // Asterisk's own limit, counted from now (not from channel creation).
+    await limitLegs(control, [a, b], attempt.maxSeconds);
+    if (!(await bridgeLegs(control, ids, [a, b], talking, (id) => void (ctx.bridgeId = id))))
+      return;
+  } catch (err) {
+    if (!talking()) return;
+    ctx.log.error('could not connect the answered call; ending it', { error: errorText(err) });
+    ctx.spawn(ctx.kill('lost-channel'), 'kill');
+    return;
+  }
+  try {
+    await store.markAnswered(attempt.uniqueid, attempt.answeredAt!);
+  } catch (err) {
+    if (!talking()) return;
+    ctx.log.error('store failed to record the answer; announcing and ending the call', {
+      uniqueid: attempt.uniqueid,
+      error: errorText(err),
+    });
+    await ctx.ivr.say(PROMPTS.error, 3);
+    ctx.spawn(ctx.kill('store-error'), 'kill');
+  }
+}
+
+/** What resuming needs of a call reconcile.ts found still up (its AdoptableCall). */
+export interface AdoptedCall {
+  uniqueid: string;
+  aChannelId: string;
+  bChannelId: string;
+  bOtherChannelId: string | null;
+  bridgeId: string;
+  answer: Date;
+  maxSeconds: number;
+  remainingSeconds: number;
+  created: Date;
+}
+
+/**
+ * Restart reconciliation: supervises a call that an earlier run of the daemon connected and that
+ * Asterisk still has up. The call is talking on that bridge; TIMEOUT(absolute) is set again on
+ * both legs to the seconds left of the grant (never later than the deadline they had), and the
+ * daemon's limit timer likewise; either leg ending ends the call, settled like any other.
+ */
+export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
+  const attempt: Attempt = {
+    n: 0,
+    uniqueid: call.uniqueid,
+    dst: '',
+    rate: null,
+    // Adopted calls are supervised to the end of the grant they hold (no further extension).
+    grant: null,
+    maxSeconds: call.maxSeconds,
+    maxCost: 0n,
+    start: call.created,
+    b: {
+      channelId: call.bChannelId,
+      otherChannelId: call.bOtherChannelId ?? `${call.bChannelId}-2`,
+    },
+    answeredAt: call.answer,
+    settled: false,
+    outcome: deferred<DialOutcome>(),
+  };
+  attempt.outcome.resolve({ kind: 'answered' });
+  ctx.attempts.push(attempt);
+  ctx.attempt = attempt;
+  ctx.ivr.markAnswered();
+  ctx.bridgeId = call.bridgeId;
+  ctx.deps.bind(call.bChannelId);
+  if (call.bOtherChannelId) ctx.deps.bind(call.bOtherChannelId);
+  const { control, clock, config } = ctx.deps;
+  ctx.limit = new LimitTimer({
+    clock,
+    limitSeconds: call.remainingSeconds,
+    graceSeconds: config.limitGraceSeconds ?? 2,
+    warnBeforeSeconds: 0,
+    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
+  });
+  ctx.limit.start();
+  ctx.log.warn('supervising a call that outlived the daemon', {
+    uniqueid: call.uniqueid,
+    b: call.bChannelId,
+    remainingSeconds: call.remainingSeconds,
+  });
+  ctx.spawn(
+    limitLegs(control, [call.aChannelId, call.bChannelId], call.remainingSeconds).catch(
+      (err: unknown) => {
+        if (ctx.machine.state !== 'talking') return;
+        ctx.log.error('could not set the limit again on an adopted call; ending it', {
+          error: errorText(err),
+        });
+        return ctx.kill('lost-channel');
+      },
+    ),
+    'adopting the call',
+  );
+}

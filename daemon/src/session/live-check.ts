@@ -1,0 +1,161 @@
+/**
+ * Which live calls are still up, asked of Asterisk over REST (one channel list per run): right
+ * after every reconnection, and every `gapPollSeconds` while the ARI websocket is down (its REST
+ * side often still answers, and then a call that ended during the gap is found within one poll
+ * instead of at the reconnect).
+ *
+ * The liveness book remembers, per session, the last moment the call was confirmed up: the
+ * moment the websocket was lost (it had delivered no end for the call until then), every
+ * channel list that had all its channels (these polls, the checkpointer's ticks). A session one
+ * of whose channels is missing from a list has ended unseen: it is ended through the kill path
+ * with the end the rule of unseen-end.ts gives for [its last stamp, this list].
+ */
+import type { Logger } from '../log.js';
+import type { CallControl } from './call-control-port.js';
+import type { DaemonClock, TimerHandle } from './clock.js';
+import { killCall, type KillReason } from './kill-call.js';
+import type { SessionRegistry } from './registry.js';
+import type { UnseenEnd, UnseenEnds } from './unseen-end.js';
+
+/** A live session as the live check sees it. */
+export interface CheckedSession {
+  readonly aChannelId: string;
+  openUniqueids(): string[];
+  readonly finished: Promise<void>;
+  channelsToCheck(): string[];
+  info(): { id: string; answeredAt: Date | null; grantedSeconds: number | null };
+  kill(reason: KillReason, unseen?: UnseenEnd): Promise<void>;
+}
+
+/** The last moment each live call was confirmed up (kept with the session, dropped with it). */
+export class LivenessBook {
+  private readonly stamps = new WeakMap<object, Date>();
+
+  stamp(session: object, at: Date): void {
+    const had = this.stamps.get(session);
+    if (!had || had.getTime() < at.getTime()) this.stamps.set(session, at);
+  }
+
+  lastUp(session: object): Date | null {
+    return this.stamps.get(session) ?? null;
+  }
+}
+
+export interface LiveCheckOptions {
+  control: Pick<CallControl, 'listChannels'>;
+  registry: SessionRegistry<CheckedSession>;
+  book: LivenessBook;
+  unseen: UnseenEnds;
+  clock: DaemonClock;
+  logger: Logger;
+  /** Seconds between polls while the websocket is down; 0: no polling (only the run at reconnect). */
+  gapPollSeconds: number;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class LiveCheck {
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: LiveCheckOptions) {}
+
+  /** The websocket was lost; it had proven every live call up until `provenAt`. Polls start. */
+  connectionLost(provenAt: Date): void {
+    for (const s of this.opts.registry.sessions()) this.opts.book.stamp(s, provenAt);
+    this.schedule();
+  }
+
+  /** The websocket is back: polling stops (the caller runs one check now). */
+  connected(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.connected();
+    return this.running?.catch(() => undefined) ?? Promise.resolve();
+  }
+
+  /** One check; concurrent calls share it. */
+  run(): Promise<void> {
+    this.running ??= this.check().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private schedule(): void {
+    const { clock, gapPollSeconds } = this.opts;
+    if (this.closed || gapPollSeconds <= 0 || this.timer) return;
+    // A steady cadence from the loss: the next poll is armed when this one fires.
+    this.timer = clock.setTimer(gapPollSeconds * 1000, () => {
+      this.timer = null;
+      this.schedule();
+      // A poll that finds the previous one still running runs after it (none is skipped).
+      const run = (): Promise<void> => this.run();
+      void (this.running ? this.running.then(run, run) : run());
+    });
+  }
+
+  private async check(): Promise<void> {
+    const { registry, control, logger, book, clock } = this.opts;
+    if (registry.size === 0) return;
+    // Up: no later than the request was sent; gone: no later than the answer arrived.
+    const sentAt = clock.now();
+    let ids: Set<string>;
+    try {
+      ids = new Set((await control.listChannels()).map((c) => c.id));
+    } catch (err) {
+      logger.warn('cannot ask Asterisk which calls are up; live calls not checked', {
+        error: errorText(err),
+      });
+      return;
+    }
+    const now = clock.now();
+    for (const s of registry.sessions()) {
+      const needed = s.channelsToCheck();
+      if (needed.length === 0) continue;
+      const missing = needed.filter((id) => !ids.has(id));
+      if (missing.length === 0) {
+        book.stamp(s, sentAt);
+        continue;
+      }
+      void this.endUnseen(s, missing, now).catch((err: unknown) =>
+        logger.error('ending a call whose channel vanished failed', {
+          channel: s.aChannelId,
+          error: errorText(err),
+        }),
+      );
+    }
+  }
+
+  private async endUnseen(s: CheckedSession, missing: string[], goneAt: Date): Promise<void> {
+    const info = s.info();
+    const lastUp = this.opts.book.lastUp(s);
+    const unseen =
+      info.answeredAt && info.grantedSeconds
+        ? await this.opts.unseen.decide({
+            channelIds: [s.aChannelId],
+            answer: info.answeredAt,
+            lastUp,
+            goneAt,
+            maxSeconds: info.grantedSeconds,
+          })
+        : undefined;
+    await killCall(
+      s,
+      'lost-channel',
+      this.opts.logger,
+      {
+        missing,
+        lastUp: lastUp?.toISOString() ?? null,
+        goneAt: goneAt.toISOString(),
+        ...(unseen ? { billsec: unseen.billsec, endSource: unseen.source } : {}),
+      },
+      unseen,
+    );
+  }
+}
