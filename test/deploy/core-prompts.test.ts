@@ -18,8 +18,21 @@ function coreFiles(uri: string): string[] {
   if (scheme === 'characters') return [...rest.toLowerCase()].map((c) => `letters/${c}`);
   if (scheme === 'digits') return [...rest].map((d) => `digits/${d}`);
   if (scheme === 'number') return []; // said with digits/N, digits/hundred, ...: all core
+  // tone: plays an indication of indications.conf (every stock country defines these), no file.
+  if (scheme === 'tone' && STOCK_INDICATIONS.includes(rest)) return [];
   return [`<${uri}: not a core sound>`];
 }
+
+/** The indications every country of a stock indications.conf defines. */
+const STOCK_INDICATIONS = [
+  'dial',
+  'busy',
+  'ring',
+  'congestion',
+  'callwaiting',
+  'dialrecall',
+  'info',
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
