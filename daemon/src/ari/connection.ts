@@ -24,8 +24,10 @@ import ari from 'ari-client';
 import type { Client } from 'ari-client';
 import type { Logger } from '../log.js';
 import { CallControlError } from '../session/call-control-port.js';
+import { classifyError, errorText, withTimeout } from './ari-errors.js';
+import { disposeClient, guardMessages, internalsOf, restBase } from './client-internals.js';
 import { quietSwagger } from './quiet-swagger.js';
-import { AriHttpError, AriRestClient, type QueryValue } from './rest-client.js';
+import { AriRestClient, type QueryValue } from './rest-client.js';
 
 export interface AriConnectionOptions {
   url: string;
@@ -53,32 +55,6 @@ export interface AriConnectionOptions {
   onDisconnected?: (why: string, silentMs: number) => void;
 }
 
-/** The parts of ari-client's private state this file has to reach. */
-interface ClientInternals {
-  _ws?: WsLike;
-  _wsClosed?: boolean;
-  _swagger?: {
-    apis?: Record<string, { basePath?: string; models?: Record<string, unknown> } | undefined>;
-  };
-}
-
-interface WsLike {
-  listeners(event: string): Array<(...args: unknown[]) => void>;
-  removeAllListeners(event: string): void;
-  on(event: string, fn: (...args: unknown[]) => void): void;
-  prependListener(event: string, fn: (...args: unknown[]) => void): void;
-  close(): void;
-  terminate?: () => void;
-}
-
-const GUARDED = Symbol('astbill.guarded');
-/** The ARI operations astbill sends (resource → operations), checked against the declarations at connect. */
-const USED_OPERATIONS: Record<string, string[]> = {
-  channels: ['answer', 'ring', 'play', 'originate', 'setChannelVar', 'hangup', 'list'],
-  bridges: ['create', 'addChannel', 'destroy', 'list'],
-  playbacks: ['stop'],
-};
-
 /** Why a client's websocket was lost (set on the client object), once it was. */
 const LOST = Symbol('astbill.lost');
 /**
@@ -87,61 +63,6 @@ const LOST = Symbol('astbill.lost');
  * answers, and each request is bounded by the timeout.
  */
 const GAP_OPERATIONS = new Set(['list channels', 'list bridges', 'hangup', 'destroy bridge']);
-
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
-  return String(err);
-}
-
-/** Rejects with a CallControlError('timeout') when `p` has not settled within `ms`. */
-export function withTimeout<T>(p: Promise<T>, ms: number, operation: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(
-      () =>
-        reject(
-          new CallControlError(operation, `no answer from Asterisk within ${ms} ms`, 'timeout'),
-        ),
-      ms,
-    );
-    t.unref?.();
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
-
-/** Turns what ari-client rejects with (the response body as the message, status lost) into a CallControlError. */
-export function classifyError(operation: string, err: unknown): CallControlError {
-  if (err instanceof CallControlError) return err;
-  const text = errorText(err);
-  let message = text;
-  try {
-    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string') message = body.message;
-    else if (typeof body.error === 'string') message = body.error;
-  } catch {
-    // not a JSON body
-  }
-  const code = (err as { code?: unknown } | null)?.code;
-  if ((err instanceof AriHttpError && err.status === 404) || /not found/i.test(message))
-    return new CallControlError(operation, message, 'not-found', { cause: err });
-  if (
-    typeof code === 'string' &&
-    /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code)
-  ) {
-    return new CallControlError(operation, message, 'disconnected', { cause: err });
-  }
-  if (/not in stasis|invalid|can't|cannot|unprocessable|conflict/i.test(message))
-    return new CallControlError(operation, message, 'refused', { cause: err });
-  return new CallControlError(operation, message, 'other', { cause: err });
-}
 
 export class AriConnection {
   private client: Client | null = null;
@@ -306,7 +227,7 @@ export class AriConnection {
       abandoned = true;
       throw err;
     }
-    this.useDeclarations(client);
+    this.http.setBase(restBase(client, this.opts.url, this.opts.logger));
     client.on('WebSocketConnected', () => this.adopt(client));
     try {
       await withTimeout(
@@ -369,24 +290,6 @@ export class AriConnection {
     });
   }
 
-  /** Takes the REST base path from the loaded declarations and checks that they offer what we send. */
-  private useDeclarations(client: Client): void {
-    const apis = (client as unknown as ClientInternals)._swagger?.apis ?? {};
-    const basePath = apis['channels']?.basePath ?? `${this.opts.url.replace(/\/+$/, '')}/ari`;
-    this.http.setBase(basePath);
-    const byResource = client as unknown as Record<string, Record<string, unknown> | undefined>;
-    const missing: string[] = [];
-    for (const [resource, ops] of Object.entries(USED_OPERATIONS)) {
-      for (const op of ops)
-        if (typeof byResource[resource]?.[op] !== 'function') missing.push(`${resource}.${op}`);
-    }
-    if (missing.length > 0)
-      this.opts.logger.error('the ARI declarations lack operations astbill uses', {
-        missing,
-        basePath,
-      });
-  }
-
   private deliver(client: Client, event: unknown): void {
     if ((event as { type?: unknown } | null)?.type === 'ApplicationReplaced') {
       // Another websocket took the app over: this one gets no more events.
@@ -407,7 +310,7 @@ export class AriConnection {
    * ari-client never starts its own (bounded) reconnect; our loop rebuilds the client instead.
    */
   private adopt(client: Client): void {
-    const internals = client as unknown as ClientInternals;
+    const internals = internalsOf(client);
     const ws = internals._ws;
     if (!ws) return;
     const gone = (why: string) => (): void => {
@@ -416,7 +319,12 @@ export class AriConnection {
     };
     ws.prependListener('close', gone('websocket closed'));
     ws.prependListener('error', gone('websocket error'));
-    this.guardMessages(client);
+    guardMessages(
+      client,
+      this.opts.logger,
+      () => (this.lastHeard = Date.now()),
+      (event) => this.deliver(client, event),
+    );
     // Usable from this moment: the first events (a StasisStart) can come before start() resolves.
     if (!this.closed) this.client = client;
   }
@@ -428,59 +336,9 @@ export class AriConnection {
     if (this.client === client) this.lost?.(why);
   }
 
-  /**
-   * Replaces ari-client's websocket message handler with ours: each message is parsed once and
-   * delivered as plain JSON. An event type absent from the declarations' models (which would
-   * make ari-client's handler throw a TypeError out of the websocket) is logged and skipped.
-   */
-  private guardMessages(client: Client): void {
-    const internals = client as unknown as ClientInternals;
-    const ws = internals._ws as (WsLike & { [GUARDED]?: boolean }) | undefined;
-    if (!ws || ws[GUARDED]) return;
-    ws[GUARDED] = true;
-    const models = internals._swagger?.apis?.['events']?.models ?? {};
-    const known = new Set(Object.keys(models));
-    ws.removeAllListeners('message');
-    ws.on('message', (data: unknown) => {
-      this.lastHeard = Date.now();
-      let event: { type?: unknown };
-      try {
-        event = JSON.parse(String(data)) as { type?: unknown };
-      } catch {
-        this.opts.logger.warn('ignored an ARI websocket message that is not JSON');
-        return;
-      }
-      const type = event?.type;
-      if (typeof type !== 'string' || !known.has(type)) {
-        this.opts.logger.warn('ignored an ARI event of a type the client has no model for', {
-          type: String(type),
-        });
-        return;
-      }
-      this.deliver(client, event);
-    });
-  }
-
-  /** Detaches a client for good, including the reconnect ari-client may already have scheduled. */
+  /** Detaches a client for good (client-internals.ts). */
   private dispose(client: Client): void {
-    const internals = client as unknown as ClientInternals;
-    (client as unknown as NodeJS.EventEmitter).removeAllListeners();
-    internals._wsClosed = true;
-    // ari-client may have scheduled its own reconnect: close whatever socket that opens.
-    client.on('WebSocketConnected', () => {
-      internals._wsClosed = true;
-      try {
-        internals._ws?.close();
-      } catch {
-        // already closed
-      }
-    });
-    try {
-      const ws = internals._ws;
-      if (ws) (ws.terminate ?? ws.close).call(ws);
-    } catch {
-      // already closed
-    }
+    disposeClient(client);
     if (this.client === client) this.client = null;
   }
 

@@ -7,16 +7,16 @@
  *   const result = await runDemo({ fast: false, dataDir: './data', live: { tty: true, write } });
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { resolve, relative, join, isAbsolute, dirname } from 'node:path';
-import { Writable } from 'node:stream';
-import winston from 'winston';
+import { resolve, join, dirname } from 'node:path';
 import { loadConfig, parseDbUrl } from '../config.js';
 import { startDaemon, type Daemon } from '../daemon.js';
 import { parseMoney, type Money } from '../rating/index.js';
-import { AriSimulator, type CallHandle } from '../sim/index.js';
-import { openStore, type Cdr, type KnexBillingStore } from '../store/index.js';
+import { AriSimulator } from '../sim/index.js';
+import { openStore, type KnexBillingStore } from '../store/index.js';
 import { showMoney } from '../cli/format.js';
-import { LiveTable, type LiveRow } from './live-table.js';
+import { LiveTable } from './live-table.js';
+import { callResult, cdrsOf, liveRow, type Tracked } from './call-rows.js';
+import { displayPath, intro, muteSwaggerNotice, quietLogger } from './demo-output.js';
 import type { DemoResult } from './report.js';
 import { DEMO_TARIFF, demoScenario, type DemoCall, type DemoScenario } from './scenario.js';
 import { verify, type AccountResult, type CallResult } from './verify.js';
@@ -32,14 +32,6 @@ export interface DemoOptions {
 }
 
 const TICK_MS = 150;
-
-interface Tracked {
-  call: DemoCall;
-  handle: CallHandle | null;
-  dtmfSent: boolean;
-  /** Real time at which the call was done (ended and settled). */
-  doneAt: number | null;
-}
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const started = Date.now();
@@ -234,132 +226,6 @@ function due(call: DemoCall, elapsed: number, byId: Map<string, Tracked>): boole
   return before?.doneAt != null && Date.now() - before.doneAt >= call.start.delayMs;
 }
 
-function cdrsOf(cdrs: readonly Cdr[], channelId: string): Cdr[] {
-  return cdrs.filter((c) => c.uniqueid === channelId || c.uniqueid.startsWith(`${channelId}.`));
-}
-
-function liveRow(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): LiveRow {
-  const c = t.call;
-  const from = typeof c.phone.callerId === 'string' ? c.phone.callerId : '';
-  const A = t.handle?.channelId;
-  const cdr = A === undefined ? undefined : cdrsOf(cdrs, A).at(-1);
-  const row = (
-    account: string,
-    state: string,
-    talk: string,
-    money: string,
-    event: string,
-  ): LiveRow => ({
-    key: c.id,
-    cells: [c.id, account, from, cdr?.dst ?? c.phone.exten, state, talk, money],
-    event,
-  });
-  if (A === undefined) return row('', 'waiting', '', '', '');
-  const ended = sim.ended(A) !== undefined;
-  if (!cdr) {
-    if (ended) return row('', 'caller gone', '', '', 'the caller hung up');
-    if (sim.stateOf(A) !== 'Up')
-      return row(
-        '',
-        'identifying',
-        '',
-        '',
-        `${from} dials ${c.phone.exten}: identifying the caller`,
-      );
-    const prompt = lastPrompt(sim, A);
-    const [state, event] =
-      prompt === 'sound:auth-incorrect'
-        ? ['wrong PIN', 'wrong PIN (auth-incorrect played); the caller keys it again']
-        : prompt === 'sound:vm-enter-num-to-call'
-          ? ['number?', 'PIN accepted: asks for the number']
-          : [
-              'PIN?',
-              'not identified by accountcode or caller ID: answered, asks for the calling-card PIN',
-            ];
-    return row('', state, '', '', event);
-  }
-  const who = cdr.account ?? '';
-  if (cdr.status === 'open') {
-    const reserved = cdr.maxCost !== null ? showMoney(cdr.maxCost) : '?';
-    if (!cdr.answer) {
-      return row(
-        who,
-        'ringing',
-        '',
-        `res. ${reserved}`,
-        `${who}: authorised ${cdr.dst} (prefix ${cdr.prefix ?? '?'}), reserved ${reserved} for up to ${cdr.maxSeconds ?? '?'} s; ringing`,
-      );
-    }
-    const talked = Math.max(0, Math.floor((Date.now() - cdr.answer.getTime()) / 1000));
-    return row(
-      who,
-      'talking',
-      `${talked}/${cdr.maxSeconds ?? '?'} s`,
-      `res. ${reserved}`,
-      `answered; talking (limit ${cdr.maxSeconds ?? '?'} s, set as TIMEOUT(absolute))`,
-    );
-  }
-  const outcome = `${cdr.disposition ?? 'settled'}${cdr.reason ? ` ${cdr.reason}` : ''}`;
-  return row(
-    who,
-    outcome,
-    cdr.answer ? `${cdr.billsec} s` : '',
-    showMoney(cdr.cost),
-    `settled: ${outcome}, billsec ${cdr.billsec}, cost ${showMoney(cdr.cost)}`,
-  );
-}
-
-/** The last prompt the daemon started playing to a channel. */
-function lastPrompt(sim: AriSimulator, channelId: string): string | undefined {
-  const target = `channel:${channelId}`;
-  let media: string | undefined;
-  for (const { event } of sim.sentEvents()) {
-    if (event.type !== 'PlaybackStarted') continue;
-    const pb = (event as { playback?: { target_uri?: string; media_uri?: string } }).playback;
-    if (pb?.target_uri === target) media = pb.media_uri;
-  }
-  return media;
-}
-
-function callResult(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): CallResult {
-  if (!t.handle)
-    return { call: t.call, channelId: null, cdrs: [], aEnded: undefined, bEnded: undefined };
-  const A = t.handle.channelId;
-  const aEnded = sim.ended(A);
-  const bEnded = aEnded?.bridgeId
-    ? sim.endedChannels().find((e) => e.kind === 'outbound' && e.bridgeId === aEnded.bridgeId)
-    : undefined;
-  return { call: t.call, channelId: A, cdrs: cdrsOf(cdrs, A), aEnded, bEnded };
-}
-
-function intro(s: DemoScenario, ariUrl: string, db: string, logFile: string): string {
-  const rates = s.rates.map(
-    (r) =>
-      `    ${r.prefix.padEnd(5)} ${r.description.padEnd(22)} ${r.rate}/min  +${r.connect}  ${r.initial}/${r.increment}`,
-  );
-  const accounts = s.accounts.map(
-    (a) => `    ${a.name.padEnd(10)} ${a.balance.padStart(6)}  ${a.identifiedBy}`,
-  );
-  return [
-    'astbill demo: the real daemon, a simulated Asterisk 22 (ARI), SQLite, real clock',
-    `  database    ${db} (fresh each run)`,
-    `  daemon log  ${logFile}`,
-    `  ARI         ${ariUrl}/ari (the simulator)`,
-    `  dialling    ${s.daemonEnv.ASTBILL_DIAL}, ring timeout ${s.daemonEnv.ASTBILL_RING_TIMEOUT} s, at most ${s.daemonEnv.ASTBILL_MAX_CALL_SECONDS} s a call`,
-    `  tariff '${DEMO_TARIFF}' (prefix, rate, connection fee, billing blocks):`,
-    ...rates,
-    '  accounts:',
-    ...accounts,
-    '',
-    '',
-  ].join('\n');
-}
-
-function displayPath(p: string): string {
-  const rel = relative(process.cwd(), p);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : p;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -371,58 +237,4 @@ async function waitFor(predicate: () => boolean, ms: number): Promise<boolean> {
     await sleep(50);
   }
   return true;
-}
-
-/**
- * The daemon logs to a file (info and up) so that the demo's own output stays readable;
- * warnings and errors are counted so the summary can point at the file.
- */
-function quietLogger(file: string): {
-  logger: winston.Logger;
-  warnings(): number;
-  close(): Promise<void>;
-} {
-  let warnings = 0;
-  const counter = new Writable({
-    objectMode: true,
-    write(_info: unknown, _enc, cb) {
-      warnings += 1;
-      cb();
-    },
-  });
-  const fileTransport = new winston.transports.File({ filename: file });
-  const logger = winston.createLogger({
-    level: 'info',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [fileTransport, new winston.transports.Stream({ stream: counter, level: 'warn' })],
-  });
-  return {
-    logger,
-    warnings: () => warnings,
-    close: () =>
-      new Promise<void>((done) => {
-        const timer = setTimeout(done, 2000);
-        fileTransport.once('finish', () => {
-          clearTimeout(timer);
-          done();
-        });
-        logger.end();
-      }),
-  };
-}
-
-/**
- * ari-client's swagger-client prints "This API is using a deprecated version of Swagger!" with
- * console.log on every connect, which would land in the demo's output (and break --json).
- */
-function muteSwaggerNotice(): () => void {
-  const original = console.log;
-  console.log = (...args: unknown[]): void => {
-    const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
-    if (typeof first === 'string' && first.includes('deprecated version of Swagger')) return;
-    original.apply(console, args);
-  };
-  return () => {
-    console.log = original;
-  };
 }

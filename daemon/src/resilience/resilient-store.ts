@@ -28,31 +28,27 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
-import {
-  callCost,
-  maxAffordableSeconds,
-  reservationFor,
-  type Money,
-  type Rate,
-} from '../rating/index.js';
+import { callCost, type Rate } from '../rating/index.js';
 import {
   composedAccountWithRate,
   type Account,
   type AccountWithRate,
-  type AuthoriseRequest,
-  type AuthoriseResult,
   type BillingStore,
   type RefusalRecord,
   type Reservation,
   type SettleRequest,
   type SettleResult,
 } from '../session/ports.js';
-import { isInputError } from '../store/errors.js';
+import { errorText } from '../error-text.js';
 import type { DbFailurePolicy } from './config.js';
-import { DbUnavailable, withDeadline } from './deadline.js';
+import { DbGuard, type DbHealth } from './db-guard.js';
+import { DbUnavailable } from './deadline.js';
 import type { Journal } from './journal.js';
 import { outageBill, type LateCharge } from './late-charge.js';
-import type { OutageGrant } from './records.js';
+import { OutagePolicy } from './outage-policy.js';
+
+export type { DbHealth } from './db-guard.js';
+export type { DbErrorRefusal } from './outage-policy.js';
 import { replayJournal, type ReplayReport } from './replay.js';
 
 /** A settle whose write waits in the journal. */
@@ -61,9 +57,6 @@ export interface PendingSettleResult extends SettleResult {
 }
 
 export type ResilientSettleResult = SettleResult | PendingSettleResult;
-
-/** The refusal given when the database cannot authorise a call (policy 'refuse'). */
-export type DbErrorRefusal = { ok: false; reason: 'DBERROR'; available: Money };
 
 export interface ResilienceOptions {
   journal: Journal;
@@ -80,13 +73,6 @@ export interface ResilienceOptions {
   now?: () => Date;
 }
 
-export interface DbHealth {
-  /** False after a failed or timed-out call, until one succeeds. */
-  up: boolean;
-  since: Date | null;
-  lastError: string | null;
-}
-
 export interface ResilientStore extends BillingStore {
   settle(req: SettleRequest): Promise<ResilientSettleResult>;
   /** Journal records waiting for the database (for health and metrics). */
@@ -98,18 +84,6 @@ export interface ResilientStore extends BillingStore {
   readonly inner: BillingStore;
   accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined>;
 }
-
-/**
- * The DBERROR refusal. ports.ts' AuthoriseResult does not list DBERROR among the authorise
- * refusals yet; the session already refuses with whatever reason it is given (announcement,
- * hangup, no CDR of its own since `recorded`), so the cast is sound until ports.ts widens it.
- */
-function dbErrorRefusal(): AuthoriseResult {
-  const r: DbErrorRefusal = { ok: false, reason: 'DBERROR', available: 0n };
-  return r as unknown as AuthoriseResult;
-}
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** A bounded map of the last successful answers, oldest dropped first. */
 class Remembered<V> {
@@ -141,54 +115,28 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
   if (policy === 'allow-capped' && !opts.lateCharge)
     throw new Error("the 'allow-capped' policy needs a lateCharge writer");
 
-  const health: DbHealth = { up: true, since: null, lastError: null };
   const accounts = new Remembered<Account>(cacheSize);
   const accountsById = new Remembered<Account>(cacheSize);
   const rates = new Remembered<Rate>(cacheSize);
   /** Calls authorised by the database and not settled yet: what their settle will cost. */
   const granted = new Map<string, Granted>();
-  /** Outage calls up in this process. */
-  const outage = new Map<string, OutageGrant>();
-
-  const ok = () => {
-    if (!health.up) log?.info('database answers again', { downSince: health.since?.toISOString() });
-    health.up = true;
-    health.since = null;
-  };
-  const failed = (what: string, err: unknown) => {
-    health.lastError = `${what}: ${errorText(err)}`;
-    if (health.up) {
-      health.up = false;
-      health.since = now();
-      log?.error('database failing; settlements go to the journal', {
-        op: what,
-        error: errorText(err),
-        policy,
-      });
-    }
-  };
-
-  /** Runs `fn` within the deadline; input errors pass through untouched and do not count as outages. */
-  async function call<T>(
-    what: string,
-    fn: () => Promise<T>,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-    try {
-      const value = await withDeadline(fn(), deadlineMs, what);
-      ok();
-      return { ok: true, value };
-    } catch (err) {
-      if (isInputError(err)) throw err;
-      failed(what, err);
-      return { ok: false, error: err };
-    }
-  }
+  const guard = new DbGuard(deadlineMs, policy, now, log);
+  const call = <T>(what: string, fn: () => Promise<T>) => guard.call(what, fn);
+  const outagePolicy = new OutagePolicy({
+    journal,
+    failureSeconds,
+    knownAccount: (id) => accountsById.get(String(id)),
+    ...(log ? { log } : {}),
+  });
+  const outage = outagePolicy.calls;
 
   const remember = (key: string, a: Account | undefined) => {
     if (!a) return;
     accounts.set(key, a);
     accountsById.set(String(a.id), a);
   };
+
+  const pinKey = (pin: string) => 'pin:' + createHash('sha256').update(pin).digest('hex');
 
   async function read<T>(
     what: string,
@@ -210,79 +158,6 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     throw new DbUnavailable(`database unavailable (${what}): ${errorText(r.error)}`, {
       cause: r.error,
     });
-  }
-
-  const pinKey = (pin: string) => 'pin:' + createHash('sha256').update(pin).digest('hex');
-
-  /** Credit the account is known to have, minus this daemon's outage calls on it (up or waiting). */
-  function outageAvailable(account: Account): Money {
-    let held = 0n;
-    for (const g of outage.values()) if (g.req.accountId === account.id) held += g.maxCost;
-    for (const r of journal.pending()) {
-      if (r.kind === 'outage-call' && r.grant.req.accountId === account.id)
-        held += outageBill(r).cost;
-    }
-    return account.balance + account.creditLimit - account.reserved - held;
-  }
-
-  async function allowCapped(req: AuthoriseRequest): Promise<AuthoriseResult> {
-    const account = accountsById.get(String(req.accountId));
-    if (!account || account.status !== 'active') return refuseForOutage(req);
-    const cap = Math.min(failureSeconds, account.maxCallSeconds ?? req.defaultMaxSeconds);
-    if (
-      account.maxCalls !== null &&
-      [...outage.values()].filter((g) => g.req.accountId === account.id).length >= account.maxCalls
-    ) {
-      return refuseForOutage(req);
-    }
-    const available = outageAvailable(account);
-    const maxSeconds = maxAffordableSeconds(req.rate, available, cap);
-    if (maxSeconds === 0) return refuseForOutage(req);
-    const grant: OutageGrant = { req, maxSeconds, maxCost: reservationFor(req.rate, maxSeconds) };
-    await journal.append({ kind: 'outage-grant', uniqueid: req.uniqueid, grant });
-    outage.set(req.uniqueid, grant);
-    log?.warn('database failing; call allowed with a capped grant', {
-      uniqueid: req.uniqueid,
-      maxSeconds,
-      maxCost: grant.maxCost.toString(),
-    });
-    return { ok: true, maxSeconds, maxCost: grant.maxCost, available };
-  }
-
-  async function refuseForOutage(req: AuthoriseRequest): Promise<AuthoriseResult> {
-    // A timed-out authorise may still commit. The refusal CDR goes first: once it is written, the
-    // late authorise finds it and is turned down (CONFLICT, rolled back); if the late one committed
-    // first, the refusal finds its CDR and the release after it frees the reservation. The other
-    // order leaves a reservation when the late commit lands between the two.
-    await journal.append(
-      {
-        kind: 'refusal',
-        uniqueid: req.uniqueid,
-        refusal: {
-          uniqueid: req.uniqueid,
-          accountId: req.accountId,
-          src: req.src,
-          dst: req.dst,
-          reason: 'DBERROR',
-          node: req.node,
-          start: req.start,
-        },
-      },
-      {
-        kind: 'settle',
-        uniqueid: req.uniqueid,
-        settle: {
-          uniqueid: req.uniqueid,
-          disposition: 'FAILED',
-          hangupCause: null,
-          answer: null,
-          end: req.start,
-          billsec: 0,
-          note: 'db-outage: refused',
-        },
-      },
-    );
-    return dbErrorRefusal();
   }
 
   const store: ResilientStore = {
@@ -352,7 +227,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
           granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
         return r.value;
       }
-      return policy === 'allow-capped' ? allowCapped(req) : refuseForOutage(req);
+      return policy === 'allow-capped' ? outagePolicy.allowCapped(req) : outagePolicy.refuse(req);
     },
 
     async markAnswered(uniqueid, answer) {
@@ -413,7 +288,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     },
 
     pending: () => journal.size,
-    health: () => ({ ...health }),
+    health: () => ({ ...guard.health }),
 
     replay: () =>
       replayJournal({
@@ -425,7 +300,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
         now,
         logger: log,
       }).then((rep) => {
-        if (rep.replayed.length > 0) ok();
+        if (rep.replayed.length > 0) guard.ok();
         return rep;
       }),
   };

@@ -37,14 +37,14 @@ import {
   type CallbackState,
 } from './callback-context.js';
 import {
-  legSettleRequest,
   type AdoptableCallback,
   type AdoptedLeg,
   type CallbackLeg,
   type CallbackOrder,
   type ResumedOrder,
 } from './callback-legs.js';
-import { killNote, type LiveCallSnapshot } from './call-context.js';
+import type { LiveCallSnapshot } from './call-context.js';
+import { endBothLegs } from './callback-end.js';
 import type { DialOutcome } from './call-events.js';
 import { dialLeg } from './dialler.js';
 import { FAILURE_DISPOSITION } from './dial-failure.js';
@@ -53,7 +53,6 @@ import { CallerIvr } from './ivr.js';
 import { hangUpAndWait, type KillReason } from './kill-call.js';
 import type { Account } from './ports.js';
 import type { RegisteredSession } from './registry.js';
-import { settleWithRetry } from './settlement.js';
 import { StateMachine } from './state-machine.js';
 
 export type { CallbackConfig, CallbackDeps, CallbackState } from './callback-context.js';
@@ -354,41 +353,9 @@ export class CallbackSession implements RegisteredSession {
     });
   }
 
-  /**
-   * Ends both legs once: hang up what is still up, settle each leg (legSettlement: an answered
-   * leg from its own answer, one that failed with its disposition, else CANCEL).
-   */
+  /** Ends both legs once (callback-end.ts), then finishes. */
   private async end(at: Date, how: CallbackEnd): Promise<void> {
-    const c = this.c;
-    if (c.machine.in('ending', 'settled')) return;
-    const from = this.state;
-    c.machine.to('ending');
-    c.scope.end();
-    for (const t of c.timers) t.cancel();
-    c.timers = [];
-    c.limit?.close();
-    const { control } = this.deps;
-    this.log.info('callback ended', { from, by: how.by, reason: c.killReason, cause: how.cause });
-    const work: Promise<unknown>[] = [];
-    for (const leg of [c.a, c.b])
-      if (leg.dialled && how.by !== leg.name) work.push(control.hangup(leg.channelId, 'normal'));
-    if (c.bridgeId) work.push(control.destroyBridge(c.bridgeId));
-    for (const r of await Promise.allSettled(work))
-      if (r.status === 'rejected')
-        this.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });
-    const note = killNote(c.killReason);
-    for (const leg of [c.a, c.b]) {
-      // B never dialled (A did not answer) says so instead of who ended the call.
-      const unanswered =
-        leg.name === 'b' && !leg.dialled ? 'callback: not dialled, leg A did not answer' : note;
-      const res = await settleWithRetry(
-        { store: this.deps.store, clock: this.deps.clock, log: this.log },
-        legSettleRequest(leg, at, how.cause, how[leg.name], unanswered, note),
-        'callback leg settled',
-      );
-      if (res) leg.settled = true;
-    }
-    this.finish();
+    if (await endBothLegs(this.c, at, how)) this.finish();
   }
 
   private finish(): void {

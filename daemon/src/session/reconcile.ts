@@ -28,7 +28,6 @@
 import type { Logger } from '../log.js';
 import type { CheckpointStore, OpenCdr } from './ports.js';
 import type { BridgeSummary, CallControl } from './call-control-port.js';
-import { secondsBetween } from './talk-time.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { AdoptableCallback } from './callback-session.js';
 import type { IdFactory } from './ids.js';
@@ -36,51 +35,17 @@ import { adoptableCallback, callbackPairs } from './reconcile-callback.js';
 import type { BillingStore, Reservation } from './ports.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
 import type { UnseenEnds } from './unseen-end.js';
+import { errorText } from './call-scope.js';
+import { deleteLeftovers } from './leftovers.js';
+import { reconcileCall, type AdoptableCall, type ReconcileReport } from './reconcile-call.js';
 
-/** A call that outlived the daemon, handed to `adopt` to be supervised again. */
-export interface AdoptableCall {
-  uniqueid: string;
-  accountId: number;
-  account: string;
-  aChannelId: string;
-  aChannelName: string;
-  bChannelId: string;
-  /** The `;2` half of a Local B leg, when Asterisk still has it. */
-  bOtherChannelId: string | null;
-  bridgeId: string;
-  /** When the far end answered (Asterisk's time, from the CDR), or the call's start when unknown. */
-  answer: Date;
-  answerEstimated: boolean;
-  /** The grant (seconds from the answer). */
-  maxSeconds: number;
-  /** Seconds of the grant still left now (≥ 1). */
-  remainingSeconds: number;
-  created: Date;
-}
-
-export interface ReconciledCall {
-  uniqueid: string;
-  answered: boolean;
-  billsec: number;
-  checkpoint: number | null;
-  cost: bigint;
-  /** false when the store found it settled already (nothing changed). */
-  settled: boolean;
-}
-
-export interface ReconcileReport {
-  reservations: number;
-  /** Held by live sessions of this run: left to them. */
-  live: string[];
-  adopted: string[];
-  settled: ReconciledCall[];
-  failed: string[];
-  leftoverBridges: string[];
-  leftoverChannels: string[];
-  /** Open CDRs of this node with no reservation (e.g. settlement waiting in a journal). */
-  orphanCdrs: string[];
-  skipped?: string;
-}
+export {
+  RECONCILED_NOTE,
+  aChannelOf,
+  type AdoptableCall,
+  type ReconcileReport,
+  type ReconciledCall,
+} from './reconcile-call.js';
 
 export interface ReconcilerOptions {
   store: Pick<BillingStore, 'reservations' | 'settle'>;
@@ -101,10 +66,6 @@ export interface ReconcilerOptions {
   /** Settles the calls that are over (the rule for an end that was not seen). */
   unseen: UnseenEnds;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-export const RECONCILED_NOTE = 'reconciled';
 
 export class Reconciler {
   private running: Promise<ReconcileReport> | null = null;
@@ -216,7 +177,8 @@ export class Reconciler {
       }
       if (report.adopted.includes(r.uniqueid)) continue;
       try {
-        await this.reconcileOne(
+        await reconcileCall(
+          this.opts,
           r,
           open.get(r.uniqueid) ?? null,
           channels,
@@ -233,7 +195,9 @@ export class Reconciler {
         });
       }
     }
-    await this.deleteLeftovers(bridges, channels, report);
+    const deleted = await deleteLeftovers(this.opts, bridges, channels, report.leftoverBridges);
+    report.leftoverBridges.push(...deleted.bridges);
+    report.leftoverChannels.push(...deleted.channels);
     if (
       report.adopted.length +
         report.settled.length +
@@ -291,163 +255,4 @@ export class Reconciler {
       .sessions()
       .some((s) => uniqueid === s.aChannelId || uniqueid.startsWith(`${s.aChannelId}.`));
   }
-
-  private async reconcileOne(
-    r: Reservation,
-    cdr: OpenCdr | null,
-    channels: Map<string, string>,
-    bridges: BridgeSummary[],
-    now: Date,
-    report: ReconcileReport,
-    /** false for a callback leg: never adopted as an ordinary call on its own. */
-    mayAdopt = true,
-  ): Promise<void> {
-    const { control, logger, ids } = this.opts;
-    const aId = aChannelOf(r.uniqueid, channels);
-    const bridge = aId
-      ? bridges.find((b) => ids.isOurs(b.id) && b.channels.includes(aId))
-      : undefined;
-    const bId = bridge?.channels.find((c) => c !== aId && channels.has(c)) ?? null;
-    const answerKnown = r.answer ?? cdr?.answer ?? null;
-    const talking = aId !== null && bId !== null && bridge !== undefined;
-    const answer = answerKnown ?? (talking ? r.created : null);
-
-    if (mayAdopt && talking && answer) {
-      const remaining = r.maxSeconds - secondsBetween(answer, now);
-      if (remaining >= 1) {
-        const call: AdoptableCall = {
-          uniqueid: r.uniqueid,
-          accountId: r.accountId,
-          account: r.account,
-          aChannelId: aId,
-          aChannelName: channels.get(aId) ?? '',
-          bChannelId: bId,
-          bOtherChannelId: channels.has(`${bId}-2`) ? `${bId}-2` : null,
-          bridgeId: bridge.id,
-          answer,
-          answerEstimated: answerKnown === null,
-          maxSeconds: r.maxSeconds,
-          remainingSeconds: remaining,
-          created: r.created,
-        };
-        let ok = false;
-        try {
-          ok = await this.opts.adopt(call);
-        } catch (err) {
-          logger.error('could not resume supervision of a live call; ending it', {
-            uniqueid: r.uniqueid,
-            error: errorText(err),
-          });
-        }
-        if (ok) {
-          report.adopted.push(r.uniqueid);
-          logger.warn('call survived the daemon; supervision resumed', {
-            uniqueid: r.uniqueid,
-            account: r.account,
-            a: aId,
-            b: bId,
-            bridge: bridge.id,
-            remainingSeconds: remaining,
-            answerEstimated: answerKnown === null,
-          });
-          return;
-        }
-      }
-    }
-
-    // The call is over (or cannot go on): hang up what is left, then settle from what is known.
-    const work: Promise<unknown>[] = [];
-    if (aId) work.push(control.hangup(aId, 'normal'));
-    if (bId) work.push(control.hangup(bId, 'normal'));
-    if (bridge) work.push(control.destroyBridge(bridge.id));
-    for (const res of await Promise.allSettled(work)) {
-      if (res.status === 'rejected')
-        logger.warn('reconciliation: cleanup failed', {
-          uniqueid: r.uniqueid,
-          error: errorText(res.reason),
-        });
-    }
-    if (bridge) report.leftoverBridges.push(bridge.id);
-    const checkpoint = cdr?.checkpointSecs ?? null;
-    const res = await this.opts.unseen.settleSessionless(this.opts.store, {
-      reservation: r,
-      cdr,
-      goneAt: now,
-      answerFallback: answer,
-      by: RECONCILED_NOTE,
-    });
-    report.settled.push({
-      uniqueid: r.uniqueid,
-      answered: res.answered,
-      billsec: res.billsec,
-      checkpoint,
-      cost: res.cost,
-      settled: res.settled,
-    });
-    logger.error(
-      'RECONCILED: a call of this node ended while the daemon was away; settled from what is known',
-      {
-        uniqueid: r.uniqueid,
-        account: r.account,
-        answered: res.answered,
-        answer: answer?.toISOString() ?? null,
-        checkpoint,
-        endSource: res.end?.source ?? null,
-        billsec: res.billsec,
-        cost: res.cost.toString(),
-        channelsLeft: [aId, bId].filter(Boolean),
-        alreadySettled: !res.settled,
-      },
-    );
-  }
-
-  /** Our bridges and channels of earlier runs that no live session holds. */
-  private async deleteLeftovers(
-    bridges: BridgeSummary[],
-    channels: Map<string, string>,
-    report: ReconcileReport,
-  ): Promise<void> {
-    const { control, logger, ids, registry } = this.opts;
-    for (const b of bridges) {
-      if (!ids.isOurs(b.id) || ids.isThisRun(b.id) || report.leftoverBridges.includes(b.id))
-        continue;
-      if (b.channels.some((c) => registry.byChannelId(c))) continue; // an adopted call's bridge
-      report.leftoverBridges.push(b.id);
-      logger.warn('deleting a leftover bridge', { bridge: b.id, channels: b.channels });
-      await control.destroyBridge(b.id).catch((err: unknown) =>
-        logger.warn('could not delete a leftover bridge', {
-          bridge: b.id,
-          error: errorText(err),
-        }),
-      );
-    }
-    for (const id of channels.keys()) {
-      if (!ids.isOurs(id) || ids.isThisRun(id) || registry.byChannelId(id)) continue;
-      report.leftoverChannels.push(id);
-      logger.warn('hanging up a leftover channel', { channel: id });
-      await control.hangup(id, 'normal').catch((err: unknown) =>
-        logger.warn('could not hang up a leftover channel', {
-          channel: id,
-          error: errorText(err),
-        }),
-      );
-    }
-  }
-}
-
-/**
- * The A channel of a call attempt, if Asterisk still has it: the uniqueid itself, or for later
- * attempts of a card call (`<A channel id>.<n>`) the id without its last part.
- */
-export function aChannelOf(
-  uniqueid: string,
-  channels: Map<string, string> | Set<string>,
-): string | null {
-  if (channels.has(uniqueid)) return uniqueid;
-  const dot = uniqueid.lastIndexOf('.');
-  if (dot > 0 && /^\d+$/.test(uniqueid.slice(dot + 1))) {
-    const a = uniqueid.slice(0, dot);
-    if (channels.has(a)) return a;
-  }
-  return null;
 }

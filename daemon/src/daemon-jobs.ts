@@ -1,0 +1,100 @@
+/**
+ * The daemon's background jobs, built once the store is open: housekeeping (stale reservations,
+ * orphans), the live check of calls after a websocket gap, restart reconciliation (run on every
+ * ARI connection) and periodic talk-time checkpoints. All of them settle a call whose end was
+ * not seen by the one rule in unseen-end.ts. daemon.ts starts and stops them.
+ */
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { DaemonSessions } from './daemon-sessions.js';
+import type { DaemonClock } from './session/clock.js';
+import { Housekeeping } from './session/housekeeping.js';
+import type { IdFactory } from './session/ids.js';
+import type { BillingStore } from './session/ports.js';
+import type { SessionRegistry } from './session/registry.js';
+import { Checkpointer } from './session/checkpointer.js';
+import { Reconciler } from './session/reconcile.js';
+import type { CheckpointStore } from './store/checkpoints.js';
+import { LiveCheck, LivenessBook } from './session/live-check.js';
+import { UnseenEnds } from './session/unseen-end.js';
+import type { RetryingControl } from './session/cleanup-retry.js';
+import { OrphanSweep } from './session/orphan-sweep.js';
+import type { LiveSession } from './session/live-session.js';
+
+export interface DaemonJobs {
+  housekeeping: Housekeeping;
+  liveCheck: LiveCheck;
+  reconciler: Reconciler;
+  /** Null without a checkpoint store (the knex store). */
+  checkpointer: Checkpointer | null;
+}
+
+export interface JobParts {
+  config: Config;
+  store: BillingStore;
+  checkpoints: CheckpointStore | null;
+  control: RetryingControl;
+  registry: SessionRegistry<LiveSession>;
+  ids: IdFactory;
+  clock: DaemonClock;
+  logger: Logger;
+  /** Where reconciliation hands the calls that are still up. */
+  sessions: Pick<DaemonSessions, 'adoptCall' | 'adoptCallback'>;
+}
+
+export function buildJobs(p: JobParts): DaemonJobs {
+  const { config, store, checkpoints, control, registry, ids, clock, logger } = p;
+  const { node, recovery } = config;
+  const unseen = new UnseenEnds({ policy: recovery.unseenEnd, asteriskCdr: checkpoints, logger });
+  const housekeeping = new Housekeeping({
+    orphans: new OrphanSweep({ control, registry, store, ids, logger, node }),
+    unseen,
+    checkpoints,
+    store,
+    control,
+    registry,
+    logger,
+    clock,
+    node,
+    cron: config.housekeepingCron,
+    staleMarginSeconds: config.staleMargin,
+  });
+  const book = new LivenessBook();
+  const liveCheck = new LiveCheck({
+    control,
+    registry,
+    book,
+    unseen,
+    clock,
+    logger,
+    gapPollSeconds: recovery.gapPollSeconds,
+  });
+  const reconciler = new Reconciler({
+    unseen,
+    store,
+    checkpoints,
+    control,
+    registry,
+    ids,
+    clock,
+    logger,
+    node,
+    adopt: (call) => p.sessions.adoptCall(call),
+    adoptCallback: (call) => p.sessions.adoptCallback(call),
+    retrySeconds: recovery.reconcileRetrySeconds,
+  });
+  const checkpointer = checkpoints
+    ? new Checkpointer({
+        store,
+        checkpoints,
+        control,
+        registry,
+        clock,
+        logger,
+        node,
+        intervalSeconds: recovery.checkpointSeconds,
+        book,
+      })
+    : null;
+  return { housekeeping, liveCheck, reconciler, checkpointer };
+}

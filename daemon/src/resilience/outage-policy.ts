@@ -1,0 +1,112 @@
+/**
+ * What the resilient store answers to an authorise the database could not: policy 'refuse'
+ * journals a refusal CDR and a release; 'allow-capped' grants a call of at most
+ * `failureSeconds` within the last known available credit of the account minus this daemon's
+ * other outage calls, journaled as an outage grant (charged at replay with the note 'db-outage').
+ */
+import type { Logger } from '../log.js';
+import { maxAffordableSeconds, reservationFor, type Money } from '../rating/index.js';
+import type { Account, AuthoriseRequest, AuthoriseResult } from '../session/ports.js';
+import type { Journal } from './journal.js';
+import { outageBill } from './late-charge.js';
+import type { OutageGrant } from './records.js';
+
+/** The refusal given when the database cannot authorise a call (policy 'refuse'). */
+export type DbErrorRefusal = { ok: false; reason: 'DBERROR'; available: Money };
+
+/**
+ * The DBERROR refusal. ports.ts' AuthoriseResult does not list DBERROR among the authorise
+ * refusals yet; the session already refuses with whatever reason it is given (announcement,
+ * hangup, no CDR of its own since `recorded`), so the cast is sound until ports.ts widens it.
+ */
+function dbErrorRefusal(): AuthoriseResult {
+  const r: DbErrorRefusal = { ok: false, reason: 'DBERROR', available: 0n };
+  return r as unknown as AuthoriseResult;
+}
+
+export interface OutagePolicyOptions {
+  journal: Journal;
+  failureSeconds: number;
+  /** The last account answer the store saw for this id, if any. */
+  knownAccount(id: number): Account | undefined;
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export class OutagePolicy {
+  /** Outage calls up in this process. */
+  readonly calls = new Map<string, OutageGrant>();
+
+  constructor(private readonly opts: OutagePolicyOptions) {}
+
+  /** Credit the account is known to have, minus this daemon's outage calls on it (up or waiting). */
+  private available(account: Account): Money {
+    let held = 0n;
+    for (const g of this.calls.values()) if (g.req.accountId === account.id) held += g.maxCost;
+    for (const r of this.opts.journal.pending()) {
+      if (r.kind === 'outage-call' && r.grant.req.accountId === account.id)
+        held += outageBill(r).cost;
+    }
+    return account.balance + account.creditLimit - account.reserved - held;
+  }
+
+  async allowCapped(req: AuthoriseRequest): Promise<AuthoriseResult> {
+    const account = this.opts.knownAccount(req.accountId);
+    if (!account || account.status !== 'active') return this.refuse(req);
+    const cap = Math.min(this.opts.failureSeconds, account.maxCallSeconds ?? req.defaultMaxSeconds);
+    if (
+      account.maxCalls !== null &&
+      [...this.calls.values()].filter((g) => g.req.accountId === account.id).length >=
+        account.maxCalls
+    ) {
+      return this.refuse(req);
+    }
+    const available = this.available(account);
+    const maxSeconds = maxAffordableSeconds(req.rate, available, cap);
+    if (maxSeconds === 0) return this.refuse(req);
+    const grant: OutageGrant = { req, maxSeconds, maxCost: reservationFor(req.rate, maxSeconds) };
+    await this.opts.journal.append({ kind: 'outage-grant', uniqueid: req.uniqueid, grant });
+    this.calls.set(req.uniqueid, grant);
+    this.opts.log?.warn('database failing; call allowed with a capped grant', {
+      uniqueid: req.uniqueid,
+      maxSeconds,
+      maxCost: grant.maxCost.toString(),
+    });
+    return { ok: true, maxSeconds, maxCost: grant.maxCost, available };
+  }
+
+  async refuse(req: AuthoriseRequest): Promise<AuthoriseResult> {
+    // A timed-out authorise may still commit. The refusal CDR goes first: once it is written, the
+    // late authorise finds it and is turned down (CONFLICT, rolled back); if the late one committed
+    // first, the refusal finds its CDR and the release after it frees the reservation. The other
+    // order leaves a reservation when the late commit lands between the two.
+    await this.opts.journal.append(
+      {
+        kind: 'refusal',
+        uniqueid: req.uniqueid,
+        refusal: {
+          uniqueid: req.uniqueid,
+          accountId: req.accountId,
+          src: req.src,
+          dst: req.dst,
+          reason: 'DBERROR',
+          node: req.node,
+          start: req.start,
+        },
+      },
+      {
+        kind: 'settle',
+        uniqueid: req.uniqueid,
+        settle: {
+          uniqueid: req.uniqueid,
+          disposition: 'FAILED',
+          hangupCause: null,
+          answer: null,
+          end: req.start,
+          billsec: 0,
+          note: 'db-outage: refused',
+        },
+      },
+    );
+    return dbErrorRefusal();
+  }
+}
