@@ -39,6 +39,7 @@ import { withCleanupRetries, type RetryingControl } from './session/cleanup-retr
 import type { CallbackService } from './session/callback-service.js';
 import type { LiveSession } from './session/live-session.js';
 import { TurnedAway } from './session/turned-away.js';
+import { Activity } from './session/activity.js';
 import { errorText } from './error-text.js';
 import { DaemonSessions } from './daemon-sessions.js';
 import { buildJobs, type DaemonJobs } from './daemon-jobs.js';
@@ -48,6 +49,8 @@ export type { DaemonDeps, StartOptions } from './daemon-options.js';
 
 export class Daemon {
   readonly registry = new SessionRegistry<LiveSession>();
+  /** Store calls and ARI requests in flight (`settled()`). */
+  private readonly activity = new Activity();
   readonly ids: IdFactory;
   readonly logger: Logger;
   readonly ari: AriSwitch;
@@ -57,6 +60,8 @@ export class Daemon {
   private readonly clock: DaemonClock;
   private store: BillingStore | null;
   private operatorStore: KnexBillingStore | null;
+  /** The knex store as sessions use it (grants, callbacks): its calls count as activity. */
+  private sessionGrants: KnexBillingStore | null = null;
   private closeStore: (() => Promise<void>) | null = null;
   /** The background jobs (daemon-jobs.ts), built at start(). */
   private jobs: DaemonJobs | null = null;
@@ -96,7 +101,8 @@ export class Daemon {
       node: config.node,
       clock: this.clock,
       // Shared through the database when the daemon has the knex store; else this node's memory.
-      log: () => (this.operatorStore ? knexGuessLog(this.operatorStore.db) : null),
+      log: () =>
+        this.operatorStore ? this.activity.wrap(knexGuessLog(this.operatorStore.db)) : null,
       logger: this.logger,
       dbDeadlineMs: config.resilience.deadlineMs,
     });
@@ -111,6 +117,7 @@ export class Daemon {
       newPlaybackId: () => this.ids.playback(),
       language: config.language,
       onEvent: (ev) => this.router.route(ev),
+      track: (request) => this.activity.track(request),
       onConnected: (reconnected) => void this.onConnected(reconnected),
       onDisconnected: (_why, silentMs) =>
         this.jobs?.liveCheck.connectionLost(new Date(this.clock.now().getTime() - silentMs)),
@@ -125,7 +132,7 @@ export class Daemon {
       ids: this.ids,
       config: this.sessionConfig,
       store: () => this.billingStore,
-      operatorStore: () => this.operatorStore,
+      operatorStore: () => this.sessionGrants,
       metrics: this.metrics,
       pinGuard: this.guessGuard,
       accepting: () => this.closing === null,
@@ -192,6 +199,8 @@ export class Daemon {
       });
       this.store = this.resilience.store;
     }
+    this.store = this.activity.wrap(this.store);
+    this.sessionGrants = this.operatorStore ? this.activity.wrap(this.operatorStore) : null;
     this.jobs = buildJobs({
       config: this.config,
       store: this.store,
@@ -224,6 +233,15 @@ export class Daemon {
   /** Live calls (sessions not yet settled). */
   get liveCalls(): number {
     return this.registry.size;
+  }
+
+  /**
+   * Resolves once the daemon has done all it can without hearing more from Asterisk or a timer:
+   * no store call and no ARI request in flight. With the simulator's `delivered()` (every event
+   * read) this is what a test waits for before it moves the clock.
+   */
+  settled(): Promise<void> {
+    return this.activity.idle();
   }
 
   /** Resolves when no session is live, or after `ms` (false). */

@@ -8,6 +8,7 @@ import { forEachDatabase } from '../support/db.js';
 import {
   SIM_START,
   bLegsOf,
+  driveUntil,
   quiet,
   settledCdr,
   startE2e,
@@ -197,11 +198,10 @@ describe('an answered call', function () {
         assert.ok(started);
         assert.equal(bLegsOf(a2).length, 0, 'not dialled while the announcement plays');
         // 12.50 at 0.10 + 0.05/min → 3600 s cap → "60 minutes".
-        for (let i = 0; i < 20 && !talking(a2, call.channelId); i++) {
-          a2.advance(1_000);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        await waitFor('talking', () => talking(a2, call.channelId));
+        await driveUntil(a2, 'talking', () => talking(a2, call.channelId), {
+          stepMs: 1_000,
+          maxSimMs: 20_000,
+        });
         const media = a2.sim
           .sentEvents()
           .filter((s) => s.event.type === 'PlaybackStarted')

@@ -17,7 +17,7 @@ import {
   bLegsOf,
   driveUntil,
   quiet,
-  settle,
+  settled,
   settledCdr,
   simDaemonClock,
   startE2e,
@@ -73,7 +73,7 @@ async function ride(
         moved = true;
       }
     }
-    if (moved) await settle(20); // let the daemon finish handling the extension
+    if (moved) await settled(e); // the daemon has finished handling the extension
     const now = e.sim.manualClock.now();
     if (live.length === 0 || (opts.until !== undefined && now >= opts.until)) return seen;
     const nearest = Math.min(...deadlines());
@@ -91,7 +91,7 @@ async function ride(
     }
     const target = Math.min(nearest - 11_000, opts.until ?? Infinity);
     e.advance(target > now ? target - now : 100);
-    await settle(target > now ? 5 : 10);
+    await settled(e);
   }
   throw new Error('ride: too many steps');
 }
@@ -222,11 +222,12 @@ describe('grant-mode charging (interim grants)', function () {
       const call = e.sim.placeCall({ exten: '39065', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
       const answered = e.sim.manualClock.now();
-      // The extension asks at 50 s; let 3 s pass at once, before the store can answer.
+      // The extension asks at 50 s; 3 s pass in one step, so its 2.5 s deadline (a timer on the
+      // same clock, set when it asks) fires before the store can answer.
       e.advance(50_000 - 1);
-      await settle(20);
+      await settled(e);
       e.advance(3_001);
-      await settle(50);
+      await settled(e);
       await driveUntil(e, 'the call to end', () => e.sim.ended(call.channelId), { stepMs: 500 });
       assert.equal(
         e.sim.ended(call.channelId)?.endedAt,

@@ -177,12 +177,24 @@ export async function quiet(e: E2e): Promise<void> {
   await waitFor('no reservation left', async () => (await e.t.store.reservations()).length === 0);
 }
 
-/** Lets websocket frames and REST round trips happen (real time). */
-export function settle(ms = 30): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits until the daemon has reacted to everything the simulator said: every event frame read
+ * (a ping/pong barrier on the app's websocket), no store call or ARI request in flight, and the
+ * simulator silent meanwhile (no new event, no REST request being answered). The simulated
+ * clock stands still, so what is left are timers and waits for Asterisk.
+ */
+export async function settled(e: E2e, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = e.sim.sentEvents().length;
+    await e.sim.delivered(e.config.ari.app);
+    await e.daemon.settled();
+    if (e.sim.sentEvents().length === seen && e.sim.restInFlight === 0) return;
+    if (Date.now() > deadline) throw new Error('the daemon did not settle');
+  }
 }
 
-/** Moves the sim clock in steps, letting the daemon react between them, until `predicate` holds. */
+/** Moves the sim clock in steps, letting the daemon settle between them, until `predicate` holds. */
 export async function driveUntil(
   e: E2e,
   what: string,
@@ -191,11 +203,12 @@ export async function driveUntil(
 ): Promise<void> {
   const step = opts.stepMs ?? 250;
   const max = opts.maxSimMs ?? 120_000;
+  await settled(e);
   for (let moved = 0; ; moved += step) {
     if (await predicate()) return;
     if (moved >= max) throw new Error(`${what}: not reached within ${max} ms of simulated time`);
     e.advance(step);
-    await settle(15);
+    await settled(e);
   }
 }
 

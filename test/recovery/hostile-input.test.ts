@@ -14,6 +14,7 @@ import { forEachDatabase } from '../support/db.js';
 import {
   driveUntil,
   quiet,
+  settled,
   settledCdr,
   startE2e,
   talking,
@@ -189,7 +190,7 @@ describe('hostile input through the real flow', function () {
       const closing = e?.close().finally(() => (closed = true));
       while (e && !closed) {
         e.advance(1_000);
-        await new Promise((r) => setTimeout(r, 20));
+        await settled(e);
       }
       await closing;
     });

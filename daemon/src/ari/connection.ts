@@ -45,6 +45,8 @@ export interface AriConnectionOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   onEvent: (raw: unknown) => void;
+  /** Told of every REST request while it is in flight (the daemon's activity, session/activity.ts). */
+  track?: <T>(request: Promise<T>) => Promise<T>;
   /** Called each time the websocket is up; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
   /**
@@ -140,7 +142,8 @@ export class AriConnection {
       throw new CallControlError(operation, 'not connected to Asterisk', 'disconnected');
     this.requestsInFlight += 1;
     try {
-      return await this.http.request(operation, method, path, query, timeoutMs);
+      const sent = this.http.request(operation, method, path, query, timeoutMs);
+      return await (this.opts.track ? this.opts.track(sent) : sent);
     } catch (err) {
       throw classifyError(operation, err);
     } finally {

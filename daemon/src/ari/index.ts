@@ -20,6 +20,8 @@ export interface AriSwitchOptions {
   /** Language of every prompt (ARI play `lang`, e.g. `fr`); unset: the channel's own language. */
   language?: string | null;
   onEvent: (ev: CallEvent) => void;
+  /** Told of every REST request while it is in flight. */
+  track?: AriConnectionOptions['track'];
   /** After every (re)connection; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
   /** The websocket was lost; it proved it delivered until `silentMs` before now. */
@@ -59,6 +61,7 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
     app: opts.app,
     logger,
     ...opts.timing,
+    ...(opts.track ? { track: opts.track } : {}),
     onEvent: (raw) => {
       for (const ev of translator.translate(raw)) {
         control.observe(ev);

@@ -300,6 +300,11 @@ export class AriSimulator {
     return this.server.inFlight;
   }
 
+  /** Resolves once the websockets of `app` have read every event frame sent to them so far. */
+  delivered(app: string): Promise<void> {
+    return this.server.delivered(app);
+  }
+
   /** Replaces how event frames reach the websockets (null: at once); see AriHttpServer.wire. */
   setWire(wire: ((data: string, send: (data: string) => void) => void) | null): void {
     this.server.wire = wire;

@@ -28,6 +28,7 @@ export class AriHttpServer {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
   private connSeq = 0;
+  private pings = 0;
   port = 0;
   /** Injected REST faults (slow answers, HTTP errors, no answer): see faults.ts. */
   readonly faults = new FaultInjector();
@@ -93,6 +94,35 @@ export class AriHttpServer {
       const apps = (ws as WebSocket & { apps?: string[] }).apps ?? [];
       if (app === undefined || apps.includes(app)) ws.terminate();
     }
+  }
+
+  /**
+   * Resolves once every websocket of `app` has read the frames sent to it so far: a ping with its
+   * own payload, answered by the client's pong (frames arrive in order). Held frames (`wire`)
+   * are not waited for; a socket that closes counts as done.
+   */
+  delivered(app: string): Promise<void> {
+    const waits = [...this.wss.clients]
+      .filter((ws) => ws.readyState === ws.OPEN)
+      .filter((ws) => ((ws as WebSocket & { apps?: string[] }).apps ?? []).includes(app))
+      .map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            const token = `barrier-${++this.pings}`;
+            const done = (): void => {
+              ws.off('pong', onPong);
+              ws.off('close', done);
+              resolve();
+            };
+            const onPong = (data: Buffer): void => {
+              if (data.toString() === token) done();
+            };
+            ws.on('pong', onPong);
+            ws.on('close', done);
+            ws.ping(token);
+          }),
+      );
+    return Promise.all(waits).then(() => undefined);
   }
 
   private authorised(req: IncomingMessage, url: URL): boolean {
