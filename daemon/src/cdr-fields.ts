@@ -1,12 +1,43 @@
 /**
- * One call record as plain JSON fields, shared by the API (`GET /cdrs`) and the CLI (`astbill
- * cdr --json/--csv`). Times are ISO 8601 UTC strings or null; money goes through the caller's
- * formatter (the API writes at least 2 decimals, the CLI all 5), since each output keeps its own.
+ * The one presenter of call records, shared by the API (`GET /cdrs`, JSON and CSV) and the CLI
+ * (`astbill cdr --json/--csv`). Times are ISO 8601 UTC strings or null; money goes through the
+ * caller's formatter (the API writes at least 2 decimals, the CLI all 5), since each output
+ * keeps its own. Each output picks its columns from CDR_COLUMNS, in that order.
  */
+import { csvRows } from './csv.js';
 import type { Money } from './rating/index.js';
 import type { Cdr } from './store/cdrs.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** Every CDR field, in the order of the exports. */
+export const CDR_COLUMNS = [
+  'id',
+  'uniqueid',
+  'account',
+  'node',
+  'src',
+  'dst',
+  'tariff',
+  'prefix',
+  'start',
+  'answer',
+  'end',
+  'duration',
+  'billsec',
+  'disposition',
+  'hangupCause',
+  'reason',
+  'ratePerMin',
+  'connectFee',
+  'maxSeconds',
+  'maxCost',
+  'cost',
+  'status',
+  'note',
+] as const;
+
+export type CdrColumn = (typeof CDR_COLUMNS)[number];
 
 export function cdrFields(c: Cdr, money: (m: Money) => string) {
   return {
@@ -33,5 +64,27 @@ export function cdrFields(c: Cdr, money: (m: Money) => string) {
     cost: money(c.cost),
     status: c.status,
     note: c.note,
-  };
+  } satisfies Record<CdrColumn, unknown>;
+}
+
+export type CdrFields = ReturnType<typeof cdrFields>;
+
+/** The fields of `columns` only, in their order. */
+export function pickCdrFields<K extends CdrColumn>(
+  f: CdrFields,
+  columns: readonly K[],
+): Pick<CdrFields, K> {
+  return Object.fromEntries(columns.map((k) => [k, f[k]])) as Pick<CdrFields, K>;
+}
+
+/** CDRs as CSV: one line per record with `columns`, headed by `header(column)`. */
+export function cdrCsv<K extends CdrColumn>(
+  columns: readonly K[],
+  rows: ReadonlyArray<Pick<CdrFields, K>>,
+  header: (column: K) => string = (c) => c,
+): string {
+  return csvRows(
+    columns.map(header),
+    rows.map((r) => columns.map((c) => r[c])),
+  );
 }

@@ -3,7 +3,7 @@
  * resources.ts derives, so a field the document does not describe does not compile. Money is
  * always a decimal string (formatMoney: exact, at least 2 decimals); times are ISO 8601 UTC.
  */
-import { cdrFields } from '../cdr-fields.js';
+import { cdrFields, type CdrFields } from '../cdr-fields.js';
 import { formatMoney, type Money, type Rate } from '../rating/index.js';
 import type { Account, Reservation } from '../session/ports.js';
 import type { AccountDetails } from '../store/accounts.js';
@@ -65,34 +65,9 @@ export function presentLedger(e: LedgerEntry, account: string): LedgerJson {
   };
 }
 
-/** CDR columns, in the order of the CSV export. */
-export const CDR_COLUMNS = [
-  'id',
-  'uniqueid',
-  'account',
-  'node',
-  'src',
-  'dst',
-  'tariff',
-  'prefix',
-  'start',
-  'answer',
-  'end',
-  'duration',
-  'billsec',
-  'disposition',
-  'hangupCause',
-  'reason',
-  'ratePerMin',
-  'connectFee',
-  'maxSeconds',
-  'maxCost',
-  'cost',
-  'status',
-  'note',
-] as const;
+export { CDR_COLUMNS } from '../cdr-fields.js';
 
-export function presentCdr(c: Cdr): CdrJson & Record<(typeof CDR_COLUMNS)[number], unknown> {
+export function presentCdr(c: Cdr): CdrJson & CdrFields {
   return cdrFields(c, money);
 }
 

@@ -5,7 +5,7 @@ import { timeParam } from '../params.js';
 import { CDR_COLUMNS, cdrSchema, presentCdr } from '../present.js';
 import { StringEnum, Type } from '../../schema/index.js';
 import { defineRoute, type Route } from '../route.js';
-import { toCsv } from '../../csv.js';
+import { cdrCsv } from '../../cdr-fields.js';
 
 export const DEFAULT_CDR_LIMIT = 1000;
 export const MAX_CDR_LIMIT = 100_000;
@@ -75,7 +75,7 @@ export function cdrRoutes(deps: ApiDeps): Route[] {
         const rows = cdrs.map(presentCdr);
         if (query.format === 'csv') {
           return {
-            text: toCsv(CDR_COLUMNS, rows),
+            text: cdrCsv(CDR_COLUMNS, rows),
             contentType: 'text/csv; charset=utf-8',
             headers: {
               'content-disposition': 'attachment; filename="cdrs.csv"',

@@ -3,11 +3,10 @@
  * first. WHEN is a date or date-time (UTC unless it carries an offset) or an age such as 2h or
  * 7d. --limit keeps the newest N (default 100 for the table, all for --json and --csv; 0 = all).
  */
-import { cdrFields } from '../../cdr-fields.js';
-import type { Cdr } from '../../store/index.js';
+import { CDR_COLUMNS, cdrCsv, cdrFields, pickCdrFields } from '../../cdr-fields.js';
 import { UsageError } from '../command.js';
 import { integer, noArguments, parse, since } from '../args.js';
-import { csv, json, jsonMoney, out, showMoney, showTime, table } from '../format.js';
+import { json, jsonMoney, out, showMoney, showTime, table } from '../format.js';
 import { withStore } from '../open-store.js';
 
 export const summary = 'call detail records (--account, --since, --json or --csv)';
@@ -16,39 +15,10 @@ export const usage = `usage: astbill cdr [--account NAME] [--since WHEN] [--limi
   WHEN     a date or date-time (UTC unless it has an offset), or an age: 30m, 2h, 7d
   --limit  the newest N (default 100 for the table, all for --json and --csv; 0: all)`;
 
-const CSV_HEADERS = [
-  'uniqueid',
-  'account',
-  'node',
-  'src',
-  'dst',
-  'tariff',
-  'prefix',
-  'start',
-  'answer',
-  'end',
-  'duration',
-  'billsec',
-  'disposition',
-  'hangup_cause',
-  'reason',
-  'max_seconds',
-  'max_cost',
-  'cost',
-  'status',
-  'note',
-];
-
-/** The API's CDR fields without its id and rate snapshot; money with all 5 decimals. */
-function cdrJson(c: Cdr) {
-  const {
-    id: _id,
-    ratePerMin: _ratePerMin,
-    connectFee: _connectFee,
-    ...fields
-  } = cdrFields(c, jsonMoney);
-  return fields;
-}
+/** The API's CDR columns without its id and rate snapshot. */
+const COLUMNS = CDR_COLUMNS.filter((c) => c !== 'id' && c !== 'ratePerMin' && c !== 'connectFee');
+/** CSV headers are the column names in snake_case (hangupCause → hangup_cause). */
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('cdr', argv, {
@@ -76,39 +46,11 @@ export async function run(argv: string[]): Promise<number> {
       since: from,
       limit: limit === 0 ? undefined : limit,
     });
+    const fields = () => rows.map((c) => pickCdrFields(cdrFields(c, jsonMoney), COLUMNS));
     if (values.json) {
-      out(json(rows.map(cdrJson)));
+      out(json(fields()));
     } else if (values.csv) {
-      out(
-        csv(
-          CSV_HEADERS,
-          rows.map((c) => {
-            const j = cdrJson(c);
-            return [
-              j.uniqueid,
-              j.account,
-              j.node,
-              j.src,
-              j.dst,
-              j.tariff,
-              j.prefix,
-              j.start,
-              j.answer,
-              j.end,
-              j.duration,
-              j.billsec,
-              j.disposition,
-              j.hangupCause,
-              j.reason,
-              j.maxSeconds,
-              j.maxCost,
-              j.cost,
-              j.status,
-              j.note,
-            ];
-          }),
-        ),
-      );
+      out(cdrCsv(COLUMNS, fields(), snakeCase));
     } else {
       out(
         table(
