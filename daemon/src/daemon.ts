@@ -27,6 +27,7 @@ import type { ReplayTimer } from './resilience/replayer.js';
 import { CallRouter } from './session/call-router.js';
 import { CallSession, namesDestination, type SessionConfig } from './session/call-session.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
+import { AsteriskClock } from './session/asterisk-clock.js';
 import { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
 import type { CallOffered } from './session/call-events.js';
@@ -100,6 +101,8 @@ export class Daemon {
   /** The ARI call control every part uses: failed hang-ups and bridge deletions are retried. */
   readonly control: RetryingControl;
   private readonly clock: DaemonClock;
+  /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
+  private readonly asteriskClock: AsteriskClock;
   private store: BillingStore | null;
   private operatorStore: KnexBillingStore | null;
   private closeStore: (() => Promise<void>) | null = null;
@@ -131,6 +134,7 @@ export class Daemon {
     this.logger = deps.logger ?? createLogger(config.logLevel, { format: config.logFormat });
     this.sessionConfig = { ...config, ...deps.session };
     this.clock = deps.clock ?? systemClock;
+    this.asteriskClock = new AsteriskClock(this.clock);
     this.store = deps.store ?? null;
     this.operatorStore =
       deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
@@ -157,10 +161,13 @@ export class Daemon {
       logger: this.logger,
       newPlaybackId: () => this.ids.playback(),
       language: config.language,
-      onEvent: (ev) => this.router.route(ev),
+      onEvent: (ev) => {
+        this.asteriskClock.observe(ev.at);
+        this.router.route(ev);
+      },
       onConnected: (reconnected) => void this.onConnected(reconnected),
       onDisconnected: (_why, silentMs) =>
-        this.liveCheckJob?.connectionLost(new Date(this.clock.now().getTime() - silentMs)),
+        this.liveCheckJob?.connectionLost(new Date(this.asteriskClock.now().getTime() - silentMs)),
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
     this.control = withCleanupRetries(this.ari.control, { clock: this.clock, logger: this.logger });
@@ -440,7 +447,7 @@ export class Daemon {
       registry: this.registry,
       book,
       unseen,
-      clock: this.clock,
+      clock: this.asteriskClock,
       logger: this.logger,
       gapPollSeconds: recovery.gapPollSeconds,
     });
@@ -451,7 +458,7 @@ export class Daemon {
       control: this.control,
       registry: this.registry,
       ids: this.ids,
-      clock: this.clock,
+      clock: this.asteriskClock,
       logger: this.logger,
       node: this.config.node,
       adopt: (call) => this.adoptCall(call),
@@ -464,7 +471,7 @@ export class Daemon {
       checkpoints,
       control: this.control,
       registry: this.registry,
-      clock: this.clock,
+      clock: this.asteriskClock,
       logger: this.logger,
       node: this.config.node,
       intervalSeconds: recovery.checkpointSeconds,
