@@ -328,6 +328,8 @@ export class Daemon {
         ids: this.ids,
         logger: this.logger,
         node: this.config.node,
+        app: this.config.ari.app,
+        clock: this.clock,
       }),
       unseen: this.unseenEnds,
       checkpoints: this.checkpointStore,
