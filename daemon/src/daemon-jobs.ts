@@ -37,17 +37,28 @@ export interface JobParts {
   registry: SessionRegistry<LiveSession>;
   ids: IdFactory;
   clock: DaemonClock;
+  /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
+  asteriskClock: DaemonClock;
   logger: Logger;
   /** Where reconciliation hands the calls that are still up. */
   sessions: Pick<DaemonSessions, 'adoptCall' | 'adoptCallback'>;
 }
 
 export function buildJobs(p: JobParts): DaemonJobs {
-  const { config, store, checkpoints, control, registry, ids, clock, logger } = p;
+  const { config, store, checkpoints, control, registry, ids, clock, asteriskClock, logger } = p;
   const { node, recovery } = config;
   const unseen = new UnseenEnds({ policy: recovery.unseenEnd, asteriskCdr: checkpoints, logger });
   const housekeeping = new Housekeeping({
-    orphans: new OrphanSweep({ control, registry, store, ids, logger, node }),
+    orphans: new OrphanSweep({
+      control,
+      registry,
+      store,
+      ids,
+      logger,
+      node,
+      app: config.ari.app,
+      clock,
+    }),
     unseen,
     checkpoints,
     store,
@@ -65,7 +76,7 @@ export function buildJobs(p: JobParts): DaemonJobs {
     registry,
     book,
     unseen,
-    clock,
+    clock: asteriskClock,
     logger,
     gapPollSeconds: recovery.gapPollSeconds,
   });
@@ -76,7 +87,7 @@ export function buildJobs(p: JobParts): DaemonJobs {
     control,
     registry,
     ids,
-    clock,
+    clock: asteriskClock,
     logger,
     node,
     adopt: (call) => p.sessions.adoptCall(call),
@@ -89,7 +100,7 @@ export function buildJobs(p: JobParts): DaemonJobs {
         checkpoints,
         control,
         registry,
-        clock,
+        clock: asteriskClock,
         logger,
         node,
         intervalSeconds: recovery.checkpointSeconds,

@@ -25,6 +25,7 @@ import { KnexBillingStore, openStore } from './store/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
 import { CallRouter } from './session/call-router.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
+import { AsteriskClock } from './session/asterisk-clock.js';
 import type { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
 import { killCall, killCallById } from './session/kill-call.js';
@@ -58,6 +59,8 @@ export class Daemon {
   /** The ARI call control every part uses: failed hang-ups and bridge deletions are retried. */
   readonly control: RetryingControl;
   private readonly clock: DaemonClock;
+  /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
+  private readonly asteriskClock: AsteriskClock;
   private store: BillingStore | null;
   private operatorStore: KnexBillingStore | null;
   /** The knex store as sessions use it (grants, callbacks): its calls count as activity. */
@@ -88,6 +91,7 @@ export class Daemon {
     this.logger = deps.logger ?? createLogger(config.logLevel, { format: config.logFormat });
     this.sessionConfig = { ...config, ...deps.session };
     this.clock = deps.clock ?? systemClock;
+    this.asteriskClock = new AsteriskClock(this.clock);
     this.store = deps.store ?? null;
     this.operatorStore =
       deps.operatorStore ?? (deps.store instanceof KnexBillingStore ? deps.store : null);
@@ -116,11 +120,16 @@ export class Daemon {
       logger: this.logger,
       newPlaybackId: () => this.ids.playback(),
       language: config.language,
-      onEvent: (ev) => this.router.route(ev),
+      onEvent: (ev) => {
+        this.asteriskClock.observe(ev.at);
+        this.router.route(ev);
+      },
       track: (request) => this.activity.track(request),
       onConnected: (reconnected) => void this.onConnected(reconnected),
       onDisconnected: (_why, silentMs) =>
-        this.jobs?.liveCheck.connectionLost(new Date(this.clock.now().getTime() - silentMs)),
+        this.jobs?.liveCheck.connectionLost(
+          new Date(this.asteriskClock.now().getTime() - silentMs),
+        ),
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
     this.control = withCleanupRetries(this.ari.control, { clock: this.clock, logger: this.logger });
@@ -209,6 +218,7 @@ export class Daemon {
       registry: this.registry,
       ids: this.ids,
       clock: this.clock,
+      asteriskClock: this.asteriskClock,
       logger: this.logger,
       sessions: this.sessions,
     });

@@ -30,6 +30,10 @@ export class ChaosClock implements DaemonClock {
     return new Date(this.clock.now() + this.offsetMs);
   }
 
+  monotonicMs(): number {
+    return this.clock.now();
+  }
+
   setTimer(ms: number, fn: () => void): { cancel(): void } {
     return this.clock.setTimer(ms, () => {
       if (!this.stopped) fn();

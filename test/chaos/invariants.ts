@@ -5,7 +5,9 @@
  * what the simulators saw happen): every call attempt that reached a daemon has its CDR, every
  * CDR is settled, no reservation is left, every charge is booked once and equals its CDR's cost,
  * and every answered call is billed within [what can be proven, the talk time granted], having
- * talked no longer than granted.
+ * talked no longer than granted. What can be proven is what the daemon itself recorded: its
+ * talk-time checkpoints (each also no more than the call really talked) and, for an answered
+ * call whose end it saw, the talk between Asterisk's answer and end.
  */
 import { callCost } from '../../daemon/src/rating/index.js';
 import type { AriSimulator } from '../../daemon/src/sim/index.js';
@@ -129,6 +131,12 @@ export async function endViolations(i: EndInputs): Promise<Violation[]> {
       message: `${r.uniqueid} holds ${r.maxCost} on ${r.account}`,
       call: r.uniqueid,
     });
+  const marks = new Map<string, number>();
+  for (const r of (await i.t
+    .knex('astcdr')
+    .select('uniqueid', 'checkpoint_secs')
+    .whereNotNull('checkpoint_secs')) as { uniqueid: string; checkpoint_secs: unknown }[])
+    marks.set(r.uniqueid, Number(r.checkpoint_secs));
   const charges = new Map<string, bigint>();
   const ledger = (await i.t
     .knex('astledger')
@@ -206,14 +214,24 @@ export async function endViolations(i: EndInputs): Promise<Violation[]> {
         message: `${a.id}: talked ${truth.talkMs} ms, granted ${cdr.maxSeconds} s`,
         call: a.id,
       });
-    if (
-      talked &&
-      proven(a, truth, i.blind, i.dbFaultTimes) &&
-      cdr.billsec < Math.floor(truth.talkMs / 1000) - 1
-    )
+    // What the daemon itself proved: its checkpoints (Asterisk listed the call up that long
+    // after the answer it recorded), and, for an answered call whose end it saw, the whole talk.
+    const checkpoint = marks.get(a.id) ?? null;
+    if (checkpoint !== null && checkpoint > upper)
+      out.push({
+        check: 'checkpoint ≤ real talk time',
+        message: `${a.id}: checkpoint ${checkpoint} s, talked ${truth.talkMs} ms`,
+        call: a.id,
+      });
+    const seenEnd = cdr.disposition === 'ANSWERED' && cdr.endSource === null;
+    const provenSecs = Math.min(
+      cdr.maxSeconds ?? Infinity,
+      Math.max(checkpoint ?? 0, seenEnd && talked ? Math.floor(truth.talkMs / 1000) - 1 : 0),
+    );
+    if (cdr.billsec < provenSecs)
       out.push({
         check: 'billsec ≥ proven talk time',
-        message: `${a.id}: billsec ${cdr.billsec}, talked ${truth.talkMs} ms (seen)`,
+        message: `${a.id}: billsec ${cdr.billsec}, proven ${provenSecs} s (checkpoint ${checkpoint ?? 'none'}, end ${seenEnd ? 'seen' : (cdr.endSource ?? 'not answered')}), talked ${truth.talkMs} ms`,
         call: a.id,
       });
     if (talked && cdr.disposition !== 'ANSWERED' && proven(a, truth, i.blind, i.dbFaultTimes))

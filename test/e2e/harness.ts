@@ -20,7 +20,7 @@ export interface E2e {
   t: TestStore;
   config: Config;
   /** The daemon's clock when it runs on the simulator's (`daemonOnSimClock`). */
-  daemonClock: (DaemonClock & { stop(): void }) | null;
+  daemonClock: SimDaemonClock | null;
   /** Moves the simulated Asterisk's clock (timers, far ends, TIMEOUT(absolute), prompts). */
   advance(ms: number): void;
   close(): Promise<void>;
@@ -39,17 +39,27 @@ export interface E2eOptions {
   daemonOnSimClock?: boolean;
 }
 
-/** A DaemonClock over the simulator's clock; `stop()` freezes it (a killed daemon's timers never fire). */
-export function simDaemonClock(sim: AriSimulator): DaemonClock & { stop(): void } {
+/**
+ * A DaemonClock over the simulator's clock; `stop()` freezes it (a killed daemon's timers never
+ * fire); `stepWall(ms)` steps its wall time only (NTP, an operator), timers and elapsed time keep going.
+ */
+export type SimDaemonClock = DaemonClock & { stop(): void; stepWall(ms: number): void };
+
+export function simDaemonClock(sim: AriSimulator): SimDaemonClock {
   let stopped = false;
+  let wallOffset = 0;
   return {
-    now: () => new Date(sim.clock.now()),
+    now: () => new Date(sim.clock.now() + wallOffset),
+    monotonicMs: () => sim.clock.now(),
     setTimer: (ms, fn) =>
       sim.clock.setTimer(ms, () => {
         if (!stopped) fn();
       }),
     stop: () => {
       stopped = true;
+    },
+    stepWall: (ms) => {
+      wallOffset += ms;
     },
   };
 }

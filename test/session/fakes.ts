@@ -38,6 +38,9 @@ export class FakeClock implements DaemonClock {
   now(): Date {
     return new Date(this.t);
   }
+  monotonicMs(): number {
+    return this.t;
+  }
   setTimer(ms: number, fn: () => void): TimerHandle {
     const timer = { at: this.t + ms, fn, cancelled: false };
     this.timers.push(timer);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Rate } from '../../daemon/src/rating/index.js';
 import type { AuthoriseRequest, SettleRequest } from '../../daemon/src/session/ports.js';
+import { saveCheckpoints } from '../../daemon/src/store/checkpoints.js';
 import { forEachDatabase, money, uniqueName, type TestStore } from '../support/db.js';
 
 describe('settling a call', () => {
@@ -117,6 +118,26 @@ describe('settling a call', () => {
       assert.equal(res.billsec, 180);
       assert.equal(res.cost, money('0.25'));
       assert.equal(res.balanceAfter, 0n);
+    });
+
+    it('bills an end it did not see no lower than the checkpoint on the CDR (the talk the daemon proved)', async () => {
+      const a = await t.seedAccount({ balance: '10' });
+      const id = await grant(a.id);
+      const seen = await grant(a.id);
+      // Checkpoints committed while the unseen end was being decided from an older stamp.
+      await saveCheckpoints(t.knex, [{ uniqueid: id, seconds: 101 }], at(106));
+      await saveCheckpoints(t.knex, [{ uniqueid: seen, seconds: 101 }], at(106));
+      const res = await t.store.settle(answered(id, 95, { endSource: 'last-up' }));
+      assert.deepEqual([res.billsec, res.cost], [101, money('0.185')]);
+      const cdr = await t.store.cdr(id);
+      assert.deepEqual([cdr?.billsec, cdr?.end?.toISOString()], [101, at(106).toISOString()]);
+      // An end it saw comes from Asterisk's timestamps: exact, whatever a checkpoint says.
+      assert.equal((await t.store.settle(answered(seen, 95))).billsec, 95);
+      const acct = await t.store.accountByName(a.name);
+      assert.deepEqual(
+        [acct?.balance, acct?.reserved],
+        [money('10') - money('0.185') - money('0.18'), 0n],
+      );
     });
 
     it('charges nothing for unanswered calls and releases the reservation', async () => {

@@ -162,13 +162,21 @@ export class AriCallControl implements CallControl {
   }
 
   async listChannels(): Promise<ChannelSummary[]> {
-    const list = asList<{ id?: unknown; name?: unknown; state?: unknown }>(
-      await this.conn.request('list channels', 'GET', '/channels'),
-    );
+    const list = asList<{
+      id?: unknown;
+      name?: unknown;
+      state?: unknown;
+      dialplan?: { app_name?: unknown; app_data?: unknown };
+    }>(await this.conn.request('list channels', 'GET', '/channels'));
     return list.map((ch) => ({
       id: String(ch.id),
       name: String(ch.name ?? ''),
       state: String(ch.state ?? ''),
+      // In Stasis the dialplan shows Stasis(<app>,<args>).
+      app:
+        ch.dialplan?.app_name === 'Stasis'
+          ? (String(ch.dialplan.app_data ?? '').split(',')[0] ?? null)
+          : null,
     }));
   }
 

@@ -38,6 +38,8 @@ export interface ChannelSummary {
   id: string;
   name: string;
   state: string;
+  /** The Stasis application the channel is in (null: it runs dialplan or an other application). */
+  app: string | null;
 }
 
 export interface BridgeSummary {

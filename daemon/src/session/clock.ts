@@ -7,12 +7,16 @@ export interface TimerHandle {
 }
 
 export interface DaemonClock {
+  /** Wall time (may step: NTP, an operator). */
   now(): Date;
+  /** Milliseconds on a clock that never steps (elapsed time; timers run on it). */
+  monotonicMs(): number;
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
 export const systemClock: DaemonClock = {
   now: () => new Date(),
+  monotonicMs: () => performance.now(),
   setTimer(ms, fn) {
     const t = setTimeout(fn, Math.max(0, ms));
     t.unref?.();

@@ -58,6 +58,7 @@ const REQUEST_ALLOWANCE_MS = 250;
 type Outcome = ExtendResult | { ok: false; reason: 'TIMEOUT' | 'ERROR'; error?: string };
 
 export class GrantController {
+  /** When the talk started, on the monotonic clock (a wall-clock step must not move the limit). */
   private base = 0;
   private granted: number;
   private final: boolean;
@@ -89,7 +90,7 @@ export class GrantController {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.base = this.o.clock.now().getTime();
+    this.base = this.o.clock.monotonicMs();
     this.schedule();
   }
 
@@ -104,7 +105,7 @@ export class GrantController {
   }
 
   private msLeft(): number {
-    return this.base + this.granted * 1000 - this.o.clock.now().getTime();
+    return this.base + this.granted * 1000 - this.o.clock.monotonicMs();
   }
 
   private schedule(): void {
@@ -139,7 +140,7 @@ export class GrantController {
     const { store, clock, extendDeadlineMs, uniqueid, defaultMaxSeconds, defaultGrantSeconds } =
       this.o;
     const now = clock.now();
-    const confirmedSeconds = Math.max(0, Math.floor((now.getTime() - this.base) / 1000));
+    const confirmedSeconds = Math.max(0, Math.floor((clock.monotonicMs() - this.base) / 1000));
     let timer: TimerHandle | undefined;
     const deadline = new Promise<Outcome>((resolve) => {
       timer = clock.setTimer(extendDeadlineMs, () => resolve({ ok: false, reason: 'TIMEOUT' }));
@@ -229,7 +230,7 @@ export class GrantController {
    */
   private async moveDeadline(total: number): Promise<boolean> {
     const left = Math.floor(
-      (this.base + total * 1000 - this.o.clock.now().getTime() - REQUEST_ALLOWANCE_MS) / 1000,
+      (this.base + total * 1000 - this.o.clock.monotonicMs() - REQUEST_ALLOWANCE_MS) / 1000,
     );
     if (left < 1) return false;
     const results = await Promise.allSettled(

@@ -77,6 +77,7 @@ export class Housekeeping {
   }
 
   async close(): Promise<void> {
+    this.opts.orphans?.close();
     await this.job.close();
     await this.running?.catch(() => undefined);
   }

@@ -11,6 +11,10 @@
  * Writes:  only when the CDR is open:
  *            billsec = min(measured, granted max_seconds) for ANSWERED, else 0 (Asterisk's
  *                      absolute timeout fires a few ms late: never bill past the grant);
+ *                      an end the daemon did not see (end_source last-up / first-gone) is
+ *                      billed no lower than the CDR's checkpoint, read under the lock (the
+ *                      daemon proved the call up that long; a checkpoint tick may commit
+ *                      while the end is being decided), its end moved to match;
  *            cost    = callCost(rate snapshot on the CDR, billsec) (0 unless answered);
  *            astaccount: balance −= cost, reserved −= the reservation's max_cost (row written
  *                      even when cost is 0, for Galera);
@@ -35,6 +39,7 @@ import { moneyFromDb } from '../../rating/index.js';
 import type { Knex } from 'knex';
 
 interface LockedRow extends CdrRow {
+  checkpoint_secs: number | string | null;
   acct_id: number | string | null;
   acct_balance: unknown;
   acct_reserved: unknown;
@@ -69,7 +74,8 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
     row.res_max_cost === null || row.res_max_cost === undefined
       ? undefined
       : moneyFromDb(row.res_max_cost);
-  return { cdr: toCdr(row), account, held };
+  const checkpoint = row.checkpoint_secs === null ? 0 : Number(row.checkpoint_secs);
+  return { cdr: toCdr(row), account, held, checkpoint };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
@@ -87,7 +93,9 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     }
 
     const answered = req.disposition === 'ANSWERED';
-    const measured = Math.max(0, Math.floor(req.billsec));
+    const unseen = req.endSource === 'last-up' || req.endSource === 'first-gone';
+    const proven = answered && unseen ? locked.checkpoint : 0;
+    const measured = Math.max(0, Math.floor(req.billsec), proven);
     const billsec = answered ? Math.min(measured, cdr.maxSeconds ?? measured) : 0;
     const cost = answered && cdr.rate ? callCost(cdr.rate, billsec) : 0n;
     const held = locked.held ?? 0n;
@@ -112,10 +120,14 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       });
     }
     const answer = answered ? (req.answer ?? cdr.answer) : null;
-    const elapsed = Math.floor((req.end.getTime() - cdr.start.getTime()) / 1000);
+    const end =
+      answer && billsec > req.billsec
+        ? new Date(Math.max(req.end.getTime(), answer.getTime() + billsec * 1000))
+        : req.end;
+    const elapsed = Math.floor((end.getTime() - cdr.start.getTime()) / 1000);
     await completeCdr(trx, req.uniqueid, {
       answer,
-      end: req.end,
+      end,
       duration: Math.max(elapsed, billsec, 0),
       billsec,
       disposition: req.disposition,
