@@ -35,6 +35,8 @@ export interface DaemonSessionsDeps {
   pinGuard: GuessLimiter;
   /** False once the daemon is closing: nothing is adopted or ordered then. */
   accepting(): boolean;
+  /** Hands an adopted session the ends of its channels that came before it (call-router.ts). */
+  claim(session: LiveSession): void;
 }
 
 export class DaemonSessions {
@@ -84,6 +86,7 @@ export class DaemonSessions {
     });
     this.d.registry.add(session);
     void session.adopt(call);
+    this.d.claim(session);
     return true;
   }
 
@@ -104,6 +107,7 @@ export class DaemonSessions {
     );
     this.d.registry.add(session);
     void session.adopt(call);
+    this.d.claim(session);
     return true;
   }
 

@@ -145,6 +145,7 @@ export class Daemon {
       metrics: this.metrics,
       pinGuard: this.guessGuard,
       accepting: () => this.closing === null,
+      claim: (session) => this.router.claim(session),
     });
     this.router = new CallRouter({
       registry: this.registry,

@@ -6,11 +6,14 @@
  * that is refused at once (congestion, FAILED OVERLOAD CDR) instead of queueing for a database
  * connection until every caller times out. After an ARI outage, sessions whose channels vanished
  * meanwhile (Asterisk discards events while the app is disconnected) are ended through the
- * one kill path.
+ * one kill path. A leg's end that arrives before its call has a session again (restart
+ * reconciliation lists Asterisk's channels first and adopts their calls after) is kept for a
+ * while and handed to the session when it is adopted (`claim`): otherwise that end would be
+ * lost and the call billed to when the daemon noticed, not to when it ended.
  */
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
-import type { CallEvent, CallOffered } from './call-events.js';
+import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
 import type { CallSession, SessionState } from './call-session.js';
 import { killCall } from './kill-call.js';
 import type { LiveSession } from './live-session.js';
@@ -35,12 +38,17 @@ const SETTING_UP: ReadonlySet<SessionState> = new Set<SessionState>([
   'authorising',
 ]);
 
+/** Ends kept for channels with no session: enough for every call a restart can adopt at once. */
+const UNCLAIMED_MAX = 4096;
+
 export class CallRouter {
   private accepting = true;
   /** Sessions started here that were in set-up when last looked at (pruned when the bound is reached). */
   private readonly settingUp = new Set<CallSession>();
   private refused = 0;
   private refusedLoggedAt = 0;
+  /** The first end of each channel that had no session, oldest first, at most UNCLAIMED_MAX. */
+  private readonly unclaimed = new Map<string, LegEnded>();
 
   constructor(private readonly deps: CallRouterDeps) {}
 
@@ -92,6 +100,7 @@ export class CallRouter {
         session.handle(ev);
         return;
       }
+      if (ev.kind === 'leg-ended') this.keepUnclaimed(ev);
       if (ev.kind === 'leg-answered') {
         logger.warn('a leg of ours answered with no call to join; hanging it up', {
           channel: ev.channelId,
@@ -104,6 +113,26 @@ export class CallRouter {
         error: err instanceof Error ? err.message : String(err),
       });
     }
+  }
+
+  /** Hands a session adopted after a restart the ends of its channels that came before it. */
+  claim(session: LiveSession): void {
+    for (const id of session.channelsToCheck()) {
+      const ev = this.unclaimed.get(id);
+      if (!ev) continue;
+      this.unclaimed.delete(id);
+      this.deps.logger.info('a leg ended before its call was adopted', { channel: id });
+      session.handle(ev);
+    }
+  }
+
+  private keepUnclaimed(ev: LegEnded): void {
+    if (this.unclaimed.has(ev.channelId)) return;
+    if (this.unclaimed.size >= UNCLAIMED_MAX) {
+      const oldest = this.unclaimed.keys().next();
+      if (!oldest.done) this.unclaimed.delete(oldest.value);
+    }
+    this.unclaimed.set(ev.channelId, ev);
   }
 
   /** Calls in set-up right now (as of the last count; exact when the bound is reached). */

@@ -6,6 +6,7 @@
  *
  *   const off = sim.faults.add({ method: 'POST', path: /^\/bridges/, status: 500, times: 1 });
  *   sim.faults.add({ path: /\/answer$/, delayMs: 2000 });      // slow, then handled normally
+ *   sim.faults.add({ path: '/bridges', replyDelayMs: 2000 });   // handled now, answer arrives late
  *   sim.faults.add({ path: /^\/channels$/, method: 'POST', hang: true }); // never answered
  *   sim.faults.add({ method: 'DELETE', path: /^\/channels\//, drop: true, times: 3 }); // connection closed
  *   off(); sim.faults.clear();
@@ -18,6 +19,11 @@ export interface FaultRule {
   path: RegExp | string;
   /** Wait this long (real ms) before answering (or failing). */
   delayMs?: number;
+  /**
+   * Handle the request at once but hold the answer this long (real ms): what the client learns is
+   * already old when it arrives (Asterisk answered; the network or a busy client was slow).
+   */
+  replyDelayMs?: number;
   /** Answer with this HTTP status instead of handling the request. */
   status?: number;
   /** Body sent with `status` (default `{"message":"Internal Server Error"}`). */
@@ -38,6 +44,7 @@ export interface FaultHit {
   method: string;
   path: string;
   delayMs: number;
+  replyDelayMs: number;
   status: number | null;
   body: unknown;
   hang: boolean;
@@ -79,6 +86,7 @@ export class FaultInjector {
         method,
         path,
         delayMs: rule.delayMs ?? 0,
+        replyDelayMs: rule.replyDelayMs ?? 0,
         status: rule.status ?? null,
         body:
           rule.body ??

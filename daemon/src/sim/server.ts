@@ -257,6 +257,8 @@ export class AriHttpServer {
     const handler = match.route.handler;
     if (!handler) throw new AriError(404, { message: 'Resource not found' });
     const reply = handler({ sim: this.sim, params: new Params(values), body });
+    if (fault && fault.replyDelayMs > 0)
+      await new Promise((r) => setTimeout(r, fault.replyDelayMs));
     this.send(res, reply.status, reply.body);
   }
 
