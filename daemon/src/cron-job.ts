@@ -5,6 +5,7 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from './log.js';
+import { errorText } from './error-text.js';
 
 export interface CronJobOptions {
   /** node-cron expression. */
@@ -37,7 +38,7 @@ export class CronJob {
         try {
           await run();
         } catch (err) {
-          logger?.error(failure, { error: err instanceof Error ? err.message : String(err) });
+          logger?.error(failure, { error: errorText(err) });
         }
       },
       { name, noOverlap: true, ...(timezone ? { timezone } : {}) },

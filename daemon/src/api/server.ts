@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps.js';
 import { HttpError } from './http-error.js';
 import { Router, send, sendError } from './router.js';
 import { buildRoutes } from './routes/index.js';
+import { errorText } from '../error-text.js';
 
 export interface ApiServerOptions {
   /** 0 picks a free port (tests); read the real one from `address()` after start(). */
@@ -98,7 +99,7 @@ export class ApiServer {
         this.deps.log?.error('API request failed', {
           method: req.method,
           path: url?.pathname,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

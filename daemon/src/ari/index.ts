@@ -9,6 +9,7 @@ import type { CallControl } from '../session/call-control-port.js';
 import { AriCallControl } from './call-control.js';
 import { AriConnection, type AriConnectionOptions } from './connection.js';
 import { AriEventTranslator } from './events.js';
+import { errorText } from '../error-text.js';
 
 export interface AriSwitchOptions {
   url: string;
@@ -70,7 +71,7 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
         } catch (err) {
           logger.error('call event handler failed', {
             event: ev.kind,
-            error: err instanceof Error ? err.message : String(err),
+            error: errorText(err),
           });
         }
       }

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseMoney, type Money } from '../rating/index.js';
 import { HelpRequested, UsageError } from './command.js';
+import { errorText } from '../error-text.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -54,7 +55,7 @@ export function amount(
   try {
     value = parseMoney(text);
   } catch (err) {
-    throw new UsageError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`${what}: ${errorText(err)}`);
   }
   if (value < 0n) throw new UsageError(`${what} must not be negative, got '${text}'`);
   if (opts.positive && value === 0n) throw new UsageError(`${what} must be greater than 0`);

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, extname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliCommand } from './command.js';
+import { errorText } from '../error-text.js';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -62,7 +63,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stdout.write(withNewline(cmd.usage));
       return 0;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     process.stderr.write(`astbill: ${message.split('\n')[0]}\n`);
     // Bad input (arguments, settings) exits 2; anything else (the database, a bug) 1.
     return is(err, 'UsageError') || is(err, 'ConfigError') ? 2 : 1;

@@ -30,6 +30,7 @@ import {
   type JournalKind,
   type JournalRecord,
 } from './records.js';
+import { errorText } from '../error-text.js';
 
 export interface JournalProblem {
   file: string;
@@ -114,7 +115,7 @@ async function parseDir(dir: string): Promise<Parsed> {
       problems.push({
         file: FILES.journal,
         line: i + 1,
-        problem: err instanceof Error ? err.message : String(err),
+        problem: errorText(err),
         text: clip(line),
       });
     }
@@ -143,7 +144,7 @@ async function parseDir(dir: string): Promise<Parsed> {
       problems.push({
         file: FILES.done,
         line: i + 1,
-        problem: `unreadable done mark (${err instanceof Error ? err.message : String(err)}); that record may be replayed again`,
+        problem: `unreadable done mark (${errorText(err)}); that record may be replayed again`,
         text: clip(line),
       });
     }

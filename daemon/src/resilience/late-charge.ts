@@ -22,11 +22,11 @@
  */
 import { callCost, type Money } from '../rating/index.js';
 import type { SettleRequest } from '../session/ports.js';
-import { lockAccount, writeAccountMoney } from '../store/accounts.js';
+import { lockAccount } from '../store/accounts.js';
+import { chargeCall } from '../store/charge.js';
 import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
-import { appendLedger } from '../store/ledger.js';
 import type { OutageGrant } from './records.js';
 
 export interface OutageCall {
@@ -63,7 +63,6 @@ export function knexLateCharge(db: Db): LateCharge {
           `no account with id ${req.accountId} for the outage call ${req.uniqueid}`,
         );
       const { billsec, cost } = outageBill(call);
-      const balanceAfter = account.balance - cost;
       const answer = s.disposition === 'ANSWERED' ? s.answer : null;
       await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
       await completeCdr(trx, req.uniqueid, {
@@ -76,23 +75,15 @@ export function knexLateCharge(db: Db): LateCharge {
         cost,
         note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
       });
-      await writeAccountMoney(
-        trx,
-        account.id,
-        { balance: balanceAfter, reserved: account.reserved },
-        new Date(),
-      );
-      if (cost > 0n) {
-        await appendLedger(trx, {
-          accountId: account.id,
-          kind: 'charge',
-          amount: -cost,
-          balanceAfter,
-          reference: req.uniqueid,
-          note: OUTAGE_NOTE,
-          created: s.end,
-        });
-      }
+      // An outage call never had a reservation in the database: nothing to release.
+      const balanceAfter = await chargeCall(trx, account, {
+        cost,
+        released: 0n,
+        reference: req.uniqueid,
+        note: OUTAGE_NOTE,
+        at: s.end,
+        now: new Date(),
+      });
       return { outcome: 'charged', cost, billsec, balanceAfter };
     });
 }

@@ -21,6 +21,7 @@ import { withDeadline } from './deadline.js';
 import type { Journal } from './journal.js';
 import type { LateCharge } from './late-charge.js';
 import type { JournalKind, JournalRecord } from './records.js';
+import { errorText } from '../error-text.js';
 
 export const JOURNAL_NOTE = 'settled from the journal (db outage)';
 export const ORPHAN_NOTE = 'db-outage call whose daemon stopped; end unknown';
@@ -56,8 +57,6 @@ export interface ReplayReport {
   stoppedBy: string | null;
   remaining: number;
 }
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function withNote(s: SettleRequest, note: string): SettleRequest {
   return { ...s, note: s.note ? `${s.note}; ${note}` : note };

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import type { ReplayReport } from './replay.js';
+import { errorText } from '../error-text.js';
 
 export interface ReplayTimer {
   setInterval(fn: () => void, ms: number): unknown;
@@ -79,7 +80,7 @@ export class JournalReplayer {
       return rep;
     } catch (err) {
       log?.error('journal: replay failed', {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return null;
     }

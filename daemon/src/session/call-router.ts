@@ -18,6 +18,7 @@ import type { CallSession, SessionState } from './call-session.js';
 import { killCall } from './kill-call.js';
 import type { LiveSession } from './live-session.js';
 import type { SessionRegistry } from './registry.js';
+import { errorText } from '../error-text.js';
 
 export interface CallRouterDeps {
   registry: SessionRegistry<LiveSession>;
@@ -110,7 +111,7 @@ export class CallRouter {
     } catch (err) {
       logger.error('routing a call event failed', {
         event: ev.kind,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
     }
   }
@@ -159,7 +160,7 @@ export class CallRouter {
       ids = new Set((await control.listChannels()).map((c) => c.id));
     } catch (err) {
       logger.warn('cannot list channels after reconnecting; live calls not checked', {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return;
     }

@@ -17,9 +17,9 @@ export class StoreFailure extends Error {
   override name = 'StoreFailure';
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { errorText } from '../error-text.js';
+
+export { errorText };
 
 /** Runs a store call; its failure becomes a StoreFailure. */
 export async function db<T>(fn: () => Promise<T>): Promise<T> {

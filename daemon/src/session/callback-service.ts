@@ -10,6 +10,7 @@
 import type { Logger } from '../log.js';
 import type { CallbackSession, CallbackOrder } from './callback-session.js';
 import type { BillingStore, RefusalReason } from './ports.js';
+import { errorText } from '../error-text.js';
 
 export type CallbackRefusal = Extract<
   RefusalReason,
@@ -82,7 +83,7 @@ export class CallbackService {
         .catch((err: unknown) =>
           logger.error('could not record the callback refusal', {
             reason,
-            error: err instanceof Error ? err.message : String(err),
+            error: errorText(err),
           }),
         );
       throw new CallbackRefused(reason, message);

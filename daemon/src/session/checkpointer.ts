@@ -16,6 +16,7 @@ import type { DaemonClock, TimerHandle } from './clock.js';
 import type { BillingStore } from './ports.js';
 import type { LivenessBook } from './live-check.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
+import { errorText } from '../error-text.js';
 
 /** A live session as the checkpointer sees it. */
 export interface CheckpointedSession extends RegisteredSession {
@@ -47,8 +48,6 @@ export interface CheckpointReport {
   calls: Checkpoint[];
   skipped?: string;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class Checkpointer {
   private timer: TimerHandle | null = null;

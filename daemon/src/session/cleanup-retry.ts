@@ -11,6 +11,7 @@
 import type { Logger } from '../log.js';
 import type { CallControl, HangupReason } from './call-control-port.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
+import { errorText } from '../error-text.js';
 
 export interface CleanupRetryOptions {
   clock: DaemonClock;
@@ -26,8 +27,6 @@ export interface RetryingControl extends CallControl {
   /** Stops the retries (shutdown). */
   close(): void;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function withCleanupRetries(inner: CallControl, opts: CleanupRetryOptions): RetryingControl {
   const { clock, logger } = opts;

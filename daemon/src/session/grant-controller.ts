@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { ExtendResult, GrantStore } from './grant-ports.js';
+import { errorText } from '../error-text.js';
 
 export interface GrantTiming {
   /** Seconds before a grant runs out at which the next one is asked for (default 10). */
@@ -157,7 +158,7 @@ export class GrantController {
       .catch((err: unknown): Outcome => ({
         ok: false,
         reason: 'ERROR',
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       }));
     try {
       return await Promise.race([asked, deadline]);

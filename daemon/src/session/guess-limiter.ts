@@ -17,6 +17,7 @@
 import type { Logger } from '../log.js';
 import type { DaemonClock } from './clock.js';
 import type { GuessGuard, GuessKind, GuessVerdict } from './guess-guard.js';
+import { errorText } from '../error-text.js';
 
 export interface GuessFailure {
   kind: GuessKind;
@@ -177,7 +178,7 @@ export class GuessLimiter implements GuessGuard {
     } catch (err) {
       this.opts.logger?.warn('PIN failure log unavailable: counting in memory', {
         what,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return null;
     } finally {

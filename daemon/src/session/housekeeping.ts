@@ -20,6 +20,7 @@ import type { SessionRegistry } from './registry.js';
 import type { UnseenEnds } from './unseen-end.js';
 import type { OrphanReport, OrphanSweep } from './orphan-sweep.js';
 import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
+import { errorText } from '../error-text.js';
 
 export interface HousekeepingOptions {
   store: BillingStore;
@@ -111,7 +112,7 @@ export class Housekeeping {
       channelIds = (await control.listChannels()).map((c) => c.id);
     } catch (err) {
       // Without Asterisk's channel list nothing can be told apart from a live call.
-      report.skipped = `cannot list channels: ${err instanceof Error ? err.message : String(err)}`;
+      report.skipped = `cannot list channels: ${errorText(err)}`;
       logger.warn('housekeeping skipped: cannot ask Asterisk which channels exist', {
         stale: stale.length,
         error: report.skipped,
@@ -147,7 +148,7 @@ export class Housekeeping {
       } catch (err) {
         logger.error('housekeeping could not settle a stale reservation', {
           uniqueid: r.uniqueid,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
     }

@@ -9,6 +9,7 @@ import { ENDED } from './call-scope.js';
 import { sleep, type DaemonClock } from './clock.js';
 import type { RegisteredSession, SessionRegistry } from './registry.js';
 import type { UnseenEnd } from './unseen-end.js';
+import { errorText } from '../error-text.js';
 
 export type KillReason =
   'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
@@ -49,7 +50,7 @@ export async function killCallById(
       logger.error('ending a call failed', {
         channel: session.aChannelId,
         reason,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       }),
     );
   return true;

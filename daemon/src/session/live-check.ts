@@ -16,6 +16,7 @@ import type { DaemonClock, TimerHandle } from './clock.js';
 import { killCall, type KillReason } from './kill-call.js';
 import type { SessionRegistry } from './registry.js';
 import type { UnseenEnd, UnseenEnds } from './unseen-end.js';
+import { errorText } from '../error-text.js';
 
 /** A live session as the live check sees it. */
 export interface CheckedSession {
@@ -51,8 +52,6 @@ export interface LiveCheckOptions {
   /** Seconds between polls while the websocket is down; 0: no polling (only the run at reconnect). */
   gapPollSeconds: number;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class LiveCheck {
   private timer: TimerHandle | null = null;

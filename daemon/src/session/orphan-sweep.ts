@@ -20,6 +20,7 @@ import type { DaemonClock, TimerHandle } from './clock.js';
 import type { IdFactory } from './ids.js';
 import type { BillingStore } from './ports.js';
 import type { SessionRegistry } from './registry.js';
+import { errorText } from '../error-text.js';
 
 export interface OrphanSweepOptions {
   control: Pick<CallControl, 'listChannels' | 'listBridges' | 'hangup' | 'destroyBridge'>;
@@ -40,8 +41,6 @@ export interface OrphanReport {
   bridges: string[];
   skipped?: string;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class OrphanSweep {
   /** Seen orphaned at the last sweep ('c:<id>' / 'b:<id>'). */

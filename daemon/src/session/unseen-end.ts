@@ -22,6 +22,7 @@
 import type { Logger } from '../log.js';
 import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
 import type { BillingStore, EndSource, Reservation, SettleResult } from './ports.js';
+import { errorText } from '../error-text.js';
 
 export type UnseenEndPolicy = 'last-up' | 'first-gone';
 export const UNSEEN_END_POLICIES: readonly UnseenEndPolicy[] = ['last-up', 'first-gone'];
@@ -120,7 +121,7 @@ export class UnseenEnds {
     } catch (err) {
       this.opts.logger.warn("cannot read Asterisk's CDR; the end of the call follows the policy", {
         channels: call.channelIds,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
     }
     return unseenEnd(this.opts.policy, { ...call, asteriskEnd });

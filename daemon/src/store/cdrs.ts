@@ -137,8 +137,8 @@ function rateColumns(rate: Rate | null): Record<string, unknown> {
   };
 }
 
-/** Who called whom and at what rate: the columns every new CDR row starts with. */
-function callColumns(c: {
+/** Who called whom and at what rate: what every new CDR row starts with. */
+export interface CallParties {
   uniqueid: string;
   accountId: number | null;
   account: string | null;
@@ -146,7 +146,9 @@ function callColumns(c: {
   src: string;
   dst: string;
   rate: Rate | null;
-}): Record<string, unknown> {
+}
+
+function callColumns(c: CallParties): Record<string, unknown> {
   return {
     uniqueid: c.uniqueid,
     account_id: c.accountId,
@@ -172,13 +174,10 @@ export function cdrQuery(q: Knex, uniqueid: string): Knex.QueryBuilder {
 /** Phase 1: the granted call, open until settled. */
 export async function insertOpenCdr(
   trx: Knex.Transaction,
-  c: {
-    uniqueid: string;
+  c: CallParties & {
+    // A granted call always has its account and rate.
     accountId: number;
     account: string;
-    node: string;
-    src: string;
-    dst: string;
     rate: Rate;
     start: Date;
     maxSeconds: number;
@@ -203,14 +202,7 @@ export async function insertOpenCdr(
  */
 export async function insertRefusedCdr(
   trx: Knex,
-  c: {
-    uniqueid: string;
-    accountId: number | null;
-    account: string | null;
-    node: string;
-    src: string;
-    dst: string;
-    rate: Rate | null;
+  c: CallParties & {
     start: Date;
     end?: Date | undefined;
     reason: RefusalReason;

@@ -7,6 +7,7 @@ import { ApiConfigError } from '../../api/index.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { Daemon } from '../../daemon.js';
 import { createLogger } from '../../log.js';
+import { errorText } from '../../error-text.js';
 
 export const summary = 'run the billing daemon (ARI app) until SIGINT/SIGTERM';
 
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await daemon.start();
   } catch (err) {
-    process.stderr.write(`astbill: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`astbill: ${errorText(err)}\n`);
     await daemon.close({ drainSeconds: 0 }).catch(() => undefined);
     // A setting found wrong only at start (API token, report schedule) is still a setting.
     return err instanceof ConfigError || err instanceof ApiConfigError ? 2 : 1;

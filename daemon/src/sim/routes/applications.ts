@@ -3,21 +3,10 @@ import { APPLICATION_MODELS } from '../declaration-models.js';
 import { subscribe, unsubscribe } from '../channels.js';
 import { AriError } from '../errors.js';
 import type { SimEngine } from '../engine.js';
-import { ok, type ParamSpec, type ResourceSpec, type RouteContext } from './types.js';
+import { ok, pathParam, queryParam, type ResourceSpec, type RouteContext } from './types.js';
 
-const applicationName: ParamSpec = {
-  name: 'applicationName',
-  paramType: 'path',
-  dataType: 'string',
-  required: true,
-};
-const eventSource: ParamSpec = {
-  name: 'eventSource',
-  paramType: 'query',
-  dataType: 'string',
-  required: true,
-  allowMultiple: true,
-};
+const applicationName = pathParam('applicationName');
+const eventSource = queryParam('eventSource', 'string', { required: true, allowMultiple: true });
 
 function appOf(ctx: RouteContext) {
   const app = ctx.sim.apps.get(ctx.params.required('applicationName'));

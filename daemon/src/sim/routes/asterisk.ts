@@ -1,7 +1,7 @@
 /** ARI `asterisk` resource: system information and ping (a cheap liveness check for the daemon). */
 import { asteriskTime } from '../clock.js';
 import { ASTERISK_MODELS } from '../declaration-models.js';
-import { ok, type ResourceSpec } from './types.js';
+import { ok, queryParam, type ResourceSpec } from './types.js';
 
 /** The Asterisk version the simulator stands in for. */
 export const SIMULATED_VERSION = '22.10.1';
@@ -18,14 +18,10 @@ export const asteriskResource: ResourceSpec = {
       summary: 'Asterisk system information.',
       responseClass: 'AsteriskInfo',
       params: [
-        {
-          name: 'only',
-          paramType: 'query',
-          dataType: 'string',
-          required: false,
+        queryParam('only', 'string', {
           allowMultiple: true,
           allowableValues: ['build', 'system', 'config', 'status'],
-        },
+        }),
       ],
       handler: (ctx) => {
         const started = asteriskTime(ctx.sim.startedAt);

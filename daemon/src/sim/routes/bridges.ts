@@ -3,33 +3,19 @@ import { BRIDGE_MODELS } from '../declaration-models.js';
 import { addChannels, createBridge, destroyBridge, removeChannels } from '../bridges.js';
 import { AriError } from '../errors.js';
 import type { SimChannel } from '../model.js';
-import { noContent, ok, type ParamSpec, type ResourceSpec, type RouteContext } from './types.js';
+import {
+  bodyParam,
+  noContent,
+  ok,
+  pathParam,
+  queryParam,
+  type ResourceSpec,
+  type RouteContext,
+} from './types.js';
 
-const bridgeId: ParamSpec = {
-  name: 'bridgeId',
-  paramType: 'path',
-  dataType: 'string',
-  required: true,
-};
-const q = (
-  name: string,
-  dataType: ParamSpec['dataType'] = 'string',
-  extra: Partial<ParamSpec> = {},
-): ParamSpec => ({
-  name,
-  paramType: 'query',
-  dataType,
-  required: false,
-  allowMultiple: false,
-  ...extra,
-});
-const variables: ParamSpec = {
-  name: 'variables',
-  paramType: 'body',
-  dataType: 'containers',
-  required: false,
-  allowMultiple: false,
-};
+const bridgeId = pathParam('bridgeId');
+const q = queryParam;
+const variables = bodyParam('variables', 'containers');
 
 /** The `channel` list of addChannel/removeChannel; an unknown id is a 400, as in Asterisk. */
 function channelsOf(ctx: RouteContext): SimChannel[] {

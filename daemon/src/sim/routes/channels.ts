@@ -10,7 +10,10 @@ import { getVariable, setVariable } from '../variables.js';
 import { HANGUP_REASONS } from '../causes.js';
 import { AriError } from '../errors.js';
 import {
+  bodyParam,
   noContent,
+  pathParam,
+  queryParam,
   ok,
   type ParamSpec,
   type Reply,
@@ -19,24 +22,8 @@ import {
   type RouteSpec,
 } from './types.js';
 
-const channelId: ParamSpec = {
-  name: 'channelId',
-  paramType: 'path',
-  dataType: 'string',
-  required: true,
-};
-const q = (
-  name: string,
-  dataType: ParamSpec['dataType'] = 'string',
-  extra: Partial<ParamSpec> = {},
-): ParamSpec => ({
-  name,
-  paramType: 'query',
-  dataType,
-  required: false,
-  allowMultiple: false,
-  ...extra,
-});
+const channelId = pathParam('channelId');
+const q = queryParam;
 
 const ORIGINATE_PARAMS: ParamSpec[] = [
   q('endpoint', 'string', { required: true }),
@@ -48,13 +35,7 @@ const ORIGINATE_PARAMS: ParamSpec[] = [
   q('appArgs'),
   q('callerId'),
   q('timeout', 'int', { defaultValue: 30 }),
-  {
-    name: 'variables',
-    paramType: 'body',
-    dataType: 'containers',
-    required: false,
-    allowMultiple: false,
-  },
+  bodyParam('variables', 'containers'),
   q('channelId'),
   q('otherChannelId'),
   q('originator'),
@@ -317,7 +298,7 @@ export const channelsResource: ResourceSpec = {
       responseClass: 'Playback',
       params: [
         channelId,
-        { name: 'playbackId', paramType: 'path', dataType: 'string', required: true },
+        pathParam('playbackId'),
         q('media', 'string', { required: true, allowMultiple: true }),
         q('lang'),
         q('offsetms', 'int'),

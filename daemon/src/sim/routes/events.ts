@@ -1,6 +1,6 @@
 /** ARI `events` resource: the websocket (served by the upgrade handler in server.ts) and the event models. */
 import { eventDeclarationModels } from '../declaration-models.js';
-import type { ResourceSpec } from './types.js';
+import { queryParam, type ResourceSpec } from './types.js';
 
 export const eventsResource: ResourceSpec = {
   name: 'events',
@@ -15,20 +15,8 @@ export const eventsResource: ResourceSpec = {
       responseClass: 'Message',
       upgrade: 'websocket',
       params: [
-        {
-          name: 'app',
-          paramType: 'query',
-          dataType: 'string',
-          required: true,
-          allowMultiple: true,
-        },
-        {
-          name: 'subscribeAll',
-          paramType: 'query',
-          dataType: 'boolean',
-          required: false,
-          allowMultiple: false,
-        },
+        queryParam('app', 'string', { required: true, allowMultiple: true }),
+        queryParam('subscribeAll', 'boolean'),
       ],
     },
   ],

@@ -2,14 +2,9 @@
 import { PLAYBACK_MODELS } from '../declaration-models.js';
 import { stop } from '../playbacks.js';
 import { AriError } from '../errors.js';
-import { noContent, ok, type ParamSpec, type ResourceSpec, type RouteContext } from './types.js';
+import { noContent, ok, pathParam, type ResourceSpec, type RouteContext } from './types.js';
 
-const playbackId: ParamSpec = {
-  name: 'playbackId',
-  paramType: 'path',
-  dataType: 'string',
-  required: true,
-};
+const playbackId = pathParam('playbackId');
 
 function find(ctx: RouteContext) {
   const pb = ctx.sim.playbacks.get(ctx.params.required('playbackId'));

@@ -19,6 +19,37 @@ export interface ParamSpec {
   description?: string;
 }
 
+/** A path parameter (always a required string). */
+export const pathParam = (name: string): ParamSpec => ({
+  name,
+  paramType: 'path',
+  dataType: 'string',
+  required: true,
+});
+
+/** A query parameter: optional and single unless `extra` says otherwise. */
+export const queryParam = (
+  name: string,
+  dataType: ParamSpec['dataType'] = 'string',
+  extra: Partial<ParamSpec> = {},
+): ParamSpec => ({
+  name,
+  paramType: 'query',
+  dataType,
+  required: false,
+  allowMultiple: false,
+  ...extra,
+});
+
+/** An optional body parameter. */
+export const bodyParam = (name: string, dataType: ParamSpec['dataType']): ParamSpec => ({
+  name,
+  paramType: 'body',
+  dataType,
+  required: false,
+  allowMultiple: false,
+});
+
 export interface Reply {
   status: number;
   body?: unknown;

@@ -30,10 +30,9 @@
  */
 import { callCost, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
-import { writeAccountMoney } from '../accounts.js';
+import { chargeCall } from '../charge.js';
 import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
-import { appendLedger } from '../ledger.js';
 import { deleteReservation } from '../reservations.js';
 import { moneyFromDb } from '../../rating/index.js';
 import type { Knex } from 'knex';
@@ -99,26 +98,16 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     const billsec = answered ? Math.min(measured, cdr.maxSeconds ?? measured) : 0;
     const cost = answered && cdr.rate ? callCost(cdr.rate, billsec) : 0n;
     const held = locked.held ?? 0n;
-    const balanceAfter = account.balance - cost;
     const now = new Date();
 
-    await writeAccountMoney(
-      trx,
-      account.id,
-      { balance: balanceAfter, reserved: account.reserved - held },
+    const balanceAfter = await chargeCall(trx, account, {
+      cost,
+      released: held,
+      reference: req.uniqueid,
+      note: null,
+      at: req.end,
       now,
-    );
-    if (cost > 0n) {
-      await appendLedger(trx, {
-        accountId: account.id,
-        kind: 'charge',
-        amount: -cost,
-        balanceAfter,
-        reference: req.uniqueid,
-        note: null,
-        created: req.end,
-      });
-    }
+    });
     const answer = answered ? (req.answer ?? cdr.answer) : null;
     const end =
       answer && billsec > req.billsec
