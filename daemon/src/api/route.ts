@@ -3,7 +3,7 @@
  * router dispatches and validates with it, openapi.ts documents it. Routes are written with
  * `defineRoute`, which types the handler's params, query and body from the route's schemas.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Role } from '../domain/roles.js';
 import type { TObject, TSchema, TString } from '../schema/index.js';
 import type { Principal } from './principal.js';
@@ -34,6 +34,8 @@ export interface RouteResponse {
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Takes over the response after the headers (server-sent events); ends when the client goes. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export interface ResponseDoc {

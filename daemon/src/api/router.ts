@@ -140,7 +140,10 @@ export function toJson(value: unknown): string {
 export function send(res: ServerResponse, out: RouteResponse): void {
   const status = out.status ?? 200;
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...out.headers };
-  if (out.json !== undefined) {
+  if (out.stream) {
+    res.writeHead(status, { ...headers, 'content-type': out.contentType ?? 'text/event-stream' });
+    out.stream(res);
+  } else if (out.json !== undefined) {
     const text = toJson(out.json);
     res.writeHead(status, {
       ...headers,

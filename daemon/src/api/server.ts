@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { bearerChecker, tokenProblem } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { authenticate, authorise, unauthorised } from './principal.js';
+import { isConsolePath, serveConsole } from '../console/serve.js';
 import { Router, send, sendError } from './router.js';
 import { buildRoutes } from './routes/index.js';
 
@@ -81,6 +82,10 @@ export class ApiServer {
     let url: URL | undefined;
     try {
       url = new URL(req.url ?? '/', 'http://api.invalid');
+      if (isConsolePath(url.pathname)) {
+        status = 200;
+        return await serveConsole(url.pathname, req.method ?? 'GET', res);
+      }
       const principal = await authenticate(req, this.authorised, this.deps.operators);
       let match;
       try {
