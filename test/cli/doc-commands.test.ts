@@ -19,7 +19,7 @@ const SOURCES = [
     .filter((f) => f.endsWith('.conf'))
     .map((f) => `asterisk-conf/${f}`),
 ];
-const LONG_RUNNING = new Set(['start', 'sim', 'demo', 'callback']);
+const LONG_RUNNING = new Set(['start', 'sim', 'demo', 'callback', 'console']);
 
 interface Shown {
   where: string;
