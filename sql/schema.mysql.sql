@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0008-operators); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -158,6 +158,68 @@ CREATE TABLE astpinfail (
   KEY astpinfail_caller_at_idx (caller, at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Operators (console and API users), their sessions and tokens, failed logins, and the audit
+-- trail of changes to money and accounts (0008-operators).
+CREATE TABLE astoperator (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  name varchar(64) NOT NULL,
+  role varchar(16) NOT NULL,                      -- 'admin' | 'support' | 'read-only'
+  password_hash varchar(200) NOT NULL,            -- scrypt$N$r$p$salt$hash (per-user salt)
+  disabled tinyint(1) NOT NULL DEFAULT 0,
+  created datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astoperator_name_uq (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astsession (
+  id_hash varchar(64) NOT NULL,                   -- hex SHA-256 of the session cookie
+  operator_id int unsigned NOT NULL,
+  csrf varchar(64) NOT NULL,
+  created datetime(3) NOT NULL,
+  expires datetime(3) NOT NULL,
+  PRIMARY KEY (id_hash),
+  KEY astsession_operator_fk (operator_id),
+  KEY astsession_expires_idx (expires),
+  CONSTRAINT astsession_operator_fk FOREIGN KEY (operator_id) REFERENCES astoperator (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astapitoken (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  token_hash varchar(64) NOT NULL,                -- hex SHA-256 of the bearer token
+  operator_id int unsigned NOT NULL,
+  role varchar(16) NOT NULL,
+  label varchar(80) NOT NULL,
+  disabled tinyint(1) NOT NULL DEFAULT 0,
+  created datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astapitoken_hash_uq (token_hash),
+  KEY astapitoken_operator_fk (operator_id),
+  CONSTRAINT astapitoken_operator_fk FOREIGN KEY (operator_id) REFERENCES astoperator (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astloginfail (
+  id bigint unsigned NOT NULL AUTO_INCREMENT,
+  name varchar(64) NOT NULL,
+  client varchar(64) NOT NULL,                    -- the client's address
+  at datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  KEY astloginfail_name_at_idx (name, at),
+  KEY astloginfail_client_at_idx (client, at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astaudit (
+  id bigint unsigned NOT NULL AUTO_INCREMENT,
+  at datetime(3) NOT NULL,
+  actor varchar(120) NOT NULL,                    -- 'user:NAME', 'token:LABEL', 'api-token', 'cli:USER'
+  action varchar(40) NOT NULL,                    -- e.g. 'topup', 'block', 'rates.import'
+  target varchar(120) NOT NULL,                   -- e.g. 'account:alice'
+  `before` text DEFAULT NULL,                     -- JSON, money as decimal strings
+  `after` text DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY astaudit_at_idx (at),
+  KEY astaudit_target_at_idx (target, at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE OR REPLACE VIEW astaccount_view AS
 SELECT a.id, a.name, a.status, a.currency, a.tariff,
   CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
@@ -214,5 +276,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0002-views', 1, CURRENT_TIMESTAMP),
   ('0003-grants-callback', 1, CURRENT_TIMESTAMP),
   ('0004-unseen-end', 1, CURRENT_TIMESTAMP),
-  ('0005-pin-failures', 1, CURRENT_TIMESTAMP);
+  ('0005-pin-failures', 1, CURRENT_TIMESTAMP),
+  ('0008-operators', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

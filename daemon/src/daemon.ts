@@ -22,6 +22,7 @@ import {
 } from './api/index.js';
 import { ReportSchedule } from './reports/schedule.js';
 import { KnexBillingStore, openStore } from './store/index.js';
+import { OperatorStore } from './store/operators/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
 import { CallRouter } from './session/call-router.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
@@ -348,6 +349,7 @@ export class Daemon {
       callbacks: this.callbackService ?? undefined,
       metrics: this.metrics ?? new Metrics(),
       log: logger,
+      operators: new OperatorStore(ops.db),
     });
     await this.api?.start();
   }

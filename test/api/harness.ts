@@ -9,6 +9,7 @@ import { Metrics } from '../../daemon/src/api/metrics.js';
 import { dbGaugeSources } from '../../daemon/src/api/index.js';
 import type { LiveCallInfo } from '../../daemon/src/api/ports.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
+import { OperatorStore } from '../../daemon/src/store/operators/index.js';
 import { PublishedContract } from './conformance.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -73,6 +74,7 @@ export async function startHarness(tdb: TestDatabase): Promise<Harness> {
         return true;
       },
       liveCalls: { liveCalls: () => fake.live },
+      operators: new OperatorStore(t.db),
     },
   );
   await api.start();

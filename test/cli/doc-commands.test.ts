@@ -19,7 +19,7 @@ const SOURCES = [
     .filter((f) => f.endsWith('.conf'))
     .map((f) => `asterisk-conf/${f}`),
 ];
-const LONG_RUNNING = new Set(['start', 'sim', 'demo', 'callback']);
+const LONG_RUNNING = new Set(['start', 'sim', 'demo', 'callback', 'console']);
 
 interface Shown {
   where: string;
@@ -71,6 +71,7 @@ describe('the commands the documentation shows', function () {
     process.env.ASTBILL_DB = `sqlite:${join(dir, 'db.sqlite')}`;
     process.env.ASTBILL_JOURNAL_DIR = join(dir, 'journal');
     process.env.ASTBILL_LOG_LEVEL = 'error';
+    process.env.ASTBILL_USER_PASSWORD = 'docs-password-0123';
     await quietly(['rate', 'add', '--tariff', 'default', '--prefix', '1', '--rate', '0.01']);
     await quietly(['account', 'add', '--name', 'alice', '--balance', '5']);
   });

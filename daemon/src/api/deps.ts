@@ -1,5 +1,6 @@
 /** Everything the API's routes use, handed in by the composition root (daemon.ts or a test). */
 import type { Logger } from '../log.js';
+import type { OperatorStore } from '../store/operators/index.js';
 import type { Metrics } from './metrics.js';
 import type { CallbackStarter } from './routes/callbacks.js';
 import type { ApiStore, HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
@@ -17,4 +18,6 @@ export interface ApiDeps {
   log?: Logger | undefined;
   /** Optional: POST /callbacks starts callback calls through it (503 without). */
   callbacks?: CallbackStarter | undefined;
+  /** Operators, sessions, tokens and the audit trail; without it only ASTBILL_API_TOKEN works. */
+  operators?: OperatorStore | undefined;
 }

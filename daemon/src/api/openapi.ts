@@ -3,7 +3,7 @@
  * requests with, so the description is exactly what the server accepts.
  */
 import type { TSchema } from '../schema/index.js';
-import type { Route } from './route.js';
+import { requiredRole, type Route } from './route.js';
 
 const errorSchema = {
   type: 'object',
@@ -61,6 +61,11 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
     if (r.params || r.query || r.body)
       responses['400'] = errorResponse('invalid input (the message names the field)');
     responses['401'] = errorResponse('missing or wrong bearer token');
+    const role = requiredRole(r);
+    if (role !== 'public')
+      responses['403'] = errorResponse(
+        `needs the ${role} role (or a cookie request lacks its X-CSRF-Token header)`,
+      );
     if (r.params) responses['404'] = errorResponse('no such account or call');
     if (r.method === 'POST')
       responses['409'] = errorResponse(
@@ -73,6 +78,7 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
       operationId: r.operationId,
       summary: r.summary,
       tags: [r.tag],
+      'x-required-role': role,
       responses,
     };
     if (r.description) op.description = r.description;
@@ -90,7 +96,9 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
       title: 'astbill API',
       version: '1',
       description:
-        'Operator API of the astbill prepaid billing daemon. Every route needs `Authorization: Bearer <ASTBILL_API_TOKEN>`. ' +
+        'Operator API of the astbill prepaid billing daemon. Every route but POST /login needs `Authorization: Bearer <token>` ' +
+        '(ASTBILL_API_TOKEN, or an operator token from `astbill user token`) or a console session cookie plus `X-CSRF-Token` on POST; ' +
+        'each operation names the weakest role it needs in `x-required-role` (read-only < support < admin). ' +
         'Money is always a decimal string (e.g. "10.00", up to 5 decimal places), never a JSON number.',
     },
     security: [{ bearerAuth: [] }],

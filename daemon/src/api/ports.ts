@@ -14,6 +14,7 @@ export type ApiStore = Pick<
   | 'ledger'
   | 'topup'
   | 'setAccountStatus'
+  | 'resetPin'
   | 'listRates'
   | 'upsertRates'
   | 'reservations'

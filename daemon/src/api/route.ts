@@ -3,8 +3,10 @@
  * router dispatches and validates with it, openapi.ts documents it. Routes are written with
  * `defineRoute`, which types the handler's params, query and body from the route's schemas.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Role } from '../domain/roles.js';
 import type { TObject, TSchema, TString } from '../schema/index.js';
+import type { Principal } from './principal.js';
 
 export type Method = 'GET' | 'POST';
 
@@ -20,6 +22,8 @@ export interface RouteRequest<
   /** The parsed JSON body, validated against `Route.body` (undefined when the route takes none). */
   body: Body;
   raw: IncomingMessage;
+  /** Who is calling (authenticated before the handler runs; `anonymous` on public routes). */
+  principal: Principal;
 }
 
 export interface RouteResponse {
@@ -30,6 +34,8 @@ export interface RouteResponse {
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Takes over the response after the headers (server-sent events); ends when the client goes. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export interface ResponseDoc {
@@ -56,6 +62,11 @@ export interface Route {
   body?: TObject;
   /** Success responses; 400/401/404/... are added to the document for every route. */
   responses: Record<number, ResponseDoc>;
+  /**
+   * The weakest role that may call the route (domain/roles.ts); default read-only for GET and
+   * admin for POST. 'public': no credentials needed (the login route only).
+   */
+  role?: Role | 'public';
   handler(req: RouteRequest): Promise<RouteResponse>;
 }
 
@@ -77,6 +88,10 @@ export interface RouteDef<
       P extends ParamSchemas ? { [K in keyof P]: string } : Record<string, never>
     >,
   ): Promise<RouteResponse>;
+}
+
+export function requiredRole(route: Pick<Route, 'role' | 'method'>): Role | 'public' {
+  return route.role ?? (route.method === 'GET' ? 'read-only' : 'admin');
 }
 
 export function defineRoute<

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, badRequest, toHttpError } from './http-error.js';
+import type { Principal } from './principal.js';
 import type { Route, RouteResponse } from './route.js';
 import { validate } from './schema.js';
 
@@ -72,7 +73,12 @@ export class Router {
   }
 
   /** Validates and runs a matched route. */
-  async run(match: Match, req: IncomingMessage, url: URL): Promise<RouteResponse> {
+  async run(
+    match: Match,
+    req: IncomingMessage,
+    url: URL,
+    principal: Principal,
+  ): Promise<RouteResponse> {
     const { route, params } = match;
     for (const [name, schema] of Object.entries(route.params ?? {}))
       validate(schema, params[name], name);
@@ -86,7 +92,7 @@ export class Router {
     } else {
       await drain(req);
     }
-    return route.handler({ params, query, body, raw: req });
+    return route.handler({ params, query, body, raw: req, principal });
   }
 }
 
@@ -134,7 +140,10 @@ export function toJson(value: unknown): string {
 export function send(res: ServerResponse, out: RouteResponse): void {
   const status = out.status ?? 200;
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...out.headers };
-  if (out.json !== undefined) {
+  if (out.stream) {
+    res.writeHead(status, { ...headers, 'content-type': out.contentType ?? 'text/event-stream' });
+    out.stream(res);
+  } else if (out.json !== undefined) {
     const text = toJson(out.json);
     res.writeHead(status, {
       ...headers,

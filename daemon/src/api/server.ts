@@ -1,13 +1,15 @@
 /**
  * The HTTP API server (node:http, no framework), started beside the daemon when
- * ASTBILL_API_PORT is set. Every request needs the bearer token; the server refuses to start
- * without a usable one. `start()`/`close()` like every long-lived part of the daemon.
+ * ASTBILL_API_PORT is set. Every request needs a credential (principal.ts: the bearer token,
+ * an operator's token or a console session); the server refuses to start without a usable
+ * ASTBILL_API_TOKEN. `start()`/`close()` like every long-lived part of the daemon.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerChecker, tokenProblem } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { HttpError } from './http-error.js';
+import { authenticate, authorise, unauthorised } from './principal.js';
+import { isConsolePath, serveConsole } from '../console/serve.js';
 import { Router, send, sendError } from './router.js';
 import { buildRoutes } from './routes/index.js';
 import { errorText } from '../error-text.js';
@@ -81,15 +83,21 @@ export class ApiServer {
     let url: URL | undefined;
     try {
       url = new URL(req.url ?? '/', 'http://api.invalid');
-      if (!this.authorised(req.headers.authorization)) {
-        throw new HttpError(
-          401,
-          'missing or wrong bearer token (Authorization: Bearer <ASTBILL_API_TOKEN>)',
-          { 'www-authenticate': 'Bearer realm="astbill"' },
-        );
+      if (isConsolePath(url.pathname)) {
+        status = 200;
+        return await serveConsole(url.pathname, req.method ?? 'GET', res);
       }
-      const match = this.router.match(req.method ?? 'GET', url.pathname);
-      const out = await this.router.run(match, req, url);
+      const principal = await authenticate(req, this.authorised, this.deps.operators);
+      let match;
+      try {
+        match = this.router.match(req.method ?? 'GET', url.pathname);
+      } catch (err) {
+        // Without credentials, say nothing about which paths exist.
+        if (principal.role === null) throw unauthorised();
+        throw err;
+      }
+      authorise(principal, match.route, req);
+      const out = await this.router.run(match, req, url, principal);
       status = out.status ?? 200;
       send(res, out);
     } catch (err) {

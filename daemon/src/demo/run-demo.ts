@@ -29,6 +29,17 @@ export interface DemoOptions {
   live?: { tty: boolean; columns?: number | undefined; write(text: string): void };
   /** Gives up waiting for the calls after this long (ms). */
   timeoutMs?: number;
+  /** Extra daemon settings (demo --console: the API port and token). */
+  daemonEnv?: Record<string, string>;
+  /** Runs after the scripted calls and the verdict, before anything closes (demo --console). */
+  keepUp?: (parts: DemoParts) => Promise<void>;
+}
+
+export interface DemoParts {
+  sim: AriSimulator;
+  daemon: Daemon;
+  store: KnexBillingStore;
+  result: DemoResult;
 }
 
 const TICK_MS = 150;
@@ -69,6 +80,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       ARI_USERNAME: sim.username,
       ARI_PASSWORD: sim.password,
       ASTBILL_LOG_LEVEL: 'info',
+      ...opts.daemonEnv,
     });
     const daemon = await startDaemon(
       config,
@@ -112,6 +124,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       verdict,
       daemonWarnings: 0,
     };
+    if (opts.keepUp) await opts.keepUp({ sim, daemon, store, result });
   } finally {
     for (const close of closers) await close().catch(() => undefined);
     await log.close();

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import {
   candidatePrefixes,
+  formatMoney,
   longestPrefix,
   moneyFromDb,
   type Money,
@@ -14,6 +15,7 @@ import type { Account, AccountStatus } from '../session/ports.js';
 import { dialectOf, type Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
 import { insertLedger } from './ledger.js';
+import { recordAudit, type Actor } from './operators/audit.js';
 import { deferred, readTogether } from './mysql-client.js';
 import { DEFAULT_PIN_MIN_LENGTH, pinProblem, type PinHasher } from './pin.js';
 import { tariffExists, tariffProblem, toRate, type RateRow } from './rates.js';
@@ -260,6 +262,7 @@ export async function addAccount(
   hashPin: PinHasher,
   now: Date = new Date(),
   pinMinLength = DEFAULT_PIN_MIN_LENGTH,
+  actor?: Actor,
 ): Promise<AccountDetails> {
   validate(input, pinMinLength);
   const tariff = input.tariff ?? 'default';
@@ -319,6 +322,24 @@ export async function addAccount(
         });
       }
       const row = (await trx('astaccount').where({ id: accountId }).first()) as AccountRow;
+      if (actor)
+        await recordAudit(trx, {
+          actor,
+          action: 'account.create',
+          target: `account:${input.name}`,
+          before: null,
+          after: {
+            balance: formatMoney(input.balance),
+            creditLimit: formatMoney(input.creditLimit ?? 0n),
+            tariff,
+            currency: input.currency ?? 'EUR',
+            maxCalls: input.maxCalls ?? null,
+            maxSeconds: input.maxSeconds ?? null,
+            pin: pinHash !== null,
+            anis: input.anis ?? [],
+          },
+          at: now,
+        });
       return details(trx, row);
     });
   } catch (err) {
@@ -338,13 +359,25 @@ export async function setAccountStatus(
   name: string,
   status: AccountStatus,
   now: Date = new Date(),
+  actor?: Actor,
 ): Promise<Account> {
   return db.tx(async (trx) => {
+    const before = (await trx('astaccount').where({ name }).first('status')) as
+      { status: string } | undefined;
     const n = await trx('astaccount')
       .where({ name })
       .update({ status, updated: toDbTime(now) });
     if (n === 0) throw new StoreError('NOT_FOUND', `no account '${name}'`);
     const account = await accountByName(trx, name);
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: status === 'blocked' ? 'block' : 'unblock',
+        target: `account:${name}`,
+        before: { status: before?.status ?? null },
+        after: { status },
+        at: now,
+      });
     return account!;
   });
 }

@@ -41,7 +41,9 @@ import { extend } from './tx/extend.js';
 import * as ledger from './ledger.js';
 import type { LedgerEntry } from './ledger.js';
 import { StoreError } from './errors.js';
-import { pinHasher, type PinHasher } from './pin.js';
+import { pinHasher, pinProblem, type PinHasher } from './pin.js';
+import type { Actor } from './operators/audit.js';
+import { resetPin } from './tx/pin-reset.js';
 import * as rates from './rates.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
@@ -127,8 +129,9 @@ export class KnexBillingStore implements BillingStore, GrantStore {
 
   // --- operators (CLI, HTTP API) -----------------------------------------------------------
 
-  addAccount(input: NewAccount): Promise<AccountDetails> {
-    return accounts.addAccount(this.db, input, this.hashPin, new Date(), this.pinMinLength);
+  /** With `actor`, the change is written to the audit trail in the same transaction. */
+  addAccount(input: NewAccount, actor?: Actor): Promise<AccountDetails> {
+    return accounts.addAccount(this.db, input, this.hashPin, new Date(), this.pinMinLength, actor);
   }
 
   accountDetails(name: string): Promise<AccountDetails | undefined> {
@@ -139,8 +142,21 @@ export class KnexBillingStore implements BillingStore, GrantStore {
     return accounts.listAccounts(this.db.knex);
   }
 
-  setAccountStatus(name: string, status: AccountStatus): Promise<Account> {
-    return accounts.setAccountStatus(this.db, name, status);
+  setAccountStatus(name: string, status: AccountStatus, actor?: Actor): Promise<Account> {
+    return accounts.setAccountStatus(this.db, name, status, new Date(), actor);
+  }
+
+  /** A new PIN (null: none) for an account; audited, and the PIN is checked like a new one. */
+  async resetPin(name: string, pin: string | null, actor: Actor): Promise<void> {
+    if (pin !== null) {
+      const problem = pinProblem(pin, this.pinMinLength);
+      if (problem) throw new StoreError('INVALID', problem);
+    }
+    return resetPin(this.db, {
+      account: name,
+      pinHash: pin === null ? null : this.hashPin(pin),
+      actor,
+    });
   }
 
   /** A positive top-up, or a signed adjustment with `kind: 'adjustment'`. */
@@ -161,8 +177,8 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   }
 
   /** Inserts or updates (same tariff and prefix) all rates in one transaction. */
-  upsertRates(list: readonly Rate[]): Promise<UpsertResult> {
-    return rates.upsertRates(this.db, list);
+  upsertRates(list: readonly Rate[], actor?: Actor): Promise<UpsertResult> {
+    return rates.upsertRates(this.db, list, actor);
   }
 
   listRates(tariff?: string): Promise<Rate[]> {

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import {
   candidatePrefixes,
+  formatMoney,
   longestPrefix,
   moneyFromDb,
   rateProblem,
@@ -12,6 +13,7 @@ import {
 } from '../rating/index.js';
 import type { Db } from './db.js';
 import { StoreError, amountProblem } from './errors.js';
+import { recordAudit, type Actor } from './operators/audit.js';
 
 export interface RateRow {
   tariff: string;
@@ -48,6 +50,39 @@ function toRow(r: Rate): RateRow {
     increment_secs: r.incrementSecs,
     min_secs: r.minSecs,
   };
+}
+
+/** At most this many rates are listed in one audit row (the counts are always there). */
+const AUDIT_RATES = 200;
+
+const rateJson = (r: Rate) => ({
+  tariff: r.tariff,
+  prefix: r.prefix,
+  ratePerMin: formatMoney(r.ratePerMin),
+  connectFee: formatMoney(r.connectFee),
+  initialSecs: r.initialSecs,
+  incrementSecs: r.incrementSecs,
+  minSecs: r.minSecs,
+});
+
+async function auditRateImport(
+  trx: Knex.Transaction,
+  actor: Actor,
+  tariffs: string[],
+  rates: readonly Rate[],
+  replaced: Rate[],
+): Promise<void> {
+  await recordAudit(trx, {
+    actor,
+    action: 'rates.import',
+    target: `tariff:${tariffs.join(',')}`.slice(0, 120),
+    before: { replaced: replaced.slice(0, AUDIT_RATES).map(rateJson) },
+    after: {
+      count: rates.length,
+      updated: replaced.length,
+      rates: rates.slice(0, AUDIT_RATES).map(rateJson),
+    },
+  });
 }
 
 export function tariffProblem(tariff: string): string | undefined {
@@ -98,7 +133,11 @@ export interface UpsertResult {
  * Inserts the rates, or updates the existing row for the same (tariff, prefix), in ONE
  * transaction. Rejects the whole batch if any rate is invalid or a (tariff, prefix) repeats.
  */
-export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<UpsertResult> {
+export async function upsertRates(
+  db: Db,
+  rates: readonly Rate[],
+  actor?: Actor,
+): Promise<UpsertResult> {
   const seen = new Set<string>();
   for (const r of rates) {
     const problem = storableRateProblem(r);
@@ -119,7 +158,12 @@ export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<Upser
       }>;
       for (const row of rows) existing.add(`${tariff}\u0000${row.prefix}`);
     }
+    const replaced: Rate[] = [];
     for (const r of rates) if (existing.has(`${r.tariff}\u0000${r.prefix}`)) updated++;
+    if (actor && updated > 0)
+      for (const tariff of tariffs)
+        for (const old of await listRates(trx, tariff))
+          if (rates.some((r) => r.tariff === tariff && r.prefix === old.prefix)) replaced.push(old);
     const CHUNK = 200;
     for (let i = 0; i < rates.length; i += CHUNK) {
       await trx('astrate')
@@ -134,6 +178,7 @@ export async function upsertRates(db: Db, rates: readonly Rate[]): Promise<Upser
           'min_secs',
         ]);
     }
+    if (actor) await auditRateImport(trx, actor, tariffs, rates, replaced);
     return { inserted: rates.length - updated, updated };
   });
 }

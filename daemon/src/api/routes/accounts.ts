@@ -107,19 +107,22 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       tag: 'accounts',
       body: newAccountSchema,
       responses: { 201: { description: 'the account as created', schema: accountSchema } },
-      async handler({ body: b }) {
-        const created = await store.addAccount({
-          name: b.name,
-          balance: b.balance !== undefined ? moneyParam('balance', b.balance) : 0n,
-          creditLimit:
-            b.creditLimit !== undefined ? moneyParam('creditLimit', b.creditLimit) : undefined,
-          pin: b.pin,
-          anis: b.anis,
-          tariff: b.tariff,
-          currency: b.currency,
-          maxCalls: b.maxCalls,
-          maxSeconds: b.maxCallSeconds,
-        });
+      async handler({ body: b, principal }) {
+        const created = await store.addAccount(
+          {
+            name: b.name,
+            balance: b.balance !== undefined ? moneyParam('balance', b.balance) : 0n,
+            creditLimit:
+              b.creditLimit !== undefined ? moneyParam('creditLimit', b.creditLimit) : undefined,
+            pin: b.pin,
+            anis: b.anis,
+            tariff: b.tariff,
+            currency: b.currency,
+            maxCalls: b.maxCalls,
+            maxSeconds: b.maxCallSeconds,
+          },
+          principal.actor,
+        );
         return {
           status: 201,
           json: presentAccount(created),
@@ -170,17 +173,19 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       tag: 'accounts',
       params: nameParam,
       body: topupSchema,
+      role: 'support',
       responses: {
         200: {
           description: 'the ledger entry and the account after the top-up',
           schema: Type.Object({ entry: ledgerSchema, account: accountSchema }),
         },
       },
-      async handler({ params, body }) {
+      async handler({ params, body, principal }) {
         const amount = moneyParam('amount', body.amount);
         const entry = await store.topup(params.name, amount, {
           reference: body.reference,
           note: body.note,
+          actor: principal.actor,
         });
         const account = (await store.accountDetails(params.name))!;
         return {
@@ -199,14 +204,43 @@ export function accountRoutes(deps: ApiDeps): Route[] {
             : 'Unblock an account',
         tag: 'accounts',
         params: nameParam,
+        role: 'support',
         responses: {
           200: { description: 'the account after the change', schema: accountSchema },
         },
-        async handler({ params }) {
-          await store.setAccountStatus(params.name, action === 'block' ? 'blocked' : 'active');
+        async handler({ params, principal }) {
+          await store.setAccountStatus(
+            params.name,
+            action === 'block' ? 'blocked' : 'active',
+            principal.actor,
+          );
           return { json: presentAccount((await store.accountDetails(params.name))!) };
         },
       }),
     ),
+    defineRoute({
+      method: 'POST',
+      path: '/accounts/{name}/pin',
+      operationId: 'resetPin',
+      summary: 'Set a new calling-card PIN for an account, or remove it (pin: null)',
+      tag: 'accounts',
+      params: nameParam,
+      role: 'support',
+      body: Type.Object(
+        {
+          pin: Nullable(
+            Type.String({ pattern: '^\\d{4,20}$', description: 'the new PIN; null removes it' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      responses: {
+        200: { description: 'the account after the change', schema: accountSchema },
+      },
+      async handler({ params, body, principal }) {
+        await store.resetPin(params.name, body.pin, principal.actor);
+        return { json: presentAccount((await store.accountDetails(params.name))!) };
+      },
+    }),
   ];
 }

@@ -5,6 +5,8 @@ import { accountRoutes } from './accounts.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
 import { cdrRoutes } from './cdrs.js';
+import { consoleRoutes } from './console.js';
+import { operatorRoutes } from './operators.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
 
@@ -17,6 +19,8 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...accountRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
+    ...operatorRoutes(deps),
+    ...consoleRoutes(deps),
   );
   return routes;
 }

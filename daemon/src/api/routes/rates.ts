@@ -74,7 +74,7 @@ export function rateRoutes(deps: ApiDeps): Route[] {
           schema: Type.Object({ inserted: Type.Integer(), updated: Type.Integer() }),
         },
       },
-      async handler({ body }) {
+      async handler({ body, principal }) {
         const rates: Rate[] = body.rates.map((r, i) => ({
           tariff: r.tariff ?? 'default',
           prefix: r.prefix,
@@ -86,7 +86,7 @@ export function rateRoutes(deps: ApiDeps): Route[] {
           incrementSecs: r.incrementSecs ?? 60,
           minSecs: r.minSecs ?? 0,
         }));
-        return { json: await store.upsertRates(rates) };
+        return { json: await store.upsertRates(rates, principal.actor) };
       },
     }),
   ];

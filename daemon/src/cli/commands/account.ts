@@ -7,6 +7,7 @@ import { runSubcommand, UsageError } from '../command.js';
 import { amount, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
 import { json, jsonMoney, out, outList, showMoney, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
+import { cliActor } from '../actor.js';
 
 export const summary = 'add, show, list, top up, block and unblock accounts';
 
@@ -86,7 +87,7 @@ async function add(argv: string[]): Promise<number> {
     currency: values.currency,
   };
   return withStore(async (store) => {
-    const a = await store.addAccount(input);
+    const a = await store.addAccount(input, cliActor());
     out(
       values.json
         ? json(accountJson(a))
@@ -141,7 +142,11 @@ async function topup(argv: string[]): Promise<number> {
   const [name, text] = positionals as [string, string];
   const value = amount('top-up amount', text, { positive: true });
   return withStore(async (store) => {
-    const e = await store.topup(name, value, { reference: values.reference, note: values.note });
+    const e = await store.topup(name, value, {
+      reference: values.reference,
+      note: values.note,
+      actor: cliActor(),
+    });
     const a = (await store.accountDetails(name))!;
     if (values.json) {
       out(
@@ -168,7 +173,7 @@ async function setStatus(argv: string[], status: 'active' | 'blocked'): Promise<
   const { positionals } = parse(`account ${verb}`, argv, {});
   const name = oneName(`account ${verb}`, positionals);
   return withStore(async (store) => {
-    await store.setAccountStatus(name, status);
+    await store.setAccountStatus(name, status, cliActor());
     out(`account ${name} ${status === 'blocked' ? 'blocked' : 'unblocked'}\n`);
     return 0;
   });

@@ -30,6 +30,7 @@ import {
 import { CsvSyntaxError, readCsv, type CsvRecord } from '../../csv.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
+import { cliActor } from '../actor.js';
 
 export const summary = 'add, import (CSV) and list rates';
 
@@ -79,7 +80,7 @@ async function add(argv: string[]): Promise<number> {
   const problem = storableRateProblem(rate);
   if (problem) throw new UsageError(`rate add: ${problem}`);
   return withStore(async (store) => {
-    const r = await store.upsertRates([rate]);
+    const r = await store.upsertRates([rate], cliActor());
     out(
       `rate ${rate.tariff}/${rate.prefix} ${r.updated ? 'updated' : 'added'}: ${showMoney(rate.ratePerMin)}/min, connect ${showMoney(rate.connectFee)}, ${rate.initialSecs}/${rate.incrementSecs}, min ${rate.minSecs}s\n`,
     );
@@ -205,7 +206,7 @@ async function importFile(argv: string[]): Promise<number> {
     );
   }
   return withStore(async (store) => {
-    const r = await store.upsertRates(rates);
+    const r = await store.upsertRates(rates, cliActor());
     out(
       `imported ${rates.length} rate(s) from ${file}: ${r.inserted} added, ${r.updated} updated\n`,
     );

@@ -4,9 +4,10 @@
  *
  * Inputs:  account name, amount (top-up: > 0; adjustment: ≠ 0, signed), optional reference
  *          (e.g. a payment id; unique per kind, so the same payment cannot be booked twice),
- *          optional note.
+ *          optional note, optional actor (who: then an astaudit row is written too).
  * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
- * Writes:  astaccount.balance += amount; one astledger row (kind, amount, balance after).
+ * Writes:  astaccount.balance += amount; one astledger row (kind, amount, balance after);
+ *          with an actor, one astaudit row (balance before and after) in the same transaction.
  * Results: the ledger entry written.
  * Throws:  StoreError NOT_FOUND (no account), INVALID (amount), DUPLICATE (reference used).
  */
@@ -16,6 +17,7 @@ import { lockAccount, writeAccountMoney } from '../accounts.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem, isUniqueViolation } from '../errors.js';
 import { insertLedger, type LedgerEntry } from '../ledger.js';
+import { recordAudit, type Actor } from '../operators/audit.js';
 
 export interface TopupRequest {
   account: string;
@@ -24,6 +26,7 @@ export interface TopupRequest {
   reference?: string | null | undefined;
   note?: string | null | undefined;
   now?: Date;
+  actor?: Actor | undefined;
 }
 
 export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
@@ -61,6 +64,20 @@ export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
         created: now,
       };
       const id = await insertLedger(trx, entry);
+      if (req.actor)
+        await recordAudit(trx, {
+          actor: req.actor,
+          action: kind,
+          target: `account:${req.account}`,
+          before: { balance: formatMoney(account.balance) },
+          after: {
+            balance: formatMoney(balanceAfter),
+            amount: formatMoney(req.amount),
+            reference,
+            ledgerId: id,
+          },
+          at: now,
+        });
       return { id, ...entry };
     });
   } catch (err) {
