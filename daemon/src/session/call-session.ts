@@ -185,7 +185,13 @@ export class CallSession implements RegisteredSession {
         case 'leg-failed': {
           const a = c.attempt;
           if (a && a.b?.channelId === ev.channelId && this.state === 'dialling' && !a.answeredAt) {
-            a.outcome.resolve({ kind: 'failed', failure: ev.failure, cause: ev.cause, at: ev.at });
+            a.outcome.resolve({
+              kind: 'failed',
+              failure: ev.failure,
+              cause: ev.cause,
+              at: ev.at,
+              techCause: ev.techCause ?? null,
+            });
           } else this.ignored(ev);
           return;
         }

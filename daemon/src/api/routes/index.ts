@@ -7,6 +7,7 @@ import { callRoutes } from './calls.js';
 import { cdrRoutes } from './cdrs.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
+import { trunkRoutes } from './trunks.js';
 
 export function buildRoutes(deps: ApiDeps): Route[] {
   const routes: Route[] = [];
@@ -17,6 +18,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...accountRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
+    ...trunkRoutes(deps),
   );
   return routes;
 }

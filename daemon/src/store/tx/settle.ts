@@ -18,6 +18,8 @@
  *                      (kind, reference) key makes a second charge of one call impossible;
  *            astcdr:   phase 2 (answer, end, duration, billsec, disposition, cause, cost, note,
  *                      end_source, status settled);
+ *            astcdr (routed call): trunk, buy_cost = callCost(the answering trunk's buy-rate
+ *                      snapshot on its astcallattempt row, billsec), margin = cost − buy_cost;
  *            astcreditres: the reservation deleted.
  * Results: { settled: true, cost, billsec, balanceAfter }
  *          { settled: false, cost, billsec, balanceAfter } with the values recorded earlier when
@@ -31,10 +33,11 @@ import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
 import { appendLedger } from '../ledger.js';
 import { deleteReservation } from '../reservations.js';
+import { BUY_COLUMNS, buySnapshot, writeBuySide, type BuyColumns } from '../buy-side.js';
 import { moneyFromDb } from '../../rating/index.js';
 import type { Knex } from 'knex';
 
-interface LockedRow extends CdrRow {
+interface LockedRow extends CdrRow, BuyColumns {
   acct_id: number | string | null;
   acct_balance: unknown;
   acct_reserved: unknown;
@@ -46,6 +49,9 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
   const q = trx('astcdr as c')
     .leftJoin('astaccount as a', 'a.id', 'c.account_id')
     .leftJoin('astcreditres as r', 'r.uniqueid', 'c.uniqueid')
+    .leftJoin('astcallattempt as t', (j) =>
+      j.on('t.uniqueid', '=', 'c.uniqueid').andOn('t.outcome', '=', trx.raw('?', ['ANSWERED'])),
+    )
     .where('c.uniqueid', uniqueid)
     .select(
       'c.*',
@@ -53,6 +59,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       'a.balance as acct_balance',
       'a.reserved as acct_reserved',
       'r.max_cost as res_max_cost',
+      ...BUY_COLUMNS,
     );
   const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
     LockedRow | undefined;
@@ -69,7 +76,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
     row.res_max_cost === null || row.res_max_cost === undefined
       ? undefined
       : moneyFromDb(row.res_max_cost);
-  return { cdr: toCdr(row), account, held };
+  return { cdr: toCdr(row), account, held, buy: buySnapshot(row) };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
@@ -124,6 +131,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       note: req.note ?? null,
       endSource: req.endSource ?? null,
     });
+    if (locked.buy) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
     await deleteReservation(trx, req.uniqueid);
     return { settled: true, cost, billsec, balanceAfter };
   });
