@@ -193,7 +193,9 @@ export class Daemon {
       ...this.sessionDeps(() => session),
       metrics: this.metrics ?? noSessionMetrics,
       pinGuard: this.guessGuard,
-      ...(this.operatorStore ? { grantStore: this.operatorStore } : {}),
+      ...(this.operatorStore
+        ? { grantStore: this.operatorStore, routing: this.operatorStore }
+        : {}),
     });
     return session;
   }

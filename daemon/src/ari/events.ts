@@ -320,7 +320,7 @@ export class AriEventTranslator {
         channelId: leg.primary,
         failure: f.failure,
         cause: leg.cause ?? f.cause,
-        techCause: leg.techCause,
+        ...(leg.techCause !== null ? { techCause: leg.techCause } : {}),
       },
     ];
   }
@@ -355,7 +355,7 @@ export class AriEventTranslator {
           channelId: leg.primary,
           failure: failureForCause(leg.cause),
           cause: leg.cause,
-          techCause: leg.techCause,
+          ...(leg.techCause !== null ? { techCause: leg.techCause } : {}),
         });
       }
     }

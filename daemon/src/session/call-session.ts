@@ -34,7 +34,7 @@ import { Aborted, CallScope, deferred, errorText } from './call-scope.js';
 import { resumeAdopted, startTalking } from './connect.js';
 import { endFailedDial, FAILURE_DISPOSITION } from './dial-failure.js';
 import { abandon, failClosed, refuse } from './early-endings.js';
-import { dialAttempt } from './dialler.js';
+import { dialRoutes } from './route-dialler.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
 import type { UnseenEnd } from './unseen-end.js';
@@ -330,7 +330,7 @@ export class CallSession implements RegisteredSession {
       if (config.announce) await announceBalance(c, attempt.rate!, res);
 
       c.machine.to('dialling');
-      const outcome = await dialAttempt(c, attempt);
+      const outcome = await dialRoutes(c, attempt);
       if (outcome.kind === 'answered') {
         c.scope.check();
         return; // talking: events drive the call from here

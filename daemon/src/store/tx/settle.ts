@@ -50,7 +50,10 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
     .leftJoin('astaccount as a', 'a.id', 'c.account_id')
     .leftJoin('astcreditres as r', 'r.uniqueid', 'c.uniqueid')
     .leftJoin('astcallattempt as t', (j) =>
-      j.on('t.uniqueid', '=', 'c.uniqueid').andOn('t.outcome', '=', trx.raw('?', ['ANSWERED'])),
+      // The answered trunk; still NULL when the call ended before its outcome was written.
+      j
+        .on('t.uniqueid', '=', 'c.uniqueid')
+        .andOn((o) => o.on('t.outcome', '=', trx.raw('?', ['ANSWERED'])).orOnNull('t.outcome')),
     )
     .where('c.uniqueid', uniqueid)
     .select(
@@ -131,7 +134,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       note: req.note ?? null,
       endSource: req.endSource ?? null,
     });
-    if (locked.buy) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
+    if (locked.buy && answered) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
     await deleteReservation(trx, req.uniqueid);
     return { settled: true, cost, billsec, balanceAfter };
   });
