@@ -242,3 +242,30 @@ describe('a trunk at its channel limit, across two daemons', function () {
     });
   });
 });
+
+describe('the margin guard (ASTBILL_MIN_MARGIN)', function () {
+  this.timeout(60_000);
+  forEachDatabase((tdb) => {
+    let e: E2e;
+    before(async () => {
+      e = await startE2e(tdb, { daemonOnSimClock: true, env: { ASTBILL_MIN_MARGIN: '0.02' } });
+      await seedTrunks(e.t);
+    });
+    after(async () => e?.close());
+
+    it('never offers the call to a trunk that leaves less than the minimum margin', async () => {
+      e.sim.setRules([{ prefix: '10', action: 'congestion' }]);
+      const acct = await e.t.seedAccount({ balance: '5' });
+      const c = e.sim.placeCall({ exten: DST, accountcode: acct.name, callerId: '1001' });
+      await driveUntil(e, 'the call ended', () => e.sim.ended(c.channelId));
+      const cdr = await settledCdr(e, c.channelId);
+      await quiet(e);
+      assert.deepEqual(
+        (await attemptsOf(e.t, c.channelId)).map((a) => a[0]),
+        ['cheap', 'mid'],
+        'dear (0.04 against 0.05 sold: 0.01/min) is below 0.02/min and never dialled',
+      );
+      assert.equal(cdr.disposition, 'CONGESTION');
+    });
+  });
+});
