@@ -47,5 +47,12 @@ describe('API /trunks', () => {
       assert.match(unknown.json.error, /no trunk 'nope'/);
       assert.deepEqual((await h.req('GET', '/trunks')).json.trunks, before);
     });
+
+    it('reports per trunk and day, and refuses a day that is not one', async () => {
+      const r = await h.req('GET', '/trunks/report?day=2026-11-22&days=2');
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json, { days: [] });
+      assert.equal((await h.req('GET', '/trunks/report?day=22-11-2026')).status, 400);
+    });
   });
 });

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import type { FarEndRule } from '../../daemon/src/sim/index.js';
+import { astbill, parsed } from '../cli/run-cli.js';
 import { forEachDatabase, type TestStore } from '../support/db.js';
 import {
   driveUntil,
@@ -177,6 +178,23 @@ describe('carrier routing', function () {
       assert.equal(r.cdr.disposition, 'CONGESTION');
       assert.equal(r.cdrs.length, 1);
       assert.equal(e.sim.ended(r.id)!.cause, 34, 'the caller gets congestion');
+    });
+    // Counts the calls of the tests above (they run in order on this database).
+    it('reports per trunk and day: attempts, answered, ASR, ACD, minutes, buy, sell, margin', async () => {
+      const report = parsed<Array<Record<string, unknown>>>(
+        await astbill(tdb.url, ['trunk', 'report', '--day', '2026-11-22', '--json']),
+      );
+      assert.deepEqual(
+        report.map((d) => [d.trunk, d.attempts, d.answered, d.asrPercent, d.acdSeconds, d.billsec]),
+        [
+          ['cheap', 5, 0, 0, null, 0],
+          ['dear', 1, 0, 0, null, 0],
+          ['mid', 3, 2, 66, 20, 40],
+        ],
+      );
+      const mid = report.find((d) => d.trunk === 'mid')!;
+      // 30 s + 10 s sold at 0.05/min (0.025 + 0.00834), bought at 0.02/min (0.01 + 0.00334).
+      assert.deepEqual([mid.sell, mid.buy, mid.margin], ['0.03334', '0.01334', '0.02000']);
     });
   });
 });

@@ -19,6 +19,7 @@ export type ApiStore = Pick<
   | 'listTrunks'
   | 'addTrunk'
   | 'setTrunkEnabled'
+  | 'trunkReport'
   | 'reservations'
   | 'reservation'
   | 'reservedTotals'

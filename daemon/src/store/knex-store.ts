@@ -51,6 +51,7 @@ import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
 import * as trunks from './trunks.js';
+import { trunkReport, type TrunkDay } from './trunk-report.js';
 import { claimTrunk, closeAttempt } from './tx/trunk-claim.js';
 import type { Candidate, RoutePlan, Trunk } from '../rating/index.js';
 import type {
@@ -291,5 +292,10 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
 
   setRoutePlan(tariff: string, mode: string, trunkList: string): Promise<RoutePlan> {
     return trunks.setRoutePlan(this.db, tariff, mode, trunkList);
+  }
+
+  /** Per trunk and UTC day, attempts that started in [from, to). */
+  trunkReport(from: Date, to: Date): Promise<TrunkDay[]> {
+    return trunkReport(this.db.knex, from, to);
   }
 }

@@ -1,5 +1,7 @@
 /** /trunks: the carriers calls are routed over (list, add, enable, disable). */
-import type { Trunk } from '../../rating/index.js';
+import { formatMoney, type Trunk } from '../../rating/index.js';
+import { badRequest } from '../http-error.js';
+import { moneySchema } from '../schema.js';
 import { Nullable, Type } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type Route } from '../route.js';
@@ -47,9 +49,71 @@ export const presentTrunk = (t: Trunk) => ({
   enabled: t.enabled,
 });
 
+const trunkDaySchema = Type.Object(
+  {
+    day: Type.String({ description: 'UTC day, YYYY-MM-DD' }),
+    trunk: Type.String(),
+    attempts: Type.Integer(),
+    answered: Type.Integer(),
+    asrPercent: Nullable(Type.Integer({ description: 'answered / attempts, whole percent' })),
+    acdSeconds: Nullable(Type.Integer({ description: 'mean billed seconds of answered calls' })),
+    billsec: Type.Integer({ description: 'billed seconds of the settled answered calls' }),
+    buy: moneySchema('what the carrier charges'),
+    sell: moneySchema('what the calls were sold for'),
+    margin: moneySchema('sell - buy'),
+  },
+  { additionalProperties: false },
+);
+
 export function trunkRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
   return [
+    defineRoute({
+      method: 'GET',
+      path: '/trunks/report',
+      operationId: 'trunkReport',
+      summary: 'Per trunk and UTC day: attempts, answered, ASR, ACD, minutes, buy, sell, margin',
+      tag: 'trunks',
+      query: Type.Object(
+        {
+          day: Type.Optional(
+            Type.String({
+              pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+              description: 'first day; default today',
+            }),
+          ),
+          days: Type.Optional(
+            Type.String({ pattern: '^\\d{1,3}$', description: 'how many days, 1-366 (default 1)' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      responses: {
+        200: {
+          description: 'one row per trunk and day with attempts',
+          schema: Type.Object({ days: Type.Array(trunkDaySchema) }),
+        },
+      },
+      async handler({ query }) {
+        const day = query.day ?? new Date().toISOString().slice(0, 10);
+        const from = new Date(`${day}T00:00:00.000Z`);
+        if (Number.isNaN(from.getTime())) throw badRequest(`day '${day}' is not a day`);
+        const days = query.days !== undefined ? Number(query.days) : 1;
+        if (days < 1 || days > 366) throw badRequest(`'days' must be 1..366`);
+        const to = new Date(from.getTime() + days * 86_400_000);
+        const rows = await store.trunkReport(from, to);
+        return {
+          json: {
+            days: rows.map((d) => ({
+              ...d,
+              buy: formatMoney(d.buy),
+              sell: formatMoney(d.sell),
+              margin: formatMoney(d.margin),
+            })),
+          },
+        };
+      },
+    }),
     defineRoute({
       method: 'GET',
       path: '/trunks',

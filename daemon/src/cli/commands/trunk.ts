@@ -31,6 +31,9 @@ export const usage = `usage:
   astbill trunk disable NAME
   astbill trunk rates import NAME FILE.csv   (header: prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs)
   astbill trunk rates list NAME [--json]
+  astbill trunk report [--day YYYY-MM-DD] [--days N] [--json]
+        per trunk and UTC day (default today): attempts, answered, ASR, ACD, minutes, buy,
+        sell, margin
   astbill trunk plan TARIFF --mode ${ROUTE_MODES.join('|')} [--trunks a,b:3,c]
         lcr: cheapest first (default for a tariff without a plan); priority: in the order
         given; weighted: shares by weight (name:weight)`;
@@ -188,6 +191,67 @@ async function plan(argv: string[]): Promise<number> {
   });
 }
 
+/** The UTC day `text` (YYYY-MM-DD) as [start, start + days). */
+export function dayRange(text: string | undefined, days: number, now = new Date()): [Date, Date] {
+  const day = text ?? now.toISOString().slice(0, 10);
+  const from = new Date(`${day}T00:00:00.000Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(from.getTime()))
+    throw new UsageError(`--day: '${day}' is not a day (YYYY-MM-DD)`);
+  return [from, new Date(from.getTime() + days * 86_400_000)];
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('trunk report', argv, {
+    day: { type: 'string' },
+    days: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  noArguments('trunk report', positionals);
+  const [from, to] = dayRange(values.day, optionalInteger('--days', values.days, 1, 366) ?? 1);
+  return withStore(async (store) => {
+    outList(await store.trunkReport(from, to), {
+      asJson: values.json,
+      toJson: (d) => ({
+        day: d.day,
+        trunk: d.trunk,
+        attempts: d.attempts,
+        answered: d.answered,
+        asrPercent: d.asrPercent,
+        acdSeconds: d.acdSeconds,
+        billsec: d.billsec,
+        buy: jsonMoney(d.buy),
+        sell: jsonMoney(d.sell),
+        margin: jsonMoney(d.margin),
+      }),
+      headers: [
+        'DAY',
+        'TRUNK',
+        'ATTEMPTS',
+        'ANSWERED',
+        'ASR',
+        'ACD',
+        'MINUTES',
+        'BUY',
+        'SELL',
+        'MARGIN',
+      ],
+      toRow: (d) => [
+        d.day,
+        d.trunk,
+        d.attempts,
+        d.answered,
+        d.asrPercent === null ? '-' : `${d.asrPercent}%`,
+        d.acdSeconds === null ? '-' : `${d.acdSeconds}s`,
+        (d.billsec / 60).toFixed(1),
+        showMoney(d.buy),
+        showMoney(d.sell),
+        showMoney(d.margin),
+      ],
+    });
+    return 0;
+  });
+}
+
 export function run(argv: string[]): Promise<number> {
   return runSubcommand(
     'trunk',
@@ -200,6 +264,7 @@ export function run(argv: string[]): Promise<number> {
       rates: (rest) =>
         runSubcommand('trunk rates', usage, { import: ratesImport, list: ratesList }, rest),
       plan,
+      report,
     },
     argv,
   );
