@@ -38,7 +38,10 @@ export async function run(argv: string[]): Promise<number> {
       tariff = a.tariff;
     }
     const sell = await store.rateFor(tariff, number);
-    if (!sell) throw new UsageError(`route: tariff ${tariff} has no rate for ${number} (NOROUTE)`);
+    if (!sell) {
+      out(`tariff ${tariff} has no rate for ${number}: refused (NOROUTE)\n`);
+      return 0;
+    }
     const { configured, plan, candidates } = await store.routeCandidates(tariff, number);
     if (!configured) {
       out(`no trunks configured: ${number} is dialled through ASTBILL_DIAL\n`);
