@@ -128,6 +128,40 @@ describe('carrier routing', function () {
       assert.equal(r.account.reserved, 0n, 'the one reservation covered both attempts and is gone');
     });
 
+    it('keeps the one reservation, unchanged, through every trunk; the caller hanging up ends it', async () => {
+      e.sim.setRules([
+        { prefix: '101', action: 'congestion', ringMs: 2000 },
+        { prefix: '102', action: 'noanswer' },
+      ]);
+      const acct = await e.t.seedAccount({ balance: '5' });
+      const c = e.sim.placeCall({ exten: DST, accountcode: acct.name, callerId: '1001' });
+      const ringingOn = (trunk: string) => () =>
+        e.sim
+          .liveChannels()
+          .some((ch) => ch.kind === 'outbound' && ch.name.startsWith(`PJSIP/${trunk}-`));
+      await driveUntil(e, 'ringing on cheap', ringingOn('cheap'));
+      const first = await e.t.store.reservations();
+      await driveUntil(e, 'ringing on mid', ringingOn('mid'));
+      const second = await e.t.store.reservations();
+      assert.equal(first.length, 1);
+      assert.deepEqual(
+        second.map((r) => [r.uniqueid, r.maxCost, r.maxSeconds]),
+        first.map((r) => [r.uniqueid, r.maxCost, r.maxSeconds]),
+        'the second trunk rings inside the first reservation',
+      );
+      assert.equal((await e.t.store.cdrs({ account: acct.name })).length, 1);
+      e.sim.hangupCaller(c.channelId);
+      const cdr = await settledCdr(e, c.channelId);
+      await quiet(e);
+      assert.deepEqual(await attemptsOf(e.t, c.channelId), [
+        ['cheap', 'CONGESTION', 34, 503],
+        ['mid', 'ABANDONED', null, null],
+      ]);
+      assert.equal(cdr.cost, 0n);
+      const account = (await e.t.store.accountDetails(acct.name))!;
+      assert.deepEqual([account.balance, account.reserved], [parseMoney('5'), 0n]);
+    });
+
     it('fails over when the carrier says the number is unallocated there (cause 1, SIP 404)', async () => {
       const r = await call([
         { prefix: '101', action: 'notfound' },
@@ -187,9 +221,9 @@ describe('carrier routing', function () {
       assert.deepEqual(
         report.map((d) => [d.trunk, d.attempts, d.answered, d.asrPercent, d.acdSeconds, d.billsec]),
         [
-          ['cheap', 5, 0, 0, null, 0],
+          ['cheap', 6, 0, 0, null, 0],
           ['dear', 1, 0, 0, null, 0],
-          ['mid', 3, 2, 66, 20, 40],
+          ['mid', 4, 2, 50, 20, 40],
         ],
       );
       const mid = report.find((d) => d.trunk === 'mid')!;
