@@ -229,6 +229,11 @@ describe('carrier routing', function () {
       const mid = report.find((d) => d.trunk === 'mid')!;
       // 30 s + 10 s sold at 0.05/min (0.025 + 0.00834), bought at 0.02/min (0.01 + 0.00334).
       assert.deepEqual([mid.sell, mid.buy, mid.margin], ['0.03334', '0.01334', '0.02000']);
+      const csv = await astbill(tdb.url, ['trunk', 'report', '--day', '2026-11-22', '--csv']);
+      assert.equal(
+        csv.stdout.split('\r\n')[3],
+        '2026-11-22,mid,4,2,50,20,40,0.01334,0.03334,0.02000',
+      );
     });
   });
 });

@@ -19,6 +19,20 @@ import { noArguments, optionalInteger, parse, required } from '../args.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
 import { parseRateFile } from './rate.js';
+import { toCsv } from '../../csv.js';
+
+const REPORT_COLUMNS = [
+  'day',
+  'trunk',
+  'attempts',
+  'answered',
+  'asrPercent',
+  'acdSeconds',
+  'billsec',
+  'buy',
+  'sell',
+  'margin',
+] as const;
 
 export const summary = 'carrier trunks: add, list, enable, disable, buy rates, route plans';
 
@@ -31,7 +45,7 @@ export const usage = `usage:
   astbill trunk disable NAME
   astbill trunk rates import NAME FILE.csv   (header: prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs)
   astbill trunk rates list NAME [--json]
-  astbill trunk report [--day YYYY-MM-DD] [--days N] [--json]
+  astbill trunk report [--day YYYY-MM-DD] [--days N] [--json | --csv]
         per trunk and UTC day (default today): attempts, answered, ASR, ACD, minutes, buy,
         sell, margin
   astbill trunk plan TARIFF --mode ${ROUTE_MODES.join('|')} [--trunks a,b:3,c]
@@ -205,24 +219,33 @@ async function report(argv: string[]): Promise<number> {
     day: { type: 'string' },
     days: { type: 'string' },
     json: { type: 'boolean' },
+    csv: { type: 'boolean' },
   });
   noArguments('trunk report', positionals);
+  if (values.json && values.csv)
+    throw new UsageError('trunk report: choose one of --json and --csv');
   const [from, to] = dayRange(values.day, optionalInteger('--days', values.days, 1, 366) ?? 1);
   return withStore(async (store) => {
-    outList(await store.trunkReport(from, to), {
+    const rows = await store.trunkReport(from, to);
+    const record = (d: (typeof rows)[number]) => ({
+      day: d.day,
+      trunk: d.trunk,
+      attempts: d.attempts,
+      answered: d.answered,
+      asrPercent: d.asrPercent,
+      acdSeconds: d.acdSeconds,
+      billsec: d.billsec,
+      buy: jsonMoney(d.buy),
+      sell: jsonMoney(d.sell),
+      margin: jsonMoney(d.margin),
+    });
+    if (values.csv) {
+      out(toCsv(REPORT_COLUMNS, rows.map(record)));
+      return 0;
+    }
+    outList(rows, {
       asJson: values.json,
-      toJson: (d) => ({
-        day: d.day,
-        trunk: d.trunk,
-        attempts: d.attempts,
-        answered: d.answered,
-        asrPercent: d.asrPercent,
-        acdSeconds: d.acdSeconds,
-        billsec: d.billsec,
-        buy: jsonMoney(d.buy),
-        sell: jsonMoney(d.sell),
-        margin: jsonMoney(d.margin),
-      }),
+      toJson: record,
       headers: [
         'DAY',
         'TRUNK',
