@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0008-operators); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0008-operators); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -103,6 +103,9 @@ CREATE TABLE astcdr (
   checkpoint_at datetime(3) DEFAULT NULL,
   callback_id varchar(150) DEFAULT NULL,          -- the two legs of a callback call share it
   end_source varchar(16) DEFAULT NULL,            -- end not seen: last-up, first-gone or asterisk-cdr (NULL: observed)
+  trunk varchar(40) DEFAULT NULL,                 -- the trunk that carried the call (routing)
+  buy_cost bigint DEFAULT NULL,                   -- what the carrier charges us, minor units
+  margin bigint DEFAULT NULL,                     -- cost - buy_cost
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
@@ -156,6 +159,65 @@ CREATE TABLE astpinfail (
   PRIMARY KEY (id),
   KEY astpinfail_at_idx (at),
   KEY astpinfail_caller_at_idx (caller, at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE asttrunk (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  name varchar(40) NOT NULL,
+  dial varchar(200) NOT NULL,                     -- dial template with {number}, e.g. PJSIP/{number}@carrier-a
+  strip_digits int NOT NULL DEFAULT 0,            -- leading digits removed before the tech prefix is added
+  tech_prefix varchar(20) NOT NULL DEFAULT '',
+  max_channels int DEFAULT NULL,                  -- NULL = no limit; held across daemons (astcallattempt)
+  enabled int NOT NULL DEFAULT 1,
+  created datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY asttrunk_name_unique (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE asttrunkrate (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  trunk_id int unsigned NOT NULL,
+  prefix varchar(20) NOT NULL,                    -- buy rate: longest prefix per trunk
+  description varchar(120) NOT NULL DEFAULT '',
+  rate_per_min bigint NOT NULL,
+  connect_fee bigint NOT NULL DEFAULT 0,
+  initial_secs int NOT NULL DEFAULT 60,
+  increment_secs int NOT NULL DEFAULT 60,
+  min_secs int NOT NULL DEFAULT 0,
+  PRIMARY KEY (id),
+  UNIQUE KEY asttrunkrate_trunk_prefix_unique (trunk_id, prefix),
+  CONSTRAINT asttrunkrate_trunk_id_foreign FOREIGN KEY (trunk_id) REFERENCES asttrunk (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astrouteplan (
+  tariff varchar(40) NOT NULL,
+  mode varchar(10) NOT NULL CHECK (mode IN ('lcr','priority','weighted')),
+  trunks varchar(400) NOT NULL DEFAULT '',        -- name or name:weight, comma separated, in priority order
+  PRIMARY KEY (tariff)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astcallattempt (
+  id bigint unsigned NOT NULL AUTO_INCREMENT,
+  uniqueid varchar(150) NOT NULL,                 -- the call's CDR
+  trunk_id int unsigned NOT NULL,
+  trunk varchar(40) NOT NULL,
+  channel varchar(150) NOT NULL,                  -- the B leg dialled on this trunk
+  node varchar(32) NOT NULL,
+  prefix varchar(20) NOT NULL,                    -- buy-rate snapshot: prefix and columns as in asttrunkrate
+  rate_per_min bigint NOT NULL,
+  connect_fee bigint NOT NULL DEFAULT 0,
+  initial_secs int NOT NULL DEFAULT 60,
+  increment_secs int NOT NULL DEFAULT 60,
+  min_secs int NOT NULL DEFAULT 0,
+  start datetime(3) NOT NULL,
+  end datetime(3) DEFAULT NULL,
+  outcome varchar(16) DEFAULT NULL,               -- NULL while ringing; ANSWERED, BUSY, CONGESTION, ...
+  cause int DEFAULT NULL,                         -- Q.850
+  tech_cause int DEFAULT NULL,                    -- SIP status when the channel gave one
+  PRIMARY KEY (id),
+  KEY astcallattempt_uniqueid_idx (uniqueid),
+  KEY astcallattempt_trunk_outcome_idx (trunk_id, outcome),
+  KEY astcallattempt_start_idx (start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Operators (console and API users), their sessions and tokens, failed logins, and the audit
@@ -277,5 +339,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0003-grants-callback', 1, CURRENT_TIMESTAMP),
   ('0004-unseen-end', 1, CURRENT_TIMESTAMP),
   ('0005-pin-failures', 1, CURRENT_TIMESTAMP),
+  ('0006-routing', 1, CURRENT_TIMESTAMP),
   ('0008-operators', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../daemon/src/config.js';
 import { SETTING_NAMES } from '../daemon/src/config-file.js';
+import { formatMoney } from '../daemon/src/rating/index.js';
 import { astbill } from './cli/run-cli.js';
 
 /** Every setting of the README's Configuration table, a value unlike its default, and where it shows. */
@@ -56,6 +57,9 @@ const CHECKS: Record<string, [string | number | boolean, (c: Config) => unknown]
   ASTBILL_UNSEEN_END: ['first-gone', (c) => c.recovery.unseenEnd],
   ASTBILL_GAP_POLL_SECONDS: [17, (c) => c.recovery.gapPollSeconds],
   ASTBILL_RECONCILE_RETRY_SECONDS: [25, (c) => c.recovery.reconcileRetrySeconds],
+  ASTBILL_MIN_MARGIN: ['0.01000', (c) => formatMoney(c.routing.minMarginPerMin)],
+  ASTBILL_FAILOVER_CAUSES: ['34,38', (c) => c.routing.failover.causes.join(',')],
+  ASTBILL_FAILOVER_SIP: ['404,503', (c) => c.routing.failover.sip.join(',')],
   ASTBILL_LOG_LEVEL: ['debug', (c) => c.logLevel],
   ASTBILL_LOG_FORMAT: ['json', (c) => c.logFormat],
 };

@@ -15,6 +15,7 @@ import {
 import { CronJob } from './cron-job.js';
 import { loadResilienceConfig, type ResilienceConfig } from './resilience/config.js';
 import { loadRecoveryConfig, type RecoveryConfig } from './session/recovery-config.js';
+import { loadRoutingConfig, type RoutingConfig } from './session/routing-config.js';
 
 export { ConfigError };
 
@@ -89,6 +90,8 @@ export interface Config {
   resilience: ResilienceConfig;
   /** Restart reconciliation and talk-time checkpoints. */
   recovery: RecoveryConfig;
+  /** Carrier routing: margin guard and failover table (session/routing-config.ts). */
+  routing: RoutingConfig;
 }
 
 type Source = SettingSource;
@@ -203,6 +206,7 @@ export function loadConfig(env: Source = process.env): Config {
     language: promptLanguage(src.ASTBILL_LANGUAGE),
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),
+    routing: loadRoutingConfig(src),
   };
 }
 

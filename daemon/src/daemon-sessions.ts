@@ -64,7 +64,7 @@ export class DaemonSessions {
       ...this.common(() => session),
       metrics: this.d.metrics ?? noSessionMetrics,
       pinGuard: this.d.pinGuard,
-      ...(grants ? { grantStore: grants } : {}),
+      ...(grants ? { grantStore: grants, routing: grants } : {}),
     });
     return session;
   }

@@ -93,7 +93,11 @@ export class AriCallControl implements CallControl {
   }
 
   async originate(req: OriginateRequest): Promise<void> {
-    this.translator.expectLeg(req.channelId, req.otherChannelId);
+    // Only a Local channel has a `;2` half; any other endpoint is one channel.
+    this.translator.expectLeg(
+      req.channelId,
+      req.endpoint.startsWith('Local/') ? req.otherChannelId : undefined,
+    );
     try {
       await this.conn.request('originate', 'POST', '/channels', {
         endpoint: req.endpoint,

@@ -37,6 +37,7 @@ interface RawEvent {
   args?: unknown;
   dialstatus?: unknown;
   cause?: unknown;
+  tech_cause?: unknown;
   soft?: unknown;
   digit?: unknown;
   playback?: { id?: unknown; target_uri?: unknown; state?: unknown };
@@ -52,6 +53,8 @@ interface Leg {
   failed: boolean;
   /** Best Q.850 cause seen on either half before the leg was answered. */
   cause: number | null;
+  /** The SIP status (tech_cause) seen with it, when the channel gave one. */
+  techCause: number | null;
 }
 
 /** Event types that carry nothing a session needs (all modelled in events.json). */
@@ -168,6 +171,7 @@ export class AriEventTranslator {
       answered: false,
       failed: false,
       cause: null,
+      techCause: null,
     };
     this.legs.set(channelId, leg);
     if (otherChannelId) this.legs.set(otherChannelId, leg);
@@ -210,10 +214,16 @@ export class AriEventTranslator {
         return this.ended(raw, at, 'stasis-end', null);
       case 'ChannelHangupRequest': {
         const soft = raw.soft === true;
-        return this.ended(raw, at, 'hangup-request', soft ? null : num(raw.cause));
+        return this.ended(
+          raw,
+          at,
+          'hangup-request',
+          soft ? null : num(raw.cause),
+          num(raw.tech_cause),
+        );
       }
       case 'ChannelDestroyed':
-        return this.ended(raw, at, 'destroyed', num(raw.cause));
+        return this.ended(raw, at, 'destroyed', num(raw.cause), num(raw.tech_cause));
       case 'Dial':
         return this.dial(raw, at);
       case 'ChannelDtmfReceived': {
@@ -310,6 +320,7 @@ export class AriEventTranslator {
         channelId: leg.primary,
         failure: f.failure,
         cause: leg.cause ?? f.cause,
+        ...(leg.techCause !== null ? { techCause: leg.techCause } : {}),
       },
     ];
   }
@@ -319,6 +330,7 @@ export class AriEventTranslator {
     at: Date,
     source: 'hangup-request' | 'stasis-end' | 'destroyed',
     cause: number | null,
+    techCause: number | null = null,
   ): CallEvent[] {
     const channelId = this.channelId(raw.channel, source);
     if (!channelId) return [];
@@ -330,6 +342,7 @@ export class AriEventTranslator {
       if (channelId === leg.primary) out.push({ kind: 'leg-ended', at, channelId, cause, source });
     } else if (!leg.failed) {
       if (cause !== null && cause > 0) leg.cause = cause;
+      if (techCause !== null && techCause > 0) leg.techCause = techCause;
       // A ring timeout has no NOANSWER Dial event: the hangup causes are the only signal.
       // An unroutable Local leg is destroyed with cause 0 and no Dial event at all.
       const decisive =
@@ -342,6 +355,7 @@ export class AriEventTranslator {
           channelId: leg.primary,
           failure: failureForCause(leg.cause),
           cause: leg.cause,
+          ...(leg.techCause !== null ? { techCause: leg.techCause } : {}),
         });
       }
     }

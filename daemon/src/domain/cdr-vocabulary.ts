@@ -21,6 +21,8 @@ export type Disposition = (typeof DISPOSITIONS)[number];
  * before anything was dialled), which is written as CANCEL: the caller's choice, not a failure.
  * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
  * OVERLOAD: too many calls were being set up at once (ASTBILL_MAX_SETUPS).
+ * LOSS: every trunk that carries the destination would cost more than the call sells for
+ * (minus ASTBILL_MIN_MARGIN).
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -34,7 +36,8 @@ export type RefusalReason =
   | 'ABANDONED'
   | 'LOCKED'
   | 'SHUTDOWN'
-  | 'OVERLOAD';
+  | 'OVERLOAD'
+  | 'LOSS';
 
 /** Keyed by the union so that the compiler flags a reason added above but not here. */
 const REASON_SET: Record<RefusalReason, true> = {
@@ -50,6 +53,7 @@ const REASON_SET: Record<RefusalReason, true> = {
   LOCKED: true,
   SHUTDOWN: true,
   OVERLOAD: true,
+  LOSS: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];

@@ -13,6 +13,7 @@ import { identifyByPin, identifyFromChannel, type Identified } from './identify.
 import { noGuessGuard } from './guess-guard.js';
 import type { AuthoriseResult, RefusalReason } from './ports.js';
 import { PROMPTS, balanceAnnouncement } from './prompts.js';
+import { planRoutes } from './route-plan.js';
 
 /**
  * Whether what the dialplan passed (first Stasis arg, else ${EXTEN}) names a destination. A
@@ -112,6 +113,9 @@ export async function authoriseDestination(
     who.rated?.number === dst ? who.rated.rate : await db(() => store.rateFor(account.tariff, dst));
   ctx.scope.check();
   if (!rate) return refused('NOROUTE', PROMPTS.noService);
+  const routing = await planRoutes(ctx, account.tariff, dst, rate);
+  ctx.scope.check();
+  if (routing.kind === 'refuse') return refused(routing.reason, PROMPTS.noService);
 
   ctx.machine.to('authorising');
   const asked = performance.now();
@@ -145,6 +149,7 @@ export async function authoriseDestination(
       settled: false,
       outcome: deferred<DialOutcome>(),
       grant: res.grant ?? null,
+      routes: routing.kind === 'routes' ? routing.routes : null,
     };
     ctx.attempts.push(attempt);
     ctx.attempt = attempt;

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Money, Rate } from '../rating/index.js';
+import type { Money, Rate, RankedRoute } from '../rating/index.js';
 import type { CallControl } from './call-control-port.js';
 import type { CallOffered, DialOutcome } from './call-events.js';
 import type { CallScope, Deferred } from './call-scope.js';
@@ -20,6 +20,8 @@ import type { LimitTimer } from './limit-timer.js';
 import type { GuessGuard } from './guess-guard.js';
 import type { Account, BillingStore, SessionMetrics } from './ports.js';
 import type { StateMachine, Transitions } from './state-machine.js';
+import type { RoutingConfig } from './routing-config.js';
+import type { RoutingStore } from './routing-ports.js';
 
 export type SessionState =
   | 'offered'
@@ -65,6 +67,8 @@ export type SessionConfig = Pick<
   hangupWaitSeconds?: number;
   /** Seconds past the ring timeout before the daemon gives up on a dial outcome (default 10). */
   ringGuardSeconds?: number;
+  /** Carrier routing: margin guard and failover table (default: no margin, the default table). */
+  routing?: RoutingConfig;
 };
 
 export interface SessionDeps {
@@ -84,6 +88,8 @@ export interface SessionDeps {
   pinGuard?: GuessGuard;
   /** Extends grant-mode calls (store/tx/extend.ts); without it every call is single mode. */
   grantStore?: GrantStore;
+  /** Carrier routing (store/trunks.ts); without it every call dials config `dial`. */
+  routing?: RoutingStore;
 }
 
 /** What the daemon shows about a live call (the API's GET /calls). */
@@ -114,6 +120,8 @@ export interface Attempt {
   outcome: Deferred<DialOutcome>;
   /** Grant mode: maxSeconds is the first grant; the GrantController extends it while talking. */
   grant: { grantSeconds: number; final: boolean } | null;
+  /** Routed call: the profitable trunks in the order they are tried; null: config `dial`. */
+  routes?: RankedRoute[] | null;
 }
 
 export interface CallContext {

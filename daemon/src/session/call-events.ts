@@ -9,7 +9,15 @@ export type LegFailure = 'BUSY' | 'NO ANSWER' | 'CONGESTION' | 'CHANUNAVAIL';
 
 /** How a dialled leg came out: answered, or failed with its cause and Asterisk's time. */
 export type DialOutcome =
-  { kind: 'answered' } | { kind: 'failed'; failure: LegFailure; cause: number | null; at: Date };
+  | { kind: 'answered' }
+  | {
+      kind: 'failed';
+      failure: LegFailure;
+      cause: number | null;
+      at: Date;
+      /** The channel's tech_cause (a SIP status on PJSIP) when it gave one. */
+      techCause?: number | null;
+    };
 
 /** A new channel entered the app from the dialplan: a call to bill. */
 export interface CallOffered {
@@ -54,6 +62,8 @@ export interface LegFailed {
   failure: LegFailure;
   /** Q.850 cause when known. */
   cause: number | null;
+  /** The channel's tech_cause (a SIP status on PJSIP) when it gave one. */
+  techCause?: number | null;
 }
 
 /** A channel of a call went away (hangup request, StasisEnd or destruction, whichever came). */

@@ -34,7 +34,7 @@ import { Aborted, CallScope, deferred, errorText } from './call-scope.js';
 import { resumeAdopted, startTalking } from './connect.js';
 import { endFailedDial, FAILURE_DISPOSITION } from './dial-failure.js';
 import { abandon, failClosed, refuse } from './early-endings.js';
-import { dialAttempt } from './dialler.js';
+import { dialRoutes } from './route-dialler.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
 import type { UnseenEnd } from './unseen-end.js';
@@ -185,7 +185,13 @@ export class CallSession implements RegisteredSession {
         case 'leg-failed': {
           const a = c.attempt;
           if (a && a.b?.channelId === ev.channelId && this.state === 'dialling' && !a.answeredAt) {
-            a.outcome.resolve({ kind: 'failed', failure: ev.failure, cause: ev.cause, at: ev.at });
+            a.outcome.resolve({
+              kind: 'failed',
+              failure: ev.failure,
+              cause: ev.cause,
+              at: ev.at,
+              techCause: ev.techCause ?? null,
+            });
           } else this.ignored(ev);
           return;
         }
@@ -324,7 +330,7 @@ export class CallSession implements RegisteredSession {
       if (config.announce) await announceBalance(c, attempt.rate!, res);
 
       c.machine.to('dialling');
-      const outcome = await dialAttempt(c, attempt);
+      const outcome = await dialRoutes(c, attempt);
       if (outcome.kind === 'answered') {
         c.scope.check();
         return; // talking: events drive the call from here

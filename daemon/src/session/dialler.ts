@@ -86,11 +86,16 @@ export function originateCallerId(
 
 /**
  * Dials the B leg of an ordinary call's attempt and waits for its outcome; throws Aborted if
- * the caller goes meanwhile. A caller not answered yet hears ringing.
+ * the caller goes meanwhile. A caller not answered yet hears ringing. `via`: one trunk of a
+ * routed call (route-dialler.ts): its template, the rewritten number and the leg's ids.
  */
-export async function dialAttempt(ctx: CallContext, attempt: Attempt): Promise<DialOutcome> {
+export async function dialAttempt(
+  ctx: CallContext,
+  attempt: Attempt,
+  via?: { dial: string; number: string; leg: { channelId: string; otherChannelId: string } },
+): Promise<DialOutcome> {
   const { control, config, ids, clock } = ctx.deps;
-  const leg = ids.leg();
+  const leg = via?.leg ?? ids.leg();
   attempt.b = leg;
   ctx.deps.bind(leg.channelId);
   ctx.deps.bind(leg.otherChannelId);
@@ -99,8 +104,8 @@ export async function dialAttempt(ctx: CallContext, attempt: Attempt): Promise<D
     control,
     clock,
     log: ctx.log,
-    config,
-    number: attempt.dst,
+    config: via ? { ...config, dial: via.dial } : config,
+    number: via?.number ?? attempt.dst,
     callerId: originateCallerId(ctx.offered.callerNumber, ctx.offered.callerName),
     leg,
     originator: ctx.offered.channelId,

@@ -124,10 +124,11 @@ export function varset(sim: SimEngine, ch: SimChannel, variable: string, value: 
 export function hangupRequest(
   sim: SimEngine,
   ch: SimChannel,
-  req: { cause?: number; soft?: boolean },
+  req: { cause?: number; soft?: boolean; techCause?: number },
 ): void {
   const fields: Record<string, unknown> = {};
   if (req.cause !== undefined) fields.cause = req.cause;
+  if (req.techCause !== undefined) fields.tech_cause = req.techCause;
   if (req.soft) fields.soft = true;
   sim.publishChannel(ch, 'ChannelHangupRequest', fields);
 }

@@ -170,7 +170,7 @@ function startDial(
     sim.destroy(b, CAUSE.UNKNOWN, 'dialplan');
     return;
   }
-  const action = rule?.action ?? 'unavailable';
+  const action = atChannelLimit(sim, b, rule) ? 'congestion' : (rule?.action ?? 'unavailable');
   if (far) {
     if (far.caller.number !== '' && b.connected.number !== '') {
       sim.publishChannel(far, 'ChannelCallerId', {
@@ -275,23 +275,56 @@ function answerFarEnd(
   }
 }
 
+/** A rule with `maxChannels`: this many B legs it matched are up already (a carrier at its limit). */
+function atChannelLimit(sim: SimEngine, b: SimChannel, rule: FarEndRule | undefined): boolean {
+  if (rule?.maxChannels === undefined) return false;
+  let up = 0;
+  for (const ch of sim.channels.values())
+    if (ch !== b && ch.role === 'B' && !ch.ending && matchRule(sim.rules, ch.number) === rule) up++;
+  return up >= rule.maxChannels;
+}
+
+/** `sip`: the status a PJSIP carrier answers with, carried as tech_cause (pjsip-b-* recordings). */
 const FAILURES = {
-  busy: { status: 'BUSY', cause: CAUSE.USER_BUSY, app: 'Busy', data: '10' },
-  congestion: { status: 'CONGESTION', cause: CAUSE.CONGESTION, app: 'Congestion', data: '5' },
-  unavailable: { status: 'CHANUNAVAIL', cause: CAUSE.SUBSCRIBER_ABSENT, app: 'Hangup', data: '20' },
+  busy: { status: 'BUSY', cause: CAUSE.USER_BUSY, app: 'Busy', data: '10', sip: 486 },
+  congestion: {
+    status: 'CONGESTION',
+    cause: CAUSE.CONGESTION,
+    app: 'Congestion',
+    data: '5',
+    sip: 503,
+  },
+  unavailable: {
+    status: 'CHANUNAVAIL',
+    cause: CAUSE.SUBSCRIBER_ABSENT,
+    app: 'Hangup',
+    data: '20',
+    sip: 480,
+  },
+  // A carrier's 404 and 603 arrive as dialstatus NOANSWER with causes 1 and 21.
+  notfound: { status: 'NOANSWER', cause: CAUSE.UNALLOCATED, app: 'Hangup', data: '1', sip: 404 },
+  decline: { status: 'NOANSWER', cause: CAUSE.CALL_REJECTED, app: 'Hangup', data: '21', sip: 603 },
 } as const;
 
-/** Busy / congestion / unavailable: the far half signals it and hangs up with its Q.850 cause. */
+/**
+ * The far end refuses: the far half signals it and hangs up with its Q.850 cause. A PJSIP leg
+ * shows what Asterisk's recordings show: ChannelHangupRequest (cause, tech_cause = the SIP
+ * status), then Dial with the dialstatus, then ChannelDestroyed with both.
+ */
 function failDial(
   sim: SimEngine,
   b: SimChannel,
   far: SimChannel | undefined,
-  action: 'busy' | 'congestion' | 'unavailable',
+  action: keyof typeof FAILURES,
 ): void {
   const f = FAILURES[action];
   const dialstring = b.dial?.dialstring ?? '';
   b.dial = undefined;
-  if (far) {
+  if (!far && b.tech === 'PJSIP') {
+    hangupRequest(sim, b, { cause: f.cause, techCause: f.sip });
+    dialEvent(sim, b, f.status, dialstring);
+    sim.destroy(b, f.cause, 'far-end', f.sip);
+  } else if (far) {
     dialplanStep(sim, far, f.app, f.data);
     setState(sim, far, 'Busy');
     dialEvent(sim, b, f.status, dialstring);

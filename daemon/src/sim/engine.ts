@@ -252,14 +252,18 @@ export class SimEngine extends EventEmitter {
   // --- channel end -----------------------------------------------------------------------------
 
   /** Final step of every hangup: ChannelDestroyed, forget the channel, write history. */
-  destroy(ch: SimChannel, cause: number, by: HungUpBy): void {
+  destroy(ch: SimChannel, cause: number, by: HungUpBy, techCause?: number): void {
     if (this.channels.get(ch.id) !== ch) return;
     ch.ending = true;
     for (const t of ch.timers) t.cancel();
     ch.timers.clear();
     ch.absoluteTimer?.cancel();
     if (ch.runsDialplan) ch.dialplan = { ...ch.dialplan, app_name: '', app_data: '' };
-    this.publishChannel(ch, 'ChannelDestroyed', { cause, cause_txt: causeText(cause) });
+    this.publishChannel(ch, 'ChannelDestroyed', {
+      cause,
+      cause_txt: causeText(cause),
+      ...(techCause !== undefined ? { tech_cause: techCause } : {}),
+    });
     for (const pid of ch.playbackQueue) this.playbacks.delete(pid);
     ch.playbackQueue = [];
     this.channels.delete(ch.id);

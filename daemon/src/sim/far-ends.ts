@@ -9,7 +9,15 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { findProblem, Nullable, StringEnum, Type, type Static } from '../schema/index.js';
 
-export const FAR_END_ACTIONS = ['answer', 'busy', 'noanswer', 'congestion', 'unavailable'] as const;
+export const FAR_END_ACTIONS = [
+  'answer',
+  'busy',
+  'noanswer',
+  'congestion',
+  'unavailable',
+  'notfound',
+  'decline',
+] as const;
 export type FarEndAction = (typeof FAR_END_ACTIONS)[number];
 
 const ms = (description: string) => Type.Number({ minimum: 0, description });
@@ -31,6 +39,13 @@ export const farEndRuleSchema = Type.Object(
     ),
     ringMs: Type.Optional(
       ms('busy/congestion/unavailable: ring this long before giving the signal (default 0)'),
+    ),
+    maxChannels: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'a carrier at its limit: with this many B legs of this rule up, another gets congestion (SIP 503)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -79,6 +94,7 @@ export function parseRules(data: unknown, source = 'rules'): FarEndRule[] {
     if (rule.answerAfterMs !== undefined) clean.answerAfterMs = rule.answerAfterMs;
     if (rule.hangupAfterMs !== undefined) clean.hangupAfterMs = rule.hangupAfterMs;
     if (rule.ringMs !== undefined) clean.ringMs = rule.ringMs;
+    if (rule.maxChannels !== undefined) clean.maxChannels = rule.maxChannels;
     return clean;
   });
 }

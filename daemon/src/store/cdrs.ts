@@ -50,6 +50,10 @@ export interface Cdr {
   note: string | null;
   /** How the end was known when the daemon did not see it (NULL: observed). */
   endSource: EndSource | null;
+  /** Routed calls: the trunk that carried it, what it cost us, cost − buyCost (else null). */
+  trunk?: string | null;
+  buyCost?: Money | null;
+  margin?: Money | null;
 }
 
 export interface CdrRow {
@@ -81,6 +85,9 @@ export interface CdrRow {
   status: string;
   note: string | null;
   end_source?: string | null;
+  trunk?: string | null;
+  buy_cost?: unknown;
+  margin?: unknown;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -122,6 +129,9 @@ export function toCdr(r: CdrRow): Cdr {
     endSource: (END_SOURCES as readonly string[]).includes(r.end_source ?? '')
       ? (r.end_source as EndSource)
       : null,
+    trunk: r.trunk ?? null,
+    buyCost: r.buy_cost === null || r.buy_cost === undefined ? null : moneyFromDb(r.buy_cost),
+    margin: r.margin === null || r.margin === undefined ? null : moneyFromDb(r.margin),
   };
 }
 

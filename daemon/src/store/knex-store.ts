@@ -52,6 +52,17 @@ import { markAnswered } from './tx/mark-answered.js';
 import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
+import * as trunks from './trunks.js';
+import { trunkReport, type TrunkDay } from './trunk-report.js';
+import { claimTrunk, closeAttempt } from './tx/trunk-claim.js';
+import type { Candidate, RoutePlan, Trunk } from '../rating/index.js';
+import type {
+  AttemptOutcome,
+  ClaimRequest,
+  ClaimResult,
+  RouteCandidates,
+  RoutingStore,
+} from '../session/routing-ports.js';
 
 export interface KnexStoreOptions {
   /** Key of the PIN HMAC; default ASTBILL_PIN_SECRET, else DEFAULT_PIN_SECRET (see pin.ts). */
@@ -60,7 +71,7 @@ export interface KnexStoreOptions {
   pinMinLength?: number | undefined;
 }
 
-export class KnexBillingStore implements BillingStore, GrantStore {
+export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore {
   private readonly hashPin: PinHasher;
   private readonly pinMinLength: number | undefined;
 
@@ -247,5 +258,60 @@ export class KnexBillingStore implements BillingStore, GrantStore {
       throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
     }
     await grants.setCharging(this.db.knex, a.id, c);
+  }
+
+  // --- carrier routing (store/trunks.ts, store/tx/trunk-claim.ts) ----------------------------
+
+  async routeCandidates(tariff: string, dst: string): Promise<RouteCandidates> {
+    const candidates: Candidate[] = await trunks.candidatesFor(this.db.knex, dst);
+    const configured = candidates.length > 0 || (await trunks.routingConfigured(this.db.knex));
+    const plan = configured ? await trunks.routePlan(this.db.knex, tariff) : trunks.noPlan();
+    return { configured, plan, candidates };
+  }
+
+  claimTrunk(req: ClaimRequest): Promise<ClaimResult> {
+    return claimTrunk(this.db, req);
+  }
+
+  closeAttempt(attemptId: number, o: AttemptOutcome): Promise<void> {
+    return closeAttempt(this.db, attemptId, o);
+  }
+
+  addTrunk(t: trunks.NewTrunk): Promise<Trunk> {
+    return trunks.addTrunk(this.db, t, new Date());
+  }
+
+  listTrunks(): Promise<Trunk[]> {
+    return trunks.listTrunks(this.db.knex);
+  }
+
+  trunk(name: string): Promise<Trunk | undefined> {
+    return trunks.trunkByName(this.db.knex, name);
+  }
+
+  setTrunkEnabled(name: string, enabled: boolean): Promise<Trunk> {
+    return trunks.setTrunkEnabled(this.db, name, enabled);
+  }
+
+  /** Inserts or updates (same prefix) a trunk's buy rates in one transaction. */
+  upsertBuyRates(trunk: string, list: readonly Rate[]): Promise<UpsertResult> {
+    return trunks.upsertBuyRates(this.db, trunk, list);
+  }
+
+  listBuyRates(trunk: string): Promise<Rate[]> {
+    return trunks.listBuyRates(this.db.knex, trunk);
+  }
+
+  routePlan(tariff: string): Promise<RoutePlan> {
+    return trunks.routePlan(this.db.knex, tariff);
+  }
+
+  setRoutePlan(tariff: string, mode: string, trunkList: string): Promise<RoutePlan> {
+    return trunks.setRoutePlan(this.db, tariff, mode, trunkList);
+  }
+
+  /** Per trunk and UTC day, attempts that started in [from, to). */
+  trunkReport(from: Date, to: Date): Promise<TrunkDay[]> {
+    return trunkReport(this.db.knex, from, to);
   }
 }

@@ -9,6 +9,7 @@ import { consoleRoutes } from './console.js';
 import { operatorRoutes } from './operators.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
+import { trunkRoutes } from './trunks.js';
 
 export function buildRoutes(deps: ApiDeps): Route[] {
   const routes: Route[] = [];
@@ -21,6 +22,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...cdrRoutes(deps),
     ...operatorRoutes(deps),
     ...consoleRoutes(deps),
+    ...trunkRoutes(deps),
   );
   return routes;
 }

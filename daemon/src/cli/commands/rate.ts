@@ -88,8 +88,15 @@ async function add(argv: string[]): Promise<number> {
   });
 }
 
-/** Parses and checks a whole rate file: the rates, or every problem with its line number. */
-export function parseRateFile(text: string): { rates: Rate[]; problems: string[] } {
+/**
+ * Parses and checks a whole rate file: the rates, or every problem with its line number. With
+ * `forTariff` (a trunk's buy-rate deck) the tariff column may be left out and every row gets
+ * that name; a row naming another is a bad line.
+ */
+export function parseRateFile(
+  text: string,
+  forTariff?: string,
+): { rates: Rate[]; problems: string[] } {
   let records: CsvRecord[];
   try {
     records = readCsv(text);
@@ -101,7 +108,9 @@ export function parseRateFile(text: string): { rates: Rate[]; problems: string[]
   if (!head) return { rates: [], problems: ['the file is empty (expected a header line)'] };
   const header = head.fields.map((h) => h.toLowerCase());
   const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
-  const missing = REQUIRED.filter((c) => !header.includes(c));
+  const missing = REQUIRED.filter(
+    (c) => !header.includes(c) && !(c === 'tariff' && forTariff !== undefined),
+  );
   const twice = header.filter((h, i) => header.indexOf(h) !== i);
   if (unknown.length || missing.length || twice.length) {
     const what = [
@@ -152,8 +161,11 @@ export function parseRateFile(text: string): { rates: Rate[]; problems: string[]
           throw new Error((err as Error).message);
         }
       };
+      const named = get('tariff');
+      if (forTariff !== undefined && named !== undefined && named !== forTariff)
+        throw new Error(`tariff '${named}' is not '${forTariff}' (the deck being imported)`);
       const rate: Rate = {
-        tariff: get('tariff') ?? '',
+        tariff: named ?? forTariff ?? '',
         prefix: get('prefix') ?? '',
         description: get('description') ?? '',
         ratePerMin: money('rate_per_min'),

@@ -22,6 +22,8 @@
  *                      (kind, reference) key makes a second charge of one call impossible;
  *            astcdr:   phase 2 (answer, end, duration, billsec, disposition, cause, cost, note,
  *                      end_source, status settled);
+ *            astcdr (routed call): trunk, buy_cost = callCost(the answering trunk's buy-rate
+ *                      snapshot on its astcallattempt row, billsec), margin = cost − buy_cost;
  *            astcreditres: the reservation deleted.
  * Results: { settled: true, cost, billsec, balanceAfter }
  *          { settled: false, cost, billsec, balanceAfter } with the values recorded earlier when
@@ -34,10 +36,11 @@ import { chargeCall } from '../charge.js';
 import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
 import { deleteReservation } from '../reservations.js';
+import { BUY_COLUMNS, buySnapshot, writeBuySide, type BuyColumns } from '../buy-side.js';
 import { moneyFromDb } from '../../rating/index.js';
 import type { Knex } from 'knex';
 
-interface LockedRow extends CdrRow {
+interface LockedRow extends CdrRow, BuyColumns {
   checkpoint_secs: number | string | null;
   acct_id: number | string | null;
   acct_balance: unknown;
@@ -50,6 +53,12 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
   const q = trx('astcdr as c')
     .leftJoin('astaccount as a', 'a.id', 'c.account_id')
     .leftJoin('astcreditres as r', 'r.uniqueid', 'c.uniqueid')
+    .leftJoin('astcallattempt as t', (j) =>
+      // The answered trunk; still NULL when the call ended before its outcome was written.
+      j
+        .on('t.uniqueid', '=', 'c.uniqueid')
+        .andOn((o) => o.on('t.outcome', '=', trx.raw('?', ['ANSWERED'])).orOnNull('t.outcome')),
+    )
     .where('c.uniqueid', uniqueid)
     .select(
       'c.*',
@@ -57,6 +66,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       'a.balance as acct_balance',
       'a.reserved as acct_reserved',
       'r.max_cost as res_max_cost',
+      ...BUY_COLUMNS,
     );
   const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
     LockedRow | undefined;
@@ -74,7 +84,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       ? undefined
       : moneyFromDb(row.res_max_cost);
   const checkpoint = row.checkpoint_secs === null ? 0 : Number(row.checkpoint_secs);
-  return { cdr: toCdr(row), account, held, checkpoint };
+  return { cdr: toCdr(row), account, held, checkpoint, buy: buySnapshot(row) };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
@@ -125,6 +135,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       note: req.note ?? null,
       endSource: req.endSource ?? null,
     });
+    if (locked.buy && answered) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
     await deleteReservation(trx, req.uniqueid);
     return { settled: true, cost, billsec, balanceAfter };
   });

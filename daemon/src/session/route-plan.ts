@@ -1,0 +1,38 @@
+/**
+ * Before authorising: which trunks a call may leave through. No trunk in the database (or no
+ * routing port): the call dials config `dial` as before routing existed. Trunks exist but none
+ * has a buy rate for the destination: NOROUTE. Some do, but none leaves the minimum margin
+ * (ASTBILL_MIN_MARGIN): LOSS. Otherwise the profitable trunks in the plan's order.
+ */
+import { chooseRoutes, type Rate, type RankedRoute } from '../rating/index.js';
+import type { CallContext } from './call-context.js';
+import { db } from './call-scope.js';
+
+export type RouteDecision =
+  | { kind: 'legacy' }
+  | { kind: 'routes'; routes: RankedRoute[] }
+  | { kind: 'refuse'; reason: 'NOROUTE' | 'LOSS' };
+
+export async function planRoutes(
+  ctx: CallContext,
+  tariff: string,
+  dst: string,
+  sell: Rate,
+): Promise<RouteDecision> {
+  const routing = ctx.deps.routing;
+  if (!routing) return { kind: 'legacy' };
+  const { configured, plan, candidates } = await db(() => routing.routeCandidates(tariff, dst));
+  if (!configured) return { kind: 'legacy' };
+  const margin = ctx.deps.config.routing?.minMarginPerMin ?? 0n;
+  const ranked = chooseRoutes(candidates, plan, sell, margin);
+  const routes = ranked.filter((r) => r.profitable);
+  const skipped = ranked.filter((r) => !r.profitable).map((r) => r.trunk.name);
+  ctx.log.info('routes', {
+    dst,
+    mode: plan.mode,
+    routes: routes.map((r) => r.trunk.name),
+    ...(skipped.length ? { unprofitable: skipped } : {}),
+  });
+  if (routes.length > 0) return { kind: 'routes', routes };
+  return { kind: 'refuse', reason: ranked.length > 0 ? 'LOSS' : 'NOROUTE' };
+}
