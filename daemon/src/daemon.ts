@@ -187,7 +187,8 @@ export class Daemon {
       store: this.billingStore,
       control: this.control,
       logger: this.logger,
-      clock: this.clock,
+      // Sessions compare their moments with Asterisk's answer/end stamps: Asterisk's clock.
+      clock: this.asteriskClock,
       ids: this.ids,
       config: this.sessionConfig,
       bind: (channelId: string) => this.registry.bind(channelId, self()),

@@ -51,6 +51,7 @@ import { FAILURE_DISPOSITION } from './dial-failure.js';
 import type { CallbackAuthoriseResult } from './grant-ports.js';
 import { CallerIvr } from './ivr.js';
 import { hangUpAndWait, type KillReason } from './kill-call.js';
+import type { UnseenEnd } from './unseen-end.js';
 import type { Account } from './ports.js';
 import type { RegisteredSession } from './registry.js';
 import { settleWithRetry } from './settlement.js';
@@ -335,10 +336,14 @@ export class CallbackSession implements RegisteredSession {
 
   // ---------------------------------------------------------------- the end
 
-  /** Ends the callback on astbill's initiative (limit, housekeeping, API, shutdown). */
-  async kill(reason: KillReason): Promise<void> {
+  /**
+   * Ends the callback on astbill's initiative (limit, housekeeping, API, shutdown). `unseen`:
+   * it already ended unseen (live-check.ts): each answered leg is billed to that end.
+   */
+  async kill(reason: KillReason, unseen?: UnseenEnd): Promise<void> {
     if (this.c.machine.in('ending', 'settled')) return this.finished;
     this.c.killReason ??= reason;
+    if (unseen) return this.end(unseen.end, { cause: null, by: 'kill', endSource: unseen.source });
     const { control, clock, config } = this.deps;
     await hangUpAndWait({
       control,
@@ -383,7 +388,7 @@ export class CallbackSession implements RegisteredSession {
         leg.name === 'b' && !leg.dialled ? 'callback: not dialled, leg A did not answer' : note;
       const res = await settleWithRetry(
         { store: this.deps.store, clock: this.deps.clock, log: this.log },
-        legSettleRequest(leg, at, how.cause, how[leg.name], unanswered, note),
+        legSettleRequest(leg, at, how.cause, how[leg.name], unanswered, note, how.endSource),
         'callback leg settled',
       );
       if (res) leg.settled = true;
