@@ -24,7 +24,10 @@ export interface DaemonSessionsDeps {
   registry: SessionRegistry<LiveSession>;
   control: RetryingControl;
   logger: Logger;
+  /** Asterisk's clock (session/asterisk-clock.ts): sessions compare moments with its stamps. */
   clock: DaemonClock;
+  /** The daemon's own clock (callback orders). */
+  wallClock: DaemonClock;
   ids: IdFactory;
   config: SessionConfig;
   /** The store sessions bill with (known once the daemon has started). */
@@ -119,7 +122,7 @@ export class DaemonSessions {
       store: this.d.store(),
       logger: this.d.logger,
       node,
-      now: () => this.d.clock.now(),
+      now: () => this.d.wallClock.now(),
       accepting: () => this.d.accepting(),
       register: (session) => this.d.registry.add(session),
       newSession: (order) => {

@@ -138,7 +138,9 @@ export class Daemon {
       registry: this.registry,
       control: this.control,
       logger: this.logger,
-      clock: this.clock,
+      // Sessions compare their moments with Asterisk's answer/end stamps: Asterisk's clock.
+      clock: this.asteriskClock,
+      wallClock: this.clock,
       ids: this.ids,
       config: this.sessionConfig,
       store: () => this.billingStore,

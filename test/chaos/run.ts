@@ -8,6 +8,7 @@
  *   if (summary.violation) console.log(formatViolation(summary));
  */
 import { writeFileSync } from 'node:fs';
+import type { Cdr } from '../../daemon/src/store/cdrs.js';
 import { scratchDatabase } from '../support/db.js';
 import { FaultPlan, type FaultEvent, type FaultKind } from './faults.js';
 import { endViolations, stepViolations, type Violation } from './invariants.js';
@@ -29,6 +30,8 @@ export interface RunOptions {
   mysqlUrl?: string;
   /** Chance of a fault before each step (default 0.02). */
   faultRate?: number;
+  /** Keep the run's whole trace in the summary (for replay comparisons). */
+  trace?: boolean;
 }
 
 export interface RunSummary {
@@ -48,6 +51,8 @@ export interface RunSummary {
   violations: Record<string, number>;
   /** The first end-of-run violations in full (for reports of a long search). */
   details: string[];
+  /** With `trace`: every event each simulator sent, every fault, channel end and CDR, in order. */
+  trace?: string[];
 }
 
 const STEP_MS = 500;
@@ -169,26 +174,9 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
     violation = { ...err.v, step, trace: await traceOf(world, attempts, plan.events, err.v.call) };
   }
   const cdrs = await world.t.store.cdrs({});
+  const lines = opts.trace || process.env.ASTBILL_CHAOS_DUMP ? runTrace(world, plan, cdrs) : [];
   if (process.env.ASTBILL_CHAOS_DUMP)
-    writeFileSync(
-      process.env.ASTBILL_CHAOS_DUMP,
-      [...cdrs]
-        .sort((a, b) => (a.uniqueid < b.uniqueid ? -1 : 1))
-        .map(
-          (c) =>
-            `${c.uniqueid} ${c.disposition} ${c.reason} ${c.billsec} ${c.maxSeconds} ${c.cost} ${c.answer?.toISOString()} ${c.end?.toISOString()}`,
-        )
-        .concat(plan.events.map((f) => `fault ${f.step} ${f.kind} ${f.detail}`))
-        .concat(world.boxes.map((b) => `401s ${b.sim.unauthorisedRequests}`))
-        .concat(
-          world.boxes.flatMap((b) =>
-            b.sim
-              .endedChannels()
-              .map((e) => `ended ${e.id} ${e.kind} ${e.hungUpBy} ${e.cause} ${e.endedAt}`),
-          ),
-        )
-        .join('\n'),
-    );
+    writeFileSync(process.env.ASTBILL_CHAOS_DUMP, lines.join('\n'));
   const outcomes: Record<string, number> = {};
   let charged = 0n;
   for (const c of cdrs) {
@@ -212,7 +200,44 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
     violation,
     violations,
     details,
+    ...(opts.trace ? { trace: lines } : {}),
   };
+}
+
+/** The run event for event: what each simulator sent (and whether it was delivered), the faults, the channel ends, the CDRs. */
+function runTrace(world: World, plan: FaultPlan, cdrs: Cdr[]): string[] {
+  const events = world.boxes.flatMap((b, i) =>
+    b.sim.sentEvents('astbill').map((s) => {
+      const e = s.event as {
+        type: string;
+        timestamp?: string;
+        channel?: { id: string; state?: string };
+        playback?: { id: string; state?: string };
+        bridge?: { id: string };
+        variable?: string;
+        value?: string;
+      };
+      const about = e.channel?.id ?? e.playback?.id ?? e.bridge?.id ?? '-';
+      const what = e.variable ? `${e.variable}=${e.value ?? ''}` : (e.channel?.state ?? '');
+      return `box ${i} ${e.timestamp ?? '-'} ${e.type} ${about} ${what}${s.delivered ? '' : ' (lost)'}`;
+    }),
+  );
+  return [
+    ...events,
+    ...plan.events.map((f) => `fault ${f.step} ${f.kind} ${f.box} ${f.detail}`),
+    ...world.boxes.map((b) => `401s ${b.sim.unauthorisedRequests}`),
+    ...world.boxes.flatMap((b) =>
+      b.sim
+        .endedChannels()
+        .map((e) => `ended ${e.id} ${e.kind} ${e.hungUpBy} ${e.cause} ${e.endedAt}`),
+    ),
+    ...[...cdrs]
+      .sort((a, b) => (a.uniqueid < b.uniqueid ? -1 : 1))
+      .map(
+        (c) =>
+          `cdr ${c.uniqueid} ${c.disposition} ${c.reason} ${c.billsec} ${c.maxSeconds} ${c.cost} ${c.answer?.toISOString()} ${c.end?.toISOString()} ${c.endSource}`,
+      ),
+  ];
 }
 
 export function formatViolation(s: RunSummary): string {

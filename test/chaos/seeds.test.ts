@@ -10,8 +10,8 @@ import { CI_CALLS, CI_SEEDS, OPEN_DEFECTS } from './ci-seeds.js';
 import { FAULT_KINDS, type FaultKind } from './faults.js';
 import { formatViolation, runSeed, type RunSummary } from './run.js';
 
-/** What a replay must reproduce: everything but the step count of the final drain. */
-const essence = (s: RunSummary) => ({ ...s, steps: undefined });
+/** What a replay must reproduce besides its trace. */
+const essence = (s: RunSummary) => ({ ...s, trace: undefined });
 
 describe('chaos: seeded fault simulation of the real daemon', function () {
   this.timeout(300_000);
@@ -44,13 +44,25 @@ describe('chaos: seeded fault simulation of the real daemon', function () {
     assert.deepEqual(missing, [], `fault kinds never injected: ${missing.join(', ')}`);
   });
 
-  it('replaying a seed reproduces its run', async () => {
-    const first = await runSeed(101, { calls: 60, faultRate: 0.08 });
-    const again = await runSeed(101, { calls: 60, faultRate: 0.08 });
+  it('replaying a seed reproduces its run, event for event', async () => {
+    const first = await runSeed(101, { calls: 60, faultRate: 0.08, trace: true });
+    const again = await runSeed(101, { calls: 60, faultRate: 0.08, trace: true });
     assert.ok(
       Object.values(first.faults).some((n) => n > 0),
       'the run had faults',
     );
+    assert.ok(
+      first.faults.crash + first.faults['db-outage'] > 0,
+      'a crash or an outage among them',
+    );
+    // Every event each simulator sent, every fault, channel end and CDR, in order.
+    const diverged = first.trace!.findIndex((line, i) => again.trace![i] !== line);
+    assert.equal(
+      diverged,
+      -1,
+      `the replay diverged at line ${diverged}: ${first.trace![diverged]} / ${again.trace![diverged]}`,
+    );
+    assert.equal(again.trace!.length, first.trace!.length);
     assert.deepEqual(essence(again), essence(first));
   });
 

@@ -4,7 +4,10 @@
  * sockets: the clock only moves when nothing is under way (no store call, no REST request on
  * either side, no work the runner started, every event frame sent has been read by the daemon).
  */
+import type { Daemon } from '../../daemon/src/daemon.js';
 import { createLogger } from '../../daemon/src/log.js';
+import type { Journal } from '../../daemon/src/resilience/journal.js';
+import type { ResilientStore } from '../../daemon/src/resilience/resilient-store.js';
 import { AriSimulator, ManualClock, type FarEndRule } from '../../daemon/src/sim/index.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
 import { Box } from './box.js';
@@ -29,6 +32,10 @@ interface Seat {
   /** Events the simulator published (quiescence signature). */
   published: number;
 }
+
+/** The daemon's settlement journal, when its store is the resilient one. */
+const journalOf = (d: Daemon): Journal | undefined =>
+  (d.billingStore as Partial<ResilientStore>).journal;
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +120,8 @@ export class World {
       if ((s.box.faulty?.inFlight ?? 0) > 0 || (s.box.ops?.inFlight ?? 0) > 0) return true;
       const d = s.box.daemon;
       if (d && d.ari.stats().requestsInFlight > 0) return true;
+      // The journal's file writes (after a failed store call) come before the daemon's next step.
+      if (d && journalOf(d)?.writesInFlight) return true;
     }
     return false;
   }

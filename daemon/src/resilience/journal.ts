@@ -192,6 +192,7 @@ export class Journal {
   private chain: Promise<unknown> = Promise.resolve();
   private queue: QueuedAppend[] = [];
   private flushQueued = false;
+  private writing = 0;
   private closed = false;
   private doneCount: number;
 
@@ -264,6 +265,11 @@ export class Journal {
 
   get size(): number {
     return this.records.size;
+  }
+
+  /** File work queued or under way (the chaos simulation waits for it before time moves on). */
+  get writesInFlight(): number {
+    return this.writing;
   }
 
   /** Pending records of one call attempt (optionally of some kinds only). */
@@ -345,7 +351,10 @@ export class Journal {
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn);
+    this.writing += 1;
+    const p = this.chain.then(fn).finally(() => {
+      this.writing -= 1;
+    });
     this.chain = p.catch(() => undefined);
     return p;
   }

@@ -2,6 +2,7 @@
  * What the phases of one callback call share: its settings and ports, its states, its two
  * legs, and how a leg is settled at the end (each from its own answer).
  */
+import type { EndSource } from './ports.js';
 import type { Logger } from '../log.js';
 import type { Money } from '../rating/index.js';
 import type { CallControl } from './call-control-port.js';
@@ -80,4 +81,6 @@ export interface CallbackEnd {
   b?: Disposition;
   cause: number | null;
   by: 'a' | 'b' | 'kill';
+  /** The end was not seen (live-check.ts): how the billed end was found. */
+  endSource?: EndSource;
 }

@@ -41,7 +41,7 @@ export async function endBothLegs(
       leg.name === 'b' && !leg.dialled ? 'callback: not dialled, leg A did not answer' : note;
     const res = await settleWithRetry(
       { store: c.deps.store, clock: c.deps.clock, log: c.log },
-      legSettleRequest(leg, at, how.cause, how[leg.name], unanswered, note),
+      legSettleRequest(leg, at, how.cause, how[leg.name], unanswered, note, how.endSource),
       'callback leg settled',
     );
     if (res) leg.settled = true;

@@ -3,6 +3,7 @@
  * adoption shapes, a leg's settlement request, and timing leg B from leg A when B answers
  * (PortaSIP's rule, store/tx/time-callback-b.ts).
  */
+import type { EndSource } from './ports.js';
 import type { Logger } from '../log.js';
 import type { Rate } from '../rating/index.js';
 import type { DialOutcome } from './call-events.js';
@@ -67,9 +68,11 @@ export function legSettleRequest(
   failed: Disposition | undefined,
   note: string | undefined,
   answeredNote: string | undefined,
+  endSource?: EndSource,
 ): SettleRequest {
   if (leg.answeredAt) {
     return {
+      ...(endSource ? { endSource } : {}),
       uniqueid: leg.channelId,
       disposition: 'ANSWERED',
       hangupCause: cause ?? 16,

@@ -51,6 +51,7 @@ import { FAILURE_DISPOSITION } from './dial-failure.js';
 import type { CallbackAuthoriseResult } from './grant-ports.js';
 import { CallerIvr } from './ivr.js';
 import { hangUpAndWait, type KillReason } from './kill-call.js';
+import type { UnseenEnd } from './unseen-end.js';
 import type { Account } from './ports.js';
 import type { RegisteredSession } from './registry.js';
 import { StateMachine } from './state-machine.js';
@@ -334,10 +335,14 @@ export class CallbackSession implements RegisteredSession {
 
   // ---------------------------------------------------------------- the end
 
-  /** Ends the callback on astbill's initiative (limit, housekeeping, API, shutdown). */
-  async kill(reason: KillReason): Promise<void> {
+  /**
+   * Ends the callback on astbill's initiative (limit, housekeeping, API, shutdown). `unseen`:
+   * it already ended unseen (live-check.ts): each answered leg is billed to that end.
+   */
+  async kill(reason: KillReason, unseen?: UnseenEnd): Promise<void> {
     if (this.c.machine.in('ending', 'settled')) return this.finished;
     this.c.killReason ??= reason;
+    if (unseen) return this.end(unseen.end, { cause: null, by: 'kill', endSource: unseen.source });
     const { control, clock, config } = this.deps;
     await hangUpAndWait({
       control,
