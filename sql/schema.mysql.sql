@@ -103,6 +103,7 @@ CREATE TABLE astcdr (
   checkpoint_at datetime(3) DEFAULT NULL,
   callback_id varchar(150) DEFAULT NULL,          -- the two legs of a callback call share it
   end_source varchar(16) DEFAULT NULL,            -- end not seen: last-up, first-gone or asterisk-cdr (NULL: observed)
+  dialled varchar(80) DEFAULT NULL,               -- the digits as dialled when normalised (dst: the E.164 number)
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
@@ -156,6 +157,17 @@ CREATE TABLE astpinfail (
   PRIMARY KEY (id),
   KEY astpinfail_at_idx (at),
   KEY astpinfail_caller_at_idx (caller, at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Number normalisation rules (rating/normalise.ts), one ordered set per account, tariff or the default.
+CREATE TABLE astnumrule (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  scope varchar(8) NOT NULL CHECK (scope IN ('default','tariff','account')),
+  owner varchar(80) NOT NULL DEFAULT '',          -- account or tariff name; '' for the default set
+  position int NOT NULL,
+  rule varchar(40) NOT NULL,                      -- intl:00, national:0:44, strip:1010, plus
+  PRIMARY KEY (id),
+  UNIQUE KEY astnumrule_set_unique (scope, owner, position)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE OR REPLACE VIEW astaccount_view AS
@@ -214,5 +226,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0002-views', 1, CURRENT_TIMESTAMP),
   ('0003-grants-callback', 1, CURRENT_TIMESTAMP),
   ('0004-unseen-end', 1, CURRENT_TIMESTAMP),
-  ('0005-pin-failures', 1, CURRENT_TIMESTAMP);
+  ('0005-pin-failures', 1, CURRENT_TIMESTAMP),
+  ('0009-rating', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

@@ -33,6 +33,7 @@ import {
   maxAffordableSeconds,
   reservationFor,
   type Money,
+  type NumberRule,
   type Rate,
 } from '../rating/index.js';
 import {
@@ -145,6 +146,9 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
   const accounts = new Remembered<Account>(cacheSize);
   const accountsById = new Remembered<Account>(cacheSize);
   const rates = new Remembered<Rate>(cacheSize);
+  const numberRules = new Remembered<readonly NumberRule[]>(cacheSize);
+  const rulesRead = (key: string, fn: (() => Promise<readonly NumberRule[]>) | undefined) =>
+    read('numberRules', key, fn ?? (async () => []), numberRules, (v) => numberRules.set(key, v));
   /** Calls authorised by the database and not settled yet: what their settle will cost. */
   const granted = new Map<string, Granted>();
   /** Outage calls up in this process. */
@@ -344,6 +348,13 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
           if (found?.rate) rates.set(`${found.account.tariff}|${number}`, found.rate);
         },
       ),
+
+    numberRules: (account) =>
+      rulesRead(
+        `rules:${account.name}|${account.tariff}`,
+        inner.numberRules && (() => inner.numberRules!(account)),
+      ),
+    callerIdRules: () => rulesRead('rules:', inner.callerIdRules && (() => inner.callerIdRules!())),
 
     async authorise(req) {
       const r = await call('authorise', () => inner.authorise(req));

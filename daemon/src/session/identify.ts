@@ -8,6 +8,7 @@ import type { Collected } from './collect-digits.js';
 import type { Rate } from '../rating/index.js';
 import type { Account, BillingStore } from './ports.js';
 import { noGuessGuard, type GuessVerdict } from './guess-guard.js';
+import { normalisedCallerId } from './numbers.js';
 import { PROMPTS } from './prompts.js';
 
 export type IdentifiedVia = 'accountcode' | 'endpoint' | 'ani' | 'pin';
@@ -61,6 +62,10 @@ export async function identifyFromChannel(
   if (ani) {
     const account = await store.accountByAni(ani);
     if (account) return { account, via: 'ani' };
+    // ANIs are kept in E.164: a caller ID in national or 00 form is looked up once more, normalised.
+    const e164 = await normalisedCallerId(store, ani);
+    const again = e164 === undefined ? undefined : await store.accountByAni(e164);
+    if (again) return { account: again, via: 'ani' };
   }
   return null;
 }

@@ -50,6 +50,8 @@ export interface Cdr {
   note: string | null;
   /** How the end was known when the daemon did not see it (NULL: observed). */
   endSource: EndSource | null;
+  /** The digits as dialled when number normalisation changed them (dst is then the E.164 number). */
+  dialled: string | null;
 }
 
 export interface CdrRow {
@@ -81,6 +83,7 @@ export interface CdrRow {
   status: string;
   note: string | null;
   end_source?: string | null;
+  dialled?: string | null;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -122,6 +125,7 @@ export function toCdr(r: CdrRow): Cdr {
     endSource: (END_SOURCES as readonly string[]).includes(r.end_source ?? '')
       ? (r.end_source as EndSource)
       : null,
+    dialled: r.dialled ?? null,
   };
 }
 
@@ -145,6 +149,7 @@ function callColumns(c: {
   node: string;
   src: string;
   dst: string;
+  dialled?: string | undefined;
   rate: Rate | null;
 }): Record<string, unknown> {
   return {
@@ -155,6 +160,7 @@ function callColumns(c: {
     // The columns hold 80 characters; a longer caller ID must not make the call fail (MySQL strict mode).
     src: c.src.slice(0, 80),
     dst: c.dst.slice(0, 80),
+    ...(c.dialled !== undefined ? { dialled: c.dialled.slice(0, 80) } : {}),
     ...rateColumns(c.rate),
   };
 }
@@ -179,6 +185,7 @@ export async function insertOpenCdr(
     node: string;
     src: string;
     dst: string;
+    dialled?: string | undefined;
     rate: Rate;
     start: Date;
     maxSeconds: number;
@@ -210,6 +217,7 @@ export async function insertRefusedCdr(
     node: string;
     src: string;
     dst: string;
+    dialled?: string | undefined;
     rate: Rate | null;
     start: Date;
     end?: Date | undefined;

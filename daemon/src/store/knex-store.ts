@@ -4,7 +4,7 @@
  * movement is one transaction in ./tx (authorise, extend, authorise-callback, settle, refusal,
  * topup). It is also the GrantStore of grant-mode charging and callback calls.
  */
-import type { Money, Rate } from '../rating/index.js';
+import type { Money, NumberRule, Rate } from '../rating/index.js';
 import type {
   Account,
   AccountWithRate,
@@ -42,6 +42,7 @@ import * as ledger from './ledger.js';
 import type { LedgerEntry } from './ledger.js';
 import { StoreError } from './errors.js';
 import { pinHasher, type PinHasher } from './pin.js';
+import * as numberRules from './number-rules.js';
 import * as rates from './rates.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
@@ -90,6 +91,14 @@ export class KnexBillingStore implements BillingStore, GrantStore {
 
   accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined> {
     return accounts.accountByNameWithRate(this.db.knex, name, number);
+  }
+
+  async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {
+    return (await numberRules.rulesForAccount(this.db.knex, account)).rules;
+  }
+
+  callerIdRules(): Promise<readonly NumberRule[]> {
+    return numberRules.defaultRules(this.db.knex);
   }
 
   /** With `charging` (grant-ports.ts), a grant-mode account's call reserves its first grant only. */
@@ -163,6 +172,20 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   /** Inserts or updates (same tariff and prefix) all rates in one transaction. */
   upsertRates(list: readonly Rate[]): Promise<UpsertResult> {
     return rates.upsertRates(this.db, list);
+  }
+
+  /** The rule set a number dialled by `account` is normalised with, and where it came from. */
+  ruleSetFor(account: Pick<Account, 'name' | 'tariff'>): Promise<numberRules.RuleSet> {
+    return numberRules.rulesForAccount(this.db.knex, account);
+  }
+
+  listRuleSets(): Promise<numberRules.RuleSet[]> {
+    return numberRules.listRuleSets(this.db.knex);
+  }
+
+  /** Replaces one normalisation rule set (no rules: removes it), in one transaction. */
+  setNumberRules(set: numberRules.RuleSet): Promise<void> {
+    return numberRules.setRules(this.db, set);
   }
 
   listRates(tariff?: string): Promise<Rate[]> {
