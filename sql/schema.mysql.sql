@@ -52,8 +52,9 @@ CREATE TABLE astrate (
   initial_secs int NOT NULL DEFAULT 60,           -- first billing block (the 60 of 60/6)
   increment_secs int NOT NULL DEFAULT 60,         -- each further block (the 6 of 60/6)
   min_secs int NOT NULL DEFAULT 0,                -- minimum billed seconds
+  effective datetime(3) NOT NULL DEFAULT '1970-01-01 00:00:00.000', -- this version of the tariff from (UTC)
   PRIMARY KEY (id),
-  UNIQUE KEY astrate_tariff_prefix_unique (tariff, prefix)
+  UNIQUE KEY astrate_version_prefix_unique (tariff, effective, prefix)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE astcreditres (

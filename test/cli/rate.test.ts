@@ -238,5 +238,42 @@ describe('astbill rate', function () {
       assert.match(r.stderr, /line 3: rate_per_min must not be negative/);
       assert.equal(await t.store.tariffExists('half'), false);
     });
+
+    it('imports a deck version with --effective: shows the diff first, writes only with --yes', async () => {
+      await t.seedRate({ tariff: 'v', prefix: '44', rate: '0.05', description: 'UK' });
+      await t.seedRate({ tariff: 'v', prefix: '33', rate: '0.07', description: 'France' });
+      const deck = file('v2.csv', ['Code;Destination;Rate', '44;UK;0,055', '4930;Berlin;0,01']);
+      const args = ['rate', 'import', deck, '--tariff', 'v', '--effective', '2030-01-01 00:00'];
+      const dry = await cli(...args, '--dry-run');
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(
+        dry.stdout,
+        /tariff v: version effective 2030-01-01T00:00:00.000Z takes over from the version in force since always/,
+      );
+      assert.match(dry.stdout, /\+ 4930 .*0\.01\/min.*Berlin/);
+      assert.match(dry.stdout, /~ 44 .*0\.05\/min.* → 0\.055\/min.*\(\+0\.005\/min, \+10\.0%\)/);
+      assert.match(dry.stdout, /- 33 .*France/);
+      assert.match(
+        dry.stdout,
+        /added 1, changed 1, removed 1, unchanged 0\ndry run: nothing written/,
+      );
+      const unconfirmed = await cli(...args);
+      assert.equal(unconfirmed.code, 2);
+      assert.match(unconfirmed.stderr, /nothing written; run again with --yes/);
+      assert.equal((await t.store.rateVersions('v')).length, 1);
+      const yes = await cli(...args, '--yes');
+      assert.equal(yes.code, 0, yes.stderr);
+      const versions = parsed<Array<{ effective: string; rates: number; inForce: boolean }>>(
+        await cli('rate', 'versions', '--tariff', 'v', '--json'),
+      );
+      assert.deepEqual(versions, [
+        { tariff: 'v', effective: '1970-01-01T00:00:00.000Z', rates: 2, inForce: true },
+        { tariff: 'v', effective: '2030-01-01T00:00:00.000Z', rates: 2, inForce: false },
+      ]);
+      assert.equal(
+        (await t.store.rateFor('v', '4930123', new Date('2030-01-01T00:00:01Z')))?.prefix,
+        '4930',
+      );
+    });
   });
 });

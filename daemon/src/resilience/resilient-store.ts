@@ -97,7 +97,11 @@ export interface ResilientStore extends BillingStore {
   replay(): Promise<ReplayReport>;
   readonly journal: Journal;
   readonly inner: BillingStore;
-  accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined>;
+  accountByNameWithRate(
+    name: string,
+    number: string,
+    at?: Date,
+  ): Promise<AccountWithRate | undefined>;
 }
 
 /**
@@ -317,25 +321,25 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
         accounts,
         (a) => remember(pinKey(pin), a),
       ),
-    rateFor: (tariff, number) =>
+    rateFor: (tariff, number, at) =>
       read(
         'rateFor',
         `${tariff}|${number}`,
-        () => inner.rateFor(tariff, number),
+        () => inner.rateFor(tariff, number, at),
         rates,
         (r) => {
           if (r) rates.set(`${tariff}|${number}`, r);
         },
       ),
     // Remembered as the two answers it combines, so either question finds it during an outage.
-    accountByNameWithRate: (name, number) =>
+    accountByNameWithRate: (name, number, at) =>
       read(
         'accountByNameWithRate',
         `name:${name}`,
         () =>
           inner.accountByNameWithRate
-            ? inner.accountByNameWithRate(name, number)
-            : composedAccountWithRate(inner, name, number),
+            ? inner.accountByNameWithRate(name, number, at)
+            : composedAccountWithRate(inner, name, number, at),
         {
           get: () => {
             const account = accounts.get(`name:${name}`);

@@ -131,7 +131,9 @@ export async function authoriseDestination(
   }
   if (dst === null || !VALID_DESTINATION.test(dst)) return refused('BADNUMBER', PROMPTS.noService);
   const rate =
-    who.rated?.number === dst ? who.rated.rate : await db(() => store.rateFor(account.tariff, dst));
+    who.rated?.number === dst
+      ? who.rated.rate
+      : await db(() => store.rateFor(account.tariff, dst!, start));
   ctx.scope.check();
   if (!rate) return refused('NOROUTE', PROMPTS.noService);
 

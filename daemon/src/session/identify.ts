@@ -39,12 +39,13 @@ export async function identifyFromChannel(
   call: CallOffered,
   rateNumber?: string,
 ): Promise<Identified | null> {
+  // Rated by the deck version in force when the call came in.
   const byName = async (name: string, via: IdentifiedVia): Promise<Identified | null> => {
     if (rateNumber === undefined || !store.accountByNameWithRate) {
       const account = await store.accountByName(name);
       return account ? { account, via } : null;
     }
-    const found = await store.accountByNameWithRate(name, rateNumber);
+    const found = await store.accountByNameWithRate(name, rateNumber, call.at);
     return found
       ? { account: found.account, via, rated: { number: rateNumber, rate: found.rate } }
       : null;

@@ -149,23 +149,28 @@ export async function composedAccountWithRate(
   store: BillingStore,
   name: string,
   number: string,
+  at?: Date,
 ): Promise<AccountWithRate | undefined> {
   const account = await store.accountByName(name);
-  return account && { account, rate: await store.rateFor(account.tariff, number) };
+  return account && { account, rate: await store.rateFor(account.tariff, number, at) };
 }
 
 export interface BillingStore {
   accountByName(name: string): Promise<Account | undefined>;
   accountByAni(number: string): Promise<Account | undefined>;
   accountByPin(pin: string): Promise<Account | undefined>;
-  /** Longest-prefix rate of `number` in `tariff`. */
-  rateFor(tariff: string, number: string): Promise<Rate | undefined>;
+  /** Longest-prefix rate of `number` in the version of `tariff` in force at `at` (default now). */
+  rateFor(tariff: string, number: string, at?: Date): Promise<Rate | undefined>;
   /**
    * Optional: accountByName plus rateFor(that account's tariff, number) in one database round trip
    * (what a call with an accountcode and a dialled number needs first). Stores without it are
    * asked the two questions in turn.
    */
-  accountByNameWithRate?(name: string, number: string): Promise<AccountWithRate | undefined>;
+  accountByNameWithRate?(
+    name: string,
+    number: string,
+    at?: Date,
+  ): Promise<AccountWithRate | undefined>;
   /**
    * Optional: the number normalisation rules for what `account` dials (its own set, else its
    * tariff's, else the default set); a store without them rates the digits as dialled.

@@ -44,6 +44,7 @@ import { StoreError } from './errors.js';
 import { pinHasher, type PinHasher } from './pin.js';
 import * as numberRules from './number-rules.js';
 import * as rates from './rates.js';
+import * as rateVersions from './rate-versions.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
@@ -85,12 +86,16 @@ export class KnexBillingStore implements BillingStore, GrantStore {
     return accounts.accountByPinHash(this.db.knex, this.hashPin(pin));
   }
 
-  rateFor(tariff: string, number: string): Promise<Rate | undefined> {
-    return rates.rateFor(this.db.knex, tariff, number);
+  rateFor(tariff: string, number: string, at?: Date): Promise<Rate | undefined> {
+    return rates.rateFor(this.db.knex, tariff, number, at);
   }
 
-  accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined> {
-    return accounts.accountByNameWithRate(this.db.knex, name, number);
+  accountByNameWithRate(
+    name: string,
+    number: string,
+    at?: Date,
+  ): Promise<AccountWithRate | undefined> {
+    return accounts.accountByNameWithRate(this.db.knex, name, number, at);
   }
 
   async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {
@@ -188,8 +193,22 @@ export class KnexBillingStore implements BillingStore, GrantStore {
     return numberRules.setRules(this.db, set);
   }
 
-  listRates(tariff?: string): Promise<Rate[]> {
-    return rates.listRates(this.db.knex, tariff);
+  /** The rates in force at `at` (default now). */
+  listRates(tariff?: string, at?: Date): Promise<Rate[]> {
+    return rates.listRates(this.db.knex, tariff, at);
+  }
+
+  /** Imports (or, with dryRun, only compares) a whole deck version effective at `effective`. */
+  importRateVersion(
+    list: readonly Rate[],
+    effective: Date,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<rateVersions.VersionDiff[]> {
+    return rateVersions.importVersion(this.db, list, effective, opts);
+  }
+
+  rateVersions(tariff?: string): Promise<rateVersions.VersionInfo[]> {
+    return rateVersions.listVersions(this.db.knex, tariff);
   }
 
   tariffExists(tariff: string): Promise<boolean> {

@@ -20,7 +20,8 @@ import type { Rate } from '../../rating/index.js';
 import { storableRateProblem } from '../../store/rates.js';
 import { runSubcommand, UsageError } from '../command.js';
 import { amount, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
-import { parseMapping, parseRateDeck } from '../../rate-deck.js';
+import { parseEffective, parseMapping, parseRateDeck } from '../../rate-deck.js';
+import { showDiffs } from '../rate-diff.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
 
@@ -31,7 +32,11 @@ export const usage = `usage:
   astbill rate import FILE.csv [--tariff T] [--map FIELD=Header,...] [--ignore Header,...]
       (header names: tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs,effective
        or a carrier's: Code, Destination, Rate, Connection Fee, First Increment, Next Increment, Effective Date; , or ;)
-  astbill rate list [--tariff T] [--json]`;
+  astbill rate import FILE.csv --effective DATETIME (--dry-run | --yes)
+      (a new version of each tariff in the deck from DATETIME (UTC unless a zone is given):
+       the diff against the version it takes over from is shown first; --yes writes it)
+  astbill rate versions [--tariff T] [--json]
+  astbill rate list [--tariff T] [--json]     (the rates in force now)`;
 
 const DEFAULTS = { connect: 0n, initial: 60, increment: 60, min: 0 };
 
@@ -74,6 +79,9 @@ async function importFile(argv: string[]): Promise<number> {
     tariff: { type: 'string' },
     map: { type: 'string' },
     ignore: { type: 'string' },
+    effective: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError('usage: astbill rate import FILE.csv');
   const file = positionals[0]!;
@@ -102,10 +110,10 @@ async function importFile(argv: string[]): Promise<number> {
       `rate import: ${deck.problems.length} bad line(s) in ${file}; nothing imported`,
     );
   }
-  if (deck.effective)
-    throw new UsageError(
-      `rate import: ${file} has an effective date; deck versions are not supported yet; nothing imported`,
-    );
+  const effective = effectiveOf(values.effective, deck.effective);
+  if (effective) return importVersion(file, deck.rates, effective, values);
+  if (values['dry-run'] || values.yes)
+    throw new UsageError('rate import: --dry-run and --yes go with --effective');
   const rates = deck.rates;
   return withStore(async (store) => {
     const r = await store.upsertRates(rates);
@@ -113,6 +121,83 @@ async function importFile(argv: string[]): Promise<number> {
     out(
       `imported ${rates.length} rate(s) from ${file}: ${r.inserted} added, ${r.updated} updated${ignored}\n`,
     );
+    return 0;
+  });
+}
+
+/** The version's effective time: --effective, else the deck's own column; both must agree. */
+function effectiveOf(option: string | undefined, inDeck: Date | null): Date | null {
+  let given: Date | null = null;
+  try {
+    given = option === undefined ? null : parseEffective(option);
+  } catch (err) {
+    throw new UsageError(`rate import: --effective ${(err as Error).message}`);
+  }
+  if (given && inDeck && given.getTime() !== inDeck.getTime())
+    throw new UsageError(
+      `rate import: --effective ${given.toISOString()} differs from the deck's ${inDeck.toISOString()}; nothing imported`,
+    );
+  return given ?? inDeck;
+}
+
+async function importVersion(
+  file: string,
+  rates: Rate[],
+  effective: Date,
+  o: { 'dry-run'?: boolean | undefined; yes?: boolean | undefined },
+): Promise<number> {
+  if (o['dry-run'] && o.yes) throw new UsageError('rate import: --dry-run or --yes, not both');
+  return withStore(async (store) => {
+    const diffs = await store.importRateVersion(rates, effective, { dryRun: !o.yes });
+    out(showDiffs(diffs));
+    if (o.yes) {
+      out(
+        `imported ${rates.length} rate(s) from ${file} as the version effective ${effective.toISOString()}\n`,
+      );
+      return 0;
+    }
+    if (o['dry-run']) {
+      out('dry run: nothing written\n');
+      return 0;
+    }
+    throw new UsageError(
+      'rate import: nothing written; run again with --yes to import this version',
+    );
+  });
+}
+
+async function versions(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('rate versions', argv, {
+    tariff: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  noArguments('rate versions', positionals);
+  return withStore(async (store) => {
+    const now = Date.now();
+    const list = await store.rateVersions(values.tariff);
+    const inForce = new Map<string, number>();
+    for (const v of list)
+      if (v.effective.getTime() <= now) inForce.set(v.tariff, v.effective.getTime());
+    outList(list, {
+      asJson: values.json,
+      toJson: (v) => ({
+        tariff: v.tariff,
+        effective: v.effective.toISOString(),
+        rates: v.rates,
+        inForce: inForce.get(v.tariff) === v.effective.getTime(),
+      }),
+      headers: ['TARIFF', 'EFFECTIVE', 'RATES', 'NOW'],
+      toRow: (v) => [
+        v.tariff,
+        v.effective.getTime() === 0 ? 'always' : v.effective.toISOString(),
+        v.rates,
+        inForce.get(v.tariff) === v.effective.getTime()
+          ? 'in force'
+          : v.effective.getTime() > now
+            ? 'future'
+            : 'past',
+      ],
+    });
     return 0;
   });
 }
@@ -153,5 +238,5 @@ async function list(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  return runSubcommand('rate', usage, { add, import: importFile, list }, argv);
+  return runSubcommand('rate', usage, { add, import: importFile, list, versions }, argv);
 }
