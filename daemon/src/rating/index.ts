@@ -7,3 +7,4 @@ export * from './grants.js';
 export * from './two-legs.js';
 export * from './normalise.js';
 export * from './deck-diff.js';
+export * from './bands.js';
