@@ -121,3 +121,52 @@ describe('number normalisation in the call flow', function () {
     });
   });
 });
+
+describe('number normalisation of callback calls', function () {
+  this.timeout(30_000);
+  forEachDatabase((tdb) => {
+    let e: E2e;
+    before(async () => {
+      e = await startE2e(tdb, { daemonOnSimClock: true });
+      await e.t.seedRate({ tariff: 'uk', prefix: '44', rate: '0.06', initial: 60, increment: 60 });
+      await e.t.seedRate({
+        tariff: 'uk',
+        prefix: '4930',
+        rate: '0.06',
+        initial: 60,
+        increment: 60,
+      });
+      await e.t.store.setNumberRules({
+        scope: 'tariff',
+        owner: 'uk',
+        rules: rules('intl:00', 'national:0:44'),
+      });
+    });
+    after(async () => e?.close());
+    const dialledLegs = (): string[] =>
+      [...e.sim.endedChannels(), ...e.sim.liveChannels()]
+        .filter((c) => c.kind === 'outbound')
+        .map((c) => ('number' in c ? c.number : c.dialplan.exten));
+
+    it('normalises both numbers of a callback call before rating and dialling them', async () => {
+      const acct = await e.t.seedAccount({ balance: '1', tariff: 'uk' });
+      const cb = await e.daemon.callbacks.start({
+        account: acct.name,
+        a: '07700900300',
+        b: '0049301234567',
+      });
+      await driveUntil(e, 'A and B bridged', () =>
+        e.sim
+          .bridges()
+          .some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)),
+      );
+      assert.ok(dialledLegs().includes('447700900300') && dialledLegs().includes('49301234567'));
+      e.advance(10_000);
+      e.sim.hangupCaller(cb.legs.b);
+      const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
+      await quiet(e);
+      assert.deepEqual([a.dst, a.prefix], ['447700900300', '44']);
+      assert.deepEqual([b.dst, b.prefix], ['49301234567', '4930']);
+    });
+  });
+});
