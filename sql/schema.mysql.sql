@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0008-operators); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0008-operators, 0009-rating); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -52,8 +52,9 @@ CREATE TABLE astrate (
   initial_secs int NOT NULL DEFAULT 60,           -- first billing block (the 60 of 60/6)
   increment_secs int NOT NULL DEFAULT 60,         -- each further block (the 6 of 60/6)
   min_secs int NOT NULL DEFAULT 0,                -- minimum billed seconds
+  effective datetime(3) NOT NULL DEFAULT '1970-01-01 00:00:00.000', -- this version of the tariff from (UTC)
   PRIMARY KEY (id),
-  UNIQUE KEY astrate_tariff_prefix_unique (tariff, prefix)
+  UNIQUE KEY astrate_version_prefix_unique (tariff, effective, prefix)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE astcreditres (
@@ -106,6 +107,7 @@ CREATE TABLE astcdr (
   trunk varchar(40) DEFAULT NULL,                 -- the trunk that carried the call (routing)
   buy_cost bigint DEFAULT NULL,                   -- what the carrier charges us, minor units
   margin bigint DEFAULT NULL,                     -- cost - buy_cost
+  dialled varchar(80) DEFAULT NULL,               -- the digits as dialled when normalised (dst: the E.164 number)
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
@@ -282,6 +284,17 @@ CREATE TABLE astaudit (
   KEY astaudit_target_at_idx (target, at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Number normalisation rules (rating/normalise.ts), one ordered set per account, tariff or the default.
+CREATE TABLE astnumrule (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  scope varchar(8) NOT NULL CHECK (scope IN ('default','tariff','account')),
+  owner varchar(80) NOT NULL DEFAULT '',          -- account or tariff name; '' for the default set
+  position int NOT NULL,
+  rule varchar(40) NOT NULL,                      -- intl:00, national:0:44, strip:1010, plus
+  PRIMARY KEY (id),
+  UNIQUE KEY astnumrule_set_unique (scope, owner, position)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE OR REPLACE VIEW astaccount_view AS
 SELECT a.id, a.name, a.status, a.currency, a.tariff,
   CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
@@ -340,5 +353,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0004-unseen-end', 1, CURRENT_TIMESTAMP),
   ('0005-pin-failures', 1, CURRENT_TIMESTAMP),
   ('0006-routing', 1, CURRENT_TIMESTAMP),
-  ('0008-operators', 1, CURRENT_TIMESTAMP);
+  ('0008-operators', 1, CURRENT_TIMESTAMP),
+  ('0009-rating', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

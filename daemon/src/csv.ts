@@ -7,7 +7,7 @@
  * quote: one starting with = @ tab or CR, or with + or - followed by anything but a number. Numbers
  * (`-0.05000`, a caller ID `+447700900123`) are written as they are.
  *
- * Reading: csv-parse (quoted fields with commas, quotes and line breaks, as carriers' rate decks
+ * Reading: csv-parse, comma- or semicolon-separated (quoted fields with commas, quotes and line breaks, as carriers' rate decks
  * have them), a BOM, blank lines and lines starting with # skipped, fields trimmed, and each
  * record with the line it starts on so that errors can name it.
  */
@@ -55,11 +55,12 @@ export class CsvSyntaxError extends Error {
   override name = 'CsvSyntaxError';
 }
 
-/** Every record of a CSV text, the header included; throws CsvSyntaxError. */
-export function readCsv(text: string): CsvRecord[] {
+/** Every record of a CSV text, the header included; throws CsvSyntaxError. `delimiter`: default ','. */
+export function readCsv(text: string, opts: { delimiter?: ',' | ';' } = {}): CsvRecord[] {
   let parsed: Array<{ record: string[]; info: { lines: number } }>;
   try {
     parsed = parse(text, {
+      delimiter: opts.delimiter ?? ',',
       bom: true,
       comment: '#',
       comment_no_infix: true,

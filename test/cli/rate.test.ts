@@ -168,13 +168,112 @@ describe('astbill rate', function () {
     });
 
     it('refuses a file with a wrong header, naming the expected one', async () => {
-      const r = await cli('rate', 'import', file('header.csv', ['tariff,prefix,price', 'x,1,0.1']));
+      const r = await cli(
+        'rate',
+        'import',
+        file('header.csv', ['tariff,prefix,colour', 'x,1,0.1']),
+      );
       assert.equal(r.code, 2);
       assert.match(
         r.stderr,
-        /line 1: bad header: unknown column\(s\) price; missing column\(s\) rate_per_min/,
+        /line 1: bad header: unknown column\(s\) colour .*; missing column\(s\) rate_per_min/,
       );
       assert.equal(await t.store.tariffExists('x'), false);
+    });
+
+    it('imports a carrier’s semicolon deck by its own header names, decimal commas, into --tariff', async () => {
+      const path = file('carrier.csv', [
+        'Code;Destination;Rate;Connection Fee;First Increment;Next Increment',
+        '44;United Kingdom;0,0125;0,05;30;6',
+        '447;"UK; mobile";0,09;0;60;1',
+      ]);
+      const r = await cli('rate', 'import', path, '--tariff', 'carrier');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        (await t.store.listRates('carrier')).map((x) => [
+          x.prefix,
+          x.description,
+          x.ratePerMin,
+          x.connectFee,
+          x.initialSecs,
+          x.incrementSecs,
+        ]),
+        [
+          ['44', 'United Kingdom', 1250n, 5000n, 30, 6],
+          ['447', 'UK; mobile', 9000n, 0n, 60, 1],
+        ],
+      );
+    });
+
+    it('reads other headers through --map, leaving the rest unread, and refuses unknown ones without it', async () => {
+      const lines = ['Dial;Zone;Tarif/min;ISO', '33;France;0,02;FR', '331;Paris;0,015;FR'];
+      const refused = await cli('rate', 'import', file('mapped.csv', lines), '--tariff', 'mapped');
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /unknown column\(s\) Dial, Zone, Tarif\/min, ISO/);
+      assert.equal(await t.store.tariffExists('mapped'), false);
+      const r = await cli(
+        'rate',
+        'import',
+        file('mapped.csv', lines),
+        '--tariff',
+        'mapped',
+        '--map',
+        'prefix=Dial,description=Zone,rate_per_min=Tarif/min',
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /2 added.*columns not read: ISO/);
+      assert.deepEqual(
+        (await t.store.listRates('mapped')).map((x) => [x.prefix, x.description, x.ratePerMin]),
+        [
+          ['33', 'France', 2000n],
+          ['331', 'Paris', 1500n],
+        ],
+      );
+    });
+
+    it('imports nothing from a carrier deck with one bad line', async () => {
+      const path = file('half.csv', ['Code,Rate', '44,0.01', '45,-0.01', '46,0.01']);
+      const r = await cli('rate', 'import', path, '--tariff', 'half');
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /line 3: rate_per_min must not be negative/);
+      assert.equal(await t.store.tariffExists('half'), false);
+    });
+
+    it('imports a deck version with --effective: shows the diff first, writes only with --yes', async () => {
+      await t.seedRate({ tariff: 'v', prefix: '44', rate: '0.05', description: 'UK' });
+      await t.seedRate({ tariff: 'v', prefix: '33', rate: '0.07', description: 'France' });
+      const deck = file('v2.csv', ['Code;Destination;Rate', '44;UK;0,055', '4930;Berlin;0,01']);
+      const args = ['rate', 'import', deck, '--tariff', 'v', '--effective', '2030-01-01 00:00'];
+      const dry = await cli(...args, '--dry-run');
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(
+        dry.stdout,
+        /tariff v: version effective 2030-01-01T00:00:00.000Z takes over from the version in force since always/,
+      );
+      assert.match(dry.stdout, /\+ 4930 .*0\.01\/min.*Berlin/);
+      assert.match(dry.stdout, /~ 44 .*0\.05\/min.* → 0\.055\/min.*\(\+0\.005\/min, \+10\.0%\)/);
+      assert.match(dry.stdout, /- 33 .*France/);
+      assert.match(
+        dry.stdout,
+        /added 1, changed 1, removed 1, unchanged 0\ndry run: nothing written/,
+      );
+      const unconfirmed = await cli(...args);
+      assert.equal(unconfirmed.code, 2);
+      assert.match(unconfirmed.stderr, /nothing written; run again with --yes/);
+      assert.equal((await t.store.rateVersions('v')).length, 1);
+      const yes = await cli(...args, '--yes');
+      assert.equal(yes.code, 0, yes.stderr);
+      const versions = parsed<Array<{ effective: string; rates: number; inForce: boolean }>>(
+        await cli('rate', 'versions', '--tariff', 'v', '--json'),
+      );
+      assert.deepEqual(versions, [
+        { tariff: 'v', effective: '1970-01-01T00:00:00.000Z', rates: 2, inForce: true },
+        { tariff: 'v', effective: '2030-01-01T00:00:00.000Z', rates: 2, inForce: false },
+      ]);
+      assert.equal(
+        (await t.store.rateFor('v', '4930123', new Date('2030-01-01T00:00:01Z')))?.prefix,
+        '4930',
+      );
     });
   });
 });

@@ -235,6 +235,7 @@ describe('the demo verdict', () => {
     status: 'settled',
     note: null,
     endSource: null,
+    dialled: null,
     ...over,
   });
   const ended = {

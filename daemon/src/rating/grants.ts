@@ -53,22 +53,47 @@ export interface NextGrant {
  * a full grant when affordable, else the last affordable boundary as the final grant; never past
  * `capSeconds` (the account's or the global longest call). callCost(total) ≤ available + held.
  */
-export function nextGrant(
-  r: Tariffing,
-  o: { granted: number; held: Money; available: Money; grantSeconds: number; capSeconds: number },
-): NextGrant {
+export function nextGrant(r: Tariffing, o: GrantState): NextGrant {
+  return nextGrantPriced(r, flatPricing(r), o);
+}
+
+export interface GrantState {
+  granted: number;
+  held: Money;
+  available: Money;
+  grantSeconds: number;
+  capSeconds: number;
+}
+
+/** How talk time is priced: by one rate (flatPricing), or by time bands (bands.ts). */
+export interface Pricing {
+  /** The cost of talking `seconds` (non-decreasing). */
+  cost(seconds: number): Money;
+  /** The longest boundary ≤ cap whose cost ≤ available (0 when none). */
+  maxAffordable(available: Money, capSecs: number): number;
+}
+
+export function flatPricing(r: Tariffing): Pricing {
+  return {
+    cost: (s) => callCost(r, s),
+    maxAffordable: (available, cap) => maxAffordableSeconds(r, available, cap),
+  };
+}
+
+/** nextGrant with the cost given by `p` (the billing boundaries are always r's). */
+export function nextGrantPriced(r: Tariffing, p: Pricing, o: GrantState): NextGrant {
   const cap = boundaryAtOrBelow(r, o.capSeconds);
   const target = Math.min(grantTarget(r, o.granted, o.grantSeconds), cap);
   const budget = o.available + o.held;
-  const affordable = maxAffordableSeconds(r, budget < 0n ? 0n : budget, target);
+  const affordable = p.maxAffordable(budget < 0n ? 0n : budget, target);
   const total = Math.max(o.granted, Math.min(affordable, target));
-  const more = total > o.granted ? callCost(r, total) - o.held : 0n;
+  const more = total > o.granted ? p.cost(total) - o.held : 0n;
   if (total < target) return { total, more, final: true, why: 'credit' };
   if (total >= cap) return { total, more, final: true, why: 'cap' };
   // A full grant fits; if not even one more billing block would fit after it, say so now (so the
   // warning can be played before the end instead of at the next extension).
-  const after = callCost(r, boundaryAbove(r, total)) - callCost(r, total);
-  if (after > budget - callCost(r, total)) return { total, more, final: true, why: 'credit' };
+  const after = p.cost(boundaryAbove(r, total)) - p.cost(total);
+  if (after > budget - p.cost(total)) return { total, more, final: true, why: 'credit' };
   return { total, more, final: false, why: null };
 }
 

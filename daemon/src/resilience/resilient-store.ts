@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { callCost, type Rate } from '../rating/index.js';
+import { callCost, type NumberRule, type Rate } from '../rating/index.js';
 import {
   composedAccountWithRate,
   type Account,
@@ -82,7 +82,11 @@ export interface ResilientStore extends BillingStore {
   replay(): Promise<ReplayReport>;
   readonly journal: Journal;
   readonly inner: BillingStore;
-  accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined>;
+  accountByNameWithRate(
+    name: string,
+    number: string,
+    at?: Date,
+  ): Promise<AccountWithRate | undefined>;
 }
 
 /** A bounded map of the last successful answers, oldest dropped first. */
@@ -118,6 +122,9 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
   const accounts = new Remembered<Account>(cacheSize);
   const accountsById = new Remembered<Account>(cacheSize);
   const rates = new Remembered<Rate>(cacheSize);
+  const numberRules = new Remembered<readonly NumberRule[]>(cacheSize);
+  const rulesRead = (key: string, fn: (() => Promise<readonly NumberRule[]>) | undefined) =>
+    read('numberRules', key, fn ?? (async () => []), numberRules, (v) => numberRules.set(key, v));
   /** Calls authorised by the database and not settled yet: what their settle will cost. */
   const granted = new Map<string, Granted>();
   const guard = new DbGuard(deadlineMs, policy, now, log);
@@ -188,25 +195,25 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
         accounts,
         (a) => remember(pinKey(pin), a),
       ),
-    rateFor: (tariff, number) =>
+    rateFor: (tariff, number, at) =>
       read(
         'rateFor',
         `${tariff}|${number}`,
-        () => inner.rateFor(tariff, number),
+        () => inner.rateFor(tariff, number, at),
         rates,
         (r) => {
           if (r) rates.set(`${tariff}|${number}`, r);
         },
       ),
     // Remembered as the two answers it combines, so either question finds it during an outage.
-    accountByNameWithRate: (name, number) =>
+    accountByNameWithRate: (name, number, at) =>
       read(
         'accountByNameWithRate',
         `name:${name}`,
         () =>
           inner.accountByNameWithRate
-            ? inner.accountByNameWithRate(name, number)
-            : composedAccountWithRate(inner, name, number),
+            ? inner.accountByNameWithRate(name, number, at)
+            : composedAccountWithRate(inner, name, number, at),
         {
           get: () => {
             const account = accounts.get(`name:${name}`);
@@ -219,6 +226,13 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
           if (found?.rate) rates.set(`${found.account.tariff}|${number}`, found.rate);
         },
       ),
+
+    numberRules: (account) =>
+      rulesRead(
+        `rules:${account.name}|${account.tariff}`,
+        inner.numberRules && (() => inner.numberRules!(account)),
+      ),
+    callerIdRules: () => rulesRead('rules:', inner.callerIdRules && (() => inner.callerIdRules!())),
 
     async authorise(req) {
       const r = await call('authorise', () => inner.authorise(req));

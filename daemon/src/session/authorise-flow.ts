@@ -11,6 +11,7 @@ import type { DialOutcome } from './call-events.js';
 import { db, deferred } from './call-scope.js';
 import { identifyByPin, identifyFromChannel, type Identified } from './identify.js';
 import { noGuessGuard } from './guess-guard.js';
+import { normaliseDestination } from './numbers.js';
 import type { AuthoriseResult, RefusalReason } from './ports.js';
 import { PROMPTS, balanceAnnouncement } from './prompts.js';
 import { planRoutes } from './route-plan.js';
@@ -37,6 +38,8 @@ export interface Refusal {
   uniqueid: string;
   /** Default: what was dialled. */
   dst?: string;
+  /** The digits as dialled, when normalisation turned them into `dst`. */
+  dialled?: string;
   /** Default: the latest event. */
   start?: Date;
   /** The store wrote the CDR already (authorise refusals). */
@@ -103,14 +106,35 @@ export async function authoriseDestination(
 ): Promise<Authorisation> {
   const { config, store } = ctx.deps;
   const account = who.account;
+  let dialled: string | undefined;
   const refused = (reason: RefusalReason, media: readonly string[], recorded = false) =>
     ({
       ok: false,
-      refusal: { reason, media, uniqueid, dst: dst ?? '', start, recorded },
+      refusal: {
+        reason,
+        media,
+        uniqueid,
+        dst: dst ?? '',
+        start,
+        recorded,
+        ...(dialled ? { dialled } : {}),
+      },
     }) as const;
+  if (dst !== null) {
+    // Into E.164 before rating and dialling; a refusal keeps the digits as dialled in dst.
+    const norm = await normaliseDestination(store, account, dst);
+    ctx.scope.check();
+    if (!norm.ok) {
+      ctx.log.info('number refused by the normalisation rules', { dst, why: norm.why });
+      return refused('BADNUMBER', PROMPTS.noService);
+    }
+    if (norm.dialled !== undefined) [dst, dialled] = [norm.dst, norm.dialled];
+  }
   if (dst === null || !VALID_DESTINATION.test(dst)) return refused('BADNUMBER', PROMPTS.noService);
   const rate =
-    who.rated?.number === dst ? who.rated.rate : await db(() => store.rateFor(account.tariff, dst));
+    who.rated?.number === dst
+      ? who.rated.rate
+      : await db(() => store.rateFor(account.tariff, dst!, start));
   ctx.scope.check();
   if (!rate) return refused('NOROUTE', PROMPTS.noService);
   const routing = await planRoutes(ctx, account.tariff, dst, rate);
@@ -125,6 +149,7 @@ export async function authoriseDestination(
       accountId: account.id,
       src: ctx.offered.callerNumber,
       dst,
+      ...(dialled ? { dialled } : {}),
       rate,
       node: config.node,
       defaultMaxSeconds: config.maxCallSeconds,

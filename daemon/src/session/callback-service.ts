@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { CallbackSession, CallbackOrder } from './callback-session.js';
 import type { BillingStore, RefusalReason } from './ports.js';
 import { errorText } from '../error-text.js';
+import { normaliseDestination } from './numbers.js';
 
 export type CallbackRefusal = Extract<
   RefusalReason,
@@ -96,22 +97,26 @@ export class CallbackService {
     }
     if (account.status === 'blocked')
       return refuse('BLOCKED', `account '${account.name}' is blocked`);
-    if (!NUMBER.test(req.a) || !NUMBER.test(req.b))
+    // Both numbers into E.164 by the account's rules before they are rated and dialled.
+    const [na, nb] = [
+      await normaliseDestination(store, account, req.a),
+      await normaliseDestination(store, account, req.b),
+    ];
+    if (!na.ok || !nb.ok) return refuse('BADNUMBER', !na.ok ? na.why : !nb.ok ? nb.why : '');
+    const [numA, numB] = [na.dst, nb.dst];
+    if (!NUMBER.test(numA) || !NUMBER.test(numB))
       return refuse('BADNUMBER', 'numbers a and b must be 1-20 digits');
     const [rateA, rateB] = [
-      await store.rateFor(account.tariff, req.a),
-      await store.rateFor(account.tariff, req.b),
+      await store.rateFor(account.tariff, numA),
+      await store.rateFor(account.tariff, numB),
     ];
     if (!rateA || !rateB)
-      return refuse(
-        'NOROUTE',
-        `no rate for ${!rateA ? req.a : req.b} in tariff '${account.tariff}'`,
-      );
+      return refuse('NOROUTE', `no rate for ${!rateA ? numA : numB} in tariff '${account.tariff}'`);
 
     const session = this.deps.newSession({
       account,
-      a: { number: req.a, rate: rateA },
-      b: { number: req.b, rate: rateB },
+      a: { number: numA, rate: rateA },
+      b: { number: numB, rate: rateB },
     });
     const res = await session.authorise();
     if (!res.ok) {

@@ -66,7 +66,10 @@ export async function refuse(ctx: CallContext, r: Refusal): Promise<void> {
   const dst = r.dst ?? ctx.offered.dialled ?? '';
   ctx.machine.to('ending');
   ctx.log.info('call refused', { uniqueid: r.uniqueid, reason: r.reason, dst });
-  if (!r.recorded) await recordRefusal(ctx, r.reason, r.uniqueid, dst, r.start ?? ctx.lastEventAt);
+  if (!r.recorded)
+    await recordRefusal(ctx, r.reason, r.uniqueid, dst, r.start ?? ctx.lastEventAt, {
+      ...(r.dialled ? { dialled: r.dialled } : {}),
+    });
   else ctx.metrics.callFinished(r.reason);
   if (r.media.length > 0 && !ctx.scope.aborted) {
     await ctx.ivr.answer().catch(() => undefined);
@@ -111,7 +114,7 @@ export async function recordRefusal(
   uniqueid: string,
   dst: string,
   start: Date,
-  extra: { end?: Date; note?: string } = {},
+  extra: { end?: Date; note?: string; dialled?: string } = {},
 ): Promise<void> {
   ctx.metrics.callFinished(reason);
   try {

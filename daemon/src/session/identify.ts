@@ -8,6 +8,7 @@ import type { Collected } from './collect-digits.js';
 import type { Rate } from '../rating/index.js';
 import type { Account, BillingStore } from './ports.js';
 import { noGuessGuard, type GuessVerdict } from './guess-guard.js';
+import { normalisedCallerId } from './numbers.js';
 import { PROMPTS } from './prompts.js';
 
 export type IdentifiedVia = 'accountcode' | 'endpoint' | 'ani' | 'pin';
@@ -38,12 +39,13 @@ export async function identifyFromChannel(
   call: CallOffered,
   rateNumber?: string,
 ): Promise<Identified | null> {
+  // Rated by the deck version in force when the call came in.
   const byName = async (name: string, via: IdentifiedVia): Promise<Identified | null> => {
     if (rateNumber === undefined || !store.accountByNameWithRate) {
       const account = await store.accountByName(name);
       return account ? { account, via } : null;
     }
-    const found = await store.accountByNameWithRate(name, rateNumber);
+    const found = await store.accountByNameWithRate(name, rateNumber, call.at);
     return found
       ? { account: found.account, via, rated: { number: rateNumber, rate: found.rate } }
       : null;
@@ -61,6 +63,10 @@ export async function identifyFromChannel(
   if (ani) {
     const account = await store.accountByAni(ani);
     if (account) return { account, via: 'ani' };
+    // ANIs are kept in E.164: a caller ID in national or 00 form is looked up once more, normalised.
+    const e164 = await normalisedCallerId(store, ani);
+    const again = e164 === undefined ? undefined : await store.accountByAni(e164);
+    if (again) return { account: again, via: 'ani' };
   }
   return null;
 }

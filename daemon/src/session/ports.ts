@@ -8,7 +8,7 @@ import type {
   EndSource,
   RefusalReason,
 } from '../domain/cdr-vocabulary.js';
-import type { Money, Rate } from '../rating/index.js';
+import type { Money, NumberRule, Rate } from '../rating/index.js';
 
 export type AccountStatus = 'active' | 'blocked';
 
@@ -66,7 +66,10 @@ export interface AuthoriseRequest {
   uniqueid: string;
   accountId: number;
   src: string;
+  /** The E.164 number rated and dialled (after number normalisation). */
   dst: string;
+  /** The digits as dialled, when normalisation changed them (CDR `dialled`). */
+  dialled?: string;
   rate: Rate;
   node: string;
   /** Global cap when the account has none (seconds). */
@@ -124,6 +127,8 @@ export interface RefusalRecord {
   accountId: number | null;
   src: string;
   dst: string;
+  /** The digits as dialled, when normalisation changed them (CDR `dialled`). */
+  dialled?: string;
   reason: RefusalReason;
   node: string;
   start: Date;
@@ -144,23 +149,35 @@ export async function composedAccountWithRate(
   store: BillingStore,
   name: string,
   number: string,
+  at?: Date,
 ): Promise<AccountWithRate | undefined> {
   const account = await store.accountByName(name);
-  return account && { account, rate: await store.rateFor(account.tariff, number) };
+  return account && { account, rate: await store.rateFor(account.tariff, number, at) };
 }
 
 export interface BillingStore {
   accountByName(name: string): Promise<Account | undefined>;
   accountByAni(number: string): Promise<Account | undefined>;
   accountByPin(pin: string): Promise<Account | undefined>;
-  /** Longest-prefix rate of `number` in `tariff`. */
-  rateFor(tariff: string, number: string): Promise<Rate | undefined>;
+  /** Longest-prefix rate of `number` in the version of `tariff` in force at `at` (default now). */
+  rateFor(tariff: string, number: string, at?: Date): Promise<Rate | undefined>;
   /**
    * Optional: accountByName plus rateFor(that account's tariff, number) in one database round trip
    * (what a call with an accountcode and a dialled number needs first). Stores without it are
    * asked the two questions in turn.
    */
-  accountByNameWithRate?(name: string, number: string): Promise<AccountWithRate | undefined>;
+  accountByNameWithRate?(
+    name: string,
+    number: string,
+    at?: Date,
+  ): Promise<AccountWithRate | undefined>;
+  /**
+   * Optional: the number normalisation rules for what `account` dials (its own set, else its
+   * tariff's, else the default set); a store without them rates the digits as dialled.
+   */
+  numberRules?(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]>;
+  /** Optional: the rules caller IDs are normalised with before identification by ANI. */
+  callerIdRules?(): Promise<readonly NumberRule[]>;
   /** ONE transaction: lock/write the account, check credit and call limit, insert reservation + CDR phase 1. */
   authorise(req: AuthoriseRequest): Promise<AuthoriseResult>;
   /** Records the answer time on the open CDR (phase 1½), so that a restart can settle from it. */

@@ -18,7 +18,7 @@ import { insertLedger } from './ledger.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { deferred, readTogether } from './mysql-client.js';
 import { DEFAULT_PIN_MIN_LENGTH, pinProblem, type PinHasher } from './pin.js';
-import { tariffExists, tariffProblem, toRate, type RateRow } from './rates.js';
+import { tariffExists, tariffProblem, toRate, versionAt, type RateRow } from './rates.js';
 import { requiredTime, toDbTime } from './time.js';
 
 export interface AccountRow {
@@ -105,16 +105,19 @@ export async function accountByNameWithRate(
   q: Knex,
   name: string,
   number: string,
+  at: Date = new Date(),
 ): Promise<{ account: Account; rate: Rate | undefined } | undefined> {
   const digits = number.slice(0, 40);
   if (digits.length === 0) {
     const account = await accountByName(q, name);
     return account && { account, rate: undefined };
   }
+  const tariff = () => q('astaccount').select('tariff').where({ name });
   const [accounts, rates] = (await readTogether(q, [
     q('astaccount').where({ name }).limit(1),
     q('astrate')
-      .where('tariff', q('astaccount').select('tariff').where({ name }))
+      .where('tariff', tariff())
+      .where('effective', versionAt(q, tariff(), at))
       .whereIn('prefix', candidatePrefixes(digits)),
   ])) as [AccountRow[], RateRow[]];
   const row = accounts[0];

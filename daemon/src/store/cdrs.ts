@@ -54,6 +54,8 @@ export interface Cdr {
   trunk?: string | null;
   buyCost?: Money | null;
   margin?: Money | null;
+  /** The digits as dialled when number normalisation changed them (dst is then the E.164 number). */
+  dialled: string | null;
 }
 
 export interface CdrRow {
@@ -88,6 +90,7 @@ export interface CdrRow {
   trunk?: string | null;
   buy_cost?: unknown;
   margin?: unknown;
+  dialled?: string | null;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -132,6 +135,7 @@ export function toCdr(r: CdrRow): Cdr {
     trunk: r.trunk ?? null,
     buyCost: r.buy_cost === null || r.buy_cost === undefined ? null : moneyFromDb(r.buy_cost),
     margin: r.margin === null || r.margin === undefined ? null : moneyFromDb(r.margin),
+    dialled: r.dialled ?? null,
   };
 }
 
@@ -155,6 +159,7 @@ export interface CallParties {
   node: string;
   src: string;
   dst: string;
+  dialled?: string | undefined;
   rate: Rate | null;
 }
 
@@ -167,6 +172,7 @@ function callColumns(c: CallParties): Record<string, unknown> {
     // The columns hold 80 characters; a longer caller ID must not make the call fail (MySQL strict mode).
     src: c.src.slice(0, 80),
     dst: c.dst.slice(0, 80),
+    ...(c.dialled !== undefined ? { dialled: c.dialled.slice(0, 80) } : {}),
     ...rateColumns(c.rate),
   };
 }

@@ -4,7 +4,7 @@
  * movement is one transaction in ./tx (authorise, extend, authorise-callback, settle, refusal,
  * topup). It is also the GrantStore of grant-mode charging and callback calls.
  */
-import type { Money, Rate } from '../rating/index.js';
+import type { Money, NumberRule, Rate } from '../rating/index.js';
 import type {
   Account,
   AccountWithRate,
@@ -44,7 +44,9 @@ import { StoreError } from './errors.js';
 import { pinHasher, pinProblem, type PinHasher } from './pin.js';
 import type { Actor } from './operators/audit.js';
 import { resetPin } from './tx/pin-reset.js';
+import * as numberRules from './number-rules.js';
 import * as rates from './rates.js';
+import * as rateVersions from './rate-versions.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
@@ -97,12 +99,24 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return accounts.accountByPinHash(this.db.knex, this.hashPin(pin));
   }
 
-  rateFor(tariff: string, number: string): Promise<Rate | undefined> {
-    return rates.rateFor(this.db.knex, tariff, number);
+  rateFor(tariff: string, number: string, at?: Date): Promise<Rate | undefined> {
+    return rates.rateFor(this.db.knex, tariff, number, at);
   }
 
-  accountByNameWithRate(name: string, number: string): Promise<AccountWithRate | undefined> {
-    return accounts.accountByNameWithRate(this.db.knex, name, number);
+  accountByNameWithRate(
+    name: string,
+    number: string,
+    at?: Date,
+  ): Promise<AccountWithRate | undefined> {
+    return accounts.accountByNameWithRate(this.db.knex, name, number, at);
+  }
+
+  async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {
+    return (await numberRules.rulesForAccount(this.db.knex, account)).rules;
+  }
+
+  callerIdRules(): Promise<readonly NumberRule[]> {
+    return numberRules.defaultRules(this.db.knex);
   }
 
   /** With `charging` (grant-ports.ts), a grant-mode account's call reserves its first grant only. */
@@ -192,8 +206,36 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return rates.upsertRates(this.db, list, actor);
   }
 
-  listRates(tariff?: string): Promise<Rate[]> {
-    return rates.listRates(this.db.knex, tariff);
+  /** The rule set a number dialled by `account` is normalised with, and where it came from. */
+  ruleSetFor(account: Pick<Account, 'name' | 'tariff'>): Promise<numberRules.RuleSet> {
+    return numberRules.rulesForAccount(this.db.knex, account);
+  }
+
+  listRuleSets(): Promise<numberRules.RuleSet[]> {
+    return numberRules.listRuleSets(this.db.knex);
+  }
+
+  /** Replaces one normalisation rule set (no rules: removes it), in one transaction. */
+  setNumberRules(set: numberRules.RuleSet): Promise<void> {
+    return numberRules.setRules(this.db, set);
+  }
+
+  /** The rates in force at `at` (default now). */
+  listRates(tariff?: string, at?: Date): Promise<Rate[]> {
+    return rates.listRates(this.db.knex, tariff, at);
+  }
+
+  /** Imports (or, with dryRun, only compares) a whole deck version effective at `effective`. */
+  importRateVersion(
+    list: readonly Rate[],
+    effective: Date,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<rateVersions.VersionDiff[]> {
+    return rateVersions.importVersion(this.db, list, effective, opts);
+  }
+
+  rateVersions(tariff?: string): Promise<rateVersions.VersionInfo[]> {
+    return rateVersions.listVersions(this.db.knex, tariff);
   }
 
   tariffExists(tariff: string): Promise<boolean> {

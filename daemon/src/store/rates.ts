@@ -1,6 +1,7 @@
 /**
  * The astrate table: longest-prefix lookup for the call flow, listing, and upserting rates
- * (one rate or a whole CSV file in ONE transaction: all rows or none).
+ * (one rate or a whole CSV file in ONE transaction: all rows or none). Each tariff has versions
+ * (rows with one `effective` time, see rate-versions.ts); lookups read the version in force.
  */
 import type { Knex } from 'knex';
 import {
@@ -14,6 +15,8 @@ import {
 import type { Db } from './db.js';
 import { StoreError, amountProblem } from './errors.js';
 import { recordAudit, type Actor } from './operators/audit.js';
+import { EPOCH } from './migrations/0009-rating.js';
+import { requiredTime, toDbTime } from './time.js';
 
 export interface RateRow {
   tariff: string;
@@ -102,12 +105,33 @@ export function storableRateProblem(r: Rate): string | undefined {
   );
 }
 
-/** Longest-prefix rate of `number` in `tariff` (one indexed `IN (...)` query). */
-export async function rateFor(q: Knex, tariff: string, number: string): Promise<Rate | undefined> {
+/**
+ * The effective time of `tariff`'s version in force at `at` (the latest ≤ at), as a subquery;
+ * `tariff` may itself be a subquery. NULL (no rows match) when the tariff had no version yet.
+ */
+export function versionAt(
+  q: Knex,
+  tariff: string | Knex.QueryBuilder,
+  at: Date,
+): Knex.QueryBuilder {
+  return q('astrate as v')
+    .max('v.effective')
+    .where('v.tariff', tariff)
+    .where('v.effective', '<=', toDbTime(at));
+}
+
+/** Longest-prefix rate of `number` in the version of `tariff` in force at `at` (one query). */
+export async function rateFor(
+  q: Knex,
+  tariff: string,
+  number: string,
+  at: Date = new Date(),
+): Promise<Rate | undefined> {
   const digits = number.slice(0, 40);
   if (digits.length === 0) return undefined;
   const rows = (await q('astrate')
     .where({ tariff })
+    .where('effective', versionAt(q, tariff, at))
     .whereIn('prefix', candidatePrefixes(digits))) as RateRow[];
   const best = longestPrefix(rows, digits);
   return best ? toRate(best) : undefined;
@@ -118,10 +142,21 @@ export async function tariffExists(q: Knex, tariff: string): Promise<boolean> {
   return (await q('astrate').where({ tariff }).first('id')) !== undefined;
 }
 
-export async function listRates(q: Knex, tariff?: string): Promise<Rate[]> {
-  const query = q('astrate').orderBy([{ column: 'tariff' }, { column: 'prefix' }]);
+/** The rates in force at `at` (default now): each tariff's version then. */
+export async function listRates(q: Knex, tariff?: string, at: Date = new Date()): Promise<Rate[]> {
+  const query = q('astrate')
+    .where('effective', '<=', toDbTime(at))
+    .orderBy([{ column: 'tariff' }, { column: 'prefix' }]);
   if (tariff !== undefined) query.where({ tariff });
-  return ((await query) as RateRow[]).map(toRate);
+  const rows = (await query) as Array<RateRow & { effective: unknown }>;
+  const latest = new Map<string, number>();
+  for (const r of rows) {
+    const e = requiredTime(r.effective).getTime();
+    if (e > (latest.get(r.tariff) ?? -Infinity)) latest.set(r.tariff, e);
+  }
+  return rows
+    .filter((r) => requiredTime(r.effective).getTime() === latest.get(r.tariff))
+    .map(toRate);
 }
 
 export interface UpsertResult {
@@ -152,8 +187,15 @@ export async function upsertRates(
     let updated = 0;
     const tariffs = [...new Set(rates.map((r) => r.tariff))];
     const existing = new Set<string>();
+    // Rates are added to (or change) the version in force now; a later version is left alone.
+    const version = new Map<string, unknown>();
     for (const tariff of tariffs) {
-      const rows = (await trx('astrate').where({ tariff }).select('prefix')) as Array<{
+      const [v] = (await versionAt(trx, tariff, new Date())) as Array<Record<string, unknown>>;
+      const effective = v && Object.values(v)[0];
+      if (effective !== null && effective !== undefined) version.set(tariff, effective);
+      const rows = (await trx('astrate')
+        .where({ tariff, effective: version.get(tariff) ?? EPOCH })
+        .select('prefix')) as Array<{
         prefix: string;
       }>;
       for (const row of rows) existing.add(`${tariff}\u0000${row.prefix}`);
@@ -167,8 +209,12 @@ export async function upsertRates(
     const CHUNK = 200;
     for (let i = 0; i < rates.length; i += CHUNK) {
       await trx('astrate')
-        .insert(rates.slice(i, i + CHUNK).map(toRow))
-        .onConflict(['tariff', 'prefix'])
+        .insert(
+          rates
+            .slice(i, i + CHUNK)
+            .map((r) => ({ ...toRow(r), effective: version.get(r.tariff) ?? EPOCH })),
+        )
+        .onConflict(['tariff', 'effective', 'prefix'])
         .merge([
           'description',
           'rate_per_min',

@@ -4,7 +4,7 @@
  * that previews every bad line before anything is written (POST /rates/import).
  */
 import type { ServerResponse } from 'node:http';
-import { parseRateFile } from '../../cli/commands/rate.js';
+import { parseRateDeck } from '../../rate-deck.js';
 import { Type } from '../../schema/index.js';
 import { dashboard, dashboardSchema } from '../dashboard.js';
 import type { ApiDeps } from '../deps.js';
@@ -109,7 +109,7 @@ export function consoleRoutes(deps: ApiDeps): Route[] {
         },
       },
       async handler({ body, principal }) {
-        const { rates, problems } = parseRateFile(body.csv);
+        const { rates, problems } = parseRateDeck(body.csv);
         let result = { inserted: 0, updated: 0 };
         const write = body.commit && problems.length === 0;
         if (write) result = await deps.store.upsertRates(rates, principal.actor);

@@ -1,33 +1,27 @@
 /**
  * `astbill rate add|import|list`: the tariffs. A tariff exists once it has a rate.
  *
- * Rate files (`rate import FILE.csv`) start with this header (column order free; tariff, prefix
- * and rate_per_min required, the others may be left out or empty):
+ * Rate decks (`rate import FILE.csv`, read by ../../rate-deck.ts) start with a header line,
+ * comma- or semicolon-separated, column order free; astbill's own names are
  *
  *   tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs
  *   default,44,United Kingdom,0.05,0.10,60,6,0
- *   default,447,UK mobile,0.12,0,60,6,0
  *
- * Defaults: connect_fee 0, initial_secs 60, increment_secs 60, min_secs 0. Blank lines and lines
- * starting with # are skipped. Every line is checked; if any is bad, all bad lines are reported
- * with their line numbers and nothing is imported. A prefix may appear once per tariff in a file
- * (nested prefixes such as 44 and 447 are fine). Rows whose (tariff, prefix) already exist in the
- * database are updated (upsert); rates not in the file are left alone. One transaction.
+ * and carriers' usual names (Code, Destination, Rate, Connection Fee, First Increment, Next
+ * Increment, Effective Date, …) are read too; `--map field=Header,…` names the others,
+ * `--tariff T` gives the tariff of a deck without a tariff column. Defaults: connect_fee 0,
+ * initial_secs 60, increment_secs 60, min_secs 0. Every line is checked; if any is bad, all bad
+ * lines are reported with their line numbers and nothing is imported. Rows whose (tariff,
+ * prefix) already exist are updated (upsert); rates not in the file are left alone. One
+ * transaction.
  */
 import { readFileSync } from 'node:fs';
-import { parseMoney, type Rate } from '../../rating/index.js';
+import type { Rate } from '../../rating/index.js';
 import { storableRateProblem } from '../../store/rates.js';
 import { runSubcommand, UsageError } from '../command.js';
-import {
-  amount,
-  integer,
-  noArguments,
-  optionalAmount,
-  optionalInteger,
-  parse,
-  required,
-} from '../args.js';
-import { CsvSyntaxError, readCsv, type CsvRecord } from '../../csv.js';
+import { amount, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
+import { parseEffective, parseMapping, parseRateDeck } from '../../rate-deck.js';
+import { showDiffs } from '../rate-diff.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
 import { cliActor } from '../actor.js';
@@ -36,21 +30,14 @@ export const summary = 'add, import (CSV) and list rates';
 
 export const usage = `usage:
   astbill rate add --tariff T --prefix P --rate PER_MIN [--connect FEE] [--initial S] [--increment S] [--min S] [--description D]
-  astbill rate import FILE.csv     (header: ${'tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs'})
-  astbill rate list [--tariff T] [--json]`;
-
-export const CSV_COLUMNS = [
-  'tariff',
-  'prefix',
-  'description',
-  'rate_per_min',
-  'connect_fee',
-  'initial_secs',
-  'increment_secs',
-  'min_secs',
-] as const;
-type Column = (typeof CSV_COLUMNS)[number];
-const REQUIRED: Column[] = ['tariff', 'prefix', 'rate_per_min'];
+  astbill rate import FILE.csv [--tariff T] [--map FIELD=Header,...] [--ignore Header,...]
+      (header names: tariff,prefix,description,rate_per_min,connect_fee,initial_secs,increment_secs,min_secs,effective
+       or a carrier's: Code, Destination, Rate, Connection Fee, First Increment, Next Increment, Effective Date; , or ;)
+  astbill rate import FILE.csv --effective DATETIME (--dry-run | --yes)
+      (a new version of each tariff in the deck from DATETIME (UTC unless a zone is given):
+       the diff against the version it takes over from is shown first; --yes writes it)
+  astbill rate versions [--tariff T] [--json]
+  astbill rate list [--tariff T] [--json]     (the rates in force now)`;
 
 const DEFAULTS = { connect: 0n, initial: 60, increment: 60, min: 0 };
 
@@ -88,118 +75,15 @@ async function add(argv: string[]): Promise<number> {
   });
 }
 
-/**
- * Parses and checks a whole rate file: the rates, or every problem with its line number. With
- * `forTariff` (a trunk's buy-rate deck) the tariff column may be left out and every row gets
- * that name; a row naming another is a bad line.
- */
-export function parseRateFile(
-  text: string,
-  forTariff?: string,
-): { rates: Rate[]; problems: string[] } {
-  let records: CsvRecord[];
-  try {
-    records = readCsv(text);
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) return { rates: [], problems: [err.message] };
-    throw err;
-  }
-  const [head, ...body] = records;
-  if (!head) return { rates: [], problems: ['the file is empty (expected a header line)'] };
-  const header = head.fields.map((h) => h.toLowerCase());
-  const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
-  const missing = REQUIRED.filter(
-    (c) => !header.includes(c) && !(c === 'tariff' && forTariff !== undefined),
-  );
-  const twice = header.filter((h, i) => header.indexOf(h) !== i);
-  if (unknown.length || missing.length || twice.length) {
-    const what = [
-      unknown.length ? `unknown column(s) ${unknown.join(', ')}` : '',
-      missing.length ? `missing column(s) ${missing.join(', ')}` : '',
-      twice.length ? `repeated column(s) ${twice.join(', ')}` : '',
-    ].filter(Boolean);
-    return {
-      rates: [],
-      problems: [
-        `line ${head.line}: bad header: ${what.join('; ')} (expected ${CSV_COLUMNS.join(',')})`,
-      ],
-    };
-  }
-  const rates: Rate[] = [];
-  const problems: string[] = [];
-  const seen = new Map<string, number>();
-  for (const { line, fields } of body) {
-    try {
-      if (fields.length !== header.length)
-        throw new Error(`expected ${header.length} fields, found ${fields.length}`);
-      const get = (c: Column): string | undefined => {
-        const i = header.indexOf(c);
-        const v = i === -1 ? undefined : fields[i];
-        return v === '' ? undefined : v;
-      };
-      const money = (c: Column, def?: bigint): bigint => {
-        const v = get(c);
-        if (v === undefined) {
-          if (def === undefined) throw new Error(`${c} is required`);
-          return def;
-        }
-        let m: bigint;
-        try {
-          m = parseMoney(v);
-        } catch (err) {
-          throw new Error(`${c}: ${(err as Error).message}`);
-        }
-        if (m < 0n) throw new Error(`${c} must not be negative`);
-        return m;
-      };
-      const int = (c: Column, def: number, min: number): number => {
-        const v = get(c);
-        if (v === undefined) return def;
-        try {
-          return integer(c, v, min, 86_400);
-        } catch (err) {
-          throw new Error((err as Error).message);
-        }
-      };
-      const named = get('tariff');
-      if (forTariff !== undefined && named !== undefined && named !== forTariff)
-        throw new Error(`tariff '${named}' is not '${forTariff}' (the deck being imported)`);
-      const rate: Rate = {
-        tariff: named ?? forTariff ?? '',
-        prefix: get('prefix') ?? '',
-        description: get('description') ?? '',
-        ratePerMin: money('rate_per_min'),
-        connectFee: money('connect_fee', DEFAULTS.connect),
-        initialSecs: int('initial_secs', DEFAULTS.initial, 1),
-        incrementSecs: int('increment_secs', DEFAULTS.increment, 1),
-        minSecs: int('min_secs', DEFAULTS.min, 0),
-      };
-      const problem =
-        rate.tariff === ''
-          ? 'tariff is required'
-          : rate.prefix === ''
-            ? 'prefix is required'
-            : storableRateProblem(rate);
-      if (problem) throw new Error(problem);
-      const key = `${rate.tariff}\u0000${rate.prefix}`;
-      const first = seen.get(key);
-      if (first !== undefined)
-        throw new Error(
-          `prefix ${rate.prefix} of tariff ${rate.tariff} is already on line ${first}`,
-        );
-      seen.set(key, line);
-      rates.push(rate);
-    } catch (err) {
-      problems.push(`line ${line}: ${(err as Error).message}`);
-    }
-  }
-  if (problems.length === 0 && rates.length === 0)
-    problems.push('the file has a header but no rates');
-  return { rates, problems };
-}
-
 async function importFile(argv: string[]): Promise<number> {
-  const { positionals } = parse('rate import', argv, {});
+  const { values, positionals } = parse('rate import', argv, {
+    tariff: { type: 'string' },
+    map: { type: 'string' },
+    ignore: { type: 'string' },
+    effective: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean' },
+  });
   if (positionals.length !== 1) throw new UsageError('usage: astbill rate import FILE.csv');
   const file = positionals[0]!;
   let text: string;
@@ -210,18 +94,111 @@ async function importFile(argv: string[]): Promise<number> {
       `rate import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  const { rates, problems } = parseRateFile(text);
-  if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
+  let map;
+  try {
+    map = values.map === undefined ? undefined : parseMapping(values.map);
+  } catch (err) {
+    throw new UsageError(`rate import: ${(err as Error).message}`);
+  }
+  const deck = parseRateDeck(text, {
+    tariff: values.tariff,
+    map,
+    ignore: values.ignore?.split(',').map((h) => h.trim()),
+  });
+  if (deck.problems.length > 0) {
+    for (const p of deck.problems) process.stderr.write(`${file}: ${p}\n`);
     throw new UsageError(
-      `rate import: ${problems.length} bad line(s) in ${file}; nothing imported`,
+      `rate import: ${deck.problems.length} bad line(s) in ${file}; nothing imported`,
     );
   }
+  const effective = effectiveOf(values.effective, deck.effective);
+  if (effective) return importVersion(file, deck.rates, effective, values);
+  if (values['dry-run'] || values.yes)
+    throw new UsageError('rate import: --dry-run and --yes go with --effective');
+  const rates = deck.rates;
   return withStore(async (store) => {
     const r = await store.upsertRates(rates, cliActor());
+    const ignored = deck.ignored.length ? ` (columns not read: ${deck.ignored.join(', ')})` : '';
     out(
-      `imported ${rates.length} rate(s) from ${file}: ${r.inserted} added, ${r.updated} updated\n`,
+      `imported ${rates.length} rate(s) from ${file}: ${r.inserted} added, ${r.updated} updated${ignored}\n`,
     );
+    return 0;
+  });
+}
+
+/** The version's effective time: --effective, else the deck's own column; both must agree. */
+function effectiveOf(option: string | undefined, inDeck: Date | null): Date | null {
+  let given: Date | null = null;
+  try {
+    given = option === undefined ? null : parseEffective(option);
+  } catch (err) {
+    throw new UsageError(`rate import: --effective ${(err as Error).message}`);
+  }
+  if (given && inDeck && given.getTime() !== inDeck.getTime())
+    throw new UsageError(
+      `rate import: --effective ${given.toISOString()} differs from the deck's ${inDeck.toISOString()}; nothing imported`,
+    );
+  return given ?? inDeck;
+}
+
+async function importVersion(
+  file: string,
+  rates: Rate[],
+  effective: Date,
+  o: { 'dry-run'?: boolean | undefined; yes?: boolean | undefined },
+): Promise<number> {
+  if (o['dry-run'] && o.yes) throw new UsageError('rate import: --dry-run or --yes, not both');
+  return withStore(async (store) => {
+    const diffs = await store.importRateVersion(rates, effective, { dryRun: !o.yes });
+    out(showDiffs(diffs));
+    if (o.yes) {
+      out(
+        `imported ${rates.length} rate(s) from ${file} as the version effective ${effective.toISOString()}\n`,
+      );
+      return 0;
+    }
+    if (o['dry-run']) {
+      out('dry run: nothing written\n');
+      return 0;
+    }
+    throw new UsageError(
+      'rate import: nothing written; run again with --yes to import this version',
+    );
+  });
+}
+
+async function versions(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('rate versions', argv, {
+    tariff: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  noArguments('rate versions', positionals);
+  return withStore(async (store) => {
+    const now = Date.now();
+    const list = await store.rateVersions(values.tariff);
+    const inForce = new Map<string, number>();
+    for (const v of list)
+      if (v.effective.getTime() <= now) inForce.set(v.tariff, v.effective.getTime());
+    outList(list, {
+      asJson: values.json,
+      toJson: (v) => ({
+        tariff: v.tariff,
+        effective: v.effective.toISOString(),
+        rates: v.rates,
+        inForce: inForce.get(v.tariff) === v.effective.getTime(),
+      }),
+      headers: ['TARIFF', 'EFFECTIVE', 'RATES', 'NOW'],
+      toRow: (v) => [
+        v.tariff,
+        v.effective.getTime() === 0 ? 'always' : v.effective.toISOString(),
+        v.rates,
+        inForce.get(v.tariff) === v.effective.getTime()
+          ? 'in force'
+          : v.effective.getTime() > now
+            ? 'future'
+            : 'past',
+      ],
+    });
     return 0;
   });
 }
@@ -262,5 +239,5 @@ async function list(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  return runSubcommand('rate', usage, { add, import: importFile, list }, argv);
+  return runSubcommand('rate', usage, { add, import: importFile, list, versions }, argv);
 }

@@ -18,7 +18,7 @@ import { runSubcommand, UsageError } from '../command.js';
 import { noArguments, optionalInteger, parse, required } from '../args.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
-import { parseRateFile } from './rate.js';
+import { parseRateDeck } from '../../rate-deck.js';
 import { toCsv } from '../../csv.js';
 
 const REPORT_COLUMNS = [
@@ -138,7 +138,7 @@ async function ratesImport(argv: string[]): Promise<number> {
       `trunk rates import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  const { rates, problems } = parseRateFile(text, name);
+  const { rates, problems } = parseRateDeck(text, { tariff: name });
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
     throw new UsageError(

@@ -12,6 +12,7 @@ import * as m0004 from './0004-unseen-end.js';
 import * as m0005 from './0005-pin-failures.js';
 import * as m0006 from './0006-routing.js';
 import * as m0008 from './0008-operators.js';
+import * as m0009 from './0009-rating.js';
 
 interface NamedMigration {
   name: string;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0005-pin-failures', migration: m0005 },
   { name: '0006-routing', migration: m0006 },
   { name: '0008-operators', migration: m0008 },
+  { name: '0009-rating', migration: m0009 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

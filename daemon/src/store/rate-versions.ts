@@ -1,0 +1,111 @@
+/**
+ * Rate-deck versions: a tariff's rows with one `effective` time form a version; a call is rated
+ * by the version with the latest effective ≤ its start (rates.ts versionAt). Importing a version
+ * replaces that tariff's rows at exactly that time, all tariffs of the deck in ONE transaction
+ * (nothing half-imported), and reports what it changes against the version in force at that
+ * time before the import. Calls authorised earlier keep the rate snapshot on their CDR.
+ */
+import { deckDiff, type DeckDiff, type Rate } from '../rating/index.js';
+import type { Db } from './db.js';
+import type { Knex } from 'knex';
+import { StoreError } from './errors.js';
+import { storableRateProblem, toRate, versionAt, type RateRow } from './rates.js';
+import { fromDbTime, requiredTime, toDbTime } from './time.js';
+
+export interface VersionDiff extends DeckDiff {
+  tariff: string;
+  effective: Date;
+  /** The version the new one takes over from at `effective` (null: the tariff had none then). */
+  replaces: Date | null;
+}
+
+export interface VersionInfo {
+  tariff: string;
+  effective: Date;
+  rates: number;
+}
+
+async function versionRows(
+  q: Knex,
+  tariff: string,
+  at: Date,
+): Promise<{ rates: Rate[]; effective: Date | null }> {
+  const [v] = (await versionAt(q, tariff, at)) as Array<Record<string, unknown>>;
+  const effective = fromDbTime(v ? Object.values(v)[0] : null);
+  if (!effective) return { rates: [], effective: null };
+  const rows = (await q('astrate').where({ tariff, effective: toDbTime(effective) })) as RateRow[];
+  return { rates: rows.map(toRate), effective };
+}
+
+/**
+ * Writes the deck as the version of each of its tariffs effective at `effective` (replacing a
+ * version at exactly that time), or with `dryRun` writes nothing; either way returns the diff
+ * per tariff, computed in the same transaction as the write.
+ */
+export async function importVersion(
+  db: Db,
+  rates: readonly Rate[],
+  effective: Date,
+  opts: { dryRun?: boolean } = {},
+): Promise<VersionDiff[]> {
+  if (Number.isNaN(effective.getTime())) throw new StoreError('INVALID', 'invalid effective time');
+  const seen = new Set<string>();
+  for (const r of rates) {
+    const problem = storableRateProblem(r);
+    if (problem) throw new StoreError('INVALID', `${r.tariff}/${r.prefix}: ${problem}`);
+    const key = `${r.tariff}\u0000${r.prefix}`;
+    if (seen.has(key))
+      throw new StoreError('INVALID', `prefix ${r.prefix} appears twice in tariff ${r.tariff}`);
+    seen.add(key);
+  }
+  if (rates.length === 0) throw new StoreError('INVALID', 'a deck version needs at least one rate');
+  const at = toDbTime(effective);
+  const tariffs = [...new Set(rates.map((r) => r.tariff))].sort();
+  return db.tx(async (trx) => {
+    const diffs: VersionDiff[] = [];
+    for (const tariff of tariffs) {
+      const mine = rates.filter((r) => r.tariff === tariff);
+      const before = await versionRows(trx, tariff, effective);
+      diffs.push({
+        tariff,
+        effective,
+        replaces: before.effective,
+        ...deckDiff(before.rates, mine),
+      });
+      if (opts.dryRun) continue;
+      await trx('astrate').where({ tariff, effective: at }).delete();
+      const CHUNK = 200;
+      for (let i = 0; i < mine.length; i += CHUNK)
+        await trx('astrate').insert(
+          mine.slice(i, i + CHUNK).map((r) => ({
+            tariff: r.tariff,
+            prefix: r.prefix,
+            description: r.description,
+            rate_per_min: r.ratePerMin,
+            connect_fee: r.connectFee,
+            initial_secs: r.initialSecs,
+            increment_secs: r.incrementSecs,
+            min_secs: r.minSecs,
+            effective: at,
+          })),
+        );
+    }
+    return diffs;
+  });
+}
+
+/** Every version of every tariff (or of one), oldest first. */
+export async function listVersions(q: Knex, tariff?: string): Promise<VersionInfo[]> {
+  const query = q('astrate')
+    .select('tariff', 'effective')
+    .count({ n: '*' })
+    .groupBy('tariff', 'effective')
+    .orderBy([{ column: 'tariff' }, { column: 'effective' }]);
+  if (tariff !== undefined) query.where({ tariff });
+  const rows = (await query) as Array<{ tariff: string; effective: unknown; n: number | string }>;
+  return rows.map((r) => ({
+    tariff: r.tariff,
+    effective: requiredTime(r.effective),
+    rates: Number(r.n),
+  }));
+}
