@@ -15,7 +15,7 @@ import type { SessionRegistry } from './session/registry.js';
 import { Checkpointer } from './session/checkpointer.js';
 import { Reconciler } from './session/reconcile.js';
 import type { CheckpointStore } from './store/checkpoints.js';
-import { LiveCheck, LivenessBook } from './session/live-check.js';
+import { LiveCheck, type LivenessBook } from './session/live-check.js';
 import { UnseenEnds } from './session/unseen-end.js';
 import type { RetryingControl } from './session/cleanup-retry.js';
 import { OrphanSweep } from './session/orphan-sweep.js';
@@ -40,6 +40,8 @@ export interface JobParts {
   /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
   asteriskClock: DaemonClock;
   logger: Logger;
+  /** When each live call was last confirmed up (shared with the sessions' grant extensions). */
+  book: LivenessBook;
   /** Where reconciliation hands the calls that are still up. */
   sessions: Pick<DaemonSessions, 'adoptCall' | 'adoptCallback'>;
 }
@@ -70,7 +72,7 @@ export function buildJobs(p: JobParts): DaemonJobs {
     cron: config.housekeepingCron,
     staleMarginSeconds: config.staleMargin,
   });
-  const book = new LivenessBook();
+  const { book } = p;
   const liveCheck = new LiveCheck({
     control,
     registry,

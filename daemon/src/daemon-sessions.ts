@@ -19,6 +19,7 @@ import type { RetryingControl } from './session/cleanup-retry.js';
 import { CallbackService } from './session/callback-service.js';
 import { CallbackSession, type AdoptableCallback } from './session/callback-session.js';
 import type { LiveSession } from './session/live-session.js';
+import type { LivenessBook } from './session/live-check.js';
 
 export interface DaemonSessionsDeps {
   registry: SessionRegistry<LiveSession>;
@@ -28,6 +29,8 @@ export interface DaemonSessionsDeps {
   clock: DaemonClock;
   /** The daemon's own clock (callback orders). */
   wallClock: DaemonClock;
+  /** The last moment each session was confirmed up (what a grant extension may claim). */
+  book: LivenessBook;
   ids: IdFactory;
   config: SessionConfig;
   /** The store sessions bill with (known once the daemon has started). */
@@ -55,6 +58,7 @@ export class DaemonSessions {
       clock: d.clock,
       ids: d.ids,
       config: d.config,
+      confirmedUp: () => d.book.confirmedUp(self(), d.clock.now()),
       bind: (channelId: string) => d.registry.bind(channelId, self()),
       onFinished: () => d.registry.remove(self()),
     };

@@ -45,6 +45,7 @@ import { Activity } from './session/activity.js';
 import { errorText } from './error-text.js';
 import { DaemonSessions } from './daemon-sessions.js';
 import { buildJobs, type DaemonJobs } from './daemon-jobs.js';
+import { LivenessBook } from './session/live-check.js';
 import type { DaemonDeps, StartOptions } from './daemon-options.js';
 
 export type { DaemonDeps, StartOptions } from './daemon-options.js';
@@ -62,6 +63,8 @@ export class Daemon {
   private readonly clock: DaemonClock;
   /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
   private readonly asteriskClock: AsteriskClock;
+  /** When each live call was last confirmed up (the live check and checkpointer keep it). */
+  private readonly book = new LivenessBook();
   private store: BillingStore | null;
   private operatorStore: KnexBillingStore | null;
   /** The knex store as sessions use it (grants, callbacks): its calls count as activity. */
@@ -141,6 +144,7 @@ export class Daemon {
       // Sessions compare their moments with Asterisk's answer/end stamps: Asterisk's clock.
       clock: this.asteriskClock,
       wallClock: this.clock,
+      book: this.book,
       ids: this.ids,
       config: this.sessionConfig,
       store: () => this.billingStore,
@@ -225,6 +229,7 @@ export class Daemon {
       asteriskClock: this.asteriskClock,
       logger: this.logger,
       sessions: this.sessions,
+      book: this.book,
     });
     if (this.deps.housekeeping ?? true) this.jobs.housekeeping.start();
     this.jobs.checkpointer?.start();

@@ -78,6 +78,11 @@ export interface SessionDeps {
   clock: DaemonClock;
   ids: IdFactory;
   config: SessionConfig;
+  /**
+   * The latest moment this call is proven up (session/live-check.ts LivenessBook): during and
+   * right after a websocket gap, earlier than now. Default: now.
+   */
+  confirmedUp?(): Date;
   /** Routes events of a channel the session creates to it. */
   bind(channelId: string): void;
   /** Called once, when the session is settled. */

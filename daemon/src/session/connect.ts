@@ -91,6 +91,7 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
         defaultMaxSeconds: config.maxCallSeconds,
         defaultGrantSeconds: config.charging!.grantSeconds,
         onGranted: (total) => void (attempt.maxSeconds = total),
+        ...(ctx.deps.confirmedUp ? { confirmedUp: ctx.deps.confirmedUp } : {}),
       })
     : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
   ctx.limit.start();

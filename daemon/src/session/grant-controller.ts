@@ -51,6 +51,11 @@ export interface GrantControllerOptions extends GrantTiming {
   onLimit(): void;
   /** Each committed extension (for logs, the API and tests). */
   onGranted?(total: number, final: boolean): void;
+  /**
+   * The latest moment (on `clock`) the call is proven up; an extension claims talk time only
+   * up to it (a websocket gap may hide that the call already ended). Default: now.
+   */
+  confirmedUp?(): Date;
 }
 
 /** Time allowed for a TIMEOUT(absolute) request to reach Asterisk. */
@@ -141,7 +146,12 @@ export class GrantController {
     const { store, clock, extendDeadlineMs, uniqueid, defaultMaxSeconds, defaultGrantSeconds } =
       this.o;
     const now = clock.now();
-    const confirmedSeconds = Math.max(0, Math.floor((clock.monotonicMs() - this.base) / 1000));
+    // The checkpoint is a floor for billing: only time the daemon can prove the call was up.
+    const unprovenMs = Math.max(0, now.getTime() - (this.o.confirmedUp?.() ?? now).getTime());
+    const confirmedSeconds = Math.max(
+      0,
+      Math.floor((clock.monotonicMs() - this.base - unprovenMs) / 1000),
+    );
     let timer: TimerHandle | undefined;
     const deadline = new Promise<Outcome>((resolve) => {
       timer = clock.setTimer(extendDeadlineMs, () => resolve({ ok: false, reason: 'TIMEOUT' }));

@@ -28,9 +28,43 @@ export interface CheckedSession {
   kill(reason: KillReason, unseen?: UnseenEnd): Promise<void>;
 }
 
-/** The last moment each live call was confirmed up (kept with the session, dropped with it). */
+/**
+ * The last moment each live call was confirmed up (kept with the session, dropped with it), and
+ * whether the websocket proves every live call up right now: from its loss until a channel list
+ * sent after the reconnect answered, it does not (an end may have been discarded meanwhile).
+ */
 export class LivenessBook {
   private readonly stamps = new WeakMap<object, Date>();
+  /** When the websocket was lost, until the first full check after the reconnect; else null. */
+  private downSince: Date | null = null;
+  /** Sessions a check found with a channel missing: never proven up past their last stamp. */
+  private readonly gone = new WeakSet<object>();
+
+  linkLost(at: Date): void {
+    this.downSince ??= at;
+  }
+
+  /** A channel list sent after the reconnect answered: every session it did not end is up. */
+  linkProven(): void {
+    this.downSince = null;
+  }
+
+  /**
+   * The latest moment `session` is proven up, given the time `now`: now while the websocket
+   * delivers, else the last stamp (the loss, a poll, a checkpoint tick). What an extension may
+   * claim as talked (store/tx/extend.ts): a call that ended unseen must not be billed past it.
+   */
+  confirmedUp(session: object, now: Date): Date {
+    const last = this.lastUp(session);
+    if (this.gone.has(session)) return earlier(last ?? this.downSince ?? now, now);
+    if (this.downSince === null) return now;
+    return earlier(last && last > this.downSince ? last : this.downSince, now);
+  }
+
+  /** A check found a channel of `session` missing: it ended unseen, after its last stamp. */
+  endedUnseen(session: object): void {
+    this.gone.add(session);
+  }
 
   stamp(session: object, at: Date): void {
     const had = this.stamps.get(session);
@@ -40,6 +74,10 @@ export class LivenessBook {
   lastUp(session: object): Date | null {
     return this.stamps.get(session) ?? null;
   }
+}
+
+function earlier(a: Date, b: Date): Date {
+  return a.getTime() < b.getTime() ? a : b;
 }
 
 export interface LiveCheckOptions {
@@ -57,24 +95,35 @@ export class LiveCheck {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
+  /** The websocket is up; `epoch` counts its losses (a list sent before one proves nothing after). */
+  private linkUp = true;
+  private epoch = 0;
 
   constructor(private readonly opts: LiveCheckOptions) {}
 
   /** The websocket was lost; it had proven every live call up until `provenAt`. Polls start. */
   connectionLost(provenAt: Date): void {
+    this.linkUp = false;
+    this.epoch += 1;
+    this.opts.book.linkLost(provenAt);
     for (const s of this.opts.registry.sessions()) this.opts.book.stamp(s, provenAt);
     this.schedule();
   }
 
   /** The websocket is back: polling stops (the caller runs one check now). */
   connected(): void {
+    this.linkUp = true;
+    this.stopPolling();
+  }
+
+  private stopPolling(): void {
     this.timer?.cancel();
     this.timer = null;
   }
 
   close(): Promise<void> {
     this.closed = true;
-    this.connected();
+    this.stopPolling();
     return this.running?.catch(() => undefined) ?? Promise.resolve();
   }
 
@@ -101,7 +150,12 @@ export class LiveCheck {
 
   private async check(): Promise<void> {
     const { registry, control, logger, book, clock } = this.opts;
-    if (registry.size === 0) return;
+    // Sent while the websocket was up again (and still is when it answers): it proves the link.
+    const epoch = this.linkUp ? this.epoch : -1;
+    const proven = (): void => {
+      if (this.linkUp && epoch === this.epoch) book.linkProven();
+    };
+    if (registry.size === 0) return proven();
     // Up: no later than the request was sent; gone: no later than the answer arrived.
     const sentAt = clock.now();
     let ids: Set<string>;
@@ -122,6 +176,7 @@ export class LiveCheck {
         book.stamp(s, sentAt);
         continue;
       }
+      book.endedUnseen(s);
       void this.endUnseen(s, missing, now).catch((err: unknown) =>
         logger.error('ending a call whose channel vanished failed', {
           channel: s.aChannelId,
@@ -129,6 +184,7 @@ export class LiveCheck {
         }),
       );
     }
+    proven();
   }
 
   private async endUnseen(s: CheckedSession, missing: string[], goneAt: Date): Promise<void> {
