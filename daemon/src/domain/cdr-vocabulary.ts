@@ -22,7 +22,8 @@ export type Disposition = (typeof DISPOSITIONS)[number];
  * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
  * OVERLOAD: too many calls were being set up at once (ASTBILL_MAX_SETUPS).
  * LOSS: every trunk that carries the destination would cost more than the call sells for
- * (minus ASTBILL_MIN_MARGIN).
+ * (minus ASTBILL_MIN_MARGIN). ERROR: the call failed closed for a reason not the database's
+ * (e.g. Asterisk did not answer a request in time) before anything was dialled.
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -37,7 +38,8 @@ export type RefusalReason =
   | 'LOCKED'
   | 'SHUTDOWN'
   | 'OVERLOAD'
-  | 'LOSS';
+  | 'LOSS'
+  | 'ERROR';
 
 /** Keyed by the union so that the compiler flags a reason added above but not here. */
 const REASON_SET: Record<RefusalReason, true> = {
@@ -54,6 +56,7 @@ const REASON_SET: Record<RefusalReason, true> = {
   SHUTDOWN: true,
   OVERLOAD: true,
   LOSS: true,
+  ERROR: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];

@@ -91,10 +91,11 @@ export async function failClosed(ctx: CallContext, err: unknown): Promise<void> 
   if (a && !a.settled) {
     if (a.b) await ctx.deps.control.hangup(a.b.channelId, 'normal').catch(() => undefined);
     await settleAttempt(ctx, a, 'FAILED', null, null, ctx.lastEventAt, 0);
-  } else if (err instanceof StoreFailure) {
+  } else if (ctx.attempts.length === 0) {
+    // Nothing dialled yet: the attempt still leaves its one CDR, whatever failed.
     await recordRefusal(
       ctx,
-      'DBERROR',
+      err instanceof StoreFailure ? 'DBERROR' : 'ERROR',
       nextUniqueid(ctx),
       ctx.destination ?? ctx.offered.dialled ?? '',
       ctx.lastEventAt,
