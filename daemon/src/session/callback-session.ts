@@ -178,12 +178,16 @@ export class CallbackSession implements RegisteredSession {
     return [];
   }
 
-  /** The channel that proves one leg's talk time (checkpointer): the leg itself, once answered. */
+  /**
+   * The channels that prove one leg's talk time (checkpointer), once it answered: while B rings,
+   * A alone; once bridged, both (either leg's end ends the callback, and so both legs' time).
+   */
   channelsToCheckFor(uniqueid: string): string[] {
     if (!this.c.machine.in('calling-b', 'talking')) return [];
     const { a, b } = this.c;
     const leg = uniqueid === a.channelId ? a : uniqueid === b.channelId ? b : null;
-    return leg?.answeredAt ? [leg.channelId] : [];
+    if (!leg?.answeredAt) return [];
+    return leg === a ? this.channelsToCheck() : [a.channelId, b.channelId];
   }
 
   /** Reserves both legs in one transaction; the caller starts the call only when ok. */

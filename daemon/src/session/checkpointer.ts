@@ -119,7 +119,10 @@ export class Checkpointer {
       const perLeg = session?.channelsToCheckFor?.(r.uniqueid);
       const needed = perLeg ?? session?.channelsToCheck() ?? [];
       if (needed.length < (perLeg ? 1 : 2) || !needed.every((id) => alive.has(id))) continue;
-      this.opts.book?.stamp(session!, now);
+      // The whole call is up only when all its channels are (one callback leg proves only itself).
+      const whole = perLeg ? session!.channelsToCheck() : needed;
+      if (whole.length > 0 && whole.every((id) => alive.has(id)))
+        this.opts.book?.stamp(session!, now);
       calls.push({
         uniqueid: r.uniqueid,
         seconds: Math.min(r.maxSeconds, secondsBetween(r.answer!, now)),
