@@ -288,6 +288,26 @@ describe('ARI event mapping', () => {
       assert.equal(problems.length, 4);
     });
 
+    it('drops the PJSIP ChannelVarset flood (29 per call) on the event type alone', () => {
+      const problems: string[] = [];
+      const t = new AriEventTranslator((m) => problems.push(m));
+      for (const variable of ['BRIDGEPEER', 'BRIDGEPVTCALLID', 'RTPAUDIOQOS', 'STASISSTATUS']) {
+        const read: string[] = [];
+        const payload = new Proxy(
+          ev('ChannelVarset', 0, { variable, value: '', channel: channel('1.9', 'PJSIP/a-1') }),
+          {
+            get(target, key, receiver) {
+              read.push(String(key));
+              return Reflect.get(target, key, receiver) as unknown;
+            },
+          },
+        );
+        assert.deepEqual(t.translate(payload), []);
+        assert.deepEqual(read, ['type'], `${variable}: nothing but the type is read`);
+      }
+      assert.deepEqual(problems, []);
+    });
+
     it('uses local time when the timestamp is missing', () => {
       const t = new AriEventTranslator(
         () => undefined,

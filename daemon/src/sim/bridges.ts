@@ -1,12 +1,13 @@
 /**
  * Mixing bridges as ARI creates them: no BridgeCreated for the app, ChannelEnteredBridge per
- * channel, BRIDGEPEER set once two or more channels are in, cleared on the channel that leaves,
+ * channel, BRIDGEPEER set once two or more channels are in (the PJSIP extras in sip-media.ts),
+ * cleared on the channel that leaves,
  * and BridgeDestroyed only when the app deletes the bridge (it never goes away by itself).
  */
 import { randomUUID } from 'node:crypto';
 import type { SimEngine } from './engine.js';
 import type { SimBridge, SimChannel } from './model.js';
-import { varset } from './channels.js';
+import { afterLeave, clearPeerVars, refreshPeers } from './sip-media.js';
 import { AriError } from './errors.js';
 
 export function createBridge(
@@ -48,19 +49,6 @@ export function createBridge(
   return b;
 }
 
-/** Sets BRIDGEPEER on every member whose peer set changed (only meaningful with 2+ members). */
-function refreshPeers(sim: SimEngine, b: SimBridge): void {
-  if (b.channels.length < 2) return;
-  const members = b.channels.map((id) => sim.channels.get(id)).filter((c): c is SimChannel => !!c);
-  for (const ch of members) {
-    const peer = members
-      .filter((o) => o !== ch)
-      .map((o) => o.name)
-      .join(',');
-    if (ch.vars.get('BRIDGEPEER') !== peer) varset(sim, ch, 'BRIDGEPEER', peer);
-  }
-}
-
 export function addChannels(sim: SimEngine, b: SimBridge, channels: SimChannel[]): void {
   for (const ch of channels) {
     if (!ch.stasisApp) throw AriError.unprocessable('Channel not in Stasis application');
@@ -84,15 +72,16 @@ export function addChannels(sim: SimEngine, b: SimBridge, channels: SimChannel[]
   sim.changed();
 }
 
-/** The channel leaves its bridge: BRIDGEPEER cleared on it, then ChannelLeftBridge. */
+/** The channel leaves its bridge: BRIDGEPEER (and BRIDGEPVTCALLID) cleared on it, then ChannelLeftBridge. */
 export function leaveBridge(sim: SimEngine, ch: SimChannel): void {
   if (ch.bridgeId === undefined) return;
   const b = sim.bridges.get(ch.bridgeId);
   ch.bridgeId = undefined;
   if (!b) return;
-  if (ch.vars.has('BRIDGEPEER')) varset(sim, ch, 'BRIDGEPEER', '');
+  clearPeerVars(sim, ch);
   b.channels = b.channels.filter((id) => id !== ch.id);
   publishBridgeChannel(sim, 'ChannelLeftBridge', b, ch);
+  afterLeave(b);
   refreshPeers(sim, b);
   sim.changed();
 }

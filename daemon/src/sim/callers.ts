@@ -17,6 +17,7 @@ import {
 } from './channels.js';
 import { farTeardown } from './hangups.js';
 import { CAUSE } from './causes.js';
+import { sipCallId } from './sip-media.js';
 import { AriError } from './errors.js';
 
 export interface PlaceCallOptions {
@@ -131,6 +132,7 @@ export function placeCall(sim: SimEngine, o: PlaceCallOptions): CallHandle {
       caller,
       accountcode,
     });
+    if (tech === 'PJSIP') ch.callId = sipCallId(ch.id, true);
   }
   for (const [k, v] of Object.entries(o.variables ?? {})) ch.vars.set(k, v);
 

@@ -23,6 +23,7 @@ import { farTeardown, ringTimeout } from './hangups.js';
 import { setAbsoluteTimeout, TIMEOUT_ABSOLUTE } from './variables.js';
 import { AriError } from './errors.js';
 import { CAUSE, SOFT } from './causes.js';
+import { sipCallId } from './sip-media.js';
 
 /** Asterisk's Answer() waits about 500 ms before the dialplan moves on (seen as ChannelDialplan). */
 const ANSWER_SETTLE_MS = 500;
@@ -125,6 +126,7 @@ export function originate(
       connected: originator ? { ...originator.caller } : undefined,
       linkedid,
     });
+    if (ep.tech === 'PJSIP') b.callId = sipCallId(b.id, false);
   }
   if (p.app) {
     subscribe(sim, p.app, b);

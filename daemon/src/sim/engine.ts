@@ -123,7 +123,7 @@ export class SimEngine extends EventEmitter {
       id: ch.id,
       name: ch.name,
       state: ch.state,
-      protocol_id: '',
+      protocol_id: ch.callId ?? '',
       caller: { ...ch.caller },
       connected: { ...ch.connected },
       accountcode: ch.accountcode,
@@ -136,7 +136,7 @@ export class SimEngine extends EventEmitter {
   bridgeJson(b: SimBridge): BridgeJson {
     return {
       id: b.id,
-      technology: 'simple_bridge',
+      technology: b.nativeRtp ? 'native_rtp' : 'simple_bridge',
       bridge_type: b.type,
       bridge_class: 'stasis',
       creator: 'Stasis',

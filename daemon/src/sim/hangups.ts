@@ -9,6 +9,7 @@ import { exitStasis, hangupRequest, partner, dialplanStep } from './channels.js'
 import { leaveBridge } from './bridges.js';
 import { cutPlaybacks } from './playbacks.js';
 import { SOFT, CAUSE } from './causes.js';
+import { isPjsip, rtpQos } from './sip-media.js';
 
 /** Leaves everything the app sees the channel in: playback, bridge, Stasis. */
 function detach(sim: SimEngine, ch: SimChannel): void {
@@ -33,6 +34,7 @@ export function appHangup(sim: SimEngine, ch: SimChannel, cause: number): void {
     farTeardown(sim, ch, cause, 'ari', 'app');
     return;
   }
+  rtpQos(sim, ch);
   hangupRequest(sim, ch, { cause: SOFT.EXPLICIT, soft: true });
   if (ch.dial) {
     const dialstring = ch.dial.dialstring;
@@ -72,14 +74,15 @@ export function farTeardown(
   if (far.ending) return;
   const stasisSide = partner(sim, far);
   if (!stasisSide) {
-    // Single channel. A phone's first request carries no cause (seen with IAX2); the cause
-    // follows once its dialplan thread has ended.
+    // Single channel. A phone's first request carries no cause (seen with IAX2 and PJSIP);
+    // the cause follows once its dialplan thread has ended. A SIP BYE carries none either.
+    rtpQos(sim, far);
     if (far.runsDialplan) {
       hangupRequest(sim, far, {});
       detach(sim, far);
       hangupRequest(sim, far, { cause });
     } else {
-      hangupRequest(sim, far, { cause });
+      hangupRequest(sim, far, isPjsip(far) && far.answeredAt !== undefined ? {} : { cause });
       detach(sim, far);
     }
     sim.destroy(far, cause, by);
@@ -109,6 +112,8 @@ export function timeoutCut(sim: SimEngine, ch: SimChannel): void {
   const cause = ch.bridgeId !== undefined ? CAUSE.NORMAL_CLEARING : CAUSE.UNKNOWN;
   ch.dial = undefined;
   detach(sim, ch);
+  // Out of the bridge already, so no peer gets the …BRIDGED variants (pjsip-b-answered).
+  rtpQos(sim, ch);
   const peer = partner(sim, ch);
   if (peer) {
     hangupRequest(sim, peer, { cause });

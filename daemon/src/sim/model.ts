@@ -106,6 +106,10 @@ export interface SimChannel {
   playbackQueue: string[];
   answeredAt?: number;
   ending: boolean;
+  /** PJSIP only: the SIP Call-ID (the channel's protocol_id, a peer's BRIDGEPVTCALLID). */
+  callId?: string;
+  /** PJSIP only: the RTP QoS varsets were sent (once per channel, at its hang-up). */
+  qosSent?: boolean;
   /** Details that only matter to the simulator's own bookkeeping. */
   number: string;
   role: string;
@@ -125,6 +129,8 @@ export interface SimBridge {
   createdAt: number;
   channels: string[];
   subscribers: Set<string>;
+  /** Two PJSIP channels share the bridge, so Asterisk switched it to native RTP. */
+  nativeRtp?: boolean;
 }
 
 export interface SimPlayback {
