@@ -14,6 +14,8 @@ export type ApiStore = Pick<
   | 'ledger'
   | 'topup'
   | 'setAccountStatus'
+  | 'caps'
+  | 'setCaps'
   | 'listRates'
   | 'upsertRates'
   | 'reservations'

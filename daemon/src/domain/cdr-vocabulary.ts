@@ -21,6 +21,8 @@ export type Disposition = (typeof DISPOSITIONS)[number];
  * before anything was dialled), which is written as CANCEL: the caller's choice, not a failure.
  * LOCKED: the caller ID is in its PIN lockout window. SHUTDOWN: the daemon was stopping.
  * OVERLOAD: too many calls were being set up at once (ASTBILL_MAX_SETUPS).
+ * CAP_DAY / CAP_MONTH / CAP_CALL / CAP_RATE: a spend cap of the account (store/caps.ts) left no
+ * room. BLOCKEDDEST: the destination is denied for the account or its tariff.
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -34,7 +36,12 @@ export type RefusalReason =
   | 'ABANDONED'
   | 'LOCKED'
   | 'SHUTDOWN'
-  | 'OVERLOAD';
+  | 'OVERLOAD'
+  | CapRefusal
+  | 'BLOCKEDDEST';
+
+/** The spend-cap refusals (per UTC day, per UTC month, per call, calls per minute). */
+export type CapRefusal = 'CAP_DAY' | 'CAP_MONTH' | 'CAP_CALL' | 'CAP_RATE';
 
 /** Keyed by the union so that the compiler flags a reason added above but not here. */
 const REASON_SET: Record<RefusalReason, true> = {
@@ -50,6 +57,11 @@ const REASON_SET: Record<RefusalReason, true> = {
   LOCKED: true,
   SHUTDOWN: true,
   OVERLOAD: true,
+  CAP_DAY: true,
+  CAP_MONTH: true,
+  CAP_CALL: true,
+  CAP_RATE: true,
+  BLOCKEDDEST: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];

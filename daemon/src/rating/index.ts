@@ -5,3 +5,4 @@ export * from './cost.js';
 export * from './max-seconds.js';
 export * from './grants.js';
 export * from './two-legs.js';
+export * from './caps.js';

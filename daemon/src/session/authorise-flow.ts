@@ -12,7 +12,7 @@ import { db, deferred } from './call-scope.js';
 import { identifyByPin, identifyFromChannel, type Identified } from './identify.js';
 import { noGuessGuard } from './guess-guard.js';
 import type { AuthoriseResult, RefusalReason } from './ports.js';
-import { PROMPTS, balanceAnnouncement } from './prompts.js';
+import { PROMPTS, balanceAnnouncement, refusalMedia } from './prompts.js';
 
 /**
  * Whether what the dialplan passed (first Stasis arg, else ${EXTEN}) names a destination. A
@@ -159,13 +159,7 @@ export async function authoriseDestination(
   }
   ctx.scope.check();
   if (!res.ok) {
-    const media =
-      res.reason === 'NOCREDIT'
-        ? PROMPTS.noCredit
-        : res.reason === 'LIMIT'
-          ? PROMPTS.tooManyCalls
-          : PROMPTS.noService;
-    return refused(res.reason, media, true);
+    return refused(res.reason, refusalMedia(res.reason), true);
   }
   return { ok: true, attempt: ctx.attempt!, res };
 }

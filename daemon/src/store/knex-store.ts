@@ -4,7 +4,7 @@
  * movement is one transaction in ./tx (authorise, extend, authorise-callback, settle, refusal,
  * topup). It is also the GrantStore of grant-mode charging and callback calls.
  */
-import type { Money, Rate } from '../rating/index.js';
+import type { Money, Rate, SpendCaps } from '../rating/index.js';
 import type {
   Account,
   AccountWithRate,
@@ -18,6 +18,7 @@ import type {
 } from '../session/ports.js';
 import * as accounts from './accounts.js';
 import type { AccountDetails, NewAccount } from './accounts.js';
+import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
 import type { Cdr, CdrFilter, CdrRange } from './cdrs.js';
 import { databaseReachable, type Db, type Dialect } from './db.js';
@@ -231,5 +232,15 @@ export class KnexBillingStore implements BillingStore, GrantStore {
       throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
     }
     await grants.setCharging(this.db.knex, a.id, c);
+  }
+
+  /** The spend caps of an account (store/caps.ts); undefined: no such account. */
+  caps(name: string): Promise<SpendCaps | undefined> {
+    return caps.capsByName(this.db.knex, name);
+  }
+
+  /** Sets some spend caps of an account (null clears one); NOT_FOUND / INVALID. */
+  setCaps(name: string, patch: Partial<SpendCaps>): Promise<SpendCaps> {
+    return caps.updateCaps(this.db.knex, name, patch);
   }
 }

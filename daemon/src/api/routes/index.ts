@@ -4,6 +4,7 @@ import type { Route } from '../route.js';
 import { accountRoutes } from './accounts.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
+import { capsRoutes } from './caps.js';
 import { cdrRoutes } from './cdrs.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
@@ -15,6 +16,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...callRoutes(deps),
     ...callbackRoutes(deps.callbacks),
     ...accountRoutes(deps),
+    ...capsRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
   );

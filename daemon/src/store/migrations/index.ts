@@ -10,6 +10,7 @@ import * as m0002 from './0002-views.js';
 import * as m0003 from './0003-grants-callback.js';
 import * as m0004 from './0004-unseen-end.js';
 import * as m0005 from './0005-pin-failures.js';
+import * as m0007 from './0007-money-in.js';
 
 interface NamedMigration {
   name: string;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0003-grants-callback', migration: m0003 },
   { name: '0004-unseen-end', migration: m0004 },
   { name: '0005-pin-failures', migration: m0005 },
+  { name: '0007-money-in', migration: m0007 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

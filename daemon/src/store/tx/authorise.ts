@@ -18,20 +18,25 @@
  *                    grows it while the call runs.
  *                    The account row is written, so on Galera two nodes granting on the same
  *                    account conflict at commit (1213) and one re-runs (see ../retry.ts).
- *          refusal → astcdr row: FAILED, reason BLOCKED | LIMIT | NOCREDIT, cost 0.
+ *          refusal → astcdr row: FAILED, reason (below), cost 0.
+ *          Spend caps (../caps.ts, read under the lock): the money a call may take is also at
+ *          most the room its caps leave, so a call that would cross a cap is granted up to it.
  * Results: { ok: true, maxSeconds, maxCost, available, grant? } (available before this
  *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            LIMIT    live reservations ≥ max_calls
+ *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
+ *            CAP_DAY | CAP_MONTH | CAP_CALL  the money pays for one, the cap's room does not
  *          The same uniqueid again: the first outcome again, nothing written (no double reserve;
  *          a repeated grant-mode grant answers grant null: the call ends at what it holds).
  * Throws:  StoreError NOT_FOUND (no such account); CONFLICT (the uniqueid was already settled,
  *          or belongs to another account).
  */
 import type { Knex } from 'knex';
-import { firstGrant, maxAffordableSeconds, reservationFor } from '../../rating/index.js';
+import { firstGrant, maxAffordableSeconds, minMoney, reservationFor } from '../../rating/index.js';
+import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
   GrantAuthoriseRequest as AuthoriseRequest,
   GrantAuthoriseResult as AuthoriseResult,
@@ -54,6 +59,7 @@ import {
 } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
+import { checkCaps } from '../caps.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
@@ -80,9 +86,8 @@ async function repeated(
       `call ${req.uniqueid} was already recorded by node ${cdr.node}: give each Asterisk its own systemname`,
     );
   }
-  if (cdr.reason === 'BLOCKED' || cdr.reason === 'LIMIT' || cdr.reason === 'NOCREDIT') {
-    return { ok: false, reason: cdr.reason, available: avail };
-  }
+  const refusal = AUTHORISE_REFUSALS.find((r) => r === cdr.reason);
+  if (refusal) return { ok: false, reason: refusal, available: avail };
   const res = await reservationByUniqueid(trx, req.uniqueid);
   if (cdr.status === 'open' && res)
     return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, available: avail };
@@ -113,22 +118,28 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     if (account.status === 'blocked') return refuse('BLOCKED');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
       return refuse('LIMIT');
+    const caps = await checkCaps(trx, account, req.start, 0n, true);
+    if (caps?.rateHit) return refuse('CAP_RATE');
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const charging = req.charging ? chargingIn(row, req.charging) : null;
+    const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
     let maxSeconds: number;
     let grant: GrantInfo | null = null;
     if (charging?.mode === 'grant') {
       const g = firstGrant(req.rate, {
-        available: avail,
+        available: money,
         grantSeconds: charging.grantSeconds,
         capSeconds: cap,
       });
       maxSeconds = g.total;
       grant = { grantSeconds: charging.grantSeconds, final: g.final };
     } else {
-      maxSeconds = maxAffordableSeconds(req.rate, avail, cap);
+      maxSeconds = maxAffordableSeconds(req.rate, money, cap);
     }
-    if (maxSeconds === 0) return refuse('NOCREDIT');
+    if (maxSeconds === 0) {
+      const capBinds = caps?.room && maxAffordableSeconds(req.rate, avail, cap) > 0;
+      return refuse(caps?.room && capBinds ? caps.room.reason : 'NOCREDIT');
+    }
 
     const maxCost = reservationFor(req.rate, maxSeconds);
     await insertReservation(trx, {

@@ -1,0 +1,159 @@
+/**
+ * The astcap table (spend caps per account) and the spend the caps are measured against, read
+ * INSIDE a money transaction after the account lock (tx/authorise, tx/extend): every call of the
+ * account settles or reserves under that lock, so the sums are exact across daemons. The reads
+ * are locking reads on MySQL (LOCK IN SHARE MODE): a plain read could return the transaction's
+ * snapshot from before the lock.
+ */
+import type { Knex } from 'knex';
+import {
+  capPeriods,
+  capRoom,
+  moneyFromDb,
+  type CapRoom,
+  type Money,
+  type SpendCaps,
+} from '../rating/index.js';
+import type { Account } from '../session/ports.js';
+import { dialectOf } from './db.js';
+import { StoreError } from './errors.js';
+import { toDbTime } from './time.js';
+
+interface CapRow {
+  account_id: number | string;
+  day_max: unknown;
+  month_max: unknown;
+  call_max: unknown;
+  calls_per_min: number | string | null;
+}
+
+const NO_CAPS: SpendCaps = { dayMax: null, monthMax: null, callMax: null, callsPerMin: null };
+
+function orNull(v: unknown): Money | null {
+  return v === null || v === undefined ? null : moneyFromDb(v);
+}
+
+function toCaps(row: CapRow | undefined): SpendCaps {
+  if (!row) return NO_CAPS;
+  return {
+    dayMax: orNull(row.day_max),
+    monthMax: orNull(row.month_max),
+    callMax: orNull(row.call_max),
+    callsPerMin: row.calls_per_min === null ? null : Number(row.calls_per_min),
+  };
+}
+
+function locking(trx: Knex, q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return dialectOf(trx) === 'mysql' ? q.forShare() : q;
+}
+
+export async function capsOf(q: Knex, accountId: number): Promise<SpendCaps> {
+  return toCaps((await q('astcap').where({ account_id: accountId }).first()) as CapRow | undefined);
+}
+
+/** Replaces the account's caps (all null: the row is removed). */
+export async function writeCaps(q: Knex, accountId: number, caps: SpendCaps): Promise<void> {
+  const none = Object.values(caps).every((v) => v === null);
+  await q.transaction(async (trx) => {
+    await trx('astcap').where({ account_id: accountId }).delete();
+    if (none) return;
+    await trx('astcap').insert({
+      account_id: accountId,
+      day_max: caps.dayMax,
+      month_max: caps.monthMax,
+      call_max: caps.callMax,
+      calls_per_min: caps.callsPerMin,
+    });
+  });
+}
+
+async function settledSince(trx: Knex, accountId: number, since: Date): Promise<Money> {
+  const row = (await locking(
+    trx,
+    trx('astcdr')
+      .sum({ total: 'cost' })
+      .where({ account_id: accountId, status: 'settled' })
+      .where('start', '>=', toDbTime(since)),
+  ).first()) as { total: unknown } | undefined;
+  return row?.total === null || row?.total === undefined ? 0n : moneyFromDb(row.total);
+}
+
+async function callsSince(trx: Knex, accountId: number, since: Date): Promise<number> {
+  const row = (await locking(
+    trx,
+    trx('astcdr')
+      .count({ n: '*' })
+      .where({ account_id: accountId })
+      .whereNull('reason')
+      .where('start', '>', toDbTime(since)),
+  ).first()) as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+export interface CapCheck {
+  /** calls_per_min reached: refuse CAP_RATE. */
+  rateHit: boolean;
+  /** The money room the caps leave (null: no money cap). */
+  room: CapRoom | null;
+}
+
+/**
+ * The caps' verdict for a call of `account` (locked by the caller) at `at` that already holds
+ * `held`; null when the account has no caps (nothing else is read). `countRate`: a new call
+ * (an extension is not a new call).
+ */
+export async function checkCaps(
+  trx: Knex.Transaction,
+  account: Pick<Account, 'id' | 'reserved'>,
+  at: Date,
+  held: Money,
+  countRate: boolean,
+): Promise<CapCheck | null> {
+  const caps = toCaps(
+    (await locking(trx, trx('astcap').where({ account_id: account.id })).first()) as
+      CapRow | undefined,
+  );
+  if (caps === NO_CAPS) return null;
+  const rateHit =
+    countRate &&
+    caps.callsPerMin !== null &&
+    (await callsSince(trx, account.id, new Date(at.getTime() - 60_000))) >= caps.callsPerMin;
+  const periods = capPeriods(at);
+  const spend = {
+    day:
+      caps.dayMax === null
+        ? 0n
+        : (await settledSince(trx, account.id, periods.day)) + account.reserved,
+    month:
+      caps.monthMax === null
+        ? 0n
+        : (await settledSince(trx, account.id, periods.month)) + account.reserved,
+  };
+  return { rateHit, room: capRoom(caps, spend, held) };
+}
+
+/** The caps of the named account; undefined when there is no such account. */
+export async function capsByName(q: Knex, name: string): Promise<SpendCaps | undefined> {
+  const a = (await q('astaccount').select('id').where({ name }).first()) as
+    { id: number | string } | undefined;
+  return a ? capsOf(q, Number(a.id)) : undefined;
+}
+
+/** Changes the given caps of the named account (null clears one); returns all of them. */
+export async function updateCaps(
+  q: Knex,
+  name: string,
+  patch: Partial<SpendCaps>,
+): Promise<SpendCaps> {
+  const a = (await q('astaccount').select('id').where({ name }).first()) as
+    { id: number | string } | undefined;
+  if (!a) throw new StoreError('NOT_FOUND', `no account '${name}'`);
+  for (const [k, v] of Object.entries(patch)) {
+    if (typeof v === 'bigint' && v <= 0n) throw new StoreError('INVALID', `${k} must be > 0`);
+    if (typeof v === 'number' && (!Number.isInteger(v) || v < 1 || v > 100_000))
+      throw new StoreError('INVALID', `${k} must be 1..100000`);
+  }
+  const caps = { ...(await capsOf(q, Number(a.id))), ...patch };
+  await writeCaps(q, Number(a.id), caps);
+  return caps;
+}
