@@ -16,6 +16,8 @@ export type ApiStore = Pick<
   | 'setAccountStatus'
   | 'caps'
   | 'setCaps'
+  | 'setDestRules'
+  | 'listDestRules'
   | 'listRates'
   | 'upsertRates'
   | 'reservations'

@@ -6,3 +6,4 @@ export * from './max-seconds.js';
 export * from './grants.js';
 export * from './two-legs.js';
 export * from './caps.js';
+export * from './dest-rules.js';

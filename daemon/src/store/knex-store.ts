@@ -4,7 +4,7 @@
  * movement is one transaction in ./tx (authorise, extend, authorise-callback, settle, refusal,
  * topup). It is also the GrantStore of grant-mode charging and callback calls.
  */
-import type { Money, Rate, SpendCaps } from '../rating/index.js';
+import type { DestAction, DestScope, Money, Rate, SpendCaps } from '../rating/index.js';
 import type {
   Account,
   AccountWithRate,
@@ -20,6 +20,7 @@ import * as accounts from './accounts.js';
 import type { AccountDetails, NewAccount } from './accounts.js';
 import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
+import * as destRules from './dest-rules.js';
 import type { Cdr, CdrFilter, CdrRange } from './cdrs.js';
 import { databaseReachable, type Db, type Dialect } from './db.js';
 import * as grants from './grants.js';
@@ -242,5 +243,19 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   /** Sets some spend caps of an account (null clears one); NOT_FOUND / INVALID. */
   setCaps(name: string, patch: Partial<SpendCaps>): Promise<SpendCaps> {
     return caps.updateCaps(this.db.knex, name, patch);
+  }
+
+  /** Allow / deny (null: remove) prefixes for a tariff or an account; returns how many rules changed. */
+  setDestRules(
+    scope: DestScope,
+    owner: string,
+    prefixes: readonly string[],
+    action: DestAction | null,
+  ): Promise<number> {
+    return destRules.setDestRules(this.db.knex, scope, owner, prefixes, action);
+  }
+
+  listDestRules(filter: { scope?: DestScope; owner?: string } = {}) {
+    return destRules.listDestRules(this.db.knex, filter);
   }
 }

@@ -5,6 +5,7 @@ import { accountRoutes } from './accounts.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
 import { capsRoutes } from './caps.js';
+import { destRuleRoutes } from './dest-rules.js';
 import { cdrRoutes } from './cdrs.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
@@ -17,6 +18,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...callbackRoutes(deps.callbacks),
     ...accountRoutes(deps),
     ...capsRoutes(deps),
+    ...destRuleRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
   );

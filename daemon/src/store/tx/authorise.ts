@@ -25,6 +25,7 @@
  *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
+ *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts)
  *            LIMIT    live reservations ≥ max_calls
  *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
@@ -60,6 +61,7 @@ import {
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { checkCaps } from '../caps.js';
+import { destinationPermitted } from '../dest-rules.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
@@ -116,6 +118,7 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
+    if (!(await destinationPermitted(trx, account, req.dst))) return refuse('BLOCKEDDEST');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
       return refuse('LIMIT');
     const caps = await checkCaps(trx, account, req.start, 0n, true);
