@@ -165,6 +165,8 @@ CREATE TABLE astcap (
   month_max bigint DEFAULT NULL,                  -- minor units per UTC month
   call_max bigint DEFAULT NULL,                   -- most one call may cost
   calls_per_min int DEFAULT NULL,                 -- calls authorised in the last 60 s
+  low_balance bigint DEFAULT NULL,                -- event when a settlement takes the balance below
+  large_topup bigint DEFAULT NULL,                -- event for a top-up of at least this much
   PRIMARY KEY (account_id),
   CONSTRAINT astcap_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

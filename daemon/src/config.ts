@@ -4,6 +4,7 @@
  * validated here and a bad one stops start-up with a single line naming it (ConfigError),
  * never a stack trace or a half-started daemon.
  */
+import { loadWebhookConfig, type WebhookConfig } from './notify/config.js';
 import { readConfigFile } from './config-file.js';
 import {
   ConfigError,
@@ -89,6 +90,8 @@ export interface Config {
   resilience: ResilienceConfig;
   /** Restart reconciliation and talk-time checkpoints. */
   recovery: RecoveryConfig;
+  /** Event delivery as signed webhooks (notify/config.ts); null: events stay in the outbox. */
+  webhook: WebhookConfig | null;
 }
 
 type Source = SettingSource;
@@ -121,7 +124,12 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Secrets whose value may not be a published placeholder (.env.example, ari.conf). */
-const SECRET_SETTINGS = ['ARI_PASSWORD', 'ASTBILL_PIN_SECRET', 'ASTBILL_API_TOKEN'] as const;
+const SECRET_SETTINGS = [
+  'ARI_PASSWORD',
+  'ASTBILL_PIN_SECRET',
+  'ASTBILL_API_TOKEN',
+  'ASTBILL_WEBHOOK_SECRET',
+] as const;
 const PLACEHOLDER = /CHANGE-?ME/i;
 
 /** Refuses a secret still at an example value: everyone who read the repository knows it. */
@@ -203,6 +211,7 @@ export function loadConfig(env: Source = process.env): Config {
     language: promptLanguage(src.ASTBILL_LANGUAGE),
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),
+    webhook: loadWebhookConfig(src),
   };
 }
 

@@ -16,21 +16,44 @@ describe('API /accounts/{name}/caps', () => {
       const a = await h.t.seedAccount({ balance: '10' });
       const none = await h.req('GET', `/accounts/${a.name}/caps`);
       assert.equal(none.status, 200, none.text);
-      assert.deepEqual(none.json, { day: null, month: null, perCall: null, perMinute: null });
+      assert.deepEqual(none.json, {
+        day: null,
+        month: null,
+        perCall: null,
+        perMinute: null,
+        lowBalance: null,
+        largeTopup: null,
+      });
       const set = await h.req('POST', `/accounts/${a.name}/caps`, {
         body: { day: '2.5', perMinute: 4 },
       });
       assert.equal(set.status, 200, set.text);
-      assert.deepEqual(set.json, { day: '2.50', month: null, perCall: null, perMinute: 4 });
-      const more = await h.req('POST', `/accounts/${a.name}/caps`, {
-        body: { day: null, month: '30' },
+      assert.deepEqual(set.json, {
+        day: '2.50',
+        month: null,
+        perCall: null,
+        perMinute: 4,
+        lowBalance: null,
+        largeTopup: null,
       });
-      assert.deepEqual(more.json, { day: null, month: '30.00', perCall: null, perMinute: 4 });
+      const more = await h.req('POST', `/accounts/${a.name}/caps`, {
+        body: { day: null, month: '30', lowBalance: '1' },
+      });
+      assert.deepEqual(more.json, {
+        day: null,
+        month: '30.00',
+        perCall: null,
+        perMinute: 4,
+        lowBalance: '1.00',
+        largeTopup: null,
+      });
       assert.deepEqual(await h.t.store.caps(a.name), {
         dayMax: null,
         monthMax: parseMoney('30'),
         callMax: null,
         callsPerMin: 4,
+        lowBalance: parseMoney('1'),
+        largeTopup: null,
       });
     });
 

@@ -30,7 +30,14 @@ describe('astbill account caps', function () {
       assert.match(set.stdout, /day 5\.00000, month none, per call 1\.25000, per minute 3 calls/);
       await cli('account', 'caps', a.name, '--day', 'none', '--month', '50');
       const shown = parsed<Record<string, unknown>>(await cli('account', 'caps', a.name, '--json'));
-      assert.deepEqual(shown, { day: null, month: '50.00000', perCall: '1.25000', perMinute: 3 });
+      assert.deepEqual(shown, {
+        day: null,
+        month: '50.00000',
+        perCall: '1.25000',
+        perMinute: 3,
+        lowBalance: null,
+        largeTopup: null,
+      });
       assert.equal((await t.store.caps(a.name))?.monthMax, parseMoney('50'));
     });
 

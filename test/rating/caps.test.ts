@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { capPeriods, capRoom, parseMoney as m } from '../../daemon/src/rating/index.js';
 
 describe('spend cap room (pure)', () => {
-  const none = { dayMax: null, monthMax: null, callMax: null, callsPerMin: null };
+  const none = {
+    dayMax: null,
+    monthMax: null,
+    callMax: null,
+    callsPerMin: null,
+    lowBalance: null,
+    largeTopup: null,
+  };
   it('is null without a money cap', () => {
     assert.equal(capRoom({ ...none, callsPerMin: 5 }, { day: 0n, month: 0n }, 0n), null);
   });

@@ -18,6 +18,8 @@ export type ApiStore = Pick<
   | 'setCaps'
   | 'setDestRules'
   | 'listDestRules'
+  | 'listEvents'
+  | 'resendEvent'
   | 'listRates'
   | 'upsertRates'
   | 'reservations'

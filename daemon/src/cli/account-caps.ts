@@ -8,8 +8,8 @@ import { amount, integer, parse } from './args.js';
 import { json, jsonMoney, out } from './format.js';
 import { withStore } from './open-store.js';
 
-export const capsUsage =
-  'astbill account caps NAME [--day AMOUNT|none] [--month AMOUNT|none] [--per-call AMOUNT|none] [--per-minute N|none] [--json]';
+export const capsUsage = `astbill account caps NAME [--day AMOUNT|none] [--month AMOUNT|none] [--per-call AMOUNT|none]
+                       [--per-minute N|none] [--low-balance AMOUNT|none] [--large-topup AMOUNT|none] [--json]`;
 
 /** The caps as the CLI and the API show them: decimal strings, null = no cap. */
 export function capsJson(c: SpendCaps) {
@@ -19,6 +19,8 @@ export function capsJson(c: SpendCaps) {
     month: m(c.monthMax),
     perCall: m(c.callMax),
     perMinute: c.callsPerMin,
+    lowBalance: m(c.lowBalance),
+    largeTopup: m(c.largeTopup),
   };
 }
 
@@ -27,7 +29,8 @@ function capsText(name: string, c: SpendCaps): string {
   const show = (v: string | number | null, unit: string) => (v === null ? 'none' : `${v}${unit}`);
   return (
     `account ${name} caps: day ${show(j.day, '')}, month ${show(j.month, '')}, ` +
-    `per call ${show(j.perCall, '')}, per minute ${show(j.perMinute, ' calls')}\n`
+    `per call ${show(j.perCall, '')}, per minute ${show(j.perMinute, ' calls')}; ` +
+    `events below ${show(j.lowBalance, '')}, for top-ups from ${show(j.largeTopup, '')}\n`
   );
 }
 
@@ -37,6 +40,8 @@ export async function caps(argv: string[]): Promise<number> {
     month: { type: 'string' },
     'per-call': { type: 'string' },
     'per-minute': { type: 'string' },
+    'low-balance': { type: 'string' },
+    'large-topup': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError(`usage: ${capsUsage}`);
@@ -51,6 +56,10 @@ export async function caps(argv: string[]): Promise<number> {
   if (day !== undefined) patch.dayMax = day;
   if (month !== undefined) patch.monthMax = month;
   if (perCall !== undefined) patch.callMax = perCall;
+  const low = money('--low-balance', values['low-balance']);
+  const large = money('--large-topup', values['large-topup']);
+  if (low !== undefined) patch.lowBalance = low;
+  if (large !== undefined) patch.largeTopup = large;
   if (perMinute !== undefined)
     patch.callsPerMin =
       perMinute === 'none' ? null : integer('--per-minute', perMinute, 1, 100_000);

@@ -6,12 +6,16 @@ import type { Money } from './money.js';
 
 export type CapReason = 'CAP_DAY' | 'CAP_MONTH' | 'CAP_CALL';
 
-/** null = no cap. */
+/** null = no cap. Beside them the account's alert thresholds (events, not limits). */
 export interface SpendCaps {
   dayMax: Money | null;
   monthMax: Money | null;
   callMax: Money | null;
   callsPerMin: number | null;
+  /** An event when a settlement takes the balance below this. */
+  lowBalance: Money | null;
+  /** An event for a top-up of at least this much. */
+  largeTopup: Money | null;
 }
 
 /** What the account has committed: settled call costs of the period plus ALL open reservations. */

@@ -25,9 +25,18 @@ interface CapRow {
   month_max: unknown;
   call_max: unknown;
   calls_per_min: number | string | null;
+  low_balance: unknown;
+  large_topup: unknown;
 }
 
-const NO_CAPS: SpendCaps = { dayMax: null, monthMax: null, callMax: null, callsPerMin: null };
+const NO_CAPS: SpendCaps = {
+  dayMax: null,
+  monthMax: null,
+  callMax: null,
+  callsPerMin: null,
+  lowBalance: null,
+  largeTopup: null,
+};
 
 function orNull(v: unknown): Money | null {
   return v === null || v === undefined ? null : moneyFromDb(v);
@@ -40,6 +49,8 @@ function toCaps(row: CapRow | undefined): SpendCaps {
     monthMax: orNull(row.month_max),
     callMax: orNull(row.call_max),
     callsPerMin: row.calls_per_min === null ? null : Number(row.calls_per_min),
+    lowBalance: orNull(row.low_balance),
+    largeTopup: orNull(row.large_topup),
   };
 }
 
@@ -51,20 +62,20 @@ export async function capsOf(q: Knex, accountId: number): Promise<SpendCaps> {
   return toCaps((await q('astcap').where({ account_id: accountId }).first()) as CapRow | undefined);
 }
 
-/** Replaces the account's caps (all null: the row is removed). */
+/** Replaces the account's caps and thresholds (one row per account, all null: no limits). */
 export async function writeCaps(q: Knex, accountId: number, caps: SpendCaps): Promise<void> {
-  const none = Object.values(caps).every((v) => v === null);
-  await q.transaction(async (trx) => {
-    await trx('astcap').where({ account_id: accountId }).delete();
-    if (none) return;
-    await trx('astcap').insert({
-      account_id: accountId,
-      day_max: caps.dayMax,
-      month_max: caps.monthMax,
-      call_max: caps.callMax,
-      calls_per_min: caps.callsPerMin,
-    });
-  });
+  const cols = {
+    day_max: caps.dayMax,
+    month_max: caps.monthMax,
+    call_max: caps.callMax,
+    calls_per_min: caps.callsPerMin,
+    low_balance: caps.lowBalance,
+    large_topup: caps.largeTopup,
+  };
+  await q('astcap')
+    .insert({ account_id: accountId, ...cols })
+    .onConflict('account_id')
+    .merge(cols);
 }
 
 async function settledSince(trx: Knex, accountId: number, since: Date): Promise<Money> {
@@ -113,7 +124,13 @@ export async function checkCaps(
     (await locking(trx, trx('astcap').where({ account_id: account.id })).first()) as
       CapRow | undefined,
   );
-  if (caps === NO_CAPS) return null;
+  if (
+    caps.dayMax === null &&
+    caps.monthMax === null &&
+    caps.callMax === null &&
+    caps.callsPerMin === null
+  )
+    return null;
   const rateHit =
     countRate &&
     caps.callsPerMin !== null &&

@@ -21,6 +21,8 @@ import type { AccountDetails, NewAccount } from './accounts.js';
 import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
 import * as destRules from './dest-rules.js';
+import * as outbox from './outbox.js';
+import type { EventState, OutboxEvent } from './outbox.js';
 import type { Cdr, CdrFilter, CdrRange } from './cdrs.js';
 import { databaseReachable, type Db, type Dialect } from './db.js';
 import * as grants from './grants.js';
@@ -257,5 +259,27 @@ export class KnexBillingStore implements BillingStore, GrantStore {
 
   listDestRules(filter: { scope?: DestScope; owner?: string } = {}) {
     return destRules.listDestRules(this.db.knex, filter);
+  }
+
+  // --- the outbox (store/outbox.ts): events written by the money transactions ---------------
+
+  dueEvents(now: Date, limit = 50): Promise<OutboxEvent[]> {
+    return outbox.dueEvents(this.db.knex, now, limit);
+  }
+
+  claimEvent(e: OutboxEvent, until: Date): Promise<boolean> {
+    return outbox.claimEvent(this.db.knex, e, until);
+  }
+
+  recordDelivery(id: number, r: Parameters<typeof outbox.recordDelivery>[2]): Promise<void> {
+    return outbox.recordDelivery(this.db.knex, id, r);
+  }
+
+  listEvents(filter: { state?: EventState; account?: string; limit?: number } = {}) {
+    return outbox.listEvents(this.db.knex, filter);
+  }
+
+  resendEvent(id: number, now = new Date()): Promise<boolean> {
+    return outbox.resendEvent(this.db.knex, id, now);
   }
 }

@@ -19,6 +19,8 @@ const capFields = {
   perMinute: Nullable(
     Type.Integer({ minimum: 1, maximum: 100_000, description: 'calls authorised per 60 s' }),
   ),
+  lowBalance: Nullable(moneySchema('an event when a settlement takes the balance below this')),
+  largeTopup: Nullable(moneySchema('an event for a top-up of at least this much')),
 };
 
 const capsSchema = Type.Object(capFields, {
@@ -32,6 +34,8 @@ const capsPatchSchema = Type.Object(
     month: Type.Optional(capFields.month),
     perCall: Type.Optional(capFields.perCall),
     perMinute: Type.Optional(capFields.perMinute),
+    lowBalance: Type.Optional(capFields.lowBalance),
+    largeTopup: Type.Optional(capFields.largeTopup),
   },
   { additionalProperties: false, description: 'only the caps given change; null clears one' },
 );
@@ -43,6 +47,8 @@ function present(c: SpendCaps) {
     month: m(c.monthMax),
     perCall: m(c.callMax),
     perMinute: c.callsPerMin,
+    lowBalance: m(c.lowBalance),
+    largeTopup: m(c.largeTopup),
   };
 }
 
@@ -89,6 +95,10 @@ export function capsRoutes(deps: ApiDeps): Route[] {
         if (month !== undefined) patch.monthMax = month;
         if (perCall !== undefined) patch.callMax = perCall;
         if (body.perMinute !== undefined) patch.callsPerMin = body.perMinute;
+        const low = positive('lowBalance', body.lowBalance);
+        const large = positive('largeTopup', body.largeTopup);
+        if (low !== undefined) patch.lowBalance = low;
+        if (large !== undefined) patch.largeTopup = large;
         return { json: present(await store.setCaps(params.name, patch)) };
       },
     }),

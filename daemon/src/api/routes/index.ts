@@ -6,6 +6,7 @@ import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
 import { capsRoutes } from './caps.js';
 import { destRuleRoutes } from './dest-rules.js';
+import { eventRoutes } from './events.js';
 import { cdrRoutes } from './cdrs.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
@@ -19,6 +20,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...accountRoutes(deps),
     ...capsRoutes(deps),
     ...destRuleRoutes(deps),
+    ...eventRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
   );

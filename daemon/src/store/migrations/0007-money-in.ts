@@ -5,7 +5,9 @@
  *              day / month: settled call costs since the period began plus every open
  *              reservation), call_max (the most one call may cost), calls_per_min (calls
  *              authorised in the last 60 s). Read under the account lock by tx/authorise and
- *              tx/extend.
+ *              tx/extend. Alert thresholds of the same account: low_balance (an event when a
+ *              settlement takes the balance below it), large_topup (an event for a top-up of at
+ *              least this much).
  * astdestrule  destination prefix rules: scope 'tariff' (owner = tariff name) or 'account'
  *              (owner = account name), action 'allow' | 'deny'. The longest matching prefix of
  *              the account's rules wins, else of its tariff's; a 'deny' refuses BLOCKEDDEST, and
@@ -27,6 +29,8 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('month_max').nullable();
     t.bigInteger('call_max').nullable();
     t.integer('calls_per_min').nullable();
+    t.bigInteger('low_balance').nullable();
+    t.bigInteger('large_topup').nullable();
   });
   await knex.schema.createTable('astdestrule', (t) => {
     tableOptions(t, d);

@@ -18,7 +18,8 @@
  *                    grows it while the call runs.
  *                    The account row is written, so on Galera two nodes granting on the same
  *                    account conflict at commit (1213) and one re-runs (see ../retry.ts).
- *          refusal → astcdr row: FAILED, reason (below), cost 0.
+ *          refusal → astcdr row: FAILED, reason (below), cost 0; a CAP_* refusal also writes a
+ *                    'cap_hit' event to astoutbox (../outbox.ts).
  *          Spend caps (../caps.ts, read under the lock): the money a call may take is also at
  *          most the room its caps leave, so a call that would cross a cap is granted up to it.
  * Results: { ok: true, maxSeconds, maxCost, available, grant? } (available before this
@@ -62,6 +63,7 @@ import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { checkCaps } from '../caps.js';
 import { destinationPermitted } from '../dest-rules.js';
+import { emitEvent } from '../outbox.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
@@ -99,6 +101,16 @@ async function repeated(
   );
 }
 
+function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, cap: string) {
+  return emitEvent(trx, {
+    kind: 'cap_hit',
+    cause: req.uniqueid,
+    accountId: req.accountId,
+    at: req.start,
+    data: { account, cap, uniqueid: req.uniqueid, dst: req.dst },
+  });
+}
+
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
     const [[row], [cdrRow]] = (await readTogether(trx, [
@@ -122,7 +134,10 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
       return refuse('LIMIT');
     const caps = await checkCaps(trx, account, req.start, 0n, true);
-    if (caps?.rateHit) return refuse('CAP_RATE');
+    if (caps?.rateHit) {
+      await capHit(trx, req, account.name, 'CAP_RATE');
+      return refuse('CAP_RATE');
+    }
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const charging = req.charging ? chargingIn(row, req.charging) : null;
     const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
@@ -141,7 +156,9 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     }
     if (maxSeconds === 0) {
       const capBinds = caps?.room && maxAffordableSeconds(req.rate, avail, cap) > 0;
-      return refuse(caps?.room && capBinds ? caps.room.reason : 'NOCREDIT');
+      if (!caps?.room || !capBinds) return refuse('NOCREDIT');
+      await capHit(trx, req, account.name, caps.room.reason);
+      return refuse(caps.room.reason);
     }
 
     const maxCost = reservationFor(req.rate, maxSeconds);

@@ -27,6 +27,7 @@
 import { callCost, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { writeAccountMoney } from '../accounts.js';
+import { emitBalanceEvents } from '../outbox.js';
 import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
 import { appendLedger } from '../ledger.js';
@@ -125,6 +126,16 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       endSource: req.endSource ?? null,
     });
     await deleteReservation(trx, req.uniqueid);
+    const cause = req.uniqueid;
+    const name = cdr.account ?? '';
+    await emitBalanceEvents(trx, {
+      ...account,
+      name,
+      before: account.balance,
+      after: balanceAfter,
+      cause,
+      at: now,
+    });
     return { settled: true, cost, billsec, balanceAfter };
   });
 }

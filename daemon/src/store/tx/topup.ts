@@ -12,10 +12,31 @@
  */
 import type { Money } from '../../rating/index.js';
 import { formatMoney } from '../../rating/index.js';
+import type { Knex } from 'knex';
 import { lockAccount, writeAccountMoney } from '../accounts.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem, isUniqueViolation } from '../errors.js';
 import { insertLedger, type LedgerEntry } from '../ledger.js';
+import { emitEvent, eventMoney, thresholds } from '../outbox.js';
+
+/** A 'large_topup' event when the account's threshold (astcap large_topup) is reached. */
+async function topupEvent(trx: Knex.Transaction, name: string, e: LedgerEntry): Promise<void> {
+  if (e.kind !== 'topup') return;
+  const { largeTopup } = await thresholds(trx, e.accountId);
+  if (largeTopup === null || e.amount < largeTopup) return;
+  await emitEvent(trx, {
+    kind: 'large_topup',
+    cause: `ledger:${e.id}`,
+    accountId: e.accountId,
+    at: e.created,
+    data: {
+      account: name,
+      amount: eventMoney(e.amount),
+      balance: eventMoney(e.balanceAfter),
+      reference: e.reference,
+    },
+  });
+}
 
 export interface TopupRequest {
   account: string;
@@ -61,6 +82,7 @@ export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
         created: now,
       };
       const id = await insertLedger(trx, entry);
+      await topupEvent(trx, req.account, { id, ...entry });
       return { id, ...entry };
     });
   } catch (err) {
