@@ -4,6 +4,7 @@
  * validated here and a bad one stops start-up with a single line naming it (ConfigError),
  * never a stack trace or a half-started daemon.
  */
+import { loadPaymentConfig, type PaymentConfig } from './api/payments-config.js';
 import { loadWebhookConfig, type WebhookConfig } from './notify/config.js';
 import { readConfigFile } from './config-file.js';
 import {
@@ -92,6 +93,8 @@ export interface Config {
   recovery: RecoveryConfig;
   /** Event delivery as signed webhooks (notify/config.ts); null: events stay in the outbox. */
   webhook: WebhookConfig | null;
+  /** POST /payments (api/payments-config.ts); null: not offered. */
+  payments: PaymentConfig | null;
 }
 
 type Source = SettingSource;
@@ -129,6 +132,7 @@ const SECRET_SETTINGS = [
   'ASTBILL_PIN_SECRET',
   'ASTBILL_API_TOKEN',
   'ASTBILL_WEBHOOK_SECRET',
+  'ASTBILL_PAYMENT_SECRET',
 ] as const;
 const PLACEHOLDER = /CHANGE-?ME/i;
 
@@ -212,6 +216,7 @@ export function loadConfig(env: Source = process.env): Config {
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),
     webhook: loadWebhookConfig(src),
+    payments: loadPaymentConfig(src),
   };
 }
 

@@ -500,6 +500,7 @@ export class Daemon {
       hangup: (id) => killCallById(this.registry, id, 'operator', logger, { wait: false }),
       liveCalls: { liveCalls: () => this.liveCallInfo() },
       callbacks: this.callbackService ?? undefined,
+      payments: config.payments,
       metrics: this.metrics ?? new Metrics(),
       log: logger,
     });

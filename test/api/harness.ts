@@ -8,6 +8,7 @@ import { ApiServer } from '../../daemon/src/api/server.js';
 import { Metrics } from '../../daemon/src/api/metrics.js';
 import { dbGaugeSources } from '../../daemon/src/api/index.js';
 import type { LiveCallInfo } from '../../daemon/src/api/ports.js';
+import type { ApiDeps } from '../../daemon/src/api/deps.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
 import { PublishedContract } from './conformance.js';
 
@@ -49,7 +50,10 @@ export interface Reply {
   json: any;
 }
 
-export async function startHarness(tdb: TestDatabase): Promise<Harness> {
+export async function startHarness(
+  tdb: TestDatabase,
+  extra: Pick<ApiDeps, 'payments'> = {},
+): Promise<Harness> {
   const t = await tdb.open();
   const fake = {
     ariConnected: true,
@@ -73,6 +77,7 @@ export async function startHarness(tdb: TestDatabase): Promise<Harness> {
         return true;
       },
       liveCalls: { liveCalls: () => fake.live },
+      ...extra,
     },
   );
   await api.start();

@@ -1,6 +1,7 @@
 /** Everything the API's routes use, handed in by the composition root (daemon.ts or a test). */
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
+import type { PaymentConfig } from './payments-config.js';
 import type { CallbackStarter } from './routes/callbacks.js';
 import type { ApiStore, HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
 
@@ -17,4 +18,6 @@ export interface ApiDeps {
   log?: Logger | undefined;
   /** Optional: POST /callbacks starts callback calls through it (503 without). */
   callbacks?: CallbackStarter | undefined;
+  /** Optional: POST /payments verifies signatures with it (404 without). */
+  payments?: PaymentConfig | null | undefined;
 }

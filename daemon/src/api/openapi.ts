@@ -76,6 +76,16 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
       responses,
     };
     if (r.description) op.description = r.description;
+    if (r.signedBody) {
+      // Signed over the raw body instead of the bearer token (POST /payments).
+      op.security = [];
+      responses['400'] = errorResponse('invalid body (the message names the field)');
+      responses['401'] = errorResponse(
+        'missing or wrong signature, or timestamp outside the window',
+      );
+      responses['404'] = errorResponse('no such account, or payments not configured');
+      responses['422'] = errorResponse("the currency is not the account's");
+    }
     if (parameters.length > 0) op.parameters = parameters;
     if (r.body)
       op.requestBody = {

@@ -20,6 +20,7 @@ export type ApiStore = Pick<
   | 'listDestRules'
   | 'listEvents'
   | 'resendEvent'
+  | 'topupByReference'
   | 'listRates'
   | 'upsertRates'
   | 'reservations'

@@ -20,6 +20,8 @@ export interface RouteRequest<
   /** The parsed JSON body, validated against `Route.body` (undefined when the route takes none). */
   body: Body;
   raw: IncomingMessage;
+  /** The body as received, for a `signedBody` route (which checks its own signature). */
+  rawBody?: string;
 }
 
 export interface RouteResponse {
@@ -54,6 +56,11 @@ export interface Route {
   params?: ParamSchemas;
   query?: TObject;
   body?: TObject;
+  /**
+   * Authenticated by a signature over the raw body instead of the bearer token (POST /payments):
+   * the router hands the handler `rawBody` and parses nothing.
+   */
+  signedBody?: true;
   /** Success responses; 400/401/404/... are added to the document for every route. */
   responses: Record<number, ResponseDoc>;
   handler(req: RouteRequest): Promise<RouteResponse>;

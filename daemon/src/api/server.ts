@@ -80,14 +80,21 @@ export class ApiServer {
     let url: URL | undefined;
     try {
       url = new URL(req.url ?? '/', 'http://api.invalid');
-      if (!this.authorised(req.headers.authorization)) {
+      let match: ReturnType<Router['match']> | undefined;
+      let unmatched: unknown;
+      try {
+        match = this.router.match(req.method ?? 'GET', url.pathname);
+      } catch (err) {
+        unmatched = err;
+      }
+      if (!match?.route.signedBody && !this.authorised(req.headers.authorization)) {
         throw new HttpError(
           401,
           'missing or wrong bearer token (Authorization: Bearer <ASTBILL_API_TOKEN>)',
           { 'www-authenticate': 'Bearer realm="astbill"' },
         );
       }
-      const match = this.router.match(req.method ?? 'GET', url.pathname);
+      if (!match) throw unmatched;
       const out = await this.router.run(match, req, url);
       status = out.status ?? 200;
       send(res, out);

@@ -282,4 +282,23 @@ export class KnexBillingStore implements BillingStore, GrantStore {
   resendEvent(id: number, now = new Date()): Promise<boolean> {
     return outbox.resendEvent(this.db.knex, id, now);
   }
+
+  /**
+   * A top-up booked at most once per reference (POST /payments): a repeat credits nothing and
+   * returns the entry the first booked.
+   */
+  async topupByReference(
+    account: string,
+    amount: Money,
+    reference: string,
+  ): Promise<{ credited: boolean; entry: LedgerEntry }> {
+    try {
+      return { credited: true, entry: await this.topup(account, amount, { reference }) };
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.code !== 'DUPLICATE') throw err;
+      const entry = await ledger.ledgerByReference(this.db.knex, 'topup', reference);
+      if (!entry) throw err;
+      return { credited: false, entry };
+    }
+  }
 }

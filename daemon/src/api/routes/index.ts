@@ -7,6 +7,7 @@ import { callRoutes } from './calls.js';
 import { capsRoutes } from './caps.js';
 import { destRuleRoutes } from './dest-rules.js';
 import { eventRoutes } from './events.js';
+import { paymentRoutes } from './payments.js';
 import { cdrRoutes } from './cdrs.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
@@ -21,6 +22,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...capsRoutes(deps),
     ...destRuleRoutes(deps),
     ...eventRoutes(deps),
+    ...paymentRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
   );
