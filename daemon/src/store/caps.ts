@@ -113,17 +113,21 @@ export interface CapCheck {
  * `held`; null when the account has no caps (nothing else is read). `countRate`: a new call
  * (an extension is not a new call).
  */
+/** The read of the account's caps row, to send with the account lock (rows: CapRow). */
+export function capsQuery(trx: Knex, accountId: number): Knex.QueryBuilder {
+  return locking(trx, trx('astcap').where({ account_id: accountId }).limit(1));
+}
+
 export async function checkCaps(
   trx: Knex.Transaction,
   account: Pick<Account, 'id' | 'reserved'>,
   at: Date,
   held: Money,
   countRate: boolean,
+  rows?: readonly unknown[],
 ): Promise<CapCheck | null> {
-  const caps = toCaps(
-    (await locking(trx, trx('astcap').where({ account_id: account.id })).first()) as
-      CapRow | undefined,
-  );
+  const row = rows ? rows[0] : ((await capsQuery(trx, account.id)) as unknown[])[0];
+  const caps = toCaps(row as CapRow | undefined);
   if (
     caps.dayMax === null &&
     caps.monthMax === null &&

@@ -25,28 +25,48 @@ interface RuleRow {
   action: DestAction;
 }
 
-function owners(q: Knex.QueryBuilder, account: { name: string; tariff: string }) {
-  return q.where((w) =>
+/** Rules of the account (by id) and of its tariff, as a query on astdestrule. */
+function ownersOf(trx: Knex, accountId: number): Knex.QueryBuilder {
+  return trx('astdestrule').where((w) =>
     w
-      .where({ scope: 'account', owner: account.name })
-      .orWhere({ scope: 'tariff', owner: account.tariff }),
+      .where((a) =>
+        a
+          .where('scope', 'account')
+          .whereIn('owner', trx('astaccount').select('name').where({ id: accountId })),
+      )
+      .orWhere((t) =>
+        t
+          .where('scope', 'tariff')
+          .whereIn('owner', trx('astaccount').select('tariff').where({ id: accountId })),
+      ),
   );
 }
 
-/** Whether the account may call `dst` under its own and its tariff's rules. */
-export async function destinationPermitted(
-  q: Knex,
-  account: { name: string; tariff: string },
+/**
+ * The reads of the destination check, to send with the account lock in one round trip:
+ * the rules whose prefix matches `dst`, and one allow rule if there is any.
+ */
+export function destRuleQueries(
+  trx: Knex,
+  accountId: number,
   dst: string,
-): Promise<boolean> {
+): [Knex.QueryBuilder, Knex.QueryBuilder] {
   const digits = dst.slice(0, 40);
-  const rows = (await owners(q('astdestrule'), account).whereIn(
-    'prefix',
-    candidatePrefixes(digits),
-  )) as RuleRow[];
-  if (rows.length > 0) return destinationAllowed(digits, rows, true);
-  const allow = await owners(q('astdestrule'), account).where({ action: 'allow' }).first('id');
-  return destinationAllowed(digits, [], allow !== undefined);
+  return [
+    ownersOf(trx, accountId)
+      .select('scope', 'prefix', 'action')
+      .whereIn('prefix', candidatePrefixes(digits)),
+    ownersOf(trx, accountId).select('id').where({ action: 'allow' }).limit(1),
+  ];
+}
+
+/** The verdict on the rows of destRuleQueries. */
+export function destinationPermitted(
+  dst: string,
+  matching: readonly DestRule[],
+  anyAllow: readonly unknown[],
+): boolean {
+  return destinationAllowed(dst.slice(0, 40), matching, anyAllow.length > 0);
 }
 
 const PREFIX = /^\d{1,40}$/;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
+import { deferred } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 export const EVENT_KINDS = [
@@ -78,19 +79,21 @@ export async function emitEvent(
   const key = createHash('sha256').update(`${e.kind}\n${e.cause}`).digest('hex');
   const at = toDbTime(e.at);
   const payload = JSON.stringify({ kind: e.kind, at: e.at.toISOString(), ...e.data });
-  await trx('astoutbox')
-    .insert({
-      idem_key: key,
-      account_id: e.accountId,
-      kind: e.kind,
-      payload,
-      state: 'pending',
-      attempts: 0,
-      next_at: at,
-      created: at,
-    })
-    .onConflict('idem_key')
-    .ignore();
+  await deferred(
+    trx('astoutbox')
+      .insert({
+        idem_key: key,
+        account_id: e.accountId,
+        kind: e.kind,
+        payload,
+        state: 'pending',
+        attempts: 0,
+        next_at: at,
+        created: at,
+      })
+      .onConflict('idem_key')
+      .ignore(),
+  );
 }
 
 /** The account's alert thresholds (astcap low_balance, large_topup), read in the caller's transaction. */
@@ -109,7 +112,15 @@ export async function thresholds(
 /** Balance events of a settlement: below the low-balance threshold, and credit gone (≤ 0). */
 export async function emitBalanceEvents(
   trx: Knex.Transaction,
-  a: { id: number; name: string; before: Money; after: Money; cause: string; at: Date },
+  a: {
+    id: number;
+    name: string;
+    before: Money;
+    after: Money;
+    cause: string;
+    at: Date;
+    lowBalance: Money | null;
+  },
 ): Promise<void> {
   if (a.after >= a.before) return;
   const data = { account: a.name, balance: eventMoney(a.after), cause: a.cause };
@@ -121,7 +132,7 @@ export async function emitBalanceEvents(
       at: a.at,
       data,
     });
-  const { lowBalance } = await thresholds(trx, a.id);
+  const { lowBalance } = a;
   if (lowBalance !== null && a.before >= lowBalance && a.after < lowBalance)
     await emitEvent(trx, {
       kind: 'low_balance',

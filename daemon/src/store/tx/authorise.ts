@@ -38,6 +38,7 @@
  */
 import type { Knex } from 'knex';
 import { firstGrant, maxAffordableSeconds, minMoney, reservationFor } from '../../rating/index.js';
+import type { DestRule } from '../../rating/index.js';
 import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
   GrantAuthoriseRequest as AuthoriseRequest,
@@ -61,8 +62,8 @@ import {
 } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
-import { checkCaps } from '../caps.js';
-import { destinationPermitted } from '../dest-rules.js';
+import { capsQuery, checkCaps } from '../caps.js';
+import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
 import { emitEvent } from '../outbox.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
@@ -113,10 +114,13 @@ function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, c
 
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
-    const [[row], [cdrRow]] = (await readTogether(trx, [
+    // The caps row and the destination rules travel with the lock (after it in the batch).
+    const [[row], [cdrRow], capRows, matching, anyAllow] = (await readTogether(trx, [
       lockAccountQuery(trx, req.accountId),
       cdrQuery(trx, req.uniqueid),
-    ])) as [AccountRow[], CdrRow[]];
+      capsQuery(trx, req.accountId),
+      ...destRuleQueries(trx, req.accountId, req.dst),
+    ])) as [AccountRow[], CdrRow[], unknown[], DestRule[], unknown[]];
     if (!row) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
     const account = toAccount(row);
     const avail = available(account);
@@ -130,10 +134,10 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (!(await destinationPermitted(trx, account, req.dst))) return refuse('BLOCKEDDEST');
+    if (!destinationPermitted(req.dst, matching, anyAllow)) return refuse('BLOCKEDDEST');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
       return refuse('LIMIT');
-    const caps = await checkCaps(trx, account, req.start, 0n, true);
+    const caps = await checkCaps(trx, account, req.start, 0n, true, capRows);
     if (caps?.rateHit) {
       await capHit(trx, req, account.name, 'CAP_RATE');
       return refuse('CAP_RATE');

@@ -40,6 +40,7 @@ interface LockedRow extends CdrRow {
   acct_balance: unknown;
   acct_reserved: unknown;
   res_max_cost: unknown;
+  low_balance: unknown;
 }
 
 /** The CDR with its account's money and its reservation's held amount, all three rows locked. */
@@ -47,6 +48,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
   const q = trx('astcdr as c')
     .leftJoin('astaccount as a', 'a.id', 'c.account_id')
     .leftJoin('astcreditres as r', 'r.uniqueid', 'c.uniqueid')
+    .leftJoin('astcap as k', 'k.account_id', 'c.account_id')
     .where('c.uniqueid', uniqueid)
     .select(
       'c.*',
@@ -54,6 +56,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       'a.balance as acct_balance',
       'a.reserved as acct_reserved',
       'r.max_cost as res_max_cost',
+      'k.low_balance as low_balance',
     );
   const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
     LockedRow | undefined;
@@ -70,7 +73,9 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
     row.res_max_cost === null || row.res_max_cost === undefined
       ? undefined
       : moneyFromDb(row.res_max_cost);
-  return { cdr: toCdr(row), account, held };
+  const lowBalance =
+    row.low_balance === null || row.low_balance === undefined ? null : moneyFromDb(row.low_balance);
+  return { cdr: toCdr(row), account, held, lowBalance };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
@@ -135,6 +140,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       after: balanceAfter,
       cause,
       at: now,
+      lowBalance: locked.lowBalance,
     });
     return { settled: true, cost, billsec, balanceAfter };
   });
