@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0008-operators, 0009-rating); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -222,6 +222,48 @@ CREATE TABLE astcallattempt (
   KEY astcallattempt_start_idx (start)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Spend caps of one account (NULL = no cap), read under the account lock by authorise/extend.
+CREATE TABLE astcap (
+  account_id int unsigned NOT NULL,
+  day_max bigint DEFAULT NULL,                    -- minor units per UTC day (settled + reserved)
+  month_max bigint DEFAULT NULL,                  -- minor units per UTC month
+  call_max bigint DEFAULT NULL,                   -- most one call may cost
+  calls_per_min int DEFAULT NULL,                 -- calls authorised in the last 60 s
+  low_balance bigint DEFAULT NULL,                -- event when a settlement takes the balance below
+  large_topup bigint DEFAULT NULL,                -- event for a top-up of at least this much
+  PRIMARY KEY (account_id),
+  CONSTRAINT astcap_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Destination prefix rules per tariff or account; a deny (or no matching allow) is BLOCKEDDEST.
+CREATE TABLE astdestrule (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  scope varchar(8) NOT NULL CHECK (scope IN ('tariff','account')),
+  owner varchar(80) NOT NULL,                     -- tariff name or account name
+  prefix varchar(40) NOT NULL,
+  action varchar(5) NOT NULL CHECK (action IN ('allow','deny')),
+  PRIMARY KEY (id),
+  UNIQUE KEY astdestrule_owner_prefix_unique (scope, owner, prefix)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Events written in the transaction of the money change that caused them; the daemon delivers them.
+CREATE TABLE astoutbox (
+  id bigint unsigned NOT NULL AUTO_INCREMENT,
+  idem_key varchar(64) NOT NULL,                  -- the receiver's idempotency key
+  account_id int unsigned DEFAULT NULL,
+  kind varchar(24) NOT NULL,
+  payload text NOT NULL,                          -- JSON
+  state varchar(8) NOT NULL DEFAULT 'pending',    -- pending | sent | dead
+  attempts int NOT NULL DEFAULT 0,
+  next_at datetime(3) NOT NULL,
+  last_error varchar(255) DEFAULT NULL,
+  created datetime(3) NOT NULL,
+  sent_at datetime(3) DEFAULT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astoutbox_idem_key_unique (idem_key),
+  KEY astoutbox_state_next_idx (state, next_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- Operators (console and API users), their sessions and tokens, failed logins, and the audit
 -- trail of changes to money and accounts (0008-operators).
 CREATE TABLE astoperator (
@@ -353,6 +395,7 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0004-unseen-end', 1, CURRENT_TIMESTAMP),
   ('0005-pin-failures', 1, CURRENT_TIMESTAMP),
   ('0006-routing', 1, CURRENT_TIMESTAMP),
+  ('0007-money-in', 1, CURRENT_TIMESTAMP),
   ('0008-operators', 1, CURRENT_TIMESTAMP),
   ('0009-rating', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

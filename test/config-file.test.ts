@@ -62,6 +62,12 @@ const CHECKS: Record<string, [string | number | boolean, (c: Config) => unknown]
   ASTBILL_FAILOVER_SIP: ['404,503', (c) => c.routing.failover.sip.join(',')],
   ASTBILL_LOG_LEVEL: ['debug', (c) => c.logLevel],
   ASTBILL_LOG_FORMAT: ['json', (c) => c.logFormat],
+  ASTBILL_WEBHOOK_URL: ['http://127.0.0.1:9/hook', (c) => c.webhook?.url],
+  ASTBILL_WEBHOOK_SECRET: ['webhook-secret-1234567', (c) => c.webhook?.secret],
+  ASTBILL_WEBHOOK_ATTEMPTS: [5, (c) => c.webhook?.maxAttempts],
+  ASTBILL_WEBHOOK_RETRY_SECONDS: [7, (c) => c.webhook?.retrySeconds],
+  ASTBILL_PAYMENT_SECRET: ['payment-secret-12345678', (c) => c.payments?.secret],
+  ASTBILL_PAYMENT_WINDOW_SECONDS: [60, (c) => c.payments?.windowSeconds],
 };
 
 /** The settings named in the first column of the README's Configuration table. */

@@ -4,6 +4,8 @@
  * validated here and a bad one stops start-up with a single line naming it (ConfigError),
  * never a stack trace or a half-started daemon.
  */
+import { loadPaymentConfig, type PaymentConfig } from './api/payments-config.js';
+import { loadWebhookConfig, type WebhookConfig } from './notify/config.js';
 import { readConfigFile } from './config-file.js';
 import {
   ConfigError,
@@ -92,6 +94,10 @@ export interface Config {
   recovery: RecoveryConfig;
   /** Carrier routing: margin guard and failover table (session/routing-config.ts). */
   routing: RoutingConfig;
+  /** Event delivery as signed webhooks (notify/config.ts); null: events stay in the outbox. */
+  webhook: WebhookConfig | null;
+  /** POST /payments (api/payments-config.ts); null: not offered. */
+  payments: PaymentConfig | null;
 }
 
 type Source = SettingSource;
@@ -124,7 +130,13 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Secrets whose value may not be a published placeholder (.env.example, ari.conf). */
-const SECRET_SETTINGS = ['ARI_PASSWORD', 'ASTBILL_PIN_SECRET', 'ASTBILL_API_TOKEN'] as const;
+const SECRET_SETTINGS = [
+  'ARI_PASSWORD',
+  'ASTBILL_PIN_SECRET',
+  'ASTBILL_API_TOKEN',
+  'ASTBILL_WEBHOOK_SECRET',
+  'ASTBILL_PAYMENT_SECRET',
+] as const;
 const PLACEHOLDER = /CHANGE-?ME/i;
 
 /** Refuses a secret still at an example value: everyone who read the repository knows it. */
@@ -207,6 +219,8 @@ export function loadConfig(env: Source = process.env): Config {
     resilience: loadResilienceConfig(src),
     recovery: loadRecoveryConfig(src),
     routing: loadRoutingConfig(src),
+    webhook: loadWebhookConfig(src),
+    payments: loadPaymentConfig(src),
   };
 }
 

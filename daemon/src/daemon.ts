@@ -21,6 +21,7 @@ import {
   type LiveCallInfo,
 } from './api/index.js';
 import { ReportSchedule } from './reports/schedule.js';
+import { WebhookWorker } from './notify/webhook-worker.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { OperatorStore } from './store/operators/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
@@ -77,6 +78,7 @@ export class Daemon {
   readonly metrics: Metrics | null;
   private api: ApiServer | null = null;
   private reports: ReportSchedule | null = null;
+  private webhooks: WebhookWorker | null = null;
   private resilience: Resilience | null = null;
   /** The PIN-guessing limits (session/guess-guard.ts); voucher-code checks report failures here too. */
   readonly guessGuard: GuessLimiter;
@@ -288,6 +290,7 @@ export class Daemon {
     await this.jobs?.liveCheck.close();
     await this.jobs?.reconciler.close();
     await this.reports?.close();
+    await this.webhooks?.close();
     if (this.registry.size > 0) {
       this.logger.info('draining live calls', { calls: this.registry.size, seconds: drainSeconds });
       if (!(await this.idle(drainSeconds * 1000))) {
@@ -343,6 +346,9 @@ export class Daemon {
       if (config.reports)
         this.reports = new ReportSchedule({ knex: ops.db.knex, ...config.reports, logger });
       this.reports?.start();
+      if (config.webhook)
+        this.webhooks = new WebhookWorker({ store: ops, config: config.webhook, logger });
+      this.webhooks?.start();
       this.metrics?.setSources(dbGaugeSources(ops, config.node, backlog));
     }
     if (config.api.port === null) return;
@@ -354,6 +360,7 @@ export class Daemon {
       hangup: (id) => killCallById(this.registry, id, 'operator', logger, { wait: false }),
       liveCalls: { liveCalls: () => this.liveCallInfo() },
       callbacks: this.callbackService ?? undefined,
+      payments: config.payments,
       metrics: this.metrics ?? new Metrics(),
       log: logger,
       operators: new OperatorStore(ops.db),

@@ -8,6 +8,7 @@ import { ApiServer } from '../../daemon/src/api/server.js';
 import { Metrics } from '../../daemon/src/api/metrics.js';
 import { dbGaugeSources } from '../../daemon/src/api/index.js';
 import type { LiveCallInfo } from '../../daemon/src/api/ports.js';
+import type { ApiDeps } from '../../daemon/src/api/deps.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
 import { OperatorStore } from '../../daemon/src/store/operators/index.js';
 import { PublishedContract } from './conformance.js';
@@ -50,7 +51,10 @@ export interface Reply {
   json: any;
 }
 
-export async function startHarness(tdb: TestDatabase): Promise<Harness> {
+export async function startHarness(
+  tdb: TestDatabase,
+  extra: Pick<ApiDeps, 'payments'> = {},
+): Promise<Harness> {
   const t = await tdb.open();
   const fake = {
     ariConnected: true,
@@ -75,6 +79,7 @@ export async function startHarness(tdb: TestDatabase): Promise<Harness> {
       },
       liveCalls: { liveCalls: () => fake.live },
       operators: new OperatorStore(t.db),
+      ...extra,
     },
   );
   await api.start();

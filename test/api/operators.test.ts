@@ -16,7 +16,10 @@ forEachDatabase((tdb) => {
     let h: Harness;
     let ops: OperatorStore;
     before(async () => {
-      h = await startHarness(tdb);
+      // Payments configured, so POST /payments is in the sweep below and must refuse no signature.
+      h = await startHarness(tdb, {
+        payments: { secret: 'payment-secret-0123456789', windowSeconds: 300 },
+      });
       ops = new OperatorStore(h.t.db);
       await ops.add({ name: 'ada', role: 'admin', password: PASSWORD });
       await ops.add({ name: 'sam', role: 'support', password: PASSWORD });
@@ -152,6 +155,19 @@ forEachDatabase((tdb) => {
       const create = await h.req('POST', '/accounts', { token, body: { name: 'eve' } });
       assert.equal(create.status, 403);
       assert.equal(await h.t.store.accountDetails('eve'), undefined);
+      // Caps, destination rules and event resends are admin changes; the lists are readable.
+      const caps = await h.req('POST', '/accounts/alice/caps', { token, body: { day: '1' } });
+      assert.equal(caps.status, 403);
+      assert.equal((await h.t.store.caps('alice'))!.dayMax, null);
+      const deny = await h.req('POST', '/dest-rules', {
+        token,
+        body: { scope: 'account', owner: 'alice', prefixes: ['44'], action: 'deny' },
+      });
+      assert.equal(deny.status, 403);
+      assert.deepEqual(await h.t.store.listDestRules(), []);
+      assert.equal((await h.req('POST', '/events/1/resend', { token })).status, 403);
+      for (const path of ['/accounts/alice/caps', '/dest-rules', '/events'])
+        assert.equal((await h.req('GET', path, { token })).status, 200, path);
     });
 
     it('a token never has more than its operator, and stops with a disabled operator', async () => {

@@ -3,7 +3,7 @@ import type { Rate } from '../../daemon/src/rating/index.js';
 import { buildRoutes } from '../../daemon/src/api/routes/index.js';
 import type { ApiDeps } from '../../daemon/src/api/deps.js';
 import { forEachDatabase } from '../support/db.js';
-import { NODE, startHarness, type Harness } from './harness.js';
+import { NODE, TOKEN, startHarness, type Harness } from './harness.js';
 import { answeredCall, liveCall, refusedCall } from './seed-calls.js';
 import { parseExposition, sample } from './exposition.js';
 
@@ -229,6 +229,29 @@ describe('API /health, /metrics and /openapi.json', () => {
         const r = await h.req('GET', '/nope');
         assert.equal(r.status, 404);
         assert.equal(r.json.error, 'no such endpoint: GET /nope');
+      });
+    });
+
+    describe('GET /console/events and GET /events', () => {
+      it('streams console snapshots under /console/events; /events is the outbox list', async () => {
+        const ctl = new AbortController();
+        const r = await fetch(`${h.base}/console/events`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+          signal: ctl.signal,
+        });
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('content-type'), 'text/event-stream');
+        const reader = r.body!.getReader();
+        let text = '';
+        while (!text.includes('event: snapshot')) {
+          const chunk = await reader.read();
+          assert.ok(!chunk.done, `the stream ended before a snapshot: ${text}`);
+          text += new TextDecoder().decode(chunk.value);
+        }
+        ctl.abort();
+        const list = await h.req('GET', '/events');
+        assert.equal(list.status, 200, list.text);
+        assert.ok(Array.isArray(list.json.events), list.text);
       });
     });
   });

@@ -2,6 +2,7 @@
 import type { Logger } from '../log.js';
 import type { OperatorStore } from '../store/operators/index.js';
 import type { Metrics } from './metrics.js';
+import type { PaymentConfig } from './payments-config.js';
 import type { CallbackStarter } from './routes/callbacks.js';
 import type { ApiStore, HangupFn, LiveCallsProvider, StatusProvider } from './ports.js';
 
@@ -20,4 +21,6 @@ export interface ApiDeps {
   callbacks?: CallbackStarter | undefined;
   /** Operators, sessions, tokens and the audit trail; without it only ASTBILL_API_TOKEN works. */
   operators?: OperatorStore | undefined;
+  /** Optional: POST /payments verifies signatures with it (404 without). */
+  payments?: PaymentConfig | null | undefined;
 }

@@ -62,7 +62,7 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
       responses['400'] = errorResponse('invalid input (the message names the field)');
     responses['401'] = errorResponse('missing or wrong bearer token');
     const role = requiredRole(r);
-    if (role !== 'public')
+    if (role !== 'public' && role !== 'signature')
       responses['403'] = errorResponse(
         `needs the ${role} role (or a cookie request lacks its X-CSRF-Token header)`,
       );
@@ -82,6 +82,16 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
       responses,
     };
     if (r.description) op.description = r.description;
+    if (r.signedBody) {
+      // Signed over the raw body instead of the bearer token (POST /payments).
+      op.security = [];
+      responses['400'] = errorResponse('invalid body (the message names the field)');
+      responses['401'] = errorResponse(
+        'missing or wrong signature, or timestamp outside the window',
+      );
+      responses['404'] = errorResponse('no such account, or payments not configured');
+      responses['422'] = errorResponse("the currency is not the account's");
+    }
     if (parameters.length > 0) op.parameters = parameters;
     if (r.body)
       op.requestBody = {
@@ -98,7 +108,8 @@ export function buildOpenApi(routes: readonly Route[]): Record<string, unknown> 
       description:
         'Operator API of the astbill prepaid billing daemon. Every route but POST /login needs `Authorization: Bearer <token>` ' +
         '(ASTBILL_API_TOKEN, or an operator token from `astbill user token`) or a console session cookie plus `X-CSRF-Token` on POST; ' +
-        'each operation names the weakest role it needs in `x-required-role` (read-only < support < admin). ' +
+        'each operation names the weakest role it needs in `x-required-role` (read-only < support < admin; ' +
+        '`signature`: POST /payments, signed with ASTBILL_PAYMENT_SECRET instead, see docs/payments.md). ' +
         'Money is always a decimal string (e.g. "10.00", up to 5 decimal places), never a JSON number.',
     },
     security: [{ bearerAuth: [] }],

@@ -24,6 +24,8 @@ export interface RouteRequest<
   raw: IncomingMessage;
   /** Who is calling (authenticated before the handler runs; `anonymous` on public routes). */
   principal: Principal;
+  /** The body as received, for a `signedBody` route (which checks its own signature). */
+  rawBody?: string;
 }
 
 export interface RouteResponse {
@@ -60,6 +62,11 @@ export interface Route {
   params?: ParamSchemas;
   query?: TObject;
   body?: TObject;
+  /**
+   * Authenticated by a signature over the raw body instead of the bearer token (POST /payments):
+   * the router hands the handler `rawBody` and parses nothing.
+   */
+  signedBody?: true;
   /** Success responses; 400/401/404/... are added to the document for every route. */
   responses: Record<number, ResponseDoc>;
   /**
@@ -90,7 +97,11 @@ export interface RouteDef<
   ): Promise<RouteResponse>;
 }
 
-export function requiredRole(route: Pick<Route, 'role' | 'method'>): Role | 'public' {
+/** 'signature': no session or token; the handler checks a signature over the body (POST /payments). */
+export function requiredRole(
+  route: Pick<Route, 'role' | 'method' | 'signedBody'>,
+): Role | 'public' | 'signature' {
+  if (route.signedBody) return 'signature';
   return route.role ?? (route.method === 'GET' ? 'read-only' : 'admin');
 }
 

@@ -85,6 +85,15 @@ export class Router {
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) query[key] = value;
     if (route.query) validate(route.query, query);
+    if (route.signedBody)
+      return route.handler({
+        params,
+        query,
+        body: undefined,
+        raw: req,
+        principal,
+        rawBody: await readBody(req),
+      });
     let body: unknown;
     if (route.body) {
       body = await readJson(req);

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { bearerChecker, tokenProblem } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { authenticate, authorise, unauthorised } from './principal.js';
+import { ANONYMOUS, authenticate, authorise, unauthorised } from './principal.js';
 import { isConsolePath, serveConsole } from '../console/serve.js';
 import { Router, send, sendError } from './router.js';
 import { buildRoutes } from './routes/index.js';
@@ -87,16 +87,23 @@ export class ApiServer {
         status = 200;
         return await serveConsole(url.pathname, req.method ?? 'GET', res);
       }
-      const principal = await authenticate(req, this.authorised, this.deps.operators);
-      let match;
+      let match: ReturnType<Router['match']> | undefined;
+      let unmatched: unknown;
       try {
         match = this.router.match(req.method ?? 'GET', url.pathname);
       } catch (err) {
+        unmatched = err;
+      }
+      // A signed route (POST /payments) checks its own signature and carries no session or token.
+      const principal = match?.route.signedBody
+        ? ANONYMOUS
+        : await authenticate(req, this.authorised, this.deps.operators);
+      if (!match) {
         // Without credentials, say nothing about which paths exist.
         if (principal.role === null) throw unauthorised();
-        throw err;
+        throw unmatched;
       }
-      authorise(principal, match.route, req);
+      if (!match.route.signedBody) authorise(principal, match.route, req);
       const out = await this.router.run(match, req, url, principal);
       status = out.status ?? 200;
       send(res, out);

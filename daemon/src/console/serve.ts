@@ -21,7 +21,11 @@ const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
 };
 
+/** API routes under /console (the live stream); everything else there is the single-page app. */
+const API_PATHS = new Set([`${CONSOLE_PATH}/events`]);
+
 export function isConsolePath(path: string): boolean {
+  if (API_PATHS.has(path)) return false;
   return path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`);
 }
 

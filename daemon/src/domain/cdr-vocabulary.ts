@@ -24,6 +24,8 @@ export type Disposition = (typeof DISPOSITIONS)[number];
  * LOSS: every trunk that carries the destination would cost more than the call sells for
  * (minus ASTBILL_MIN_MARGIN). ERROR: the call failed closed for a reason not the database's
  * (e.g. Asterisk did not answer a request in time) before anything was dialled.
+ * CAP_DAY / CAP_MONTH / CAP_CALL / CAP_RATE: a spend cap of the account (store/caps.ts) left no
+ * room. BLOCKEDDEST: the destination is denied for the account or its tariff.
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -39,7 +41,12 @@ export type RefusalReason =
   | 'SHUTDOWN'
   | 'OVERLOAD'
   | 'LOSS'
-  | 'ERROR';
+  | 'ERROR'
+  | CapRefusal
+  | 'BLOCKEDDEST';
+
+/** The spend-cap refusals (per UTC day, per UTC month, per call, calls per minute). */
+export type CapRefusal = 'CAP_DAY' | 'CAP_MONTH' | 'CAP_CALL' | 'CAP_RATE';
 
 /** Keyed by the union so that the compiler flags a reason added above but not here. */
 const REASON_SET: Record<RefusalReason, true> = {
@@ -57,6 +64,11 @@ const REASON_SET: Record<RefusalReason, true> = {
   OVERLOAD: true,
   LOSS: true,
   ERROR: true,
+  CAP_DAY: true,
+  CAP_MONTH: true,
+  CAP_CALL: true,
+  CAP_RATE: true,
+  BLOCKEDDEST: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];

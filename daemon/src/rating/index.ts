@@ -9,3 +9,5 @@ export * from './routes.js';
 export * from './normalise.js';
 export * from './deck-diff.js';
 export * from './bands.js';
+export * from './caps.js';
+export * from './dest-rules.js';

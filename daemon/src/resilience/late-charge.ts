@@ -13,7 +13,8 @@
  *            astaccount: balance −= cost (reserved unchanged: the call never held a
  *                    reservation in the database). The balance may go below what authorise
  *                    would have allowed: the call has happened and must be charged;
- *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0.
+ *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0;
+ *            astoutbox: low_balance / credit_exhausted as a settle writes them.
  * Results: { outcome: 'charged', … } when written;
  *          { outcome: 'exists' } when a CDR with this uniqueid is already there (replayed
  *            before, or a timed-out authorise did commit after all): the caller then settles
@@ -27,6 +28,7 @@ import { chargeCall } from '../store/charge.js';
 import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
+import { emitBalanceEvents, thresholds } from '../store/outbox.js';
 import type { OutageGrant } from './records.js';
 
 export interface OutageCall {
@@ -76,13 +78,24 @@ export function knexLateCharge(db: Db): LateCharge {
         note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
       });
       // An outage call never had a reservation in the database: nothing to release.
+      const now = new Date();
       const balanceAfter = await chargeCall(trx, account, {
         cost,
         released: 0n,
         reference: req.uniqueid,
         note: OUTAGE_NOTE,
         at: s.end,
-        now: new Date(),
+        now,
+      });
+      // The same low-balance / credit-exhausted events as a settle (store/tx/settle.ts).
+      await emitBalanceEvents(trx, {
+        id: account.id,
+        name: account.name,
+        before: account.balance,
+        after: balanceAfter,
+        cause: req.uniqueid,
+        at: now,
+        lowBalance: (await thresholds(trx, account.id)).lowBalance,
       });
       return { outcome: 'charged', cost, billsec, balanceAfter };
     });

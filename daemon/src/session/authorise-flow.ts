@@ -13,7 +13,7 @@ import { identifyByPin, identifyFromChannel, type Identified } from './identify.
 import { noGuessGuard } from './guess-guard.js';
 import { normaliseDestination } from './numbers.js';
 import type { AuthoriseResult, RefusalReason } from './ports.js';
-import { PROMPTS, balanceAnnouncement } from './prompts.js';
+import { PROMPTS, balanceAnnouncement, refusalMedia } from './prompts.js';
 import { planRoutes } from './route-plan.js';
 
 /**
@@ -189,13 +189,7 @@ export async function authoriseDestination(
   }
   ctx.scope.check();
   if (!res.ok) {
-    const media =
-      res.reason === 'NOCREDIT'
-        ? PROMPTS.noCredit
-        : res.reason === 'LIMIT'
-          ? PROMPTS.tooManyCalls
-          : PROMPTS.noService;
-    return refused(res.reason, media, true);
+    return refused(res.reason, refusalMedia(res.reason), true);
   }
   return { ok: true, attempt: ctx.attempt!, res };
 }

@@ -62,8 +62,8 @@ export type ExtendResult =
       maxCost: Money;
       /** No extension will follow this one. */
       final: boolean;
-      /** Why it is final: the money, the longest-call cap, a blocked account; null when not final. */
-      why: 'credit' | 'cap' | 'blocked' | null;
+      /** Why it is final: the money, the longest-call cap, a spend cap, a blocked account; null when not final. */
+      why: 'credit' | 'cap' | 'spendcap' | 'blocked' | null;
       /** false when nothing was granted now (no money for one more block, or a repeated request). */
       extended: boolean;
     }

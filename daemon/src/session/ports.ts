@@ -82,6 +82,19 @@ export interface AuthoriseRequest {
   charging?: { mode: 'single' | 'grant'; grantSeconds: number };
 }
 
+/** Why authorise refuses a call (store/tx/authorise.ts, in the order it checks). */
+export const AUTHORISE_REFUSALS = [
+  'BLOCKED',
+  'BLOCKEDDEST',
+  'LIMIT',
+  'CAP_RATE',
+  'NOCREDIT',
+  'CAP_DAY',
+  'CAP_MONTH',
+  'CAP_CALL',
+] as const satisfies readonly RefusalReason[];
+export type AuthoriseRefusal = (typeof AUTHORISE_REFUSALS)[number];
+
 export type AuthoriseResult =
   /** `grant` is present for a grant-mode call: maxSeconds is then only its first grant. */
   | {
@@ -93,7 +106,7 @@ export type AuthoriseResult =
     }
   | {
       ok: false;
-      reason: Extract<RefusalReason, 'NOCREDIT' | 'LIMIT' | 'BLOCKED'>;
+      reason: AuthoriseRefusal;
       available: Money;
     };
 

@@ -4,6 +4,7 @@
  * file is not fatal, but the caller hears nothing: Asterisk reports the playback as failed.
  */
 import { MINOR_PER_UNIT, type Money } from '../rating/index.js';
+import type { AuthoriseRefusal } from './ports.js';
 
 export const PROMPTS = {
   enterPin: ['sound:agent-pass'],
@@ -13,6 +14,12 @@ export const PROMPTS = {
   noService: ['sound:ss-noservice'],
   noCredit: ['sound:vm-nomore'],
   tooManyCalls: ['sound:all-circuits-busy-now'],
+  /** A day / month / per-call spend cap leaves no room ("I'm sorry", "no more"). */
+  spendCap: ['sound:im-sorry', 'sound:vm-nomore'],
+  /** The calls-per-minute cap ("simultaneous call limit reached"). */
+  callRate: ['sound:simul-call-limit-reached'],
+  /** The destination is denied for this account or tariff. */
+  blockedDestination: ['sound:cannot-complete-as-dialed'],
   /** "I'm sorry", "please try your call again later". */
   error: ['sound:im-sorry', 'sound:please-try-call-later'],
   /** Played in the card flow when a destination did not answer, before asking for another. */
@@ -68,4 +75,24 @@ export function balanceAnnouncement(
     `number:${minutes}`,
     'sound:minutes',
   ];
+}
+
+/** What the caller hears when authorise refuses the call, by reason. */
+export function refusalMedia(reason: AuthoriseRefusal): readonly string[] {
+  switch (reason) {
+    case 'NOCREDIT':
+      return PROMPTS.noCredit;
+    case 'LIMIT':
+      return PROMPTS.tooManyCalls;
+    case 'CAP_DAY':
+    case 'CAP_MONTH':
+    case 'CAP_CALL':
+      return PROMPTS.spendCap;
+    case 'CAP_RATE':
+      return PROMPTS.callRate;
+    case 'BLOCKEDDEST':
+      return PROMPTS.blockedDestination;
+    case 'BLOCKED':
+      return PROMPTS.noService;
+  }
 }

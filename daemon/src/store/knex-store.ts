@@ -4,7 +4,7 @@
  * movement is one transaction in ./tx (authorise, extend, authorise-callback, settle, refusal,
  * topup). It is also the GrantStore of grant-mode charging and callback calls.
  */
-import type { Money, NumberRule, Rate } from '../rating/index.js';
+import type { DestAction, DestScope, Money, NumberRule, Rate, SpendCaps } from '../rating/index.js';
 import type {
   Account,
   AccountWithRate,
@@ -18,7 +18,11 @@ import type {
 } from '../session/ports.js';
 import * as accounts from './accounts.js';
 import type { AccountDetails, NewAccount } from './accounts.js';
+import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
+import * as destRules from './dest-rules.js';
+import * as outbox from './outbox.js';
+import type { EventState, OutboxEvent } from './outbox.js';
 import type { Cdr, CdrFilter, CdrRange } from './cdrs.js';
 import { databaseReachable, type Db, type Dialect } from './db.js';
 import * as grants from './grants.js';
@@ -355,5 +359,72 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   /** Per trunk and UTC day, attempts that started in [from, to). */
   trunkReport(from: Date, to: Date): Promise<TrunkDay[]> {
     return trunkReport(this.db.knex, from, to);
+  }
+
+  /** The spend caps of an account (store/caps.ts); undefined: no such account. */
+  caps(name: string): Promise<SpendCaps | undefined> {
+    return caps.capsByName(this.db.knex, name);
+  }
+
+  /** Sets some spend caps of an account (null clears one); NOT_FOUND / INVALID. */
+  setCaps(name: string, patch: Partial<SpendCaps>, actor?: Actor): Promise<SpendCaps> {
+    return caps.updateCaps(this.db.knex, name, patch, actor);
+  }
+
+  /** Allow / deny (null: remove) prefixes for a tariff or an account; returns how many rules changed. */
+  setDestRules(
+    scope: DestScope,
+    owner: string,
+    prefixes: readonly string[],
+    action: DestAction | null,
+    actor?: Actor,
+  ): Promise<number> {
+    return destRules.setDestRules(this.db.knex, scope, owner, prefixes, action, actor);
+  }
+
+  listDestRules(filter: { scope?: DestScope; owner?: string } = {}) {
+    return destRules.listDestRules(this.db.knex, filter);
+  }
+
+  // --- the outbox (store/outbox.ts): events written by the money transactions ---------------
+
+  dueEvents(now: Date, limit = 50): Promise<OutboxEvent[]> {
+    return outbox.dueEvents(this.db.knex, now, limit);
+  }
+
+  claimEvent(e: OutboxEvent, until: Date): Promise<boolean> {
+    return outbox.claimEvent(this.db.knex, e, until);
+  }
+
+  recordDelivery(id: number, r: Parameters<typeof outbox.recordDelivery>[2]): Promise<void> {
+    return outbox.recordDelivery(this.db.knex, id, r);
+  }
+
+  listEvents(filter: { state?: EventState; account?: string; limit?: number } = {}) {
+    return outbox.listEvents(this.db.knex, filter);
+  }
+
+  resendEvent(id: number, now = new Date()): Promise<boolean> {
+    return outbox.resendEvent(this.db.knex, id, now);
+  }
+
+  /**
+   * A top-up booked at most once per reference (POST /payments): a repeat credits nothing and
+   * returns the entry the first booked.
+   */
+  async topupByReference(
+    account: string,
+    amount: Money,
+    reference: string,
+  ): Promise<{ credited: boolean; entry: LedgerEntry }> {
+    try {
+      const entry = await this.topup(account, amount, { reference, actor: 'payment-signature' });
+      return { credited: true, entry };
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.code !== 'DUPLICATE') throw err;
+      const entry = await ledger.ledgerByReference(this.db.knex, 'topup', reference);
+      if (!entry) throw err;
+      return { credited: false, entry };
+    }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What the console needs beyond the resource routes: the dashboard numbers (GET /dashboard),
- * the same pushed as server-sent events with the live calls (GET /events), and a rate CSV import
+ * the same pushed as server-sent events with the live calls (GET /console/events; GET /events is
+ * the notification outbox), and a rate CSV import
  * that previews every bad line before anything is written (POST /rates/import).
  */
 import type { ServerResponse } from 'node:http';
@@ -11,7 +12,7 @@ import type { ApiDeps } from '../deps.js';
 import { presentCall, presentRate, rateSchema } from '../present.js';
 import { defineRoute, type Route } from '../route.js';
 
-/** How often GET /events pushes a snapshot. */
+/** How often GET /console/events pushes a snapshot. */
 export const EVENT_INTERVAL_MS = 2000;
 
 async function liveCalls(deps: ApiDeps) {
@@ -62,7 +63,7 @@ export function consoleRoutes(deps: ApiDeps): Route[] {
     }),
     defineRoute({
       method: 'GET',
-      path: '/events',
+      path: '/console/events',
       operationId: 'streamEvents',
       summary: `Server-sent events: a 'snapshot' every ${EVENT_INTERVAL_MS / 1000} s with {dashboard, calls}`,
       tag: 'console',

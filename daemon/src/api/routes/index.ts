@@ -4,6 +4,10 @@ import type { Route } from '../route.js';
 import { accountRoutes } from './accounts.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
+import { capsRoutes } from './caps.js';
+import { destRuleRoutes } from './dest-rules.js';
+import { eventRoutes } from './events.js';
+import { paymentRoutes } from './payments.js';
 import { cdrRoutes } from './cdrs.js';
 import { consoleRoutes } from './console.js';
 import { operatorRoutes } from './operators.js';
@@ -18,6 +22,10 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...callRoutes(deps),
     ...callbackRoutes(deps.callbacks),
     ...accountRoutes(deps),
+    ...capsRoutes(deps),
+    ...destRuleRoutes(deps),
+    ...eventRoutes(deps),
+    ...paymentRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
     ...operatorRoutes(deps),

@@ -1,5 +1,5 @@
 /**
- * `astbill account add|show|list|topup|block|unblock|charging`: the operator's account tools.
+ * `astbill account add|show|list|topup|block|unblock|charging|caps`: the operator's account tools.
  * Amounts are decimal strings (at most 5 decimal places), never negative.
  */
 import type { AccountDetails } from '../../store/index.js';
@@ -8,6 +8,7 @@ import { amount, noArguments, optionalAmount, optionalInteger, parse, required }
 import { json, jsonMoney, out, outList, showMoney, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
 import { cliActor } from '../actor.js';
+import { caps, capsUsage } from '../account-caps.js';
 
 export const summary = 'add, show, list, top up, block and unblock accounts';
 
@@ -19,7 +20,8 @@ export const usage = `usage:
   astbill account topup NAME AMOUNT [--reference REF] [--note TEXT] [--json]
   astbill account block NAME
   astbill account unblock NAME
-  astbill account charging NAME single|grant|default [--grant-seconds S]`;
+  astbill account charging NAME single|grant|default [--grant-seconds S]
+  ${capsUsage}`;
 
 function accountJson(a: AccountDetails) {
   return {
@@ -218,6 +220,7 @@ export async function run(argv: string[]): Promise<number> {
       block: (rest) => setStatus(rest, 'blocked'),
       unblock: (rest) => setStatus(rest, 'active'),
       charging,
+      caps,
     },
     argv,
   );

@@ -1,7 +1,7 @@
 /**
  * The operator console: a Preact single-page app served at /console. Pages are chosen by the
  * URL hash (#/calls ...) so the browser's back button and bookmarks work without server routes.
- * Live data comes from GET /events (server-sent events) and is shared by every page.
+ * Live data comes from GET /console/events (server-sent events) and is shared by every page.
  */
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -30,7 +30,7 @@ function useLive(enabled: boolean): Json | null {
   const [snap, setSnap] = useState<Json | null>(null);
   useEffect(() => {
     if (!enabled) return;
-    const es = new EventSource('/events');
+    const es = new EventSource('/console/events');
     es.addEventListener('snapshot', (ev) => setSnap(JSON.parse((ev as MessageEvent).data)));
     return () => es.close();
   }, [enabled]);

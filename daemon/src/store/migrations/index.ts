@@ -11,6 +11,7 @@ import * as m0003 from './0003-grants-callback.js';
 import * as m0004 from './0004-unseen-end.js';
 import * as m0005 from './0005-pin-failures.js';
 import * as m0006 from './0006-routing.js';
+import * as m0007 from './0007-money-in.js';
 import * as m0008 from './0008-operators.js';
 import * as m0009 from './0009-rating.js';
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0004-unseen-end', migration: m0004 },
   { name: '0005-pin-failures', migration: m0005 },
   { name: '0006-routing', migration: m0006 },
+  { name: '0007-money-in', migration: m0007 },
   { name: '0008-operators', migration: m0008 },
   { name: '0009-rating', migration: m0009 },
 ];

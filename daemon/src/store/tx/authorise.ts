@@ -18,20 +18,28 @@
  *                    grows it while the call runs.
  *                    The account row is written, so on Galera two nodes granting on the same
  *                    account conflict at commit (1213) and one re-runs (see ../retry.ts).
- *          refusal → astcdr row: FAILED, reason BLOCKED | LIMIT | NOCREDIT, cost 0.
+ *          refusal → astcdr row: FAILED, reason (below), cost 0; a CAP_* refusal also writes a
+ *                    'cap_hit' event to astoutbox (../outbox.ts).
+ *          Spend caps (../caps.ts, read under the lock): the money a call may take is also at
+ *          most the room its caps leave, so a call that would cross a cap is granted up to it.
  * Results: { ok: true, maxSeconds, maxCost, available, grant? } (available before this
  *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
+ *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts)
  *            LIMIT    live reservations ≥ max_calls
+ *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
+ *            CAP_DAY | CAP_MONTH | CAP_CALL  the money pays for one, the cap's room does not
  *          The same uniqueid again: the first outcome again, nothing written (no double reserve;
  *          a repeated grant-mode grant answers grant null: the call ends at what it holds).
  * Throws:  StoreError NOT_FOUND (no such account); CONFLICT (the uniqueid was already settled,
  *          or belongs to another account).
  */
 import type { Knex } from 'knex';
-import { firstGrant, maxAffordableSeconds, reservationFor } from '../../rating/index.js';
+import { firstGrant, maxAffordableSeconds, minMoney, reservationFor } from '../../rating/index.js';
+import type { DestRule } from '../../rating/index.js';
+import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
   GrantAuthoriseRequest as AuthoriseRequest,
   GrantAuthoriseResult as AuthoriseResult,
@@ -54,6 +62,9 @@ import {
 } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
+import { capsQuery, checkCaps } from '../caps.js';
+import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
+import { emitEvent } from '../outbox.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
@@ -80,9 +91,8 @@ async function repeated(
       `call ${req.uniqueid} was already recorded by node ${cdr.node}: give each Asterisk its own systemname`,
     );
   }
-  if (cdr.reason === 'BLOCKED' || cdr.reason === 'LIMIT' || cdr.reason === 'NOCREDIT') {
-    return { ok: false, reason: cdr.reason, available: avail };
-  }
+  const refusal = AUTHORISE_REFUSALS.find((r) => r === cdr.reason);
+  if (refusal) return { ok: false, reason: refusal, available: avail };
   const res = await reservationByUniqueid(trx, req.uniqueid);
   if (cdr.status === 'open' && res)
     return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, available: avail };
@@ -92,12 +102,25 @@ async function repeated(
   );
 }
 
+function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, cap: string) {
+  return emitEvent(trx, {
+    kind: 'cap_hit',
+    cause: req.uniqueid,
+    accountId: req.accountId,
+    at: req.start,
+    data: { account, cap, uniqueid: req.uniqueid, dst: req.dst },
+  });
+}
+
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
-    const [[row], [cdrRow]] = (await readTogether(trx, [
+    // The caps row and the destination rules travel with the lock (after it in the batch).
+    const [[row], [cdrRow], capRows, matching, anyAllow] = (await readTogether(trx, [
       lockAccountQuery(trx, req.accountId),
       cdrQuery(trx, req.uniqueid),
-    ])) as [AccountRow[], CdrRow[]];
+      capsQuery(trx, req.accountId),
+      ...destRuleQueries(trx, req.accountId, req.dst),
+    ])) as [AccountRow[], CdrRow[], unknown[], DestRule[], unknown[]];
     if (!row) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
     const account = toAccount(row);
     const avail = available(account);
@@ -111,24 +134,36 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
+    if (!destinationPermitted(req.dst, matching, anyAllow)) return refuse('BLOCKEDDEST');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
       return refuse('LIMIT');
+    const caps = await checkCaps(trx, account, req.start, 0n, true, capRows);
+    if (caps?.rateHit) {
+      await capHit(trx, req, account.name, 'CAP_RATE');
+      return refuse('CAP_RATE');
+    }
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const charging = req.charging ? chargingIn(row, req.charging) : null;
+    const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
     let maxSeconds: number;
     let grant: GrantInfo | null = null;
     if (charging?.mode === 'grant') {
       const g = firstGrant(req.rate, {
-        available: avail,
+        available: money,
         grantSeconds: charging.grantSeconds,
         capSeconds: cap,
       });
       maxSeconds = g.total;
       grant = { grantSeconds: charging.grantSeconds, final: g.final };
     } else {
-      maxSeconds = maxAffordableSeconds(req.rate, avail, cap);
+      maxSeconds = maxAffordableSeconds(req.rate, money, cap);
     }
-    if (maxSeconds === 0) return refuse('NOCREDIT');
+    if (maxSeconds === 0) {
+      const capBinds = caps?.room && maxAffordableSeconds(req.rate, avail, cap) > 0;
+      if (!caps?.room || !capBinds) return refuse('NOCREDIT');
+      await capHit(trx, req, account.name, caps.room.reason);
+      return refuse(caps.room.reason);
+    }
 
     const maxCost = reservationFor(req.rate, maxSeconds);
     await insertReservation(trx, {

@@ -21,6 +21,8 @@
  *          the account's available money (balance + credit − reservations) pays for it, else the
  *          last affordable boundary as the FINAL grant; never past the longest call (account
  *          max_seconds, else defaultMaxSeconds). A blocked account gets nothing more (final).
+ *          Spend caps (../caps.ts, read under the lock) bound the money like the credit does, so a
+ *          grant-mode call ends exactly at the cap (why 'spendcap').
  * Results: { ok: true, maxSeconds, maxCost, final, why, extended }
  *          extended false + final when not one more billing block fits (or the account is
  *          blocked); a repeated request (the reservation already holds more than fromSeconds,
@@ -28,9 +30,10 @@
  *          the current grant with final false.
  *          { ok: false, reason: 'GONE' } when the call is settled or unknown.
  */
-import { nextGrant } from '../../rating/index.js';
+import { minMoney, nextGrant } from '../../rating/index.js';
 import type { ExtendRequest, ExtendResult } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { checkCaps } from '../caps.js';
 import { cdrByUniqueid } from '../cdrs.js';
 import type { Db } from '../db.js';
 import {
@@ -95,10 +98,14 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
       mode: 'grant',
       grantSeconds: req.defaultGrantSeconds,
     });
+    const credit = available(account);
+    const caps = await checkCaps(trx, account, now, res.maxCost, false);
+    const room = caps?.room ?? null;
+    const capBinds = room !== null && room.room < credit;
     const g = nextGrant(cdr.rate, {
       granted: res.maxSeconds,
       held: res.maxCost,
-      available: available(account),
+      available: room && capBinds ? minMoney(credit, room.room) : credit,
       grantSeconds: charging.grantSeconds,
       capSeconds: account.maxCallSeconds ?? req.defaultMaxSeconds,
     });
@@ -122,7 +129,10 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
       maxSeconds: g.total,
       maxCost,
       final: g.final || !extended,
-      why: g.why ?? (extended ? null : 'credit'),
+      why:
+        capBinds && g.why !== 'cap' && (g.final || !extended)
+          ? 'spendcap'
+          : (g.why ?? (extended ? null : 'credit')),
       extended,
     };
   });

@@ -24,7 +24,9 @@
  *                      end_source, status settled);
  *            astcdr (routed call): trunk, buy_cost = callCost(the answering trunk's buy-rate
  *                      snapshot on its astcallattempt row, billsec), margin = cost − buy_cost;
- *            astcreditres: the reservation deleted.
+ *            astcreditres: the reservation deleted;
+ *            astoutbox: low_balance / credit_exhausted when the balance crossed the account's
+ *                      threshold (astcap low_balance, read in the same locking read) or zero.
  * Results: { settled: true, cost, billsec, balanceAfter }
  *          { settled: false, cost, billsec, balanceAfter } with the values recorded earlier when
  *            the CDR is not open (a second settle changes nothing);
@@ -33,6 +35,7 @@
 import { callCost, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { chargeCall } from '../charge.js';
+import { emitBalanceEvents } from '../outbox.js';
 import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
 import { deleteReservation } from '../reservations.js';
@@ -46,6 +49,7 @@ interface LockedRow extends CdrRow, BuyColumns {
   acct_balance: unknown;
   acct_reserved: unknown;
   res_max_cost: unknown;
+  low_balance: unknown;
 }
 
 /** The CDR with its account's money and its reservation's held amount, all three rows locked. */
@@ -59,6 +63,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
         .on('t.uniqueid', '=', 'c.uniqueid')
         .andOn((o) => o.on('t.outcome', '=', trx.raw('?', ['ANSWERED'])).orOnNull('t.outcome')),
     )
+    .leftJoin('astcap as k', 'k.account_id', 'c.account_id')
     .where('c.uniqueid', uniqueid)
     .select(
       'c.*',
@@ -67,6 +72,7 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       'a.reserved as acct_reserved',
       'r.max_cost as res_max_cost',
       ...BUY_COLUMNS,
+      'k.low_balance as low_balance',
     );
   const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
     LockedRow | undefined;
@@ -84,7 +90,9 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       ? undefined
       : moneyFromDb(row.res_max_cost);
   const checkpoint = row.checkpoint_secs === null ? 0 : Number(row.checkpoint_secs);
-  return { cdr: toCdr(row), account, held, checkpoint, buy: buySnapshot(row) };
+  const lowBalance =
+    row.low_balance === null || row.low_balance === undefined ? null : moneyFromDb(row.low_balance);
+  return { cdr: toCdr(row), account, held, checkpoint, buy: buySnapshot(row), lowBalance };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
@@ -137,6 +145,17 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     });
     if (locked.buy && answered) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
     await deleteReservation(trx, req.uniqueid);
+    const cause = req.uniqueid;
+    const name = cdr.account ?? '';
+    await emitBalanceEvents(trx, {
+      ...account,
+      name,
+      before: account.balance,
+      after: balanceAfter,
+      cause,
+      at: now,
+      lowBalance: locked.lowBalance,
+    });
     return { settled: true, cost, billsec, balanceAfter };
   });
 }

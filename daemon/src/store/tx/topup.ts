@@ -7,17 +7,39 @@
  *          optional note, optional actor (who: then an astaudit row is written too).
  * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
  * Writes:  astaccount.balance += amount; one astledger row (kind, amount, balance after);
- *          with an actor, one astaudit row (balance before and after) in the same transaction.
+ *          with an actor, one astaudit row (balance before and after) in the same transaction;
+ *          a 'large_topup' astoutbox row when the account's threshold is reached.
  * Results: the ledger entry written.
  * Throws:  StoreError NOT_FOUND (no account), INVALID (amount), DUPLICATE (reference used).
  */
 import type { Money } from '../../rating/index.js';
 import { formatMoney } from '../../rating/index.js';
+import type { Knex } from 'knex';
 import { lockAccount, writeAccountMoney } from '../accounts.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem, isUniqueViolation } from '../errors.js';
 import { insertLedger, type LedgerEntry } from '../ledger.js';
 import { recordAudit, type Actor } from '../operators/audit.js';
+import { emitEvent, eventMoney, thresholds } from '../outbox.js';
+
+/** A 'large_topup' event when the account's threshold (astcap large_topup) is reached. */
+async function topupEvent(trx: Knex.Transaction, name: string, e: LedgerEntry): Promise<void> {
+  if (e.kind !== 'topup') return;
+  const { largeTopup } = await thresholds(trx, e.accountId);
+  if (largeTopup === null || e.amount < largeTopup) return;
+  await emitEvent(trx, {
+    kind: 'large_topup',
+    cause: `ledger:${e.id}`,
+    accountId: e.accountId,
+    at: e.created,
+    data: {
+      account: name,
+      amount: eventMoney(e.amount),
+      balance: eventMoney(e.balanceAfter),
+      reference: e.reference,
+    },
+  });
+}
 
 export interface TopupRequest {
   account: string;
@@ -78,6 +100,7 @@ export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
           },
           at: now,
         });
+      await topupEvent(trx, req.account, { id, ...entry });
       return { id, ...entry };
     });
   } catch (err) {

@@ -1,0 +1,85 @@
+/** /events: the notification outbox (written by the money transactions, sent as webhooks). */
+import { StringEnum, Type, Nullable } from '../../schema/index.js';
+import type { ApiDeps } from '../deps.js';
+import { notFound } from '../http-error.js';
+import { defineRoute, type Route } from '../route.js';
+
+const eventSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    key: Type.String({ description: 'the Idempotency-Key the webhook carries' }),
+    kind: Type.String(),
+    state: StringEnum(['pending', 'sent', 'dead'] as const),
+    attempts: Type.Integer(),
+    nextAt: Type.String(),
+    lastError: Nullable(Type.String()),
+    created: Type.String(),
+    sentAt: Nullable(Type.String()),
+    payload: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+
+export function eventRoutes(deps: ApiDeps): Route[] {
+  const { store } = deps;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/events',
+      operationId: 'listEvents',
+      summary: 'Notification events, newest first',
+      tag: 'accounts',
+      query: Type.Object({
+        state: Type.Optional(StringEnum(['pending', 'sent', 'dead'] as const)),
+        account: Type.Optional(Type.String({ maxLength: 80 })),
+      }),
+      responses: {
+        200: {
+          description: 'the events',
+          schema: Type.Object({ events: Type.Array(eventSchema) }),
+        },
+      },
+      async handler({ query }) {
+        const events = await store.listEvents({
+          ...(query.state ? { state: query.state } : {}),
+          ...(query.account ? { account: query.account } : {}),
+        });
+        return {
+          json: {
+            events: events.map((e) => ({
+              id: e.id,
+              key: e.key,
+              kind: e.kind,
+              state: e.state,
+              attempts: e.attempts,
+              nextAt: e.nextAt.toISOString(),
+              lastError: e.lastError,
+              created: e.created.toISOString(),
+              sentAt: e.sentAt?.toISOString() ?? null,
+              payload: e.payload,
+            })),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/events/{id}/resend',
+      operationId: 'resendEvent',
+      summary: 'Make a sent or dead event due again (its attempts reset)',
+      tag: 'accounts',
+      params: { id: Type.String({ pattern: '^\\d{1,15}$' }) },
+      responses: {
+        200: {
+          description: 'queued',
+          schema: Type.Object({ id: Type.Integer(), state: Type.String() }),
+        },
+      },
+      async handler({ params }) {
+        const id = Number(params.id);
+        if (!(await store.resendEvent(id))) throw notFound(`no event ${id}`);
+        return { json: { id, state: 'pending' } };
+      },
+    }),
+  ];
+}

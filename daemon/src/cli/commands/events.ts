@@ -1,0 +1,84 @@
+/**
+ * `astbill events list|resend`: the outbox of notifications (low balance, credit exhausted, cap
+ * hit, large top-up), written in the money transactions and delivered by the daemon as signed
+ * webhooks (ASTBILL_WEBHOOK_URL). `resend ID` makes a sent or dead event due again.
+ */
+import { runSubcommand, UsageError } from '../command.js';
+import { integer, noArguments, parse } from '../args.js';
+import { out, outList, showTime } from '../format.js';
+import { withStore } from '../open-store.js';
+import type { EventState, OutboxEvent } from '../../store/outbox.js';
+
+export const summary = 'list and re-send notification events (the outbox)';
+
+export const usage = `usage:
+  astbill events list [--state pending|sent|dead] [--account NAME] [--limit N] [--json]
+  astbill events resend ID`;
+
+const STATES: readonly EventState[] = ['pending', 'sent', 'dead'];
+
+export function eventJson(e: OutboxEvent) {
+  return {
+    id: e.id,
+    key: e.key,
+    kind: e.kind,
+    state: e.state,
+    attempts: e.attempts,
+    nextAt: e.nextAt.toISOString(),
+    lastError: e.lastError,
+    created: e.created.toISOString(),
+    sentAt: e.sentAt?.toISOString() ?? null,
+    payload: e.payload,
+  };
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('events list', argv, {
+    state: { type: 'string' },
+    account: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  noArguments('events list', positionals);
+  const state = values.state as EventState | undefined;
+  if (state !== undefined && !STATES.includes(state))
+    throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
+  const limit = values.limit === undefined ? 100 : integer('--limit', values.limit, 1, 10_000);
+  return withStore(async (store) => {
+    const events = await store.listEvents({
+      limit,
+      ...(state ? { state } : {}),
+      ...(values.account ? { account: values.account } : {}),
+    });
+    outList(events, {
+      asJson: values.json,
+      toJson: eventJson,
+      headers: ['ID', 'KIND', 'STATE', 'TRIES', 'CREATED', 'ACCOUNT', 'ERROR'],
+      toRow: (e) => [
+        e.id,
+        e.kind,
+        e.state,
+        e.attempts,
+        showTime(e.created),
+        String(e.payload.account ?? ''),
+        e.lastError,
+      ],
+    });
+    return 0;
+  });
+}
+
+async function resend(argv: string[]): Promise<number> {
+  const { positionals } = parse('events resend', argv, {});
+  if (positionals.length !== 1) throw new UsageError('usage: astbill events resend ID');
+  const id = integer('ID', positionals[0]!, 1, Number.MAX_SAFE_INTEGER);
+  return withStore(async (store) => {
+    if (!(await store.resendEvent(id))) throw new UsageError(`no event ${id}`);
+    out(`event ${id} will be sent again\n`);
+    return 0;
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  return runSubcommand('events', usage, { list, resend }, argv);
+}
