@@ -92,7 +92,8 @@ export function refusalMedia(reason: AuthoriseRefusal): readonly string[] {
       return PROMPTS.callRate;
     case 'BLOCKEDDEST':
       return PROMPTS.blockedDestination;
-    case 'BLOCKED':
+    default:
+      // BLOCKED, and a refusal the resilient store gives when the database is out (DBERROR).
       return PROMPTS.noService;
   }
 }
