@@ -91,10 +91,25 @@ const OPEN_GATE: PinGate = {
 
 /** `seconds` of silence from the core silence/1..10 files (the caller waits, the line stays up). */
 export function silence(seconds: number): string[] {
-  const out: string[] = Array.from({ length: Math.floor(seconds / 10) }, () => 'sound:silence/10');
-  if (seconds % 10 > 0) out.push(`sound:silence/${seconds % 10}`);
+  const out: string[] = Array.from({ length: Math.floor(seconds / 10) }, () => SILENCE[10]!);
+  if (seconds % 10 > 0) out.push(SILENCE[seconds % 10]!);
   return out;
 }
+
+/** The stock files by length in seconds (index 0 unused), named whole so each is checkable. */
+const SILENCE = [
+  '',
+  'sound:silence/1',
+  'sound:silence/2',
+  'sound:silence/3',
+  'sound:silence/4',
+  'sound:silence/5',
+  'sound:silence/6',
+  'sound:silence/7',
+  'sound:silence/8',
+  'sound:silence/9',
+  'sound:silence/10',
+] as const;
 
 /**
  * The calling-card flow: up to `tries` PIN entries, `auth-incorrect` between them, `vm-goodbye`
