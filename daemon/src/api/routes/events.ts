@@ -3,6 +3,7 @@ import { StringEnum, Type, Nullable } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../http-error.js';
 import { defineRoute, type Route } from '../route.js';
+import { eventJson } from '../../notify/event-json.js';
 
 const eventSchema = Type.Object(
   {
@@ -46,18 +47,7 @@ export function eventRoutes(deps: ApiDeps): Route[] {
         });
         return {
           json: {
-            events: events.map((e) => ({
-              id: e.id,
-              key: e.key,
-              kind: e.kind,
-              state: e.state,
-              attempts: e.attempts,
-              nextAt: e.nextAt.toISOString(),
-              lastError: e.lastError,
-              created: e.created.toISOString(),
-              sentAt: e.sentAt?.toISOString() ?? null,
-              payload: e.payload,
-            })),
+            events: events.map(eventJson),
           },
         };
       },

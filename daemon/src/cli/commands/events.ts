@@ -7,7 +7,8 @@ import { runSubcommand, UsageError } from '../command.js';
 import { integer, noArguments, parse } from '../args.js';
 import { out, outList, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
-import type { EventState, OutboxEvent } from '../../store/outbox.js';
+import type { EventState } from '../../store/outbox.js';
+import { eventJson } from '../../notify/event-json.js';
 
 export const summary = 'list and re-send notification events (the outbox)';
 
@@ -16,21 +17,6 @@ export const usage = `usage:
   astbill events resend ID`;
 
 const STATES: readonly EventState[] = ['pending', 'sent', 'dead'];
-
-export function eventJson(e: OutboxEvent) {
-  return {
-    id: e.id,
-    key: e.key,
-    kind: e.kind,
-    state: e.state,
-    attempts: e.attempts,
-    nextAt: e.nextAt.toISOString(),
-    lastError: e.lastError,
-    created: e.created.toISOString(),
-    sentAt: e.sentAt?.toISOString() ?? null,
-    payload: e.payload,
-  };
-}
 
 async function list(argv: string[]): Promise<number> {
   const { values, positionals } = parse('events list', argv, {
