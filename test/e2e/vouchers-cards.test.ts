@@ -171,3 +171,70 @@ describe('an expired calling card', function () {
     });
   });
 });
+
+describe('one voucher keyed at the same moment on two daemons', function () {
+  this.timeout(60_000);
+  forEachDatabase((tdb) => {
+    let one: E2e;
+    let two: E2e;
+    before(async () => {
+      const env = { ASTBILL_VOUCHER_NUMBER: VOUCHER_NUMBER };
+      one = await startE2e(tdb, { daemonOnSimClock: true, env: { ...env, ASTBILL_NODE: 'box1' } });
+      // Another Asterisk: another clock start, so that its channel ids differ.
+      two = await startE2e(tdb, {
+        daemonOnSimClock: true,
+        env: { ...env, ASTBILL_NODE: 'box2' },
+        startTime: Date.parse('2026-11-22T11:00:00.000Z'),
+      });
+      await one.t.seedRate({ prefix: '44', rate: '0.06' });
+    });
+    after(async () => {
+      await one?.close();
+      await two?.close();
+    });
+
+    it('credits it once: one caller hears the new balance, the other that it is in use', async () => {
+      const a = await one.t.seedAccount({ balance: '1' });
+      const b = await one.t.seedAccount({ balance: '1' });
+      const [code] = (
+        await one.t.store.generateVouchers({ count: 1, value: parseMoney('5'), operator: 'test' })
+      ).codes;
+      const calls = [
+        [one, one.sim.placeCall({ exten: VOUCHER_NUMBER, accountcode: a.name }).channelId],
+        [two, two.sim.placeCall({ exten: VOUCHER_NUMBER, accountcode: b.name }).channelId],
+      ] as const;
+      for (const [e, A] of calls)
+        await driveUntil(e, 'the code prompt', () => timesPlayed(e, 'sound:agent-pass', A) === 1);
+      for (const [e, A] of calls) e.sim.sendDtmf(A, `${code}#`, { gapMs: 0 });
+      const answered = (e: E2e, A: string) =>
+        timesPlayed(e, 'sound:auth-thankyou', A) + timesPlayed(e, 'sound:is-in-use', A) > 0;
+      for (const [e, A] of calls) await driveUntil(e, 'the answer', () => answered(e, A));
+      for (const [e, A] of calls) if (!e.sim.ended(A)) e.sim.hangup(A);
+      for (const [e, A] of calls)
+        await driveUntil(e, 'the hangup', () => e.sim.ended(A) !== undefined);
+      const heard = calls.map(([e, A]) =>
+        timesPlayed(e, 'sound:auth-thankyou', A) === 1
+          ? 'credited'
+          : timesPlayed(e, 'sound:is-in-use', A) === 1
+            ? 'in use'
+            : 'nothing',
+      );
+      assert.deepEqual([...heard].sort(), ['credited', 'in use']);
+      const balances = [
+        (await one.t.store.accountDetails(a.name))!.balance,
+        (await one.t.store.accountDetails(b.name))!.balance,
+      ];
+      assert.deepEqual(
+        [...balances].sort((x, y) => (x < y ? -1 : 1)),
+        [parseMoney('1'), parseMoney('6')],
+      );
+      for (const acct of [a, b])
+        assert.equal(
+          await one.t.store.ledgerSum(acct.id),
+          (await one.t.store.accountDetails(acct.name))!.balance,
+        );
+      await quiet(one);
+      await quiet(two);
+    });
+  });
+});
