@@ -45,7 +45,7 @@ import { extend } from './tx/extend.js';
 import * as ledger from './ledger.js';
 import type { LedgerEntry } from './ledger.js';
 import { StoreError } from './errors.js';
-import { pinHasher, pinProblem, type PinHasher } from './pin.js';
+import { DEFAULT_PIN_MIN_LENGTH, pinHasher, pinProblem, type PinHasher } from './pin.js';
 import type { Actor } from './operators/audit.js';
 import { resetPin } from './tx/pin-reset.js';
 import * as numberRules from './number-rules.js';
@@ -433,7 +433,12 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   // --- card and voucher batches (store/batches, tx/redeem-voucher.ts) ------------------------
 
   generateCards(b: batches.NewCardBatch): Promise<batches.CardBatch> {
-    return batches.generateCards(this.db, b, this.hashPin, this.pinMinLength ?? 6);
+    return batches.generateCards(
+      this.db,
+      b,
+      this.hashPin,
+      this.pinMinLength ?? DEFAULT_PIN_MIN_LENGTH,
+    );
   }
 
   generateVouchers(v: batches.NewVoucherBatch): Promise<batches.VoucherBatch> {
