@@ -6,6 +6,10 @@
  * the far-end rules match on those prefixes.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReportSchedule } from '../../daemon/src/reports/schedule.js';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import type { FarEndRule } from '../../daemon/src/sim/index.js';
 import { astbill, parsed } from '../cli/run-cli.js';
@@ -21,6 +25,7 @@ import {
   waitFor,
   type E2e,
 } from './harness.js';
+import { startHarness } from '../api/harness.js';
 
 const DST = '447700900123';
 
@@ -107,11 +112,12 @@ describe('carrier routing', function () {
       return { id: c.channelId, cdr, cdrs, account, numbers: dialled(e, since) };
     }
 
+    let failedOver: Awaited<ReturnType<typeof call>>;
     it('fails over from a congested trunk to the next cheapest: one CDR, two attempts, the buy cost of the one that answered', async () => {
-      const r = await call([
+      const r = (failedOver = await call([
         { prefix: '101', action: 'congestion', ringMs: 500 },
         { prefix: '102', action: 'answer', answerAfterMs: 1000, hangupAfterMs: 30_000 },
-      ]);
+      ]));
       assert.deepEqual(r.numbers, [`101${DST}`, `102${DST}`], 'cheapest first, then the next');
       assert.deepEqual(await attemptsOf(e.t, r.id), [
         ['cheap', 'CONGESTION', 34, 503],
@@ -126,6 +132,52 @@ describe('carrier routing', function () {
       assert.equal(r.cdr.margin, parseMoney('0.015'));
       assert.equal(r.account.balance, parseMoney('4.975'));
       assert.equal(r.account.reserved, 0n, 'the one reservation covered both attempts and is gone');
+    });
+
+    it('shows the carrier, buy cost and margin in GET /cdrs, astbill cdr and the daily report file', async () => {
+      const account = failedOver.cdr.account!;
+      const h = await startHarness(tdb);
+      try {
+        const api = await h.req('GET', `/cdrs?account=${account}`);
+        assert.equal(api.status, 200, api.text);
+        const [row] = (api.json as { cdrs: Array<Record<string, unknown>> }).cdrs;
+        assert.deepEqual(
+          [row!.trunk, row!.cost, row!.buyCost, row!.margin],
+          ['mid', '0.025', '0.01', '0.015'],
+        );
+        const csv = await h.req('GET', `/cdrs?account=${account}&format=csv`);
+        const [head, line] = csv.text.split('\r\n');
+        const col = (name: string) => line!.split(',')[head!.split(',').indexOf(name)];
+        assert.deepEqual([col('trunk'), col('buyCost'), col('margin')], ['mid', '0.01', '0.015']);
+      } finally {
+        await h.close();
+      }
+      const cli = parsed<Array<Record<string, unknown>>>(
+        await astbill(tdb.url, ['cdr', '--account', account, '--json']),
+      );
+      assert.deepEqual(
+        cli.map((c) => [c.trunk, c.buyCost, c.margin]),
+        [['mid', '0.01000', '0.01500']],
+      );
+      const table = await astbill(tdb.url, ['cdr', '--account', account]);
+      assert.match(table.stdout, /TRUNK\s+MARGIN/);
+      assert.match(table.stdout, /\bmid\s+0\.015\b/);
+      const dir = mkdtempSync(join(tmpdir(), 'astbill-routing-report-'));
+      try {
+        const schedule = new ReportSchedule({ knex: e.t.knex, cron: '5 0 * * *', dir });
+        const file = readFileSync(await schedule.runOnce('2026-11-22'), 'utf8').split('\r\n');
+        assert.equal(
+          file[0],
+          'date,group,key,calls,answered,refused,billsec,minutes,revenue,buy,margin',
+        );
+        assert.ok(
+          file.includes('2026-11-22,trunk,mid,1,1,0,30,0.50,0.025,0.01,0.015'),
+          file.join('\n'),
+        );
+        await schedule.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('keeps the one reservation, unchanged, through every trunk; the caller hanging up ends it', async () => {
