@@ -60,6 +60,7 @@ import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
 import * as trunks from './trunks.js';
 import { trunkReport, type TrunkDay } from './trunk-report.js';
+import { callAttempts, type CallAttempt } from './trunk-attempts.js';
 import { claimTrunk, closeAttempt } from './tx/trunk-claim.js';
 import type { Candidate, RoutePlan, Trunk } from '../rating/index.js';
 import type {
@@ -322,6 +323,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   closeAttempt(attemptId: number, o: AttemptOutcome): Promise<void> {
     return closeAttempt(this.db, attemptId, o);
   }
+  callAttempts = (uniqueid: string): Promise<CallAttempt[]> => callAttempts(this.db.knex, uniqueid);
 
   addTrunk(t: trunks.NewTrunk): Promise<Trunk> {
     return trunks.addTrunk(this.db, t, new Date());
