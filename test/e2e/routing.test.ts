@@ -378,3 +378,75 @@ describe('the margin guard (ASTBILL_MIN_MARGIN)', function () {
     });
   });
 });
+
+describe('least-cost ties broken by recent ASR (ASTBILL_LCR_ASR_WINDOW)', function () {
+  this.timeout(60_000);
+  forEachDatabase((tdb) => {
+    let e: E2e;
+    before(async () => {
+      e = await startE2e(tdb, {
+        daemonOnSimClock: true,
+        env: { ASTBILL_LCR_ASR_WINDOW: '600', ASTBILL_LCR_ASR_MIN_ATTEMPTS: '2' },
+      });
+      // Two carriers at the same price: the tie is broken by ASR, else by name.
+      for (const [name, prefix] of [
+        ['alpha', '201'],
+        ['beta', '202'],
+      ] as const) {
+        await e.t.store.addTrunk({
+          name,
+          dial: `PJSIP/{number}@${name}`,
+          stripDigits: 0,
+          techPrefix: prefix,
+          maxChannels: null,
+          enabled: true,
+        });
+        await e.t.store.upsertBuyRates(name, [
+          {
+            tariff: name,
+            prefix: '44',
+            description: '',
+            ratePerMin: parseMoney('0.02'),
+            connectFee: 0n,
+            initialSecs: 1,
+            incrementSecs: 1,
+            minSecs: 0,
+          },
+        ]);
+      }
+      await e.t.seedRate({ prefix: '44', rate: '0.05', initial: 1, increment: 1 });
+      // alpha has no circuit to the UK; beta answers.
+      e.sim.setRules([
+        { prefix: '201', action: 'congestion' },
+        { prefix: '202', action: 'answer', hangupAfterMs: 2000 },
+      ]);
+    });
+    after(async () => e?.close());
+
+    async function trunksDialled(): Promise<string[]> {
+      const acct = await e.t.seedAccount({ balance: '5' });
+      const since = new Set(e.sim.endedChannels().map((c) => c.id));
+      const c = e.sim.placeCall({ exten: DST, accountcode: acct.name, callerId: '1001' });
+      await driveUntil(e, 'the call ended', () => e.sim.ended(c.channelId));
+      await settledCdr(e, c.channelId);
+      await quiet(e);
+      return dialled(e, since).map((n) => (n.startsWith('201') ? 'alpha' : 'beta'));
+    }
+
+    it('tries the trunk that answers more first, until its record leaves the window', async () => {
+      assert.deepEqual(await trunksDialled(), ['alpha', 'beta'], 'no record yet: by name');
+      assert.deepEqual(await trunksDialled(), ['alpha', 'beta'], 'one attempt is no record yet');
+      assert.deepEqual(
+        await trunksDialled(),
+        ['beta'],
+        'alpha 0 of 2 answered, beta 2 of 2: beta first, and it answers',
+      );
+      e.advance(601_000);
+      assert.deepEqual(
+        await trunksDialled(),
+        ['alpha', 'beta'],
+        'ten minutes later the attempts are out of the window: by name again',
+      );
+    });
+  });
+});

@@ -60,9 +60,9 @@ import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
 import * as trunks from './trunks.js';
 import { trunkReport, type TrunkDay } from './trunk-report.js';
-import { callAttempts, type CallAttempt } from './trunk-attempts.js';
+import { callAttempts, recentAsr, type CallAttempt } from './trunk-attempts.js';
 import { claimTrunk, closeAttempt } from './tx/trunk-claim.js';
-import type { Candidate, RoutePlan, Trunk } from '../rating/index.js';
+import type { Candidate, RoutePlan, Trunk, TrunkAsr } from '../rating/index.js';
 import type {
   AttemptOutcome,
   ClaimRequest,
@@ -324,6 +324,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return closeAttempt(this.db, attemptId, o);
   }
   callAttempts = (uniqueid: string): Promise<CallAttempt[]> => callAttempts(this.db.knex, uniqueid);
+  recentAsr = (since: Date): Promise<Map<string, TrunkAsr>> => recentAsr(this.db.knex, since);
 
   addTrunk(t: trunks.NewTrunk): Promise<Trunk> {
     return trunks.addTrunk(this.db, t, new Date());

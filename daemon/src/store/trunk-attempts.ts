@@ -1,12 +1,12 @@
 /**
  * Reads of the trunk attempts table (astcallattempt): the attempts of one call, in the order
- * they were made, each with the buy-rate snapshot it was dialled at (the demo's checks and
- * operators' questions "which carriers did this call try?").
+ * they were made, each with the buy-rate snapshot it was dialled at (the demo's checks); and
+ * each trunk's recent answer-seizure ratio (routing's least-cost tie-break, rating/asr.ts).
  */
 import type { Knex } from 'knex';
-import type { Rate } from '../rating/index.js';
+import type { Rate, TrunkAsr } from '../rating/index.js';
 import { toRate, type RateRow } from './rates.js';
-import { fromDbTime } from './time.js';
+import { fromDbTime, toDbTime } from './time.js';
 
 export interface CallAttempt {
   trunk: string;
@@ -39,4 +39,25 @@ export async function callAttempts(q: Knex, uniqueid: string): Promise<CallAttem
     start: fromDbTime(r.start)!,
     buy: toRate({ ...r, tariff: r.trunk, description: '' }),
   }));
+}
+
+/**
+ * Each trunk's attempts that started at or after `since` and ended at the carrier (answered or
+ * refused), and how many were answered: the recent ASR that breaks least-cost ties. Attempts
+ * still ringing and ABANDONED ones (the caller hung up first) say nothing of the carrier.
+ */
+export async function recentAsr(q: Knex, since: Date): Promise<Map<string, TrunkAsr>> {
+  const rows = (await q('astcallattempt')
+    .where('start', '>=', toDbTime(since))
+    .whereNotNull('outcome')
+    .whereNot('outcome', 'ABANDONED')
+    .groupBy('trunk')
+    .select(
+      'trunk',
+      q.raw('COUNT(*) AS attempts'),
+      q.raw("SUM(CASE WHEN outcome = 'ANSWERED' THEN 1 ELSE 0 END) AS answered"),
+    )) as Array<{ trunk: string; attempts: unknown; answered: unknown }>;
+  return new Map(
+    rows.map((r) => [r.trunk, { attempts: Number(r.attempts), answered: Number(r.answered) }]),
+  );
 }
