@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Rate, TrunkAsr } from '../rating/index.js';
-import { toRate, type RateRow } from './rates.js';
+import { rateFromColumns, type RateColumns } from './rate-rows.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 export interface CallAttempt {
@@ -23,7 +23,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 
 export async function callAttempts(q: Knex, uniqueid: string): Promise<CallAttempt[]> {
   const rows = (await q('astcallattempt').where({ uniqueid }).orderBy('id')) as Array<
-    Omit<RateRow, 'tariff' | 'description'> & {
+    Omit<RateColumns, 'description'> & {
       trunk: string;
       outcome: string | null;
       cause: unknown;
@@ -37,7 +37,7 @@ export async function callAttempts(q: Knex, uniqueid: string): Promise<CallAttem
     cause: num(r.cause),
     techCause: num(r.tech_cause),
     start: fromDbTime(r.start)!,
-    buy: toRate({ ...r, tariff: r.trunk, description: '' }),
+    buy: rateFromColumns(r.trunk, { ...r, description: '' }),
   }));
 }
 
