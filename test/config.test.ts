@@ -36,6 +36,8 @@ describe('configuration', () => {
     ['ASTBILL_LANGUAGE', { ASTBILL_LANGUAGE: 'french please' }],
     ['ASTBILL_PIN_LOCKOUT_FAILURES', { ASTBILL_PIN_LOCKOUT_FAILURES: 'five' }],
     ['ASTBILL_PIN_LOCKOUT_MINUTES', { ASTBILL_PIN_LOCKOUT_MINUTES: '0' }],
+    ['ASTBILL_LCR_ASR_WINDOW', { ASTBILL_LCR_ASR_WINDOW: '1h' }],
+    ['ASTBILL_LCR_ASR_MIN_ATTEMPTS', { ASTBILL_LCR_ASR_MIN_ATTEMPTS: '0' }],
   ];
   for (const [setting, env] of bad) {
     it(`names ${setting} in a one-line error when it is invalid (${Object.values(env)[0]})`, () => {

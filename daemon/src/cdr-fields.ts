@@ -33,6 +33,9 @@ export const CDR_COLUMNS = [
   'maxSeconds',
   'maxCost',
   'cost',
+  'trunk',
+  'buyCost',
+  'margin',
   'status',
   'note',
 ] as const;
@@ -62,6 +65,9 @@ export function cdrFields(c: Cdr, money: (m: Money) => string) {
     maxSeconds: c.maxSeconds,
     maxCost: c.maxCost === null ? null : money(c.maxCost),
     cost: money(c.cost),
+    trunk: c.trunk ?? null,
+    buyCost: c.buyCost === null || c.buyCost === undefined ? null : money(c.buyCost),
+    margin: c.margin === null || c.margin === undefined ? null : money(c.margin),
     status: c.status,
     note: c.note,
   } satisfies Record<CdrColumn, unknown>;

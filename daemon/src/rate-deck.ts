@@ -13,18 +13,9 @@
 import { CsvSyntaxError, readCsv, type CsvRecord } from './csv.js';
 import { parseMoney, type Rate } from './rating/index.js';
 import { storableRateProblem } from './store/rates.js';
+import { RATE_VALUE_COLUMNS } from './store/rate-rows.js';
 
-export const DECK_FIELDS = [
-  'tariff',
-  'prefix',
-  'description',
-  'rate_per_min',
-  'connect_fee',
-  'initial_secs',
-  'increment_secs',
-  'min_secs',
-  'effective',
-] as const;
+export const DECK_FIELDS = ['tariff', 'prefix', ...RATE_VALUE_COLUMNS, 'effective'] as const;
 export type DeckField = (typeof DECK_FIELDS)[number];
 
 /** Header names read as each field, compared lower case with spaces, _ - / . folded away. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { demoScenario } from '../../daemon/src/demo/scenario.js';
 import { verify, type AccountResult, type CallResult } from '../../daemon/src/demo/verify.js';
 import { parseMoney } from '../../daemon/src/rating/index.js';
-import type { Cdr } from '../../daemon/src/store/index.js';
+import type { CallAttempt, Cdr } from '../../daemon/src/store/index.js';
 
 const bin = fileURLToPath(new URL('../../bin/astbill.js', import.meta.url));
 
@@ -57,6 +57,15 @@ interface DemoJson {
     billsec: number | null;
     maxSeconds: number | null;
     cost: string | null;
+    trunk: string | null;
+    buyCost: string | null;
+    margin: string | null;
+    attempts: Array<{
+      trunk: string;
+      outcome: string | null;
+      cause: number | null;
+      sip: number | null;
+    }>;
     ended: string;
     answer: string | null;
     end: string | null;
@@ -92,7 +101,7 @@ describe('astbill demo', function () {
   it('bills every scripted call exactly once and leaves no reservation', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(result.ok, true);
-    assert.equal(result.verdict, 'all 9 calls billed exactly once; 0 reservations left');
+    assert.equal(result.verdict, 'all 11 calls billed exactly once; 0 reservations left');
     assert.equal(result.reservationsLeft, 0);
     for (const c of result.calls) {
       assert.equal(c.cdrCount, 1, `${c.id}: one CDR`);
@@ -119,9 +128,32 @@ describe('astbill demo', function () {
       cut: ['carol', 'ANSWERED', null, '0.15000'],
       'no-credit': ['carol', 'FAILED', 'NOCREDIT', '0.00000'],
       'no-route': ['alice', 'FAILED', 'NOROUTE', '0.00000'],
+      failover: ['bob', 'ANSWERED', null, '0.03000'], // one 30 s block at 0.06/min
+      loss: ['alice', 'FAILED', 'LOSS', '0.00000'],
     });
     const card = result.calls.find((c) => c.id === 'card')!;
     assert.equal(card.dst, '494012345', 'the destination keyed after the PIN');
+  });
+
+  it('fails the Rome call over from congested carrier-a to carrier-b and buys it there; refuses the call sold below cost', () => {
+    const failover = result.calls.find((c) => c.id === 'failover')!;
+    assert.deepEqual(failover.attempts, [
+      { trunk: 'carrier-a', outcome: 'CONGESTION', cause: 34, sip: 503 },
+      { trunk: 'carrier-b', outcome: 'ANSWERED', cause: null, sip: null },
+    ]);
+    // 30 s block sold at 0.06/min, bought at carrier-b's 0.03/min (carrier-a's 0.02 never applied).
+    assert.deepEqual(
+      [failover.trunk, failover.cost, failover.buyCost, failover.margin],
+      ['carrier-b', '0.03000', '0.01500', '0.01500'],
+    );
+    const busy = result.calls.find((c) => c.id === 'busy')!;
+    assert.deepEqual(
+      busy.attempts.map((a) => a.trunk),
+      ['carrier-a'],
+      'a busy callee is not rung again on carrier-b',
+    );
+    const loss = result.calls.find((c) => c.id === 'loss')!;
+    assert.deepEqual([loss.attempts, loss.trunk, loss.cost], [[], null, '0.00000']);
   });
 
   it('cuts the call that runs out of credit at its grant, through TIMEOUT(absolute)', () => {
@@ -151,7 +183,7 @@ describe('astbill demo', function () {
         end: '9.97500',
         reserved: '0.00000',
       },
-      { account: 'bob', start: '5.00000', charged: '0.02800', end: '4.97200', reserved: '0.00000' },
+      { account: 'bob', start: '5.00000', charged: '0.05800', end: '4.94200', reserved: '0.00000' },
       {
         account: 'card-1001',
         start: '2.00000',
@@ -186,17 +218,29 @@ describe('astbill demo', function () {
     assert.doesNotMatch(out, /\x1b\[/);
     assert.match(out, /^ +\+\d+\.\ds {2}card {10}wrong PIN/m);
     assert.match(out, /^ +\+\d+\.\ds {2}cut {11}answered; talking \(limit 3 s/m);
-    assert.match(out, /^call +account +src +dst +disposition +billsec +cost +reason$/m);
+    assert.match(
+      out,
+      /^call +account +src +dst +disposition +billsec +cost +trunk +margin +reason$/m,
+    );
     assert.match(
       out,
       /^busy +bob +15551230001 +447700900123 +BUSY +0 +0\.00 +user busy \(cause 17\)$/m,
     );
-    assert.match(out, /^cut +carol +1003 +881612345678 +ANSWERED +3 +0\.15 +credit limit/m);
+    assert.match(
+      out,
+      /^cut +carol +1003 +881612345678 +ANSWERED +3 +0\.15 +carrier-a +0\.075 +credit limit/m,
+    );
+    assert.match(
+      out,
+      /^failover +bob +15551230001 +390612345678 +ANSWERED +\d +0\.03 +carrier-b +0\.015 +callee hung up \(after carrier-a congestion: cause 34, SIP 503\)$/m,
+    );
+    assert.match(out, /^loss +alice +1001 +88234123456 +FAILED +0 +0\.00 +LOSS$/m);
+    assert.match(out, /^ +carrier-b +00\+number +44 0\.03, 447 0\.10, 39 0\.03$/m);
     assert.match(out, /^no-route +alice +1001 +33142685300 +FAILED +0 +0\.00 +NOROUTE$/m);
     assert.match(out, /^account +start +charged +end$/m);
     assert.match(out, /^alice +10\.00 +0\.025 +9\.975$/m);
     assert.match(out, /^carol +0\.15 +0\.15 +0\.00$/m);
-    assert.match(out, /^OK: all 9 calls billed exactly once; 0 reservations left$/m);
+    assert.match(out, /^OK: all 11 calls billed exactly once; 0 reservations left$/m);
     assert.doesNotMatch(out, /"level"|Swagger/, 'no daemon log lines in the output');
   });
 });
@@ -232,6 +276,9 @@ describe('the demo verdict', () => {
     maxSeconds: 600,
     maxCost: parseMoney('0.5'),
     cost: parseMoney('0.025'),
+    trunk: 'carrier-a',
+    buyCost: parseMoney('0.01'),
+    margin: parseMoney('0.015'),
     status: 'settled',
     note: null,
     endSource: null,
@@ -249,8 +296,29 @@ describe('the demo verdict', () => {
     causeTxt: 'Normal Clearing',
     hungUpBy: 'app' as const,
   };
+  const attempt = (trunk: string, outcome: string, ratePerMin: string): CallAttempt => ({
+    trunk,
+    outcome,
+    cause: outcome === 'ANSWERED' ? null : 34,
+    techCause: outcome === 'ANSWERED' ? null : 503,
+    start: new Date(0),
+    buy: {
+      ...rate,
+      tariff: trunk,
+      prefix: '44',
+      description: '',
+      ratePerMin: parseMoney(ratePerMin),
+    },
+  });
   const calls = (...cdrs: Cdr[]): CallResult[] => [
-    { call, channelId: 'A1', cdrs, aEnded: ended, bEnded: undefined },
+    {
+      call,
+      channelId: 'A1',
+      cdrs,
+      attempts: [attempt('carrier-a', 'ANSWERED', '0.02')],
+      aEnded: ended,
+      bEnded: undefined,
+    },
   ];
   const alice = (over: Partial<AccountResult> = {}): AccountResult[] => [
     {
@@ -308,5 +376,40 @@ describe('the demo verdict', () => {
     assert.match(busy.problems.join('\n'), /disposition BUSY, expected ANSWERED/);
     assert.match(busy.problems.join('\n'), /BUSY call charged 1/);
     assert.equal(busy.ok, false);
+  });
+
+  it('fails a call bought at a trunk that did not answer it, at the wrong price, or routed otherwise than scripted', () => {
+    const [one] = calls(cdr());
+    const failedOver = (c: Cdr): CallResult[] => [
+      {
+        ...one!,
+        cdrs: [c],
+        attempts: [
+          attempt('carrier-a', 'CONGESTION', '0.02'),
+          attempt('carrier-b', 'ANSWERED', '0.03'),
+        ],
+      },
+    ];
+    // Billed at the congested first carrier instead of the one that carried the call:
+    assert.match(
+      verify(failedOver(cdr()), alice(), 0).problems.join('\n'),
+      /CDR trunk carrier-a, but carrier-b answered/,
+    );
+    assert.match(
+      verify(failedOver(cdr({ trunk: 'carrier-b' })), alice(), 0).problems.join('\n'),
+      /buy cost 1000 is not 1500 at carrier-b/,
+    );
+    assert.match(
+      verify(
+        failedOver(cdr({ trunk: 'carrier-b', buyCost: parseMoney('0.015') })),
+        alice(),
+        0,
+      ).problems.join('\n'),
+      /trunks tried carrier-a CONGESTION, carrier-b ANSWERED, expected carrier-a ANSWERED/,
+    );
+    assert.match(
+      verify(calls(cdr({ margin: 0n })), alice(), 0).problems[0]!,
+      /margin 0 is not cost − buy cost/,
+    );
   });
 });

@@ -6,6 +6,10 @@
  * the far-end rules match on those prefixes.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReportSchedule } from '../../daemon/src/reports/schedule.js';
 import { parseMoney } from '../../daemon/src/rating/index.js';
 import type { FarEndRule } from '../../daemon/src/sim/index.js';
 import { astbill, parsed } from '../cli/run-cli.js';
@@ -21,6 +25,7 @@ import {
   waitFor,
   type E2e,
 } from './harness.js';
+import { startHarness } from '../api/harness.js';
 
 const DST = '447700900123';
 
@@ -107,11 +112,12 @@ describe('carrier routing', function () {
       return { id: c.channelId, cdr, cdrs, account, numbers: dialled(e, since) };
     }
 
+    let failedOver: Awaited<ReturnType<typeof call>>;
     it('fails over from a congested trunk to the next cheapest: one CDR, two attempts, the buy cost of the one that answered', async () => {
-      const r = await call([
+      const r = (failedOver = await call([
         { prefix: '101', action: 'congestion', ringMs: 500 },
         { prefix: '102', action: 'answer', answerAfterMs: 1000, hangupAfterMs: 30_000 },
-      ]);
+      ]));
       assert.deepEqual(r.numbers, [`101${DST}`, `102${DST}`], 'cheapest first, then the next');
       assert.deepEqual(await attemptsOf(e.t, r.id), [
         ['cheap', 'CONGESTION', 34, 503],
@@ -126,6 +132,52 @@ describe('carrier routing', function () {
       assert.equal(r.cdr.margin, parseMoney('0.015'));
       assert.equal(r.account.balance, parseMoney('4.975'));
       assert.equal(r.account.reserved, 0n, 'the one reservation covered both attempts and is gone');
+    });
+
+    it('shows the carrier, buy cost and margin in GET /cdrs, astbill cdr and the daily report file', async () => {
+      const account = failedOver.cdr.account!;
+      const h = await startHarness(tdb);
+      try {
+        const api = await h.req('GET', `/cdrs?account=${account}`);
+        assert.equal(api.status, 200, api.text);
+        const [row] = (api.json as { cdrs: Array<Record<string, unknown>> }).cdrs;
+        assert.deepEqual(
+          [row!.trunk, row!.cost, row!.buyCost, row!.margin],
+          ['mid', '0.025', '0.01', '0.015'],
+        );
+        const csv = await h.req('GET', `/cdrs?account=${account}&format=csv`);
+        const [head, line] = csv.text.split('\r\n');
+        const col = (name: string) => line!.split(',')[head!.split(',').indexOf(name)];
+        assert.deepEqual([col('trunk'), col('buyCost'), col('margin')], ['mid', '0.01', '0.015']);
+      } finally {
+        await h.close();
+      }
+      const cli = parsed<Array<Record<string, unknown>>>(
+        await astbill(tdb.url, ['cdr', '--account', account, '--json']),
+      );
+      assert.deepEqual(
+        cli.map((c) => [c.trunk, c.buyCost, c.margin]),
+        [['mid', '0.01000', '0.01500']],
+      );
+      const table = await astbill(tdb.url, ['cdr', '--account', account]);
+      assert.match(table.stdout, /TRUNK\s+MARGIN/);
+      assert.match(table.stdout, /\bmid\s+0\.015\b/);
+      const dir = mkdtempSync(join(tmpdir(), 'astbill-routing-report-'));
+      try {
+        const schedule = new ReportSchedule({ knex: e.t.knex, cron: '5 0 * * *', dir });
+        const file = readFileSync(await schedule.runOnce('2026-11-22'), 'utf8').split('\r\n');
+        assert.equal(
+          file[0],
+          'date,group,key,calls,answered,refused,billsec,minutes,revenue,buy,margin',
+        );
+        assert.ok(
+          file.includes('2026-11-22,trunk,mid,1,1,0,30,0.50,0.025,0.01,0.015'),
+          file.join('\n'),
+        );
+        await schedule.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('keeps the one reservation, unchanged, through every trunk; the caller hanging up ends it', async () => {
@@ -323,6 +375,78 @@ describe('the margin guard (ASTBILL_MIN_MARGIN)', function () {
         'dear (0.04 against 0.05 sold: 0.01/min) is below 0.02/min and never dialled',
       );
       assert.equal(cdr.disposition, 'CONGESTION');
+    });
+  });
+});
+
+describe('least-cost ties broken by recent ASR (ASTBILL_LCR_ASR_WINDOW)', function () {
+  this.timeout(60_000);
+  forEachDatabase((tdb) => {
+    let e: E2e;
+    before(async () => {
+      e = await startE2e(tdb, {
+        daemonOnSimClock: true,
+        env: { ASTBILL_LCR_ASR_WINDOW: '600', ASTBILL_LCR_ASR_MIN_ATTEMPTS: '2' },
+      });
+      // Two carriers at the same price: the tie is broken by ASR, else by name.
+      for (const [name, prefix] of [
+        ['alpha', '201'],
+        ['beta', '202'],
+      ] as const) {
+        await e.t.store.addTrunk({
+          name,
+          dial: `PJSIP/{number}@${name}`,
+          stripDigits: 0,
+          techPrefix: prefix,
+          maxChannels: null,
+          enabled: true,
+        });
+        await e.t.store.upsertBuyRates(name, [
+          {
+            tariff: name,
+            prefix: '44',
+            description: '',
+            ratePerMin: parseMoney('0.02'),
+            connectFee: 0n,
+            initialSecs: 1,
+            incrementSecs: 1,
+            minSecs: 0,
+          },
+        ]);
+      }
+      await e.t.seedRate({ prefix: '44', rate: '0.05', initial: 1, increment: 1 });
+      // alpha has no circuit to the UK; beta answers.
+      e.sim.setRules([
+        { prefix: '201', action: 'congestion' },
+        { prefix: '202', action: 'answer', hangupAfterMs: 2000 },
+      ]);
+    });
+    after(async () => e?.close());
+
+    async function trunksDialled(): Promise<string[]> {
+      const acct = await e.t.seedAccount({ balance: '5' });
+      const since = new Set(e.sim.endedChannels().map((c) => c.id));
+      const c = e.sim.placeCall({ exten: DST, accountcode: acct.name, callerId: '1001' });
+      await driveUntil(e, 'the call ended', () => e.sim.ended(c.channelId));
+      await settledCdr(e, c.channelId);
+      await quiet(e);
+      return dialled(e, since).map((n) => (n.startsWith('201') ? 'alpha' : 'beta'));
+    }
+
+    it('tries the trunk that answers more first, until its record leaves the window', async () => {
+      assert.deepEqual(await trunksDialled(), ['alpha', 'beta'], 'no record yet: by name');
+      assert.deepEqual(await trunksDialled(), ['alpha', 'beta'], 'one attempt is no record yet');
+      assert.deepEqual(
+        await trunksDialled(),
+        ['beta'],
+        'alpha 0 of 2 answered, beta 2 of 2: beta first, and it answers',
+      );
+      e.advance(601_000);
+      assert.deepEqual(
+        await trunksDialled(),
+        ['alpha', 'beta'],
+        'ten minutes later the attempts are out of the window: by name again',
+      );
     });
   });
 });

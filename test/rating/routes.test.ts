@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import {
   callCost,
   chooseRoutes,
+  compareAsr,
   dialTemplateProblem,
+  hasCostTie,
   parsePlanTrunks,
   profitable,
   rankCandidates,
@@ -90,6 +92,40 @@ describe('routing rules (pure)', () => {
     );
   });
 
+  it('breaks least-cost ties by recent ASR, best first; a trunk without a record counts as 100 %', () => {
+    const c: Candidate[] = [
+      { trunk: trunk('a'), buy: rate(2000n) },
+      { trunk: trunk('b'), buy: rate(2000n) },
+      { trunk: trunk('c'), buy: rate(2000n) },
+      { trunk: trunk('cheap'), buy: rate(1000n) },
+      { trunk: trunk('dear'), buy: rate(3000n) },
+    ];
+    const lcr = { mode: 'lcr' as const, trunks: [] };
+    const byTrunk = new Map([
+      ['a', { attempts: 10, answered: 2 }], // 20 %
+      ['b', { attempts: 4, answered: 3 }], // 75 %
+      ['cheap', { attempts: 10, answered: 0 }], // cheapest: cost comes first, whatever its ASR
+      ['dear', { attempts: 10, answered: 10 }],
+    ]);
+    const order = (minAttempts: number) =>
+      rankCandidates(c, lcr, { asr: { byTrunk, minAttempts } }).map((r) => r.trunk.name);
+    assert.deepEqual(order(1), ['cheap', 'c', 'b', 'a', 'dear'], 'c has no record: 100 %');
+    assert.deepEqual(order(5), ['cheap', 'b', 'c', 'a', 'dear'], "b's 4 attempts are no record");
+    assert.deepEqual(
+      rankCandidates(c, lcr).map((r) => r.trunk.name),
+      ['cheap', 'a', 'b', 'c', 'dear'],
+      'without ASR: ties by name',
+    );
+    // Exact: 1/3 and 2/6 are equal (no float rounding), so the name decides.
+    const third = new Map([
+      ['a', { attempts: 6, answered: 2 }],
+      ['b', { attempts: 3, answered: 1 }],
+    ]);
+    assert.equal(compareAsr('a', 'b', { byTrunk: third, minAttempts: 1 }), 0);
+    assert.equal(hasCostTie(c), true);
+    assert.equal(hasCostTie(c.slice(2)), false);
+  });
+
   it('shares weighted plans by weight', () => {
     const c: Candidate[] = ['a', 'b'].map((n) => ({ trunk: trunk(n), buy: rate(1000n) }));
     const plan = {
@@ -102,7 +138,7 @@ describe('routing rules (pure)', () => {
     const random = prng(7);
     let first = 0;
     for (let i = 0; i < 4000; i++)
-      if (rankCandidates(c, plan, random)[0]!.trunk.name === 'a') first++;
+      if (rankCandidates(c, plan, { random })[0]!.trunk.name === 'a') first++;
     assert.ok(first > 2800 && first < 3200, `a first ${first} times of 4000 (expected ~3000)`);
   });
 

@@ -174,10 +174,13 @@ describe('the daily report', () => {
     it('renders CSV and JSON with money as exact decimal strings', async () => {
       const r = await dailyReport(t.knex, '2030-05-02');
       const csv = renderReport(r, 'csv').split('\r\n');
-      assert.equal(csv[0], 'date,group,key,calls,answered,refused,billsec,minutes,revenue');
-      assert.ok(csv.includes('2030-05-02,account,alice,3,2,0,195,3.25,0.20'), csv.join('\n'));
-      assert.ok(csv.includes('2030-05-02,prefix,44,3,2,0,125,2.08,0.33'));
-      assert.ok(csv.includes('2030-05-02,total,total,6,3,2,225,3.75,0.35'));
+      assert.equal(
+        csv[0],
+        'date,group,key,calls,answered,refused,billsec,minutes,revenue,buy,margin',
+      );
+      assert.ok(csv.includes('2030-05-02,account,alice,3,2,0,195,3.25,0.20,,'), csv.join('\n'));
+      assert.ok(csv.includes('2030-05-02,prefix,44,3,2,0,125,2.08,0.33,,'));
+      assert.ok(csv.includes('2030-05-02,total,total,6,3,2,225,3.75,0.35,,'));
       assert.equal(reportRecords(r).length, 3 + 3 + 1);
       const json = JSON.parse(renderReport(r, 'json'));
       assert.deepEqual(json, JSON.parse(JSON.stringify(reportJson(r))));
@@ -221,7 +224,7 @@ describe('the daily report', () => {
           const path = await s.runOnce();
           assert.equal(path, join(dir, 'astbill-daily-2030-05-02.csv'));
           assert.ok(
-            readFileSync(path, 'utf8').includes('2030-05-02,total,total,6,3,2,225,3.75,0.35'),
+            readFileSync(path, 'utf8').includes('2030-05-02,total,total,6,3,2,225,3.75,0.35,,'),
           );
         } finally {
           await s.close();

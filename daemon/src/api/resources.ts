@@ -87,6 +87,9 @@ export const cdrSchema = Type.Object({
   maxSeconds: nint('talk time granted'),
   maxCost: namount('money reserved, or null'),
   cost: amount('money charged'),
+  trunk: nstr('routed calls: the carrier trunk that carried the call, else null'),
+  buyCost: namount("routed calls: what the call cost at that trunk's buy rate, else null"),
+  margin: namount('routed calls: cost minus buyCost (negative is a loss), else null'),
   status: StringEnum(['open', 'settled']),
   note: nstr('free text, e.g. how an after-crash settlement was made'),
 });

@@ -106,11 +106,18 @@ function lastPrompt(sim: AriSimulator, channelId: string): string | undefined {
 
 export function callResult(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator): CallResult {
   if (!t.handle)
-    return { call: t.call, channelId: null, cdrs: [], aEnded: undefined, bEnded: undefined };
+    return {
+      call: t.call,
+      channelId: null,
+      cdrs: [],
+      attempts: [],
+      aEnded: undefined,
+      bEnded: undefined,
+    };
   const A = t.handle.channelId;
   const aEnded = sim.ended(A);
   const bEnded = aEnded?.bridgeId
     ? sim.endedChannels().find((e) => e.kind === 'outbound' && e.bridgeId === aEnded.bridgeId)
     : undefined;
-  return { call: t.call, channelId: A, cdrs: cdrsOf(cdrs, A), aEnded, bEnded };
+  return { call: t.call, channelId: A, cdrs: cdrsOf(cdrs, A), attempts: [], aEnded, bEnded };
 }

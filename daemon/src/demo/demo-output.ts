@@ -12,6 +12,10 @@ export function intro(s: DemoScenario, ariUrl: string, db: string, logFile: stri
     (r) =>
       `    ${r.prefix.padEnd(5)} ${r.description.padEnd(22)} ${r.rate}/min  +${r.connect}  ${r.initial}/${r.increment}`,
   );
+  const trunks = s.trunks.map(
+    (t) =>
+      `    ${t.name.padEnd(10)} ${(t.techPrefix ? `${t.techPrefix}+number` : 'number').padEnd(9)} ${t.rates.map((r) => `${r.prefix} ${r.rate}`).join(', ')}`,
+  );
   const accounts = s.accounts.map(
     (a) => `    ${a.name.padEnd(10)} ${a.balance.padStart(6)}  ${a.identifiedBy}`,
   );
@@ -20,9 +24,11 @@ export function intro(s: DemoScenario, ariUrl: string, db: string, logFile: stri
     `  database    ${db} (fresh each run)`,
     `  daemon log  ${logFile}`,
     `  ARI         ${ariUrl}/ari (the simulator)`,
-    `  dialling    ${s.daemonEnv.ASTBILL_DIAL}, ring timeout ${s.daemonEnv.ASTBILL_RING_TIMEOUT} s, at most ${s.daemonEnv.ASTBILL_MAX_CALL_SECONDS} s a call`,
+    `  dialling    ring timeout ${s.daemonEnv.ASTBILL_RING_TIMEOUT} s, at most ${s.daemonEnv.ASTBILL_MAX_CALL_SECONDS} s a call`,
     `  tariff '${DEMO_TARIFF}' (prefix, rate, connection fee, billing blocks):`,
     ...rates,
+    '  trunks, least cost first, failover on congestion (sent as, buy rate per prefix):',
+    ...trunks,
     '  accounts:',
     ...accounts,
     '',

@@ -18,7 +18,20 @@ export interface DemoResult {
 export function renderHuman(r: DemoResult): string {
   const cdrRows = r.calls.flatMap((c) =>
     c.cdrs.length === 0
-      ? [[c.call.id, c.call.account, '', c.call.phone.exten, 'no CDR', '', '', endReason(c)]]
+      ? [
+          [
+            c.call.id,
+            c.call.account,
+            '',
+            c.call.phone.exten,
+            'no CDR',
+            '',
+            '',
+            '',
+            '',
+            endReason(c),
+          ],
+        ]
       : c.cdrs.map((cdr) => [
           c.call.id,
           cdr.account ?? '',
@@ -27,6 +40,8 @@ export function renderHuman(r: DemoResult): string {
           cdr.disposition ?? cdr.status,
           cdr.billsec,
           showMoney(cdr.cost),
+          cdr.trunk ?? '',
+          cdr.margin === null || cdr.margin === undefined ? '' : showMoney(cdr.margin),
           endReason({ ...c, cdrs: [cdr] }),
         ]),
   );
@@ -39,7 +54,21 @@ export function renderHuman(r: DemoResult): string {
   const lines = [
     '',
     'CDRs (astcdr)',
-    table(['call', 'account', 'src', 'dst', 'disposition', 'billsec', 'cost', 'reason'], cdrRows),
+    table(
+      [
+        'call',
+        'account',
+        'src',
+        'dst',
+        'disposition',
+        'billsec',
+        'cost',
+        'trunk',
+        'margin',
+        'reason',
+      ],
+      cdrRows,
+    ),
     'Balances (astaccount)',
     table(['account', 'start', 'charged', 'end'], balanceRows),
   ];
@@ -84,6 +113,16 @@ export function renderJson(r: DemoResult): unknown {
         billsec: cdr?.billsec ?? null,
         maxSeconds: cdr?.maxSeconds ?? null,
         cost: cdr ? jsonMoney(cdr.cost) : null,
+        trunk: cdr?.trunk ?? null,
+        buyCost:
+          cdr?.buyCost === null || cdr?.buyCost === undefined ? null : jsonMoney(cdr.buyCost),
+        margin: cdr?.margin === null || cdr?.margin === undefined ? null : jsonMoney(cdr.margin),
+        attempts: c.attempts.map((a) => ({
+          trunk: a.trunk,
+          outcome: a.outcome,
+          cause: a.cause,
+          sip: a.techCause,
+        })),
         ended: endReason(c),
         answer: cdr?.answer?.toISOString() ?? null,
         end: cdr?.end?.toISOString() ?? null,

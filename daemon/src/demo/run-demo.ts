@@ -97,7 +97,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await waitFor(() => daemon.liveCalls === 0, 5_000);
     const reservationsLeft = (await store.reservations()).length;
     const cdrs = await store.cdrs();
-    const calls: CallResult[] = tracked.map((t) => callResult(t, cdrs, sim));
+    const calls: CallResult[] = [];
+    for (const t of tracked) {
+      const r = callResult(t, cdrs, sim);
+      for (const cdr of r.cdrs) r.attempts.push(...(await store.callAttempts(cdr.uniqueid)));
+      calls.push(r);
+    }
     const accounts: AccountResult[] = [];
     for (const a of scenario.accounts) {
       const details = await store.accountDetails(a.name);
@@ -148,6 +153,29 @@ async function seed(store: KnexBillingStore, s: DemoScenario): Promise<Map<strin
       minSecs: 0,
     })),
   );
+  for (const t of s.trunks) {
+    await store.addTrunk({
+      name: t.name,
+      dial: t.dial,
+      stripDigits: 0,
+      techPrefix: t.techPrefix,
+      maxChannels: null,
+      enabled: true,
+    });
+    await store.upsertBuyRates(
+      t.name,
+      t.rates.map((r) => ({
+        tariff: t.name,
+        prefix: r.prefix,
+        description: '',
+        ratePerMin: parseMoney(r.rate),
+        connectFee: 0n,
+        initialSecs: r.initial,
+        incrementSecs: r.increment,
+        minSecs: 0,
+      })),
+    );
+  }
   const starts = new Map<string, Money>();
   for (const a of s.accounts) {
     const balance = parseMoney(a.balance);

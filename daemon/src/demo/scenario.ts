@@ -3,6 +3,12 @@
  * ways astbill knows (accountcode, caller ID, calling-card PIN), far ends scripted by number
  * prefix, and the calls placed on the simulator's real clock with the outcome each must have.
  *
+ * Two carrier trunks carry the calls, least cost first: carrier-a (cheapest, sends the number as
+ * dialled) and carrier-b (sends it in 00 international format, so its far ends are the rules for
+ * 00…). carrier-a is congested for Italy (SIP 503, cause 34): that call fails over to carrier-b
+ * and is bought at carrier-b's rate. A destination whose only carrier costs more than it sells for
+ * is refused as LOSS.
+ *
  * The tariff's billing blocks are chosen so that a second of scheduling jitter on the real clock
  * never changes a cost (a 2-4 s call is one 6 s or 30 s block), and the call cut for lack of
  * credit is billed at exactly its grant: the demo's final balances are the same on every run.
@@ -24,6 +30,14 @@ export interface DemoRate {
   increment: number;
 }
 
+/** A carrier trunk with its buy rates (the same decimal strings and blocks as DemoRate). */
+export interface DemoTrunk {
+  name: string;
+  dial: string;
+  techPrefix: string;
+  rates: Array<Pick<DemoRate, 'prefix' | 'rate' | 'initial' | 'increment'>>;
+}
+
 export interface DemoAccount {
   name: string;
   balance: string;
@@ -41,6 +55,8 @@ export interface ExpectedOutcome {
   reason?: RefusalReason;
   /** True when TIMEOUT(absolute) must cut the call at its grant (billsec = granted seconds). */
   cutAtLimit?: boolean;
+  /** The trunk attempts in order as `trunk OUTCOME` (absent: not checked). */
+  attempts?: string[];
 }
 
 export interface DemoCall {
@@ -61,6 +77,7 @@ export interface DemoCall {
 export interface DemoScenario {
   fast: boolean;
   rates: DemoRate[];
+  trunks: DemoTrunk[];
   accounts: DemoAccount[];
   farEnds: FarEndRule[];
   calls: DemoCall[];
@@ -119,6 +136,45 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       initial: 1,
       increment: 1,
     },
+    { prefix: '39', description: 'Italy', rate: '0.06', connect: '0', initial: 30, increment: 6 },
+    {
+      prefix: '882',
+      description: 'International networks',
+      rate: '0.60',
+      connect: '0',
+      initial: 6,
+      increment: 6,
+    },
+  ];
+
+  const buy = (prefix: string, rate: string, initial: number, increment: number) => ({
+    prefix,
+    rate,
+    initial,
+    increment,
+  });
+  const trunks: DemoTrunk[] = [
+    {
+      name: 'carrier-a',
+      dial: 'PJSIP/{number}@carrier-a',
+      techPrefix: '',
+      rates: [
+        buy('1', '0.005', 6, 6),
+        buy('44', '0.02', 30, 6),
+        buy('447', '0.08', 30, 6),
+        buy('49', '0.02', 6, 6),
+        buy('8816', '1.50', 1, 1),
+        buy('39', '0.02', 30, 6),
+        // Sold at 0.60: every call there would lose money.
+        buy('882', '0.90', 6, 6),
+      ],
+    },
+    {
+      name: 'carrier-b',
+      dial: 'PJSIP/{number}@carrier-b',
+      techPrefix: '00',
+      rates: [buy('44', '0.03', 30, 6), buy('447', '0.10', 30, 6), buy('39', '0.03', 30, 6)],
+    },
   ];
 
   const accounts: DemoAccount[] = [
@@ -158,6 +214,10 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
     },
     // The satellite phone never hangs up: only the credit limit ends the call.
     { prefix: '8816', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: null },
+    // carrier-a has no circuit to Italy: SIP 503, cause 34 (congestion).
+    { prefix: '39', action: 'congestion', ringMs: ms(500, 200) },
+    // Whatever reaches carrier-b (00 + number) answers.
+    { prefix: '00', action: 'answer', answerAfterMs: ms(1000, 400), hangupAfterMs: ms(3000, 2000) },
   ];
 
   const alicePhone = { accountcode: 'alice', peer: 'alice', callerId: 'Alice <1001>' };
@@ -171,7 +231,7 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       account: 'alice',
       start: { at: 0 },
       phone: { ...alicePhone, exten: '442079460000' },
-      expect: { disposition: 'ANSWERED' },
+      expect: { disposition: 'ANSWERED', attempts: ['carrier-a ANSWERED'] },
     },
     {
       id: 'busy',
@@ -179,7 +239,8 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       account: 'bob',
       start: { at: ms(300, 100) },
       phone: { ...bobPhone, exten: '447700900123' },
-      expect: { disposition: 'BUSY' },
+      // Busy ends the call: carrier-b, next in line for 447, never rings the callee again.
+      expect: { disposition: 'BUSY', attempts: ['carrier-a BUSY'] },
     },
     {
       id: 'no-answer',
@@ -238,11 +299,31 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       phone: { ...alicePhone, exten: '33142685300' },
       expect: { disposition: 'FAILED', reason: 'NOROUTE' },
     },
+    {
+      id: 'failover',
+      title: 'bob calls Rome: carrier-a is congested (503), carrier-b carries it',
+      account: 'bob',
+      start: { at: ms(2800, 900) },
+      phone: { ...bobPhone, exten: '390612345678' },
+      expect: {
+        disposition: 'ANSWERED',
+        attempts: ['carrier-a CONGESTION', 'carrier-b ANSWERED'],
+      },
+    },
+    {
+      id: 'loss',
+      title: 'alice dials an international network sold below its cost: refused',
+      account: 'alice',
+      start: { at: ms(3100, 1000) },
+      phone: { ...alicePhone, exten: '88234123456' },
+      expect: { disposition: 'FAILED', reason: 'LOSS', attempts: [] },
+    },
   ];
 
   return {
     fast,
     rates,
+    trunks,
     accounts,
     farEnds,
     calls,

@@ -1,12 +1,14 @@
 /**
  * The demo's verdict: every call must have ended with its scripted outcome and been billed
  * exactly once (one settled CDR, cost = the tariff's price of its billsec, within its grant),
+ * tried the scripted trunks in order, and been bought at the trunk that answered it (the CDR's
+ * trunk, buy cost = that attempt's buy rate for its billsec, margin = cost − buy cost),
  * every balance must equal its start minus the sum of its CDRs' costs (and the ledger), and no
  * reservation may be left. Pure: it only looks at what run-demo collected.
  */
 import { callCost, type Money } from '../rating/index.js';
 import type { EndedChannel } from '../sim/index.js';
-import type { Cdr } from '../store/index.js';
+import type { CallAttempt, Cdr } from '../store/index.js';
 import type { DemoCall } from './scenario.js';
 
 export interface CallResult {
@@ -14,6 +16,8 @@ export interface CallResult {
   /** The A channel id (= the first attempt's uniqueid). */
   channelId: string | null;
   cdrs: Cdr[];
+  /** The trunk attempts of its CDRs, in the order they were made (run-demo fills them in). */
+  attempts: CallAttempt[];
   /** The caller's channel and the dialled leg, as the simulated Asterisk ended them. */
   aEnded: EndedChannel | undefined;
   bEnded: EndedChannel | undefined;
@@ -37,6 +41,15 @@ export interface Verdict {
 
 /** Why an answered call ended, or why an unanswered one did not connect, in words. */
 export function endReason(r: CallResult): string {
+  const failed = r.attempts.slice(0, -1).map((a) => {
+    const sip = a.techCause === null ? '' : `, SIP ${a.techCause}`;
+    return `${a.trunk} ${a.outcome?.toLowerCase() ?? 'failed'}: cause ${a.cause ?? '?'}${sip}`;
+  });
+  const why = callEnd(r);
+  return failed.length ? `${why} (after ${failed.join('; ')})` : why;
+}
+
+function callEnd(r: CallResult): string {
   const cdr = r.cdrs.at(-1);
   if (!cdr) return r.aEnded ? `caller gone (${r.aEnded.hungUpBy})` : '';
   if (cdr.reason) return cdr.reason;
@@ -114,6 +127,7 @@ function callProblems(r: CallResult): string[] {
       out.push(`${id}: billsec ${cdr.billsec} beyond the grant of ${cdr.maxSeconds} s`);
     if (cdr.maxCost !== null && cdr.cost > cdr.maxCost)
       out.push(`${id}: cost ${cdr.cost} beyond the reserved ${cdr.maxCost}`);
+    out.push(...carrierProblems(r, cdr));
     if (want.cutAtLimit && cdr.billsec !== cdr.maxSeconds)
       out.push(
         `${id}: should have been cut at its ${cdr.maxSeconds} s grant, billsec ${cdr.billsec}`,
@@ -121,6 +135,28 @@ function callProblems(r: CallResult): string[] {
   } else if (cdr.cost !== 0n) {
     out.push(`${id}: ${cdr.disposition ?? 'unanswered'} call charged ${cdr.cost}`);
   }
+  if (want.attempts) {
+    const tried = r.attempts.map((a) => `${a.trunk} ${a.outcome ?? 'ringing'}`);
+    if (tried.join() !== want.attempts.join())
+      out.push(
+        `${id}: trunks tried ${tried.join(', ') || 'none'}, expected ${want.attempts.join(', ') || 'none'}`,
+      );
+  }
   if (!r.aEnded) out.push(`${id}: the caller's channel is still up`);
   return out;
+}
+
+/** An answered call is bought at the one trunk that answered it, at that attempt's rate. */
+function carrierProblems(r: CallResult, cdr: Cdr): string[] {
+  const id = r.call.id;
+  const answered = r.attempts.filter((a) => a.outcome === 'ANSWERED');
+  if (answered.length !== 1) return [`${id}: ${answered.length} answered trunk attempts`];
+  const carrier = answered[0]!;
+  const buy = callCost(carrier.buy, cdr.billsec);
+  if (cdr.trunk !== carrier.trunk)
+    return [`${id}: CDR trunk ${cdr.trunk ?? 'none'}, but ${carrier.trunk} answered`];
+  if (cdr.buyCost !== buy)
+    return [`${id}: buy cost ${cdr.buyCost} is not ${buy} at ${carrier.trunk}`];
+  if (cdr.margin !== cdr.cost - buy) return [`${id}: margin ${cdr.margin} is not cost − buy cost`];
+  return [];
 }

@@ -6,6 +6,7 @@ export * from './max-seconds.js';
 export * from './grants.js';
 export * from './two-legs.js';
 export * from './routes.js';
+export * from './asr.js';
 export * from './normalise.js';
 export * from './deck-diff.js';
 export * from './bands.js';

@@ -3,6 +3,7 @@
  * is sent as (number rewriting), and whether a trunk is profitable. Buy rates are `Rate`s and go
  * through the same functions as sell rates (cost.ts), so buy and sell are rated alike.
  */
+import { compareAsr, type AsrRanking } from './asr.js';
 import { callCost } from './cost.js';
 import type { Money } from './money.js';
 import type { Rate } from './rate.js';
@@ -77,23 +78,39 @@ export function minuteCost(buy: Rate): Money {
   return callCost(buy, 60);
 }
 
+export interface RankOptions {
+  /** In [0, 1); the weighted draw. */
+  random?: () => number;
+  /** Recent ASR per trunk: breaks least-cost ties (rating/asr.ts); absent = ties by name. */
+  asr?: AsrRanking;
+}
+
+/** True when two candidates cost the same minute: only then does ranking need the trunks' ASR. */
+export function hasCostTie(candidates: readonly Candidate[]): boolean {
+  const costs = new Set(candidates.map((c) => minuteCost(c.buy)));
+  return costs.size < candidates.length;
+}
+
 /**
- * The candidates in the order they are tried. lcr: cheapest minute first (ties by name);
- * priority: the plan's order; weighted: a draw by weight without replacement (`random` in
- * [0, 1)). A plan that names trunks keeps only those.
+ * The candidates in the order they are tried. lcr: cheapest minute first, ties by recent ASR
+ * (when given) then by name; priority: the plan's order; weighted: a draw by weight without
+ * replacement. A plan that names trunks keeps only those.
  */
 export function rankCandidates(
   candidates: readonly Candidate[],
   plan: RoutePlan,
-  random: () => number = Math.random,
+  opts: RankOptions = {},
 ): Candidate[] {
+  const random = opts.random ?? Math.random;
   const named = new Map(plan.trunks.map((t, i) => [t.name, { i, weight: t.weight }]));
   const pool = plan.trunks.length
     ? candidates.filter((c) => named.has(c.trunk.name))
     : [...candidates];
   const byCost = (a: Candidate, b: Candidate) => {
     const d = minuteCost(a.buy) - minuteCost(b.buy);
-    return d < 0n ? -1 : d > 0n ? 1 : a.trunk.name < b.trunk.name ? -1 : 1;
+    if (d !== 0n) return d < 0n ? -1 : 1;
+    const byAsr = opts.asr ? compareAsr(a.trunk.name, b.trunk.name, opts.asr) : 0;
+    return byAsr !== 0 ? byAsr : a.trunk.name < b.trunk.name ? -1 : 1;
   };
   if (plan.mode === 'lcr' || plan.trunks.length === 0) return pool.sort(byCost);
   const pos = (c: Candidate) => named.get(c.trunk.name)!;
@@ -140,9 +157,9 @@ export function chooseRoutes(
   plan: RoutePlan,
   sell: Rate,
   minMarginPerMin: Money,
-  random: () => number = Math.random,
+  opts: RankOptions = {},
 ): RankedRoute[] {
-  return rankCandidates(candidates, plan, random).map((c) => ({
+  return rankCandidates(candidates, plan, opts).map((c) => ({
     ...c,
     minuteMargin: callCost(sell, 60) - callCost(c.buy, 60),
     profitable: profitable(sell, c.buy, minMarginPerMin),

@@ -1,7 +1,8 @@
 /**
  * The daily report: for one UTC day, call attempts, answered calls, refusals, billed seconds,
  * minutes and revenue, per account and per destination prefix (the tariff prefix each call was
- * rated on), with totals. Calls belong to the day they started on (as in GET /cdrs), and only
+ * rated on), with totals; and per carrier trunk the routed calls it carried (answered: a CDR's
+ * trunk is the one that answered) with their minutes, buy cost, sell revenue and margin. Calls belong to the day they started on (as in GET /cdrs), and only
  * settled CDRs count: calls still open when the report runs are counted apart in `openCalls`.
  *
  * Revenue is summed in SQL over integer minor units and read exactly (see rating/money.ts).
@@ -22,6 +23,12 @@ export interface ReportRow {
   revenue: Money;
 }
 
+/** A trunk's calls: `revenue` is what they were sold for, `buy` what the carrier charged. */
+export interface TrunkReportRow extends ReportRow {
+  buy: Money;
+  margin: Money;
+}
+
 export interface DailyReport {
   /** YYYY-MM-DD (UTC). */
   date: string;
@@ -29,6 +36,7 @@ export interface DailyReport {
   to: Date;
   byAccount: ReportRow[];
   byPrefix: ReportRow[];
+  byTrunk: TrunkReportRow[];
   totals: ReportRow;
   /** Calls of the day that were not settled yet when the report ran. */
   openCalls: number;
@@ -55,6 +63,8 @@ interface AggRow {
   refused: unknown;
   billsec: unknown;
   revenue: unknown;
+  buy?: unknown;
+  margin?: unknown;
 }
 
 const count = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -74,7 +84,7 @@ function aggregate(
   q: Knex,
   from: Date,
   to: Date,
-  column: 'account' | 'prefix' | null,
+  column: 'account' | 'prefix' | 'trunk' | null,
 ): Knex.QueryBuilder {
   const query = q('astcdr')
     .where('status', 'settled')
@@ -87,6 +97,10 @@ function aggregate(
       q.raw('SUM(billsec) AS billsec'),
       q.raw('SUM(cost) AS revenue'),
     );
+  if (column === 'trunk')
+    query
+      .whereNotNull('trunk')
+      .select(q.raw('SUM(buy_cost) AS buy'), q.raw('SUM(margin) AS margin'));
   if (column)
     query
       .select(q.raw('?? AS ??', [column, 'key']))
@@ -97,9 +111,10 @@ function aggregate(
 
 export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
   const { from, to } = utcDay(date);
-  const [byAccount, byPrefix, totals, open] = await Promise.all([
+  const [byAccount, byPrefix, byTrunk, totals, open] = await Promise.all([
     aggregate(q, from, to, 'account') as Promise<AggRow[]>,
     aggregate(q, from, to, 'prefix') as Promise<AggRow[]>,
+    aggregate(q, from, to, 'trunk') as Promise<AggRow[]>,
     aggregate(q, from, to, null) as Promise<AggRow[]>,
     q('astcdr')
       .where('status', 'open')
@@ -113,6 +128,11 @@ export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
     to,
     byAccount: byAccount.map(toRow),
     byPrefix: byPrefix.map(toRow),
+    byTrunk: byTrunk.map((r) => ({
+      ...toRow(r),
+      buy: moneyFromDb(r.buy),
+      margin: moneyFromDb(r.margin),
+    })),
     totals: {
       ...toRow(
         totals[0] ?? { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0 },
@@ -139,13 +159,18 @@ export const REPORT_COLUMNS = [
   'billsec',
   'minutes',
   'revenue',
+  'buy',
+  'margin',
 ] as const;
 
-/** One flat list: the account rows, the prefix rows, then the total (what the CSV holds). */
+/**
+ * One flat list: the account rows, the prefix rows, the trunk rows, then the total (what the CSV
+ * holds); buy and margin are filled on trunk rows only.
+ */
 export function reportRecords(
   r: DailyReport,
 ): Array<Record<(typeof REPORT_COLUMNS)[number], string | number>> {
-  const rec = (group: string, row: ReportRow) => ({
+  const rec = (group: string, row: ReportRow | TrunkReportRow) => ({
     date: r.date,
     group,
     key: row.key,
@@ -155,10 +180,13 @@ export function reportRecords(
     billsec: row.billsec,
     minutes: minutes(row.billsec),
     revenue: formatMoney(row.revenue, 2),
+    buy: 'buy' in row ? formatMoney(row.buy, 2) : '',
+    margin: 'margin' in row ? formatMoney(row.margin, 2) : '',
   });
   return [
     ...r.byAccount.map((x) => rec('account', x)),
     ...r.byPrefix.map((x) => rec('prefix', x)),
+    ...r.byTrunk.map((x) => rec('trunk', x)),
     rec('total', r.totals),
   ];
 }
@@ -176,6 +204,11 @@ export function reportJson(r: DailyReport): Record<string, unknown> {
     to: r.to.toISOString(),
     byAccount: r.byAccount.map(row),
     byPrefix: r.byPrefix.map(row),
+    byTrunk: r.byTrunk.map((x) => ({
+      ...row(x),
+      buy: formatMoney(x.buy, 2),
+      margin: formatMoney(x.margin, 2),
+    })),
     totals: row(r.totals),
     openCalls: r.openCalls,
   };
@@ -192,9 +225,9 @@ export function reportText(r: DailyReport): string {
     minutes(x.billsec),
     formatMoney(x.revenue, 2),
   ];
-  const table = (title: string, rows: string[][]) => {
-    const all = [[title, ...head.slice(1)], ...rows];
-    const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const table = (title: string, rows: string[][], columns: string[] = head.slice(1)) => {
+    const all = [[title, ...columns], ...rows];
+    const widths = all[0]!.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
     return all
       .map((row) =>
         row
@@ -216,6 +249,22 @@ export function reportText(r: DailyReport): string {
       line('TOTAL', r.totals),
     ]),
   ];
+  if (r.byTrunk.length > 0)
+    parts.push(
+      '',
+      table(
+        'trunk',
+        r.byTrunk.map((x) => [
+          x.key,
+          String(x.calls),
+          minutes(x.billsec),
+          formatMoney(x.revenue, 2),
+          formatMoney(x.buy, 2),
+          formatMoney(x.margin, 2),
+        ]),
+        ['calls', 'minutes', 'sell', 'buy', 'margin'],
+      ),
+    );
   if (r.openCalls > 0)
     parts.push('', `${r.openCalls} call(s) of this day were still open and are not counted.`);
   return parts.join('\n') + '\n';

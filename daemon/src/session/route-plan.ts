@@ -2,11 +2,14 @@
  * Before authorising: which trunks a call may leave through. No trunk in the database (or no
  * routing port): the call dials config `dial` as before routing existed. Trunks exist but none
  * has a buy rate for the destination: NOROUTE. Some do, but none leaves the minimum margin
- * (ASTBILL_MIN_MARGIN): LOSS. Otherwise the profitable trunks in the plan's order.
+ * (ASTBILL_MIN_MARGIN): LOSS. Otherwise the profitable trunks in the plan's order; a
+ * least-cost tie is broken by the trunks' recent ASR (ASTBILL_LCR_ASR_WINDOW), read only when
+ * there is a tie.
  */
-import { chooseRoutes, type Rate, type RankedRoute } from '../rating/index.js';
+import type { Rate, RankedRoute } from '../rating/index.js';
 import type { CallContext } from './call-context.js';
 import { db } from './call-scope.js';
+import { rankRoutes } from './route-ranking.js';
 
 export type RouteDecision =
   | { kind: 'legacy' }
@@ -21,10 +24,11 @@ export async function planRoutes(
 ): Promise<RouteDecision> {
   const routing = ctx.deps.routing;
   if (!routing) return { kind: 'legacy' };
-  const { configured, plan, candidates } = await db(() => routing.routeCandidates(tariff, dst));
-  if (!configured) return { kind: 'legacy' };
-  const margin = ctx.deps.config.routing?.minMarginPerMin ?? 0n;
-  const ranked = chooseRoutes(candidates, plan, sell, margin);
+  const found = await db(() => routing.routeCandidates(tariff, dst));
+  if (!found.configured) return { kind: 'legacy' };
+  const { plan } = found;
+  const cfg = ctx.deps.config.routing;
+  const ranked = await db(() => rankRoutes(routing, cfg, found, sell, ctx.lastEventAt));
   const routes = ranked.filter((r) => r.profitable);
   const skipped = ranked.filter((r) => !r.profitable).map((r) => r.trunk.name);
   ctx.log.info('routes', {

@@ -10,14 +10,21 @@
  *                            unanswering callee is never rung again).
  *   ASTBILL_FAILOVER_SIP     SIP statuses (tech_cause) that move to the next trunk (default
  *                            404,5xx; `5xx` means 500-599). See session/failover.ts.
+ *   ASTBILL_LCR_ASR_WINDOW   seconds of trunk attempts whose ASR breaks least-cost ties
+ *                            (default 3600; 0 = ties by name only). See rating/asr.ts.
+ *   ASTBILL_LCR_ASR_MIN_ATTEMPTS  attempts in the window before a trunk's ASR counts (default
+ *                            5; fewer: ranked as 100 %, so a new trunk gets tried).
  */
-import { ConfigError, type SettingSource } from '../config-values.js';
+import { ConfigError, intSetting, type SettingSource } from '../config-values.js';
 import { parseMoney, type Money } from '../rating/index.js';
 import { DEFAULT_FAILOVER, ENDING_CAUSES, type FailoverTable } from './failover.js';
 
 export interface RoutingConfig {
   minMarginPerMin: Money;
   failover: FailoverTable;
+  /** Least-cost ties by the trunks' ASR over this many seconds; 0 = by name. */
+  asrWindowSecs: number;
+  asrMinAttempts: number;
 }
 
 function numberList(
@@ -61,5 +68,10 @@ export function loadRoutingConfig(src: SettingSource): RoutingConfig {
       `${ending.join(', ')} end a call (busy, no answer, rejected): never failed over`,
     );
   const sip = numberList(src, 'ASTBILL_FAILOVER_SIP', DEFAULT_FAILOVER.sip, 100, 699);
-  return { minMarginPerMin, failover: { causes, sip } };
+  return {
+    minMarginPerMin,
+    failover: { causes, sip },
+    asrWindowSecs: intSetting(src, 'ASTBILL_LCR_ASR_WINDOW', 3600, 0, 30 * 86_400),
+    asrMinAttempts: intSetting(src, 'ASTBILL_LCR_ASR_MIN_ATTEMPTS', 5, 1, 1_000_000),
+  };
 }

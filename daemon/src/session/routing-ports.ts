@@ -3,7 +3,7 @@
  * store/tx/trunk-claim.ts implement it). Optional in SessionDeps: without it, and without any
  * trunk in the database, every call is dialled through ASTBILL_DIAL as before routing existed.
  */
-import type { Candidate, Rate, RoutePlan } from '../rating/index.js';
+import type { Candidate, Rate, RoutePlan, TrunkAsr } from '../rating/index.js';
 
 export interface RouteCandidates {
   /** false: no trunk exists at all, the call goes through ASTBILL_DIAL. */
@@ -41,4 +41,6 @@ export interface RoutingStore {
   /** ONE transaction: a channel of the trunk for this attempt, unless it is at its limit. */
   claimTrunk(req: ClaimRequest): Promise<ClaimResult>;
   closeAttempt(attemptId: number, o: AttemptOutcome): Promise<void>;
+  /** Per trunk, attempts since `since` that ended at the carrier, and those answered. */
+  recentAsr(since: Date): Promise<Map<string, TrunkAsr>>;
 }

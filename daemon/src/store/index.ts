@@ -45,3 +45,4 @@ export { migrateLatest, pendingMigrations, ensureSchema } from './migrate.js';
 export type { AccountDetails, NewAccount } from './accounts.js';
 export type { Cdr, CdrFilter } from './cdrs.js';
 export type { LedgerEntry, LedgerKind } from './ledger.js';
+export type { CallAttempt } from './trunk-attempts.js';

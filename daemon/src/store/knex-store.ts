@@ -62,8 +62,9 @@ import * as batches from './batches/index.js';
 import { redeemVoucher, type RedeemResult } from './tx/redeem-voucher.js';
 import * as trunks from './trunks.js';
 import { trunkReport, type TrunkDay } from './trunk-report.js';
+import { callAttempts, recentAsr, type CallAttempt } from './trunk-attempts.js';
 import { claimTrunk, closeAttempt } from './tx/trunk-claim.js';
-import type { Candidate, RoutePlan, Trunk } from '../rating/index.js';
+import type { Candidate, RoutePlan, Trunk, TrunkAsr } from '../rating/index.js';
 import type {
   AttemptOutcome,
   ClaimRequest,
@@ -324,6 +325,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   closeAttempt(attemptId: number, o: AttemptOutcome): Promise<void> {
     return closeAttempt(this.db, attemptId, o);
   }
+  callAttempts = (uniqueid: string): Promise<CallAttempt[]> => callAttempts(this.db.knex, uniqueid);
+  recentAsr = (since: Date): Promise<Map<string, TrunkAsr>> => recentAsr(this.db.knex, since);
 
   addTrunk(t: trunks.NewTrunk): Promise<Trunk> {
     return trunks.addTrunk(this.db, t, new Date());

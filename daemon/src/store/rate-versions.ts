@@ -9,7 +9,8 @@ import { deckDiff, type DeckDiff, type Rate } from '../rating/index.js';
 import type { Db } from './db.js';
 import type { Knex } from 'knex';
 import { StoreError } from './errors.js';
-import { storableRateProblem, toRate, versionAt, type RateRow } from './rates.js';
+import { checkRateBatch, insertRateRows, rateColumns } from './rate-rows.js';
+import { toRate, versionAt, type RateRow } from './rates.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 export interface VersionDiff extends DeckDiff {
@@ -49,15 +50,7 @@ export async function importVersion(
   opts: { dryRun?: boolean } = {},
 ): Promise<VersionDiff[]> {
   if (Number.isNaN(effective.getTime())) throw new StoreError('INVALID', 'invalid effective time');
-  const seen = new Set<string>();
-  for (const r of rates) {
-    const problem = storableRateProblem(r);
-    if (problem) throw new StoreError('INVALID', `${r.tariff}/${r.prefix}: ${problem}`);
-    const key = `${r.tariff}\u0000${r.prefix}`;
-    if (seen.has(key))
-      throw new StoreError('INVALID', `prefix ${r.prefix} appears twice in tariff ${r.tariff}`);
-    seen.add(key);
-  }
+  checkRateBatch(rates);
   if (rates.length === 0) throw new StoreError('INVALID', 'a deck version needs at least one rate');
   const at = toDbTime(effective);
   const tariffs = [...new Set(rates.map((r) => r.tariff))].sort();
@@ -74,21 +67,11 @@ export async function importVersion(
       });
       if (opts.dryRun) continue;
       await trx('astrate').where({ tariff, effective: at }).delete();
-      const CHUNK = 200;
-      for (let i = 0; i < mine.length; i += CHUNK)
-        await trx('astrate').insert(
-          mine.slice(i, i + CHUNK).map((r) => ({
-            tariff: r.tariff,
-            prefix: r.prefix,
-            description: r.description,
-            rate_per_min: r.ratePerMin,
-            connect_fee: r.connectFee,
-            initial_secs: r.initialSecs,
-            increment_secs: r.incrementSecs,
-            min_secs: r.minSecs,
-            effective: at,
-          })),
-        );
+      await insertRateRows(
+        trx,
+        'astrate',
+        mine.map((r) => ({ tariff: r.tariff, ...rateColumns(r), effective: at })),
+      );
     }
     return diffs;
   });

@@ -4,55 +4,30 @@
  * (rows with one `effective` time, see rate-versions.ts); lookups read the version in force.
  */
 import type { Knex } from 'knex';
-import {
-  candidatePrefixes,
-  formatMoney,
-  longestPrefix,
-  moneyFromDb,
-  rateProblem,
-  type Rate,
-} from '../rating/index.js';
+import { formatMoney, longestPrefix, type Rate } from '../rating/index.js';
 import type { Db } from './db.js';
-import { StoreError, amountProblem } from './errors.js';
+import {
+  checkRateBatch,
+  insertRateRows,
+  rateColumns,
+  rateFromColumns,
+  wherePrefixOf,
+  type RateColumns,
+} from './rate-rows.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { EPOCH } from './migrations/0009-rating.js';
 import { requiredTime, toDbTime } from './time.js';
 
-export interface RateRow {
+export interface RateRow extends RateColumns {
   tariff: string;
-  prefix: string;
-  description: string;
-  rate_per_min: unknown;
-  connect_fee: unknown;
-  initial_secs: number | string;
-  increment_secs: number | string;
-  min_secs: number | string;
 }
 
 export function toRate(row: RateRow): Rate {
-  return {
-    tariff: row.tariff,
-    prefix: row.prefix,
-    description: row.description,
-    ratePerMin: moneyFromDb(row.rate_per_min),
-    connectFee: moneyFromDb(row.connect_fee),
-    initialSecs: Number(row.initial_secs),
-    incrementSecs: Number(row.increment_secs),
-    minSecs: Number(row.min_secs),
-  };
+  return rateFromColumns(row.tariff, row);
 }
 
 function toRow(r: Rate): RateRow {
-  return {
-    tariff: r.tariff,
-    prefix: r.prefix,
-    description: r.description,
-    rate_per_min: r.ratePerMin,
-    connect_fee: r.connectFee,
-    initial_secs: r.initialSecs,
-    increment_secs: r.incrementSecs,
-    min_secs: r.minSecs,
-  };
+  return { tariff: r.tariff, ...rateColumns(r) };
 }
 
 /** At most this many rates are listed in one audit row (the counts are always there). */
@@ -88,22 +63,7 @@ async function auditRateImport(
   });
 }
 
-export function tariffProblem(tariff: string): string | undefined {
-  return /^[A-Za-z0-9_.-]{1,40}$/.test(tariff)
-    ? undefined
-    : `tariff '${tariff}' must be 1-40 letters, digits or _ . -`;
-}
-
-/** Everything wrong with a rate, or undefined when the store accepts it. */
-export function storableRateProblem(r: Rate): string | undefined {
-  return (
-    tariffProblem(r.tariff) ??
-    rateProblem(r) ??
-    amountProblem('rate', r.ratePerMin) ??
-    amountProblem('connection fee', r.connectFee) ??
-    (r.description.length > 120 ? 'description must be at most 120 characters' : undefined)
-  );
-}
+export { storableRateProblem, tariffProblem } from './rate-rows.js';
 
 /**
  * The effective time of `tariff`'s version in force at `at` (the latest ≤ at), as a subquery;
@@ -129,10 +89,13 @@ export async function rateFor(
 ): Promise<Rate | undefined> {
   const digits = number.slice(0, 40);
   if (digits.length === 0) return undefined;
-  const rows = (await q('astrate')
-    .where({ tariff })
-    .where('effective', versionAt(q, tariff, at))
-    .whereIn('prefix', candidatePrefixes(digits))) as RateRow[];
+  const rows = (await wherePrefixOf(
+    q('astrate')
+      .where({ tariff })
+      .where('effective', versionAt(q, tariff, at)),
+    'prefix',
+    digits,
+  )) as RateRow[];
   const best = longestPrefix(rows, digits);
   return best ? toRate(best) : undefined;
 }
@@ -173,15 +136,7 @@ export async function upsertRates(
   rates: readonly Rate[],
   actor?: Actor,
 ): Promise<UpsertResult> {
-  const seen = new Set<string>();
-  for (const r of rates) {
-    const problem = storableRateProblem(r);
-    if (problem) throw new StoreError('INVALID', `${r.tariff}/${r.prefix}: ${problem}`);
-    const key = `${r.tariff}\u0000${r.prefix}`;
-    if (seen.has(key))
-      throw new StoreError('INVALID', `prefix ${r.prefix} appears twice in tariff ${r.tariff}`);
-    seen.add(key);
-  }
+  checkRateBatch(rates);
   if (rates.length === 0) return { inserted: 0, updated: 0 };
   return db.tx(async (trx) => {
     let updated = 0;
@@ -206,24 +161,12 @@ export async function upsertRates(
       for (const tariff of tariffs)
         for (const old of await listRates(trx, tariff))
           if (rates.some((r) => r.tariff === tariff && r.prefix === old.prefix)) replaced.push(old);
-    const CHUNK = 200;
-    for (let i = 0; i < rates.length; i += CHUNK) {
-      await trx('astrate')
-        .insert(
-          rates
-            .slice(i, i + CHUNK)
-            .map((r) => ({ ...toRow(r), effective: version.get(r.tariff) ?? EPOCH })),
-        )
-        .onConflict(['tariff', 'effective', 'prefix'])
-        .merge([
-          'description',
-          'rate_per_min',
-          'connect_fee',
-          'initial_secs',
-          'increment_secs',
-          'min_secs',
-        ]);
-    }
+    await insertRateRows(
+      trx,
+      'astrate',
+      rates.map((r) => ({ ...toRow(r), effective: version.get(r.tariff) ?? EPOCH })),
+      ['tariff', 'effective', 'prefix'],
+    );
     if (actor) await auditRateImport(trx, actor, tariffs, rates, replaced);
     return { inserted: rates.length - updated, updated };
   });

@@ -5,9 +5,7 @@
  */
 import type { Knex } from 'knex';
 import {
-  candidatePrefixes,
   dialTemplateProblem,
-  longestPrefix,
   parsePlanTrunks,
   DEFAULT_PLAN,
   ROUTE_MODES,
@@ -19,7 +17,16 @@ import {
 } from '../rating/index.js';
 import type { Db } from './db.js';
 import { isUniqueViolation, StoreError } from './errors.js';
-import { storableRateProblem, tariffProblem, toRate, type RateRow } from './rates.js';
+import {
+  checkRateBatch,
+  insertRateRows,
+  longestPerOwner,
+  rateColumns,
+  rateFromColumns,
+  tariffProblem,
+  wherePrefixOf,
+  type RateColumns,
+} from './rate-rows.js';
 import { toDbTime } from './time.js';
 
 export interface TrunkRow {
@@ -116,10 +123,10 @@ async function requireTrunk(q: Knex, name: string): Promise<Trunk> {
 /** Buy rates are `Rate`s whose `tariff` is the trunk name. */
 export async function listBuyRates(q: Knex, trunk: string): Promise<Rate[]> {
   const t = await requireTrunk(q, trunk);
-  const rows = (await q('asttrunkrate').where({ trunk_id: t.id }).orderBy('prefix')) as Array<
-    Omit<RateRow, 'tariff'>
-  >;
-  return rows.map((r) => toRate({ ...r, tariff: t.name }));
+  const rows = (await q('asttrunkrate')
+    .where({ trunk_id: t.id })
+    .orderBy('prefix')) as RateColumns[];
+  return rows.map((r) => rateFromColumns(t.name, r));
 }
 
 /** Inserts or updates (same prefix) the trunk's buy rates in ONE transaction: all or none. */
@@ -128,14 +135,10 @@ export async function upsertBuyRates(
   trunk: string,
   rates: readonly Rate[],
 ): Promise<{ inserted: number; updated: number }> {
-  const seen = new Set<string>();
-  for (const r of rates) {
-    const problem = storableRateProblem({ ...r, tariff: trunk });
-    if (problem) throw new StoreError('INVALID', `${trunk}/${r.prefix}: ${problem}`);
-    if (seen.has(r.prefix))
-      throw new StoreError('INVALID', `prefix ${r.prefix} appears twice for trunk ${trunk}`);
-    seen.add(r.prefix);
-  }
+  checkRateBatch(
+    rates.map((r) => ({ ...r, tariff: trunk })),
+    'trunk',
+  );
   return db.tx(async (trx) => {
     const t = await requireTrunk(trx, trunk);
     const existing = new Set(
@@ -145,29 +148,12 @@ export async function upsertBuyRates(
         }>
       ).map((r) => r.prefix),
     );
-    const rows = rates.map((r) => ({
-      trunk_id: t.id,
-      prefix: r.prefix,
-      description: r.description,
-      rate_per_min: r.ratePerMin,
-      connect_fee: r.connectFee,
-      initial_secs: r.initialSecs,
-      increment_secs: r.incrementSecs,
-      min_secs: r.minSecs,
-    }));
-    for (let i = 0; i < rows.length; i += 200) {
-      await trx('asttrunkrate')
-        .insert(rows.slice(i, i + 200))
-        .onConflict(['trunk_id', 'prefix'])
-        .merge([
-          'description',
-          'rate_per_min',
-          'connect_fee',
-          'initial_secs',
-          'increment_secs',
-          'min_secs',
-        ]);
-    }
+    await insertRateRows(
+      trx,
+      'asttrunkrate',
+      rates.map((r) => ({ trunk_id: t.id, ...rateColumns(r) })),
+      ['trunk_id', 'prefix'],
+    );
     const updated = rates.filter((r) => existing.has(r.prefix)).length;
     return { inserted: rates.length - updated, updated };
   });
@@ -175,20 +161,20 @@ export async function upsertBuyRates(
 
 /** Every enabled trunk with a buy rate for `dst`, each with its longest-prefix rate. */
 export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> {
-  const rows = (await q('asttrunkrate as r')
-    .join('asttrunk as t', 't.id', 'r.trunk_id')
-    .where('t.enabled', 1)
-    .whereIn('r.prefix', candidatePrefixes(dst.slice(0, 40)))
-    .select(
-      'r.*',
-      't.name as t_name',
-      't.dial as t_dial',
-      't.strip_digits as t_strip_digits',
-      't.tech_prefix as t_tech_prefix',
-      't.max_channels as t_max_channels',
-      't.enabled as t_enabled',
-    )) as Array<
-    Omit<RateRow, 'tariff'> & {
+  const rows = (await wherePrefixOf(
+    q('asttrunkrate as r').join('asttrunk as t', 't.id', 'r.trunk_id').where('t.enabled', 1),
+    'r.prefix',
+    dst,
+  ).select(
+    'r.*',
+    't.name as t_name',
+    't.dial as t_dial',
+    't.strip_digits as t_strip_digits',
+    't.tech_prefix as t_tech_prefix',
+    't.max_channels as t_max_channels',
+    't.enabled as t_enabled',
+  )) as Array<
+    RateColumns & {
       trunk_id: number | string;
       t_name: string;
       t_dial: string;
@@ -198,25 +184,18 @@ export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> 
       t_enabled: number | string;
     }
   >;
-  const byTrunk = new Map<string, typeof rows>();
-  for (const r of rows) byTrunk.set(r.t_name, [...(byTrunk.get(r.t_name) ?? []), r]);
-  const out: Candidate[] = [];
-  for (const list of byTrunk.values()) {
-    const best = longestPrefix(list, dst)!;
-    out.push({
-      trunk: toTrunk({
-        id: best.trunk_id,
-        name: best.t_name,
-        dial: best.t_dial,
-        strip_digits: best.t_strip_digits,
-        tech_prefix: best.t_tech_prefix,
-        max_channels: best.t_max_channels,
-        enabled: best.t_enabled,
-      }),
-      buy: toRate({ ...best, tariff: best.t_name }),
-    });
-  }
-  return out;
+  return longestPerOwner(rows, (r) => r.t_name, dst).map((best) => ({
+    trunk: toTrunk({
+      id: best.trunk_id,
+      name: best.t_name,
+      dial: best.t_dial,
+      strip_digits: best.t_strip_digits,
+      tech_prefix: best.t_tech_prefix,
+      max_channels: best.t_max_channels,
+      enabled: best.t_enabled,
+    }),
+    buy: rateFromColumns(best.t_name, best),
+  }));
 }
 
 /** The plan of a tariff without a row: least cost over every trunk. */

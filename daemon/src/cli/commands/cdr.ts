@@ -54,7 +54,18 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       out(
         table(
-          ['START', 'ACCOUNT', 'SRC', 'DST', 'DISPOSITION', 'BILLSEC', 'COST', 'STATUS'],
+          [
+            'START',
+            'ACCOUNT',
+            'SRC',
+            'DST',
+            'DISPOSITION',
+            'BILLSEC',
+            'COST',
+            'TRUNK',
+            'MARGIN',
+            'STATUS',
+          ],
           rows.map((c) => [
             showTime(c.start),
             c.account,
@@ -63,6 +74,8 @@ export async function run(argv: string[]): Promise<number> {
             c.reason ? `${c.disposition} (${c.reason})` : (c.disposition ?? ''),
             c.billsec,
             showMoney(c.cost),
+            c.trunk ?? '',
+            c.margin === null || c.margin === undefined ? '' : showMoney(c.margin),
             c.status,
           ]),
         ),

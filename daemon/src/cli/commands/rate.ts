@@ -22,8 +22,9 @@ import { runSubcommand, UsageError } from '../command.js';
 import { amount, noArguments, optionalAmount, optionalInteger, parse, required } from '../args.js';
 import { parseEffective, parseMapping, parseRateDeck } from '../../rate-deck.js';
 import { showDiffs } from '../rate-diff.js';
-import { jsonMoney, out, outList, showMoney } from '../format.js';
+import { out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
+import { outRates } from '../rate-list.js';
 import { cliActor } from '../actor.js';
 
 export const summary = 'add, import (CSV) and list rates';
@@ -211,29 +212,7 @@ async function list(argv: string[]): Promise<number> {
   noArguments('rate list', positionals);
   return withStore(async (store) => {
     const rates = await store.listRates(values.tariff);
-    outList(rates, {
-      asJson: values.json,
-      toJson: (r) => ({
-        tariff: r.tariff,
-        prefix: r.prefix,
-        description: r.description,
-        ratePerMin: jsonMoney(r.ratePerMin),
-        connectFee: jsonMoney(r.connectFee),
-        initialSecs: r.initialSecs,
-        incrementSecs: r.incrementSecs,
-        minSecs: r.minSecs,
-      }),
-      headers: ['TARIFF', 'PREFIX', 'PER MIN', 'CONNECT', 'BLOCKS', 'MIN', 'DESCRIPTION'],
-      toRow: (r) => [
-        r.tariff,
-        r.prefix,
-        showMoney(r.ratePerMin),
-        showMoney(r.connectFee),
-        `${r.initialSecs}/${r.incrementSecs}`,
-        r.minSecs,
-        r.description,
-      ],
-    });
+    outRates(rates, { asJson: values.json, owner: 'tariff', ownerColumn: true });
     return 0;
   });
 }

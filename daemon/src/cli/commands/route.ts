@@ -1,11 +1,12 @@
 /**
  * `astbill route NUMBER [--account A | --tariff T]`: the trunks a call to NUMBER would be
  * offered to, in order, with buy rate, sell rate and margin per minute; trunks the margin guard
- * (ASTBILL_MIN_MARGIN) skips are listed as skipped. The same rule the call flow applies
- * (rating/routes.ts chooseRoutes).
+ * (ASTBILL_MIN_MARGIN) skips are listed as skipped. The same ranking the call flow applies
+ * (session/route-ranking.ts), least-cost ties by recent ASR included.
  */
 import { loadConfig } from '../../config.js';
-import { chooseRoutes, rewriteNumber } from '../../rating/index.js';
+import { rewriteNumber } from '../../rating/index.js';
+import { rankRoutes } from '../../session/route-ranking.js';
 import { UsageError } from '../command.js';
 import { parse } from '../args.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
@@ -29,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.account && values.tariff)
     throw new UsageError('route: give --account or --tariff, not both');
   const number = positionals[0]!;
-  const { minMarginPerMin } = loadConfig().routing;
+  const routing = loadConfig().routing;
   return withStore(async (store) => {
     let tariff = values.tariff ?? 'default';
     if (values.account) {
@@ -42,12 +43,13 @@ export async function run(argv: string[]): Promise<number> {
       out(`tariff ${tariff} has no rate for ${number}: refused (NOROUTE)\n`);
       return 0;
     }
-    const { configured, plan, candidates } = await store.routeCandidates(tariff, number);
-    if (!configured) {
+    const found = await store.routeCandidates(tariff, number);
+    const { plan } = found;
+    if (!found.configured) {
       out(`no trunks configured: ${number} is dialled through ASTBILL_DIAL\n`);
       return 0;
     }
-    const ranked = chooseRoutes(candidates, plan, sell, minMarginPerMin);
+    const ranked = await rankRoutes(store, routing, found, sell, new Date());
     if (!values.json)
       out(
         `${number} on tariff ${tariff} (${plan.mode}): sell ${showMoney(sell.ratePerMin)}/min (prefix ${sell.prefix})\n`,

@@ -18,6 +18,7 @@ import { runSubcommand, UsageError } from '../command.js';
 import { noArguments, optionalInteger, parse, required } from '../args.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
+import { outRates } from '../rate-list.js';
 import { parseRateDeck } from '../../rate-deck.js';
 import { toCsv } from '../../csv.js';
 
@@ -158,27 +159,10 @@ async function ratesList(argv: string[]): Promise<number> {
   const { values, positionals } = parse('trunk rates list', argv, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('usage: astbill trunk rates list NAME');
   return withStore(async (store) => {
-    outList(await store.listBuyRates(positionals[0]!), {
+    outRates(await store.listBuyRates(positionals[0]!), {
       asJson: values.json,
-      toJson: (r) => ({
-        trunk: r.tariff,
-        prefix: r.prefix,
-        description: r.description,
-        ratePerMin: jsonMoney(r.ratePerMin),
-        connectFee: jsonMoney(r.connectFee),
-        initialSecs: r.initialSecs,
-        incrementSecs: r.incrementSecs,
-        minSecs: r.minSecs,
-      }),
-      headers: ['PREFIX', 'PER MIN', 'CONNECT', 'BLOCKS', 'MIN', 'DESCRIPTION'],
-      toRow: (r) => [
-        r.prefix,
-        showMoney(r.ratePerMin),
-        showMoney(r.connectFee),
-        `${r.initialSecs}/${r.incrementSecs}`,
-        r.minSecs,
-        r.description,
-      ],
+      owner: 'trunk',
+      ownerColumn: false,
     });
     return 0;
   });
