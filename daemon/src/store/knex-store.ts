@@ -17,6 +17,7 @@ import type {
   SettleResult,
 } from '../session/ports.js';
 import * as accounts from './accounts.js';
+import * as limits from './account-limits.js';
 import type { AccountDetails, NewAccount } from './accounts.js';
 import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
@@ -188,6 +189,14 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     });
   }
 
+  setLimits(name: string, patch: limits.LimitsPatch, actor: Actor): Promise<Account> {
+    return limits.setLimits(this.db, name, patch, actor);
+  }
+
+  changeCallerIds(name: string, change: limits.CallerIdChange, actor: Actor): Promise<string[]> {
+    return limits.changeCallerIds(this.db, name, change, actor);
+  }
+
   /** A positive top-up, or a signed adjustment with `kind: 'adjustment'`. */
   topup(
     account: string,
@@ -233,7 +242,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   importRateVersion(
     list: readonly Rate[],
     effective: Date,
-    opts: { dryRun?: boolean } = {},
+    opts: { dryRun?: boolean; actor?: Actor } = {},
   ): Promise<rateVersions.VersionDiff[]> {
     return rateVersions.importVersion(this.db, list, effective, opts);
   }
@@ -294,6 +303,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   async setCharging(
     name: string,
     c: { mode: ChargingMode | null; grantSeconds: number | null },
+    actor?: Actor,
   ): Promise<void> {
     const a = await accounts.accountByName(this.db.knex, name);
     if (!a) throw new StoreError('NOT_FOUND', `no account '${name}'`);
@@ -303,7 +313,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     ) {
       throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
     }
-    await grants.setCharging(this.db.knex, a.id, c);
+    const audit = actor === undefined ? undefined : { actor, target: `account:${name}` };
+    await grants.setCharging(this.db.knex, a.id, c, audit);
   }
 
   // --- carrier routing (store/trunks.ts, store/tx/trunk-claim.ts) ----------------------------
@@ -404,8 +415,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return outbox.listEvents(this.db.knex, filter);
   }
 
-  resendEvent(id: number, now = new Date()): Promise<boolean> {
-    return outbox.resendEvent(this.db.knex, id, now);
+  resendEvent(id: number, actor?: Actor, now = new Date()): Promise<boolean> {
+    return outbox.resendEvent(this.db.knex, id, now, actor);
   }
 
   /**

@@ -2,6 +2,7 @@
 import type { ApiDeps } from '../deps.js';
 import type { Route } from '../route.js';
 import { accountRoutes } from './accounts.js';
+import { accountLimitRoutes } from './account-limits.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
 import { capsRoutes } from './caps.js';
@@ -22,6 +23,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...callRoutes(deps),
     ...callbackRoutes(deps.callbacks),
     ...accountRoutes(deps),
+    ...accountLimitRoutes(deps),
     ...capsRoutes(deps),
     ...destRuleRoutes(deps),
     ...eventRoutes(deps),

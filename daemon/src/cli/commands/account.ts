@@ -195,7 +195,11 @@ async function charging(argv: string[]): Promise<number> {
   const grantSeconds =
     optionalInteger('--grant-seconds', values['grant-seconds'], 6, 86_400) ?? null;
   return withStore(async (store) => {
-    await store.setCharging(name, { mode: mode === 'default' ? null : mode, grantSeconds });
+    await store.setCharging(
+      name,
+      { mode: mode === 'default' ? null : mode, grantSeconds },
+      cliActor(),
+    );
     out(
       `account ${name}: charging ${mode === 'default' ? "the daemon's default" : mode}${grantSeconds !== null ? `, grants of ${grantSeconds} s` : ''}\n`,
     );
