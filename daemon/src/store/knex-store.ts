@@ -229,8 +229,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   }
 
   /** Replaces one normalisation rule set (no rules: removes it), in one transaction. */
-  setNumberRules(set: numberRules.RuleSet): Promise<void> {
-    return numberRules.setRules(this.db, set);
+  setNumberRules(set: numberRules.RuleSet, actor?: Actor): Promise<void> {
+    return numberRules.setRules(this.db, set, actor);
   }
 
   /** The rates in force at `at` (default now). */
@@ -334,8 +334,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return closeAttempt(this.db, attemptId, o);
   }
 
-  addTrunk(t: trunks.NewTrunk): Promise<Trunk> {
-    return trunks.addTrunk(this.db, t, new Date());
+  addTrunk(t: trunks.NewTrunk, actor?: Actor): Promise<Trunk> {
+    return trunks.addTrunk(this.db, t, new Date(), actor);
   }
 
   listTrunks(): Promise<Trunk[]> {
@@ -346,13 +346,13 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return trunks.trunkByName(this.db.knex, name);
   }
 
-  setTrunkEnabled(name: string, enabled: boolean): Promise<Trunk> {
-    return trunks.setTrunkEnabled(this.db, name, enabled);
+  setTrunkEnabled(name: string, enabled: boolean, actor?: Actor): Promise<Trunk> {
+    return trunks.setTrunkEnabled(this.db, name, enabled, actor);
   }
 
   /** Inserts or updates (same prefix) a trunk's buy rates in one transaction. */
-  upsertBuyRates(trunk: string, list: readonly Rate[]): Promise<UpsertResult> {
-    return trunks.upsertBuyRates(this.db, trunk, list);
+  upsertBuyRates(trunk: string, list: readonly Rate[], actor?: Actor): Promise<UpsertResult> {
+    return trunks.upsertBuyRates(this.db, trunk, list, actor);
   }
 
   listBuyRates(trunk: string): Promise<Rate[]> {
@@ -363,8 +363,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return trunks.routePlan(this.db.knex, tariff);
   }
 
-  setRoutePlan(tariff: string, mode: string, trunkList: string): Promise<RoutePlan> {
-    return trunks.setRoutePlan(this.db, tariff, mode, trunkList);
+  setRoutePlan(tariff: string, mode: string, list: string, actor?: Actor): Promise<RoutePlan> {
+    return trunks.setRoutePlan(this.db, tariff, mode, list, actor);
   }
 
   /** Per trunk and UTC day, attempts that started in [from, to). */
