@@ -30,6 +30,8 @@ export interface CallerIdChange {
 }
 
 function limitsProblem(p: LimitsPatch): string | undefined {
+  if (p.creditLimit === undefined && p.maxCalls === undefined && p.maxSeconds === undefined)
+    return 'give a limit to change (creditLimit, maxCalls or maxCallSeconds)';
   if (p.creditLimit !== undefined) {
     if (p.creditLimit < 0n) return 'credit limit must not be negative';
     const problem = amountProblem('credit limit', p.creditLimit);

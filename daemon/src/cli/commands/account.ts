@@ -1,5 +1,5 @@
 /**
- * `astbill account add|show|list|topup|block|unblock|charging|caps`: the operator's account tools.
+ * `astbill account add|show|list|topup|block|unblock|charging|caps|limits|callerid`: the operator's account tools.
  * Amounts are decimal strings (at most 5 decimal places), never negative.
  */
 import type { AccountDetails } from '../../store/index.js';
@@ -9,6 +9,7 @@ import { json, jsonMoney, out, outList, showMoney, showTime } from '../format.js
 import { withStore } from '../open-store.js';
 import { cliActor } from '../actor.js';
 import { caps, capsUsage } from '../account-caps.js';
+import { callerId, limits, limitsUsage } from '../account-limits.js';
 
 export const summary = 'add, show, list, top up, block and unblock accounts';
 
@@ -21,7 +22,8 @@ export const usage = `usage:
   astbill account block NAME
   astbill account unblock NAME
   astbill account charging NAME single|grant|default [--grant-seconds S]
-  ${capsUsage}`;
+  ${capsUsage}
+  ${limitsUsage}`;
 
 function accountJson(a: AccountDetails) {
   return {
@@ -225,6 +227,8 @@ export async function run(argv: string[]): Promise<number> {
       unblock: (rest) => setStatus(rest, 'active'),
       charging,
       caps,
+      limits,
+      callerid: callerId,
     },
     argv,
   );
