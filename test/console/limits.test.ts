@@ -4,7 +4,7 @@
  * call and the next call obeys them; support adds and removes caller IDs and a call from the
  * new number is billed to the account; support cannot change a limit and read-only cannot
  * change a caller ID (the API refuses, not only the page); every change is in the audit trail
- * with its values before and after.
+ * with its values before and after. Disabling an operator logs their open console out.
  */
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
@@ -198,6 +198,9 @@ describe('account limits and caller IDs in the console', function () {
       const dora = (await e.t.store.accountDetails('dora'))!;
       assert.deepEqual([dora.anis, dora.maxCalls], [['5550222'], 1]);
       await shot(page, `${tag}-phone-account-limits-read-only`);
+      // Disabling the operator ends the open console: the event stream closes, the login returns.
+      await ops.setDisabled('rita', true, 'user:ada');
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
       await page.close();
     });
   });
