@@ -58,7 +58,10 @@ describe('the operator console in Chromium', function () {
       assert.match(csp, /script-src 'self'(;|$)/);
       const html = await res.text();
       assert.doesNotMatch(html, /<script>|https?:\/\//, 'no inline script, no other origin');
-      assert.equal((await fetch(`${base}/dashboard`)).status, 401, 'the data needs a login');
+      const data = await fetch(`${base}/dashboard`);
+      assert.equal(data.status, 401, 'the data needs a login');
+      assert.equal(data.headers.get('x-content-type-options'), 'nosniff');
+      assert.match(data.headers.get('content-security-policy') ?? '', /default-src 'none'/);
     });
 
     it('logs an admin in through the form and shows the dashboard with health', async () => {
