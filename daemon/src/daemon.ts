@@ -342,6 +342,7 @@ export class Daemon {
     const ops = this.operatorStore;
     const resilient = this.resilience?.store;
     const backlog = this.deps.journalBacklog ?? (() => resilient?.pending() ?? 0);
+    const oldest = () => resilient?.oldestPending() ?? null;
     if (ops) {
       if (config.reports)
         this.reports = new ReportSchedule({ knex: ops.db.knex, ...config.reports, logger });
@@ -349,14 +350,21 @@ export class Daemon {
       if (config.webhook)
         this.webhooks = new WebhookWorker({ store: ops, config: config.webhook, logger });
       this.webhooks?.start();
-      this.metrics?.setSources(dbGaugeSources(ops, config.node, backlog));
+      this.metrics?.setSources({
+        ...dbGaugeSources(ops, config.node, backlog),
+        journalOldest: oldest,
+      });
     }
     if (config.api.port === null) return;
     if (!ops) throw new Error('the HTTP API needs the knex store (DaemonDeps.operatorStore)');
     this.api = createApiServer(config.api, {
       store: ops,
       node: config.node,
-      status: { ariConnected: () => this.ari.connected, journalBacklog: backlog },
+      status: {
+        ariConnected: () => this.ari.connected,
+        journalBacklog: backlog,
+        journalOldest: oldest,
+      },
       hangup: (id) => killCallById(this.registry, id, 'operator', logger, { wait: false }),
       liveCalls: { liveCalls: () => this.liveCallInfo() },
       callbacks: this.callbackService ?? undefined,

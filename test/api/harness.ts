@@ -25,6 +25,7 @@ export interface Harness {
   fake: {
     ariConnected: boolean;
     journalBacklog: number;
+    journalOldest: Date | null;
     live: LiveCallInfo[];
     hungUp: string[];
     knownCalls: Set<string>;
@@ -59,19 +60,27 @@ export async function startHarness(
   const fake = {
     ariConnected: true,
     journalBacklog: 0,
+    journalOldest: null as Date | null,
     live: [] as LiveCallInfo[],
     hungUp: [] as string[],
     knownCalls: new Set<string>(),
   };
   const metrics = new Metrics({ processMetrics: false });
-  metrics.setSources(dbGaugeSources(t.store, NODE, () => fake.journalBacklog));
+  metrics.setSources({
+    ...dbGaugeSources(t.store, NODE, () => fake.journalBacklog),
+    journalOldest: () => fake.journalOldest,
+  });
   const api = new ApiServer(
     { port: 0, host: '127.0.0.1', token: TOKEN },
     {
       store: t.store,
       node: NODE,
       metrics,
-      status: { ariConnected: () => fake.ariConnected, journalBacklog: () => fake.journalBacklog },
+      status: {
+        ariConnected: () => fake.ariConnected,
+        journalBacklog: () => fake.journalBacklog,
+        journalOldest: () => fake.journalOldest,
+      },
       hangup: async (id) => {
         if (!fake.knownCalls.has(id)) return false;
         fake.hungUp.push(id);

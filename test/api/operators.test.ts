@@ -271,5 +271,28 @@ forEachDatabase((tdb) => {
       const s = await login('rita');
       assert.equal((await h.req('GET', '/audit', asUser(s))).status, 403);
     });
+
+    it('ends a live event stream when its session ends (logout), and a new one is refused', async () => {
+      const s = await login('rita');
+      const r = await fetch(`${h.base}/console/events`, { headers: { cookie: s.cookie } });
+      assert.equal(r.status, 200);
+      const reader = r.body!.getReader();
+      let text = '';
+      const readUntil = async (done: (t: string) => boolean) => {
+        while (!done(text)) {
+          const chunk = await reader.read();
+          if (chunk.done) return true;
+          text += new TextDecoder().decode(chunk.value);
+        }
+        return false;
+      };
+      await readUntil((t) => t.includes('event: snapshot'));
+      assert.equal((await h.req('POST', '/logout', asUser(s))).status, 204);
+      assert.equal(await readUntil(() => false), true, 'the server closed the stream');
+      assert.match(text, /event: ended\ndata: \{"reason":"the session ended: log in again"\}/);
+      const again = await fetch(`${h.base}/console/events`, { headers: { cookie: s.cookie } });
+      assert.equal(again.status, 401);
+      await again.body?.cancel();
+    });
   });
 });

@@ -97,9 +97,11 @@ describe('API /health, /metrics and /openapi.json', () => {
         h.metrics.settlementFailed();
         h.metrics.ariReconnected();
         h.fake.journalBacklog = 2;
+        h.fake.journalOldest = new Date(Date.now() - 90_000);
       });
       after(() => {
         h.fake.journalBacklog = 0;
+        h.fake.journalOldest = null;
       });
 
       it('serves the Prometheus text format, which parses', async () => {
@@ -148,6 +150,21 @@ describe('API /health, /metrics and /openapi.json', () => {
         assert.equal(sample(m, 'astbill_settlement_failures_total', {}), 1);
         assert.equal(sample(m, 'astbill_journal_backlog', {}), 2);
         assert.equal(sample(m, 'astbill_ari_reconnects_total', {}), 1);
+        const age = sample(m, 'astbill_journal_oldest_age_seconds', {});
+        assert.ok(age >= 90 && age < 120, `oldest journal record ${age} s old`);
+      });
+
+      it('shows the same backlog, its oldest record and the concurrent calls on the dashboard', async () => {
+        const d = (await h.req('GET', '/dashboard')).json;
+        assert.deepEqual(d.health, {
+          ari: true,
+          database: true,
+          journalBacklog: 2,
+          journalOldest: h.fake.journalOldest!.toISOString(),
+        });
+        assert.equal(d.liveCalls, 2, 'both nodes');
+        assert.equal(d.concurrentCalls.length, 60);
+        assert.equal(d.concurrentCalls.at(-1), 2, 'this minute saw both live calls');
       });
     });
 

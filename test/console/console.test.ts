@@ -58,7 +58,10 @@ describe('the operator console in Chromium', function () {
       assert.match(csp, /script-src 'self'(;|$)/);
       const html = await res.text();
       assert.doesNotMatch(html, /<script>|https?:\/\//, 'no inline script, no other origin');
-      assert.equal((await fetch(`${base}/dashboard`)).status, 401, 'the data needs a login');
+      const data = await fetch(`${base}/dashboard`);
+      assert.equal(data.status, 401, 'the data needs a login');
+      assert.equal(data.headers.get('x-content-type-options'), 'nosniff');
+      assert.match(data.headers.get('content-security-policy') ?? '', /default-src 'none'/);
     });
 
     it('logs an admin in through the form and shows the dashboard with health', async () => {
@@ -134,6 +137,11 @@ describe('the operator console in Chromium', function () {
       await waitFor('talking', () => talking(e, A));
       await admin.goto(`${base}/console/#/dashboard`);
       await admin.getByTestId('live-calls').getByText('1', { exact: true }).waitFor();
+      // The concurrent-calls chart: this minute's bar is the one call the database holds.
+      await admin.getByTestId('concurrent-summary').getByText('now 1 · peak 1').waitFor();
+      const thisMinute = admin.getByTestId('concurrent-chart').locator('rect[data-minute="0"]');
+      assert.equal(await thisMinute.getAttribute('data-value'), '1');
+      assert.equal((await e.t.store.reservations()).length, 1);
       await shot(admin, `${tag}-dashboard-live`);
       await admin.goto(`${base}/console/#/calls`);
       const row = admin.locator(`tr[data-call="${A}"]`);
@@ -149,6 +157,11 @@ describe('the operator console in Chromium', function () {
       assert.equal(e.sim.ended(A)?.hungUpBy, 'app');
       await row.waitFor({ state: 'detached' });
       await quiet(e);
+      // Live over the event stream: the call is gone, the hour keeps its peak.
+      await admin.goto(`${base}/console/#/dashboard`);
+      await admin.getByTestId('concurrent-summary').getByText('now 0 · peak 1').waitFor();
+      assert.equal((await e.t.store.reservations()).length, 0);
+      await shot(admin, `${tag}-dashboard-after-call`);
 
       await admin.goto(`${base}/console/#/cdrs`);
       const filter = admin.getByRole('form', { name: 'filter CDRs' });

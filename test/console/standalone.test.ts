@@ -62,7 +62,12 @@ describe('astbill console (database only)', function () {
       assert.equal(login.status, 200);
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
       const d = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).json();
-      assert.deepEqual(d.health, { ari: false, database: true, journalBacklog: 0 });
+      assert.deepEqual(d.health, {
+        ari: false,
+        database: true,
+        journalBacklog: 0,
+        journalOldest: null,
+      });
       assert.deepEqual(d.nearZero, [{ name: 'dora', available: '0.50' }]);
     });
 

@@ -107,6 +107,8 @@ describe('when the database fails', function () {
       );
       assert.equal((await t.store.reservations()).length, 5);
 
+      assert.equal(n1.store.oldestPending(), null, 'nothing waits yet');
+      const stopped = Date.now();
       await m.stop();
       for (const c of calls.slice(0, 3).concat(calls.slice(4))) {
         const req = c.unanswered ? unansweredSettle(c.id) : answeredSettle(c.id, c.billsec);
@@ -127,6 +129,9 @@ describe('when the database fails', function () {
       // The daemon dies (nothing closed); a new one starts on the same journal, the database still down.
       const n2 = await node(dir);
       assert.equal(n2.store.pending(), 6);
+      // The age of the backlog (dashboard, astbill_journal_oldest_age_seconds) survives the restart.
+      const oldest = n2.store.oldestPending()!.getTime();
+      assert.ok(oldest >= stopped && oldest <= Date.now(), 'the first settlement after the stop');
       const early = await n2.store.replay();
       assert.equal(early.replayed.length, 0);
       assert.ok(early.stoppedBy, 'the pass stops while the database is down');
@@ -147,6 +152,7 @@ describe('when the database fails', function () {
         'the duplicate changed nothing',
       );
       assert.equal(n2.store.pending(), 0);
+      assert.equal(n2.store.oldestPending(), null);
 
       const charges = {
         alice: {

@@ -21,6 +21,10 @@ export const dashboardSchema = Type.Object(
     callsPerMinute: Type.Array(Type.Integer(), {
       description: 'calls started in each of the last 60 minutes, oldest first',
     }),
+    concurrentCalls: Type.Array(Nullable(Type.Integer()), {
+      description:
+        'peak calls in progress (all nodes) in each of the last 60 minutes, oldest first; null: not sampled (before this server started)',
+    }),
     today: Type.Object(
       {
         attempts: Type.Integer(),
@@ -43,6 +47,12 @@ export const dashboardSchema = Type.Object(
         ari: Type.Boolean(),
         database: Type.Boolean(),
         journalBacklog: Type.Integer(),
+        journalOldest: Nullable(
+          Type.String({
+            format: 'date-time',
+            description: 'when the oldest settlement still waiting was journalled (null: none)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -84,11 +94,14 @@ export async function dashboard(deps: ApiDeps, now = new Date()): Promise<Dashbo
       billsec += c.billsec;
     }
   }
+  deps.concurrency?.observe(totals.calls, now.getTime());
+  const oldest = deps.status.journalOldest?.() ?? null;
   return {
     at: now.toISOString(),
     liveCalls: totals.calls,
     reserved: money(totals.reserved),
     callsPerMinute: perMinute,
+    concurrentCalls: deps.concurrency?.series(now.getTime()) ?? [],
     today: {
       attempts,
       answered,
@@ -107,6 +120,7 @@ export async function dashboard(deps: ApiDeps, now = new Date()): Promise<Dashbo
       ari: deps.status.ariConnected(),
       database,
       journalBacklog: Number(await deps.status.journalBacklog()),
+      journalOldest: oldest ? oldest.toISOString() : null,
     },
   };
 }

@@ -1,6 +1,7 @@
 /** Everything the API's routes use, handed in by the composition root (daemon.ts or a test). */
 import type { Logger } from '../log.js';
 import type { OperatorStore } from '../store/operators/index.js';
+import type { ConcurrencySampler } from './concurrency.js';
 import type { Metrics } from './metrics.js';
 import type { PaymentConfig } from './payments-config.js';
 import type { CallbackStarter } from './routes/callbacks.js';
@@ -21,6 +22,8 @@ export interface ApiDeps {
   callbacks?: CallbackStarter | undefined;
   /** Operators, sessions, tokens and the audit trail; without it only ASTBILL_API_TOKEN works. */
   operators?: OperatorStore | undefined;
+  /** Concurrent calls per minute for the dashboard (the server makes one when it is absent). */
+  concurrency?: ConcurrencySampler | undefined;
   /** Optional: POST /payments verifies signatures with it (404 without). */
   payments?: PaymentConfig | null | undefined;
 }

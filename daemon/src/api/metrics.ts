@@ -21,6 +21,8 @@ export interface GaugeSources {
   liveCalls?: () => number | Promise<number>;
   reservedMoney?: () => Money | Promise<Money>;
   journalBacklog?: () => number | Promise<number>;
+  /** When the oldest journalled settlement was written (null: the journal is empty). */
+  journalOldest?: () => Date | null;
 }
 
 /** What the rest of the daemon calls (sessions see only the `SessionMetrics` part). A no-op implementation is `noMetrics`. */
@@ -110,6 +112,16 @@ export class Metrics implements BillingMetrics {
       registers,
       async collect() {
         this.set(Number(await reserved()));
+      },
+    });
+    const sources = () => this.sources;
+    new Gauge({
+      name: 'astbill_journal_oldest_age_seconds',
+      help: 'Age of the oldest settlement waiting in the local journal (0: the journal is empty).',
+      registers,
+      collect() {
+        const at = sources().journalOldest?.() ?? null;
+        this.set(at === null ? 0 : Math.max(0, Math.floor((Date.now() - at.getTime()) / 1000)));
       },
     });
     new Gauge({

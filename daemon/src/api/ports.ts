@@ -15,6 +15,8 @@ export type ApiStore = Pick<
   | 'topup'
   | 'setAccountStatus'
   | 'resetPin'
+  | 'setLimits'
+  | 'changeCallerIds'
   | 'caps'
   | 'setCaps'
   | 'setDestRules'
@@ -48,6 +50,8 @@ export interface StatusProvider {
   ariConnected(): boolean;
   /** Settlements waiting in the local journal for the database. */
   journalBacklog(): number | Promise<number>;
+  /** When the oldest settlement still waiting was journalled (null: none; absent: no journal). */
+  journalOldest?(): Date | null;
 }
 
 /** What the daemon knows about a call in progress beyond its reservation row. */

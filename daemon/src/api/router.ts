@@ -146,9 +146,19 @@ export function toJson(value: unknown): string {
   });
 }
 
+/**
+ * Every API answer: never cached (balances), never sniffed or rendered as a page (a CDR export
+ * holds caller-supplied text such as caller ID names), never framed.
+ */
+const API_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+} as const;
+
 export function send(res: ServerResponse, out: RouteResponse): void {
   const status = out.status ?? 200;
-  const headers: Record<string, string> = { 'cache-control': 'no-store', ...out.headers };
+  const headers: Record<string, string> = { ...API_HEADERS, ...out.headers };
   if (out.stream) {
     res.writeHead(status, { ...headers, 'content-type': out.contentType ?? 'text/event-stream' });
     out.stream(res);

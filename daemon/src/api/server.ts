@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerChecker, tokenProblem } from './auth.js';
+import { ConcurrencySampler } from './concurrency.js';
 import type { ApiDeps } from './deps.js';
 import { ANONYMOUS, authenticate, authorise, unauthorised } from './principal.js';
 import { isConsolePath, serveConsole } from '../console/serve.js';
@@ -30,15 +31,21 @@ export class ApiServer {
   private server: Server | undefined;
   private readonly router: Router;
   private readonly authorised: (header: string | undefined) => boolean;
+  private readonly deps: ApiDeps;
+  private readonly sampler: ConcurrencySampler;
 
   constructor(
     private readonly opts: ApiServerOptions,
-    private readonly deps: ApiDeps,
+    deps: ApiDeps,
   ) {
     const problem = tokenProblem(opts.token);
     if (problem) throw new ApiConfigError(problem);
     this.authorised = bearerChecker(opts.token!);
-    this.router = new Router(buildRoutes(deps));
+    this.sampler =
+      deps.concurrency ??
+      new ConcurrencySampler(async () => (await deps.store.reservedTotals()).calls);
+    this.deps = { ...deps, concurrency: this.sampler };
+    this.router = new Router(buildRoutes(this.deps));
   }
 
   async start(): Promise<void> {
@@ -56,6 +63,7 @@ export class ApiServer {
       });
     });
     this.server = server;
+    this.sampler.start();
     const { address, port } = this.address();
     this.deps.log?.info('HTTP API listening', { address, port });
   }
@@ -71,6 +79,7 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.sampler.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

@@ -2,8 +2,8 @@
  * Operator roles, weakest first. A route names the weakest role that may call it; a caller's
  * role allows every route at or below its rank.
  *   read-only  every GET
- *   support    + top up, block/unblock, reset a PIN
- *   admin      everything (create accounts, import rates, hang up calls, audit, ...)
+ *   support    + top up, block/unblock, reset a PIN, change caller IDs
+ *   admin      everything (create accounts, limits, import rates, hang up calls, ...)
  */
 export const ROLES = ['read-only', 'support', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

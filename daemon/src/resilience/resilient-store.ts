@@ -77,6 +77,8 @@ export interface ResilientStore extends BillingStore {
   settle(req: SettleRequest): Promise<ResilientSettleResult>;
   /** Journal records waiting for the database (for health and metrics). */
   pending(): number;
+  /** When the oldest record still waiting was written (null: none waits). */
+  oldestPending(): Date | null;
   health(): DbHealth;
   /** One replay pass now (the replayer calls this on its timer). */
   replay(): Promise<ReplayReport>;
@@ -302,6 +304,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     },
 
     pending: () => journal.size,
+    oldestPending: () => journal.pending()[0]?.at ?? null,
     health: () => ({ ...guard.health }),
 
     replay: () =>

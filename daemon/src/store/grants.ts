@@ -11,6 +11,7 @@ import type { AccountRow } from './accounts.js';
 import { toCdr, type Cdr, type CdrRow } from './cdrs.js';
 import { dialectOf } from './db.js';
 import { deferred } from './mysql-client.js';
+import { recordAudit, type Actor } from './operators/audit.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 /** The charging mode and slice in force for an account: its own settings, else the defaults. */
@@ -47,10 +48,27 @@ export async function setCharging(
   q: Knex,
   accountId: number,
   c: { mode: ChargingMode | null; grantSeconds: number | null },
+  audit?: { actor: Actor; target: string },
 ): Promise<void> {
-  await q('astaccount')
-    .where({ id: accountId })
-    .update({ charging_mode: c.mode, grant_seconds: c.grantSeconds });
+  await q.transaction(async (trx) => {
+    const before = (await trx('astaccount')
+      .where({ id: accountId })
+      .first('charging_mode', 'grant_seconds')) as
+      Pick<AccountRow, 'charging_mode' | 'grant_seconds'> | undefined;
+    await trx('astaccount')
+      .where({ id: accountId })
+      .update({ charging_mode: c.mode, grant_seconds: c.grantSeconds });
+    if (audit)
+      await recordAudit(trx, {
+        ...audit,
+        action: 'charging',
+        before: {
+          mode: before?.charging_mode ?? null,
+          grantSeconds: before?.grant_seconds == null ? null : Number(before.grant_seconds),
+        },
+        after: { mode: c.mode, grantSeconds: c.grantSeconds },
+      });
+  });
 }
 
 /** The CDR with a locking read (MySQL `FOR UPDATE`; SQLite holds the write lock already). */

@@ -17,6 +17,7 @@ import type {
   SettleResult,
 } from '../session/ports.js';
 import * as accounts from './accounts.js';
+import * as limits from './account-limits.js';
 import type { AccountDetails, NewAccount } from './accounts.js';
 import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
@@ -191,6 +192,14 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     });
   }
 
+  setLimits(name: string, patch: limits.LimitsPatch, actor: Actor): Promise<Account> {
+    return limits.setLimits(this.db, name, patch, actor);
+  }
+
+  changeCallerIds(name: string, change: limits.CallerIdChange, actor: Actor): Promise<string[]> {
+    return limits.changeCallerIds(this.db, name, change, actor);
+  }
+
   /** A positive top-up, or a signed adjustment with `kind: 'adjustment'`. */
   topup(
     account: string,
@@ -223,8 +232,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   }
 
   /** Replaces one normalisation rule set (no rules: removes it), in one transaction. */
-  setNumberRules(set: numberRules.RuleSet): Promise<void> {
-    return numberRules.setRules(this.db, set);
+  setNumberRules(set: numberRules.RuleSet, actor?: Actor): Promise<void> {
+    return numberRules.setRules(this.db, set, actor);
   }
 
   /** The rates in force at `at` (default now). */
@@ -236,7 +245,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   importRateVersion(
     list: readonly Rate[],
     effective: Date,
-    opts: { dryRun?: boolean } = {},
+    opts: { dryRun?: boolean; actor?: Actor } = {},
   ): Promise<rateVersions.VersionDiff[]> {
     return rateVersions.importVersion(this.db, list, effective, opts);
   }
@@ -297,6 +306,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   async setCharging(
     name: string,
     c: { mode: ChargingMode | null; grantSeconds: number | null },
+    actor?: Actor,
   ): Promise<void> {
     const a = await accounts.accountByName(this.db.knex, name);
     if (!a) throw new StoreError('NOT_FOUND', `no account '${name}'`);
@@ -306,7 +316,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     ) {
       throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
     }
-    await grants.setCharging(this.db.knex, a.id, c);
+    const audit = actor === undefined ? undefined : { actor, target: `account:${name}` };
+    await grants.setCharging(this.db.knex, a.id, c, audit);
   }
 
   // --- carrier routing (store/trunks.ts, store/tx/trunk-claim.ts) ----------------------------
@@ -328,8 +339,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   callAttempts = (uniqueid: string): Promise<CallAttempt[]> => callAttempts(this.db.knex, uniqueid);
   recentAsr = (since: Date): Promise<Map<string, TrunkAsr>> => recentAsr(this.db.knex, since);
 
-  addTrunk(t: trunks.NewTrunk): Promise<Trunk> {
-    return trunks.addTrunk(this.db, t, new Date());
+  addTrunk(t: trunks.NewTrunk, actor?: Actor): Promise<Trunk> {
+    return trunks.addTrunk(this.db, t, new Date(), actor);
   }
 
   listTrunks(): Promise<Trunk[]> {
@@ -340,13 +351,13 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return trunks.trunkByName(this.db.knex, name);
   }
 
-  setTrunkEnabled(name: string, enabled: boolean): Promise<Trunk> {
-    return trunks.setTrunkEnabled(this.db, name, enabled);
+  setTrunkEnabled(name: string, enabled: boolean, actor?: Actor): Promise<Trunk> {
+    return trunks.setTrunkEnabled(this.db, name, enabled, actor);
   }
 
   /** Inserts or updates (same prefix) a trunk's buy rates in one transaction. */
-  upsertBuyRates(trunk: string, list: readonly Rate[]): Promise<UpsertResult> {
-    return trunks.upsertBuyRates(this.db, trunk, list);
+  upsertBuyRates(trunk: string, list: readonly Rate[], actor?: Actor): Promise<UpsertResult> {
+    return trunks.upsertBuyRates(this.db, trunk, list, actor);
   }
 
   listBuyRates(trunk: string): Promise<Rate[]> {
@@ -357,8 +368,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return trunks.routePlan(this.db.knex, tariff);
   }
 
-  setRoutePlan(tariff: string, mode: string, trunkList: string): Promise<RoutePlan> {
-    return trunks.setRoutePlan(this.db, tariff, mode, trunkList);
+  setRoutePlan(tariff: string, mode: string, list: string, actor?: Actor): Promise<RoutePlan> {
+    return trunks.setRoutePlan(this.db, tariff, mode, list, actor);
   }
 
   /** Per trunk and UTC day, attempts that started in [from, to). */
@@ -409,8 +420,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return outbox.listEvents(this.db.knex, filter);
   }
 
-  resendEvent(id: number, now = new Date()): Promise<boolean> {
-    return outbox.resendEvent(this.db.knex, id, now);
+  resendEvent(id: number, actor?: Actor, now = new Date()): Promise<boolean> {
+    return outbox.resendEvent(this.db.knex, id, now, actor);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { formatRule, parseRule, type NumberRule } from '../rating/index.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
+import { recordAudit, type Actor } from './operators/audit.js';
 
 export type RuleScope = 'default' | 'tariff' | 'account';
 
@@ -70,12 +71,24 @@ export async function listRuleSets(q: Knex): Promise<RuleSet[]> {
 }
 
 /** Replaces one rule set with `rules` (none: deletes it), in ONE transaction. */
-export async function setRules(db: Db, set: RuleSet): Promise<void> {
+export async function setRules(db: Db, set: RuleSet, actor?: Actor): Promise<void> {
   if ((set.scope === 'default') !== (set.owner === ''))
     throw new StoreError('INVALID', 'the default rule set has no owner; the others need one');
   if (set.owner.length > 80) throw new StoreError('INVALID', 'owner must be at most 80 characters');
   if (set.rules.length > 50) throw new StoreError('INVALID', 'at most 50 rules in one set');
   await db.tx(async (trx) => {
+    if (actor) {
+      const before = (await trx('astnumrule')
+        .where({ scope: set.scope, owner: set.owner })
+        .select('scope', 'owner', 'position', 'rule')) as RuleRow[];
+      await recordAudit(trx, {
+        actor,
+        action: 'number.rules',
+        target: set.scope === 'default' ? 'numbers:default' : `numbers:${set.scope}:${set.owner}`,
+        before: { rules: toRules(before).map(formatRule) },
+        after: { rules: set.rules.map(formatRule) },
+      });
+    }
     await trx('astnumrule').where({ scope: set.scope, owner: set.owner }).delete();
     if (set.rules.length > 0)
       await trx('astnumrule').insert(

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
 import { deferred } from './mysql-client.js';
+import { recordAudit, type Actor } from './operators/audit.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 export const EVENT_KINDS = [
@@ -208,10 +209,32 @@ export async function listEvents(
   return rows.map(toEvent);
 }
 
-/** Makes an event (sent or dead) due again now, its attempts reset; false when there is none. */
-export async function resendEvent(q: Knex, id: number, now: Date): Promise<boolean> {
-  const n = await q('astoutbox')
-    .where({ id })
-    .update({ state: 'pending', attempts: 0, next_at: toDbTime(now), last_error: null });
-  return n === 1;
+/**
+ * Makes an event (sent or dead) due again now, its attempts reset; false when there is none.
+ * With an actor, audited as 'event.resend' in the same transaction (a resend can repeat a
+ * customer-visible notification).
+ */
+export async function resendEvent(q: Knex, id: number, now: Date, actor?: Actor): Promise<boolean> {
+  return q.transaction(async (trx) => {
+    const row = (await trx('astoutbox').where({ id }).first()) as OutboxRow | undefined;
+    if (!row) return false;
+    await trx('astoutbox')
+      .where({ id })
+      .update({ state: 'pending', attempts: 0, next_at: toDbTime(now), last_error: null });
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: 'event.resend',
+        target: `event:${id}`,
+        before: {
+          kind: row.kind,
+          state: row.state,
+          attempts: Number(row.attempts),
+          lastError: row.last_error ?? null,
+        },
+        after: { kind: row.kind, state: 'pending', attempts: 0 },
+        at: now,
+      });
+    return true;
+  });
 }

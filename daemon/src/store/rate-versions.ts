@@ -10,7 +10,8 @@ import type { Db } from './db.js';
 import type { Knex } from 'knex';
 import { StoreError } from './errors.js';
 import { checkRateBatch, insertRateRows, rateColumns } from './rate-rows.js';
-import { toRate, versionAt, type RateRow } from './rates.js';
+import { AUDIT_RATES, rateJson, toRate, versionAt, type RateRow } from './rates.js';
+import { recordAudit, type Actor } from './operators/audit.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 
 export interface VersionDiff extends DeckDiff {
@@ -47,7 +48,7 @@ export async function importVersion(
   db: Db,
   rates: readonly Rate[],
   effective: Date,
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; actor?: Actor | undefined } = {},
 ): Promise<VersionDiff[]> {
   if (Number.isNaN(effective.getTime())) throw new StoreError('INVALID', 'invalid effective time');
   checkRateBatch(rates);
@@ -72,8 +73,32 @@ export async function importVersion(
         'astrate',
         mine.map((r) => ({ tariff: r.tariff, ...rateColumns(r), effective: at })),
       );
+      if (opts.actor) await auditVersion(trx, opts.actor, diffs.at(-1)!);
     }
     return diffs;
+  });
+}
+
+/** One astaudit row per tariff of an imported version: what it replaces and what changed. */
+async function auditVersion(trx: Knex.Transaction, actor: Actor, d: VersionDiff): Promise<void> {
+  const few = <T>(list: T[]) => list.slice(0, AUDIT_RATES);
+  await recordAudit(trx, {
+    actor,
+    action: 'rates.version',
+    target: `tariff:${d.tariff}`,
+    before: {
+      effective: d.replaces?.toISOString() ?? null,
+      removed: few(d.removed).map(rateJson),
+      changed: few(d.changed).map((c) => rateJson(c.before)),
+    },
+    after: {
+      effective: d.effective.toISOString(),
+      added: d.added.length,
+      changed: d.changed.length,
+      removed: d.removed.length,
+      unchanged: d.unchanged,
+      rates: few([...d.added, ...d.changed.map((c) => c.after)]).map(rateJson),
+    },
   });
 }
 

@@ -31,9 +31,10 @@ function toRow(r: Rate): RateRow {
 }
 
 /** At most this many rates are listed in one audit row (the counts are always there). */
-const AUDIT_RATES = 200;
+export const AUDIT_RATES = 200;
 
-const rateJson = (r: Rate) => ({
+/** A rate as the audit trail records it (money as decimal strings). */
+export const rateJson = (r: Rate) => ({
   tariff: r.tariff,
   prefix: r.prefix,
   ratePerMin: formatMoney(r.ratePerMin),

@@ -27,6 +27,8 @@ import {
   wherePrefixOf,
   type RateColumns,
 } from './rate-rows.js';
+import { recordAudit, type Actor } from './operators/audit.js';
+import { AUDIT_RATES, rateJson } from './rates.js';
 import { toDbTime } from './time.js';
 
 export interface TrunkRow {
@@ -71,18 +73,36 @@ export function trunkProblem(t: NewTrunk): string | undefined {
   return undefined;
 }
 
-export async function addTrunk(db: Db, t: NewTrunk, now: Date): Promise<Trunk> {
+/** With an actor, each change below writes its astaudit row in the same transaction. */
+export async function addTrunk(db: Db, t: NewTrunk, now: Date, actor?: Actor): Promise<Trunk> {
   const problem = trunkProblem(t);
   if (problem) throw new StoreError('INVALID', problem);
   try {
-    await db.knex('asttrunk').insert({
-      name: t.name,
-      dial: t.dial,
-      strip_digits: t.stripDigits,
-      tech_prefix: t.techPrefix,
-      max_channels: t.maxChannels,
-      enabled: t.enabled ? 1 : 0,
-      created: toDbTime(now),
+    await db.tx(async (trx) => {
+      await trx('asttrunk').insert({
+        name: t.name,
+        dial: t.dial,
+        strip_digits: t.stripDigits,
+        tech_prefix: t.techPrefix,
+        max_channels: t.maxChannels,
+        enabled: t.enabled ? 1 : 0,
+        created: toDbTime(now),
+      });
+      if (actor)
+        await recordAudit(trx, {
+          actor,
+          action: 'trunk.add',
+          target: `trunk:${t.name}`,
+          before: null,
+          after: {
+            dial: t.dial,
+            stripDigits: t.stripDigits,
+            techPrefix: t.techPrefix,
+            maxChannels: t.maxChannels,
+            enabled: t.enabled,
+          },
+          at: now,
+        });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new StoreError('DUPLICATE', `trunk '${t.name}' exists`);
@@ -105,13 +125,27 @@ export async function routingConfigured(q: Knex): Promise<boolean> {
   return (await q('asttrunk').first('id')) !== undefined;
 }
 
-export async function setTrunkEnabled(db: Db, name: string, enabled: boolean): Promise<Trunk> {
-  const n = await db
-    .knex('asttrunk')
-    .where({ name })
-    .update({ enabled: enabled ? 1 : 0 });
-  if (n === 0) throw new StoreError('NOT_FOUND', `no trunk '${name}'`);
-  return (await trunkByName(db.knex, name))!;
+export async function setTrunkEnabled(
+  db: Db,
+  name: string,
+  enabled: boolean,
+  actor?: Actor,
+): Promise<Trunk> {
+  return db.tx(async (trx) => {
+    const before = await requireTrunk(trx, name);
+    await trx('asttrunk')
+      .where({ name })
+      .update({ enabled: enabled ? 1 : 0 });
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: enabled ? 'trunk.enable' : 'trunk.disable',
+        target: `trunk:${name}`,
+        before: { enabled: before.enabled },
+        after: { enabled },
+      });
+    return { ...before, enabled };
+  });
 }
 
 async function requireTrunk(q: Knex, name: string): Promise<Trunk> {
@@ -134,6 +168,7 @@ export async function upsertBuyRates(
   db: Db,
   trunk: string,
   rates: readonly Rate[],
+  actor?: Actor,
 ): Promise<{ inserted: number; updated: number }> {
   checkRateBatch(
     rates.map((r) => ({ ...r, tariff: trunk })),
@@ -148,6 +183,11 @@ export async function upsertBuyRates(
         }>
       ).map((r) => r.prefix),
     );
+    const replaced = actor
+      ? await listBuyRates(trx, trunk).then((old) =>
+          old.filter((o) => rates.some((r) => r.prefix === o.prefix)),
+        )
+      : [];
     await insertRateRows(
       trx,
       'asttrunkrate',
@@ -155,6 +195,18 @@ export async function upsertBuyRates(
       ['trunk_id', 'prefix'],
     );
     const updated = rates.filter((r) => existing.has(r.prefix)).length;
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: 'trunk.rates',
+        target: `trunk:${trunk}`,
+        before: { replaced: replaced.slice(0, AUDIT_RATES).map(rateJson) },
+        after: {
+          count: rates.length,
+          updated,
+          rates: rates.slice(0, AUDIT_RATES).map((r) => rateJson({ ...r, tariff: trunk })),
+        },
+      });
     return { inserted: rates.length - updated, updated };
   });
 }
@@ -215,6 +267,7 @@ export async function setRoutePlan(
   tariff: string,
   mode: string,
   trunks: string,
+  actor?: Actor,
 ): Promise<RoutePlan> {
   const bad = tariffProblem(tariff);
   if (bad) throw new StoreError('INVALID', bad);
@@ -232,6 +285,16 @@ export async function setRoutePlan(
   if (text.length > 400) throw new StoreError('INVALID', 'too many trunks in one plan');
   return db.tx(async (trx) => {
     for (const t of list) await requireTrunk(trx, t.name);
+    const before = (await trx('astrouteplan').where({ tariff }).first('mode', 'trunks')) as
+      { mode: string; trunks: string } | undefined;
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: 'route.plan',
+        target: `tariff:${tariff}`,
+        before: before ? { mode: before.mode, trunks: before.trunks } : null,
+        after: { mode, trunks: text },
+      });
     await trx('astrouteplan')
       .insert({ tariff, mode, trunks: text })
       .onConflict(['tariff'])

@@ -10,6 +10,7 @@ import { Type } from '../../schema/index.js';
 import { dashboard, dashboardSchema } from '../dashboard.js';
 import type { ApiDeps } from '../deps.js';
 import { presentCall, presentRate, rateSchema } from '../present.js';
+import type { Principal } from '../principal.js';
 import { defineRoute, type Route } from '../route.js';
 
 /** How often GET /console/events pushes a snapshot. */
@@ -27,11 +28,26 @@ async function liveCalls(deps: ApiDeps) {
   return calls;
 }
 
-function pushEvents(deps: ApiDeps, res: ServerResponse): void {
+/**
+ * Whether the credential that opened a stream still works: a stream outlives its request, so a
+ * logout, an expired session or a disabled operator must end it too (checked at every push).
+ */
+async function stillValid(deps: ApiDeps, p: Principal): Promise<boolean> {
+  if (p.via === 'cookie' && p.cookie)
+    return (await deps.operators?.session(p.cookie)) !== undefined;
+  return true;
+}
+
+function pushEvents(deps: ApiDeps, res: ServerResponse, principal: Principal): void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const push = async () => {
     try {
+      if (!(await stillValid(deps, principal))) {
+        stopped = true;
+        res.end('event: ended\ndata: {"reason":"the session ended: log in again"}\n\n');
+        return;
+      }
       const data = { dashboard: await dashboard(deps), calls: await liveCalls(deps) };
       if (!stopped) res.write(`event: snapshot\ndata: ${JSON.stringify(data)}\n\n`);
     } catch (err) {
@@ -65,16 +81,16 @@ export function consoleRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/console/events',
       operationId: 'streamEvents',
-      summary: `Server-sent events: a 'snapshot' every ${EVENT_INTERVAL_MS / 1000} s with {dashboard, calls}`,
+      summary: `Server-sent events: a 'snapshot' every ${EVENT_INTERVAL_MS / 1000} s with {dashboard, calls}; 'ended' when the session ends`,
       tag: 'console',
       responses: {
         200: { description: 'an event stream', contentType: 'text/event-stream' },
       },
-      async handler() {
+      async handler({ principal }) {
         return {
           contentType: 'text/event-stream',
           headers: { 'x-accel-buffering': 'no' },
-          stream: (res) => pushEvents(deps, res),
+          stream: (res) => pushEvents(deps, res, principal),
         };
       },
     }),

@@ -65,9 +65,9 @@ export function eventRoutes(deps: ApiDeps): Route[] {
           schema: Type.Object({ id: Type.Integer(), state: Type.String() }),
         },
       },
-      async handler({ params }) {
+      async handler({ params, principal }) {
         const id = Number(params.id);
-        if (!(await store.resendEvent(id))) throw notFound(`no event ${id}`);
+        if (!(await store.resendEvent(id, principal.actor))) throw notFound(`no event ${id}`);
         return { json: { id, state: 'pending' } };
       },
     }),

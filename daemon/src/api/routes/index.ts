@@ -2,6 +2,7 @@
 import type { ApiDeps } from '../deps.js';
 import type { Route } from '../route.js';
 import { accountRoutes } from './accounts.js';
+import { accountLimitRoutes } from './account-limits.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
 import { batchRoutes } from './batches.js';
@@ -23,6 +24,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...callRoutes(deps),
     ...callbackRoutes(deps.callbacks),
     ...accountRoutes(deps),
+    ...accountLimitRoutes(deps),
     ...capsRoutes(deps),
     ...destRuleRoutes(deps),
     ...eventRoutes(deps),

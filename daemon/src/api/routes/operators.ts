@@ -12,7 +12,7 @@ import { defineRoute, type Route } from '../route.js';
 import type { OperatorStore } from '../../store/operators/index.js';
 
 const roleSchema = StringEnum(ROLES, {
-  description: 'read-only < support (top up, block, PIN reset) < admin (everything)',
+  description: 'read-only < support (top up, block, PIN reset, caller IDs) < admin (everything)',
 });
 
 const sessionSchema = Type.Object(

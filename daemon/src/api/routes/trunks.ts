@@ -138,15 +138,18 @@ export function trunkRoutes(deps: ApiDeps): Route[] {
       tag: 'trunks',
       body: newTrunkSchema,
       responses: { 201: { description: 'the trunk as created', schema: trunkSchema } },
-      async handler({ body: b }) {
-        const t = await store.addTrunk({
-          name: b.name,
-          dial: b.dial,
-          stripDigits: b.stripDigits ?? 0,
-          techPrefix: b.techPrefix ?? '',
-          maxChannels: b.maxChannels ?? null,
-          enabled: b.enabled ?? true,
-        });
+      async handler({ body: b, principal }) {
+        const t = await store.addTrunk(
+          {
+            name: b.name,
+            dial: b.dial,
+            stripDigits: b.stripDigits ?? 0,
+            techPrefix: b.techPrefix ?? '',
+            maxChannels: b.maxChannels ?? null,
+            enabled: b.enabled ?? true,
+          },
+          principal.actor,
+        );
         return {
           status: 201,
           json: presentTrunk(t),
@@ -166,9 +169,10 @@ export function trunkRoutes(deps: ApiDeps): Route[] {
         tag: 'trunks',
         params: { name: Type.String({ pattern: NAME, description: 'trunk name' }) },
         responses: { 200: { description: 'the trunk after the change', schema: trunkSchema } },
-        async handler({ params }) {
+        async handler({ params, principal }) {
+          const enabled = action === 'enable';
           return {
-            json: presentTrunk(await store.setTrunkEnabled(params.name, action === 'enable')),
+            json: presentTrunk(await store.setTrunkEnabled(params.name, enabled, principal.actor)),
           };
         },
       }),

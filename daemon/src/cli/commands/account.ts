@@ -1,5 +1,5 @@
 /**
- * `astbill account add|show|list|topup|block|unblock|charging|caps`: the operator's account tools.
+ * `astbill account add|show|list|topup|block|unblock|charging|caps|limits|callerid`: the operator's account tools.
  * Amounts are decimal strings (at most 5 decimal places), never negative.
  */
 import type { AccountDetails } from '../../store/index.js';
@@ -9,6 +9,7 @@ import { json, jsonMoney, out, outList, showMoney, showTime } from '../format.js
 import { withStore } from '../open-store.js';
 import { cliActor } from '../actor.js';
 import { caps, capsUsage } from '../account-caps.js';
+import { callerId, limits, limitsUsage } from '../account-limits.js';
 
 export const summary = 'add, show, list, top up, block and unblock accounts';
 
@@ -21,7 +22,8 @@ export const usage = `usage:
   astbill account block NAME
   astbill account unblock NAME
   astbill account charging NAME single|grant|default [--grant-seconds S]
-  ${capsUsage}`;
+  ${capsUsage}
+  ${limitsUsage}`;
 
 function accountJson(a: AccountDetails) {
   return {
@@ -195,7 +197,11 @@ async function charging(argv: string[]): Promise<number> {
   const grantSeconds =
     optionalInteger('--grant-seconds', values['grant-seconds'], 6, 86_400) ?? null;
   return withStore(async (store) => {
-    await store.setCharging(name, { mode: mode === 'default' ? null : mode, grantSeconds });
+    await store.setCharging(
+      name,
+      { mode: mode === 'default' ? null : mode, grantSeconds },
+      cliActor(),
+    );
     out(
       `account ${name}: charging ${mode === 'default' ? "the daemon's default" : mode}${grantSeconds !== null ? `, grants of ${grantSeconds} s` : ''}\n`,
     );
@@ -221,6 +227,8 @@ export async function run(argv: string[]): Promise<number> {
       unblock: (rest) => setStatus(rest, 'active'),
       charging,
       caps,
+      limits,
+      callerid: callerId,
     },
     argv,
   );

@@ -7,6 +7,7 @@ import { runSubcommand, UsageError } from '../command.js';
 import { integer, noArguments, parse } from '../args.js';
 import { out, outList, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
+import { cliActor } from '../actor.js';
 import type { EventState } from '../../store/outbox.js';
 import { eventJson } from '../../notify/event-json.js';
 
@@ -59,7 +60,7 @@ async function resend(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('usage: astbill events resend ID');
   const id = integer('ID', positionals[0]!, 1, Number.MAX_SAFE_INTEGER);
   return withStore(async (store) => {
-    if (!(await store.resendEvent(id))) throw new UsageError(`no event ${id}`);
+    if (!(await store.resendEvent(id, cliActor()))) throw new UsageError(`no event ${id}`);
     out(`event ${id} will be sent again\n`);
     return 0;
   });

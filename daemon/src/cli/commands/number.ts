@@ -9,6 +9,7 @@ import { UsageError, runSubcommand } from '../command.js';
 import { noArguments, parse } from '../args.js';
 import { json, out, outList } from '../format.js';
 import { withStore } from '../open-store.js';
+import { cliActor } from '../actor.js';
 
 export const summary = 'number normalisation rules (dialled digits and caller IDs into E.164)';
 
@@ -58,7 +59,7 @@ async function set(argv: string[]): Promise<number> {
     throw new UsageError('number set: give at least one RULE (number clear removes a set)');
   const list = rules('number set', positionals);
   return withStore(async (store) => {
-    await store.setNumberRules({ ...who, rules: list });
+    await store.setNumberRules({ ...who, rules: list }, cliActor());
     out(`rules of ${describeSet(who)}: ${list.map(formatRule).join(' ')}\n`);
     return 0;
   });
@@ -69,7 +70,7 @@ async function clear(argv: string[]): Promise<number> {
   noArguments('number clear', positionals);
   const who = owner('number clear', values);
   return withStore(async (store) => {
-    await store.setNumberRules({ ...who, rules: [] });
+    await store.setNumberRules({ ...who, rules: [] }, cliActor());
     out(`rules of ${describeSet(who)} removed\n`);
     return 0;
   });

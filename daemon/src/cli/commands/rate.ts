@@ -150,7 +150,10 @@ async function importVersion(
 ): Promise<number> {
   if (o['dry-run'] && o.yes) throw new UsageError('rate import: --dry-run or --yes, not both');
   return withStore(async (store) => {
-    const diffs = await store.importRateVersion(rates, effective, { dryRun: !o.yes });
+    const diffs = await store.importRateVersion(rates, effective, {
+      dryRun: !o.yes,
+      actor: cliActor(),
+    });
     out(showDiffs(diffs));
     if (o.yes) {
       out(

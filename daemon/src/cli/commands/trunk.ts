@@ -19,6 +19,7 @@ import { noArguments, optionalInteger, parse, required } from '../args.js';
 import { jsonMoney, out, outList, showMoney } from '../format.js';
 import { withStore } from '../open-store.js';
 import { outRates } from '../rate-list.js';
+import { cliActor } from '../actor.js';
 import { parseRateDeck } from '../../rate-deck.js';
 import { toCsv } from '../../csv.js';
 
@@ -83,7 +84,7 @@ async function add(argv: string[]): Promise<number> {
   const problem = trunkProblem(t);
   if (problem) throw new UsageError(`trunk add: ${problem}`);
   return withStore(async (store) => {
-    const made = await store.addTrunk(t);
+    const made = await store.addTrunk(t, cliActor());
     out(
       `trunk ${made.name} added: ${made.dial}, strip ${made.stripDigits}, prefix '${made.techPrefix}', ` +
         `channels ${made.maxChannels ?? 'unlimited'}, ${made.enabled ? 'enabled' : 'disabled'}\n`,
@@ -119,7 +120,7 @@ function setEnabled(enabled: boolean) {
     const { positionals } = parse(`trunk ${verb}`, argv, {});
     if (positionals.length !== 1) throw new UsageError(`usage: astbill trunk ${verb} NAME`);
     return withStore(async (store) => {
-      const t = await store.setTrunkEnabled(positionals[0]!, enabled);
+      const t = await store.setTrunkEnabled(positionals[0]!, enabled, cliActor());
       out(`trunk ${t.name} ${enabled ? 'enabled' : 'disabled'}\n`);
       return 0;
     });
@@ -147,7 +148,7 @@ async function ratesImport(argv: string[]): Promise<number> {
     );
   }
   return withStore(async (store) => {
-    const r = await store.upsertBuyRates(name, rates);
+    const r = await store.upsertBuyRates(name, rates, cliActor());
     out(
       `imported ${rates.length} buy rate(s) for trunk ${name} from ${file}: ${r.inserted} added, ${r.updated} updated\n`,
     );
@@ -180,6 +181,7 @@ async function plan(argv: string[]): Promise<number> {
       positionals[0]!,
       required('--mode', values.mode),
       values.trunks ?? '',
+      cliActor(),
     );
     const list = p.trunks.map((t) => `${t.name}${p.mode === 'weighted' ? `:${t.weight}` : ''}`);
     out(

@@ -9,6 +9,7 @@ import { runSubcommand, UsageError } from '../command.js';
 import { noArguments, parse, required } from '../args.js';
 import { json, out, outList, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
+import { cliActor } from '../actor.js';
 
 export const summary = 'add, list, disable operators (console/API users) and give them tokens';
 
@@ -56,7 +57,7 @@ async function add(argv: string[]): Promise<number> {
   const r = role(values.role);
   const password = await readPassword(values['password-stdin']);
   return withStore(async (_store, db) => {
-    const op = await new OperatorStore(db).add({ name, role: r, password });
+    const op = await new OperatorStore(db).add({ name, role: r, password }, cliActor());
     out(`operator ${op.name} added with role ${op.role}\n`);
     return 0;
   });
@@ -81,7 +82,7 @@ async function setDisabled(argv: string[], disabled: boolean): Promise<number> {
   const { positionals } = parse(`user ${verb}`, argv, {});
   const name = oneName(verb, positionals);
   return withStore(async (_store, db) => {
-    await new OperatorStore(db).setDisabled(name, disabled);
+    await new OperatorStore(db).setDisabled(name, disabled, cliActor());
     out(`operator ${name} ${verb}d\n`);
     return 0;
   });
@@ -97,7 +98,7 @@ async function token(argv: string[]): Promise<number> {
   const label = required('--label', values.label);
   const r = values.role === undefined ? undefined : role(values.role);
   return withStore(async (_store, db) => {
-    const t = await new OperatorStore(db).addToken({ name, label, role: r });
+    const t = await new OperatorStore(db).addToken({ name, label, role: r }, cliActor());
     out(
       values.json ? json(t) : `${t.token}\n(role ${t.role}; shown once, stored only as a hash)\n`,
     );

@@ -1,7 +1,11 @@
-/** Accounts: search, create, and one account's money (top up, block, PIN), ledger and CDRs. */
+/**
+ * Accounts: search, create, and one account's money (top up, block, PIN), limits and caller IDs
+ * (account-limits.ts), ledger and CDRs.
+ */
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Json } from './api.js';
+import { AccountLimits } from './account-limits.js';
 import type { Me } from './main.js';
 import { formValues, Table } from './table.js';
 
@@ -12,6 +16,7 @@ function Account({ name, me, onChange }: { name: string; me: Me; onChange: () =>
   const [ledger, setLedger] = useState<Json[]>([]);
   const [cdrs, setCdrs] = useState<Json[]>([]);
   const [msg, setMsg] = useState<[string, boolean]>(['', true]);
+  const [version, setVersion] = useState(0);
   const load = async () => {
     const p = encodeURIComponent(name);
     setA(await api('GET', `/accounts/${p}`));
@@ -24,9 +29,12 @@ function Account({ name, me, onChange }: { name: string; me: Me; onChange: () =>
       await api('POST', `/accounts/${encodeURIComponent(name)}/${path}`, body);
       setMsg([done, true]);
       await load();
+      setVersion((v) => v + 1);
       onChange();
+      return true;
     } catch (e) {
       setMsg([errorText(e), false]);
+      return false;
     }
   };
   if (!a) return h('p', null, msg[0] || 'Loading…');
@@ -108,11 +116,8 @@ function Account({ name, me, onChange }: { name: string; me: Me; onChange: () =>
             )
           : h('button', { onClick: () => act('unblock', undefined, 'unblocked') }, 'Unblock'),
       ),
-    h(
-      'p',
-      null,
-      `Tariff ${a.tariff} · caller IDs ${a.anis?.join(', ') || 'none'} · PIN ${a.hasPin ? 'set' : 'none'} · max calls ${a.maxCalls ?? 'unlimited'}`,
-    ),
+    h('p', null, `Tariff ${a.tariff} · PIN ${a.hasPin ? 'set' : 'none'}`),
+    h(AccountLimits, { a, me, act, version }),
     h('h2', null, 'Ledger'),
     h(Table<Json>, {
       rows: [...ledger].reverse(),

@@ -2,7 +2,17 @@
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, errorText, type Json } from './api.js';
+import { MinuteBars } from './chart.js';
 import type { Me } from './main.js';
+
+/** '0' or '3 waiting, oldest 5 min' (the age from the snapshot's own time, not the browser's). */
+function journalText(health: Json, now: number): string {
+  if (health.journalBacklog === 0 || !health.journalOldest) return String(health.journalBacklog);
+  const s = Math.max(0, Math.round((now - Date.parse(health.journalOldest)) / 1000));
+  const age =
+    s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+  return `${health.journalBacklog} waiting, oldest ${age}`;
+}
 
 const card = (k: string, v: string | number, id: string) =>
   h(
@@ -15,8 +25,9 @@ const card = (k: string, v: string | number, id: string) =>
 export function DashboardPage({ live }: { live: Json | null }) {
   if (!live) return h('p', null, 'Waiting for live data…');
   const d = live.dashboard;
-  const max = Math.max(1, ...(d.callsPerMinute as number[]));
   const lastMinute = (d.callsPerMinute as number[]).at(-1) ?? 0;
+  const concurrent = d.concurrentCalls as Array<number | null>;
+  const peak = Math.max(0, ...concurrent.map((v) => v ?? 0));
   return h(
     'div',
     null,
@@ -32,16 +43,21 @@ export function DashboardPage({ live }: { live: Json | null }) {
       card('Reserved', d.reserved, 'reserved'),
       card('ARI', d.health.ari ? 'connected' : 'DOWN', 'ari'),
       card('Database', d.health.database ? 'reachable' : 'DOWN', 'database'),
-      card('Journal backlog', d.health.journalBacklog, 'journal'),
+      card('Journal backlog', journalText(d.health, Date.parse(d.at)), 'journal'),
     ),
+    h('h2', null, 'Concurrent calls, last hour'),
+    h('p', { 'data-testid': 'concurrent-summary' }, `now ${d.liveCalls} · peak ${peak}`),
+    h(MinuteBars, {
+      values: concurrent,
+      label: `peak calls in progress per minute over the last hour: now ${d.liveCalls}, peak ${peak}`,
+      testid: 'concurrent-chart',
+    }),
     h('h2', null, 'Calls per minute, last hour'),
-    h(
-      'div',
-      { class: 'chart', role: 'img', 'aria-label': 'calls started per minute over the last hour' },
-      (d.callsPerMinute as number[]).map((n) =>
-        h('span', { style: { height: `${Math.round((n / max) * 100)}%` } }),
-      ),
-    ),
+    h(MinuteBars, {
+      values: d.callsPerMinute,
+      label: 'calls started per minute over the last hour',
+      testid: 'calls-chart',
+    }),
     h('h2', null, 'Accounts near zero'),
     d.nearZero.length === 0
       ? h('p', null, 'none')

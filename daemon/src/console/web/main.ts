@@ -26,12 +26,17 @@ const PAGES: Array<[string, string]> = [
 
 const pageOf = () => /^#\/([a-z]+)/.exec(location.hash)?.[1] ?? 'dashboard';
 
-function useLive(enabled: boolean): Json | null {
+/** The live snapshot; `onEnded` when the server ends the stream because the session ended. */
+function useLive(enabled: boolean, onEnded: () => void): Json | null {
   const [snap, setSnap] = useState<Json | null>(null);
   useEffect(() => {
     if (!enabled) return;
     const es = new EventSource('/console/events');
     es.addEventListener('snapshot', (ev) => setSnap(JSON.parse((ev as MessageEvent).data)));
+    es.addEventListener('ended', () => {
+      es.close();
+      onEnded();
+    });
     return () => es.close();
   }, [enabled]);
   return snap;
@@ -94,7 +99,10 @@ function App() {
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
-  const live = useLive(!!me);
+  const live = useLive(!!me, () => {
+    setCsrf(null);
+    setMe(null);
+  });
   if (me === undefined) return h('main', null, 'Loading…');
   if (me === null) return h(Login, { onIn: setMe });
   const logout = async () => {

@@ -195,29 +195,51 @@ export function CdrsPage() {
 export function AuditPage() {
   const [rows, setRows] = useState<Json[]>([]);
   const [error, setError] = useState('');
-  useEffect(
-    () =>
-      void api('GET', '/audit')
-        .then((r) => setRows(r.entries))
-        .catch((e) => setError(errorText(e))),
-    [],
-  );
+  const load = (f: Record<string, string> = {}) => {
+    const q = new URLSearchParams();
+    if (f.target) q.set('target', f.target);
+    if (f.actor) q.set('actor', f.actor);
+    const qs = q.toString();
+    api('GET', qs ? `/audit?${qs}` : '/audit')
+      .then((r) => {
+        setRows(r.entries);
+        setError('');
+      })
+      .catch((e) => setError(errorText(e)));
+  };
+  useEffect(() => load(), []);
   return h(
     'div',
     null,
     h('h1', null, 'Audit trail'),
+    h(
+      'form',
+      { class: 'row', 'aria-label': 'filter audit', onSubmit: (ev: Event) => load(formValues(ev)) },
+      h(
+        'label',
+        null,
+        'Target',
+        h('input', { name: 'target', placeholder: 'account:alice, tariff:default' }),
+      ),
+      h('label', null, 'Who', h('input', { name: 'actor', placeholder: 'user:ada' })),
+      h('button', { type: 'submit', class: 'secondary' }, 'Filter'),
+    ),
     error && h('p', { class: 'error' }, error),
-    h(Table<Json>, {
-      rows,
-      columns: [
-        { title: 'When', cell: (e) => e.at },
-        { title: 'Who', cell: (e) => e.actor },
-        { title: 'What', cell: (e) => e.action },
-        { title: 'Target', cell: (e) => e.target },
-        { title: 'Before', cell: (e) => e.before },
-        { title: 'After', cell: (e) => e.after },
-      ],
-      empty: 'no changes recorded',
-    }),
+    h(
+      'div',
+      { class: 'audit' },
+      h(Table<Json>, {
+        rows,
+        columns: [
+          { title: 'When', cell: (e) => e.at },
+          { title: 'Who', cell: (e) => e.actor },
+          { title: 'What', cell: (e) => e.action },
+          { title: 'Target', cell: (e) => e.target },
+          { title: 'Before', cell: (e) => e.before },
+          { title: 'After', cell: (e) => e.after },
+        ],
+        empty: 'no changes recorded',
+      }),
+    ),
   );
 }

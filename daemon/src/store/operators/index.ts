@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db.js';
 import type { Role } from '../../domain/roles.js';
-import { listAudit, type AuditEntry, type AuditFilter } from './audit.js';
+import { listAudit, type Actor, type AuditEntry, type AuditFilter } from './audit.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
 import {
   clearLoginFailures,
@@ -37,20 +37,21 @@ export type LoginResult =
 export class OperatorStore {
   constructor(private readonly db: Db) {}
 
-  add(input: { name: string; role: Role; password: string }): Promise<Operator> {
-    return addOperator(this.db.knex, input);
+  /** With `actor`, each change is audited in its own transaction (never a password or token). */
+  add(input: { name: string; role: Role; password: string }, actor?: Actor): Promise<Operator> {
+    return addOperator(this.db.knex, input, new Date(), actor);
   }
 
   list(): Promise<Operator[]> {
     return listOperators(this.db.knex);
   }
 
-  setDisabled(name: string, disabled: boolean): Promise<Operator> {
-    return setOperatorDisabled(this.db.knex, name, disabled);
+  setDisabled(name: string, disabled: boolean, actor?: Actor): Promise<Operator> {
+    return setOperatorDisabled(this.db.knex, name, disabled, actor);
   }
 
-  addToken(input: { name: string; role?: Role | undefined; label: string }) {
-    return addToken(this.db.knex, input);
+  addToken(input: { name: string; role?: Role | undefined; label: string }, actor?: Actor) {
+    return addToken(this.db.knex, input, new Date(), actor);
   }
 
   tokenPrincipal(token: string) {

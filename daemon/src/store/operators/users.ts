@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { isRole, weaker, type Role } from '../../domain/roles.js';
 import { StoreError, isUniqueViolation } from '../errors.js';
 import { requiredTime, toDbTime } from '../time.js';
+import { recordAudit, type Actor } from './audit.js';
 import { hashPassword, passwordProblem } from './password.js';
 
 export interface Operator {
@@ -39,6 +40,7 @@ export async function addOperator(
   knex: Knex,
   input: { name: string; role: Role; password: string },
   now = new Date(),
+  actor?: Actor,
 ): Promise<Operator> {
   if (!OPERATOR_NAME.test(input.name))
     throw new StoreError('INVALID', 'an operator name is 1-64 letters, digits or _ . @ -');
@@ -47,12 +49,23 @@ export async function addOperator(
   if (problem) throw new StoreError('INVALID', problem);
   const passwordHash = await hashPassword(input.password);
   try {
-    await knex('astoperator').insert({
-      name: input.name,
-      role: input.role,
-      password_hash: passwordHash,
-      disabled: false,
-      created: toDbTime(now),
+    await knex.transaction(async (trx) => {
+      await trx('astoperator').insert({
+        name: input.name,
+        role: input.role,
+        password_hash: passwordHash,
+        disabled: false,
+        created: toDbTime(now),
+      });
+      if (actor)
+        await recordAudit(trx, {
+          actor,
+          action: 'operator.add',
+          target: `operator:${input.name}`,
+          before: null,
+          after: { role: input.role },
+          at: now,
+        });
     });
   } catch (err) {
     if (isUniqueViolation(err))
@@ -84,11 +97,22 @@ export async function setOperatorDisabled(
   knex: Knex,
   name: string,
   disabled: boolean,
+  actor?: Actor,
 ): Promise<Operator> {
   const op = await operatorByName(knex, name);
   if (!op) throw new StoreError('NOT_FOUND', `no operator '${name}'`);
-  await knex('astoperator').where({ id: op.id }).update({ disabled });
-  if (disabled) await knex('astsession').where({ operator_id: op.id }).delete();
+  await knex.transaction(async (trx) => {
+    await trx('astoperator').where({ id: op.id }).update({ disabled });
+    if (disabled) await trx('astsession').where({ operator_id: op.id }).delete();
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: disabled ? 'operator.disable' : 'operator.enable',
+        target: `operator:${name}`,
+        before: { disabled: op.disabled },
+        after: { disabled },
+      });
+  });
   return { ...strip(op), disabled };
 }
 
@@ -100,18 +124,31 @@ export async function addToken(
   knex: Knex,
   input: { name: string; role?: Role | undefined; label: string },
   now = new Date(),
+  actor?: Actor,
 ): Promise<{ token: string; role: Role }> {
   const op = await operatorByName(knex, input.name);
   if (!op) throw new StoreError('NOT_FOUND', `no operator '${input.name}'`);
   const role = weaker(input.role ?? op.role, op.role);
   const token = `astb_${randomBytes(24).toString('base64url')}`;
-  await knex('astapitoken').insert({
-    token_hash: tokenDigest(token),
-    operator_id: op.id,
-    role,
-    label: input.label.slice(0, 80),
-    disabled: false,
-    created: toDbTime(now),
+  await knex.transaction(async (trx) => {
+    await trx('astapitoken').insert({
+      token_hash: tokenDigest(token),
+      operator_id: op.id,
+      role,
+      label: input.label.slice(0, 80),
+      disabled: false,
+      created: toDbTime(now),
+    });
+    // The token itself never goes to the audit trail, only who got one for what.
+    if (actor)
+      await recordAudit(trx, {
+        actor,
+        action: 'token.add',
+        target: `operator:${input.name}`,
+        before: null,
+        after: { label: input.label.slice(0, 80), role },
+        at: now,
+      });
   });
   return { token, role };
 }
