@@ -19,6 +19,7 @@ import type { Account } from '../session/ports.js';
 import { dialectOf } from './db.js';
 import { StoreError } from './errors.js';
 import { recordAudit, type Actor } from './operators/audit.js';
+import { emitEvent } from './outbox.js';
 import { toDbTime } from './time.js';
 
 interface CapRow {
@@ -205,4 +206,25 @@ function auditCaps(c: SpendCaps): Record<string, string | number | null> {
     lowBalance: m(c.lowBalance),
     largeTopup: m(c.largeTopup),
   };
+}
+
+/** The 'cap_hit' event of a call refused CAP_* (written in the refusing transaction). */
+export function emitCapHit(
+  trx: Knex.Transaction,
+  c: {
+    uniqueid: string;
+    accountId: number;
+    account: string;
+    cap: string;
+    dst: string;
+    start: Date;
+  },
+): Promise<void> {
+  return emitEvent(trx, {
+    kind: 'cap_hit',
+    cause: c.uniqueid,
+    accountId: c.accountId,
+    at: c.start,
+    data: { account: c.account, cap: c.cap, uniqueid: c.uniqueid, dst: c.dst },
+  });
 }

@@ -15,8 +15,8 @@ export const EVENT_KINDS = [
   'low_balance',
   'credit_exhausted',
   'large_topup',
-  'auto_block',
-  'card_expired',
+  'account.auto_blocked',
+  'card.expired',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 export type EventState = 'pending' | 'sent' | 'dead';

@@ -38,6 +38,11 @@ const STATUS: Record<string, number> = {
   NOROUTE: 422,
   NOCREDIT: 402,
   LIMIT: 429,
+  BLOCKEDDEST: 403,
+  CAP_RATE: 429,
+  CAP_DAY: 402,
+  CAP_MONTH: 402,
+  CAP_CALL: 402,
   SHUTDOWN: 503,
 };
 

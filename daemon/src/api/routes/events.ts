@@ -1,25 +1,9 @@
 /** /events: the notification outbox (written by the money transactions, sent as webhooks). */
-import { StringEnum, Type, Nullable } from '../../schema/index.js';
+import { StringEnum, Type } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../http-error.js';
 import { defineRoute, type Route } from '../route.js';
-import { eventJson } from '../../notify/event-json.js';
-
-const eventSchema = Type.Object(
-  {
-    id: Type.Integer(),
-    key: Type.String({ description: 'the Idempotency-Key the webhook carries' }),
-    kind: Type.String(),
-    state: StringEnum(['pending', 'sent', 'dead'] as const),
-    attempts: Type.Integer(),
-    nextAt: Type.String(),
-    lastError: Nullable(Type.String()),
-    created: Type.String(),
-    sentAt: Nullable(Type.String()),
-    payload: Type.Record(Type.String(), Type.Unknown()),
-  },
-  { additionalProperties: false },
-);
+import { eventJson, eventSchema } from '../../notify/event-json.js';
 
 export function eventRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;

@@ -11,20 +11,34 @@
  *                    callCost(A, T) + callCost(B, T) ≤ available exactly; per leg an
  *                    astcreditres row (max_seconds T, max_cost callCost(leg, T)) and an open
  *                    astcdr (dst = the leg's number, callback_id); astaccount.reserved += both.
- *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason
- *                    BLOCKED | LIMIT | NOCREDIT, cost 0, callback_id set.
+ *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason (below),
+ *                    cost 0, callback_id set; a CAP_* refusal also a 'cap_hit' event.
+ *          Spend caps and destination rules as tx/authorise (read under the same lock): the
+ *          money both legs may take is at most the room the caps leave (T shrinks to fit).
  * Results: { ok: true, maxSeconds: T, costA, costB, available }
- *          { ok: false, reason, available } checked in this order: BLOCKED, LIMIT (live
- *          reservations + 2 > max_calls), NOCREDIT (T = 0).
+ *          { ok: false, reason, available } checked in this order (tx/authorise's): BLOCKED,
+ *          BLOCKEDDEST (the rules deny A's or B's number), LIMIT (live reservations + 2 >
+ *          max_calls), CAP_RATE, NOCREDIT (T = 0 on the credit), CAP_DAY | CAP_MONTH |
+ *          CAP_CALL (T = 0 only under the cap).
  *          The same callbackId again: the first outcome again, nothing written.
  * Throws:  StoreError NOT_FOUND (no such account).
  */
-import { callCost, maxAffordableSecondsTwoLegs } from '../../rating/index.js';
+import {
+  callCost,
+  maxAffordableSecondsTwoLegs,
+  minMoney,
+  type DestRule,
+} from '../../rating/index.js';
+import type { Knex } from 'knex';
+import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
   CallbackAuthoriseRequest,
   CallbackAuthoriseResult,
 } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { checkCaps, emitCapHit } from '../caps.js';
+import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
+import { readTogether } from '../mysql-client.js';
 import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
@@ -43,12 +57,8 @@ export async function authoriseCallback(
     const avail = available(account);
 
     const refused = await cdrByUniqueid(trx, req.callbackId);
-    if (
-      refused?.reason === 'BLOCKED' ||
-      refused?.reason === 'LIMIT' ||
-      refused?.reason === 'NOCREDIT'
-    )
-      return { ok: false, reason: refused.reason, available: avail };
+    const again = AUTHORISE_REFUSALS.find((r) => r === refused?.reason);
+    if (again) return { ok: false, reason: again, available: avail };
     const [ra, rb] = [
       await reservationByUniqueid(trx, req.a.uniqueid),
       await reservationByUniqueid(trx, req.b.uniqueid),
@@ -80,19 +90,36 @@ export async function authoriseCallback(
       await linkCallback(trx, req.callbackId, req.callbackId);
       return { ok: false, reason, available: avail };
     };
+    const capHit = (cap: string) =>
+      emitCapHit(trx, {
+        uniqueid: req.callbackId,
+        accountId: account.id,
+        account: account.name,
+        cap,
+        dst: req.b.number,
+        start: req.start,
+      });
     if (account.status === 'blocked') return refuse('BLOCKED');
+    if (!(await bothLegsPermitted(trx, req))) return refuse('BLOCKEDDEST');
     if (
       account.maxCalls !== null &&
       (await countReservations(trx, account.id)) + 2 > account.maxCalls
     )
       return refuse('LIMIT');
-    const maxSeconds = maxAffordableSecondsTwoLegs(
-      req.a.rate,
-      req.b.rate,
-      avail,
-      account.maxCallSeconds ?? req.defaultMaxSeconds,
-    );
-    if (maxSeconds === 0) return refuse('NOCREDIT');
+    const caps = await checkCaps(trx, account, req.start, 0n, true);
+    if (caps?.rateHit) {
+      await capHit('CAP_RATE');
+      return refuse('CAP_RATE');
+    }
+    const capSeconds = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    const seconds = (money: bigint) =>
+      maxAffordableSecondsTwoLegs(req.a.rate, req.b.rate, money, capSeconds);
+    const maxSeconds = seconds(caps?.room ? minMoney(avail, caps.room.room) : avail);
+    if (maxSeconds === 0) {
+      if (!caps?.room || seconds(avail) === 0) return refuse('NOCREDIT');
+      await capHit(caps.room.reason);
+      return refuse(caps.room.reason);
+    }
 
     const costA = callCost(req.a.rate, maxSeconds);
     const costB = callCost(req.b.rate, maxSeconds);
@@ -133,4 +160,16 @@ export async function authoriseCallback(
     );
     return { ok: true, maxSeconds, costA, costB, available: avail };
   });
+}
+
+/** Both numbers pass the account's and its tariff's destination rules (../dest-rules.ts). */
+async function bothLegsPermitted(
+  trx: Knex.Transaction,
+  req: CallbackAuthoriseRequest,
+): Promise<boolean> {
+  const [ma, aa, mb, ab] = (await readTogether(trx, [
+    ...destRuleQueries(trx, req.accountId, req.a.number),
+    ...destRuleQueries(trx, req.accountId, req.b.number),
+  ])) as [DestRule[], unknown[], DestRule[], unknown[]];
+  return destinationPermitted(req.a.number, ma, aa) && destinationPermitted(req.b.number, mb, ab);
 }

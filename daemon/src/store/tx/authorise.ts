@@ -62,9 +62,8 @@ import {
 } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
-import { capsQuery, checkCaps } from '../caps.js';
+import { capsQuery, checkCaps, emitCapHit } from '../caps.js';
 import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
-import { emitEvent } from '../outbox.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
@@ -103,13 +102,7 @@ async function repeated(
 }
 
 function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, cap: string) {
-  return emitEvent(trx, {
-    kind: 'cap_hit',
-    cause: req.uniqueid,
-    accountId: req.accountId,
-    at: req.start,
-    data: { account, cap, uniqueid: req.uniqueid, dst: req.dst },
-  });
+  return emitCapHit(trx, { ...req, account, cap });
 }
 
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
