@@ -224,6 +224,7 @@ export class Daemon {
       config: this.config,
       store: this.store,
       checkpoints: this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null,
+      blocked: this.operatorStore,
       control: this.control,
       registry: this.registry,
       ids: this.ids,
@@ -235,6 +236,7 @@ export class Daemon {
     });
     if (this.deps.housekeeping ?? true) this.jobs.housekeeping.start();
     this.jobs.checkpointer?.start();
+    this.jobs.blockSweep?.start();
     this.callbackService = this.sessions.callbackService(this.config.node);
     await this.startOperatorSurface();
     this.ari.start();
@@ -287,6 +289,7 @@ export class Daemon {
     this.router.stopAccepting();
     await this.jobs?.housekeeping.close();
     await this.jobs?.checkpointer?.close();
+    await this.jobs?.blockSweep?.close();
     await this.jobs?.liveCheck.close();
     await this.jobs?.reconciler.close();
     await this.reports?.close();

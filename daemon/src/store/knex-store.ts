@@ -152,6 +152,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     await recordRefusal(this.db, rec);
   }
 
+  blockedReservations = (node: string) => reservations.blockedReservations(this.db.knex, node);
+
   reservations(node?: string): Promise<Reservation[]> {
     return reservations.listReservations(this.db.knex, node);
   }

@@ -36,7 +36,8 @@ import type {
   CallbackAuthoriseResult,
 } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
-import { checkCaps, emitCapHit } from '../caps.js';
+import { probingStop, spikeStop } from '../anomaly.js';
+import { capsOf, checkCaps, emitCapHit } from '../caps.js';
 import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
 import { readTogether } from '../mysql-client.js';
 import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
@@ -75,7 +76,7 @@ export async function authoriseCallback(
       throw new StoreError('CONFLICT', `callback ${req.callbackId} was already ended`);
     }
 
-    const refuse = async (reason: Refusal): Promise<CallbackAuthoriseResult> => {
+    const refuse = async (reason: Refusal, note?: string): Promise<CallbackAuthoriseResult> => {
       await insertRefusedCdr(trx, {
         uniqueid: req.callbackId,
         accountId: account.id,
@@ -86,6 +87,7 @@ export async function authoriseCallback(
         rate: null,
         start: req.start,
         reason,
+        note,
       });
       await linkCallback(trx, req.callbackId, req.callbackId);
       return { ok: false, reason, available: avail };
@@ -100,12 +102,20 @@ export async function authoriseCallback(
         start: req.start,
       });
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (!(await bothLegsPermitted(trx, req))) return refuse('BLOCKEDDEST');
-    if (
-      account.maxCalls !== null &&
-      (await countReservations(trx, account.id)) + 2 > account.maxCalls
-    )
-      return refuse('LIMIT');
+    const limits = await capsOf(trx, account.id);
+    const who = {
+      accountId: account.id,
+      account: account.name,
+      cause: req.callbackId,
+      at: req.start,
+    };
+    if (!(await bothLegsPermitted(trx, req))) {
+      const stopped = await probingStop(trx, limits, who);
+      return refuse('BLOCKEDDEST', stopped ? 'anomaly stop: probing' : undefined);
+    }
+    const live = await countReservations(trx, account.id);
+    if (await spikeStop(trx, limits, who, live, 2)) return refuse('BLOCKED', 'anomaly stop: spike');
+    if (account.maxCalls !== null && live + 2 > account.maxCalls) return refuse('LIMIT');
     const caps = await checkCaps(trx, account, req.start, 0n, true);
     if (caps?.rateHit) {
       await capHit('CAP_RATE');

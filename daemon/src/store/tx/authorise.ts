@@ -26,7 +26,9 @@
  *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
- *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts)
+ *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts);
+ *                     the anomaly stop's probing check may block the account here (../anomaly.ts)
+ *            BLOCKED  the anomaly stop's spike check blocked the account just now
  *            LIMIT    live reservations ≥ max_calls
  *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
@@ -62,7 +64,8 @@ import {
 } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
-import { capsQuery, checkCaps, emitCapHit } from '../caps.js';
+import { probingStop, spikeStop } from '../anomaly.js';
+import { capsQuery, checkCaps, emitCapHit, toCaps } from '../caps.js';
 import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { readTogether } from '../mysql-client.js';
@@ -121,15 +124,29 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     const again = await repeated(trx, req, cdrRow ? toCdr(cdrRow) : undefined, avail);
     if (again) return again;
 
-    const refuse = async (reason: Refusal): Promise<AuthoriseResult> => {
-      await insertRefusedCdr(trx, { ...req, account: account.name, reason });
+    const refuse = async (reason: Refusal, note?: string): Promise<AuthoriseResult> => {
+      await insertRefusedCdr(trx, { ...req, account: account.name, reason, note });
       return { ok: false, reason, available: avail };
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (!destinationPermitted(req.dst, matching, anyAllow)) return refuse('BLOCKEDDEST');
-    if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
-      return refuse('LIMIT');
+    const limits = toCaps(capRows[0]);
+    const who = {
+      accountId: account.id,
+      account: account.name,
+      cause: req.uniqueid,
+      at: req.start,
+    };
+    if (!destinationPermitted(req.dst, matching, anyAllow)) {
+      const stopped = await probingStop(trx, limits, who);
+      return refuse('BLOCKEDDEST', stopped ? 'anomaly stop: probing' : undefined);
+    }
+    const live =
+      limits.concurrentMax !== null || account.maxCalls !== null
+        ? await countReservations(trx, account.id)
+        : 0;
+    if (await spikeStop(trx, limits, who, live, 1)) return refuse('BLOCKED', 'anomaly stop: spike');
+    if (account.maxCalls !== null && live >= account.maxCalls) return refuse('LIMIT');
     const caps = await checkCaps(trx, account, req.start, 0n, true, capRows);
     if (caps?.rateHit) {
       await capHit(trx, req, account.name, 'CAP_RATE');
