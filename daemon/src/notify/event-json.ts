@@ -6,13 +6,14 @@
  *   card.expired          a calling card was refused EXPIRED (emitted by the card flow)
  */
 import { Nullable, StringEnum, Type, type Static } from '../schema/index.js';
-import { EVENT_KINDS, type OutboxEvent } from '../store/outbox.js';
+import { CHANNELS, EVENT_KINDS, type OutboxEvent } from '../store/outbox.js';
 
 export const eventSchema = Type.Object(
   {
     id: Type.Integer(),
     key: Type.String({ description: 'the Idempotency-Key the webhook carries' }),
     kind: StringEnum(EVENT_KINDS),
+    channel: StringEnum(CHANNELS, { description: 'webhook or mail: each has its own attempts' }),
     state: StringEnum(['pending', 'sent', 'dead'] as const),
     attempts: Type.Integer(),
     nextAt: Type.String(),
@@ -31,6 +32,7 @@ export function eventJson(e: OutboxEvent): EventJson {
     id: e.id,
     key: e.key,
     kind: e.kind,
+    channel: e.channel,
     state: e.state,
     attempts: e.attempts,
     nextAt: e.nextAt.toISOString(),

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.js';
 import { notFound } from '../http-error.js';
 import { defineRoute, type Route } from '../route.js';
 import { eventJson, eventSchema } from '../../notify/event-json.js';
+import { CHANNELS } from '../../store/outbox.js';
 
 export function eventRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
@@ -17,6 +18,7 @@ export function eventRoutes(deps: ApiDeps): Route[] {
       query: Type.Object({
         state: Type.Optional(StringEnum(['pending', 'sent', 'dead'] as const)),
         account: Type.Optional(Type.String({ maxLength: 80 })),
+        channel: Type.Optional(StringEnum(CHANNELS)),
       }),
       responses: {
         200: {
@@ -28,6 +30,7 @@ export function eventRoutes(deps: ApiDeps): Route[] {
         const events = await store.listEvents({
           ...(query.state ? { state: query.state } : {}),
           ...(query.account ? { account: query.account } : {}),
+          ...(query.channel ? { channel: query.channel } : {}),
         });
         return {
           json: {
