@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0011-guard); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -231,6 +231,10 @@ CREATE TABLE astcap (
   calls_per_min int DEFAULT NULL,                 -- calls authorised in the last 60 s
   low_balance bigint DEFAULT NULL,                -- event when a settlement takes the balance below
   large_topup bigint DEFAULT NULL,                -- event for a top-up of at least this much
+  burst_minutes int DEFAULT NULL,                 -- anomaly stop: window of the burst check
+  burst_spend bigint DEFAULT NULL,                -- anomaly stop: block above this cost ended in the window
+  blockeddest_per_min int DEFAULT NULL,           -- anomaly stop: block after this many BLOCKEDDEST in 60 s
+  concurrent_max int DEFAULT NULL,                -- anomaly stop: block above this many live calls
   PRIMARY KEY (account_id),
   CONSTRAINT astcap_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -259,6 +263,7 @@ CREATE TABLE astoutbox (
   last_error varchar(255) DEFAULT NULL,
   created datetime(3) NOT NULL,
   sent_at datetime(3) DEFAULT NULL,
+  channel varchar(8) NOT NULL DEFAULT 'webhook',  -- webhook | mail: one row per channel of an event
   PRIMARY KEY (id),
   UNIQUE KEY astoutbox_idem_key_unique (idem_key),
   KEY astoutbox_state_next_idx (state, next_at)
@@ -439,5 +444,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0007-money-in', 1, CURRENT_TIMESTAMP),
   ('0008-operators', 1, CURRENT_TIMESTAMP),
   ('0009-rating', 1, CURRENT_TIMESTAMP),
-  ('0010-cards-vouchers', 1, CURRENT_TIMESTAMP);
+  ('0010-cards-vouchers', 1, CURRENT_TIMESTAMP),
+  ('0011-guard', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

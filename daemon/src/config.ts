@@ -4,6 +4,7 @@
  * validated here and a bad one stops start-up with a single line naming it (ConfigError),
  * never a stack trace or a half-started daemon.
  */
+import { loadMailConfig, type MailConfig } from './notify/mail-config.js';
 import { loadPaymentConfig, type PaymentConfig } from './api/payments-config.js';
 import { loadWebhookConfig, type WebhookConfig } from './notify/config.js';
 import { readConfigFile } from './config-file.js';
@@ -98,6 +99,8 @@ export interface Config {
   routing: RoutingConfig;
   /** Event delivery as signed webhooks (notify/config.ts); null: events stay in the outbox. */
   webhook: WebhookConfig | null;
+  /** Event delivery as e-mail (notify/mail-config.ts); null: no mail. */
+  mail: MailConfig | null;
   /** POST /payments (api/payments-config.ts); null: not offered. */
   payments: PaymentConfig | null;
 }
@@ -138,6 +141,7 @@ const SECRET_SETTINGS = [
   'ASTBILL_API_TOKEN',
   'ASTBILL_WEBHOOK_SECRET',
   'ASTBILL_PAYMENT_SECRET',
+  'ASTBILL_SMTP_PASSWORD',
 ] as const;
 const PLACEHOLDER = /CHANGE-?ME/i;
 
@@ -223,6 +227,7 @@ export function loadConfig(env: Source = process.env): Config {
     recovery: loadRecoveryConfig(src),
     routing: loadRoutingConfig(src),
     webhook: loadWebhookConfig(src),
+    mail: loadMailConfig(src),
     payments: loadPaymentConfig(src),
   };
 }

@@ -13,6 +13,7 @@ import type { IdFactory } from './session/ids.js';
 import type { BillingStore } from './session/ports.js';
 import type { SessionRegistry } from './session/registry.js';
 import { Checkpointer } from './session/checkpointer.js';
+import { BlockSweep, type BlockedCallsStore } from './session/block-sweep.js';
 import { Reconciler } from './session/reconcile.js';
 import type { CheckpointStore } from './store/checkpoints.js';
 import { LiveCheck, type LivenessBook } from './session/live-check.js';
@@ -27,12 +28,16 @@ export interface DaemonJobs {
   reconciler: Reconciler;
   /** Null without a checkpoint store (the knex store). */
   checkpointer: Checkpointer | null;
+  /** Ends the calls of blocked accounts; null without the knex store. */
+  blockSweep: BlockSweep | null;
 }
 
 export interface JobParts {
   config: Config;
   store: BillingStore;
   checkpoints: CheckpointStore | null;
+  /** Which live calls belong to blocked accounts (the knex store); null: none. */
+  blocked: BlockedCallsStore | null;
   control: RetryingControl;
   registry: SessionRegistry<LiveSession>;
   ids: IdFactory;
@@ -109,5 +114,15 @@ export function buildJobs(p: JobParts): DaemonJobs {
         book,
       })
     : null;
-  return { housekeeping, liveCheck, reconciler, checkpointer };
+  const blockSweep = p.blocked
+    ? new BlockSweep({
+        store: p.blocked,
+        registry,
+        clock,
+        logger,
+        node,
+        intervalSeconds: recovery.blockPollSeconds,
+      })
+    : null;
+  return { housekeeping, liveCheck, reconciler, checkpointer, blockSweep };
 }

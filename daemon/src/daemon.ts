@@ -21,7 +21,9 @@ import {
   type LiveCallInfo,
 } from './api/index.js';
 import { ReportSchedule } from './reports/schedule.js';
-import { WebhookWorker } from './notify/webhook-worker.js';
+import { webhookTransport } from './notify/webhook-worker.js';
+import { mailTransport } from './notify/mail-transport.js';
+import { OutboxWorker } from './notify/outbox-worker.js';
 import { KnexBillingStore, openStore } from './store/index.js';
 import { OperatorStore } from './store/operators/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
@@ -78,7 +80,8 @@ export class Daemon {
   readonly metrics: Metrics | null;
   private api: ApiServer | null = null;
   private reports: ReportSchedule | null = null;
-  private webhooks: WebhookWorker | null = null;
+  /** One outbox worker per configured channel (webhook, mail). */
+  private outboxWorkers: OutboxWorker[] = [];
   private resilience: Resilience | null = null;
   /** The PIN-guessing limits (session/guess-guard.ts); voucher-code checks report failures here too. */
   readonly guessGuard: GuessLimiter;
@@ -224,6 +227,7 @@ export class Daemon {
       config: this.config,
       store: this.store,
       checkpoints: this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null,
+      blocked: this.operatorStore,
       control: this.control,
       registry: this.registry,
       ids: this.ids,
@@ -235,6 +239,7 @@ export class Daemon {
     });
     if (this.deps.housekeeping ?? true) this.jobs.housekeeping.start();
     this.jobs.checkpointer?.start();
+    this.jobs.blockSweep?.start();
     this.callbackService = this.sessions.callbackService(this.config.node);
     await this.startOperatorSurface();
     this.ari.start();
@@ -287,10 +292,11 @@ export class Daemon {
     this.router.stopAccepting();
     await this.jobs?.housekeeping.close();
     await this.jobs?.checkpointer?.close();
+    await this.jobs?.blockSweep?.close();
     await this.jobs?.liveCheck.close();
     await this.jobs?.reconciler.close();
     await this.reports?.close();
-    await this.webhooks?.close();
+    for (const w of this.outboxWorkers) await w.close();
     if (this.registry.size > 0) {
       this.logger.info('draining live calls', { calls: this.registry.size, seconds: drainSeconds });
       if (!(await this.idle(drainSeconds * 1000))) {
@@ -347,9 +353,14 @@ export class Daemon {
       if (config.reports)
         this.reports = new ReportSchedule({ knex: ops.db.knex, ...config.reports, logger });
       this.reports?.start();
-      if (config.webhook)
-        this.webhooks = new WebhookWorker({ store: ops, config: config.webhook, logger });
-      this.webhooks?.start();
+      const transports = [
+        ...(config.webhook ? [webhookTransport(config.webhook)] : []),
+        ...(config.mail ? [mailTransport(config.mail)] : []),
+      ];
+      this.outboxWorkers = transports.map(
+        (transport) => new OutboxWorker({ store: ops, transport, logger }),
+      );
+      for (const w of this.outboxWorkers) w.start();
       this.metrics?.setSources({
         ...dbGaugeSources(ops, config.node, backlog),
         journalOldest: oldest,

@@ -23,6 +23,10 @@ describe('API /accounts/{name}/caps', () => {
         perMinute: null,
         lowBalance: null,
         largeTopup: null,
+        burstMinutes: null,
+        burstSpend: null,
+        blockedDestPerMinute: null,
+        concurrent: null,
       });
       const set = await h.req('POST', `/accounts/${a.name}/caps`, {
         body: { day: '2.5', perMinute: 4 },
@@ -35,6 +39,10 @@ describe('API /accounts/{name}/caps', () => {
         perMinute: 4,
         lowBalance: null,
         largeTopup: null,
+        burstMinutes: null,
+        burstSpend: null,
+        blockedDestPerMinute: null,
+        concurrent: null,
       });
       const more = await h.req('POST', `/accounts/${a.name}/caps`, {
         body: { day: null, month: '30', lowBalance: '1' },
@@ -46,6 +54,10 @@ describe('API /accounts/{name}/caps', () => {
         perMinute: 4,
         lowBalance: '1.00',
         largeTopup: null,
+        burstMinutes: null,
+        burstSpend: null,
+        blockedDestPerMinute: null,
+        concurrent: null,
       });
       // Each change is in the audit trail with who made it and the caps before and after.
       const audit = await h.req('GET', `/audit?target=account:${a.name}`);
@@ -79,6 +91,10 @@ describe('API /accounts/{name}/caps', () => {
         callsPerMin: 4,
         lowBalance: parseMoney('1'),
         largeTopup: null,
+        burstMinutes: null,
+        burstSpend: null,
+        blockedDestPerMin: null,
+        concurrentMax: null,
       });
     });
 

@@ -37,6 +37,10 @@ describe('astbill account caps', function () {
         perMinute: 3,
         lowBalance: null,
         largeTopup: null,
+        burstMinutes: null,
+        burstSpend: null,
+        blockedDestPerMinute: null,
+        concurrent: null,
       });
       assert.equal((await t.store.caps(a.name))?.monthMax, parseMoney('50'));
     });

@@ -19,7 +19,7 @@ describe('astbill events', function () {
       await t.store.topup(a.name, parseMoney('25'), { reference: 'cli-big' });
       const events = parsed<
         Array<{ id: number; kind: string; state: string; payload: { amount: string } }>
-      >(await cli('events', 'list', '--account', a.name, '--json'));
+      >(await cli('events', 'list', '--account', a.name, '--channel', 'webhook', '--json'));
       assert.deepEqual(
         events.map((e) => [e.kind, e.state, e.payload.amount]),
         [['large_topup', 'pending', '25.00']],
@@ -27,7 +27,7 @@ describe('astbill events', function () {
       await t.knex('astoutbox').where({ id: events[0]!.id }).update({ state: 'dead', attempts: 8 });
       const r = await cli('events', 'resend', String(events[0]!.id));
       assert.equal(r.code, 0, r.stderr);
-      const [again] = await t.store.listEvents({ account: a.name });
+      const [again] = await t.store.listEvents({ account: a.name, channel: 'webhook' });
       assert.deepEqual([again?.state, again?.attempts], ['pending', 0]);
     });
 

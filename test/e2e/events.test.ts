@@ -118,7 +118,7 @@ describe('notification events (outbox → signed webhooks)', function () {
       e.sim.hangupCaller(call.channelId);
       assert.equal((await settledCdr(e, call.channelId)).cost, parseMoney('0.60'));
       const kinds = async () =>
-        (await e.t.store.listEvents({ account: a.name })).map((x) => x.kind);
+        (await e.t.store.listEvents({ account: a.name, channel: 'webhook' })).map((x) => x.kind);
       assert.deepEqual(await kinds(), ['low_balance'], 'in the settlement transaction');
       const last = e.sim.placeCall({ exten: '4413', accountcode: a.name });
       await waitFor('talking', () => talking(e, last.channelId));
@@ -148,7 +148,8 @@ describe('notification events (outbox → signed webhooks)', function () {
       await e.t.store.setCaps(a.name, { largeTopup: parseMoney('1') });
       hook.failures = [500, 503];
       await e.t.store.topup(a.name, parseMoney('2'));
-      const dead = async () => (await e.t.store.listEvents({ account: a.name }))[0];
+      const dead = async () =>
+        (await e.t.store.listEvents({ account: a.name, channel: 'webhook' }))[0];
       await waitFor('the event dead', async () => (await dead())?.state === 'dead', 10_000);
       const ev = (await dead())!;
       assert.deepEqual([ev.attempts, ev.lastError], [2, 'HTTP 503']);

@@ -9,6 +9,10 @@ describe('spend cap room (pure)', () => {
     callsPerMin: null,
     lowBalance: null,
     largeTopup: null,
+    burstMinutes: null,
+    burstSpend: null,
+    blockedDestPerMin: null,
+    concurrentMax: null,
   };
   it('is null without a money cap', () => {
     assert.equal(capRoom({ ...none, callsPerMin: 5 }, { day: 0n, month: 0n }, 0n), null);

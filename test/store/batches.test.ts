@@ -84,6 +84,13 @@ describe('card and voucher batches', function () {
       assert.equal(cdrs[0]!.disposition, 'FAILED');
       assert.equal(cdrs[0]!.reason, 'EXPIRED');
       assert.equal((await t.store.reservations()).filter((r) => r.accountId === card.id).length, 0);
+      await call(card.id, new Date(now + DAY + 2000));
+      const told = await t.store.listEvents({ account: card.name, channel: 'webhook' });
+      assert.deepEqual(
+        told.map((e) => [e.kind, e.payload.expires]),
+        [['card.expired', new Date(now + DAY).toISOString()]],
+        'one card.expired event for the card, however often it is refused',
+      );
       assert.equal(
         (await call(card.id, new Date(now + 1000))).ok,
         true,

@@ -10,7 +10,9 @@ import { withStore } from './open-store.js';
 import { cliActor } from './actor.js';
 
 export const capsUsage = `astbill account caps NAME [--day AMOUNT|none] [--month AMOUNT|none] [--per-call AMOUNT|none]
-                       [--per-minute N|none] [--low-balance AMOUNT|none] [--large-topup AMOUNT|none] [--json]`;
+                       [--per-minute N|none] [--low-balance AMOUNT|none] [--large-topup AMOUNT|none]
+                       [--burst-spend AMOUNT|none --burst-minutes N|none] [--blocked-dest-per-minute N|none]
+                       [--concurrent N|none] [--json]`;
 
 /** The caps as the CLI and the API show them: decimal strings, null = no cap. */
 export function capsJson(c: SpendCaps) {
@@ -22,6 +24,10 @@ export function capsJson(c: SpendCaps) {
     perMinute: c.callsPerMin,
     lowBalance: m(c.lowBalance),
     largeTopup: m(c.largeTopup),
+    burstMinutes: c.burstMinutes,
+    burstSpend: m(c.burstSpend),
+    blockedDestPerMinute: c.blockedDestPerMin,
+    concurrent: c.concurrentMax,
   };
 }
 
@@ -31,7 +37,10 @@ function capsText(name: string, c: SpendCaps): string {
   return (
     `account ${name} caps: day ${show(j.day, '')}, month ${show(j.month, '')}, ` +
     `per call ${show(j.perCall, '')}, per minute ${show(j.perMinute, ' calls')}; ` +
-    `events below ${show(j.lowBalance, '')}, for top-ups from ${show(j.largeTopup, '')}\n`
+    `events below ${show(j.lowBalance, '')}, for top-ups from ${show(j.largeTopup, '')}; ` +
+    `anomaly stop: more than ${show(j.burstSpend, '')} in ${show(j.burstMinutes, ' min')}, ` +
+    `${show(j.blockedDestPerMinute, '')} blocked destinations a minute, ` +
+    `more than ${show(j.concurrent, '')} calls at once\n`
   );
 }
 
@@ -43,6 +52,10 @@ export async function caps(argv: string[]): Promise<number> {
     'per-minute': { type: 'string' },
     'low-balance': { type: 'string' },
     'large-topup': { type: 'string' },
+    'burst-spend': { type: 'string' },
+    'burst-minutes': { type: 'string' },
+    'blocked-dest-per-minute': { type: 'string' },
+    concurrent: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError(`usage: ${capsUsage}`);
@@ -61,6 +74,16 @@ export async function caps(argv: string[]): Promise<number> {
   const large = money('--large-topup', values['large-topup']);
   if (low !== undefined) patch.lowBalance = low;
   if (large !== undefined) patch.largeTopup = large;
+  const burst = money('--burst-spend', values['burst-spend']);
+  if (burst !== undefined) patch.burstSpend = burst;
+  const count = (flag: string, v: string | undefined, max: number) =>
+    v === undefined ? undefined : v === 'none' ? null : integer(flag, v, 1, max);
+  const minutes = count('--burst-minutes', values['burst-minutes'], 1440);
+  const probes = count('--blocked-dest-per-minute', values['blocked-dest-per-minute'], 100_000);
+  const concurrent = count('--concurrent', values.concurrent, 100_000);
+  if (minutes !== undefined) patch.burstMinutes = minutes;
+  if (probes !== undefined) patch.blockedDestPerMin = probes;
+  if (concurrent !== undefined) patch.concurrentMax = concurrent;
   if (perMinute !== undefined)
     patch.callsPerMin =
       perMinute === 'none' ? null : integer('--per-minute', perMinute, 1, 100_000);

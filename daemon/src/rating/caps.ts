@@ -16,6 +16,13 @@ export interface SpendCaps {
   lowBalance: Money | null;
   /** An event for a top-up of at least this much. */
   largeTopup: Money | null;
+  /** Anomaly stop (store/anomaly.ts): block when calls ended in the last burstMinutes cost more than burstSpend. */
+  burstMinutes: number | null;
+  burstSpend: Money | null;
+  /** Anomaly stop: block when this many calls within 60 s were refused BLOCKEDDEST. */
+  blockedDestPerMin: number | null;
+  /** Anomaly stop: block when a new call would make more than this many live calls. */
+  concurrentMax: number | null;
 }
 
 /** What the account has committed: settled call costs of the period plus ALL open reservations. */

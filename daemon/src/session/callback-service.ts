@@ -9,14 +9,27 @@
  */
 import type { Logger } from '../log.js';
 import type { CallbackSession, CallbackOrder } from './callback-session.js';
-import type { BillingStore, RefusalReason } from './ports.js';
+import type { AuthoriseRefusal, BillingStore, RefusalReason } from './ports.js';
 import { errorText } from '../error-text.js';
 import { normaliseDestination } from './numbers.js';
 
 export type CallbackRefusal = Extract<
   RefusalReason,
-  'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'NOCREDIT' | 'BLOCKED' | 'LIMIT' | 'SHUTDOWN'
+  'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'SHUTDOWN' | AuthoriseRefusal
 >;
+
+/** What the caller is told of a refusal of the store's (tx/authorise-callback.ts). */
+const REFUSED: Record<AuthoriseRefusal, string> = {
+  BLOCKED: 'account blocked',
+  EXPIRED: 'the card has expired',
+  BLOCKEDDEST: 'a destination is blocked for this account',
+  LIMIT: 'too many calls on this account',
+  CAP_RATE: 'too many calls per minute on this account',
+  NOCREDIT: 'not enough credit for both legs',
+  CAP_DAY: 'the account reached its daily spend cap',
+  CAP_MONTH: 'the account reached its monthly spend cap',
+  CAP_CALL: 'the per-call spend cap leaves no time for both legs',
+};
 
 export class CallbackRefused extends Error {
   override name = 'CallbackRefused';
@@ -119,15 +132,7 @@ export class CallbackService {
       b: { number: numB, rate: rateB },
     });
     const res = await session.authorise();
-    if (!res.ok) {
-      const what =
-        res.reason === 'NOCREDIT'
-          ? 'not enough credit for both legs'
-          : res.reason === 'LIMIT'
-            ? 'too many calls on this account'
-            : 'account blocked';
-      throw new CallbackRefused(res.reason, what);
-    }
+    if (!res.ok) throw new CallbackRefused(res.reason, REFUSED[res.reason]);
     if (!this.deps.accepting()) {
       // Authorised during shutdown: release both reservations at once.
       this.deps.register(session);

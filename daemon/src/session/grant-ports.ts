@@ -5,7 +5,7 @@
  * store/tx/authorise-callback.ts).
  */
 import type { Money, Rate } from '../rating/index.js';
-import type { AuthoriseRequest, AuthoriseResult } from './ports.js';
+import type { AuthoriseRefusal, AuthoriseRequest, AuthoriseResult } from './ports.js';
 
 /** 'single': one reservation of the whole longest call; 'grant': slices extended while credit lasts. */
 export type ChargingMode = 'single' | 'grant';
@@ -82,7 +82,7 @@ export interface CallbackAuthoriseRequest {
 
 export type CallbackAuthoriseResult =
   | { ok: true; maxSeconds: number; costA: Money; costB: Money; available: Money }
-  | { ok: false; reason: 'NOCREDIT' | 'LIMIT' | 'BLOCKED'; available: Money };
+  | { ok: false; reason: AuthoriseRefusal; available: Money };
 
 /** What timeCallbackB needs: both legs, B's ring time since A's answer (store/tx/time-callback-b.ts). */
 export interface TimeCallbackBRequest {

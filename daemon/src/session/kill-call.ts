@@ -1,7 +1,8 @@
 /**
  * The ONE way astbill ends a call on its own initiative: the limit timer, housekeeping, the
- * loss of a channel during an ARI outage and the HTTP API (reason 'operator') all come here. The session
- * hangs up its legs and settles once, exactly as if a party had hung up.
+ * loss of a channel during an ARI outage, the block sweep (a blocked account, block-sweep.ts)
+ * and the HTTP API (reason 'operator') all come here. The session hangs up its legs and settles
+ * once, exactly as if a party had hung up.
  */
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
@@ -12,7 +13,7 @@ import type { UnseenEnd } from './unseen-end.js';
 import { errorText } from '../error-text.js';
 
 export type KillReason =
-  'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator';
+  'limit' | 'housekeeping' | 'lost-channel' | 'store-error' | 'shutdown' | 'operator' | 'blocked';
 
 /**
  * `unseen`: the call already ended unseen (its channels vanished); it is settled with this end

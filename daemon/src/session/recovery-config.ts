@@ -14,6 +14,10 @@
  *                                the grant). See session/unseen-end.ts.
  *   ASTBILL_GAP_POLL_SECONDS     while the ARI websocket is down, every N s Asterisk is asked
  *                                over REST which calls are still up (default 5; 0: off).
+ *   ASTBILL_BLOCK_POLL_SECONDS   every N s each daemon ends its live calls of accounts that were
+ *                                blocked (by the anomaly stop on any daemon, or an operator):
+ *                                the bound on how long such a call outlives the block (default
+ *                                2; 0: off). See block-sweep.ts.
  *   ASTBILL_RECONCILE_RETRY_SECONDS  when reconciliation cannot run (database or Asterisk not
  *                                answering), it is tried again after N s (default 10).
  */
@@ -25,6 +29,7 @@ export interface RecoveryConfig {
   reconcileRetrySeconds: number;
   unseenEnd: UnseenEndPolicy;
   gapPollSeconds: number;
+  blockPollSeconds: number;
 }
 
 export function loadRecoveryConfig(env: SettingSource): RecoveryConfig {
@@ -33,5 +38,6 @@ export function loadRecoveryConfig(env: SettingSource): RecoveryConfig {
     reconcileRetrySeconds: int(env, 'ASTBILL_RECONCILE_RETRY_SECONDS', 10, 1, 3600),
     unseenEnd: oneOfSetting(env, 'ASTBILL_UNSEEN_END', 'last-up', UNSEEN_END_POLICIES),
     gapPollSeconds: int(env, 'ASTBILL_GAP_POLL_SECONDS', 5, 0, 3600),
+    blockPollSeconds: int(env, 'ASTBILL_BLOCK_POLL_SECONDS', 2, 0, 3600),
   };
 }

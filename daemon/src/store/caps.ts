@@ -19,6 +19,7 @@ import type { Account } from '../session/ports.js';
 import { dialectOf } from './db.js';
 import { StoreError } from './errors.js';
 import { recordAudit, type Actor } from './operators/audit.js';
+import { emitEvent } from './outbox.js';
 import { toDbTime } from './time.js';
 
 interface CapRow {
@@ -29,6 +30,10 @@ interface CapRow {
   calls_per_min: number | string | null;
   low_balance: unknown;
   large_topup: unknown;
+  burst_minutes?: number | string | null;
+  burst_spend?: unknown;
+  blockeddest_per_min?: number | string | null;
+  concurrent_max?: number | string | null;
 }
 
 const NO_CAPS: SpendCaps = {
@@ -38,13 +43,23 @@ const NO_CAPS: SpendCaps = {
   callsPerMin: null,
   lowBalance: null,
   largeTopup: null,
+  burstMinutes: null,
+  burstSpend: null,
+  blockedDestPerMin: null,
+  concurrentMax: null,
 };
 
 function orNull(v: unknown): Money | null {
   return v === null || v === undefined ? null : moneyFromDb(v);
 }
 
-function toCaps(row: CapRow | undefined): SpendCaps {
+function intOrNull(v: number | string | null | undefined): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+/** The caps of one astcap row (as capsQuery reads it); no row: no caps. */
+export function toCaps(read: unknown): SpendCaps {
+  const row = read as CapRow | undefined;
   if (!row) return NO_CAPS;
   return {
     dayMax: orNull(row.day_max),
@@ -53,6 +68,10 @@ function toCaps(row: CapRow | undefined): SpendCaps {
     callsPerMin: row.calls_per_min === null ? null : Number(row.calls_per_min),
     lowBalance: orNull(row.low_balance),
     largeTopup: orNull(row.large_topup),
+    burstMinutes: intOrNull(row.burst_minutes),
+    burstSpend: orNull(row.burst_spend),
+    blockedDestPerMin: intOrNull(row.blockeddest_per_min),
+    concurrentMax: intOrNull(row.concurrent_max),
   };
 }
 
@@ -73,6 +92,10 @@ export async function writeCaps(q: Knex, accountId: number, caps: SpendCaps): Pr
     calls_per_min: caps.callsPerMin,
     low_balance: caps.lowBalance,
     large_topup: caps.largeTopup,
+    burst_minutes: caps.burstMinutes,
+    burst_spend: caps.burstSpend,
+    blockeddest_per_min: caps.blockedDestPerMin,
+    concurrent_max: caps.concurrentMax,
   };
   await q('astcap')
     .insert({ account_id: accountId, ...cols })
@@ -204,5 +227,30 @@ function auditCaps(c: SpendCaps): Record<string, string | number | null> {
     perMinute: c.callsPerMin,
     lowBalance: m(c.lowBalance),
     largeTopup: m(c.largeTopup),
+    burstMinutes: c.burstMinutes,
+    burstSpend: m(c.burstSpend),
+    blockedDestPerMin: c.blockedDestPerMin,
+    concurrentMax: c.concurrentMax,
   };
+}
+
+/** The 'cap_hit' event of a call refused CAP_* (written in the refusing transaction). */
+export function emitCapHit(
+  trx: Knex.Transaction,
+  c: {
+    uniqueid: string;
+    accountId: number;
+    account: string;
+    cap: string;
+    dst: string;
+    start: Date;
+  },
+): Promise<void> {
+  return emitEvent(trx, {
+    kind: 'cap_hit',
+    cause: c.uniqueid,
+    accountId: c.accountId,
+    at: c.start,
+    data: { account: c.account, cap: c.cap, uniqueid: c.uniqueid, dst: c.dst },
+  });
 }

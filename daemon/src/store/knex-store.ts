@@ -23,7 +23,7 @@ import * as caps from './caps.js';
 import * as cdrs from './cdrs.js';
 import * as destRules from './dest-rules.js';
 import * as outbox from './outbox.js';
-import type { EventState, OutboxEvent } from './outbox.js';
+import type { OutboxEvent } from './outbox.js';
 import type { Cdr, CdrFilter, CdrRange } from './cdrs.js';
 import { databaseReachable, type Db, type Dialect } from './db.js';
 import * as grants from './grants.js';
@@ -155,6 +155,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   async recordRefusal(rec: RefusalRecord): Promise<void> {
     await recordRefusal(this.db, rec);
   }
+
+  blockedReservations = (node: string) => reservations.blockedReservations(this.db.knex, node);
 
   reservations(node?: string): Promise<Reservation[]> {
     return reservations.listReservations(this.db.knex, node);
@@ -404,8 +406,8 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
 
   // --- the outbox (store/outbox.ts): events written by the money transactions ---------------
 
-  dueEvents(now: Date, limit = 50): Promise<OutboxEvent[]> {
-    return outbox.dueEvents(this.db.knex, now, limit);
+  dueEvents(now: Date, limit = 50, channel: outbox.Channel = 'webhook'): Promise<OutboxEvent[]> {
+    return outbox.dueEvents(this.db.knex, now, limit, channel);
   }
 
   claimEvent(e: OutboxEvent, until: Date): Promise<boolean> {
@@ -416,7 +418,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     return outbox.recordDelivery(this.db.knex, id, r);
   }
 
-  listEvents(filter: { state?: EventState; account?: string; limit?: number } = {}) {
+  listEvents(filter: Parameters<typeof outbox.listEvents>[1] = {}) {
     return outbox.listEvents(this.db.knex, filter);
   }
 

@@ -16,11 +16,24 @@ export const EVENT_KINDS = [
   'low_balance',
   'credit_exhausted',
   'large_topup',
-  'auto_block',
-  'card_expired',
+  'account.auto_blocked',
+  'card.expired',
   'voucher_redeemed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** How an event goes out: each channel has its own row (attempts, backoff, dead state). */
+export const CHANNELS = ['webhook', 'mail'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** The kinds also sent as e-mail to the operator (notify/mail-transport.ts): the ones a person acts on. */
+export const MAIL_KINDS: readonly EventKind[] = [
+  'low_balance',
+  'credit_exhausted',
+  'large_topup',
+  'account.auto_blocked',
+  'card.expired',
+];
 export type EventState = 'pending' | 'sent' | 'dead';
 
 export interface OutboxEvent {
@@ -28,6 +41,7 @@ export interface OutboxEvent {
   key: string;
   accountId: number | null;
   kind: EventKind;
+  channel: Channel;
   payload: Record<string, unknown>;
   state: EventState;
   attempts: number;
@@ -42,6 +56,7 @@ interface OutboxRow {
   idem_key: string;
   account_id: number | string | null;
   kind: EventKind;
+  channel?: Channel | null;
   payload: string;
   state: EventState;
   attempts: number | string;
@@ -57,6 +72,7 @@ function toEvent(r: OutboxRow): OutboxEvent {
     key: r.idem_key,
     accountId: r.account_id === null ? null : Number(r.account_id),
     kind: r.kind,
+    channel: r.channel ?? 'webhook',
     payload: JSON.parse(r.payload) as Record<string, unknown>,
     state: r.state,
     attempts: Number(r.attempts),
@@ -73,6 +89,7 @@ export const eventMoney = (m: Money): string => formatMoney(m, 2);
 /**
  * Writes one event inside the caller's transaction. `cause` names what caused it uniquely (e.g.
  * the call's uniqueid): the same kind and cause again is the same event (not written twice).
+ * A MAIL_KINDS event gets a second row on the 'mail' channel, with its own key.
  */
 export async function emitEvent(
   trx: Knex.Transaction,
@@ -81,21 +98,21 @@ export async function emitEvent(
   const key = createHash('sha256').update(`${e.kind}\n${e.cause}`).digest('hex');
   const at = toDbTime(e.at);
   const payload = JSON.stringify({ kind: e.kind, at: e.at.toISOString(), ...e.data });
-  await deferred(
-    trx('astoutbox')
-      .insert({
-        idem_key: key,
-        account_id: e.accountId,
-        kind: e.kind,
-        payload,
-        state: 'pending',
-        attempts: 0,
-        next_at: at,
-        created: at,
-      })
-      .onConflict('idem_key')
-      .ignore(),
-  );
+  const row = (channel: Channel, idem: string) => ({
+    idem_key: idem,
+    channel,
+    account_id: e.accountId,
+    kind: e.kind,
+    payload,
+    state: 'pending',
+    attempts: 0,
+    next_at: at,
+    created: at,
+  });
+  const rows = [row('webhook', key)];
+  if (MAIL_KINDS.includes(e.kind))
+    rows.push(row('mail', createHash('sha256').update(`${key}\nmail`).digest('hex')));
+  await deferred(trx('astoutbox').insert(rows).onConflict('idem_key').ignore());
 }
 
 /** The account's alert thresholds (astcap low_balance, large_topup), read in the caller's transaction. */
@@ -145,10 +162,15 @@ export async function emitBalanceEvents(
     });
 }
 
-/** Pending events due at `now`, oldest first. */
-export async function dueEvents(q: Knex, now: Date, limit: number): Promise<OutboxEvent[]> {
+/** Pending events of `channel` due at `now`, oldest first. */
+export async function dueEvents(
+  q: Knex,
+  now: Date,
+  limit: number,
+  channel: Channel = 'webhook',
+): Promise<OutboxEvent[]> {
   const rows = (await q('astoutbox')
-    .where({ state: 'pending' })
+    .where({ state: 'pending', channel })
     .where('next_at', '<=', toDbTime(now))
     .orderBy('id')
     .limit(limit)) as OutboxRow[];
@@ -194,9 +216,10 @@ export async function recordDelivery(
 
 export async function listEvents(
   q: Knex,
-  filter: { state?: EventState; account?: string; limit?: number } = {},
+  filter: { state?: EventState; account?: string; channel?: Channel; limit?: number } = {},
 ): Promise<OutboxEvent[]> {
   let query = q('astoutbox').select('astoutbox.*');
+  if (filter.channel) query = query.where('astoutbox.channel', filter.channel);
   if (filter.state) query = query.where('astoutbox.state', filter.state);
   if (filter.account)
     query = query.where(

@@ -111,3 +111,12 @@ export async function reservedTotals(
   const row = (await query.first()) as { n: unknown; total: unknown } | undefined;
   return { calls: Number(row?.n ?? 0), reserved: moneyFromDb(row?.total ?? null) };
 }
+
+/** Live reservations of `node` whose account is blocked (session/block-sweep.ts ends those calls). */
+export async function blockedReservations(q: Knex, node: string): Promise<string[]> {
+  const rows = (await q('astcreditres as r')
+    .join('astaccount as a', 'a.id', 'r.account_id')
+    .where({ 'r.node': node, 'a.status': 'blocked' })
+    .select('r.uniqueid')) as { uniqueid: string }[];
+  return rows.map((r) => r.uniqueid);
+}

@@ -21,6 +21,26 @@ const capFields = {
   ),
   lowBalance: Nullable(moneySchema('an event when a settlement takes the balance below this')),
   largeTopup: Nullable(moneySchema('an event for a top-up of at least this much')),
+  burstMinutes: Nullable(
+    Type.Integer({ minimum: 1, maximum: 1440, description: 'anomaly stop: the burst window' }),
+  ),
+  burstSpend: Nullable(
+    moneySchema('anomaly stop: block when calls ended in the window cost more than this'),
+  ),
+  blockedDestPerMinute: Nullable(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      description: 'anomaly stop: block after this many BLOCKEDDEST refusals within 60 s',
+    }),
+  ),
+  concurrent: Nullable(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      description: 'anomaly stop: block when a call would make more live calls than this',
+    }),
+  ),
 };
 
 const capsSchema = Type.Object(capFields, {
@@ -36,6 +56,10 @@ const capsPatchSchema = Type.Object(
     perMinute: Type.Optional(capFields.perMinute),
     lowBalance: Type.Optional(capFields.lowBalance),
     largeTopup: Type.Optional(capFields.largeTopup),
+    burstMinutes: Type.Optional(capFields.burstMinutes),
+    burstSpend: Type.Optional(capFields.burstSpend),
+    blockedDestPerMinute: Type.Optional(capFields.blockedDestPerMinute),
+    concurrent: Type.Optional(capFields.concurrent),
   },
   { additionalProperties: false, description: 'only the caps given change; null clears one' },
 );
@@ -49,6 +73,10 @@ function present(c: SpendCaps) {
     perMinute: c.callsPerMin,
     lowBalance: m(c.lowBalance),
     largeTopup: m(c.largeTopup),
+    burstMinutes: c.burstMinutes,
+    burstSpend: m(c.burstSpend),
+    blockedDestPerMinute: c.blockedDestPerMin,
+    concurrent: c.concurrentMax,
   };
 }
 
@@ -99,6 +127,12 @@ export function capsRoutes(deps: ApiDeps): Route[] {
         const large = positive('largeTopup', body.largeTopup);
         if (low !== undefined) patch.lowBalance = low;
         if (large !== undefined) patch.largeTopup = large;
+        const burst = positive('burstSpend', body.burstSpend);
+        if (burst !== undefined) patch.burstSpend = burst;
+        if (body.burstMinutes !== undefined) patch.burstMinutes = body.burstMinutes;
+        if (body.blockedDestPerMinute !== undefined)
+          patch.blockedDestPerMin = body.blockedDestPerMinute;
+        if (body.concurrent !== undefined) patch.concurrentMax = body.concurrent;
         return { json: present(await store.setCaps(params.name, patch, principal.actor)) };
       },
     }),

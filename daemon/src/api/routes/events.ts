@@ -1,25 +1,10 @@
 /** /events: the notification outbox (written by the money transactions, sent as webhooks). */
-import { StringEnum, Type, Nullable } from '../../schema/index.js';
+import { StringEnum, Type } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../http-error.js';
 import { defineRoute, type Route } from '../route.js';
-import { eventJson } from '../../notify/event-json.js';
-
-const eventSchema = Type.Object(
-  {
-    id: Type.Integer(),
-    key: Type.String({ description: 'the Idempotency-Key the webhook carries' }),
-    kind: Type.String(),
-    state: StringEnum(['pending', 'sent', 'dead'] as const),
-    attempts: Type.Integer(),
-    nextAt: Type.String(),
-    lastError: Nullable(Type.String()),
-    created: Type.String(),
-    sentAt: Nullable(Type.String()),
-    payload: Type.Record(Type.String(), Type.Unknown()),
-  },
-  { additionalProperties: false },
-);
+import { eventJson, eventSchema } from '../../notify/event-json.js';
+import { CHANNELS } from '../../store/outbox.js';
 
 export function eventRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
@@ -33,6 +18,7 @@ export function eventRoutes(deps: ApiDeps): Route[] {
       query: Type.Object({
         state: Type.Optional(StringEnum(['pending', 'sent', 'dead'] as const)),
         account: Type.Optional(Type.String({ maxLength: 80 })),
+        channel: Type.Optional(StringEnum(CHANNELS)),
       }),
       responses: {
         200: {
@@ -44,6 +30,7 @@ export function eventRoutes(deps: ApiDeps): Route[] {
         const events = await store.listEvents({
           ...(query.state ? { state: query.state } : {}),
           ...(query.account ? { account: query.account } : {}),
+          ...(query.channel ? { channel: query.channel } : {}),
         });
         return {
           json: {

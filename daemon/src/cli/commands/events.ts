@@ -1,20 +1,21 @@
 /**
  * `astbill events list|resend`: the outbox of notifications (low balance, credit exhausted, cap
- * hit, large top-up), written in the money transactions and delivered by the daemon as signed
- * webhooks (ASTBILL_WEBHOOK_URL). `resend ID` makes a sent or dead event due again.
+ * hit, large top-up, automatic block), written in the money transactions and delivered by the
+ * daemon as signed webhooks (ASTBILL_WEBHOOK_URL) and e-mail (ASTBILL_SMTP_HOST), one row per
+ * channel. `resend ID` makes a sent or dead row due again.
  */
 import { runSubcommand, UsageError } from '../command.js';
 import { integer, noArguments, parse } from '../args.js';
 import { out, outList, showTime } from '../format.js';
 import { withStore } from '../open-store.js';
 import { cliActor } from '../actor.js';
-import type { EventState } from '../../store/outbox.js';
+import { CHANNELS, type Channel, type EventState } from '../../store/outbox.js';
 import { eventJson } from '../../notify/event-json.js';
 
 export const summary = 'list and re-send notification events (the outbox)';
 
 export const usage = `usage:
-  astbill events list [--state pending|sent|dead] [--account NAME] [--limit N] [--json]
+  astbill events list [--state pending|sent|dead] [--channel webhook|mail] [--account NAME] [--limit N] [--json]
   astbill events resend ID`;
 
 const STATES: readonly EventState[] = ['pending', 'sent', 'dead'];
@@ -23,6 +24,7 @@ async function list(argv: string[]): Promise<number> {
   const { values, positionals } = parse('events list', argv, {
     state: { type: 'string' },
     account: { type: 'string' },
+    channel: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -30,20 +32,25 @@ async function list(argv: string[]): Promise<number> {
   const state = values.state as EventState | undefined;
   if (state !== undefined && !STATES.includes(state))
     throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
+  const channel = values.channel as Channel | undefined;
+  if (channel !== undefined && !CHANNELS.includes(channel))
+    throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}`);
   const limit = values.limit === undefined ? 100 : integer('--limit', values.limit, 1, 10_000);
   return withStore(async (store) => {
     const events = await store.listEvents({
       limit,
       ...(state ? { state } : {}),
+      ...(channel ? { channel } : {}),
       ...(values.account ? { account: values.account } : {}),
     });
     outList(events, {
       asJson: values.json,
       toJson: eventJson,
-      headers: ['ID', 'KIND', 'STATE', 'TRIES', 'CREATED', 'ACCOUNT', 'ERROR'],
+      headers: ['ID', 'KIND', 'CHANNEL', 'STATE', 'TRIES', 'CREATED', 'ACCOUNT', 'ERROR'],
       toRow: (e) => [
         e.id,
         e.kind,
+        e.channel,
         e.state,
         e.attempts,
         showTime(e.created),

@@ -14,6 +14,7 @@ import { formatMoney, type Money } from '../../rating/index.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem } from '../errors.js';
 import { recordAudit, type Actor } from '../operators/audit.js';
+import { emitEvent } from '../outbox.js';
 import type { PinHasher } from '../pin.js';
 import { tariffExists } from '../rates.js';
 import { fromDbTime, toDbTime } from '../time.js';
@@ -208,6 +209,22 @@ export function cardQuery(trx: Knex.Transaction, accountId: number): Knex.QueryB
 export function cardExpired(card: CardRow | undefined, at: Date): boolean {
   const expires = card ? fromDbTime(card.expires) : null;
   return expires !== null && expires.getTime() <= at.getTime();
+}
+
+/** The operator hears of an expired card once: the event's cause is the card, not the call. */
+export function cardExpiredEvent(
+  trx: Knex.Transaction,
+  card: CardRow | undefined,
+  account: { id: number; name: string },
+  at: Date,
+): Promise<void> {
+  return emitEvent(trx, {
+    kind: 'card.expired',
+    cause: `card:${account.id}`,
+    accountId: account.id,
+    at,
+    data: { account: account.name, expires: fromDbTime(card?.expires)?.toISOString() ?? null },
+  });
 }
 
 /**

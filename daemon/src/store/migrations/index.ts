@@ -15,6 +15,7 @@ import * as m0007 from './0007-money-in.js';
 import * as m0008 from './0008-operators.js';
 import * as m0009 from './0009-rating.js';
 import * as m0010 from './0010-cards-vouchers.js';
+import * as m0011 from './0011-guard.js';
 
 interface NamedMigration {
   name: string;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0008-operators', migration: m0008 },
   { name: '0009-rating', migration: m0009 },
   { name: '0010-cards-vouchers', migration: m0010 },
+  { name: '0011-guard', migration: m0011 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -11,24 +11,47 @@
  *                    callCost(A, T) + callCost(B, T) ≤ available exactly; per leg an
  *                    astcreditres row (max_seconds T, max_cost callCost(leg, T)) and an open
  *                    astcdr (dst = the leg's number, callback_id); astaccount.reserved += both.
- *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason
- *                    BLOCKED | LIMIT | NOCREDIT, cost 0, callback_id set.
+ *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason (below),
+ *                    cost 0, callback_id set; a CAP_* refusal also a 'cap_hit' event.
+ *          Spend caps and destination rules as tx/authorise (read under the same lock): the
+ *          money both legs may take is at most the room the caps leave (T shrinks to fit).
  * Results: { ok: true, maxSeconds: T, costA, costB, available }
- *          { ok: false, reason, available } checked in this order: BLOCKED, LIMIT (live
- *          reservations + 2 > max_calls), NOCREDIT (T = 0).
+ *          { ok: false, reason, available } checked in this order (tx/authorise's): BLOCKED,
+ *          EXPIRED (a batch card past its expiry; the first callback stamps a card's first use),
+ *          BLOCKEDDEST (the rules deny A's or B's number), LIMIT (live reservations + 2 >
+ *          max_calls), CAP_RATE, NOCREDIT (T = 0 on the credit), CAP_DAY | CAP_MONTH |
+ *          CAP_CALL (T = 0 only under the cap).
  *          The same callbackId again: the first outcome again, nothing written.
  * Throws:  StoreError NOT_FOUND (no such account).
  */
-import { callCost, maxAffordableSecondsTwoLegs } from '../../rating/index.js';
+import {
+  callCost,
+  maxAffordableSecondsTwoLegs,
+  minMoney,
+  type DestRule,
+} from '../../rating/index.js';
+import type { Knex } from 'knex';
+import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
   CallbackAuthoriseRequest,
   CallbackAuthoriseResult,
 } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { probingStop, spikeStop } from '../anomaly.js';
+import { capsOf, checkCaps, emitCapHit } from '../caps.js';
+import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
+import { readTogether } from '../mysql-client.js';
 import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { linkCallback } from '../grants.js';
+import {
+  activation,
+  cardExpired,
+  cardExpiredEvent,
+  cardQuery,
+  type CardRow,
+} from '../batches/cards.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<CallbackAuthoriseResult, { ok: false }>['reason'];
@@ -43,12 +66,8 @@ export async function authoriseCallback(
     const avail = available(account);
 
     const refused = await cdrByUniqueid(trx, req.callbackId);
-    if (
-      refused?.reason === 'BLOCKED' ||
-      refused?.reason === 'LIMIT' ||
-      refused?.reason === 'NOCREDIT'
-    )
-      return { ok: false, reason: refused.reason, available: avail };
+    const again = AUTHORISE_REFUSALS.find((r) => r === refused?.reason);
+    if (again) return { ok: false, reason: again, available: avail };
     const [ra, rb] = [
       await reservationByUniqueid(trx, req.a.uniqueid),
       await reservationByUniqueid(trx, req.b.uniqueid),
@@ -65,7 +84,7 @@ export async function authoriseCallback(
       throw new StoreError('CONFLICT', `callback ${req.callbackId} was already ended`);
     }
 
-    const refuse = async (reason: Refusal): Promise<CallbackAuthoriseResult> => {
+    const refuse = async (reason: Refusal, note?: string): Promise<CallbackAuthoriseResult> => {
       await insertRefusedCdr(trx, {
         uniqueid: req.callbackId,
         accountId: account.id,
@@ -76,23 +95,54 @@ export async function authoriseCallback(
         rate: null,
         start: req.start,
         reason,
+        note,
       });
       await linkCallback(trx, req.callbackId, req.callbackId);
       return { ok: false, reason, available: avail };
     };
+    const capHit = (cap: string) =>
+      emitCapHit(trx, {
+        uniqueid: req.callbackId,
+        accountId: account.id,
+        account: account.name,
+        cap,
+        dst: req.b.number,
+        start: req.start,
+      });
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (
-      account.maxCalls !== null &&
-      (await countReservations(trx, account.id)) + 2 > account.maxCalls
-    )
-      return refuse('LIMIT');
-    const maxSeconds = maxAffordableSecondsTwoLegs(
-      req.a.rate,
-      req.b.rate,
-      avail,
-      account.maxCallSeconds ?? req.defaultMaxSeconds,
-    );
-    if (maxSeconds === 0) return refuse('NOCREDIT');
+    const [card] = (await cardQuery(trx, account.id)) as CardRow[];
+    if (cardExpired(card, req.start)) {
+      await cardExpiredEvent(trx, card, account, req.start);
+      return refuse('EXPIRED');
+    }
+    const limits = await capsOf(trx, account.id);
+    const who = {
+      accountId: account.id,
+      account: account.name,
+      cause: req.callbackId,
+      at: req.start,
+    };
+    if (!(await bothLegsPermitted(trx, req))) {
+      const stopped = await probingStop(trx, limits, who);
+      return refuse('BLOCKEDDEST', stopped ? 'anomaly stop: probing' : undefined);
+    }
+    const live = await countReservations(trx, account.id);
+    if (await spikeStop(trx, limits, who, live, 2)) return refuse('BLOCKED', 'anomaly stop: spike');
+    if (account.maxCalls !== null && live + 2 > account.maxCalls) return refuse('LIMIT');
+    const caps = await checkCaps(trx, account, req.start, 0n, true);
+    if (caps?.rateHit) {
+      await capHit('CAP_RATE');
+      return refuse('CAP_RATE');
+    }
+    const capSeconds = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    const seconds = (money: bigint) =>
+      maxAffordableSecondsTwoLegs(req.a.rate, req.b.rate, money, capSeconds);
+    const maxSeconds = seconds(caps?.room ? minMoney(avail, caps.room.room) : avail);
+    if (maxSeconds === 0) {
+      if (!caps?.room || seconds(avail) === 0) return refuse('NOCREDIT');
+      await capHit(caps.room.reason);
+      return refuse(caps.room.reason);
+    }
 
     const costA = callCost(req.a.rate, maxSeconds);
     const costB = callCost(req.b.rate, maxSeconds);
@@ -125,6 +175,8 @@ export async function authoriseCallback(
       });
       await linkCallback(trx, leg.uniqueid, req.callbackId);
     }
+    const firstUse = activation(trx, account.id, card, req.start);
+    if (firstUse) await firstUse;
     await writeAccountMoney(
       trx,
       account.id,
@@ -133,4 +185,16 @@ export async function authoriseCallback(
     );
     return { ok: true, maxSeconds, costA, costB, available: avail };
   });
+}
+
+/** Both numbers pass the account's and its tariff's destination rules (../dest-rules.ts). */
+async function bothLegsPermitted(
+  trx: Knex.Transaction,
+  req: CallbackAuthoriseRequest,
+): Promise<boolean> {
+  const [ma, aa, mb, ab] = (await readTogether(trx, [
+    ...destRuleQueries(trx, req.accountId, req.a.number),
+    ...destRuleQueries(trx, req.accountId, req.b.number),
+  ])) as [DestRule[], unknown[], DestRule[], unknown[]];
+  return destinationPermitted(req.a.number, ma, aa) && destinationPermitted(req.b.number, mb, ab);
 }

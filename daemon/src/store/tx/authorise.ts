@@ -28,7 +28,9 @@
  *            BLOCKED  account status is blocked
  *            EXPIRED  a batch card past its expiry (../batches/cards.ts); the first authorised
  *                     call of a card stamps its first use (and a valid-days expiry)
- *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts)
+ *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts);
+ *                     the anomaly stop's probing check may block the account here (../anomaly.ts)
+ *            BLOCKED  the anomaly stop's spike check blocked the account just now
  *            LIMIT    live reservations ≥ max_calls
  *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
@@ -64,12 +66,18 @@ import {
 } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
-import { capsQuery, checkCaps } from '../caps.js';
+import { probingStop, spikeStop } from '../anomaly.js';
+import { capsQuery, checkCaps, emitCapHit, toCaps } from '../caps.js';
 import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
-import { emitEvent } from '../outbox.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
 import { deferred, readTogether } from '../mysql-client.js';
-import { activation, cardExpired, cardQuery, type CardRow } from '../batches/cards.js';
+import {
+  activation,
+  cardExpired,
+  cardExpiredEvent,
+  cardQuery,
+  type CardRow,
+} from '../batches/cards.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
@@ -106,13 +114,7 @@ async function repeated(
 }
 
 function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, cap: string) {
-  return emitEvent(trx, {
-    kind: 'cap_hit',
-    cause: req.uniqueid,
-    accountId: req.accountId,
-    at: req.start,
-    data: { account, cap, uniqueid: req.uniqueid, dst: req.dst },
-  });
+  return emitCapHit(trx, { ...req, account, cap });
 }
 
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
@@ -132,16 +134,33 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     const again = await repeated(trx, req, cdrRow ? toCdr(cdrRow) : undefined, avail);
     if (again) return again;
 
-    const refuse = async (reason: Refusal): Promise<AuthoriseResult> => {
-      await insertRefusedCdr(trx, { ...req, account: account.name, reason });
+    const refuse = async (reason: Refusal, note?: string): Promise<AuthoriseResult> => {
+      await insertRefusedCdr(trx, { ...req, account: account.name, reason, note });
       return { ok: false, reason, available: avail };
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
-    if (cardExpired(card, req.start)) return refuse('EXPIRED');
-    if (!destinationPermitted(req.dst, matching, anyAllow)) return refuse('BLOCKEDDEST');
-    if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
-      return refuse('LIMIT');
+    const limits = toCaps(capRows[0]);
+    const who = {
+      accountId: account.id,
+      account: account.name,
+      cause: req.uniqueid,
+      at: req.start,
+    };
+    if (cardExpired(card, req.start)) {
+      await cardExpiredEvent(trx, card, account, req.start);
+      return refuse('EXPIRED');
+    }
+    if (!destinationPermitted(req.dst, matching, anyAllow)) {
+      const stopped = await probingStop(trx, limits, who);
+      return refuse('BLOCKEDDEST', stopped ? 'anomaly stop: probing' : undefined);
+    }
+    const live =
+      limits.concurrentMax !== null || account.maxCalls !== null
+        ? await countReservations(trx, account.id)
+        : 0;
+    if (await spikeStop(trx, limits, who, live, 1)) return refuse('BLOCKED', 'anomaly stop: spike');
+    if (account.maxCalls !== null && live >= account.maxCalls) return refuse('LIMIT');
     const caps = await checkCaps(trx, account, req.start, 0n, true, capRows);
     if (caps?.rateHit) {
       await capHit(trx, req, account.name, 'CAP_RATE');

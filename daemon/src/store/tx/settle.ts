@@ -26,7 +26,10 @@
  *                      snapshot on its astcallattempt row, billsec), margin = cost − buy_cost;
  *            astcreditres: the reservation deleted;
  *            astoutbox: low_balance / credit_exhausted when the balance crossed the account's
- *                      threshold (astcap low_balance, read in the same locking read) or zero.
+ *                      threshold (astcap low_balance, read in the same locking read) or zero;
+ *            anomaly stop (../anomaly.ts): a charged call that takes the cost of the account's
+ *                      calls ended in the last burst_minutes above burst_spend blocks the
+ *                      account (status, audit row, 'account.auto_blocked' event).
  * Results: { settled: true, cost, billsec, balanceAfter }
  *          { settled: false, cost, billsec, balanceAfter } with the values recorded earlier when
  *            the CDR is not open (a second settle changes nothing);
@@ -35,6 +38,7 @@
 import { callCost, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { chargeCall } from '../charge.js';
+import { burstStop } from '../anomaly.js';
 import { emitBalanceEvents } from '../outbox.js';
 import { completeCdr, toCdr, type CdrRow } from '../cdrs.js';
 import { dialectOf, type Db } from '../db.js';
@@ -50,6 +54,8 @@ interface LockedRow extends CdrRow, BuyColumns {
   acct_reserved: unknown;
   res_max_cost: unknown;
   low_balance: unknown;
+  burst_minutes: number | string | null;
+  burst_spend: unknown;
 }
 
 /** The CDR with its account's money and its reservation's held amount, all three rows locked. */
@@ -73,6 +79,8 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
       'r.max_cost as res_max_cost',
       ...BUY_COLUMNS,
       'k.low_balance as low_balance',
+      'k.burst_minutes as burst_minutes',
+      'k.burst_spend as burst_spend',
     );
   const row = (await (dialectOf(trx) === 'mysql' ? q.forUpdate() : q).first()) as
     LockedRow | undefined;
@@ -92,7 +100,17 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
   const checkpoint = row.checkpoint_secs === null ? 0 : Number(row.checkpoint_secs);
   const lowBalance =
     row.low_balance === null || row.low_balance === undefined ? null : moneyFromDb(row.low_balance);
-  return { cdr: toCdr(row), account, held, checkpoint, buy: buySnapshot(row), lowBalance };
+  const burst = {
+    minutes:
+      row.burst_minutes === null || row.burst_minutes === undefined
+        ? null
+        : Number(row.burst_minutes),
+    spend:
+      row.burst_spend === null || row.burst_spend === undefined
+        ? null
+        : moneyFromDb(row.burst_spend),
+  };
+  return { cdr: toCdr(row), account, held, checkpoint, buy: buySnapshot(row), lowBalance, burst };
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
@@ -156,6 +174,8 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       at: now,
       lowBalance: locked.lowBalance,
     });
+    if (cost > 0n)
+      await burstStop(trx, locked.burst, { accountId: account.id, account: name, cause, at: end });
     return { settled: true, cost, billsec, balanceAfter };
   });
 }
