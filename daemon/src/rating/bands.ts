@@ -58,7 +58,7 @@ export interface BandedRate extends Banding {
 export const BASE_BAND = 'base';
 
 /** Why the bands are unusable, or undefined when they are sound. */
-export function bandProblem(b: BandedRate): string | undefined {
+export function bandProblem(b: Banding): string | undefined {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: b.zone });
   } catch {
