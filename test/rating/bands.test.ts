@@ -33,7 +33,9 @@ const BERLIN: BandedRate = {
     minSecs: 0,
   },
   zone: 'Europe/Berlin',
-  bands: [{ name: 'peak', days: WEEKDAYS, from: 8 * 60, to: 18 * 60, ratePerMin: parseMoney('0.12') }],
+  bands: [
+    { name: 'peak', days: WEEKDAYS, from: 8 * 60, to: 18 * 60, ratePerMin: parseMoney('0.12') },
+  ],
 };
 
 /** The price by its definition: every billing block at the band of its first second, summed, rounded up once. */
@@ -197,9 +199,10 @@ describe('rating: time bands', () => {
         );
         // The CDR's split explains the whole charge: shares add up to the cost and the billed time.
         const shares = bandShares(b, answerMs, billsec);
-        expect(shares.reduce((s, x) => s + x.cost, 0n), `case ${i}`).to.equal(
-          bandedCallCost(b, answerMs, billsec),
-        );
+        expect(
+          shares.reduce((s, x) => s + x.cost, 0n),
+          `case ${i}`,
+        ).to.equal(bandedCallCost(b, answerMs, billsec));
         expect(shares.reduce((s, x) => s + x.seconds, 0)).to.equal(billedSeconds(b.base, billsec));
       }
     });
