@@ -119,7 +119,7 @@ export function toCdr(r: CdrRow): Cdr {
           initialSecs: Number(r.initial_secs),
           incrementSecs: Number(r.increment_secs),
           minSecs: Number(r.min_secs),
-          banding: bandingFromJson(r.bands),
+          ...(r.bands ? { banding: bandingFromJson(r.bands) } : {}),
         }
       : null,
     start: requiredTime(r.start),
