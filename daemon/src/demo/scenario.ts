@@ -11,6 +11,9 @@ import type { Disposition, RefusalReason } from '../session/ports.js';
 import type { FarEndRule, PlaceCallOptions } from '../sim/index.js';
 
 export const DEMO_TARIFF = 'demo';
+/** The time-banded tariff of the band-split call, and the deck its peak band is priced by. */
+export const BANDED_TARIFF = 'demo-bands';
+export const PEAK_TARIFF = 'demo-peak';
 
 /** One tariff row, amounts as exact decimal strings. */
 export interface DemoRate {
@@ -31,16 +34,26 @@ export interface DemoAccount {
   identifiedBy: string;
   pin?: string;
   anis?: string[];
+  /** Default DEMO_TARIFF. */
+  tariff?: string;
 }
 
 /** When a call is placed: `at` ms after the first call, or `delayMs` after another call has ended and settled. */
-export type DemoStart = { at: number } | { after: string; delayMs: number };
+/**
+ * When a call is placed: `at` ms after the first call, `delayMs` after another call has ended
+ * and settled, or the first time the simulated Asterisk's clock shows `second` ms into a minute
+ * (the band-split call: its answer then falls just before the minute its peak band starts).
+ */
+export type DemoStart =
+  { at: number } | { after: string; delayMs: number } | { secondOfMinute: number };
 
 export interface ExpectedOutcome {
   disposition: Disposition;
   reason?: RefusalReason;
   /** True when TIMEOUT(absolute) must cut the call at its grant (billsec = granted seconds). */
   cutAtLimit?: boolean;
+  /** True when the call must be charged in more than one time band (CDR band_split). */
+  bandSplit?: boolean;
 }
 
 export interface DemoCall {
@@ -61,6 +74,9 @@ export interface DemoCall {
 export interface DemoScenario {
   fast: boolean;
   rates: DemoRate[];
+  /** BANDED_TARIFF's rates (off-peak) and PEAK_TARIFF's (its peak band, set by the runner). */
+  bandedRates: DemoRate[];
+  peakRates: DemoRate[];
   accounts: DemoAccount[];
   farEnds: FarEndRule[];
   calls: DemoCall[];
@@ -132,9 +148,22 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
     { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 246800', pin: '246800' },
     // 0.15 at 3.00/min (0.05/s, per-second billing) buys exactly 3 s.
     { name: 'carol', balance: '0.15', identifiedBy: 'accountcode of her phone' },
+    { name: 'dave', balance: '1.00', identifiedBy: 'accountcode', tariff: BANDED_TARIFF },
   ];
+  const leicester = {
+    prefix: '44116',
+    description: 'Leicester',
+    connect: '0',
+    initial: 1,
+    increment: 1,
+  };
+  const bandedRates: DemoRate[] = [{ ...leicester, rate: '0.06' }];
+  const peakRates: DemoRate[] = [{ ...leicester, rate: '0.30' }];
+  const answerAfter = ms(1000, 400);
 
   const farEnds: FarEndRule[] = [
+    // The band-split call talks 4 s: about 2 s off-peak, 2 s in peak.
+    { prefix: '44116', action: 'answer', answerAfterMs: answerAfter, hangupAfterMs: 4000 },
     { prefix: '442', action: 'answer', answerAfterMs: ring, hangupAfterMs: ms(4000, 2000) },
     { prefix: '447', action: 'busy', ringMs: ring },
     { prefix: '1', action: 'noanswer' },
@@ -163,6 +192,7 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
   const alicePhone = { accountcode: 'alice', peer: 'alice', callerId: 'Alice <1001>' };
   const bobPhone = { peer: 'bob-desk', callerId: 'Bob <15551230001>' };
   const carolPhone = { accountcode: 'carol', peer: 'carol', callerId: 'Carol <1003>' };
+  const davePhone = { accountcode: 'dave', peer: 'dave', callerId: 'Dave <1004>' };
 
   const calls: DemoCall[] = [
     {
@@ -238,11 +268,21 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       phone: { ...alicePhone, exten: '33142685300' },
       expect: { disposition: 'FAILED', reason: 'NOROUTE' },
     },
+    {
+      id: 'band-split',
+      title: 'dave calls Leicester 2 s before his peak band starts: charged per band',
+      account: 'dave',
+      start: { secondOfMinute: 58_000 - answerAfter },
+      phone: { ...davePhone, exten: '441162496000' },
+      expect: { disposition: 'ANSWERED', bandSplit: true },
+    },
   ];
 
   return {
     fast,
     rates,
+    bandedRates,
+    peakRates,
     accounts,
     farEnds,
     calls,
