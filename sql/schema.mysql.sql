@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0012-bands-fx); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0012-bands); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -110,9 +110,6 @@ CREATE TABLE astcdr (
   dialled varchar(80) DEFAULT NULL,               -- the digits as dialled when normalised (dst: the E.164 number)
   bands text DEFAULT NULL,                        -- JSON: the time bands the call was granted on (NULL: flat rate)
   band_split text DEFAULT NULL,                   -- JSON: the settled charge by band (band, seconds, cost)
-  rate_currency varchar(3) DEFAULT NULL,          -- the tariff's currency when it is not the account's
-  rate_cost bigint DEFAULT NULL,                  -- the cost in rate_currency (minor units)
-  fx_rate varchar(40) DEFAULT NULL,               -- the exchange rate used: cost = rate_cost × fx_rate, rounded once
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
@@ -356,22 +353,6 @@ CREATE TABLE astband (
   UNIQUE KEY astband_tariff_position_unique (tariff, position)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
-CREATE TABLE asttariff (
-  name varchar(40) NOT NULL,
-  currency varchar(3) NOT NULL,                   -- the currency the tariff's rates are in
-  PRIMARY KEY (name)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
-CREATE TABLE astfx (
-  id int unsigned NOT NULL AUTO_INCREMENT,
-  base varchar(3) NOT NULL,
-  quote varchar(3) NOT NULL,
-  rate varchar(40) NOT NULL,                      -- 1 base = rate quote, an exact decimal
-  effective datetime(3) NOT NULL,                 -- from then on (UTC); the latest ≤ a call's start applies
-  PRIMARY KEY (id),
-  UNIQUE KEY astfx_pair_effective_unique (base, quote, effective)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
 CREATE OR REPLACE VIEW astaccount_view AS
 SELECT a.id, a.name, a.status, a.currency, a.tariff,
   CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
@@ -433,5 +414,5 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0007-money-in', 1, CURRENT_TIMESTAMP),
   ('0008-operators', 1, CURRENT_TIMESTAMP),
   ('0009-rating', 1, CURRENT_TIMESTAMP),
-  ('0012-bands-fx', 1, CURRENT_TIMESTAMP);
+  ('0012-bands', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

@@ -117,7 +117,9 @@ describe('time bands: calls split by peak and off-peak', function () {
       moveTo(at('2026-11-25T06:59:50Z')); // Wednesday, 07:59:50 in Berlin; rings 20 s
       const acct = await e.t.seedAccount({ balance: '0.50', tariff: 'seconds' });
       const call = e.sim.placeCall({ exten: '4477000003', accountcode: acct.name });
-      await waitFor('the reservation', async () => (await e.t.store.reservations()).length === 1);
+      await waitFor('the far end ringing', () =>
+        e.sim.liveChannels().some((c) => c.kind === 'outbound'),
+      );
       e.advance(20_000);
       await waitFor('talking', () => talking(e, call.channelId));
       const answered = at('2026-11-25T07:00:10Z');

@@ -14,7 +14,7 @@ import * as m0006 from './0006-routing.js';
 import * as m0007 from './0007-money-in.js';
 import * as m0008 from './0008-operators.js';
 import * as m0009 from './0009-rating.js';
-import * as m0012 from './0012-bands-fx.js';
+import * as m0012 from './0012-bands.js';
 
 interface NamedMigration {
   name: string;
@@ -31,7 +31,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0007-money-in', migration: m0007 },
   { name: '0008-operators', migration: m0008 },
   { name: '0009-rating', migration: m0009 },
-  { name: '0012-bands-fx', migration: m0012 },
+  { name: '0012-bands', migration: m0012 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

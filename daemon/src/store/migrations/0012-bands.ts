@@ -10,18 +10,9 @@
  * astcdr.bands     the banding the call was granted on (JSON: zone, bands with their prices), so
  *                  that extension and settlement price with what was granted; NULL: a flat rate.
  * astcdr.band_split  after settlement, the charge by band (JSON: band, billed seconds, cost).
- *
- * Currencies (store/fx.ts):
- *
- * asttariff        a tariff's currency (no row: the tariffs' currency is the accounts' default).
- * astfx            exchange rates: 1 unit of `base` = `rate` units of `quote` (an exact decimal
- *                  string) from `effective` on (UTC); the latest effective ≤ a call's start applies.
- * astcdr.rate_currency, rate_cost, fx_rate   a call rated in another currency than its account's:
- *                  the tariff's currency, the cost in it, and the rate used (cost = rate_cost
- *                  converted, rounded once); NULL when the currencies are the same.
  */
 import type { Knex } from 'knex';
-import { dialectOf, tableOptions, timeColumn } from './dialect.js';
+import { dialectOf, tableOptions } from './dialect.js';
 
 export async function up(knex: Knex): Promise<void> {
   const d = dialectOf(knex);
@@ -38,34 +29,15 @@ export async function up(knex: Knex): Promise<void> {
     t.string('band_tariff', 40).notNullable();
     t.unique(['tariff', 'position'], { indexName: 'astband_tariff_position_unique' });
   });
-  await knex.schema.createTable('asttariff', (t) => {
-    tableOptions(t, d);
-    t.string('name', 40).primary();
-    t.string('currency', 3).notNullable();
-  });
-  await knex.schema.createTable('astfx', (t) => {
-    tableOptions(t, d);
-    t.increments('id');
-    t.string('base', 3).notNullable();
-    t.string('quote', 3).notNullable();
-    t.string('rate', 40).notNullable();
-    timeColumn(t, d, 'effective').notNullable();
-    t.unique(['base', 'quote', 'effective'], { indexName: 'astfx_pair_effective_unique' });
-  });
   await knex.schema.alterTable('astcdr', (t) => {
     t.text('bands').nullable();
     t.text('band_split').nullable();
-    t.string('rate_currency', 3).nullable();
-    t.bigInteger('rate_cost').nullable();
-    t.string('fx_rate', 40).nullable();
   });
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('astcdr', (t) => {
-    t.dropColumns('bands', 'band_split', 'rate_currency', 'rate_cost', 'fx_rate');
+    t.dropColumns('bands', 'band_split');
   });
-  await knex.schema.dropTable('astfx');
-  await knex.schema.dropTable('asttariff');
   await knex.schema.dropTable('astband');
 }
