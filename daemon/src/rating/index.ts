@@ -12,3 +12,4 @@ export * from './bands.js';
 export * from './caps.js';
 export * from './dest-rules.js';
 export * from './pricing.js';
+export * from './fx.js';
