@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0012-bands); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0010-cards-vouchers, 0012-bands); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -353,6 +353,47 @@ CREATE TABLE astband (
   UNIQUE KEY astband_tariff_position_unique (tariff, position)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Prepaid card batches and voucher batches (0010-cards-vouchers; docs/cards.md).
+CREATE TABLE astbatch (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  kind varchar(8) NOT NULL CHECK (kind IN ('card','voucher')),
+  created datetime(3) NOT NULL,
+  value bigint NOT NULL,                          -- minor units: each card's balance, each voucher's credit
+  currency varchar(3) NOT NULL,
+  count int NOT NULL,
+  tariff varchar(40) DEFAULT NULL,                -- cards
+  expires datetime(3) DEFAULT NULL,
+  valid_days int DEFAULT NULL,                    -- cards: days of validity from the first call
+  prefix varchar(40) NOT NULL,
+  operator varchar(120) NOT NULL,
+  state varchar(8) NOT NULL DEFAULT 'active' CHECK (state IN ('active','disabled')),
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astcard (
+  account_id int unsigned NOT NULL,
+  batch_id int unsigned NOT NULL,
+  first_used datetime(3) DEFAULT NULL,
+  expires datetime(3) DEFAULT NULL,               -- the batch's date, or first use + valid_days
+  PRIMARY KEY (account_id),
+  KEY astcard_batch_idx (batch_id),
+  CONSTRAINT astcard_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id),
+  CONSTRAINT astcard_batch_id_foreign FOREIGN KEY (batch_id) REFERENCES astbatch (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astvoucher (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  batch_id int unsigned NOT NULL,
+  code_hash varchar(64) NOT NULL,                 -- HMAC-SHA256 of the code (the PIN key)
+  used_at datetime(3) DEFAULT NULL,
+  account_id int unsigned DEFAULT NULL,
+  ledger_id int unsigned DEFAULT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astvoucher_code_unique (code_hash),
+  KEY astvoucher_batch_idx (batch_id),
+  CONSTRAINT astvoucher_batch_id_foreign FOREIGN KEY (batch_id) REFERENCES astbatch (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE OR REPLACE VIEW astaccount_view AS
 SELECT a.id, a.name, a.status, a.currency, a.tariff,
   CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
@@ -414,5 +455,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0007-money-in', 1, CURRENT_TIMESTAMP),
   ('0008-operators', 1, CURRENT_TIMESTAMP),
   ('0009-rating', 1, CURRENT_TIMESTAMP),
+  ('0010-cards-vouchers', 1, CURRENT_TIMESTAMP),
   ('0012-bands', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);
