@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0011-guard); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0010-cards-vouchers, 0011-guard, 0012-bands); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -108,6 +108,8 @@ CREATE TABLE astcdr (
   buy_cost bigint DEFAULT NULL,                   -- what the carrier charges us, minor units
   margin bigint DEFAULT NULL,                     -- cost - buy_cost
   dialled varchar(80) DEFAULT NULL,               -- the digits as dialled when normalised (dst: the E.164 number)
+  bands text DEFAULT NULL,                        -- JSON: the time bands the call was granted on (NULL: flat rate)
+  band_split text DEFAULT NULL,                   -- JSON: the settled charge by band (band, seconds, cost)
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
@@ -342,6 +344,20 @@ CREATE TABLE astnumrule (
   UNIQUE KEY astnumrule_set_unique (scope, owner, position)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+CREATE TABLE astband (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  tariff varchar(40) NOT NULL,
+  position int NOT NULL,                          -- bands are tried in this order; the first that holds wins
+  name varchar(20) NOT NULL,                      -- peak, weekend, … (the CDR's band_split names it)
+  days varchar(20) NOT NULL,                      -- ISO weekdays, 1 = Monday: '1,2,3,4,5'
+  from_min int NOT NULL,                          -- local window [from_min, to_min) in minutes of the day
+  to_min int NOT NULL,
+  zone varchar(64) NOT NULL,                      -- the tariff's IANA time zone
+  band_tariff varchar(40) NOT NULL,               -- the deck whose rate for the number prices the band
+  PRIMARY KEY (id),
+  UNIQUE KEY astband_tariff_position_unique (tariff, position)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- Prepaid card batches and voucher batches (0010-cards-vouchers; docs/cards.md).
 CREATE TABLE astbatch (
   id int unsigned NOT NULL AUTO_INCREMENT,
@@ -445,5 +461,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0008-operators', 1, CURRENT_TIMESTAMP),
   ('0009-rating', 1, CURRENT_TIMESTAMP),
   ('0010-cards-vouchers', 1, CURRENT_TIMESTAMP),
-  ('0011-guard', 1, CURRENT_TIMESTAMP);
+  ('0011-guard', 1, CURRENT_TIMESTAMP),
+  ('0012-bands', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

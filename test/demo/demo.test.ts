@@ -69,6 +69,7 @@ interface DemoJson {
     ended: string;
     answer: string | null;
     end: string | null;
+    bandSplit: Array<{ band: string; seconds: number; cost: string }> | null;
   }>;
   balances: Array<{
     account: string;
@@ -101,7 +102,7 @@ describe('astbill demo', function () {
   it('bills every scripted call exactly once and leaves no reservation', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(result.ok, true);
-    assert.equal(result.verdict, 'all 11 calls billed exactly once; 0 reservations left');
+    assert.equal(result.verdict, 'all 12 calls billed exactly once; 0 reservations left');
     assert.equal(result.reservationsLeft, 0);
     for (const c of result.calls) {
       assert.equal(c.cdrCount, 1, `${c.id}: one CDR`);
@@ -117,6 +118,26 @@ describe('astbill demo', function () {
   it('ends each call with its scripted disposition, on the right account', () => {
     const got = Object.fromEntries(
       result.calls.map((c) => [c.id, [c.account, c.disposition, c.reason, c.cost]]),
+    );
+    const split = result.calls.find((c) => c.id === 'band-split')!;
+    delete got['band-split'];
+    assert.deepEqual([split.account, split.disposition], ['dave', 'ANSWERED']);
+    // Per-second billing: 0.001/s off-peak (the base), 0.005/s in the peak minute.
+    assert.deepEqual(
+      split.bandSplit?.map((b) => b.band),
+      ['base', 'peak'],
+      'answered 2 s before the peak minute: charged in both bands',
+    );
+    const perSecond: Record<string, bigint> = { base: 100n, peak: 500n };
+    let total = 0n;
+    for (const b of split.bandSplit!) {
+      assert.equal(BigInt(b.cost.replace('.', '')), perSecond[b.band]! * BigInt(b.seconds));
+      total += BigInt(b.cost.replace('.', ''));
+    }
+    assert.equal(BigInt(split.cost!.replace('.', '')), total, 'the split adds up to the cost');
+    assert.equal(
+      split.bandSplit!.reduce((s, b) => s + b.seconds, 0),
+      split.billsec,
     );
     assert.deepEqual(got, {
       answered: ['alice', 'ANSWERED', null, '0.02500'], // 30/6 at 0.05/min: one 30 s block
@@ -175,30 +196,44 @@ describe('astbill demo', function () {
   });
 
   it('leaves the final balances start − Σ cost, exactly', () => {
-    assert.deepEqual(result.balances, [
-      {
-        account: 'alice',
-        start: '10.00000',
-        charged: '0.02500',
-        end: '9.97500',
-        reserved: '0.00000',
-      },
-      { account: 'bob', start: '5.00000', charged: '0.05800', end: '4.94200', reserved: '0.00000' },
-      {
-        account: 'card-1001',
-        start: '2.00000',
-        charged: '0.01400',
-        end: '1.98600',
-        reserved: '0.00000',
-      },
-      {
-        account: 'carol',
-        start: '0.15000',
-        charged: '0.15000',
-        end: '0.00000',
-        reserved: '0.00000',
-      },
-    ]);
+    // dave's band split depends on the second his call is answered in: checked by its sum.
+    const dave = result.balances.find((b) => b.account === 'dave')!;
+    const minor = (x: string) => BigInt(x.replace('.', ''));
+    assert.equal(minor(dave.end), minor(dave.start) - minor(dave.charged));
+    assert.equal(dave.charged, result.calls.find((c) => c.id === 'band-split')!.cost);
+    assert.deepEqual(
+      result.balances.filter((b) => b !== dave),
+      [
+        {
+          account: 'alice',
+          start: '10.00000',
+          charged: '0.02500',
+          end: '9.97500',
+          reserved: '0.00000',
+        },
+        {
+          account: 'bob',
+          start: '5.00000',
+          charged: '0.05800',
+          end: '4.94200',
+          reserved: '0.00000',
+        },
+        {
+          account: 'card-1001',
+          start: '2.00000',
+          charged: '0.01400',
+          end: '1.98600',
+          reserved: '0.00000',
+        },
+        {
+          account: 'carol',
+          start: '0.15000',
+          charged: '0.15000',
+          end: '0.00000',
+          reserved: '0.00000',
+        },
+      ],
+    );
   });
 
   it('prints only JSON with --json', () => {
@@ -237,10 +272,11 @@ describe('astbill demo', function () {
     assert.match(out, /^loss +alice +1001 +88234123456 +FAILED +0 +0\.00 +LOSS$/m);
     assert.match(out, /^ +carrier-b +00\+number +44 0\.03, 447 0\.10, 39 0\.03$/m);
     assert.match(out, /^no-route +alice +1001 +33142685300 +FAILED +0 +0\.00 +NOROUTE$/m);
+    assert.match(out, /^band-split: base \d s [\d.]+ \+ peak \d s [\d.]+ = [\d.]+$/m);
     assert.match(out, /^account +start +charged +end$/m);
     assert.match(out, /^alice +10\.00 +0\.025 +9\.975$/m);
     assert.match(out, /^carol +0\.15 +0\.15 +0\.00$/m);
-    assert.match(out, /^OK: all 11 calls billed exactly once; 0 reservations left$/m);
+    assert.match(out, /^OK: all 12 calls billed exactly once; 0 reservations left$/m);
     assert.doesNotMatch(out, /"level"|Swagger/, 'no daemon log lines in the output');
   });
 });

@@ -4,6 +4,8 @@ import {
   bandedCallCost,
   bandedMaxAffordableSeconds,
   bandedPricing,
+  bandShares,
+  costOf,
   billedSeconds,
   callCost,
   firstBoundary,
@@ -31,7 +33,9 @@ const BERLIN: BandedRate = {
     minSecs: 0,
   },
   zone: 'Europe/Berlin',
-  bands: [{ days: WEEKDAYS, from: 8 * 60, to: 18 * 60, ratePerMin: parseMoney('0.12') }],
+  bands: [
+    { name: 'peak', days: WEEKDAYS, from: 8 * 60, to: 18 * 60, ratePerMin: parseMoney('0.12') },
+  ],
 };
 
 /** The price by its definition: every billing block at the band of its first second, summed, rounded up once. */
@@ -95,7 +99,7 @@ describe('rating: time bands', () => {
     // 2026-03-29 in Berlin: 02:00 CET becomes 03:00 CEST at 01:00Z. Night 00:00–03:00 at 0.01.
     const b: BandedRate = {
       ...BERLIN,
-      bands: [{ days: ALL, from: 0, to: 3 * 60, ratePerMin: parseMoney('0.01') }],
+      bands: [{ name: 'night', days: ALL, from: 0, to: 3 * 60, ratePerMin: parseMoney('0.01') }],
     };
     // 01:59 CET: 60 s of night, then it is 03:00 CEST: 60 s at the base 0.06.
     expect(bandedCallCost(b, at('2026-03-29T00:59:00Z'), 120)).to.equal(parseMoney('0.07'));
@@ -108,7 +112,7 @@ describe('rating: time bands', () => {
     // 2026-10-25 in Berlin: 03:00 CEST becomes 02:00 CET at 01:00Z; night lasts until 02:00Z.
     const b: BandedRate = {
       ...BERLIN,
-      bands: [{ days: ALL, from: 0, to: 3 * 60, ratePerMin: parseMoney('0.01') }],
+      bands: [{ name: 'night', days: ALL, from: 0, to: 3 * 60, ratePerMin: parseMoney('0.01') }],
     };
     expect(bandedCallCost(b, at('2026-10-25T00:59:00Z'), 3660)).to.equal(parseMoney('0.61'));
     expect(bandedCallCost(b, at('2026-10-25T01:59:00Z'), 120)).to.equal(parseMoney('0.07'));
@@ -123,6 +127,21 @@ describe('rating: time bands', () => {
       expect(bandedMaxAffordableSeconds(b, 0, parseMoney(money), 3600)).to.equal(
         maxAffordableSeconds(r, parseMoney(money), 3600),
       );
+  });
+
+  it('splits a call from off-peak into peak by band, the straddling block at its first second', () => {
+    // Monday 07:59:30 Berlin, 60/30 billing: blocks at 0 (60 s, off-peak), 60, 90 (peak).
+    const r = { ...BERLIN.base, initialSecs: 60, incrementSecs: 30, connectFee: parseMoney('0.1') };
+    const b: BandedRate = { ...BERLIN, base: r };
+    const answer = at('2026-11-23T06:59:30Z');
+    expect(bandShares(b, answer, 100)).to.deep.equal([
+      { band: 'base', seconds: 60, cost: parseMoney('0.16') },
+      { band: 'peak', seconds: 60, cost: parseMoney('0.12') },
+    ]);
+    // Through the one pricing door, with the bands on the rate.
+    const rate = { ...r, banding: { zone: b.zone, bands: b.bands } };
+    expect(costOf(rate, answer, 100)).to.equal(parseMoney('0.28'));
+    expect(costOf({ ...r, banding: null }, answer, 100)).to.equal(callCost(r, 100));
   });
 
   describe('property tests (seeded)', () => {
@@ -144,6 +163,7 @@ describe('rating: time bands', () => {
         const to = from + 1 + int(1440 - from);
         const days = ALL.filter(() => rand() < 0.6);
         return {
+          name: `b${int(100)}`,
           days: days.length ? days : [1 + int(7)],
           from,
           to,
@@ -177,6 +197,13 @@ describe('rating: time bands', () => {
         expect(bandedCallCost(b, answerMs, billsec), `case ${i}`).to.equal(
           reference(b, answerMs, billsec),
         );
+        // The CDR's split explains the whole charge: shares add up to the cost and the billed time.
+        const shares = bandShares(b, answerMs, billsec);
+        expect(
+          shares.reduce((s, x) => s + x.cost, 0n),
+          `case ${i}`,
+        ).to.equal(bandedCallCost(b, answerMs, billsec));
+        expect(shares.reduce((s, x) => s + x.seconds, 0)).to.equal(billedSeconds(b.base, billsec));
       }
     });
 

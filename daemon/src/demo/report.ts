@@ -15,6 +15,19 @@ export interface DemoResult {
   daemonWarnings: number;
 }
 
+/** The charge by time band of each banded call (CDR band_split): how its cost came about. */
+function bandLines(r: DemoResult): string[] {
+  const lines = r.calls.flatMap((c) =>
+    c.cdrs
+      .filter((cdr) => cdr.bandSplit && cdr.bandSplit.length > 0)
+      .map(
+        (cdr) =>
+          `${c.call.id}: ${cdr.bandSplit!.map((b) => `${b.band} ${b.seconds} s ${showMoney(b.cost)}`).join(' + ')} = ${showMoney(cdr.cost)}`,
+      ),
+  );
+  return lines.length ? ['Time bands (astcdr.band_split)', ...lines, ''] : [];
+}
+
 export function renderHuman(r: DemoResult): string {
   const cdrRows = r.calls.flatMap((c) =>
     c.cdrs.length === 0
@@ -69,6 +82,7 @@ export function renderHuman(r: DemoResult): string {
       ],
       cdrRows,
     ),
+    ...bandLines(r),
     'Balances (astaccount)',
     table(['account', 'start', 'charged', 'end'], balanceRows),
   ];
@@ -126,6 +140,12 @@ export function renderJson(r: DemoResult): unknown {
         ended: endReason(c),
         answer: cdr?.answer?.toISOString() ?? null,
         end: cdr?.end?.toISOString() ?? null,
+        bandSplit:
+          cdr?.bandSplit?.map((b) => ({
+            band: b.band,
+            seconds: b.seconds,
+            cost: jsonMoney(b.cost),
+          })) ?? null,
       };
     }),
     balances: r.accounts.map((a) => ({

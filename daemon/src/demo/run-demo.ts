@@ -11,14 +11,23 @@ import { resolve, join, dirname } from 'node:path';
 import { loadConfig, parseDbUrl } from '../config.js';
 import { startDaemon, type Daemon } from '../daemon.js';
 import { parseMoney, type Money } from '../rating/index.js';
-import { AriSimulator } from '../sim/index.js';
+import { AriSimulator, type Clock } from '../sim/index.js';
+import type { TimerHandle } from '../sim/clock.js';
 import { openStore, type KnexBillingStore } from '../store/index.js';
 import { showMoney } from '../cli/format.js';
 import { LiveTable } from './live-table.js';
 import { callResult, cdrsOf, liveRow, type Tracked } from './call-rows.js';
 import { displayPath, intro, muteSwaggerNotice, quietLogger } from './demo-output.js';
 import type { DemoResult } from './report.js';
-import { DEMO_TARIFF, demoScenario, type DemoCall, type DemoScenario } from './scenario.js';
+import {
+  BANDED_TARIFF,
+  DEMO_TARIFF,
+  PEAK_TARIFF,
+  demoScenario,
+  type DemoCall,
+  type DemoRate,
+  type DemoScenario,
+} from './scenario.js';
 import { verify, type AccountResult, type CallResult } from './verify.js';
 
 export interface DemoOptions {
@@ -65,8 +74,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     closers.unshift(closeStore);
     const starts = await seed(store, scenario);
 
+    // Asterisk's clock is set so that the band-split call is due a few seconds in (a real Asterisk
+    // keeps real time; only the simulated one is shifted, by less than a minute).
+    const clock = new ShiftedClock(alignedOffset(Date.now(), bandCallSecond(scenario)));
+    await seedPeak(store, clock.now());
     const sim = await AriSimulator.start({
-      clock: 'real',
+      clock,
       rules: scenario.farEnds,
       recordEvents: true,
       historyLimit: 10_000,
@@ -140,7 +153,37 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   return result;
 }
 
+const toRate = (tariff: string) => (r: DemoRate) => ({
+  tariff,
+  prefix: r.prefix,
+  description: r.description,
+  ratePerMin: parseMoney(r.rate),
+  connectFee: parseMoney(r.connect),
+  initialSecs: r.initial,
+  incrementSecs: r.increment,
+  minSecs: 0,
+});
+
+/**
+ * The banded tariff's peak: the one minute of the day (UTC, that weekday) that begins at the first
+ * whole minute after `simNow` + 5 s, so the band-split call placed 2 s before it crosses into it.
+ */
+async function seedPeak(store: KnexBillingStore, simNow: number): Promise<void> {
+  const start = new Date(Math.ceil((simNow + 5000) / 60_000) * 60_000);
+  const from = start.getUTCHours() * 60 + start.getUTCMinutes();
+  const weekday = start.getUTCDay() === 0 ? 7 : start.getUTCDay();
+  await store.setBands({
+    tariff: BANDED_TARIFF,
+    zone: 'UTC',
+    bands: [{ name: 'peak', days: [weekday], from, to: from + 1, bandTariff: PEAK_TARIFF }],
+  });
+}
+
 async function seed(store: KnexBillingStore, s: DemoScenario): Promise<Map<string, Money>> {
+  await store.upsertRates([
+    ...s.bandedRates.map(toRate(BANDED_TARIFF)),
+    ...s.peakRates.map(toRate(PEAK_TARIFF)),
+  ]);
   await store.upsertRates(
     s.rates.map((r) => ({
       tariff: DEMO_TARIFF,
@@ -182,7 +225,7 @@ async function seed(store: KnexBillingStore, s: DemoScenario): Promise<Map<strin
     await store.addAccount({
       name: a.name,
       balance,
-      tariff: DEMO_TARIFF,
+      tariff: a.tariff ?? DEMO_TARIFF,
       pin: a.pin,
       anis: a.anis,
     });
@@ -220,7 +263,7 @@ async function playCalls(
   for (;;) {
     const now = Date.now();
     for (const t of tracked) {
-      if (!t.handle && due(t.call, now - t0, byId)) {
+      if (!t.handle && due(t.call, now - t0, byId, sim.clock.now())) {
         t.handle = sim.placeCall({ ...t.call.phone, app: daemon.config.ari.app });
       }
       if (t.handle && t.call.dtmf && !t.dtmfSent && sim.stateOf(t.handle.channelId) === 'Up') {
@@ -261,8 +304,12 @@ async function playCalls(
   return tracked;
 }
 
-function due(call: DemoCall, elapsed: number, byId: Map<string, Tracked>): boolean {
+function due(call: DemoCall, elapsed: number, byId: Map<string, Tracked>, simNow: number): boolean {
   if ('at' in call.start) return elapsed >= call.start.at;
+  if ('secondOfMinute' in call.start) {
+    const into = simNow % 60_000;
+    return into >= call.start.secondOfMinute && into < call.start.secondOfMinute + 1000;
+  }
   const before = byId.get(call.start.after);
   return before?.doneAt != null && Date.now() - before.doneAt >= call.start.delayMs;
 }
@@ -278,4 +325,28 @@ async function waitFor(predicate: () => boolean, ms: number): Promise<boolean> {
     await sleep(50);
   }
   return true;
+}
+
+/** The real clock moved by `offset` ms: the simulated Asterisk's time. */
+class ShiftedClock implements Clock {
+  readonly kind = 'real' as const;
+  constructor(private readonly offset: number) {}
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return { cancel: () => clearTimeout(t) };
+  }
+}
+
+function bandCallSecond(s: DemoScenario): number | null {
+  const c = s.calls.find((x) => 'secondOfMinute' in x.start);
+  return c && 'secondOfMinute' in c.start ? c.start.secondOfMinute : null;
+}
+
+/** The offset (0..60 s) that puts `now` + 3 s at `second` ms into a minute; 0 when none is asked. */
+function alignedOffset(now: number, second: number | null): number {
+  if (second === null) return 0;
+  return (((second - 3000 - now) % 60_000) + 60_000) % 60_000;
 }

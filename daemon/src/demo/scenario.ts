@@ -17,6 +17,9 @@ import type { Disposition, RefusalReason } from '../session/ports.js';
 import type { FarEndRule, PlaceCallOptions } from '../sim/index.js';
 
 export const DEMO_TARIFF = 'demo';
+/** The time-banded tariff of the band-split call, and the deck its peak band is priced by. */
+export const BANDED_TARIFF = 'demo-bands';
+export const PEAK_TARIFF = 'demo-peak';
 
 /** One tariff row, amounts as exact decimal strings. */
 export interface DemoRate {
@@ -45,10 +48,18 @@ export interface DemoAccount {
   identifiedBy: string;
   pin?: string;
   anis?: string[];
+  /** Default DEMO_TARIFF. */
+  tariff?: string;
 }
 
 /** When a call is placed: `at` ms after the first call, or `delayMs` after another call has ended and settled. */
-export type DemoStart = { at: number } | { after: string; delayMs: number };
+/**
+ * When a call is placed: `at` ms after the first call, `delayMs` after another call has ended
+ * and settled, or the first time the simulated Asterisk's clock shows `second` ms into a minute
+ * (the band-split call: its answer then falls just before the minute its peak band starts).
+ */
+export type DemoStart =
+  { at: number } | { after: string; delayMs: number } | { secondOfMinute: number };
 
 export interface ExpectedOutcome {
   disposition: Disposition;
@@ -57,6 +68,8 @@ export interface ExpectedOutcome {
   cutAtLimit?: boolean;
   /** The trunk attempts in order as `trunk OUTCOME` (absent: not checked). */
   attempts?: string[];
+  /** True when the call must be charged in more than one time band (CDR band_split). */
+  bandSplit?: boolean;
 }
 
 export interface DemoCall {
@@ -78,6 +91,9 @@ export interface DemoScenario {
   fast: boolean;
   rates: DemoRate[];
   trunks: DemoTrunk[];
+  /** BANDED_TARIFF's rates (off-peak) and PEAK_TARIFF's (its peak band, set by the runner). */
+  bandedRates: DemoRate[];
+  peakRates: DemoRate[];
   accounts: DemoAccount[];
   farEnds: FarEndRule[];
   calls: DemoCall[];
@@ -161,6 +177,8 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       rates: [
         buy('1', '0.005', 6, 6),
         buy('44', '0.02', 30, 6),
+        // Per second like dave's banded tariff: 44's 30 s first block would not pay at 0.06/min.
+        buy('44116', '0.01', 1, 1),
         buy('447', '0.08', 30, 6),
         buy('49', '0.02', 6, 6),
         buy('8816', '1.50', 1, 1),
@@ -188,9 +206,22 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
     { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 246800', pin: '246800' },
     // 0.15 at 3.00/min (0.05/s, per-second billing) buys exactly 3 s.
     { name: 'carol', balance: '0.15', identifiedBy: 'accountcode of her phone' },
+    { name: 'dave', balance: '1.00', identifiedBy: 'accountcode', tariff: BANDED_TARIFF },
   ];
+  const leicester = {
+    prefix: '44116',
+    description: 'Leicester',
+    connect: '0',
+    initial: 1,
+    increment: 1,
+  };
+  const bandedRates: DemoRate[] = [{ ...leicester, rate: '0.06' }];
+  const peakRates: DemoRate[] = [{ ...leicester, rate: '0.30' }];
+  const answerAfter = ms(1000, 400);
 
   const farEnds: FarEndRule[] = [
+    // The band-split call talks 4 s: about 2 s off-peak, 2 s in peak.
+    { prefix: '44116', action: 'answer', answerAfterMs: answerAfter, hangupAfterMs: 4000 },
     { prefix: '442', action: 'answer', answerAfterMs: ring, hangupAfterMs: ms(4000, 2000) },
     { prefix: '447', action: 'busy', ringMs: ring },
     { prefix: '1', action: 'noanswer' },
@@ -223,6 +254,7 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
   const alicePhone = { accountcode: 'alice', peer: 'alice', callerId: 'Alice <1001>' };
   const bobPhone = { peer: 'bob-desk', callerId: 'Bob <15551230001>' };
   const carolPhone = { accountcode: 'carol', peer: 'carol', callerId: 'Carol <1003>' };
+  const davePhone = { accountcode: 'dave', peer: 'dave', callerId: 'Dave <1004>' };
 
   const calls: DemoCall[] = [
     {
@@ -318,12 +350,22 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
       phone: { ...alicePhone, exten: '88234123456' },
       expect: { disposition: 'FAILED', reason: 'LOSS', attempts: [] },
     },
+    {
+      id: 'band-split',
+      title: 'dave calls Leicester 2 s before his peak band starts: charged per band',
+      account: 'dave',
+      start: { secondOfMinute: 58_000 - answerAfter },
+      phone: { ...davePhone, exten: '441162496000' },
+      expect: { disposition: 'ANSWERED', bandSplit: true },
+    },
   ];
 
   return {
     fast,
     rates,
     trunks,
+    bandedRates,
+    peakRates,
     accounts,
     farEnds,
     calls,

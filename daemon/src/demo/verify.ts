@@ -6,7 +6,7 @@
  * every balance must equal its start minus the sum of its CDRs' costs (and the ledger), and no
  * reservation may be left. Pure: it only looks at what run-demo collected.
  */
-import { callCost, type Money } from '../rating/index.js';
+import { callCost, costOf, type Money } from '../rating/index.js';
 import type { EndedChannel } from '../sim/index.js';
 import type { CallAttempt, Cdr } from '../store/index.js';
 import type { DemoCall } from './scenario.js';
@@ -119,10 +119,17 @@ function callProblems(r: CallResult): string[] {
     out.push(`${id}: reason ${cdr.reason ?? 'none'}, expected ${want.reason ?? 'none'}`);
   if (cdr.disposition === 'ANSWERED') {
     if (!cdr.rate) out.push(`${id}: answered CDR without its rate`);
-    else if (cdr.cost !== callCost(cdr.rate, cdr.billsec))
-      out.push(
-        `${id}: cost ${cdr.cost} is not the price of ${cdr.billsec} s (${callCost(cdr.rate, cdr.billsec)})`,
-      );
+    else {
+      // Priced like settlement does: a banded rate from the answer instant, per band.
+      const price = costOf(cdr.rate, (cdr.answer ?? cdr.start).getTime(), cdr.billsec);
+      if (cdr.cost !== price)
+        out.push(`${id}: cost ${cdr.cost} is not the price of ${cdr.billsec} s (${price})`);
+    }
+    const split = cdr.bandSplit ?? [];
+    if (want.bandSplit && split.length < 2)
+      out.push(`${id}: charged in ${split.length} time band(s), expected a split`);
+    if (split.length > 0 && split.reduce((sum, b) => sum + b.cost, 0n) !== cdr.cost)
+      out.push(`${id}: the band split does not add up to the cost ${cdr.cost}`);
     if (cdr.maxSeconds !== null && cdr.billsec > cdr.maxSeconds)
       out.push(`${id}: billsec ${cdr.billsec} beyond the grant of ${cdr.maxSeconds} s`);
     if (cdr.maxCost !== null && cdr.cost > cdr.maxCost)

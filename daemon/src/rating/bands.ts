@@ -30,6 +30,8 @@ type Tariffing = Pick<
 >;
 
 export interface Band {
+  /** What the CDR's band split and the operator call it (peak, weekend, …). */
+  name: string;
   /** ISO weekdays the band applies on: 1 = Monday … 7 = Sunday. */
   days: readonly number[];
   /** Local minute of the day the window opens (0..1439) and closes (exclusive, 1..1440). */
@@ -40,16 +42,23 @@ export interface Band {
   connectFee?: Money;
 }
 
-export interface BandedRate {
-  /** The base rate: the billing blocks, and the price where no band applies. */
-  base: Tariffing;
+/** The bands of a tariff, as a rate carries them (Rate.banding) and a CDR keeps them. */
+export interface Banding {
   /** IANA time zone of the tariff, e.g. Europe/Berlin. */
   zone: string;
   bands: readonly Band[];
 }
 
+export interface BandedRate extends Banding {
+  /** The base rate: the billing blocks, and the price where no band applies. */
+  base: Tariffing;
+}
+
+/** The name the split gives the time no band covers (priced at the base rate). */
+export const BASE_BAND = 'base';
+
 /** Why the bands are unusable, or undefined when they are sound. */
-export function bandProblem(b: BandedRate): string | undefined {
+export function bandProblem(b: Banding): string | undefined {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: b.zone });
   } catch {
@@ -57,6 +66,8 @@ export function bandProblem(b: BandedRate): string | undefined {
   }
   for (const [i, band] of b.bands.entries()) {
     const at = `band ${i + 1}`;
+    if (!/^[A-Za-z0-9_-]{1,20}$/.test(band.name) || band.name === BASE_BAND)
+      return `${at}: a name is 1-20 letters, digits, _ or - (not '${BASE_BAND}')`;
     if (band.days.length === 0 || band.days.some((d) => !Number.isInteger(d) || d < 1 || d > 7))
       return `${at}: weekdays are 1 (Monday) to 7 (Sunday)`;
     if (!Number.isInteger(band.from) || !Number.isInteger(band.to))
@@ -105,9 +116,6 @@ export function bandAt(b: BandedRate, utcMs: number): Band | undefined {
   return b.bands.find((x) => x.days.includes(weekday) && minute >= x.from && minute < x.to);
 }
 
-const priceAt = (b: BandedRate, utcMs: number): Money =>
-  bandAt(b, utcMs)?.ratePerMin ?? b.base.ratePerMin;
-
 /**
  * The next instant after `utcMs` (a whole minute) at which the band may change: the next local
  * band edge or midnight, or a zone offset change before it. Only ever later than `utcMs`.
@@ -134,22 +142,33 @@ function nextChange(b: BandedRate, utcMs: number): number {
   return candidate;
 }
 
-/** The per-minute price as a step function over [startMs, endMs): [from, price] pieces, in order. */
-function pricePieces(b: BandedRate, startMs: number, endMs: number): Array<[number, Money]> {
-  const pieces: Array<[number, Money]> = [];
+/** The band in force as a step function over [startMs, endMs): [from, band] pieces, in order. */
+function bandPieces(
+  b: BandedRate,
+  startMs: number,
+  endMs: number,
+): Array<[number, Band | undefined]> {
+  const pieces: Array<[number, Band | undefined]> = [];
   for (let t = startMs; t < endMs; t = nextChange(b, t)) {
-    const p = priceAt(b, t);
-    if (pieces.length === 0 || pieces.at(-1)![1] !== p) pieces.push([t, p]);
+    const band = bandAt(b, t);
+    if (pieces.length === 0 || pieces.at(-1)![1] !== band) pieces.push([t, band]);
   }
   return pieces;
 }
 
-/** Σ rate·seconds over the billing blocks of [0, billed) (the numerator of the call's price). */
-function rateSeconds(b: BandedRate, answerMs: number, billed: number): bigint {
+/** One band's part of a call: its billed seconds and their rate·seconds (Σ price·s, before /60). */
+interface Piece {
+  band: Band | undefined;
+  seconds: number;
+  rateSeconds: bigint;
+}
+
+/** The billing blocks of [0, billed), grouped by the band they start in, in time order. */
+function blockPieces(b: BandedRate, answerMs: number, billed: number): Piece[] {
   const b0 = firstBoundary(b.base);
   const inc = b.base.incrementSecs;
-  const pieces = pricePieces(b, answerMs, answerMs + billed * 1000);
-  let total = 0n;
+  const pieces = bandPieces(b, answerMs, answerMs + billed * 1000);
+  const out: Piece[] = [];
   // Blocks start at 0 and at b0 + k·inc; each is priced at the piece holding its start.
   const blocksStartingIn = (fromS: number, toS: number): number => {
     // Count block starts s with fromS ≤ s < toS, s ∈ {0} ∪ {b0 + k·inc < billed}.
@@ -158,7 +177,7 @@ function rateSeconds(b: BandedRate, answerMs: number, billed: number): bigint {
     const upTo = (x: number) => (x < 0 ? 0 : 1 + (x < b0 ? 0 : Math.floor((x - b0) / inc) + 1));
     return upTo(lastStart) - upTo(fromS - 1);
   };
-  for (const [i, [from, price]] of pieces.entries()) {
+  for (const [i, [from, band]] of pieces.entries()) {
     const to = i + 1 < pieces.length ? pieces[i + 1]![0] : answerMs + billed * 1000;
     const fromS = Math.ceil((from - answerMs) / 1000);
     const toS = Math.ceil((to - answerMs) / 1000);
@@ -167,9 +186,51 @@ function rateSeconds(b: BandedRate, answerMs: number, billed: number): bigint {
     // The first block (length b0) starts at 0; the others are increments.
     const hasFirst = fromS <= 0 && toS > 0;
     const seconds = (hasFirst ? b0 : 0) + (n - (hasFirst ? 1 : 0)) * inc;
-    total += price * BigInt(seconds);
+    const price = band?.ratePerMin ?? b.base.ratePerMin;
+    out.push({ band, seconds, rateSeconds: price * BigInt(seconds) });
   }
-  return total;
+  return out;
+}
+
+/** Σ rate·seconds over the billing blocks of [0, billed) (the numerator of the call's price). */
+function rateSeconds(b: BandedRate, answerMs: number, billed: number): bigint {
+  return blockPieces(b, answerMs, billed).reduce((sum, p) => sum + p.rateSeconds, 0n);
+}
+
+/** One band's share of a call's cost, for the CDR (which bands, how long, how much). */
+export interface BandShare {
+  /** The band's name, BASE_BAND for time no band covers. */
+  band: string;
+  /** Billed seconds of the blocks that started in the band. */
+  seconds: number;
+  cost: Money;
+}
+
+/**
+ * How bandedCallCost splits over the bands, in time order, one share per band (a band entered
+ * twice is summed). The connection fee goes to the band at the answer; the money is rounded once
+ * for the call, so each share is ceil(cumulative/60) − ceil(previous cumulative/60): the shares
+ * add up to the cost exactly.
+ */
+export function bandShares(b: BandedRate, answerMs: number, billsec: number): BandShare[] {
+  const billed = billedSeconds(b.base, billsec);
+  if (billed === 0) return [];
+  const shares = new Map<string, BandShare>();
+  let cum = 0n;
+  let paid = 0n;
+  const first = bandAt(b, answerMs);
+  const fee = first?.connectFee ?? b.base.connectFee;
+  for (const p of blockPieces(b, answerMs, billed)) {
+    cum += p.rateSeconds;
+    const upTo = (cum + 59n) / 60n;
+    const name = p.band?.name ?? BASE_BAND;
+    const share = shares.get(name) ?? { band: name, seconds: 0, cost: 0n };
+    share.seconds += p.seconds;
+    share.cost += upTo - paid + (shares.size === 0 && !shares.has(name) ? fee : 0n);
+    paid = upTo;
+    shares.set(name, share);
+  }
+  return [...shares.values()];
 }
 
 /** What a call answered at `answerMs` that talked `billsec` seconds costs under the bands. */

@@ -12,3 +12,5 @@ export * from './deck-diff.js';
 export * from './bands.js';
 export * from './caps.js';
 export * from './dest-rules.js';
+export * from './pricing.js';
+export * from './fx.js';

@@ -1,4 +1,5 @@
 import type { Money } from './money.js';
+import type { Banding } from './bands.js';
 
 /** One row of a tariff: what a destination prefix costs and how its seconds are counted. */
 export interface Rate {
@@ -15,6 +16,8 @@ export interface Rate {
   incrementSecs: number;
   /** Calls shorter than this are billed as this long (0 = no minimum). */
   minSecs: number;
+  /** Time bands (bands.ts): the price by weekday and time of day; absent: one price always. */
+  banding?: Banding | null;
 }
 
 /** Why a rate is unusable, or undefined when it is sound. */

@@ -21,7 +21,7 @@
  *            it through the store's idempotent settle.
  * Throws:  StoreError NOT_FOUND when the account is gone.
  */
-import { callCost, type Money } from '../rating/index.js';
+import { costOf, type Money } from '../rating/index.js';
 import type { SettleRequest } from '../session/ports.js';
 import { lockAccount } from '../store/accounts.js';
 import { chargeCall } from '../store/charge.js';
@@ -49,7 +49,8 @@ export function outageBill(call: OutageCall): { billsec: number; cost: Money } {
   const billsec = answered
     ? Math.min(Math.max(0, Math.floor(call.settle.billsec)), call.grant.maxSeconds)
     : 0;
-  return { billsec, cost: answered ? callCost(call.grant.req.rate, billsec) : 0n };
+  const answerMs = (call.settle.answer ?? call.settle.end).getTime();
+  return { billsec, cost: answered ? costOf(call.grant.req.rate, answerMs, billsec) : 0n };
 }
 
 export function knexLateCharge(db: Db): LateCharge {

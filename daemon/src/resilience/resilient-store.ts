@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { callCost, type NumberRule, type Rate } from '../rating/index.js';
+import { costOf, type NumberRule, type Rate } from '../rating/index.js';
 import {
   composedAccountWithRate,
   type Account,
@@ -282,7 +282,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
       return {
         settled: true,
         pending: true,
-        cost: answered && g ? callCost(g.rate, billsec) : 0n,
+        cost: answered && g ? costOf(g.rate, (req.answer ?? req.end).getTime(), billsec) : 0n,
         billsec,
         balanceAfter: 0n,
       };

@@ -131,12 +131,19 @@ export async function authoriseDestination(
     if (norm.dialled !== undefined) [dst, dialled] = [norm.dst, norm.dialled];
   }
   if (dst === null || !VALID_DESTINATION.test(dst)) return refused('BADNUMBER', PROMPTS.noService);
-  const rate =
+  let rate =
     who.rated?.number === dst
       ? who.rated.rate
       : await db(() => store.rateFor(account.tariff, dst!, start));
   ctx.scope.check();
   if (!rate) return refused('NOROUTE', PROMPTS.noService);
+  const bands = ctx.deps.bands;
+  if (bands) {
+    const flat = rate;
+    const banding = await db(() => bands.bandingFor(flat, dst!, start));
+    ctx.scope.check();
+    if (banding) rate = { ...rate, banding };
+  }
   const routing = await planRoutes(ctx, account.tariff, dst, rate);
   ctx.scope.check();
   if (routing.kind === 'refuse') return refused(routing.reason, PROMPTS.noService);

@@ -11,7 +11,7 @@ import type { CallOffered, DialOutcome } from './call-events.js';
 import type { CallScope, Deferred } from './call-scope.js';
 import type { DaemonClock } from './clock.js';
 import type { GrantController } from './grant-controller.js';
-import type { GrantStore } from './grant-ports.js';
+import type { BandStore, GrantStore } from './grant-ports.js';
 import type { IdFactory } from './ids.js';
 import type { CallerIvr } from './ivr.js';
 import type { UnseenEnd } from './unseen-end.js';
@@ -96,6 +96,8 @@ export interface SessionDeps {
   pinGuard?: GuessGuard;
   /** Extends grant-mode calls (store/tx/extend.ts); without it every call is single mode. */
   grantStore?: GrantStore;
+  /** Time-banded rates; without it every rate is priced flat. */
+  bands?: BandStore;
   /** Voucher redemption (store/tx/redeem-voucher.ts); without it the voucher number is not served. */
   vouchers?: VoucherStore;
   /** Carrier routing (store/trunks.ts); without it every call dials config `dial`. */

@@ -9,6 +9,7 @@ import type { Attempt, CallContext } from './call-context.js';
 import type { CallControl } from './call-control-port.js';
 import type { DialOutcome } from './call-events.js';
 import { deferred, errorText } from './call-scope.js';
+import { answeredByBands, grantFromAnswer } from './banded-answer.js';
 import { GrantController } from './grant-controller.js';
 import type { IdFactory } from './ids.js';
 import { LimitTimer } from './limit-timer.js';
@@ -75,6 +76,8 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
     },
     onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
   };
+  const banded = answeredByBands(ctx, attempt);
+  if (banded && !(await grantFromAnswer(ctx, attempt))) return;
   const grants = attempt.grant && config.charging && grantStore;
   ctx.limit = grants
     ? new GrantController({
@@ -109,7 +112,7 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
     return;
   }
   try {
-    await store.markAnswered(attempt.uniqueid, attempt.answeredAt!);
+    if (!banded) await store.markAnswered(attempt.uniqueid, attempt.answeredAt!);
   } catch (err) {
     if (!talking()) return;
     ctx.log.error('store failed to record the answer; announcing and ending the call', {

@@ -69,6 +69,29 @@ export type ExtendResult =
     }
   | { ok: false; reason: 'GONE' };
 
+/** What answerBanded needs (store/tx/answer-banded.ts): the answer of a call on a banded rate. */
+export interface AnswerBandedRequest {
+  uniqueid: string;
+  answer: Date;
+  defaultMaxSeconds: number;
+  /** Grant mode: the slice (the attempt's grantSeconds); null: single mode, the whole call. */
+  grantSeconds: number | null;
+}
+
+export type AnswerBandedResult =
+  { ok: true; maxSeconds: number; maxCost: Money; final: boolean } | { ok: false; reason: 'GONE' };
+
+/**
+ * Time-banded rates (store/bands.ts, store/tx/answer-banded.ts). Without this port every rate is
+ * flat: bands are attached to a rate only where the answer can price them again.
+ */
+export interface BandStore {
+  /** The bands of `rate`'s tariff for `number` at `at`, with their prices; undefined: none. */
+  bandingFor(rate: Rate, number: string, at: Date): Promise<Rate['banding']>;
+  /** ONE transaction: the answer, and the grant again from the answer instant. */
+  answerBanded(req: AnswerBandedRequest): Promise<AnswerBandedResult>;
+}
+
 /** What authoriseCallback needs: both legs, one combined limit. */
 export interface CallbackAuthoriseRequest {
   callbackId: string;

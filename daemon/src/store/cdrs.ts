@@ -5,7 +5,8 @@
  * disposition FAILED, a reason and cost 0 (tx/authorise, tx/refusal).
  */
 import type { Knex } from 'knex';
-import { moneyFromDb, type Money, type Rate } from '../rating/index.js';
+import { moneyFromDb, type BandShare, type Money, type Rate } from '../rating/index.js';
+import { bandSplitFromJson, bandSplitJson, bandingFromJson, bandingJson } from './bands.js';
 import {
   END_SOURCES,
   refusalDisposition,
@@ -21,7 +22,7 @@ export type CdrStatus = 'open' | 'settled';
 /** The part of a rate a CDR keeps, so that settlement bills with the rate the call was granted on. */
 export type RateSnapshot = Pick<
   Rate,
-  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs'
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs' | 'banding'
 >;
 
 export interface Cdr {
@@ -56,6 +57,8 @@ export interface Cdr {
   margin?: Money | null;
   /** The digits as dialled when number normalisation changed them (dst is then the E.164 number). */
   dialled: string | null;
+  /** A banded call, once settled: its charge by band (see store/bands.ts). */
+  bandSplit?: BandShare[] | null;
 }
 
 export interface CdrRow {
@@ -91,6 +94,8 @@ export interface CdrRow {
   buy_cost?: unknown;
   margin?: unknown;
   dialled?: string | null;
+  bands?: string | null;
+  band_split?: string | null;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -114,6 +119,7 @@ export function toCdr(r: CdrRow): Cdr {
           initialSecs: Number(r.initial_secs),
           incrementSecs: Number(r.increment_secs),
           minSecs: Number(r.min_secs),
+          ...(r.bands ? { banding: bandingFromJson(r.bands) } : {}),
         }
       : null,
     start: requiredTime(r.start),
@@ -136,6 +142,7 @@ export function toCdr(r: CdrRow): Cdr {
     buyCost: r.buy_cost === null || r.buy_cost === undefined ? null : moneyFromDb(r.buy_cost),
     margin: r.margin === null || r.margin === undefined ? null : moneyFromDb(r.margin),
     dialled: r.dialled ?? null,
+    bandSplit: bandSplitFromJson(r.band_split),
   };
 }
 
@@ -148,6 +155,7 @@ function rateColumns(rate: Rate | null): Record<string, unknown> {
     initial_secs: rate?.initialSecs ?? null,
     increment_secs: rate?.incrementSecs ?? null,
     min_secs: rate?.minSecs ?? null,
+    ...(rate?.banding ? { bands: bandingJson(rate.banding) } : {}),
   };
 }
 
@@ -258,6 +266,7 @@ export async function completeCdr(
     cost: Money;
     note: string | null;
     endSource?: EndSource | null | undefined;
+    bandSplit?: readonly BandShare[] | null;
   },
 ): Promise<void> {
   await deferred(
@@ -274,6 +283,7 @@ export async function completeCdr(
         status: 'settled',
         note: c.note === null ? null : c.note.slice(0, 255),
         end_source: c.endSource ?? null,
+        ...(c.bandSplit ? { band_split: bandSplitJson(c.bandSplit) } : {}),
       }),
   );
 }

@@ -39,6 +39,9 @@ import type {
   GrantAuthoriseRequest,
   GrantAuthoriseResult,
   GrantStore,
+  AnswerBandedRequest,
+  AnswerBandedResult,
+  BandStore,
 } from '../session/grant-ports.js';
 import { authoriseCallback } from './tx/authorise-callback.js';
 import { timeCallbackB } from './tx/time-callback-b.js';
@@ -56,6 +59,8 @@ import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
 import { markAnswered } from './tx/mark-answered.js';
+import { answerBanded } from './tx/answer-banded.js';
+import { bandingFor, listBands, setBands, type TariffBands } from './bands.js';
 import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
@@ -81,7 +86,7 @@ export interface KnexStoreOptions {
   pinMinLength?: number | undefined;
 }
 
-export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore {
+export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore, BandStore {
   private readonly hashPin: PinHasher;
   private readonly pinMinLength: number | undefined;
 
@@ -142,6 +147,14 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
 
   timeCallbackB(req: TimeCallbackBRequest): Promise<TimeCallbackBResult> {
     return timeCallbackB(this.db, req);
+  }
+
+  bandingFor(rate: Rate, number: string, at: Date): Promise<Rate['banding']> {
+    return bandingFor(this.db.knex, rate, number, at);
+  }
+
+  answerBanded(req: AnswerBandedRequest): Promise<AnswerBandedResult> {
+    return answerBanded(this.db, req);
   }
 
   markAnswered(uniqueid: string, answer: Date): Promise<void> {
@@ -220,6 +233,9 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   }
 
   /** Inserts or updates (same tariff and prefix) all rates in one transaction. */
+  setBands = (set: TariffBands, actor?: Actor) => setBands(this.db, set, actor);
+  listBands = (tariff?: string) => listBands(this.db.knex, tariff);
+
   upsertRates(list: readonly Rate[], actor?: Actor): Promise<UpsertResult> {
     return rates.upsertRates(this.db, list, actor);
   }

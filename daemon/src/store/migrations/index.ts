@@ -16,6 +16,7 @@ import * as m0008 from './0008-operators.js';
 import * as m0009 from './0009-rating.js';
 import * as m0010 from './0010-cards-vouchers.js';
 import * as m0011 from './0011-guard.js';
+import * as m0012 from './0012-bands.js';
 
 interface NamedMigration {
   name: string;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0009-rating', migration: m0009 },
   { name: '0010-cards-vouchers', migration: m0010 },
   { name: '0011-guard', migration: m0011 },
+  { name: '0012-bands', migration: m0012 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -41,7 +41,7 @@
  *          or belongs to another account).
  */
 import type { Knex } from 'knex';
-import { firstGrant, maxAffordableSeconds, minMoney, reservationFor } from '../../rating/index.js';
+import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
 import type { DestRule } from '../../rating/index.js';
 import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
@@ -169,10 +169,14 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const charging = req.charging ? chargingIn(row, req.charging) : null;
     const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
+    // A banded rate is priced as if talk began now; tx/answer-banded prices it again from the answer.
+    const pricing = pricingOf(req.rate, req.start.getTime());
     let maxSeconds: number;
     let grant: GrantInfo | null = null;
     if (charging?.mode === 'grant') {
-      const g = firstGrant(req.rate, {
+      const g = nextGrantPriced(req.rate, pricing, {
+        granted: 0,
+        held: 0n,
         available: money,
         grantSeconds: charging.grantSeconds,
         capSeconds: cap,
@@ -180,16 +184,16 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       maxSeconds = g.total;
       grant = { grantSeconds: charging.grantSeconds, final: g.final };
     } else {
-      maxSeconds = maxAffordableSeconds(req.rate, money, cap);
+      maxSeconds = pricing.maxAffordable(money, cap);
     }
     if (maxSeconds === 0) {
-      const capBinds = caps?.room && maxAffordableSeconds(req.rate, avail, cap) > 0;
+      const capBinds = caps?.room && pricing.maxAffordable(avail, cap) > 0;
       if (!caps?.room || !capBinds) return refuse('NOCREDIT');
       await capHit(trx, req, account.name, caps.room.reason);
       return refuse(caps.room.reason);
     }
 
-    const maxCost = reservationFor(req.rate, maxSeconds);
+    const maxCost = pricing.cost(maxSeconds);
     await insertReservation(trx, {
       uniqueid: req.uniqueid,
       accountId: account.id,

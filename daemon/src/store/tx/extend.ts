@@ -30,7 +30,7 @@
  *          the current grant with final false.
  *          { ok: false, reason: 'GONE' } when the call is settled or unknown.
  */
-import { minMoney, nextGrant } from '../../rating/index.js';
+import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
 import type { ExtendRequest, ExtendResult } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
 import { checkCaps } from '../caps.js';
@@ -102,7 +102,9 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
     const caps = await checkCaps(trx, account, now, res.maxCost, false);
     const room = caps?.room ?? null;
     const capBinds = room !== null && room.room < credit;
-    const g = nextGrant(cdr.rate, {
+    // A banded call is priced from its answer (the instant tx/answer-banded granted it from).
+    const pricedAt = (cdr.answer ?? now).getTime();
+    const g = nextGrantPriced(cdr.rate, pricingOf(cdr.rate, pricedAt), {
       granted: res.maxSeconds,
       held: res.maxCost,
       available: room && capBinds ? minMoney(credit, room.room) : credit,

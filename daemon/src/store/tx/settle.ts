@@ -15,7 +15,9 @@
  *                      billed no lower than the CDR's checkpoint, read under the lock (the
  *                      daemon proved the call up that long; a checkpoint tick may commit
  *                      while the end is being decided), its end moved to match;
- *            cost    = callCost(rate snapshot on the CDR, billsec) (0 unless answered);
+ *            cost    = costOf(rate snapshot on the CDR, answer, billsec) (0 unless answered;
+ *                      a banded rate is priced from the CDR's answer, the instant the grant
+ *                      was computed from, and its split by band is written to band_split);
  *            astaccount: balance −= cost, reserved −= the reservation's max_cost (row written
  *                      even when cost is 0, for Galera);
  *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0; the unique
@@ -35,7 +37,7 @@
  *            the CDR is not open (a second settle changes nothing);
  *          { settled: false, cost: 0, billsec: 0, balanceAfter: 0 } for an unknown uniqueid.
  */
-import { callCost, type Money } from '../../rating/index.js';
+import { bandSplitOf, costOf, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { chargeCall } from '../charge.js';
 import { burstStop } from '../anomaly.js';
@@ -132,7 +134,9 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     const proven = answered && unseen ? locked.checkpoint : 0;
     const measured = Math.max(0, Math.floor(req.billsec), proven);
     const billsec = answered ? Math.min(measured, cdr.maxSeconds ?? measured) : 0;
-    const cost = answered && cdr.rate ? callCost(cdr.rate, billsec) : 0n;
+    const pricedAt = (cdr.answer ?? req.answer ?? req.end).getTime();
+    const cost = answered && cdr.rate ? costOf(cdr.rate, pricedAt, billsec) : 0n;
+    const bandSplit = answered && cdr.rate ? bandSplitOf(cdr.rate, pricedAt, billsec) : null;
     const held = locked.held ?? 0n;
     const now = new Date();
 
@@ -160,6 +164,7 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       cost,
       note: req.note ?? null,
       endSource: req.endSource ?? null,
+      bandSplit,
     });
     if (locked.buy && answered) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
     await deleteReservation(trx, req.uniqueid);

@@ -1,0 +1,43 @@
+/**
+ * Exchange rates, exactly: a rate is a decimal string (1 base = rate quote), held as the rational
+ * num/den of integers, so a conversion is integer maths. An amount is converted once per call
+ * (the call's whole cost, never per block), rounded half-up at the minor unit of the target
+ * currency; a negative amount rounds half away from zero, so conversion is symmetric.
+ * Not wired in yet (issue 18 item 3): the store has no fx table so far.
+ */
+import type { Money } from './money.js';
+
+export interface FxRate {
+  /** 1 unit of the base currency = num/den units of the quote currency (den a power of ten). */
+  num: bigint;
+  den: bigint;
+}
+
+const DECIMAL = /^(\d{1,12})(?:\.(\d{1,12}))?$/;
+
+/** Parses "1.0845" into 10845/10000; refuses zero, a sign, exponents and over 12+12 digits. */
+export function parseFxRate(text: string): FxRate {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) throw new RangeError(`'${text}' is not an exchange rate (a positive decimal)`);
+  const frac = m[2] ?? '';
+  const num = BigInt(m[1]! + frac);
+  if (num === 0n) throw new RangeError('an exchange rate must be above zero');
+  return { num, den: 10n ** BigInt(frac.length) };
+}
+
+/** The rate as the decimal string it was written as (trailing zeros of the fraction kept). */
+export function formatFxRate(r: FxRate): string {
+  const digits = r.den.toString().length - 1;
+  const s = r.num.toString().padStart(digits + 1, '0');
+  return digits === 0 ? s : `${s.slice(0, -digits)}.${s.slice(-digits)}`;
+}
+
+/** `amount` (minor units of the base currency) in the quote currency, rounded half-up once. */
+export function convert(amount: Money, r: FxRate): Money {
+  const negative = amount < 0n;
+  const abs = negative ? -amount : amount;
+  const scaled = abs * r.num;
+  const q = scaled / r.den;
+  const rounded = (scaled % r.den) * 2n >= r.den ? q + 1n : q;
+  return negative ? -rounded : rounded;
+}
