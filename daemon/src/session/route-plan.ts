@@ -7,21 +7,25 @@
 import { chooseRoutes, type Rate, type RankedRoute } from '../rating/index.js';
 import type { CallContext } from './call-context.js';
 import { db } from './call-scope.js';
+import type { RouteCandidates } from './routing-ports.js';
 
 export type RouteDecision =
   | { kind: 'legacy' }
   | { kind: 'routes'; routes: RankedRoute[] }
   | { kind: 'refuse'; reason: 'NOROUTE' | 'LOSS' };
 
+/** `known`: the routing of `dst`, already read with the account (no round trip of its own). */
 export async function planRoutes(
   ctx: CallContext,
   tariff: string,
   dst: string,
   sell: Rate,
+  known?: RouteCandidates,
 ): Promise<RouteDecision> {
   const routing = ctx.deps.routing;
   if (!routing) return { kind: 'legacy' };
-  const { configured, plan, candidates } = await db(() => routing.routeCandidates(tariff, dst));
+  const { configured, plan, candidates } =
+    known ?? (await db(() => routing.routeCandidates(tariff, dst)));
   if (!configured) return { kind: 'legacy' };
   const margin = ctx.deps.config.routing?.minMarginPerMin ?? 0n;
   const ranked = chooseRoutes(candidates, plan, sell, margin);

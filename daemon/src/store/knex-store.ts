@@ -49,6 +49,7 @@ import { pinHasher, pinProblem, type PinHasher } from './pin.js';
 import type { Actor } from './operators/audit.js';
 import { resetPin } from './tx/pin-reset.js';
 import * as numberRules from './number-rules.js';
+import { setupRead } from './setup-read.js';
 import * as rates from './rates.js';
 import * as rateVersions from './rate-versions.js';
 import type { UpsertResult } from './rates.js';
@@ -112,7 +113,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
     number: string,
     at?: Date,
   ): Promise<AccountWithRate | undefined> {
-    return accounts.accountByNameWithRate(this.db.knex, name, number, at);
+    return setupRead(this.db.knex, name, number, at);
   }
 
   async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {

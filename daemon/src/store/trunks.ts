@@ -173,9 +173,19 @@ export async function upsertBuyRates(
   });
 }
 
-/** Every enabled trunk with a buy rate for `dst`, each with its longest-prefix rate. */
-export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> {
-  const rows = (await q('asttrunkrate as r')
+type CandidateRow = Omit<RateRow, 'tariff'> & {
+  trunk_id: number | string;
+  t_name: string;
+  t_dial: string;
+  t_strip_digits: number | string;
+  t_tech_prefix: string;
+  t_max_channels: number | string | null;
+  t_enabled: number | string;
+};
+
+/** The rows candidatesFor reads (a query of its own, so that call set-up can send it with others). */
+export function candidatesQuery(q: Knex, dst: string): Knex.QueryBuilder {
+  return q('asttrunkrate as r')
     .join('asttrunk as t', 't.id', 'r.trunk_id')
     .where('t.enabled', 1)
     .whereIn('r.prefix', candidatePrefixes(dst.slice(0, 40)))
@@ -187,17 +197,15 @@ export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> 
       't.tech_prefix as t_tech_prefix',
       't.max_channels as t_max_channels',
       't.enabled as t_enabled',
-    )) as Array<
-    Omit<RateRow, 'tariff'> & {
-      trunk_id: number | string;
-      t_name: string;
-      t_dial: string;
-      t_strip_digits: number | string;
-      t_tech_prefix: string;
-      t_max_channels: number | string | null;
-      t_enabled: number | string;
-    }
-  >;
+    );
+}
+
+/** Every enabled trunk with a buy rate for `dst`, each with its longest-prefix rate. */
+export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> {
+  return toCandidates((await candidatesQuery(q, dst)) as CandidateRow[], dst);
+}
+
+export function toCandidates(rows: readonly CandidateRow[], dst: string): Candidate[] {
   const byTrunk = new Map<string, typeof rows>();
   for (const r of rows) byTrunk.set(r.t_name, [...(byTrunk.get(r.t_name) ?? []), r]);
   const out: Candidate[] = [];
@@ -225,8 +233,12 @@ export function noPlan(): RoutePlan {
 }
 
 export async function routePlan(q: Knex, tariff: string): Promise<RoutePlan> {
-  const row = (await q('astrouteplan').where({ tariff }).first()) as
-    { mode: RouteMode; trunks: string } | undefined;
+  return toPlan((await q('astrouteplan').where({ tariff }).first()) as PlanRow | undefined);
+}
+
+export type PlanRow = { mode: RouteMode; trunks: string };
+
+export function toPlan(row: PlanRow | undefined): RoutePlan {
   return row ? { mode: row.mode, trunks: parsePlanTrunks(row.trunks) } : DEFAULT_PLAN;
 }
 
