@@ -55,7 +55,7 @@ import * as rateVersions from './rate-versions.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
-import { markAnswered } from './tx/mark-answered.js';
+import { AnswerBatch } from './answer-batch.js';
 import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
@@ -76,11 +76,14 @@ export interface KnexStoreOptions {
   pinSecret?: string | undefined;
   /** Fewest digits of a new PIN (ASTBILL_PIN_MIN_LENGTH; default 6). */
   pinMinLength?: number | undefined;
+  /** Window of the node's answer batch (store/answer-batch.ts), ms; default 0: each mark at once. */
+  answerBatchMs?: number | undefined;
 }
 
 export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore {
   private readonly hashPin: PinHasher;
   private readonly pinMinLength: number | undefined;
+  private readonly answers: AnswerBatch;
 
   constructor(
     readonly db: Db,
@@ -88,6 +91,12 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   ) {
     this.hashPin = pinHasher(opts.pinSecret);
     this.pinMinLength = opts.pinMinLength;
+    this.answers = new AnswerBatch(db, opts.answerBatchMs ?? 0);
+  }
+
+  /** Writes the answer marks still waiting for their batch (before the database is closed). */
+  flushAnswers(): Promise<void> {
+    return this.answers.flush();
   }
 
   // --- the call session's port -------------------------------------------------------------
@@ -142,7 +151,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
   }
 
   markAnswered(uniqueid: string, answer: Date): Promise<void> {
-    return markAnswered(this.db, uniqueid, answer);
+    return this.answers.mark(uniqueid, answer);
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {
