@@ -337,6 +337,47 @@ CREATE TABLE astnumrule (
   UNIQUE KEY astnumrule_set_unique (scope, owner, position)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Prepaid card batches and voucher batches (0010-cards-vouchers; docs/cards.md).
+CREATE TABLE astbatch (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  kind varchar(8) NOT NULL CHECK (kind IN ('card','voucher')),
+  created datetime(3) NOT NULL,
+  value bigint NOT NULL,                          -- minor units: each card's balance, each voucher's credit
+  currency varchar(3) NOT NULL,
+  count int NOT NULL,
+  tariff varchar(40) DEFAULT NULL,                -- cards
+  expires datetime(3) DEFAULT NULL,
+  valid_days int DEFAULT NULL,                    -- cards: days of validity from the first call
+  prefix varchar(40) NOT NULL,
+  operator varchar(120) NOT NULL,
+  state varchar(8) NOT NULL DEFAULT 'active' CHECK (state IN ('active','disabled')),
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astcard (
+  account_id int unsigned NOT NULL,
+  batch_id int unsigned NOT NULL,
+  first_used datetime(3) DEFAULT NULL,
+  expires datetime(3) DEFAULT NULL,               -- the batch's date, or first use + valid_days
+  PRIMARY KEY (account_id),
+  KEY astcard_batch_idx (batch_id),
+  CONSTRAINT astcard_account_id_foreign FOREIGN KEY (account_id) REFERENCES astaccount (id),
+  CONSTRAINT astcard_batch_id_foreign FOREIGN KEY (batch_id) REFERENCES astbatch (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astvoucher (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  batch_id int unsigned NOT NULL,
+  code_hash varchar(64) NOT NULL,                 -- HMAC-SHA256 of the code (the PIN key)
+  used_at datetime(3) DEFAULT NULL,
+  account_id int unsigned DEFAULT NULL,
+  ledger_id int unsigned DEFAULT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astvoucher_code_unique (code_hash),
+  KEY astvoucher_batch_idx (batch_id),
+  CONSTRAINT astvoucher_batch_id_foreign FOREIGN KEY (batch_id) REFERENCES astbatch (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE OR REPLACE VIEW astaccount_view AS
 SELECT a.id, a.name, a.status, a.currency, a.tariff,
   CAST((a.balance) * 0.00001 AS DECIMAL(25,5)) AS balance,
@@ -397,5 +438,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0006-routing', 1, CURRENT_TIMESTAMP),
   ('0007-money-in', 1, CURRENT_TIMESTAMP),
   ('0008-operators', 1, CURRENT_TIMESTAMP),
-  ('0009-rating', 1, CURRENT_TIMESTAMP);
+  ('0009-rating', 1, CURRENT_TIMESTAMP),
+  ('0010-cards-vouchers', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

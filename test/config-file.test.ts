@@ -28,6 +28,7 @@ const CHECKS: Record<string, [string | number | boolean, (c: Config) => unknown]
   ASTBILL_LANGUAGE: ['fr', (c) => c.language],
   ASTBILL_DIGIT_TIMEOUT: [9, (c) => c.digitTimeout],
   ASTBILL_PIN_TRIES: [2, (c) => c.pinTries],
+  ASTBILL_VOUCHER_NUMBER: ['8100', (c) => c.voucherNumber],
   ASTBILL_PIN_LOCKOUT_FAILURES: [7, (c) => c.pinLockoutFailures],
   ASTBILL_PIN_LOCKOUT_MINUTES: [31, (c) => c.pinLockoutMinutes],
   ASTBILL_PIN_SLOW_FAILURES: [44, (c) => c.pinSlowFailures],

@@ -47,6 +47,8 @@ export interface Config {
   /** Seconds to wait for the next DTMF digit. */
   digitTimeout: number;
   pinTries: number;
+  /** The voucher access number (ASTBILL_VOUCHER_NUMBER): a call to it redeems a code; null: none. */
+  voucherNumber: string | null;
   /** Wrong PIN entries from one caller ID within `pinLockoutMinutes` that lock it out; 0 disables the lockout. */
   pinLockoutFailures: number;
   /** Minutes over which wrong PINs are counted, and how long a locked-out caller ID is refused. */
@@ -196,6 +198,7 @@ export function loadConfig(env: Source = process.env): Config {
     announce: boolSetting(src, 'ASTBILL_ANNOUNCE', true),
     digitTimeout: intSetting(src, 'ASTBILL_DIGIT_TIMEOUT', 5, 1, 60),
     pinTries: intSetting(src, 'ASTBILL_PIN_TRIES', 3, 1, 10),
+    voucherNumber: voucherNumber(src.ASTBILL_VOUCHER_NUMBER),
     pinLockoutFailures: intSetting(src, 'ASTBILL_PIN_LOCKOUT_FAILURES', 5, 0, 1000),
     pinLockoutMinutes: intSetting(src, 'ASTBILL_PIN_LOCKOUT_MINUTES', 15, 1, 7 * 24 * 60),
     pinSlowFailures: intSetting(src, 'ASTBILL_PIN_SLOW_FAILURES', 20, 0, 1_000_000),
@@ -225,6 +228,14 @@ export function loadConfig(env: Source = process.env): Config {
     webhook: loadWebhookConfig(src),
     payments: loadPaymentConfig(src),
   };
+}
+
+function voucherNumber(raw: string | undefined): string | null {
+  const v = raw?.trim();
+  if (!v) return null;
+  if (!/^\d{1,20}$/.test(v))
+    throw new ConfigError('ASTBILL_VOUCHER_NUMBER', 'must be 1-20 digits (the number dialled)');
+  return v;
 }
 
 /** A node-cron expression, or undefined when the setting is unset. */

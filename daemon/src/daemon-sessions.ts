@@ -71,7 +71,7 @@ export class DaemonSessions {
       ...this.common(() => session),
       metrics: this.d.metrics ?? noSessionMetrics,
       pinGuard: this.d.pinGuard,
-      ...(grants ? { grantStore: grants, routing: grants } : {}),
+      ...(grants ? { grantStore: grants, routing: grants, vouchers: grants } : {}),
     });
     return session;
   }

@@ -31,7 +31,9 @@ export class PublishedContract {
   /** What is wrong with this answer according to the document; undefined when nothing is. */
   problem(method: string, url: string, status: number, contentType: string, body: unknown) {
     const path = new URL(url, 'http://x').pathname;
-    const op = this.routes.find((r) => r.regex.test(path))?.methods[method.toLowerCase()];
+    // As OpenAPI matches: a concrete path (/vouchers/redeem) before a templated one (/vouchers/{batch}).
+    const op = this.routes.find((r) => r.regex.test(path) && r.methods[method.toLowerCase()])
+      ?.methods[method.toLowerCase()];
     const what = `${method} ${path} → ${status}`;
     // No operation (or an error status the operation does not list, like 405 or 413): an error
     // answer must still have the documented error shape.

@@ -44,6 +44,11 @@ export function out(text: string): void {
   process.stdout.write(text);
 }
 
+/** A note for the operator beside output meant for a pipe (e.g. a CSV on stdout). */
+export function err(text: string): void {
+  process.stderr.write(text);
+}
+
 /** A list command's output: JSON for scripts (`asJson`, each row as `toJson` makes it), else an aligned table for people. */
 export function outList<T>(
   rows: readonly T[],

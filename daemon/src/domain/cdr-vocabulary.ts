@@ -25,7 +25,9 @@ export type Disposition = (typeof DISPOSITIONS)[number];
  * (minus ASTBILL_MIN_MARGIN). ERROR: the call failed closed for a reason not the database's
  * (e.g. Asterisk did not answer a request in time) before anything was dialled.
  * CAP_DAY / CAP_MONTH / CAP_CALL / CAP_RATE: a spend cap of the account (store/caps.ts) left no
- * room. BLOCKEDDEST: the destination is denied for the account or its tariff.
+ * room. BLOCKEDDEST: the destination is denied for the account or its tariff. EXPIRED: a batch
+ * card past its expiry (store/batches/cards.ts). VOUCHER: not a call but a voucher redemption
+ * at the voucher access number (cost 0; the note says what happened), written as CANCEL.
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -43,7 +45,9 @@ export type RefusalReason =
   | 'LOSS'
   | 'ERROR'
   | CapRefusal
-  | 'BLOCKEDDEST';
+  | 'BLOCKEDDEST'
+  | 'EXPIRED'
+  | 'VOUCHER';
 
 /** The spend-cap refusals (per UTC day, per UTC month, per call, calls per minute). */
 export type CapRefusal = 'CAP_DAY' | 'CAP_MONTH' | 'CAP_CALL' | 'CAP_RATE';
@@ -69,15 +73,17 @@ const REASON_SET: Record<RefusalReason, true> = {
   CAP_CALL: true,
   CAP_RATE: true,
   BLOCKEDDEST: true,
+  EXPIRED: true,
+  VOUCHER: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];
 
-/** The CDR disposition of a refusal: CANCEL for ABANDONED, FAILED for every other reason. */
+/** The CDR disposition of a refusal: CANCEL for ABANDONED and VOUCHER, FAILED for every other reason. */
 export function refusalDisposition(
   reason: RefusalReason,
 ): Extract<Disposition, 'FAILED' | 'CANCEL'> {
-  return reason === 'ABANDONED' ? 'CANCEL' : 'FAILED';
+  return reason === 'ABANDONED' || reason === 'VOUCHER' ? 'CANCEL' : 'FAILED';
 }
 
 /** What a call attempt ended as: a CDR disposition, or the reason it was refused before dialling. */

@@ -22,6 +22,7 @@ import type { Account, BillingStore, SessionMetrics } from './ports.js';
 import type { StateMachine, Transitions } from './state-machine.js';
 import type { RoutingConfig } from './routing-config.js';
 import type { RoutingStore } from './routing-ports.js';
+import type { VoucherStore } from './voucher-ports.js';
 
 export type SessionState =
   | 'offered'
@@ -57,6 +58,8 @@ export type SessionConfig = Pick<
   | 'digitTimeout'
   | 'pinTries'
 > & {
+  /** The voucher access number (config `voucherNumber`): its calls redeem a code (voucher-flow.ts). */
+  voucherNumber?: string | null;
   /** Grant-mode charging defaults (absent: every call is single mode). */
   charging?: Config['charging'];
   /** Destinations a card caller may try in one call (default 3). */
@@ -93,6 +96,8 @@ export interface SessionDeps {
   pinGuard?: GuessGuard;
   /** Extends grant-mode calls (store/tx/extend.ts); without it every call is single mode. */
   grantStore?: GrantStore;
+  /** Voucher redemption (store/tx/redeem-voucher.ts); without it the voucher number is not served. */
+  vouchers?: VoucherStore;
   /** Carrier routing (store/trunks.ts); without it every call dials config `dial`. */
   routing?: RoutingStore;
 }

@@ -45,6 +45,7 @@ import type { RegisteredSession } from './registry.js';
 import { settleAttempt } from './settlement.js';
 import { StateMachine } from './state-machine.js';
 import { endTalk } from './talk-end.js';
+import { isVoucherCall, redeemByPhone } from './voucher-flow.js';
 
 // The session's public vocabulary, where its users have always found it.
 export type { LiveCallSnapshot, SessionConfig, SessionDeps, SessionState } from './call-context.js';
@@ -314,6 +315,7 @@ export class CallSession implements RegisteredSession {
     this.log.info('caller identified', { account: who.account.name, via: who.via });
     if (who.account.status === 'blocked')
       return refuse(c, { reason: 'BLOCKED', media: PROMPTS.noService, uniqueid: nextUniqueid(c) });
+    if (isVoucherCall(c)) return redeemByPhone(c, who);
 
     // The destination is asked for (card flow, or nothing dialled): the caller may try another.
     const twoStage = id.cardFlow || !namesDestination(this.offered.dialled);

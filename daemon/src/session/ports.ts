@@ -86,6 +86,7 @@ export interface AuthoriseRequest {
 /** Why authorise refuses a call (store/tx/authorise.ts, in the order it checks). */
 export const AUTHORISE_REFUSALS = [
   'BLOCKED',
+  'EXPIRED',
   'BLOCKEDDEST',
   'LIMIT',
   'CAP_RATE',

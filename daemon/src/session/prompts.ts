@@ -18,6 +18,8 @@ export const PROMPTS = {
   spendCap: ['sound:im-sorry', 'sound:vm-nomore'],
   /** The calls-per-minute cap ("simultaneous call limit reached"). */
   callRate: ['sound:simul-call-limit-reached'],
+  /** A batch card past its expiry ("I'm sorry", "de-activated"). */
+  cardExpired: ['sound:im-sorry', 'sound:de-activated'],
   /** The destination is denied for this account or tariff. */
   blockedDestination: ['sound:cannot-complete-as-dialed'],
   /** "I'm sorry", "please try your call again later". */
@@ -34,6 +36,12 @@ export const PROMPTS = {
   congestionTone: ['tone:congestion'],
   /** The caller ID is locked out after too many wrong PINs ("…too many invalid personal identification numbers"). */
   pinLocked: ['sound:confbridge-pin-bad', 'sound:vm-goodbye'],
+  /** The voucher access number asks for the code ("please enter your password followed by pound"). */
+  enterVoucher: ['sound:agent-pass'],
+  /** A code that is no voucher. */
+  voucherWrong: ['sound:invalid'],
+  /** A voucher used already, disabled or expired ("I'm sorry", "is in use"). */
+  voucherUsed: ['sound:im-sorry', 'sound:is-in-use'],
 } as const;
 
 /**
@@ -77,6 +85,12 @@ export function balanceAnnouncement(
   ];
 }
 
+/** A voucher credited: "thank you", "you have <units> <currency>". */
+export function voucherAccepted(balance: Money, currency: string): string[] {
+  const units = balance > 0n ? balance / MINOR_PER_UNIT : 0n;
+  return ['sound:auth-thankyou', 'sound:vm-youhave', `number:${units}`, ...currencyWords(currency)];
+}
+
 /** What the caller hears when authorise refuses the call, by reason. */
 export function refusalMedia(reason: AuthoriseRefusal): readonly string[] {
   switch (reason) {
@@ -92,6 +106,8 @@ export function refusalMedia(reason: AuthoriseRefusal): readonly string[] {
       return PROMPTS.callRate;
     case 'BLOCKEDDEST':
       return PROMPTS.blockedDestination;
+    case 'EXPIRED':
+      return PROMPTS.cardExpired;
     default:
       // BLOCKED, and a refusal the resilient store gives when the database is out (DBERROR).
       return PROMPTS.noService;

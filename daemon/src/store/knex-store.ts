@@ -45,7 +45,7 @@ import { extend } from './tx/extend.js';
 import * as ledger from './ledger.js';
 import type { LedgerEntry } from './ledger.js';
 import { StoreError } from './errors.js';
-import { pinHasher, pinProblem, type PinHasher } from './pin.js';
+import { DEFAULT_PIN_MIN_LENGTH, pinHasher, pinProblem, type PinHasher } from './pin.js';
 import type { Actor } from './operators/audit.js';
 import { resetPin } from './tx/pin-reset.js';
 import * as numberRules from './number-rules.js';
@@ -59,6 +59,8 @@ import { AnswerBatch } from './answer-batch.js';
 import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
+import * as batches from './batches/index.js';
+import { redeemVoucher, type RedeemResult } from './tx/redeem-voucher.js';
 import * as trunks from './trunks.js';
 import { trunkReport, type TrunkDay } from './trunk-report.js';
 import { claimTrunk, closeAttempt } from './tx/trunk-claim.js';
@@ -436,5 +438,47 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore 
       if (!entry) throw err;
       return { credited: false, entry };
     }
+  }
+
+  // --- card and voucher batches (store/batches, tx/redeem-voucher.ts) ------------------------
+
+  generateCards(b: batches.NewCardBatch): Promise<batches.CardBatch> {
+    return batches.generateCards(
+      this.db,
+      b,
+      this.hashPin,
+      this.pinMinLength ?? DEFAULT_PIN_MIN_LENGTH,
+    );
+  }
+
+  generateVouchers(v: batches.NewVoucherBatch): Promise<batches.VoucherBatch> {
+    return batches.generateVouchers(this.db, v, this.hashPin);
+  }
+
+  listBatches(kind: batches.BatchKind): Promise<batches.Batch[]> {
+    return batches.listBatches(this.db.knex, kind);
+  }
+
+  batch(kind: batches.BatchKind, id: number): Promise<batches.BatchDetails | undefined> {
+    return batches.batchDetails(this.db.knex, kind, id);
+  }
+
+  disableBatch(kind: batches.BatchKind, id: number, actor: Actor): Promise<batches.Batch> {
+    return batches.disableBatch(this.db, kind, id, actor);
+  }
+
+  /** One code, at most once, atomically (tx/redeem-voucher.ts). */
+  redeemVoucher(
+    account: string,
+    code: string,
+    via: 'api' | 'cli' | 'phone',
+    actor?: Actor,
+  ): Promise<RedeemResult> {
+    return redeemVoucher(this.db, {
+      codeHash: batches.voucherHash(this.hashPin, code),
+      account,
+      via,
+      actor,
+    });
   }
 }

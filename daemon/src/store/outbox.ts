@@ -17,6 +17,7 @@ export const EVENT_KINDS = [
   'large_topup',
   'auto_block',
   'card_expired',
+  'voucher_redeemed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 export type EventState = 'pending' | 'sent' | 'dead';

@@ -4,6 +4,7 @@ import type { Route } from '../route.js';
 import { accountRoutes } from './accounts.js';
 import { callbackRoutes } from './callbacks.js';
 import { callRoutes } from './calls.js';
+import { batchRoutes } from './batches.js';
 import { capsRoutes } from './caps.js';
 import { destRuleRoutes } from './dest-rules.js';
 import { eventRoutes } from './events.js';
@@ -26,6 +27,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...destRuleRoutes(deps),
     ...eventRoutes(deps),
     ...paymentRoutes(deps),
+    ...batchRoutes(deps),
     ...rateRoutes(deps),
     ...cdrRoutes(deps),
     ...operatorRoutes(deps),

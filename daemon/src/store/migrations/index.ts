@@ -14,6 +14,7 @@ import * as m0006 from './0006-routing.js';
 import * as m0007 from './0007-money-in.js';
 import * as m0008 from './0008-operators.js';
 import * as m0009 from './0009-rating.js';
+import * as m0010 from './0010-cards-vouchers.js';
 
 interface NamedMigration {
   name: string;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0007-money-in', migration: m0007 },
   { name: '0008-operators', migration: m0008 },
   { name: '0009-rating', migration: m0009 },
+  { name: '0010-cards-vouchers', migration: m0010 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -26,6 +26,8 @@
  *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
+ *            EXPIRED  a batch card past its expiry (../batches/cards.ts); the first authorised
+ *                     call of a card stamps its first use (and a valid-days expiry)
  *            BLOCKEDDEST  the account's or its tariff's prefix rules deny dst (../dest-rules.ts)
  *            LIMIT    live reservations ≥ max_calls
  *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
@@ -66,7 +68,8 @@ import { capsQuery, checkCaps } from '../caps.js';
 import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
 import { emitEvent } from '../outbox.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
-import { readTogether } from '../mysql-client.js';
+import { deferred, readTogether } from '../mysql-client.js';
+import { activation, cardExpired, cardQuery, type CardRow } from '../batches/cards.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
@@ -115,12 +118,13 @@ function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, c
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
     // The caps row and the destination rules travel with the lock (after it in the batch).
-    const [[row], [cdrRow], capRows, matching, anyAllow] = (await readTogether(trx, [
+    const [[row], [cdrRow], capRows, [card], matching, anyAllow] = (await readTogether(trx, [
       lockAccountQuery(trx, req.accountId),
       cdrQuery(trx, req.uniqueid),
       capsQuery(trx, req.accountId),
+      cardQuery(trx, req.accountId),
       ...destRuleQueries(trx, req.accountId, req.dst),
-    ])) as [AccountRow[], CdrRow[], unknown[], DestRule[], unknown[]];
+    ])) as [AccountRow[], CdrRow[], unknown[], CardRow[], DestRule[], unknown[]];
     if (!row) throw new StoreError('NOT_FOUND', `no account with id ${req.accountId}`);
     const account = toAccount(row);
     const avail = available(account);
@@ -134,6 +138,7 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     };
 
     if (account.status === 'blocked') return refuse('BLOCKED');
+    if (cardExpired(card, req.start)) return refuse('EXPIRED');
     if (!destinationPermitted(req.dst, matching, anyAllow)) return refuse('BLOCKEDDEST');
     if (account.maxCalls !== null && (await countReservations(trx, account.id)) >= account.maxCalls)
       return refuse('LIMIT');
@@ -175,6 +180,8 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       created: req.start,
     });
     await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
+    const firstUse = activation(trx, account.id, card, req.start);
+    if (firstUse) await deferred(firstUse);
     if (grant) await writeGrantOnCdr(trx, req.uniqueid, { grants: 1, maxSeconds, maxCost });
     await writeAccountMoney(
       trx,

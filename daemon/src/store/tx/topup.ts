@@ -23,7 +23,11 @@ import { recordAudit, type Actor } from '../operators/audit.js';
 import { emitEvent, eventMoney, thresholds } from '../outbox.js';
 
 /** A 'large_topup' event when the account's threshold (astcap large_topup) is reached. */
-async function topupEvent(trx: Knex.Transaction, name: string, e: LedgerEntry): Promise<void> {
+export async function topupEvent(
+  trx: Knex.Transaction,
+  name: string,
+  e: LedgerEntry,
+): Promise<void> {
   if (e.kind !== 'topup') return;
   const { largeTopup } = await thresholds(trx, e.accountId);
   if (largeTopup === null || e.amount < largeTopup) return;
