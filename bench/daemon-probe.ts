@@ -6,6 +6,7 @@
  * Messages in:  { type: 'probe', reset?, gc? }       → replies { type: 'probe', ...ProbeReport }
  *               { type: 'exit' }                     → SIGTERM to itself (the daemon's graceful stop)
  */
+import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -34,6 +35,8 @@ export interface ProbeReport {
 }
 
 const sql: Record<string, number> = {};
+/** ASTBILL_PROBE_SQL_TRACE=file: every round trip's text, one a line (to see which statements a call costs). */
+const trace = process.env.ASTBILL_PROBE_SQL_TRACE ?? null;
 
 /** Counts queries at the driver (mysql2 Connection#query, which knex uses) and their statements by first keyword. */
 function countStatements(): void {
@@ -52,6 +55,7 @@ function countStatements(): void {
             ? (first as { sql: string }).sql
             : '';
       sql['round trips'] = (sql['round trips'] ?? 0) + 1;
+      if (trace) appendFileSync(trace, text.replace(/\s+/g, ' ') + '\n');
       // A pipelined transaction (daemon/src/store/mysql-client.ts) joins its statements with ';\n'.
       for (const statement of text.split(/;\n/)) {
         let kind = (/^\s*(\w+)/.exec(statement)?.[1] ?? '?').toLowerCase();

@@ -30,6 +30,8 @@ export interface DaemonProcessOptions {
   cpuProfDir?: string | null;
   /** Directory of a tsc build of the repository: run `node <dir>/daemon/src/cli/main.js start` without tsx. */
   compiledDir?: string | null;
+  /** Build whose bench/daemon-probe.js to preload (default compiledDir): a baseline ref's daemon runs with this ref's probe. */
+  probeDir?: string | null;
 }
 
 /** Node flags the daemon runs with, as in the Docker image, `npm start` and bin/astbill.js (docs/operator-guide.md, "Memory"). */
@@ -59,8 +61,9 @@ export class DaemonProcess {
     mkdirSync(dirname(o.logFile), { recursive: true });
     const fd = openSync(o.logFile, 'w');
     const built = o.compiledDir ?? null;
-    const nodeArgs = built
-      ? ['--expose-gc', '--import', pathToFileURL(join(built, 'bench', 'daemon-probe.js')).href]
+    const probeDir = o.probeDir ?? built;
+    const nodeArgs = probeDir
+      ? ['--expose-gc', '--import', pathToFileURL(join(probeDir, 'bench', 'daemon-probe.js')).href]
       : ['--expose-gc', '--import', 'tsx', '--import', join(root, 'bench', 'daemon-probe.ts')];
     nodeArgs.push(...DAEMON_NODE_FLAGS);
     if (o.cpuProfDir) {
@@ -86,6 +89,8 @@ export class DaemonProcess {
         ASTBILL_WARN_BEFORE: '0',
         ASTBILL_LOG_LEVEL: 'warn',
         ASTBILL_LOG_FORMAT: 'json',
+        // Two daemons of one bench (--against) must not share ./data/journal.
+        ASTBILL_JOURNAL_DIR: `${o.logFile}.journal`,
         ...o.env,
       },
     });

@@ -37,6 +37,8 @@ export interface StepResult {
   daemonElu: number;
   /** Daemon CPU time per call placed (ms), over the step. */
   daemonCpuMsPerCall: number | null;
+  /** Database server CPU time per call placed (ms), over the step (the whole server: other clients count too). */
+  dbCpuMsPerCall: number | null;
   /** Work per call of the step (counted from its start until it drained, divided by calls placed). */
   perCall: PerCall;
 }
@@ -188,10 +190,11 @@ export async function runStep(
   const w1 = performance.now();
   const wall = performance.now() - t0;
   const probe = await stack.daemon.probe(true);
+  const db1 = dbPid ? processCpuUs(dbPid) : null;
   const cpu = {
     bench: percentOfCore(cpu0.bench, selfCpuUs(), wall),
     daemon: percentOfCore(cpu0.daemon, probe.cpuUs, wall),
-    database: percentOfCore(cpu0.database, dbPid ? processCpuUs(dbPid) : null, wall),
+    database: percentOfCore(cpu0.database, db1, wall),
   };
   const drained = await drain(stack, drainMs);
   const k1 = { sql: (await stack.daemon.probe()).sql, ...stack.tracker.counters() };
@@ -212,11 +215,15 @@ export async function runStep(
     daemonLagP99Ms: probe.lag.p99 / 1e6,
     daemonElu: probe.elu,
     daemonCpuMsPerCall: placed > 0 ? (probe.cpuUs - cpu0.daemon) / 1000 / placed : null,
+    dbCpuMsPerCall:
+      placed > 0 && db1 !== null && cpu0.database !== null
+        ? (db1 - cpu0.database) / 1000 / placed
+        : null,
     perCall: perCall(k0, k1, placed),
   };
 }
 
-function describe(r: StepResult): string {
+export function describeStep(r: StepResult): string {
   const c = (v: number | null) => (v === null ? '?' : `${v.toFixed(0)}%`);
   return (
     `  offered ${r.offeredPerSecond}/s: completed ${r.completedPerSecond.toFixed(1)}/s, failed ${r.failed}` +
@@ -235,7 +242,7 @@ export async function measureLoad(
   for (const rate of opts.rates) {
     const r = await runStep(stack, rate, opts.stepSeconds, opts.talkMs, 60_000);
     steps.push(r);
-    log(describe(r));
+    log(describeStep(r));
     const rising = r.completedPerSecond > best * 1.05;
     best = Math.max(best, r.completedPerSecond);
     if (r.failed > 0 || r.overload > 0 || !r.drained) break;
@@ -246,7 +253,7 @@ export async function measureLoad(
   if (best > 0 && (await drain(stack, 120_000))) {
     latencyRun = await runStep(stack, half, opts.latencySeconds, opts.talkMs, 60_000, true);
     log(`  latency run at 50% of saturation:`);
-    log(describe(latencyRun));
+    log(describeStep(latencyRun));
   } else {
     log('  the stack did not drain; no latency run');
   }

@@ -37,6 +37,10 @@ export interface BenchOptions {
   /** Run the daemon compiled by tsc (as the Docker image does; default) instead of through tsx. */
   compiled: boolean;
   verbose: boolean;
+  /** `--against REF`: run this checkout and REF side by side (./against.ts); null for a normal run. */
+  against: string | null;
+  /** Rounds of the `--against` load steps (base and head alternating). */
+  rounds: number;
 }
 
 const DEFAULT_DB = 'mysql://root@127.0.0.1:3306/astbill_bench';
@@ -60,7 +64,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --compiled              run the daemon compiled by tsc, as the Docker image does (default, except with --quick)
   --tsx                   run the daemon's TypeScript through tsx instead (no build)
   --no-write              do not write bench/RESULTS.md
-  --verbose               show the daemon's stderr`;
+  --verbose               show the daemon's stderr
+  --against REF           build git REF in a temporary worktree and run it and this checkout side by
+                          side, interleaved: load steps (default --rates 50) and scale, with ratios
+  --rounds N              rounds of --against load steps, base and head alternating (default 2)`;
 
 function list(text: string, name: string): number[] {
   const out = text.split(',').map((s) => Number(s.trim()));
@@ -98,6 +105,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     // The daemon as operators run it (the Docker image runs the tsc build); a smoke run skips the build.
     compiled: !quick,
     verbose: false,
+    against: null,
+    rounds: 2,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -176,9 +185,21 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--verbose':
         o.verbose = true;
         break;
+      case '--against':
+        o.against = next();
+        break;
+      case '--rounds':
+        o.rounds = num(next(), a);
+        break;
       default:
         throw new Error(`unknown option ${a}\n${USAGE}`);
     }
+  }
+  if (o.against !== null) {
+    // Side by side compares compiled daemons at the issue's 50 calls/s unless told otherwise.
+    o.compiled = true;
+    if (!argv.includes('--rates')) o.rates = quick ? [20] : [50];
+    if (!argv.includes('--scale') && !quick) o.scaleLevels = [1000, 10000];
   }
   return o;
 }

@@ -12,7 +12,9 @@ import { DAEMON_NODE_FLAGS } from './daemon-process.js';
 import { freshBenchDatabase } from './bench-db.js';
 import { measureCeiling } from './ceiling.js';
 import { measureLoad } from './load.js';
-import { describeMachine } from './machine.js';
+import { runAgainst } from './against.js';
+import { renderAgainst } from './against-report.js';
+import { describeMachine, type Machine } from './machine.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { renderReport, verdicts, type BenchReport } from './report.js';
 import { measureScale } from './scale.js';
@@ -23,11 +25,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const log = (line: string): void => void process.stdout.write(line + '\n');
 
 let current: Stack | null = null;
-/** Where `--compiled` builds the repository (under node_modules so that packages resolve; never dist/, which bin/astbill.js would pick up). */
+/** Where `--compiled` builds the repository: .bench-build/ of this checkout, so that packages resolve from its node_modules and another checkout's bench does not overwrite it (never dist/, which bin/astbill.js would pick up). */
 let compiledDir: string | null = null;
 
 function buildDaemon(): string {
-  const out = join(here, '..', 'node_modules', '.cache', 'astbill-bench-build');
+  const out = join(here, '..', '.bench-build');
   log(`building the daemon with tsc into ${out} (--compiled)`);
   execFileSync(
     process.execPath,
@@ -84,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   const o = parseOptions(argv);
   if (o.compiled) compiledDir = buildDaemon();
   const machine = await describeMachine(o.db, argv);
+  if (o.against !== null) return against(o, machine, compiledDir!);
   const report: BenchReport = {
     machine,
     loadAverage: loadavg(),
@@ -190,6 +193,48 @@ async function main(argv: string[]): Promise<number> {
     : 0;
   // Exit code 1 only for wrong money (a performance target missed is a finding, not an error).
   return v.misbilled === 0 && failed === 0 ? 0 : 1;
+}
+
+async function against(o: BenchOptions, machine: Machine, built: string): Promise<number> {
+  const result = await runAgainst(
+    {
+      ref: o.against!,
+      db: o.db,
+      accounts: o.accounts,
+      talkMs: o.talkMs,
+      rates: o.rates,
+      rounds: o.rounds,
+      stepSeconds: o.stepSeconds,
+      scaleLevels: o.parts.scale ? o.scaleLevels : null,
+      rampRate: o.rampRate,
+      holdSeconds: o.holdSeconds,
+      daemonEnv: o.daemonEnv,
+      cpuProf: o.cpuProf,
+      compiledDir: built,
+      root: join(here, '..'),
+    },
+    log,
+    (s) => {
+      current = s;
+    },
+  );
+  const text = renderAgainst(result, [
+    `- Date: ${machine.date}`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+    `- Node ${machine.node}; ${machine.database}; daemons compiled by tsc, node ${DAEMON_NODE_FLAGS.join(' ')}`,
+    `- Reproduce: \`${machine.command}\``,
+  ]);
+  log('\n' + text);
+  if (o.write) {
+    writeFileSync(join(here, 'RESULTS.md'), text);
+    log(`written to ${join(here, 'RESULTS.md')}`);
+  }
+  const bad = [result.base, result.current].some((s) =>
+    s.audits.some(({ audit: a }) => a.misbilled > 0),
+  );
+  return bad ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -30,10 +30,15 @@ export interface StackOptions {
   daemonEnv: Record<string, string>;
   /** Directory of a tsc build of the repository to run the daemon from, or null (tsx). */
   compiledDir?: string | null;
+  /** Build whose daemon probe to preload (see DaemonProcessOptions.probeDir). */
+  probeDir?: string | null;
+  /** Runs on the seeded database before the daemon starts (e.g. to fit it to an older daemon). */
+  beforeDaemon?: (opened: OpenedStore) => Promise<void>;
 }
 
 export async function startStack(o: StackOptions, log: (line: string) => void): Promise<Stack> {
   const { opened, accounts } = await freshBenchDatabase(o.dbUrl, o.accounts);
+  if (o.beforeDaemon) await o.beforeDaemon(opened);
   const sim = await startSimulator(o.talkMs);
   const tracker = new CallTracker(sim);
   const logFile = join(tmpdir(), `astbill-bench-${o.name}-${process.pid}.log`);
@@ -47,6 +52,7 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
     env: o.daemonEnv,
     cpuProfDir: o.cpuProfDir,
     compiledDir: o.compiledDir ?? null,
+    probeDir: o.probeDir ?? null,
   });
   const close = async (): Promise<void> => {
     await daemon.stop();

@@ -55,6 +55,7 @@ const CHECKS: Record<string, [string | number | boolean, (c: Config) => unknown]
   ASTBILL_JOURNAL_DIR: ['/tmp/journal-from-file', (c) => c.resilience.journalDir],
   ASTBILL_JOURNAL_REPLAY_SECONDS: [7, (c) => c.resilience.replayIntervalMs / 1000],
   ASTBILL_CHECKPOINT_SECONDS: [45, (c) => c.recovery.checkpointSeconds],
+  ASTBILL_ANSWER_BATCH_MS: [200, (c) => c.answerBatchMs],
   ASTBILL_UNSEEN_END: ['first-gone', (c) => c.recovery.unseenEnd],
   ASTBILL_GAP_POLL_SECONDS: [17, (c) => c.recovery.gapPollSeconds],
   ASTBILL_RECONCILE_RETRY_SECONDS: [25, (c) => c.recovery.reconcileRetrySeconds],

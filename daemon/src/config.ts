@@ -61,6 +61,8 @@ export interface Config {
   pinRefuseFailures: number;
   /** Fewest digits of a new PIN. */
   pinMinLength: number;
+  /** Answer marks of calls answered within this many ms are written together (store/answer-batch.ts); 0: each at once. */
+  answerBatchMs: number;
   /** Most calls in set-up (offered, not yet dialling) at once; more are refused as OVERLOAD. 0: no bound. */
   maxSetups: number;
   /** Cron expression of the housekeeping job (validated here). */
@@ -207,6 +209,7 @@ export function loadConfig(env: Source = process.env): Config {
     pinSlowSeconds: intSetting(src, 'ASTBILL_PIN_SLOW_SECONDS', 5, 1, 60),
     pinRefuseFailures: intSetting(src, 'ASTBILL_PIN_REFUSE_FAILURES', 100, 0, 1_000_000),
     pinMinLength: intSetting(src, 'ASTBILL_PIN_MIN_LENGTH', 6, 4, 20),
+    answerBatchMs: intSetting(src, 'ASTBILL_ANSWER_BATCH_MS', 0, 0, 1000),
     maxSetups: intSetting(src, 'ASTBILL_MAX_SETUPS', 150, 0, 100_000),
     housekeepingCron: cronSetting(src, 'ASTBILL_HOUSEKEEPING_CRON') ?? '*/1 * * * *',
     reports: reportSettings(src),

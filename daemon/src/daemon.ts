@@ -208,6 +208,7 @@ export class Daemon {
       const opened = await openStore(this.config.db, {
         pinSecret: this.config.pinSecret ?? undefined,
         pinMinLength: this.config.pinMinLength,
+        answerBatchMs: this.config.answerBatchMs,
       });
       this.store = opened.store;
       this.operatorStore ??= opened.store;

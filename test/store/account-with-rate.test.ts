@@ -1,10 +1,12 @@
 /**
  * accountByNameWithRate: the account named by a channel's accountcode and the rate of the dialled
- * number in THAT account's tariff, in one query (what the daemon asks before it authorises).
+ * number in THAT account's tariff, with the account's number rules and the number's carrier
+ * routing, in one query (what the daemon asks before it authorises).
  */
 import assert from 'node:assert/strict';
 import { forEachDatabase, money, uniqueName, type TestStore } from '../support/db.js';
 import { roundTrips } from '../support/round-trips.js';
+import { parseRule } from '../../daemon/src/rating/index.js';
 
 describe('an account with the rate of a number', () => {
   forEachDatabase((tdb) => {
@@ -52,23 +54,66 @@ describe('an account with the rate of a number', () => {
       assert.equal((await t.store.accountByNameWithRate(a.name, ''))?.rate, undefined);
     });
 
-    it('answers what accountByName and rateFor answer', async () => {
+    it('answers what accountByName, rateFor, numberRules and routeCandidates answer', async () => {
       const a = await t.seedAccount({
         name: uniqueName('retail'),
         balance: '7.5',
         tariff: 'retail',
       });
-      for (const number of ['447700900123', '4412', '44', '4', '33123']) {
-        const both = await t.store.accountByNameWithRate(a.name, number);
+      const ask = async (number: string) => {
+        const account = await t.store.accountByName(a.name);
+        return {
+          account,
+          rate: await t.store.rateFor('retail', number),
+          rules: await t.store.numberRules(account!),
+          routing: await t.store.routeCandidates('retail', number),
+        };
+      };
+      const numbers = ['447700900123', '4412', '44', '4', '33123'];
+      for (const number of numbers)
         assert.deepEqual(
-          both,
-          {
-            account: await t.store.accountByName(a.name),
-            rate: await t.store.rateFor('retail', number),
-          },
+          await t.store.accountByNameWithRate(a.name, number),
+          await ask(number),
           number,
         );
+      // The same once the account's tariff has number rules, a carrier with buy rates and a plan.
+      await t.store.setNumberRules({
+        scope: 'tariff',
+        owner: 'retail',
+        rules: [parseRule('intl:00'), parseRule('national:0:44')],
+      });
+      const trunk = uniqueName('carrier').slice(0, 40);
+      await t.store.addTrunk({
+        name: trunk,
+        dial: `PJSIP/{number}@${trunk}`,
+        stripDigits: 0,
+        techPrefix: '',
+        maxChannels: null,
+        enabled: true,
+      });
+      await t.store.upsertBuyRates(trunk, [
+        {
+          tariff: '',
+          prefix: '447',
+          description: '',
+          ratePerMin: money('0.01'),
+          connectFee: 0n,
+          initialSecs: 1,
+          incrementSecs: 1,
+          minSecs: 0,
+        },
+      ]);
+      await t.store.setRoutePlan('retail', 'priority', trunk);
+      for (const number of numbers) {
+        const both = await t.store.accountByNameWithRate(a.name, number);
+        assert.deepEqual(both, await ask(number), number);
       }
+      const found = await t.store.accountByNameWithRate(a.name, '447700900123');
+      assert.equal(found?.rules?.length, 2);
+      assert.deepEqual(
+        [found?.routing?.configured, found?.routing?.plan.mode, found?.routing?.candidates.length],
+        [true, 'priority', 1],
+      );
     });
 
     if (tdb.kind === 'mysql') {

@@ -226,6 +226,9 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
         (found) => {
           remember(`name:${name}`, found?.account);
           if (found?.rate) rates.set(`${found.account.tariff}|${number}`, found.rate);
+          // Rules read with the account answer numberRules during an outage as well.
+          if (found?.rules)
+            numberRules.set(`rules:${found.account.name}|${found.account.tariff}`, found.rules);
         },
       ),
 

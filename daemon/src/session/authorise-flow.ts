@@ -122,7 +122,7 @@ export async function authoriseDestination(
     }) as const;
   if (dst !== null) {
     // Into E.164 before rating and dialling; a refusal keeps the digits as dialled in dst.
-    const norm = await normaliseDestination(store, account, dst);
+    const norm = await normaliseDestination(store, account, dst, who.rated?.rules);
     ctx.scope.check();
     if (!norm.ok) {
       ctx.log.info('number refused by the normalisation rules', { dst, why: norm.why });
@@ -144,7 +144,13 @@ export async function authoriseDestination(
     ctx.scope.check();
     if (banding) rate = { ...rate, banding };
   }
-  const routing = await planRoutes(ctx, account.tariff, dst, rate);
+  const routing = await planRoutes(
+    ctx,
+    account.tariff,
+    dst,
+    rate,
+    who.rated?.number === dst ? who.rated.routing : undefined,
+  );
   ctx.scope.check();
   if (routing.kind === 'refuse') return refused(routing.reason, PROMPTS.noService);
 

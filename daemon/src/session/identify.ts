@@ -5,7 +5,8 @@
  */
 import type { CallOffered } from './call-events.js';
 import type { Collected } from './collect-digits.js';
-import type { Rate } from '../rating/index.js';
+import type { NumberRule, Rate } from '../rating/index.js';
+import type { RouteCandidates } from './routing-ports.js';
 import type { Account, BillingStore } from './ports.js';
 import { noGuessGuard, type GuessVerdict } from './guess-guard.js';
 import { normalisedCallerId } from './numbers.js';
@@ -16,8 +17,16 @@ export type IdentifiedVia = 'accountcode' | 'endpoint' | 'ani' | 'pin';
 export interface Identified {
   account: Account;
   via: IdentifiedVia;
-  /** The rate of the number identification was asked to rate (found with the account, one round trip). */
-  rated?: { number: string; rate: Rate | undefined };
+  /**
+   * The rate of the number identification was asked to rate, found with the account in one round
+   * trip, with the account's number rules and the number's routing when the store read them too.
+   */
+  rated?: {
+    number: string;
+    rate: Rate | undefined;
+    rules?: readonly NumberRule[];
+    routing?: RouteCandidates;
+  };
 }
 
 /** The voice menu the card flow needs; the session provides it. */
@@ -47,7 +56,16 @@ export async function identifyFromChannel(
     }
     const found = await store.accountByNameWithRate(name, rateNumber, call.at);
     return found
-      ? { account: found.account, via, rated: { number: rateNumber, rate: found.rate } }
+      ? {
+          account: found.account,
+          via,
+          rated: {
+            number: rateNumber,
+            rate: found.rate,
+            ...(found.rules ? { rules: found.rules } : {}),
+            ...(found.routing ? { routing: found.routing } : {}),
+          },
+        }
       : null;
   };
   const code = call.accountcode.trim();

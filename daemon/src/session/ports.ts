@@ -9,6 +9,7 @@ import type {
   RefusalReason,
 } from '../domain/cdr-vocabulary.js';
 import type { Money, NumberRule, Rate } from '../rating/index.js';
+import type { RouteCandidates } from './routing-ports.js';
 
 export type AccountStatus = 'active' | 'blocked';
 
@@ -156,6 +157,10 @@ export interface RefusalRecord {
 export interface AccountWithRate {
   account: Account;
   rate: Rate | undefined;
+  /** Read in the same round trip when the store can: the account's number rules... */
+  rules?: readonly NumberRule[];
+  /** ...and the carrier routing of the number as given (see store/setup-read.ts). */
+  routing?: RouteCandidates;
 }
 
 /** accountByNameWithRate for a store that does not have it: the two questions in turn. */

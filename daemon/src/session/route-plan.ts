@@ -10,21 +10,24 @@ import type { Rate, RankedRoute } from '../rating/index.js';
 import type { CallContext } from './call-context.js';
 import { db } from './call-scope.js';
 import { rankRoutes } from './route-ranking.js';
+import type { RouteCandidates } from './routing-ports.js';
 
 export type RouteDecision =
   | { kind: 'legacy' }
   | { kind: 'routes'; routes: RankedRoute[] }
   | { kind: 'refuse'; reason: 'NOROUTE' | 'LOSS' };
 
+/** `known`: the routing of `dst`, already read with the account (no round trip of its own). */
 export async function planRoutes(
   ctx: CallContext,
   tariff: string,
   dst: string,
   sell: Rate,
+  known?: RouteCandidates,
 ): Promise<RouteDecision> {
   const routing = ctx.deps.routing;
   if (!routing) return { kind: 'legacy' };
-  const found = await db(() => routing.routeCandidates(tariff, dst));
+  const found = known ?? (await db(() => routing.routeCandidates(tariff, dst)));
   if (!found.configured) return { kind: 'legacy' };
   const { plan } = found;
   const cfg = ctx.deps.config.routing;

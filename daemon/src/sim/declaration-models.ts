@@ -211,6 +211,9 @@ export const EVENT_MODELS: Record<string, Record<string, { type: string; require
     dialplan_app: { type: 'string', required: true },
     dialplan_app_data: { type: 'string', required: true },
   },
+  ChannelConnectedLine: {
+    channel: { type: 'Channel', required: true },
+  },
   ChannelCallerId: {
     caller_presentation: { type: 'int', required: true },
     caller_presentation_txt: { type: 'string', required: true },

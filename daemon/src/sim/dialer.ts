@@ -23,7 +23,7 @@ import { farTeardown, ringTimeout } from './hangups.js';
 import { setAbsoluteTimeout, TIMEOUT_ABSOLUTE } from './variables.js';
 import { AriError } from './errors.js';
 import { CAUSE, SOFT } from './causes.js';
-import { sipCallId } from './sip-media.js';
+import { passCallerId, sipCallId } from './sip-media.js';
 
 /** Asterisk's Answer() waits about 500 ms before the dialplan moves on (seen as ChannelDialplan). */
 const ANSWER_SETTLE_MS = 500;
@@ -260,15 +260,16 @@ function answerFarEnd(
   const target = far ?? b;
   if (far) {
     const answerPriority = far.dialplan.priority;
-    sim.schedule(far, ANSWER_SETTLE_MS, () =>
+    sim.schedule(far, ANSWER_SETTLE_MS, () => {
       dialplanStep(
         sim,
         far,
         'Wait',
         hangupAfter === null ? '3600' : String(Math.round(hangupAfter / 1000)),
         answerPriority + 1,
-      ),
-    );
+      );
+      passCallerId(sim, far);
+    });
   }
   if (hangupAfter !== null) {
     sim.schedule(target, hangupAfter, () =>

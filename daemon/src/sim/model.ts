@@ -72,6 +72,8 @@ export interface LocalPair {
 }
 
 export interface SimChannel {
+  /** A ChannelConnectedLine was sent for a SIP peer in its bridge (sip-media.ts). */
+  connectedLineSent?: boolean;
   id: string;
   name: string;
   tech: string;

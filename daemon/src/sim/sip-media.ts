@@ -70,6 +70,31 @@ export function refreshPeers(sim: SimEngine, b: SimBridge): void {
       all.filter((o) => o !== ch),
       false,
     );
+  // A Local channel bridged with a SIP phone gets the phone's identity as its connected line
+  // (pjsip-a-answered-local-b: once, right after the peer variables); IAX2 phones send none.
+  if (all.length === 2 && all.some(isPjsip)) {
+    for (const ch of all)
+      if (ch.tech === 'Local' && !ch.connectedLineSent) {
+        ch.connectedLineSent = true;
+        sim.publishChannel(ch, 'ChannelConnectedLine', {});
+        const far = ch.pair?.two;
+        if (far && far !== ch && far.dialplan.app_name === 'Wait') passCallerId(sim, far);
+      }
+  }
+}
+
+/**
+ * The far half of a Local pair whose ;1 got a SIP phone's connected line learns it as its caller
+ * ID at its next dialplan step (the recording: ChannelCallerId right after its Wait starts).
+ */
+export function passCallerId(sim: SimEngine, far: SimChannel): void {
+  const one = far.pair?.one;
+  if (far.connectedLineSent || !one?.connectedLineSent) return;
+  far.connectedLineSent = true;
+  sim.publishChannel(far, 'ChannelCallerId', {
+    caller_presentation: 1,
+    caller_presentation_txt: 'Presentation Allowed, Passed Screen',
+  });
 }
 
 /** The channel is leaving its bridge: its peer variables are cleared first. */

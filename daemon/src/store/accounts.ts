@@ -3,22 +3,15 @@
  * creating one (with its ANIs and the opening ledger row), blocking and unblocking.
  */
 import type { Knex } from 'knex';
-import {
-  candidatePrefixes,
-  formatMoney,
-  longestPrefix,
-  moneyFromDb,
-  type Money,
-  type Rate,
-} from '../rating/index.js';
+import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
 import type { Account, AccountStatus } from '../session/ports.js';
 import { dialectOf, type Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
 import { insertLedger } from './ledger.js';
 import { recordAudit, type Actor } from './operators/audit.js';
-import { deferred, readTogether } from './mysql-client.js';
+import { deferred } from './mysql-client.js';
 import { DEFAULT_PIN_MIN_LENGTH, pinProblem, type PinHasher } from './pin.js';
-import { tariffExists, tariffProblem, toRate, versionAt, type RateRow } from './rates.js';
+import { tariffExists, tariffProblem } from './rates.js';
 import { requiredTime, toDbTime } from './time.js';
 
 export interface AccountRow {
@@ -94,36 +87,6 @@ export function accountById(q: Knex, id: number): Promise<Account | undefined> {
 
 export function accountByName(q: Knex, name: string): Promise<Account | undefined> {
   return one(q('astaccount').where({ name }));
-}
-
-/**
- * accountByName, and the rate of `number` in that account's tariff, in ONE round trip on MySQL
- * (the rate query finds the tariff by the account's name itself). undefined: no such account;
- * rate undefined: no route.
- */
-export async function accountByNameWithRate(
-  q: Knex,
-  name: string,
-  number: string,
-  at: Date = new Date(),
-): Promise<{ account: Account; rate: Rate | undefined } | undefined> {
-  const digits = number.slice(0, 40);
-  if (digits.length === 0) {
-    const account = await accountByName(q, name);
-    return account && { account, rate: undefined };
-  }
-  const tariff = () => q('astaccount').select('tariff').where({ name });
-  const [accounts, rates] = (await readTogether(q, [
-    q('astaccount').where({ name }).limit(1),
-    q('astrate')
-      .where('tariff', tariff())
-      .where('effective', versionAt(q, tariff(), at))
-      .whereIn('prefix', candidatePrefixes(digits)),
-  ])) as [AccountRow[], RateRow[]];
-  const row = accounts[0];
-  if (!row) return undefined;
-  const best = longestPrefix(rates, digits);
-  return { account: toAccount(row), rate: best ? toRate(best) : undefined };
 }
 
 export function accountByAni(q: Knex, number: string): Promise<Account | undefined> {

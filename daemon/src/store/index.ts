@@ -32,7 +32,12 @@ export async function openStore(cfg: DbConfig, opts: OpenStoreOptions = {}): Pro
     await db.close();
     throw err;
   }
-  return { db, store: new KnexBillingStore(db, opts), close: () => db.close() };
+  const store = new KnexBillingStore(db, opts);
+  const close = async (): Promise<void> => {
+    await store.flushAnswers();
+    await db.close();
+  };
+  return { db, store, close };
 }
 
 export { KnexBillingStore } from './knex-store.js';

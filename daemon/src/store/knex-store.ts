@@ -53,14 +53,15 @@ import { DEFAULT_PIN_MIN_LENGTH, pinHasher, pinProblem, type PinHasher } from '.
 import type { Actor } from './operators/audit.js';
 import { resetPin } from './tx/pin-reset.js';
 import * as numberRules from './number-rules.js';
+import { setupRead } from './setup-read.js';
 import * as rates from './rates.js';
 import * as rateVersions from './rate-versions.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
-import { markAnswered } from './tx/mark-answered.js';
 import { answerBanded } from './tx/answer-banded.js';
 import { bandingFor, listBands, setBands, type TariffBands } from './bands.js';
+import { AnswerBatch } from './answer-batch.js';
 import { recordRefusal } from './tx/refusal.js';
 import { settle } from './tx/settle.js';
 import { topup, type TopupRequest } from './tx/topup.js';
@@ -84,11 +85,14 @@ export interface KnexStoreOptions {
   pinSecret?: string | undefined;
   /** Fewest digits of a new PIN (ASTBILL_PIN_MIN_LENGTH; default 6). */
   pinMinLength?: number | undefined;
+  /** Window of the node's answer batch (store/answer-batch.ts), ms; default 0: each mark at once. */
+  answerBatchMs?: number | undefined;
 }
 
 export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore, BandStore {
   private readonly hashPin: PinHasher;
   private readonly pinMinLength: number | undefined;
+  private readonly answers: AnswerBatch;
 
   constructor(
     readonly db: Db,
@@ -96,6 +100,12 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore,
   ) {
     this.hashPin = pinHasher(opts.pinSecret);
     this.pinMinLength = opts.pinMinLength;
+    this.answers = new AnswerBatch(db, opts.answerBatchMs ?? 0);
+  }
+
+  /** Writes the answer marks still waiting for their batch (before the database is closed). */
+  flushAnswers(): Promise<void> {
+    return this.answers.flush();
   }
 
   // --- the call session's port -------------------------------------------------------------
@@ -121,7 +131,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore,
     number: string,
     at?: Date,
   ): Promise<AccountWithRate | undefined> {
-    return accounts.accountByNameWithRate(this.db.knex, name, number, at);
+    return setupRead(this.db.knex, name, number, at);
   }
 
   async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {
@@ -158,7 +168,7 @@ export class KnexBillingStore implements BillingStore, GrantStore, RoutingStore,
   }
 
   markAnswered(uniqueid: string, answer: Date): Promise<void> {
-    return markAnswered(this.db, uniqueid, answer);
+    return this.answers.mark(uniqueid, answer);
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {

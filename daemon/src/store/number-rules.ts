@@ -18,7 +18,7 @@ export interface RuleSet {
   rules: NumberRule[];
 }
 
-interface RuleRow {
+export interface RuleRow {
   scope: string;
   owner: string;
   position: number | string;
@@ -36,13 +36,26 @@ export async function rulesForAccount(
   q: Knex,
   account: { name: string; tariff: string },
 ): Promise<RuleSet> {
-  const rows = (await q('astnumrule')
+  return pickRuleSet((await rulesQuery(q, account.name, account.tariff)) as RuleRow[]);
+}
+
+/** The rows of the three sets that may apply to `name` (tariff: a value or a subquery). */
+export function rulesQuery(
+  q: Knex,
+  name: string,
+  tariff: string | Knex.QueryBuilder,
+): Knex.QueryBuilder {
+  return q('astnumrule')
     .where((w) => {
-      w.where({ scope: 'account', owner: account.name })
-        .orWhere({ scope: 'tariff', owner: account.tariff })
+      w.where({ scope: 'account', owner: name })
+        .orWhere((t) => t.where('scope', 'tariff').where('owner', tariff))
         .orWhere({ scope: 'default', owner: '' });
     })
-    .select('scope', 'owner', 'position', 'rule')) as RuleRow[];
+    .select('scope', 'owner', 'position', 'rule');
+}
+
+/** The most specific set among the rows of rulesQuery. */
+export function pickRuleSet(rows: readonly RuleRow[]): RuleSet {
   for (const scope of ['account', 'tariff', 'default'] as const) {
     const mine = rows.filter((r) => r.scope === scope);
     if (mine.length > 0) return { scope, owner: mine[0]!.owner, rules: toRules(mine) };

@@ -211,9 +211,19 @@ export async function upsertBuyRates(
   });
 }
 
-/** Every enabled trunk with a buy rate for `dst`, each with its longest-prefix rate. */
-export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> {
-  const rows = (await wherePrefixOf(
+type CandidateRow = RateColumns & {
+  trunk_id: number | string;
+  t_name: string;
+  t_dial: string;
+  t_strip_digits: number | string;
+  t_tech_prefix: string;
+  t_max_channels: number | string | null;
+  t_enabled: number | string;
+};
+
+/** The rows candidatesFor reads (a query of its own, so that call set-up can send it with others). */
+export function candidatesQuery(q: Knex, dst: string): Knex.QueryBuilder {
+  return wherePrefixOf(
     q('asttrunkrate as r').join('asttrunk as t', 't.id', 'r.trunk_id').where('t.enabled', 1),
     'r.prefix',
     dst,
@@ -225,17 +235,15 @@ export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> 
     't.tech_prefix as t_tech_prefix',
     't.max_channels as t_max_channels',
     't.enabled as t_enabled',
-  )) as Array<
-    RateColumns & {
-      trunk_id: number | string;
-      t_name: string;
-      t_dial: string;
-      t_strip_digits: number | string;
-      t_tech_prefix: string;
-      t_max_channels: number | string | null;
-      t_enabled: number | string;
-    }
-  >;
+  );
+}
+
+/** Every enabled trunk with a buy rate for `dst`, each with its longest-prefix rate. */
+export async function candidatesFor(q: Knex, dst: string): Promise<Candidate[]> {
+  return toCandidates((await candidatesQuery(q, dst)) as CandidateRow[], dst);
+}
+
+export function toCandidates(rows: readonly CandidateRow[], dst: string): Candidate[] {
   return longestPerOwner(rows, (r) => r.t_name, dst).map((best) => ({
     trunk: toTrunk({
       id: best.trunk_id,
@@ -256,8 +264,12 @@ export function noPlan(): RoutePlan {
 }
 
 export async function routePlan(q: Knex, tariff: string): Promise<RoutePlan> {
-  const row = (await q('astrouteplan').where({ tariff }).first()) as
-    { mode: RouteMode; trunks: string } | undefined;
+  return toPlan((await q('astrouteplan').where({ tariff }).first()) as PlanRow | undefined);
+}
+
+export type PlanRow = { mode: RouteMode; trunks: string };
+
+export function toPlan(row: PlanRow | undefined): RoutePlan {
   return row ? { mode: row.mode, trunks: parsePlanTrunks(row.trunks) } : DEFAULT_PLAN;
 }
 

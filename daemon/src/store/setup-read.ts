@@ -1,0 +1,66 @@
+/**
+ * Everything a call that names its account and number reads before it authorises, in ONE round
+ * trip on MySQL: the account, the number's rate in the account's tariff (deck version in force at
+ * `at`), the account's number rules, and the carrier routing of the number as dialled (trunk
+ * candidates, whether any trunk exists, the tariff's plan). The tariff is found by the account's
+ * name inside each statement, so none waits for another. These are plain reads: authorise
+ * re-checks the money under its lock. The session uses the rules and routing only while the
+ * number it rates is the one read here (rules that rewrite it ask again).
+ */
+import type { Knex } from 'knex';
+import { candidatePrefixes, longestPrefix, type NumberRule } from '../rating/index.js';
+import type { AccountWithRate } from '../session/ports.js';
+import type { RouteCandidates } from '../session/routing-ports.js';
+import { accountByName, toAccount, type AccountRow } from './accounts.js';
+import { readTogether } from './mysql-client.js';
+import { pickRuleSet, rulesQuery, type RuleRow } from './number-rules.js';
+import { toRate, versionAt, type RateRow } from './rates.js';
+import { candidatesQuery, noPlan, toCandidates, toPlan, type PlanRow } from './trunks.js';
+
+export interface SetupRead extends AccountWithRate {
+  rules: readonly NumberRule[];
+  routing: RouteCandidates;
+}
+
+export async function setupRead(
+  q: Knex,
+  name: string,
+  number: string,
+  at: Date = new Date(),
+): Promise<SetupRead | AccountWithRate | undefined> {
+  const digits = number.slice(0, 40);
+  if (digits.length === 0) {
+    const account = await accountByName(q, name);
+    return account && { account, rate: undefined };
+  }
+  const tariff = () => q('astaccount').select('tariff').where({ name });
+  const [accounts, rates, rules, candidates, anyTrunk, plans] = (await readTogether(q, [
+    q('astaccount').where({ name }).limit(1),
+    q('astrate')
+      .where('tariff', tariff())
+      .where('effective', versionAt(q, tariff(), at))
+      .whereIn('prefix', candidatePrefixes(digits)),
+    rulesQuery(q, name, tariff()),
+    candidatesQuery(q, digits),
+    q('asttrunk').select('id').limit(1),
+    q('astrouteplan').where('tariff', tariff()).limit(1),
+  ])) as [
+    AccountRow[],
+    RateRow[],
+    RuleRow[],
+    Parameters<typeof toCandidates>[0],
+    unknown[],
+    PlanRow[],
+  ];
+  const row = accounts[0];
+  if (!row) return undefined;
+  const best = longestPrefix(rates, digits);
+  const found = toCandidates(candidates, digits);
+  const configured = found.length > 0 || anyTrunk.length > 0;
+  return {
+    account: toAccount(row),
+    rate: best ? toRate(best) : undefined,
+    rules: pickRuleSet(rules).rules,
+    routing: { configured, plan: configured ? toPlan(plans[0]) : noPlan(), candidates: found },
+  };
+}
