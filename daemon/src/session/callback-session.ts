@@ -180,7 +180,8 @@ export class CallbackSession implements RegisteredSession {
   }
 
   ringingLegs(): string[] {
-    const leg = this.state === 'calling-a' ? this.c.a : this.state === 'calling-b' ? this.c.b : null;
+    const leg =
+      this.state === 'calling-a' ? this.c.a : this.state === 'calling-b' ? this.c.b : null;
     return leg?.dialled && !leg.answeredAt && !leg.outcome?.done ? [leg.channelId] : [];
   }
 

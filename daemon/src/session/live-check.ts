@@ -208,10 +208,13 @@ export class LiveCheck {
   private answeredUnseen(s: CheckedSession, up: Set<string>, lostAt: Date, now: Date): void {
     for (const channelId of s.ringingLegs()) {
       if (!up.has(channelId)) continue;
-      this.opts.logger.warn('a ringing leg answered during a websocket gap; taken as answered now', {
-        channel: channelId,
-        lostAt: lostAt.toISOString(),
-      });
+      this.opts.logger.warn(
+        'a ringing leg answered during a websocket gap; taken as answered now',
+        {
+          channel: channelId,
+          lostAt: lostAt.toISOString(),
+        },
+      );
       s.handle({ kind: 'leg-answered', at: now, channelId, notBefore: lostAt });
     }
   }
