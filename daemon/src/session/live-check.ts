@@ -148,6 +148,18 @@ export class LiveCheck {
     return this.running;
   }
 
+  /** One more check soon (the poll cadence, else 5 s), unless one is armed. */
+  private retry(): void {
+    const { clock, gapPollSeconds } = this.opts;
+    if (this.closed || this.timer) return;
+    this.timer = clock.setTimer((gapPollSeconds > 0 ? gapPollSeconds : 5) * 1000, () => {
+      this.timer = null;
+      if (!this.linkUp) this.schedule(); // lost again meanwhile: the polls go on
+      const run = (): Promise<void> => this.run();
+      void (this.running ? this.running.then(run, run) : run());
+    });
+  }
+
   private schedule(): void {
     const { clock, gapPollSeconds } = this.opts;
     if (this.closed || gapPollSeconds <= 0 || this.timer) return;
@@ -181,6 +193,9 @@ export class LiveCheck {
       logger.warn('cannot ask Asterisk which calls are up; live calls not checked', {
         error: errorText(err),
       });
+      // After a reconnect nothing else would ask again: a call that ended in the gap would be
+      // supervised (and its other leg billed) until its limit. Retry until a list answers.
+      if (this.linkUp) this.retry();
       return;
     }
     const now = clock.now();
