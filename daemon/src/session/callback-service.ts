@@ -15,7 +15,18 @@ import { normaliseDestination } from './numbers.js';
 
 export type CallbackRefusal = Extract<
   RefusalReason,
-  'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'NOCREDIT' | 'BLOCKED' | 'LIMIT' | 'SHUTDOWN'
+  | 'NOACCOUNT'
+  | 'BADPIN'
+  | 'BADNUMBER'
+  | 'NOROUTE'
+  | 'NOCREDIT'
+  | 'BLOCKED'
+  | 'LIMIT'
+  | 'CAP_DAY'
+  | 'CAP_MONTH'
+  | 'CAP_CALL'
+  | 'CAP_RATE'
+  | 'SHUTDOWN'
 >;
 
 export class CallbackRefused extends Error {
@@ -125,7 +136,9 @@ export class CallbackService {
           ? 'not enough credit for both legs'
           : res.reason === 'LIMIT'
             ? 'too many calls on this account'
-            : 'account blocked';
+            : res.reason === 'BLOCKED'
+              ? 'account blocked'
+              : `a spend cap of the account leaves no room (${res.reason})`;
       throw new CallbackRefused(res.reason, what);
     }
     if (!this.deps.accepting()) {

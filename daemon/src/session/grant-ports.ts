@@ -82,7 +82,11 @@ export interface CallbackAuthoriseRequest {
 
 export type CallbackAuthoriseResult =
   | { ok: true; maxSeconds: number; costA: Money; costB: Money; available: Money }
-  | { ok: false; reason: 'NOCREDIT' | 'LIMIT' | 'BLOCKED'; available: Money };
+  | {
+      ok: false;
+      reason: 'NOCREDIT' | 'LIMIT' | 'BLOCKED' | 'CAP_DAY' | 'CAP_MONTH' | 'CAP_CALL' | 'CAP_RATE';
+      available: Money;
+    };
 
 /** What timeCallbackB needs: both legs, B's ring time since A's answer (store/tx/time-callback-b.ts). */
 export interface TimeCallbackBRequest {

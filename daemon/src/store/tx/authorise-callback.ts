@@ -12,14 +12,16 @@
  *                    astcreditres row (max_seconds T, max_cost callCost(leg, T)) and an open
  *                    astcdr (dst = the leg's number, callback_id); astaccount.reserved += both.
  *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason
- *                    BLOCKED | LIMIT | NOCREDIT, cost 0, callback_id set.
+ *                    BLOCKED | LIMIT | CAP_* | NOCREDIT, cost 0, callback_id set.
+ *          Spend caps (../caps.ts, read under the lock) as tx/authorise: both legs together are
+ *          one call, so T is also cut to what the tightest cap's room pays for both legs.
  * Results: { ok: true, maxSeconds: T, costA, costB, available }
  *          { ok: false, reason, available } checked in this order: BLOCKED, LIMIT (live
  *          reservations + 2 > max_calls), NOCREDIT (T = 0).
  *          The same callbackId again: the first outcome again, nothing written.
  * Throws:  StoreError NOT_FOUND (no such account).
  */
-import { callCost, maxAffordableSecondsTwoLegs } from '../../rating/index.js';
+import { callCost, maxAffordableSecondsTwoLegs, minMoney, type Money } from '../../rating/index.js';
 import type {
   CallbackAuthoriseRequest,
   CallbackAuthoriseResult,
@@ -28,10 +30,20 @@ import { available, lockAccount, writeAccountMoney } from '../accounts.js';
 import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
+import { checkCaps } from '../caps.js';
 import { linkCallback } from '../grants.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<CallbackAuthoriseResult, { ok: false }>['reason'];
+const REFUSALS: readonly Refusal[] = [
+  'BLOCKED',
+  'LIMIT',
+  'NOCREDIT',
+  'CAP_DAY',
+  'CAP_MONTH',
+  'CAP_CALL',
+  'CAP_RATE',
+];
 
 export async function authoriseCallback(
   db: Db,
@@ -43,12 +55,8 @@ export async function authoriseCallback(
     const avail = available(account);
 
     const refused = await cdrByUniqueid(trx, req.callbackId);
-    if (
-      refused?.reason === 'BLOCKED' ||
-      refused?.reason === 'LIMIT' ||
-      refused?.reason === 'NOCREDIT'
-    )
-      return { ok: false, reason: refused.reason, available: avail };
+    if (refused?.reason && (REFUSALS as readonly string[]).includes(refused.reason))
+      return { ok: false, reason: refused.reason as Refusal, available: avail };
     const [ra, rb] = [
       await reservationByUniqueid(trx, req.a.uniqueid),
       await reservationByUniqueid(trx, req.b.uniqueid),
@@ -86,13 +94,18 @@ export async function authoriseCallback(
       (await countReservations(trx, account.id)) + 2 > account.maxCalls
     )
       return refuse('LIMIT');
-    const maxSeconds = maxAffordableSecondsTwoLegs(
-      req.a.rate,
-      req.b.rate,
-      avail,
-      account.maxCallSeconds ?? req.defaultMaxSeconds,
-    );
-    if (maxSeconds === 0) return refuse('NOCREDIT');
+    const caps = await checkCaps(trx, account, req.start, 0n, true);
+    if (caps?.rateHit) return refuse('CAP_RATE');
+    const secondsFor = (money: Money): number =>
+      maxAffordableSecondsTwoLegs(
+        req.a.rate,
+        req.b.rate,
+        money,
+        account.maxCallSeconds ?? req.defaultMaxSeconds,
+      );
+    const maxSeconds = secondsFor(caps?.room ? minMoney(avail, caps.room.room) : avail);
+    if (maxSeconds === 0)
+      return refuse(caps?.room && secondsFor(avail) > 0 ? caps.room.reason : 'NOCREDIT');
 
     const costA = callCost(req.a.rate, maxSeconds);
     const costB = callCost(req.b.rate, maxSeconds);
