@@ -50,7 +50,9 @@ export async function moneyEndViolations(i: MoneyEndInputs): Promise<Violation[]
   for (const a of i.attempts) {
     const cdr = i.cdrs.get(a.id);
     if (!cdr) continue;
-    if (a.kind === 'routed' && cdr.billsec > 0) {
+    // Every call with a trunk, and every routed call that talked (callbacks dial direct).
+    const carried = a.kind === 'routed' || !!cdr.trunk;
+    if (carried && cdr.billsec > 0 && !a.kind.startsWith('callback')) {
       if (!cdr.trunk) v('a routed call has its trunk', `${a.id}: no trunk`, a.id);
       else {
         const buy = expectedBuyCost(cdr.trunk, cdr.billsec);

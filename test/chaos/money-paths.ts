@@ -14,11 +14,15 @@ import type { Rng } from './rng.js';
 import type { World } from './world.js';
 import type { ChaosAccount, WorkloadKind } from './workload.js';
 
-/** The trunks: name, tech prefix, channel limit, buy rate per minute on 45. */
+/**
+ * The trunks: name, tech prefix, channel limit, the prefix they carry and its buy rate per
+ * minute. Once trunks exist every call is routed, so `pstn` (no tech prefix) carries 44.
+ */
 export const TRUNKS = [
-  { name: 't1', tech: '71', maxChannels: 2, buy: '0.10' },
-  { name: 't2', tech: '72', maxChannels: 3, buy: '0.20' },
-  { name: 't3', tech: '73', maxChannels: null, buy: '0.30' },
+  { name: 't1', tech: '71', maxChannels: 2, carries: '45', buy: '0.10' },
+  { name: 't2', tech: '72', maxChannels: 3, carries: '45', buy: '0.20' },
+  { name: 't3', tech: '73', maxChannels: null, carries: '45', buy: '0.30' },
+  { name: 'pstn', tech: '', maxChannels: null, carries: '44', buy: '0.05' },
 ] as const;
 
 export const ROUTED_RULES: FarEndRule[] = [
@@ -35,11 +39,11 @@ export const ROUTED_RATE = { prefix: '45', rate: '0.90', connect: '0', initial: 
 /** Blocked for some accounts (account deny rules): 4415 (congested anyway) and 459. */
 export const BLOCKED = ['4415', '459'] as const;
 
-function buyDeck(ratePerMin: string): Rate[] {
+function buyDeck(prefix: string, ratePerMin: string): Rate[] {
   return [
     {
       tariff: '',
-      prefix: '45',
+      prefix,
       description: '',
       ratePerMin: parseMoney(ratePerMin),
       connectFee: 0n,
@@ -51,7 +55,9 @@ function buyDeck(ratePerMin: string): Rate[] {
 }
 
 /** The buy rate of each trunk, for the invariants. */
-export const BUY_RATES = new Map<string, Rate>(TRUNKS.map((t) => [t.name, buyDeck(t.buy)[0]!]));
+export const BUY_RATES = new Map<string, Rate>(
+  TRUNKS.map((t) => [t.name, buyDeck(t.carries, t.buy)[0]!]),
+);
 
 /** What the money-path invariants need to know about a run. */
 export interface MoneyPlan {
@@ -77,7 +83,7 @@ export async function seedMoneyPaths(
       maxChannels: t.maxChannels,
       enabled: true,
     });
-    await world.t.store.upsertBuyRates(t.name, buyDeck(t.buy));
+    await world.t.store.upsertBuyRates(t.name, buyDeck(t.carries, t.buy));
   }
   const plan: MoneyPlan = { blocked: new Set(), payments: new Map() };
   for (const a of accounts) {
