@@ -25,11 +25,11 @@ export function trunkViolations(sims: AriSimulator[]): Violation[] {
     if (t.maxChannels === null) continue;
     const up = sims
       .flatMap((s) => s.liveChannels())
-      .filter((c) => c.kind === 'outbound' && c.name.startsWith(`Local/${t.tech}45`)).length;
-    if (up > t.maxChannels)
+      .filter((c) => c.kind === 'outbound' && c.name.startsWith(`Local/${t.tech}45`));
+    if (up.length > t.maxChannels)
       out.push({
         check: 'trunk channels ≤ its limit',
-        message: `${t.name}: ${up} channels up, limit ${t.maxChannels}`,
+        message: `${t.name}: ${up.length} channels up, limit ${t.maxChannels}: ${up.map((c) => `${c.id} ${c.state}`).join(', ')}`,
       });
   }
   return out;

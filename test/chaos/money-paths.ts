@@ -2,7 +2,7 @@
  * The newer money paths in the chaos workload: calls routed over several trunks with failover
  * (numbers on 45), spend caps (day and per-call) and destination blocks on some accounts, and
  * payment notices delivered more than once (the POST /payments transaction, topupByReference,
- * called concurrently with one reference, as a provider retrying its webhook does).
+ * called again with one reference, as a provider retrying its webhook does).
  *
  * Trunks are told apart by their tech prefix (`71`, `72`, `73` before the number), and the
  * simulator's far-end rules on those prefixes decide what each trunk does: trunk `t1` is
@@ -134,11 +134,17 @@ export function paymentKind(plan: MoneyPlan): WorkloadKind {
       const reference = `payment:chaos-${(n += 1)}`;
       const p = { account: acct.name, amount, answered: 0 };
       plan.payments.set(reference, p);
+      // One after the other: concurrent writes beside the daemons' would make the order of
+      // their transactions (and so the run) depend on wall time, and the replay differ.
+      let chain: Promise<void> = Promise.resolve();
       for (let i = ctx.rng.int(1, 3); i > 0; i--)
-        void ctx.world
-          .track(ctx.world.t.store.topupByReference(acct.name, amount, reference))
-          .then(() => void (p.answered += 1))
-          .catch(() => ctx.note('payment-failed'));
+        chain = chain.then(() =>
+          ctx.world.t.store
+            .topupByReference(acct.name, amount, reference)
+            .then(() => void (p.answered += 1))
+            .catch(() => ctx.note('payment-failed')),
+        );
+      void ctx.world.track(chain);
     },
   };
 }
