@@ -10,4 +10,6 @@ export const CI_CALLS = 300;
 export const OPEN_DEFECTS: Readonly<Record<string, string>> = {
   'trunk channels ≤ its limit':
     "seed 5: a call allowed during a database failure (allow-capped: its reservation is only in the journal) holds a trunk channel that claimTrunk does not count (busy = attempts joined to astcreditres), so a third call got t1's 2 channels",
+  'a routed call has its trunk':
+    'seeds 5, 49: the CDR of a routed call allowed during a database failure is written at journal replay (lateCharge) without its trunk or buy cost',
 };
