@@ -223,7 +223,15 @@ export async function endViolations(i: EndInputs): Promise<Violation[]> {
         message: `${a.id}: checkpoint ${checkpoint} s, talked ${truth.talkMs} ms`,
         call: a.id,
       });
-    const seenEnd = cdr.disposition === 'ANSWERED' && cdr.endSource === null;
+    // An answer or end inside a websocket gap was not seen: the daemon bills it from (to) the
+    // moment it could prove it instead (live-check.ts), so the whole talk is not proven then.
+    const blindAt = (t: number | null): boolean =>
+      t !== null && i.blind.some((w) => w.box === a.box && w.from <= t && (w.to ?? Infinity) >= t);
+    const seenEnd =
+      cdr.disposition === 'ANSWERED' &&
+      cdr.endSource === null &&
+      !blindAt(truth.answeredAt) &&
+      !blindAt(truth.endedAt);
     const provenSecs = Math.min(
       cdr.maxSeconds ?? Infinity,
       Math.max(checkpoint ?? 0, seenEnd && talked ? Math.floor(truth.talkMs / 1000) - 1 : 0),

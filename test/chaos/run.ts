@@ -21,6 +21,9 @@ import {
   type Attempt,
   type WorkloadContext,
 } from './workload.js';
+import { OPEN_DEFECTS } from './ci-seeds.js';
+import { paymentKind, ROUTED_RULES, routed, seedMoneyPaths } from './money-paths.js';
+import { moneyEndViolations, trunkViolations } from './money-invariants.js';
 import { World } from './world.js';
 
 export interface RunOptions {
@@ -75,7 +78,7 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
     tdb,
     startTime: START + seed * 1000,
     boxes,
-    rules: FAR_ENDS.map((f) => f.rule),
+    rules: [...FAR_ENDS.map((f) => f.rule), ...ROUTED_RULES],
     slowMs: 150,
     env: {
       ASTBILL_DB_DEADLINE_MS: '100',
@@ -90,10 +93,11 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
     },
   });
   const accounts = await seedAccounts(world, wl, 12);
+  const money = await seedMoneyPaths(world, wl, accounts);
   const plan = new FaultPlan(world, fr, opts.faultRate ?? 0.04);
   const attempts: Attempt[] = [];
   const byKind: Record<string, number> = {};
-  const kinds = workload();
+  const kinds = [...workload(), routed, paymentKind(money)];
   const weights = Object.fromEntries(kinds.map((k) => [k.name, k.weight]));
   const ctx: WorkloadContext = {
     world,
@@ -114,8 +118,17 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
     const writes = world.storeCalls();
     if (writes === checkedAt) return;
     checkedAt = writes;
-    const v = await stepViolations(world.t);
-    if (v.length > 0) throw new Stop(v[0]!);
+    const v = [
+      ...(await stepViolations(world.t)),
+      ...trunkViolations(world.boxes.map((b) => b.sim)),
+    ];
+    // A known open defect is counted and the run goes on (so the rest is still checked).
+    for (const x of v.filter((x) => OPEN_DEFECTS[x.check] !== undefined)) {
+      if (!violations[x.check]) details.push(`${x.check}: ${x.message}`);
+      violations[x.check] = (violations[x.check] ?? 0) + 1;
+    }
+    const stop = v.find((x) => OPEN_DEFECTS[x.check] === undefined);
+    if (stop) throw new Stop(stop);
   };
   /** One step: STEP_MS while calls arrive; afterwards straight to the next timer (at most 10 s). */
   const advance = async (jump = false): Promise<void> => {
@@ -142,7 +155,7 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
         const kind = kinds.find((k) => k.name === name)!;
         ctx.note(kind.name);
         kind.start(ctx);
-        if (kind.name !== 'topup') placed += 1;
+        if (kind.name !== 'topup' && kind.name !== 'payment') placed += 1;
       }
       await advance();
       if (await plan.after(step)) await world.quiesce();
@@ -165,6 +178,15 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
       blind: plan.blind,
       dbFaultTimes: plan.dbFaultTimes,
     });
+    v.push(
+      ...(await moneyEndViolations({
+        t: world.t,
+        sims: world.boxes.map((b) => b.sim),
+        attempts,
+        plan: money,
+        cdrs: new Map((await world.t.store.cdrs({})).map((c) => [c.uniqueid, c])),
+      })),
+    );
     for (const x of v) violations[x.check] = (violations[x.check] ?? 0) + 1;
     details.push(...v.slice(0, 20).map((x) => `${x.check}: ${x.message}`));
     if (v.length > 0) throw new Stop(v[0]!);

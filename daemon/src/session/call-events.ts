@@ -52,6 +52,11 @@ export interface LegAnswered {
   /** When the far end answered (the Dial ANSWER time when seen, else StasisStart's). */
   at: Date;
   channelId: string;
+  /**
+   * The answer was not seen (a websocket gap lost it; live-check.ts): `at` is the latest moment
+   * it can have been, this the earliest. Limits count from here, billing from `at`.
+   */
+  notBefore?: Date;
 }
 
 /** An originated leg ended without being answered. */

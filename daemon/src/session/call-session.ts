@@ -117,6 +117,12 @@ export class CallSession implements RegisteredSession {
     return out;
   }
 
+  ringingLegs(): string[] {
+    const a = this.c.attempt;
+    if (this.state !== 'dialling' || !a?.b || a.answeredAt || a.outcome.done) return [];
+    return [a.b.channelId];
+  }
+
   openUniqueids(): string[] {
     return this.c.attempts.filter((a) => !a.settled).map((a) => a.uniqueid);
   }
@@ -283,7 +289,8 @@ export class CallSession implements RegisteredSession {
         channels: b ? [this.aChannelId, b] : [this.aChannelId],
         finished: this.finished,
         stillUp: () => this.state === 'talking',
-        endHere: () => endTalk(c, clock.now(), null, 'kill'),
+        ...(c.deps.confirmedUp ? { confirmedUp: c.deps.confirmedUp } : {}),
+        endHere: (at) => endTalk(c, at, null, 'kill'),
         what: 'call',
       });
       return;

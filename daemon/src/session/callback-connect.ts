@@ -42,7 +42,7 @@ export async function connectA(ctx: CallbackContext): Promise<void> {
   const { control, config } = ctx.deps;
   // A's clock runs from its answer (Asterisk's timestamp): whatever time passed before this
   // request comes off its limit, so that A never talks past T (rounded down: never free talk).
-  ctx.endAt = ctx.a.answeredAt!.getTime() + ctx.maxSeconds * 1000;
+  ctx.endAt = (ctx.a.limitFrom ?? ctx.a.answeredAt!).getTime() + ctx.maxSeconds * 1000;
   const left = secondsLeft(ctx);
   if (left < 1) {
     void ctx.kill('limit');
@@ -122,6 +122,7 @@ export function resumeCallback(ctx: CallbackContext, call: AdoptableCallback): v
     [ctx.b, call.b],
   ] as const) {
     leg.answeredAt = from.answer;
+    leg.limitFrom = from.answer;
     leg.dialled = true;
     ctx.deps.bind(leg.channelId);
     ctx.deps.bind(leg.otherChannelId);

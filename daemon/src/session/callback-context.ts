@@ -47,6 +47,8 @@ export interface CallbackDeps {
   clock: DaemonClock;
   ids: IdFactory;
   config: CallbackConfig;
+  /** The latest moment this callback is proven up (live-check.ts); absent: now. */
+  confirmedUp?(): Date;
   bind(channelId: string): void;
   onFinished(): void;
 }

@@ -51,6 +51,8 @@ export interface CallbackLeg {
   channelId: string;
   otherChannelId: string;
   answeredAt: Date | null;
+  /** What its limit counts from: its answer, or the earliest it can have been when not seen. */
+  limitFrom: Date | null;
   dialled: boolean;
   settled: boolean;
   /** The dial outcome, once the leg is dialled. */
@@ -132,7 +134,7 @@ export async function timeLegB(
       costA: res.costA.toString(),
       costB: res.costB.toString(),
     });
-    return bAnswer + res.bSeconds * 1000;
+    return (b.limitFrom ?? b.answeredAt!).getTime() + res.bSeconds * 1000;
   } catch (err) {
     log.warn('could not time leg B from leg A; the common end stays', { error: errorText(err) });
     return null;

@@ -26,7 +26,7 @@
  * and go out through CallControl.
  */
 import type { Logger } from '../log.js';
-import type { CallEvent } from './call-events.js';
+import type { CallEvent, LegAnswered } from './call-events.js';
 import { CallScope, deferred, errorText } from './call-scope.js';
 import { connectA, connectB, resumeCallback } from './callback-connect.js';
 import {
@@ -87,6 +87,7 @@ export class CallbackSession implements RegisteredSession {
       rate: order[name].rate,
       ...ch,
       answeredAt: null,
+      limitFrom: null,
       dialled: false,
       settled: false,
       outcome: null,
@@ -178,6 +179,12 @@ export class CallbackSession implements RegisteredSession {
     return [];
   }
 
+  ringingLegs(): string[] {
+    const leg =
+      this.state === 'calling-a' ? this.c.a : this.state === 'calling-b' ? this.c.b : null;
+    return leg?.dialled && !leg.answeredAt && !leg.outcome?.done ? [leg.channelId] : [];
+  }
+
   /**
    * The channels that prove one leg's talk time (checkpointer), once it answered: while B rings,
    * A alone; once bridged, both (either leg's end ends the callback, and so both legs' time).
@@ -245,8 +252,8 @@ export class CallbackSession implements RegisteredSession {
     try {
       switch (ev.kind) {
         case 'leg-answered':
-          if (ev.channelId === a.channelId && state === 'calling-a') this.onAnswered(a, ev.at);
-          else if (ev.channelId === b.channelId && state === 'calling-b') this.onAnswered(b, ev.at);
+          if (ev.channelId === a.channelId && state === 'calling-a') this.onAnswered(a, ev);
+          else if (ev.channelId === b.channelId && state === 'calling-b') this.onAnswered(b, ev);
           else this.stray(ev.channelId);
           return;
         case 'leg-failed': {
@@ -282,8 +289,9 @@ export class CallbackSession implements RegisteredSession {
     void this.deps.control.hangup(channelId, 'normal').catch(() => undefined);
   }
 
-  private onAnswered(leg: CallbackLeg, at: Date): void {
-    leg.answeredAt = at;
+  private onAnswered(leg: CallbackLeg, ev: LegAnswered): void {
+    leg.answeredAt = ev.at;
+    leg.limitFrom = ev.notBefore ?? ev.at;
     leg.outcome?.resolve({ kind: 'answered' });
     if (leg.name === 'a') {
       this.c.machine.to('calling-b');
@@ -357,7 +365,8 @@ export class CallbackSession implements RegisteredSession {
       channels: [this.c.a, this.c.b].filter((l) => l.dialled).map((l) => l.channelId),
       finished: this.finished,
       stillUp: () => !this.c.machine.in('ending', 'settled'),
-      endHere: () => this.end(clock.now(), { cause: null, by: 'kill' }),
+      ...(this.deps.confirmedUp ? { confirmedUp: this.deps.confirmedUp } : {}),
+      endHere: (at) => this.end(at, { cause: null, by: 'kill' }),
       what: 'callback',
     });
   }

@@ -70,18 +70,28 @@ export interface HangUpAndWait {
   finished: Promise<void>;
   /** True while the call has not begun to end. */
   stillUp(): boolean;
-  /** Ends the call with the daemon clock (Asterisk's events did not come). */
-  endHere(): Promise<void>;
+  /**
+   * The latest moment the call is proven up (live-check.ts LivenessBook): during a websocket gap
+   * the last stamp, else now. Absent: now.
+   */
+  confirmedUp?(): Date;
+  /** Ends the call at `at` (Asterisk's events did not come). */
+  endHere(at: Date): Promise<void>;
   what: string;
 }
 
 /**
  * The kill path of a connected call: hang up its legs and let Asterisk's events end it with
- * Asterisk's own timestamps; if they do not come within `hangupWaitSeconds`, end it here. Then
+ * Asterisk's own timestamps; if they do not come within `hangupWaitSeconds`, end it here, at
+ * the moment the hang-up was sent (the legs were cut then) or, while a websocket gap leaves the
+ * call unproven, the last moment it was proven up (it may have ended unseen before). Then
  * wait (bounded: a caller of the kill path, such as shutdown, must not hang on one call) for
  * the settlement.
  */
 export async function hangUpAndWait(o: HangUpAndWait): Promise<void> {
+  const sentAt = o.clock.now();
+  const upTo = o.confirmedUp?.() ?? sentAt;
+  const endAt = upTo.getTime() < sentAt.getTime() ? upTo : sentAt;
   await Promise.allSettled(o.channels.map((c) => o.control.hangup(c, 'normal')));
   const waitMs = (o.hangupWaitSeconds ?? 5) * 1000;
   const settled = new AbortController();
@@ -91,7 +101,7 @@ export async function hangUpAndWait(o: HangUpAndWait): Promise<void> {
     o.log.warn(`no hangup event from Asterisk; ending the ${o.what} with the daemon clock`, {
       reason: o.reason,
     });
-    await o.endHere();
+    await o.endHere(endAt);
   }
   await boundedWait(o.finished, o.clock, o.hangupWaitSeconds);
 }

@@ -8,9 +8,14 @@
  * moment the websocket was lost (it had delivered no end for the call until then), every
  * channel list that had all its channels (these polls, the checkpointer's ticks). A session one
  * of whose channels is missing from a list has ended unseen: it is ended through the kill path
- * with the end the rule of unseen-end.ts gives for [its last stamp, this list].
+ * with the end the rule of unseen-end.ts gives for [its last stamp, this list]. A leg still
+ * ringing for the session that a list sent while the link is unproven shows up has answered
+ * unseen (its answer event was lost): the session is told it answered at this list's answer, the
+ * latest moment the answer can have been (never bill time nobody can prove), no earlier than the
+ * loss (what its limit counts from, so that it never talks past its grant).
  */
 import type { Logger } from '../log.js';
+import type { LegAnswered } from './call-events.js';
 import type { CallControl } from './call-control-port.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import { killCall, type KillReason } from './kill-call.js';
@@ -24,6 +29,9 @@ export interface CheckedSession {
   openUniqueids(): string[];
   readonly finished: Promise<void>;
   channelsToCheck(): string[];
+  /** Legs dialled and not yet answered, whose answer event a websocket gap may have lost. */
+  ringingLegs(): string[];
+  handle(ev: LegAnswered): void;
   info(): { id: string; answeredAt: Date | null; grantedSeconds: number | null };
   kill(reason: KillReason, unseen?: UnseenEnd): Promise<void>;
 }
@@ -59,6 +67,11 @@ export class LivenessBook {
     if (this.gone.has(session)) return earlier(last ?? this.downSince ?? now, now);
     if (this.downSince === null) return now;
     return earlier(last && last > this.downSince ? last : this.downSince, now);
+  }
+
+  /** Since when the websocket has not proven live calls (the loss), or null: it does now. */
+  unprovenSince(): Date | null {
+    return this.downSince;
   }
 
   /** A check found a channel of `session` missing: it ended unseen, after its last stamp. */
@@ -135,6 +148,18 @@ export class LiveCheck {
     return this.running;
   }
 
+  /** One more check soon (the poll cadence, else 5 s), unless one is armed. */
+  private retry(): void {
+    const { clock, gapPollSeconds } = this.opts;
+    if (this.closed || this.timer) return;
+    this.timer = clock.setTimer((gapPollSeconds > 0 ? gapPollSeconds : 5) * 1000, () => {
+      this.timer = null;
+      if (!this.linkUp) this.schedule(); // lost again meanwhile: the polls go on
+      const run = (): Promise<void> => this.run();
+      void (this.running ? this.running.then(run, run) : run());
+    });
+  }
+
   private schedule(): void {
     const { clock, gapPollSeconds } = this.opts;
     if (this.closed || gapPollSeconds <= 0 || this.timer) return;
@@ -159,16 +184,24 @@ export class LiveCheck {
     // Up: no later than the request was sent; gone: no later than the answer arrived.
     const sentAt = clock.now();
     let ids: Set<string>;
+    let up: Set<string>;
     try {
-      ids = new Set((await control.listChannels()).map((c) => c.id));
+      const list = await control.listChannels();
+      ids = new Set(list.map((c) => c.id));
+      up = new Set(list.filter((c) => c.state === 'Up').map((c) => c.id));
     } catch (err) {
       logger.warn('cannot ask Asterisk which calls are up; live calls not checked', {
         error: errorText(err),
       });
+      // After a reconnect nothing else would ask again: a call that ended in the gap would be
+      // supervised (and its other leg billed) until its limit. Retry until a list answers.
+      if (this.linkUp) this.retry();
       return;
     }
     const now = clock.now();
+    const lostAt = book.unprovenSince();
     for (const s of registry.sessions()) {
+      if (lostAt) this.answeredUnseen(s, up, lostAt, now);
       const needed = s.channelsToCheck();
       if (needed.length === 0) continue;
       const missing = needed.filter((id) => !ids.has(id));
@@ -185,6 +218,20 @@ export class LiveCheck {
       );
     }
     proven();
+  }
+
+  private answeredUnseen(s: CheckedSession, up: Set<string>, lostAt: Date, now: Date): void {
+    for (const channelId of s.ringingLegs()) {
+      if (!up.has(channelId)) continue;
+      this.opts.logger.warn(
+        'a ringing leg answered during a websocket gap; taken as answered now',
+        {
+          channel: channelId,
+          lostAt: lostAt.toISOString(),
+        },
+      );
+      s.handle({ kind: 'leg-answered', at: now, channelId, notBefore: lostAt });
+    }
   }
 
   private async endUnseen(s: CheckedSession, missing: string[], goneAt: Date): Promise<void> {

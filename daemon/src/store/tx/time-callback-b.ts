@@ -3,7 +3,7 @@
  * (the PortaSIP callback rule). Both legs end at the same instant, A having talked B's ring time
  * longer, so: T_B = bLegSecondsAfterRing(rate A, rate B, money, ringSecs, cap) with
  * callCost(A, ringSecs + T_B) + callCost(B, T_B) ≤ the money, where the money is the account's
- * available money plus what the two legs hold now. At authorise both legs held T each, which
+ * available money (no more than its spend caps' room) plus what the two legs hold now. At authorise both legs held T each, which
  * covers ringSecs + (T − ringSecs) and (T − ringSecs): T_B is never below T − ringSecs.
  *
  * Inputs:  TimeCallbackBRequest: the legs' uniqueids, ringSecs (whole seconds from A's answer to
@@ -21,9 +21,10 @@
  *          A repeated request computes the same grant again from the same money (nothing doubles:
  *          the legs' own holdings are counted back in before the new ones are taken).
  */
-import { bLegSecondsAfterRing, callCost } from '../../rating/index.js';
+import { bLegSecondsAfterRing, callCost, minMoney } from '../../rating/index.js';
 import type { TimeCallbackBRequest, TimeCallbackBResult } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { checkCaps } from '../caps.js';
 import { cdrByUniqueid } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { growReservation, lockedCdr, lockedReservation } from '../grants.js';
@@ -51,10 +52,14 @@ export async function timeCallbackB(
     )
       return { ok: false, reason: 'GONE' };
     const held = resA.maxCost + resB.maxCost;
+    // The spend caps (../caps.ts) bound the new money as at authorise: their room is what the
+    // account may take beyond what the two legs hold.
+    const caps = await checkCaps(trx, account, req.at, held, false);
+    const more = caps?.room ? minMoney(available(account), caps.room.room) : available(account);
     const bSeconds = bLegSecondsAfterRing(
       cdrA.rate,
       cdrB.rate,
-      available(account) + held,
+      more + held,
       req.ringSecs,
       account.maxCallSeconds ?? req.defaultMaxSeconds,
     );
