@@ -72,6 +72,16 @@ const CHECKS: Record<string, [string | number | boolean, (c: Config) => unknown]
   ASTBILL_WEBHOOK_RETRY_SECONDS: [7, (c) => c.webhook?.retrySeconds],
   ASTBILL_PAYMENT_SECRET: ['payment-secret-12345678', (c) => c.payments?.secret],
   ASTBILL_PAYMENT_WINDOW_SECONDS: [60, (c) => c.payments?.windowSeconds],
+  ASTBILL_BLOCK_POLL_SECONDS: [9, (c) => c.recovery.blockPollSeconds],
+  ASTBILL_SMTP_HOST: ['smtp.example.net', (c) => c.mail?.host],
+  ASTBILL_SMTP_PORT: [2525, (c) => c.mail?.port],
+  ASTBILL_SMTP_SECURE: ['true', (c) => (c.mail?.secure ? 'true' : 'false')],
+  ASTBILL_SMTP_USER: ['billing', (c) => c.mail?.auth?.user],
+  ASTBILL_SMTP_PASSWORD: ['smtp-pass-1234', (c) => c.mail?.auth?.pass],
+  ASTBILL_MAIL_FROM: ['billing@example.net', (c) => c.mail?.from],
+  ASTBILL_MAIL_TO: ['noc@example.net', (c) => c.mail?.to.join(',')],
+  ASTBILL_MAIL_ATTEMPTS: [3, (c) => c.mail?.maxAttempts],
+  ASTBILL_MAIL_RETRY_SECONDS: [11, (c) => c.mail?.retrySeconds],
 };
 
 /** The settings named in the first column of the README's Configuration table. */

@@ -77,7 +77,7 @@ describe('anomaly stop (automatic block of a hijacked-looking account)', functio
     }
 
     async function blockedOnce(a: AccountDetails, trigger: string) {
-      const events = (await one.t.store.listEvents({ account: a.name })).filter(
+      const events = (await one.t.store.listEvents({ account: a.name, channel: 'webhook' })).filter(
         (ev) => ev.kind === 'account.auto_blocked',
       );
       assert.equal(events.length, 1, 'one auto_blocked event');
