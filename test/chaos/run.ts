@@ -230,6 +230,9 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
 
 /** The run event for event: what each simulator sent (and whether it was delivered), the faults, the channel ends, the CDRs. */
 function runTrace(world: World, plan: FaultPlan, cdrs: Cdr[]): string[] {
+  // Per box in simulated-time order, then per channel (stable): two REST requests the daemon
+  // sends at once may reach the simulator in either order, as they may reach Asterisk; what
+  // must repeat is every event, its instant and each channel's own sequence.
   const events = world.boxes.flatMap((b, i) =>
     b.sim.sentEvents('astbill').map((s) => {
       const e = s.event as {
@@ -243,16 +246,23 @@ function runTrace(world: World, plan: FaultPlan, cdrs: Cdr[]): string[] {
       };
       const about = e.channel?.id ?? e.playback?.id ?? e.bridge?.id ?? '-';
       const what = e.variable ? `${e.variable}=${e.value ?? ''}` : (e.channel?.state ?? '');
-      return `box ${i} ${e.timestamp ?? '-'} ${e.type} ${about} ${what}${s.delivered ? '' : ' (lost)'}`;
+      return {
+        key: `box ${i} ${e.timestamp ?? '-'} ${about}`,
+        line: `box ${i} ${e.timestamp ?? '-'} ${e.type} ${about} ${what}${s.delivered ? '' : ' (lost)'}`,
+      };
     }),
   );
+  const ordered = events
+    .map((e, n) => ({ ...e, n }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.n - b.n))
+    .map((e) => e.line);
   return [
-    ...events,
+    ...ordered,
     ...plan.events.map((f) => `fault ${f.step} ${f.kind} ${f.box} ${f.detail}`),
     ...world.boxes.map((b) => `401s ${b.sim.unauthorisedRequests}`),
     ...world.boxes.flatMap((b) =>
-      b.sim
-        .endedChannels()
+      [...b.sim.endedChannels()]
+        .sort((x, y) => x.endedAt - y.endedAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
         .map((e) => `ended ${e.id} ${e.kind} ${e.hungUpBy} ${e.cause} ${e.endedAt}`),
     ),
     ...[...cdrs]
