@@ -113,7 +113,7 @@ export async function moneyEndViolations(i: MoneyEndInputs): Promise<Violation[]
   const credits = (await i.t
     .knex('astledger')
     .where({ kind: 'topup' })
-    .whereLike('reference', 'payment:%')
+    .where('reference', 'like', 'payment:%')
     .select('reference', 'amount')) as { reference: string; amount: unknown }[];
   for (const [ref, p] of i.plan.payments) {
     const rows = credits.filter((r) => r.reference === ref);
