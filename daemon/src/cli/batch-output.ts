@@ -4,6 +4,7 @@
  * with mode 0600 and never overwritten: the secrets exist nowhere else).
  */
 import { writeFileSync } from 'node:fs';
+import { batchFields } from '../batch-fields.js';
 import { csvRows } from '../csv.js';
 import type { Batch, BatchDetails } from '../store/batches/index.js';
 import { UsageError } from './command.js';
@@ -21,23 +22,7 @@ export function expiresArg(text: string | undefined): Date | undefined {
   return d;
 }
 
-export function batchJson(b: Batch | BatchDetails) {
-  return {
-    id: b.id,
-    kind: b.kind,
-    created: b.created.toISOString(),
-    value: jsonMoney(b.value),
-    currency: b.currency,
-    count: b.count,
-    tariff: b.tariff,
-    expires: b.expires?.toISOString() ?? null,
-    validDays: b.validDays,
-    prefix: b.prefix,
-    operator: b.operator,
-    state: b.state,
-    ...('states' in b ? { states: b.states } : {}),
-  };
-}
+export const batchJson = (b: Batch | BatchDetails) => batchFields(b, jsonMoney);
 
 export function listBatchesOut(rows: readonly Batch[], asJson: boolean | undefined): void {
   outList(rows, {

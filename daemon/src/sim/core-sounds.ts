@@ -1,7 +1,7 @@
 /**
  * The names of the prompts a stock Asterisk has: the core English sound set (Debian's
- * asterisk-core-sounds-en 1.6.1, 568 names). A real Asterisk plays only these; any other
- * `sound:NAME` ends its playback `failed` at once and the caller hears nothing, so the simulator
+ * asterisk-core-sounds-en 1.6.1, 568 names). A real Asterisk plays only these; a sound URI of
+ * any other prompt ends its playback `failed` at once and the caller hears nothing, so the simulator
  * knows exactly these names (plus what a test adds) and tests check every prompt astbill and
  * asterisk-conf/ use against this set.
  */

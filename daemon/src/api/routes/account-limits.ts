@@ -7,12 +7,13 @@
  * caller IDs are the customer's identification, kept current by the help desk like a PIN reset,
  * so support may change them.
  */
-import { Nullable, Type } from '../../schema/index.js';
+import { Type } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { moneyParam } from '../params.js';
 import { accountSchema, presentAccount } from '../present.js';
 import { defineRoute, type Route } from '../route.js';
 import { moneySchema } from '../schema.js';
+import { maxCallSecondsSchema, maxCallsSchema } from './accounts.js';
 
 const nameParam = {
   name: Type.String({ pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'account name' }),
@@ -25,24 +26,8 @@ const limitsSchema = Type.Object(
     creditLimit: Type.Optional(
       moneySchema('how far the balance may go below zero (≥ 0); calls in progress keep theirs'),
     ),
-    maxCalls: Type.Optional(
-      Nullable(
-        Type.Integer({
-          minimum: 0,
-          maximum: 100_000,
-          description: 'simultaneous calls allowed (null: unlimited)',
-        }),
-      ),
-    ),
-    maxCallSeconds: Type.Optional(
-      Nullable(
-        Type.Integer({
-          minimum: 1,
-          maximum: 86_400,
-          description: "longest call in seconds (null: the daemon's default)",
-        }),
-      ),
-    ),
+    maxCalls: Type.Optional(maxCallsSchema),
+    maxCallSeconds: Type.Optional(maxCallSecondsSchema),
   },
   { additionalProperties: false, description: 'only the limits given change' },
 );

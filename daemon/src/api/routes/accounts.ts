@@ -7,6 +7,22 @@ import { accountSchema, ledgerSchema, presentAccount, presentLedger } from '../p
 import { defineRoute, type Route } from '../route.js';
 import { moneySchema } from '../schema.js';
 
+/** An account's limits, shared with POST /accounts/{name}/limits (routes/account-limits.ts). */
+export const maxCallsSchema = Nullable(
+  Type.Integer({
+    minimum: 0,
+    maximum: 100_000,
+    description: 'simultaneous calls allowed (null: unlimited)',
+  }),
+);
+export const maxCallSecondsSchema = Nullable(
+  Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    description: "longest call in seconds (null: the daemon's default)",
+  }),
+);
+
 const nameParam = {
   name: Type.String({ pattern: '^[A-Za-z0-9_.@+-]{1,80}$', description: 'account name' }),
 };
@@ -43,24 +59,8 @@ const newAccountSchema = Type.Object(
     currency: Type.Optional(
       Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, default EUR' }),
     ),
-    maxCalls: Type.Optional(
-      Nullable(
-        Type.Integer({
-          minimum: 0,
-          maximum: 100_000,
-          description: 'simultaneous calls allowed (null: unlimited)',
-        }),
-      ),
-    ),
-    maxCallSeconds: Type.Optional(
-      Nullable(
-        Type.Integer({
-          minimum: 1,
-          maximum: 86_400,
-          description: "longest call in seconds (null: the daemon's default)",
-        }),
-      ),
-    ),
+    maxCalls: Type.Optional(maxCallsSchema),
+    maxCallSeconds: Type.Optional(maxCallSecondsSchema),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@
  * them; support reads them and redeems codes), and POST /vouchers/redeem. A new batch's PINs or
  * codes are in the answer once, as CSV (`csv`, written by csv.ts): only their hashes are stored.
  */
+import { batchFields } from '../../batch-fields.js';
 import { csvRows } from '../../csv.js';
 import { formatMoney } from '../../rating/index.js';
 import { Nullable, StringEnum, Type } from '../../schema/index.js';
@@ -105,23 +106,7 @@ const redeemedSchema = Type.Object(
   { additionalProperties: false },
 );
 
-function present(b: Batch | BatchDetails) {
-  return {
-    id: b.id,
-    kind: b.kind,
-    created: b.created.toISOString(),
-    value: money(b.value),
-    currency: b.currency,
-    count: b.count,
-    tariff: b.tariff,
-    expires: b.expires?.toISOString() ?? null,
-    validDays: b.validDays,
-    prefix: b.prefix,
-    operator: b.operator,
-    state: b.state,
-    ...('states' in b ? { states: b.states } : {}),
-  };
-}
+const present = (b: Batch | BatchDetails) => batchFields(b, money);
 
 function positive(text: string) {
   const v = moneyParam('value', text);

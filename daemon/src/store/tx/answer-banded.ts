@@ -23,22 +23,19 @@
  */
 import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
 import type { AnswerBandedRequest, AnswerBandedResult } from '../../session/grant-ports.js';
-import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { available, writeAccountMoney } from '../accounts.js';
 import { checkCaps } from '../caps.js';
-import { cdrByUniqueid, markCdrAnswered } from '../cdrs.js';
+import { markCdrAnswered } from '../cdrs.js';
 import type { Db } from '../db.js';
-import { growReservation, lockedCdr, lockedReservation } from '../grants.js';
+import { lockOpenCall } from './open-call.js';
+import { growReservation } from '../grants.js';
 import { markReservationAnswered } from '../reservations.js';
 
 export async function answerBanded(db: Db, req: AnswerBandedRequest): Promise<AnswerBandedResult> {
   return db.tx(async (trx): Promise<AnswerBandedResult> => {
-    const first = await cdrByUniqueid(trx, req.uniqueid);
-    if (!first || first.accountId === null) return { ok: false, reason: 'GONE' };
-    const account = await lockAccount(trx, first.accountId);
-    const cdr = await lockedCdr(trx, req.uniqueid);
-    const res = await lockedReservation(trx, req.uniqueid);
-    if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate)
-      return { ok: false, reason: 'GONE' };
+    const open = await lockOpenCall(trx, req.uniqueid);
+    if (!open) return { ok: false, reason: 'GONE' };
+    const { account, cdr, res } = open;
     if (cdr.answer)
       return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, final: false };
 

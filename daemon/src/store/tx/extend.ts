@@ -32,28 +32,18 @@
  */
 import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
 import type { ExtendRequest, ExtendResult } from '../../session/grant-ports.js';
-import { available, lockAccount, writeAccountMoney } from '../accounts.js';
+import { available, writeAccountMoney } from '../accounts.js';
 import { checkCaps } from '../caps.js';
-import { cdrByUniqueid } from '../cdrs.js';
+
 import type { Db } from '../db.js';
-import {
-  chargingOf,
-  growReservation,
-  lockedCdr,
-  lockedReservation,
-  writeGrantOnCdr,
-  grantColumns,
-} from '../grants.js';
+import { lockOpenCall } from './open-call.js';
+import { chargingOf, growReservation, writeGrantOnCdr, grantColumns } from '../grants.js';
 
 export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> {
   return db.tx(async (trx): Promise<ExtendResult> => {
-    const first = await cdrByUniqueid(trx, req.uniqueid);
-    if (!first || first.accountId === null) return { ok: false, reason: 'GONE' };
-    const account = await lockAccount(trx, first.accountId);
-    const cdr = await lockedCdr(trx, req.uniqueid);
-    const res = await lockedReservation(trx, req.uniqueid);
-    if (!account || !cdr || cdr.status !== 'open' || !res || !cdr.rate)
-      return { ok: false, reason: 'GONE' };
+    const open = await lockOpenCall(trx, req.uniqueid);
+    if (!open) return { ok: false, reason: 'GONE' };
+    const { account, cdr, res } = open;
     const now = req.at;
     const cols = await grantColumns(trx, req.uniqueid, { lock: true });
     const grants = cols?.grants ?? 1;
