@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import {
+  bandedPricing,
   bLegSecondsAfterRing,
+  bLegSecondsAfterRingPriced,
   callCost,
   isBillingBoundary,
   maxAffordableSecondsTwoLegs,
+  maxAffordableSecondsTwoLegsPriced,
   parseMoney,
   type Rate,
 } from '../../daemon/src/rating/index.js';
@@ -103,5 +106,46 @@ describe('rating: callback leg B timed from leg A', () => {
         }
       }
     });
+  });
+});
+
+describe('two legs priced by time bands (bLegSecondsAfterRingPriced, maxAffordableSecondsTwoLegsPriced)', () => {
+  // Per second, 0.06/min off-peak, 0.12/min in peak from 07:00Z (08:00 Berlin) on a Monday.
+  const base = tariff('0.06', 1, 1);
+  const banded = {
+    base,
+    zone: 'Europe/Berlin',
+    bands: [
+      { name: 'peak', days: [1, 2, 3, 4, 5], from: 480, to: 1080, ratePerMin: parseMoney('0.12') },
+    ],
+  };
+  const peakAt = Date.parse('2026-11-23T07:00:00Z');
+  const pricing = (answerMs: number) => bandedPricing(banded, answerMs);
+
+  it('prices both legs across the boundary: 60 s off-peak then peak', () => {
+    // Both answered 60 s before peak: 60 s cost 0.06 per leg, then 0.004/s for the pair.
+    const p = pricing(peakAt - 60_000);
+    // 0.50 - 0.12 = 0.38 buys 95 s of peak for both legs: T = 155.
+    expect(maxAffordableSecondsTwoLegsPriced(p, p, parseMoney('0.50'), 3600)).to.equal(155);
+    const flat = maxAffordableSecondsTwoLegs(base, base, parseMoney('0.50'), 3600);
+    expect(flat).to.equal(250);
+  });
+
+  it("times B from its own answer in peak, A from A's off-peak answer", () => {
+    // A answered 60 s before peak, B 10 s later (ring 10): A 60 s off-peak (0.06), then
+    // A at 0.002/s + B at 0.002/s in peak: 0.50 = 0.06 + 0.002·(T_B + 10 − 60) + 0.002·T_B.
+    const tb = bLegSecondsAfterRingPriced(
+      pricing(peakAt - 60_000),
+      pricing(peakAt - 50_000),
+      parseMoney('0.50'),
+      10,
+      3600,
+    );
+    // B: 50 s off-peak first (0.05), then peak; solve: 0.06 + 0.002(tb−50) + 0.05 + 0.002(tb−50) ≤ 0.50.
+    expect(tb).to.equal(147);
+    const cost = (t: number) =>
+      pricing(peakAt - 60_000).cost(10 + t) + pricing(peakAt - 50_000).cost(t);
+    expect(cost(tb) <= parseMoney('0.50')).to.equal(true);
+    expect(cost(tb + 1) > parseMoney('0.50')).to.equal(true);
   });
 });

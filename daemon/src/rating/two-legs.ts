@@ -4,7 +4,8 @@
  */
 import type { Money } from './money.js';
 import type { Rate } from './rate.js';
-import { callCost, firstBoundary } from './cost.js';
+import { firstBoundary } from './cost.js';
+import { flatPricing, type Pricing } from './grants.js';
 
 type Tariffing = Pick<
   Rate,
@@ -28,10 +29,23 @@ export function maxAffordableSecondsTwoLegs(
   available: Money,
   capSecs: number,
 ): number {
+  return maxAffordableSecondsTwoLegsPriced(flatPricing(a), flatPricing(b), available, capSecs);
+}
+
+/**
+ * maxAffordableSecondsTwoLegs with each leg priced by its Pricing (rating/pricing.ts pricingOf:
+ * flat, or time bands from the leg's answer). Only needs each cost to be non-decreasing.
+ */
+export function maxAffordableSecondsTwoLegsPriced(
+  a: Pick<Pricing, 'cost'>,
+  b: Pick<Pricing, 'cost'>,
+  available: Money,
+  capSecs: number,
+): number {
   if (!Number.isInteger(capSecs) || capSecs < 0)
     throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
   if (capSecs === 0 || available < 0n) return 0;
-  const fits = (t: number): boolean => callCost(a, t) + callCost(b, t) <= available;
+  const fits = (t: number): boolean => a.cost(t) + b.cost(t) <= available;
   if (!fits(1)) return 0;
   // cost is non-decreasing in t: binary search for the largest t ≤ cap that fits.
   let lo = 1;
@@ -63,13 +77,24 @@ export function bLegSecondsAfterRing(
   ringSecs: number,
   capSecs: number,
 ): number {
+  return bLegSecondsAfterRingPriced(flatPricing(a), flatPricing(b), available, ringSecs, capSecs);
+}
+
+/** bLegSecondsAfterRing with each leg priced by its Pricing (A's from A's answer, B's from B's). */
+export function bLegSecondsAfterRingPriced(
+  a: Pick<Pricing, 'cost'>,
+  b: Pick<Pricing, 'cost'>,
+  available: Money,
+  ringSecs: number,
+  capSecs: number,
+): number {
   if (!Number.isInteger(ringSecs) || ringSecs < 0)
     throw new RangeError(`ring time must be a whole number ≥ 0, got ${ringSecs}`);
   if (!Number.isInteger(capSecs) || capSecs < 0)
     throw new RangeError(`cap must be a whole number ≥ 0, got ${capSecs}`);
   const cap = capSecs - ringSecs;
   if (cap < 1 || available < 0n) return 0;
-  const fits = (t: number): boolean => callCost(a, ringSecs + t) + callCost(b, t) <= available;
+  const fits = (t: number): boolean => a.cost(ringSecs + t) + b.cost(t) <= available;
   if (!fits(1)) return 0;
   if (fits(cap)) return cap;
   // Both costs are non-decreasing in t: the largest t that fits, by bisection.
