@@ -3,9 +3,13 @@
  * num/den of integers, so a conversion is integer maths. An amount is converted once per call
  * (the call's whole cost, never per block), rounded half-up at the minor unit of the target
  * currency; a negative amount rounds half away from zero, so conversion is symmetric.
- * Not wired in yet (issue 18 item 3): the store has no fx table so far.
+ *
+ * A call on a tariff in another currency than its account's carries the rate it was authorised
+ * with (RateFx, on the rate snapshot); fxPricing then prices it in the account's currency at
+ * every step, so nothing else needs to know about currencies.
  */
 import type { Money } from './money.js';
+import type { Pricing } from './grants.js';
 
 export interface FxRate {
   /** 1 unit of the base currency = num/den units of the quote currency (den a power of ten). */
@@ -40,4 +44,35 @@ export function convert(amount: Money, r: FxRate): Money {
   const q = scaled / r.den;
   const rounded = (scaled % r.den) * 2n >= r.den ? q + 1n : q;
   return negative ? -rounded : rounded;
+}
+
+/** A currency code as the store keeps it: ISO 4217, three capital letters. */
+export const CURRENCY = /^[A-Z]{3}$/;
+
+/** The exchange a call was authorised with: its tariff's currency, 1 of it = `rate` of the account's. */
+export interface RateFx {
+  /** The tariff's currency (the account's currency is the account's). */
+  currency: string;
+  rate: FxRate;
+}
+
+/**
+ * The largest amount of the base currency that converts to at most `available` (-1 when even 0
+ * does not, i.e. available < 0). round(c·num/den) ≤ A ⇔ c·num/den < A + ½ ⇔ 2c·num ≤ (2A+1)·den − 1.
+ */
+export function largestConvertible(available: Money, r: FxRate): Money {
+  if (available < 0n) return -1n;
+  return ((2n * available + 1n) * r.den - 1n) / (2n * r.num);
+}
+
+/**
+ * `tariff` (priced in the tariff's currency) priced in the account's currency: the cost converted
+ * once for the whole call, and the longest affordable time that of the largest tariff amount that
+ * converts to at most the money (convert is monotone, so that is exact and maximal).
+ */
+export function fxPricing(tariff: Pricing, r: FxRate): Pricing {
+  return {
+    cost: (s) => convert(tariff.cost(s), r),
+    maxAffordable: (available, cap) => tariff.maxAffordable(largestConvertible(available, r), cap),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Money } from './money.js';
 import type { Banding } from './bands.js';
+import type { RateFx } from './fx.js';
 
 /** One row of a tariff: what a destination prefix costs and how its seconds are counted. */
 export interface Rate {
@@ -18,6 +19,10 @@ export interface Rate {
   minSecs: number;
   /** Time bands (bands.ts): the price by weekday and time of day; absent: one price always. */
   banding?: Banding | null;
+  /** The tariff's currency (asttariff); absent or null: the tariff prices in the account's. */
+  currency?: string | null;
+  /** Set at authorisation when the tariff's currency is not the account's (fx.ts fxPricing). */
+  fx?: RateFx | null;
 }
 
 /** Why a rate is unusable, or undefined when it is sound. */
