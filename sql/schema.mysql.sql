@@ -1,7 +1,7 @@
 -- astbill schema for MySQL / MariaDB, as plain SQL.
 --
 -- The same schema as the knex migrations in daemon/src/store/migrations (0001-initial,
--- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0010-cards-vouchers, 0011-guard, 0012-bands); test/store/schema-sql.test.ts checks that the two agree. Use
+-- 0002-views, 0003-grants-callback, 0004-unseen-end, 0005-pin-failures, 0006-routing, 0007-money-in, 0008-operators, 0009-rating, 0010-cards-vouchers, 0011-guard, 0012-bands, 0013-fx); test/store/schema-sql.test.ts checks that the two agree. Use
 -- either this file or `astbill migrate`, not both: this file also records the migrations in knex_migrations, so
 -- `astbill migrate` afterwards finds nothing to do.
 --
@@ -110,6 +110,9 @@ CREATE TABLE astcdr (
   dialled varchar(80) DEFAULT NULL,               -- the digits as dialled when normalised (dst: the E.164 number)
   bands text DEFAULT NULL,                        -- JSON: the time bands the call was granted on (NULL: flat rate)
   band_split text DEFAULT NULL,                   -- JSON: the settled charge by band (band, seconds, cost)
+  fx_rate varchar(26) DEFAULT NULL,               -- converted call: 1 tariff_currency = fx_rate account currency
+  tariff_currency varchar(3) DEFAULT NULL,        -- converted call: the tariff's currency
+  tariff_cost bigint DEFAULT NULL,                -- converted call: the cost in the tariff's currency (cost: the charge)
   PRIMARY KEY (id),
   UNIQUE KEY astcdr_uniqueid_unique (uniqueid),
   KEY astcdr_account_start_idx (account_id, start),
@@ -358,6 +361,24 @@ CREATE TABLE astband (
   UNIQUE KEY astband_tariff_position_unique (tariff, position)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Currencies (0013-fx; README "Currencies").
+CREATE TABLE asttariff (
+  tariff varchar(40) NOT NULL,
+  currency varchar(3) NOT NULL,                   -- no row: the tariff prices in each account's currency
+  PRIMARY KEY (tariff)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE astfx (
+  id int unsigned NOT NULL AUTO_INCREMENT,
+  base varchar(3) NOT NULL,
+  quote varchar(3) NOT NULL,
+  rate varchar(26) NOT NULL,                      -- exact decimal text: 1 base = rate quote
+  effective_from datetime(3) NOT NULL,            -- a call uses the latest effective_from <= its authorisation
+  created datetime(3) NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY astfx_pair_effective_unique (base, quote, effective_from)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- Prepaid card batches and voucher batches (0010-cards-vouchers; docs/cards.md).
 CREATE TABLE astbatch (
   id int unsigned NOT NULL AUTO_INCREMENT,
@@ -462,5 +483,6 @@ INSERT INTO knex_migrations (name, batch, migration_time) VALUES
   ('0009-rating', 1, CURRENT_TIMESTAMP),
   ('0010-cards-vouchers', 1, CURRENT_TIMESTAMP),
   ('0011-guard', 1, CURRENT_TIMESTAMP),
-  ('0012-bands', 1, CURRENT_TIMESTAMP);
+  ('0012-bands', 1, CURRENT_TIMESTAMP),
+  ('0013-fx', 1, CURRENT_TIMESTAMP);
 INSERT INTO knex_migrations_lock (is_locked) VALUES (0);

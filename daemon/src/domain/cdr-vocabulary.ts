@@ -28,6 +28,8 @@ export type Disposition = (typeof DISPOSITIONS)[number];
  * room. BLOCKEDDEST: the destination is denied for the account or its tariff. EXPIRED: a batch
  * card past its expiry (store/batches/cards.ts). VOUCHER: not a call but a voucher redemption
  * at the voucher access number (cost 0; the note says what happened), written as CANCEL.
+ * NOFX: the tariff is in another currency than the account and no exchange rate of the pair is
+ * in force (store/fx.ts).
  */
 export type RefusalReason =
   | 'NOCREDIT'
@@ -47,7 +49,8 @@ export type RefusalReason =
   | CapRefusal
   | 'BLOCKEDDEST'
   | 'EXPIRED'
-  | 'VOUCHER';
+  | 'VOUCHER'
+  | 'NOFX';
 
 /** The spend-cap refusals (per UTC day, per UTC month, per call, calls per minute). */
 export type CapRefusal = 'CAP_DAY' | 'CAP_MONTH' | 'CAP_CALL' | 'CAP_RATE';
@@ -75,6 +78,7 @@ const REASON_SET: Record<RefusalReason, true> = {
   BLOCKEDDEST: true,
   EXPIRED: true,
   VOUCHER: true,
+  NOFX: true,
 };
 /** Every refusal reason (e.g. for validating journal records). */
 export const REFUSAL_REASONS = Object.keys(REASON_SET) as readonly RefusalReason[];

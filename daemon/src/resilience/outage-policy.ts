@@ -52,6 +52,8 @@ export class OutagePolicy {
   async allowCapped(req: AuthoriseRequest): Promise<AuthoriseResult> {
     const account = this.opts.knownAccount(req.accountId);
     if (!account || account.status !== 'active') return this.refuse(req);
+    // The exchange rate in force cannot be read without the database: no converted outage call.
+    if (req.rate.currency && req.rate.currency !== account.currency) return this.refuse(req);
     const cap = Math.min(this.opts.failureSeconds, account.maxCallSeconds ?? req.defaultMaxSeconds);
     if (
       account.maxCalls !== null &&

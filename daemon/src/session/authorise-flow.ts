@@ -5,7 +5,7 @@
  * goes on or names the refusal (reason and prompt); the session turns that into the refused
  * call (early-endings.ts).
  */
-import { maxAffordableSeconds, type Rate } from '../rating/index.js';
+import { maxAffordableSeconds, pricingOf, type Rate } from '../rating/index.js';
 import { nextUniqueid, type Attempt, type CallContext } from './call-context.js';
 import type { DialOutcome } from './call-events.js';
 import { db, deferred } from './call-scope.js';
@@ -173,12 +173,14 @@ export async function authoriseDestination(
     }),
   );
   ctx.metrics.observeAuthorise((performance.now() - asked) / 1000);
+  // The call is priced through the exchange authorise snapshotted (its tariff's currency differs).
+  const priced: Rate = res.ok && res.fx ? { ...rate, fx: res.fx } : rate;
   if (res.ok) {
     const attempt: Attempt = {
       n,
       uniqueid,
       dst,
-      rate,
+      rate: priced,
       maxSeconds: res.maxSeconds,
       maxCost: res.maxCost,
       start,
@@ -216,9 +218,13 @@ export async function announceBalance(
   const { config } = ctx.deps;
   const account = ctx.account!;
   await ctx.ivr.answer();
-  // Grant mode reserves one slice, but the caller hears how long the money lasts in all.
-  const seconds = res.grant
-    ? maxAffordableSeconds(rate, res.available, account.maxCallSeconds ?? config.maxCallSeconds)
-    : res.maxSeconds;
+  // Grant mode reserves one slice, but the caller hears how long the money lasts in all (in the
+  // account's currency: a converted rate through its exchange).
+  const cap = account.maxCallSeconds ?? config.maxCallSeconds;
+  const seconds = !res.grant
+    ? res.maxSeconds
+    : rate.fx
+      ? pricingOf({ ...rate, banding: null }, 0).maxAffordable(res.available, cap)
+      : maxAffordableSeconds(rate, res.available, cap);
   await ctx.ivr.sayOrAbort(balanceAnnouncement(res.available, seconds, account.currency));
 }

@@ -25,6 +25,7 @@ const REFUSED: Record<AuthoriseRefusal, string> = {
   BLOCKEDDEST: 'a destination is blocked for this account',
   LIMIT: 'too many calls on this account',
   CAP_RATE: 'too many calls per minute on this account',
+  NOFX: "no exchange rate from the tariff's currency to the account's is in force",
   NOCREDIT: 'not enough credit for both legs',
   CAP_DAY: 'the account reached its daily spend cap',
   CAP_MONTH: 'the account reached its monthly spend cap',

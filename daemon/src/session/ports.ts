@@ -8,7 +8,7 @@ import type {
   EndSource,
   RefusalReason,
 } from '../domain/cdr-vocabulary.js';
-import type { Money, NumberRule, Rate } from '../rating/index.js';
+import type { Money, NumberRule, Rate, RateFx } from '../rating/index.js';
 import type { RouteCandidates } from './routing-ports.js';
 
 export type AccountStatus = 'active' | 'blocked';
@@ -90,6 +90,7 @@ export const AUTHORISE_REFUSALS = [
   'BLOCKEDDEST',
   'LIMIT',
   'CAP_RATE',
+  'NOFX',
   'NOCREDIT',
   'CAP_DAY',
   'CAP_MONTH',
@@ -105,6 +106,8 @@ export type AuthoriseResult =
       maxCost: Money;
       available: Money;
       grant?: { grantSeconds: number; final: boolean };
+      /** The exchange the call is priced through (its tariff is in another currency). */
+      fx?: RateFx;
     }
   | {
       ok: false;

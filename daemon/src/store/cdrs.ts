@@ -5,7 +5,14 @@
  * disposition FAILED, a reason and cost 0 (tx/authorise, tx/refusal).
  */
 import type { Knex } from 'knex';
-import { moneyFromDb, type BandShare, type Money, type Rate } from '../rating/index.js';
+import {
+  formatFxRate,
+  moneyFromDb,
+  parseFxRate,
+  type BandShare,
+  type Money,
+  type Rate,
+} from '../rating/index.js';
 import { bandSplitFromJson, bandSplitJson, bandingFromJson, bandingJson } from './bands.js';
 import {
   END_SOURCES,
@@ -22,7 +29,7 @@ export type CdrStatus = 'open' | 'settled';
 /** The part of a rate a CDR keeps, so that settlement bills with the rate the call was granted on. */
 export type RateSnapshot = Pick<
   Rate,
-  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs' | 'banding'
+  'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs' | 'banding' | 'fx'
 >;
 
 export interface Cdr {
@@ -59,6 +66,8 @@ export interface Cdr {
   dialled: string | null;
   /** A banded call, once settled: its charge by band (see store/bands.ts). */
   bandSplit?: BandShare[] | null;
+  /** A converted call, once settled: its cost in the tariff's currency (rate.fx; `cost` is the charge). */
+  tariffCost?: Money | null;
 }
 
 export interface CdrRow {
@@ -96,6 +105,9 @@ export interface CdrRow {
   dialled?: string | null;
   bands?: string | null;
   band_split?: string | null;
+  fx_rate?: string | null;
+  tariff_currency?: string | null;
+  tariff_cost?: unknown;
 }
 
 const nullableInt = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -120,6 +132,9 @@ export function toCdr(r: CdrRow): Cdr {
           incrementSecs: Number(r.increment_secs),
           minSecs: Number(r.min_secs),
           ...(r.bands ? { banding: bandingFromJson(r.bands) } : {}),
+          ...(r.fx_rate && r.tariff_currency
+            ? { fx: { currency: r.tariff_currency, rate: parseFxRate(r.fx_rate) } }
+            : {}),
         }
       : null,
     start: requiredTime(r.start),
@@ -143,6 +158,8 @@ export function toCdr(r: CdrRow): Cdr {
     margin: r.margin === null || r.margin === undefined ? null : moneyFromDb(r.margin),
     dialled: r.dialled ?? null,
     bandSplit: bandSplitFromJson(r.band_split),
+    tariffCost:
+      r.tariff_cost === null || r.tariff_cost === undefined ? null : moneyFromDb(r.tariff_cost),
   };
 }
 
@@ -156,6 +173,11 @@ function rateColumns(rate: Rate | null): Record<string, unknown> {
     increment_secs: rate?.incrementSecs ?? null,
     min_secs: rate?.minSecs ?? null,
     ...(rate?.banding ? { bands: bandingJson(rate.banding) } : {}),
+    // A refused call names the tariff's currency it could not convert from (NOFX).
+    ...(rate?.fx || rate?.currency
+      ? { tariff_currency: rate.fx?.currency ?? rate.currency ?? null }
+      : {}),
+    ...(rate?.fx ? { fx_rate: formatFxRate(rate.fx.rate) } : {}),
   };
 }
 
@@ -267,6 +289,7 @@ export async function completeCdr(
     note: string | null;
     endSource?: EndSource | null | undefined;
     bandSplit?: readonly BandShare[] | null;
+    tariffCost?: Money | null;
   },
 ): Promise<void> {
   await deferred(
@@ -284,6 +307,9 @@ export async function completeCdr(
         note: c.note === null ? null : c.note.slice(0, 255),
         end_source: c.endSource ?? null,
         ...(c.bandSplit ? { band_split: bandSplitJson(c.bandSplit) } : {}),
+        ...(c.tariffCost !== undefined && c.tariffCost !== null
+          ? { tariff_cost: c.tariffCost }
+          : {}),
       }),
   );
 }

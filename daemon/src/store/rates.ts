@@ -17,13 +17,17 @@ import {
 import { recordAudit, type Actor } from './operators/audit.js';
 import { EPOCH } from './migrations/0009-rating.js';
 import { requiredTime, toDbTime } from './time.js';
+import { tariffCurrencyColumn } from './fx.js';
 
 export interface RateRow extends RateColumns {
   tariff: string;
+  /** Only where the query asked for it (fx.ts tariffCurrencyColumn). */
+  tariff_currency?: string | null;
 }
 
 export function toRate(row: RateRow): Rate {
-  return rateFromColumns(row.tariff, row);
+  const rate = rateFromColumns(row.tariff, row);
+  return row.tariff_currency ? { ...rate, currency: row.tariff_currency } : rate;
 }
 
 function toRow(r: Rate): RateRow {
@@ -81,7 +85,10 @@ export function versionAt(
     .where('v.effective', '<=', toDbTime(at));
 }
 
-/** Longest-prefix rate of `number` in the version of `tariff` in force at `at` (one query). */
+/**
+ * Longest-prefix rate of `number` in the version of `tariff` in force at `at`, with the tariff's
+ * currency (one query).
+ */
 export async function rateFor(
   q: Knex,
   tariff: string,
@@ -92,6 +99,7 @@ export async function rateFor(
   if (digits.length === 0) return undefined;
   const rows = (await wherePrefixOf(
     q('astrate')
+      .select('astrate.*', tariffCurrencyColumn(q))
       .where({ tariff })
       .where('effective', versionAt(q, tariff, at)),
     'prefix',

@@ -1,7 +1,7 @@
 /**
  * Everything a call that names its account and number reads before it authorises, in ONE round
  * trip on MySQL: the account, the number's rate in the account's tariff (deck version in force at
- * `at`), the account's number rules, and the carrier routing of the number as dialled (trunk
+ * `at`, with the tariff's currency), the account's number rules, and the carrier routing of the number as dialled (trunk
  * candidates, whether any trunk exists, the tariff's plan). The tariff is found by the account's
  * name inside each statement, so none waits for another. These are plain reads: authorise
  * re-checks the money under its lock. The session uses the rules and routing only while the
@@ -15,6 +15,7 @@ import { accountByName, toAccount, type AccountRow } from './accounts.js';
 import { readTogether } from './mysql-client.js';
 import { pickRuleSet, rulesQuery, type RuleRow } from './number-rules.js';
 import { toRate, versionAt, type RateRow } from './rates.js';
+import { tariffCurrencyColumn } from './fx.js';
 import { candidatesQuery, noPlan, toCandidates, toPlan, type PlanRow } from './trunks.js';
 
 export interface SetupRead extends AccountWithRate {
@@ -37,6 +38,7 @@ export async function setupRead(
   const [accounts, rates, rules, candidates, anyTrunk, plans] = (await readTogether(q, [
     q('astaccount').where({ name }).limit(1),
     q('astrate')
+      .select('astrate.*', tariffCurrencyColumn(q))
       .where('tariff', tariff())
       .where('effective', versionAt(q, tariff(), at))
       .whereIn('prefix', candidatePrefixes(digits)),

@@ -17,6 +17,7 @@ import * as m0009 from './0009-rating.js';
 import * as m0010 from './0010-cards-vouchers.js';
 import * as m0011 from './0011-guard.js';
 import * as m0012 from './0012-bands.js';
+import * as m0013 from './0013-fx.js';
 
 interface NamedMigration {
   name: string;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0010-cards-vouchers', migration: m0010 },
   { name: '0011-guard', migration: m0011 },
   { name: '0012-bands', migration: m0012 },
+  { name: '0013-fx', migration: m0013 },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

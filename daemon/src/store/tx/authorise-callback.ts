@@ -19,15 +19,16 @@
  *          { ok: false, reason, available } checked in this order (tx/authorise's): BLOCKED,
  *          EXPIRED (a batch card past its expiry; the first callback stamps a card's first use),
  *          BLOCKEDDEST (the rules deny A's or B's number), LIMIT (live reservations + 2 >
- *          max_calls), CAP_RATE, NOCREDIT (T = 0 on the credit), CAP_DAY | CAP_MONTH |
+ *          max_calls), CAP_RATE, NOFX (a leg's tariff is in another currency and no exchange
+ *          rate is in force; else each leg is priced through its rate), NOCREDIT (T = 0 on the credit), CAP_DAY | CAP_MONTH |
  *          CAP_CALL (T = 0 only under the cap).
  *          The same callbackId again: the first outcome again, nothing written.
  * Throws:  StoreError NOT_FOUND (no such account).
  */
 import {
-  callCost,
-  maxAffordableSecondsTwoLegs,
+  maxAffordableSecondsTwoLegsPriced,
   minMoney,
+  pricingOf,
   type DestRule,
 } from '../../rating/index.js';
 import type { Knex } from 'knex';
@@ -45,6 +46,7 @@ import { cdrByUniqueid, insertOpenCdr, insertRefusedCdr } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { linkCallback } from '../grants.js';
+import { fxForCall } from '../fx.js';
 import {
   activation,
   cardExpired,
@@ -134,9 +136,24 @@ export async function authoriseCallback(
       await capHit('CAP_RATE');
       return refuse('CAP_RATE');
     }
+    // Each leg through its exchange when its tariff is in another currency (../fx.ts).
+    const [fxA, fxB] = [
+      await fxForCall(trx, req.a.rate, account.currency, req.start),
+      await fxForCall(trx, req.b.rate, account.currency, req.start),
+    ];
+    if (fxA === 'missing' || fxB === 'missing') {
+      const from = fxA === 'missing' ? req.a.rate.currency : req.b.rate.currency;
+      return refuse('NOFX', `no exchange rate ${from}→${account.currency} in force`);
+    }
+    const rateA = fxA ? { ...req.a.rate, fx: fxA } : req.a.rate;
+    const rateB = fxB ? { ...req.b.rate, fx: fxB } : req.b.rate;
+    const [priceA, priceB] = [
+      pricingOf(rateA, req.start.getTime()),
+      pricingOf(rateB, req.start.getTime()),
+    ];
     const capSeconds = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const seconds = (money: bigint) =>
-      maxAffordableSecondsTwoLegs(req.a.rate, req.b.rate, money, capSeconds);
+      maxAffordableSecondsTwoLegsPriced(priceA, priceB, money, capSeconds);
     const maxSeconds = seconds(caps?.room ? minMoney(avail, caps.room.room) : avail);
     if (maxSeconds === 0) {
       if (!caps?.room || seconds(avail) === 0) return refuse('NOCREDIT');
@@ -144,15 +161,15 @@ export async function authoriseCallback(
       return refuse(caps.room.reason);
     }
 
-    const costA = callCost(req.a.rate, maxSeconds);
-    const costB = callCost(req.b.rate, maxSeconds);
+    const costA = priceA.cost(maxSeconds);
+    const costB = priceB.cost(maxSeconds);
     // A is called from the account's own callback service: src is B's number on A's CDR and
     // A's number on B's CDR (who each party talks to).
     const legs = [
-      { leg: req.a, cost: costA, src: req.b.number },
-      { leg: req.b, cost: costB, src: req.a.number },
+      { leg: req.a, rate: rateA, cost: costA, src: req.b.number },
+      { leg: req.b, rate: rateB, cost: costB, src: req.a.number },
     ];
-    for (const { leg, cost, src } of legs) {
+    for (const { leg, rate, cost, src } of legs) {
       await insertReservation(trx, {
         uniqueid: leg.uniqueid,
         accountId: account.id,
@@ -168,7 +185,7 @@ export async function authoriseCallback(
         node: req.node,
         src,
         dst: leg.number,
-        rate: leg.rate,
+        rate,
         start: req.start,
         maxSeconds,
         maxCost: cost,

@@ -22,8 +22,9 @@
  *                    'cap_hit' event to astoutbox (../outbox.ts).
  *          Spend caps (../caps.ts, read under the lock): the money a call may take is also at
  *          most the room its caps leave, so a call that would cross a cap is granted up to it.
- * Results: { ok: true, maxSeconds, maxCost, available, grant? } (available before this
- *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode)
+ * Results: { ok: true, maxSeconds, maxCost, available, grant?, fx? } (available before this
+ *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode;
+ *          fx = the exchange the call is priced through, absent when none)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            EXPIRED  a batch card past its expiry (../batches/cards.ts); the first authorised
@@ -33,6 +34,10 @@
  *            BLOCKED  the anomaly stop's spike check blocked the account just now
  *            LIMIT    live reservations ≥ max_calls
  *            CAP_RATE calls authorised in the last 60 s ≥ calls_per_min
+ *            NOFX     the tariff is in another currency than the account and no exchange rate
+ *                     of the pair is in force at `start` (../fx.ts); otherwise the rate in force
+ *                     is put on the rate snapshot (rate.fx, the CDR's fx_rate/tariff_currency)
+ *                     and every money figure below is in the account's currency through it
  *            NOCREDIT available = balance + credit_limit − reserved pays for no billing block
  *            CAP_DAY | CAP_MONTH | CAP_CALL  the money pays for one, the cap's room does not
  *          The same uniqueid again: the first outcome again, nothing written (no double reserve;
@@ -70,6 +75,7 @@ import { probingStop, spikeStop } from '../anomaly.js';
 import { capsQuery, checkCaps, emitCapHit, toCaps } from '../caps.js';
 import { destinationPermitted, destRuleQueries } from '../dest-rules.js';
 import { chargingIn, writeGrantOnCdr } from '../grants.js';
+import { fxForCall } from '../fx.js';
 import { deferred, readTogether } from '../mysql-client.js';
 import {
   activation,
@@ -166,15 +172,19 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       await capHit(trx, req, account.name, 'CAP_RATE');
       return refuse('CAP_RATE');
     }
+    const fx = await fxForCall(trx, req.rate, account.currency, req.start);
+    if (fx === 'missing')
+      return refuse('NOFX', `no exchange rate ${req.rate.currency}→${account.currency} in force`);
+    const rate = fx ? { ...req.rate, fx } : req.rate;
     const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
     const charging = req.charging ? chargingIn(row, req.charging) : null;
     const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
     // A banded rate is priced as if talk began now; tx/answer-banded prices it again from the answer.
-    const pricing = pricingOf(req.rate, req.start.getTime());
+    const pricing = pricingOf(rate, req.start.getTime());
     let maxSeconds: number;
     let grant: GrantInfo | null = null;
     if (charging?.mode === 'grant') {
-      const g = nextGrantPriced(req.rate, pricing, {
+      const g = nextGrantPriced(rate, pricing, {
         granted: 0,
         held: 0n,
         available: money,
@@ -202,7 +212,7 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       node: req.node,
       created: req.start,
     });
-    await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
+    await insertOpenCdr(trx, { ...req, rate, account: account.name, maxSeconds, maxCost });
     const firstUse = activation(trx, account.id, card, req.start);
     if (firstUse) await deferred(firstUse);
     if (grant) await writeGrantOnCdr(trx, req.uniqueid, { grants: 1, maxSeconds, maxCost });
@@ -212,6 +222,13 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       { balance: account.balance, reserved: account.reserved + maxCost },
       new Date(),
     );
-    return { ok: true, maxSeconds, maxCost, available: avail, ...(grant ? { grant } : {}) };
+    return {
+      ok: true,
+      maxSeconds,
+      maxCost,
+      available: avail,
+      ...(grant ? { grant } : {}),
+      ...(fx ? { fx } : {}),
+    };
   });
 }

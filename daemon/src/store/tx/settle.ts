@@ -17,7 +17,9 @@
  *                      while the end is being decided), its end moved to match;
  *            cost    = costOf(rate snapshot on the CDR, answer, billsec) (0 unless answered;
  *                      a banded rate is priced from the CDR's answer, the instant the grant
- *                      was computed from, and its split by band is written to band_split);
+ *                      was computed from, and its split by band is written to band_split;
+ *                      a rate snapshot with an exchange (fx_rate) is converted once into the
+ *                      account's currency, and the cost before conversion goes to tariff_cost);
  *            astaccount: balance −= cost, reserved −= the reservation's max_cost (row written
  *                      even when cost is 0, for Galera);
  *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0; the unique
@@ -25,7 +27,9 @@
  *            astcdr:   phase 2 (answer, end, duration, billsec, disposition, cause, cost, note,
  *                      end_source, status settled);
  *            astcdr (routed call): trunk, buy_cost = callCost(the answering trunk's buy-rate
- *                      snapshot on its astcallattempt row, billsec), margin = cost − buy_cost;
+ *                      snapshot on its astcallattempt row, billsec), margin = cost − buy_cost
+ *                      (tariff_cost − buy_cost for a converted call: buy rates are in the
+ *                      tariff's terms);
  *            astcreditres: the reservation deleted;
  *            astoutbox: low_balance / credit_exhausted when the balance crossed the account's
  *                      threshold (astcap low_balance, read in the same locking read) or zero;
@@ -37,7 +41,7 @@
  *            the CDR is not open (a second settle changes nothing);
  *          { settled: false, cost: 0, billsec: 0, balanceAfter: 0 } for an unknown uniqueid.
  */
-import { bandSplitOf, costOf, type Money } from '../../rating/index.js';
+import { bandSplitOf, costOf, tariffCostOf, type Money } from '../../rating/index.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { chargeCall } from '../charge.js';
 import { burstStop } from '../anomaly.js';
@@ -137,6 +141,12 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
     const pricedAt = (cdr.answer ?? req.answer ?? req.end).getTime();
     const cost = answered && cdr.rate ? costOf(cdr.rate, pricedAt, billsec) : 0n;
     const bandSplit = answered && cdr.rate ? bandSplitOf(cdr.rate, pricedAt, billsec) : null;
+    // A converted call keeps its cost in the tariff's currency beside the charge (rate.fx).
+    const tariffCost = cdr.rate?.fx
+      ? answered
+        ? tariffCostOf(cdr.rate, pricedAt, billsec)
+        : 0n
+      : null;
     const held = locked.held ?? 0n;
     const now = new Date();
 
@@ -165,8 +175,11 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       note: req.note ?? null,
       endSource: req.endSource ?? null,
       bandSplit,
+      tariffCost,
     });
-    if (locked.buy && answered) await writeBuySide(trx, req.uniqueid, locked.buy, billsec, cost);
+    // Buy rates are priced like the tariff, so the margin is taken in the tariff's currency.
+    if (locked.buy && answered)
+      await writeBuySide(trx, req.uniqueid, locked.buy, billsec, tariffCost ?? cost);
     await deleteReservation(trx, req.uniqueid);
     const cause = req.uniqueid;
     const name = cdr.account ?? '';

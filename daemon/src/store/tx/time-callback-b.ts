@@ -21,7 +21,7 @@
  *          A repeated request computes the same grant again from the same money (nothing doubles:
  *          the legs' own holdings are counted back in before the new ones are taken).
  */
-import { bLegSecondsAfterRing, callCost, minMoney } from '../../rating/index.js';
+import { bLegSecondsAfterRingPriced, minMoney, pricingOf } from '../../rating/index.js';
 import type { TimeCallbackBRequest, TimeCallbackBResult } from '../../session/grant-ports.js';
 import { available, lockAccount, writeAccountMoney } from '../accounts.js';
 import { checkCaps } from '../caps.js';
@@ -56,9 +56,14 @@ export async function timeCallbackB(
     // account may take beyond what the two legs hold.
     const caps = await checkCaps(trx, account, req.at, held, false);
     const more = caps?.room ? minMoney(available(account), caps.room.room) : available(account);
-    const bSeconds = bLegSecondsAfterRing(
-      cdrA.rate,
-      cdrB.rate,
+    // Through each leg's snapshot: a leg on a tariff in another currency is converted (rate.fx).
+    const [priceA, priceB] = [
+      pricingOf(cdrA.rate, req.at.getTime()),
+      pricingOf(cdrB.rate, req.at.getTime()),
+    ];
+    const bSeconds = bLegSecondsAfterRingPriced(
+      priceA,
+      priceB,
       more + held,
       req.ringSecs,
       account.maxCallSeconds ?? req.defaultMaxSeconds,
@@ -79,8 +84,8 @@ export async function timeCallbackB(
       };
     }
     const aSeconds = req.ringSecs + bSeconds;
-    const costA = callCost(cdrA.rate, aSeconds);
-    const costB = callCost(cdrB.rate, bSeconds);
+    const costA = priceA.cost(aSeconds);
+    const costB = priceB.cost(bSeconds);
     for (const [uniqueid, seconds, cost] of [
       [req.a, aSeconds, costA],
       [req.b, bSeconds, costB],
