@@ -26,6 +26,7 @@ import * as rateVersions from './rate-versions.js';
 import type { UpsertResult } from './rates.js';
 import * as reservations from './reservations.js';
 import { listBands, setBands, type TariffBands } from './bands.js';
+import * as fx from './fx.js';
 import { topup, type TopupRequest } from './tx/topup.js';
 
 export interface KnexStoreOptions {
@@ -109,6 +110,13 @@ export class OperatorStore {
   /** Inserts or updates (same tariff and prefix) all rates in one transaction. */
   setBands = (set: TariffBands, actor?: Actor) => setBands(this.db, set, actor);
   listBands = (tariff?: string) => listBands(this.db.knex, tariff);
+
+  /** Exchange rates and tariff currencies (fx.ts). */
+  setFxRate = (e: fx.FxEntry, actor?: Actor) => fx.setFxRate(this.db, e, actor);
+  listFxRates = () => fx.listFxRates(this.db.knex);
+  setTariffCurrency = (tariff: string, currency: string | null, actor?: Actor) =>
+    fx.setTariffCurrency(this.db, tariff, currency, actor);
+  listTariffCurrencies = () => fx.listTariffCurrencies(this.db.knex);
 
   upsertRates(list: readonly Rate[], actor?: Actor): Promise<UpsertResult> {
     return rates.upsertRates(this.db, list, actor);
