@@ -31,7 +31,19 @@ export const dashboardSchema = Type.Object(
         answered: Type.Integer(),
         asr: Nullable(Type.String({ description: 'answered / attempts, percent, 1 decimal' })),
         acdSeconds: Nullable(Type.Integer({ description: 'average billed seconds of answered' })),
-        revenue: amount('sum of call costs since UTC midnight'),
+        revenue: amount(
+          'sum of call costs since UTC midnight, each in its account currency (see revenueByCurrency)',
+        ),
+        revenueByCurrency: Type.Array(
+          Type.Object(
+            {
+              currency: Type.String({ description: "the accounts' currency (ISO 4217)" }),
+              revenue: amount('sum of the costs of calls by accounts in that currency'),
+            },
+            { additionalProperties: false },
+          ),
+          { description: 'revenue since UTC midnight per account currency, by currency' },
+        ),
         truncated: Type.Boolean(),
       },
       { additionalProperties: false },
@@ -83,12 +95,19 @@ export async function dashboard(deps: ApiDeps, now = new Date()): Promise<Dashbo
   let answered = 0;
   let billsec = 0;
   let revenue = 0n;
+  // A call's cost is in its account's currency (a converted call's too): sum per currency.
+  const currencyOf = new Map(accounts.map((a) => [a.name, a.currency]));
+  const byCurrency = new Map<string, Money>();
   for (const c of range.cdrs) {
     const ago = Math.floor((now.getTime() - c.start.getTime()) / 60_000);
     if (ago >= 0 && ago < 60) perMinute[59 - ago]!++;
     if (c.start < midnight) continue;
     attempts++;
     revenue += c.cost;
+    if (c.cost !== 0n) {
+      const cur = currencyOf.get(c.account ?? '') ?? 'unknown';
+      byCurrency.set(cur, (byCurrency.get(cur) ?? 0n) + c.cost);
+    }
     if (c.answer) {
       answered++;
       billsec += c.billsec;
@@ -108,6 +127,9 @@ export async function dashboard(deps: ApiDeps, now = new Date()): Promise<Dashbo
       asr: attempts > 0 ? percent(answered, attempts) : null,
       acdSeconds: answered > 0 ? Math.round(billsec / answered) : null,
       revenue: formatMoney(revenue, 2),
+      revenueByCurrency: [...byCurrency.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([currency, sum]) => ({ currency, revenue: formatMoney(sum, 2) })),
       truncated: range.truncated,
     },
     nearZero: accounts

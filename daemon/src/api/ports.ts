@@ -32,6 +32,8 @@ export type ApiStore = Pick<
   | 'redeemVoucher'
   | 'listRates'
   | 'upsertRates'
+  | 'listFxRates'
+  | 'listTariffCurrencies'
   | 'listTrunks'
   | 'addTrunk'
   | 'setTrunkEnabled'

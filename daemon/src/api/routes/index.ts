@@ -14,6 +14,7 @@ import { cdrRoutes } from './cdrs.js';
 import { consoleRoutes } from './console.js';
 import { operatorRoutes } from './operators.js';
 import { rateRoutes } from './rates.js';
+import { fxRoutes } from './fx.js';
 import { systemRoutes } from './system.js';
 import { trunkRoutes } from './trunks.js';
 
@@ -31,6 +32,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...paymentRoutes(deps),
     ...batchRoutes(deps),
     ...rateRoutes(deps),
+    ...fxRoutes(deps),
     ...cdrRoutes(deps),
     ...operatorRoutes(deps),
     ...consoleRoutes(deps),
