@@ -5,7 +5,7 @@
  * keeps its own. Each output picks its columns from CDR_COLUMNS, in that order.
  */
 import { csvRows } from './csv.js';
-import type { Money } from './rating/index.js';
+import { formatFxRate, type Money } from './rating/index.js';
 import type { Cdr } from './store/cdrs.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -36,6 +36,9 @@ export const CDR_COLUMNS = [
   'trunk',
   'buyCost',
   'margin',
+  'tariffCurrency',
+  'fxRate',
+  'tariffCost',
   'status',
   'note',
 ] as const;
@@ -68,6 +71,9 @@ export function cdrFields(c: Cdr, money: (m: Money) => string) {
     trunk: c.trunk ?? null,
     buyCost: c.buyCost === null || c.buyCost === undefined ? null : money(c.buyCost),
     margin: c.margin === null || c.margin === undefined ? null : money(c.margin),
+    tariffCurrency: c.rate?.fx?.currency ?? null,
+    fxRate: c.rate?.fx ? formatFxRate(c.rate.fx.rate) : null,
+    tariffCost: c.tariffCost === null || c.tariffCost === undefined ? null : money(c.tariffCost),
     status: c.status,
     note: c.note,
   } satisfies Record<CdrColumn, unknown>;

@@ -75,6 +75,16 @@ describe('API GET /fx and revenue by currency', () => {
       const cdr = (await s.cdr(uniqueid))!;
       assert.equal(cdr.cost, parseMoney('0.0935'));
       assert.equal(cdr.tariffCost, parseMoney('0.10'));
+      const listed = (await h.req('GET', `/cdrs?account=${onUsd.name}`)).json.cdrs;
+      assert.deepEqual(
+        listed.map((c: Record<string, unknown>) => [
+          c.cost,
+          c.tariffCurrency,
+          c.fxRate,
+          c.tariffCost,
+        ]),
+        [['0.0935', 'USD', '0.9350', '0.10']],
+      );
       const d = (await h.req('GET', '/dashboard')).json;
       assert.deepEqual(d.today.revenueByCurrency, [
         { currency: 'EUR', revenue: '0.1535' },

@@ -108,13 +108,13 @@ describe('astbill calls and cdr', function () {
       const csvLines = c.stdout.trimEnd().split('\r\n');
       assert.equal(
         csvLines[0],
-        'uniqueid,account,node,src,dst,tariff,prefix,start,answer,end,duration,billsec,disposition,hangup_cause,reason,max_seconds,max_cost,cost,trunk,buy_cost,margin,status,note',
+        'uniqueid,account,node,src,dst,tariff,prefix,start,answer,end,duration,billsec,disposition,hangup_cause,reason,max_seconds,max_cost,cost,trunk,buy_cost,margin,tariff_currency,fx_rate,tariff_cost,status,note',
       );
       assert.equal(csvLines.length, 4);
       assert.match(
         csvLines[1]!,
         new RegExp(
-          `^${done},${account},node7,15550100,447700900123,default,44,2030-01-01T10:00:00.000Z,.*,ANSWERED,16,,600,0.60000,0.18000,,,,settled,$`,
+          `^${done},${account},node7,15550100,447700900123,default,44,2030-01-01T10:00:00.000Z,.*,ANSWERED,16,,600,0.60000,0.18000,,,,,,,settled,$`,
         ),
       );
       assert.equal(parsed<CdrJson[]>(s).length, 2);

@@ -90,6 +90,11 @@ export const cdrSchema = Type.Object({
   trunk: nstr('routed calls: the carrier trunk that carried the call, else null'),
   buyCost: namount("routed calls: what the call cost at that trunk's buy rate, else null"),
   margin: namount('routed calls: cost minus buyCost (negative is a loss), else null'),
+  tariffCurrency: nstr(
+    "converted calls: the tariff's currency (cost is in the account's), else null",
+  ),
+  fxRate: nstr('converted calls: 1 tariffCurrency = fxRate of the account currency, as authorised'),
+  tariffCost: namount("converted calls: the cost in the tariff's currency before conversion"),
   status: StringEnum(['open', 'settled']),
   note: nstr('free text, e.g. how an after-crash settlement was made'),
 });
