@@ -22,6 +22,14 @@ const card = (k: string, v: string | number, id: string) =>
     h('div', { class: 'v' }, String(v)),
   );
 
+/** Revenue per account currency ("1.20 EUR · 0.30 USD"); the plain sum when none was charged. */
+function revenueText(today: Json): string {
+  const per = (today.revenueByCurrency ?? []) as Array<{ currency: string; revenue: string }>;
+  return per.length > 0
+    ? per.map((x) => `${x.revenue} ${x.currency}`).join(' · ')
+    : String(today.revenue);
+}
+
 export function DashboardPage({ live }: { live: Json | null }) {
   if (!live) return h('p', null, 'Waiting for live data…');
   const d = live.dashboard;
@@ -39,7 +47,7 @@ export function DashboardPage({ live }: { live: Json | null }) {
       card('Calls this minute', lastMinute, 'calls-per-minute'),
       card('ASR today', d.today.asr === null ? '–' : `${d.today.asr} %`, 'asr'),
       card('ACD today', d.today.acdSeconds === null ? '–' : `${d.today.acdSeconds} s`, 'acd'),
-      card('Revenue today', d.today.revenue, 'revenue'),
+      card('Revenue today', revenueText(d.today), 'revenue'),
       card('Reserved', d.reserved, 'reserved'),
       card('ARI', d.health.ari ? 'connected' : 'DOWN', 'ari'),
       card('Database', d.health.database ? 'reachable' : 'DOWN', 'database'),
