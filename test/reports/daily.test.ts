@@ -163,6 +163,29 @@ describe('the daily report', () => {
       assert.equal(r.openCalls, 1);
     });
 
+    it('sums revenue per account currency, each call in its account’s', async () => {
+      const usd = await t.seedAccount({ balance: '10', currency: 'USD' });
+      const eur = await t.seedAccount({ balance: '10', currency: 'EUR' });
+      for (const [a, billsec] of [
+        [usd, 60],
+        [eur, 120],
+        [usd, 30],
+      ] as const)
+        await answeredCall(t.store, {
+          accountId: a.id,
+          rate: uk,
+          dst: '447700900010',
+          start: day('2030-05-05'),
+          billsec,
+        });
+      const r = await dailyReport(t.knex, '2030-05-05');
+      // 0.10 fee + 60 s blocks at 0.05: 60 s and 30 s cost 0.15 each, 120 s 0.20.
+      assert.deepEqual(r.byCurrency, [
+        { key: 'EUR', calls: 1, answered: 1, refused: 0, billsec: 120, revenue: money('0.20') },
+        { key: 'USD', calls: 2, answered: 2, refused: 0, billsec: 90, revenue: money('0.30') },
+      ]);
+    });
+
     it('is empty, not an error, for a day without calls', async () => {
       const r = await dailyReport(t.knex, '2031-01-01');
       assert.deepEqual(
@@ -181,7 +204,10 @@ describe('the daily report', () => {
       assert.ok(csv.includes('2030-05-02,account,alice,3,2,0,195,3.25,0.20,,'), csv.join('\n'));
       assert.ok(csv.includes('2030-05-02,prefix,44,3,2,0,125,2.08,0.33,,'));
       assert.ok(csv.includes('2030-05-02,total,total,6,3,2,225,3.75,0.35,,'));
-      assert.equal(reportRecords(r).length, 3 + 3 + 1);
+      // Both accounts are in EUR (the default); the NOACCOUNT attempt has no currency.
+      assert.ok(csv.includes('2030-05-02,currency,EUR,5,3,1,225,3.75,0.35,,'), csv.join('\n'));
+      assert.ok(csv.includes('2030-05-02,currency,,1,0,1,0,0.00,0.00,,'));
+      assert.equal(reportRecords(r).length, 3 + 3 + 2 + 1);
       const json = JSON.parse(renderReport(r, 'json'));
       assert.deepEqual(json, JSON.parse(JSON.stringify(reportJson(r))));
       assert.equal(json.totals.revenue, '0.35');

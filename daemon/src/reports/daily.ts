@@ -5,7 +5,10 @@
  * trunk is the one that answered) with their minutes, buy cost, sell revenue and margin. Calls belong to the day they started on (as in GET /cdrs), and only
  * settled CDRs count: calls still open when the report runs are counted apart in `openCalls`.
  *
- * Revenue is summed in SQL over integer minor units and read exactly (see rating/money.ts).
+ * Revenue is summed in SQL over integer minor units and read exactly (see rating/money.ts). A
+ * call's cost is in its account's currency (a converted call's too, store/fx.ts), so the report
+ * also sums per account currency (`byCurrency`); the prefix, trunk and total rows add every
+ * currency together, as they did before currencies.
  */
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
@@ -37,6 +40,8 @@ export interface DailyReport {
   byAccount: ReportRow[];
   byPrefix: ReportRow[];
   byTrunk: TrunkReportRow[];
+  /** Per account currency (key: ISO code; '' for calls of no account). */
+  byCurrency: ReportRow[];
   totals: ReportRow;
   /** Calls of the day that were not settled yet when the report ran. */
   openCalls: number;
@@ -84,7 +89,7 @@ function aggregate(
   q: Knex,
   from: Date,
   to: Date,
-  column: 'account' | 'prefix' | 'trunk' | null,
+  column: 'account' | 'prefix' | 'trunk' | 'currency' | null,
 ): Knex.QueryBuilder {
   const query = q('astcdr')
     .where('status', 'settled')
@@ -101,7 +106,16 @@ function aggregate(
     query
       .whereNotNull('trunk')
       .select(q.raw('SUM(buy_cost) AS buy'), q.raw('SUM(margin) AS margin'));
-  if (column)
+  if (column === 'currency')
+    query
+      .select(
+        q.raw('(SELECT a.currency FROM astaccount a WHERE a.id = astcdr.account_id) AS ??', [
+          'key',
+        ]),
+      )
+      .groupBy('key')
+      .orderBy('key');
+  else if (column)
     query
       .select(q.raw('?? AS ??', [column, 'key']))
       .groupBy(column)
@@ -111,10 +125,11 @@ function aggregate(
 
 export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
   const { from, to } = utcDay(date);
-  const [byAccount, byPrefix, byTrunk, totals, open] = await Promise.all([
+  const [byAccount, byPrefix, byTrunk, byCurrency, totals, open] = await Promise.all([
     aggregate(q, from, to, 'account') as Promise<AggRow[]>,
     aggregate(q, from, to, 'prefix') as Promise<AggRow[]>,
     aggregate(q, from, to, 'trunk') as Promise<AggRow[]>,
+    aggregate(q, from, to, 'currency') as Promise<AggRow[]>,
     aggregate(q, from, to, null) as Promise<AggRow[]>,
     q('astcdr')
       .where('status', 'open')
@@ -133,6 +148,7 @@ export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
       buy: moneyFromDb(r.buy),
       margin: moneyFromDb(r.margin),
     })),
+    byCurrency: byCurrency.map(toRow),
     totals: {
       ...toRow(
         totals[0] ?? { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0 },
@@ -164,8 +180,8 @@ export const REPORT_COLUMNS = [
 ] as const;
 
 /**
- * One flat list: the account rows, the prefix rows, the trunk rows, then the total (what the CSV
- * holds); buy and margin are filled on trunk rows only.
+ * One flat list: the account rows, the prefix rows, the trunk rows, the currency rows, then the
+ * total (what the CSV holds); buy and margin are filled on trunk rows only.
  */
 export function reportRecords(
   r: DailyReport,
@@ -187,6 +203,7 @@ export function reportRecords(
     ...r.byAccount.map((x) => rec('account', x)),
     ...r.byPrefix.map((x) => rec('prefix', x)),
     ...r.byTrunk.map((x) => rec('trunk', x)),
+    ...r.byCurrency.map((x) => rec('currency', x)),
     rec('total', r.totals),
   ];
 }
@@ -209,6 +226,7 @@ export function reportJson(r: DailyReport): Record<string, unknown> {
       buy: formatMoney(x.buy, 2),
       margin: formatMoney(x.margin, 2),
     })),
+    byCurrency: r.byCurrency.map(row),
     totals: row(r.totals),
     openCalls: r.openCalls,
   };
@@ -265,6 +283,13 @@ export function reportText(r: DailyReport): string {
         ['calls', 'minutes', 'sell', 'buy', 'margin'],
       ),
     );
+  parts.push(
+    '',
+    table('currency', [
+      ...r.byCurrency.map((x) => line(x.key || '(no account)', x)),
+      line('TOTAL', r.totals),
+    ]),
+  );
   if (r.openCalls > 0)
     parts.push('', `${r.openCalls} call(s) of this day were still open and are not counted.`);
   return parts.join('\n') + '\n';
