@@ -112,7 +112,13 @@ async function repeated(
   if (refusal) return { ok: false, reason: refusal, available: avail };
   const res = await reservationByUniqueid(trx, req.uniqueid);
   if (cdr.status === 'open' && res)
-    return { ok: true, maxSeconds: res.maxSeconds, maxCost: res.maxCost, available: avail };
+    return {
+      ok: true,
+      maxSeconds: res.maxSeconds,
+      maxCost: res.maxCost,
+      available: avail,
+      ...(cdr.rate?.fx ? { fx: cdr.rate.fx } : {}),
+    };
   throw new StoreError(
     'CONFLICT',
     `call ${req.uniqueid} was already ${cdr.status === 'open' ? 'released' : 'settled'}`,
