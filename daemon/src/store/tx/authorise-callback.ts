@@ -6,9 +6,9 @@
  *          number and the rate found for it.
  * Locks:   the astaccount row FIRST (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE), as
  *          tx/authorise.
- * Writes:  grant   → one common maximum T = maxAffordableSecondsTwoLegs(rate A, rate B,
- *                    available, account max_seconds or defaultMaxSeconds), so that
- *                    callCost(A, T) + callCost(B, T) ≤ available exactly; per leg an
+ * Writes:  grant   → one common maximum T = maxAffordableSecondsTwoLegsPriced(rate A, rate B
+ *                    through pricingOf, available, account max_seconds or defaultMaxSeconds),
+ *                    so that cost(A, T) + cost(B, T) ≤ available exactly; per leg an
  *                    astcreditres row (max_seconds T, max_cost callCost(leg, T)) and an open
  *                    astcdr (dst = the leg's number, callback_id); astaccount.reserved += both.
  *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason (below),
@@ -20,8 +20,8 @@
  *          EXPIRED (a batch card past its expiry; the first callback stamps a card's first use),
  *          BLOCKEDDEST (the rules deny A's or B's number), LIMIT (live reservations + 2 >
  *          max_calls), CAP_RATE, NOFX (a leg's tariff is in another currency and no exchange
- *          rate is in force; else each leg is priced through its rate), NOCREDIT (T = 0 on the credit), CAP_DAY | CAP_MONTH |
- *          CAP_CALL (T = 0 only under the cap).
+ *          rate is in force; else each leg is priced through its rate), NOCREDIT (T = 0 on the
+ *          credit), CAP_DAY | CAP_MONTH | CAP_CALL (T = 0 only under the cap).
  *          The same callbackId again: the first outcome again, nothing written.
  * Throws:  StoreError NOT_FOUND (no such account).
  */

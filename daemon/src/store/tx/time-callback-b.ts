@@ -56,9 +56,10 @@ export async function timeCallbackB(
     // account may take beyond what the two legs hold.
     const caps = await checkCaps(trx, account, req.at, held, false);
     const more = caps?.room ? minMoney(available(account), caps.room.room) : available(account);
-    // Through each leg's snapshot: a leg on a tariff in another currency is converted (rate.fx).
+    // Through each leg's snapshot from its own answer (B's is now): a leg on a tariff in another
+    // currency is converted (rate.fx).
     const [priceA, priceB] = [
-      pricingOf(cdrA.rate, req.at.getTime()),
+      pricingOf(cdrA.rate, (cdrA.answer ?? req.at).getTime()),
       pricingOf(cdrB.rate, req.at.getTime()),
     ];
     const bSeconds = bLegSecondsAfterRingPriced(
