@@ -63,8 +63,7 @@ export class BridgePool {
         return true;
       } catch (err) {
         // Bridge or channel not found; with the call still up it is the bridge that is gone.
-        if (!(err instanceof CallControlError && err.kind === 'not-found') || !stillUp())
-          throw err;
+        if (!(err instanceof CallControlError && err.kind === 'not-found') || !stillUp()) throw err;
         this.untrack(reused);
       }
     }
@@ -126,6 +125,11 @@ export class BridgePool {
 
   get idleCount(): number {
     return this.idle.length;
+  }
+
+  /** Bridges of calls not yet over or whose channels are not yet out (for leak checks). */
+  get inUseCount(): number {
+    return this.inUse.size;
   }
 
   /** Shutdown: the idle bridges are deleted. */
