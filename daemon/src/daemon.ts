@@ -135,7 +135,7 @@ export class Daemon {
       onEvent: (ev) => {
         this.asteriskClock.observe(ev.at);
         this.bridges.observe(ev);
-        this.router.route(ev);
+        if (ev.kind !== 'left-bridge') this.router.route(ev);
       },
       track: (request) => this.activity.track(request),
       onConnected: (reconnected) => void this.onConnected(reconnected),

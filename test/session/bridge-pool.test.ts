@@ -1,12 +1,10 @@
 /**
  * BridgePool's safety rule: a bridge takes a new call only once every channel of the last one
- * was seen out of Stasis (a hang-up request is not enough: the channel is still in the bridge),
- * whatever order the events and the release come in; after a websocket gap nothing it cannot
- * vouch for is reused.
+ * was seen leaving it (ChannelLeftBridge), whatever order the events and the release come in;
+ * after a websocket gap or a failed addChannel nothing it cannot vouch for is reused.
  */
 import assert from 'node:assert/strict';
 import { BridgePool } from '../../daemon/src/session/bridge-pool.js';
-import type { LegEnded } from '../../daemon/src/session/call-events.js';
 
 function rig(maxIdle = 10) {
   const calls: string[] = [];
@@ -20,8 +18,8 @@ function rig(maxIdle = 10) {
       destroyBridge: async (id) => void calls.push(`destroy ${id}`),
     },
   });
-  const ended = (channelId: string, source: LegEnded['source']): void =>
-    pool.observe({ kind: 'leg-ended', at: new Date(0), channelId, cause: 16, source });
+  const left = (channelId: string, bridgeId: string): void =>
+    pool.observe({ kind: 'left-bridge', at: new Date(0), channelId, bridgeId });
   const connect = async (chans: string[]): Promise<string> => {
     let id = '';
     assert.equal(
@@ -34,20 +32,19 @@ function rig(maxIdle = 10) {
     );
     return id;
   };
-  return { pool, calls, ended, connect };
+  return { pool, calls, left, connect };
 }
 
 describe('BridgePool', () => {
-  it('reuses a bridge only after both channels left Stasis, released before or after', async () => {
+  it('reuses a bridge only after both channels left it, released before or after', async () => {
     const r = rig();
     const first = await r.connect(['a1', 'b1']);
-    r.ended('b1', 'hangup-request');
-    r.ended('b1', 'stasis-end');
+    r.left('b1', first);
+    r.left('a1', 'some-other-bridge');
     await r.pool.release(first);
-    r.ended('a1', 'hangup-request');
-    assert.equal(r.pool.idleCount, 0, 'a1 has only asked to hang up: still in the bridge');
+    assert.equal(r.pool.idleCount, 0, 'a1 is still in it');
     assert.equal((await r.connect(['a2', 'b2'])) === first, false, 'a new bridge meanwhile');
-    r.ended('a1', 'stasis-end');
+    r.left('a1', first);
     assert.equal(r.pool.idleCount, 1);
     assert.equal(await r.connect(['a3', 'b3']), first, 'now the first one is taken again');
     assert.deepEqual(r.calls, [
@@ -65,13 +62,13 @@ describe('BridgePool', () => {
     const over = await r.connect(['a2', 'b2']);
     const up = await r.connect(['a3', 'b3']);
     await r.pool.release(idle);
-    r.ended('a1', 'stasis-end');
-    r.ended('b1', 'destroyed');
+    r.left('a1', idle);
+    r.left('b1', idle);
     await r.pool.release(over); // its channels' StasisEnd not seen yet
     r.pool.connectionLost();
     await r.pool.release(up);
-    r.ended('a2', 'stasis-end');
-    r.ended('b2', 'stasis-end');
+    r.left('a2', over);
+    r.left('b2', over);
     assert.deepEqual(r.calls.filter((c) => c.startsWith('destroy')).sort(), [
       `destroy ${over}`,
       `destroy ${up}`,
@@ -79,6 +76,32 @@ describe('BridgePool', () => {
     assert.equal(r.pool.idleCount, 1);
     assert.ok(r.pool.holds(idle));
     assert.equal(r.pool.inUseCount, 0);
+  });
+
+  it('deletes a bridge whose addChannel failed at its release (which channels are in is unknown)', async () => {
+    const r = rig();
+    let id = '';
+    const pool = new BridgePool({
+      maxIdle: 10,
+      ids: { bridge: () => 'br-x' },
+      control: {
+        createBridge: async () => undefined,
+        addToBridge: async () => {
+          throw new Error('timed out');
+        },
+        destroyBridge: async (b) => void r.calls.push(`destroy ${b}`),
+      },
+    });
+    await assert.rejects(
+      pool.connect(
+        ['a', 'b'],
+        () => true,
+        (b) => void (id = b),
+      ),
+    );
+    await pool.release(id);
+    assert.deepEqual(r.calls, ['destroy br-x']);
+    assert.equal(pool.idleCount, 0);
   });
 
   it('keeps at most maxIdle bridges and deletes all of them at shutdown', async () => {
@@ -90,7 +113,7 @@ describe('BridgePool', () => {
       [two, ['a2', 'b2']],
     ] as const) {
       await r.pool.release(id);
-      for (const c of chans) r.ended(c, 'stasis-end');
+      for (const c of chans) r.left(c, id);
     }
     assert.deepEqual(
       r.calls.filter((c) => c.startsWith('destroy')),

@@ -4,9 +4,10 @@
  * outlives its channels (Asterisk deletes it only when asked), so once both legs of a call have
  * left it, the next call can be put in it with one addChannel.
  *
- * A bridge goes back to the idle list only when every channel put in it was seen out of Stasis
- * (StasisEnd or ChannelDestroyed, which Asterisk sends after ChannelLeftBridge), so a new call
- * never joins a previous call's party. What the pool can no longer vouch for after a websocket
+ * A bridge goes back to the idle list only when every channel put in it was seen leaving it
+ * (ChannelLeftBridge, which Asterisk sends for a channel hung up in a bridge before its
+ * StasisEnd), so a new call never joins a previous call's party. A failed addChannel leaves it
+ * unknown which channels are in: that bridge is deleted at its release, as before. What the pool can no longer vouch for after a websocket
  * gap (those events may be lost) it deletes as before; idle bridges stay valid through a gap,
  * since only this daemon puts channels in them. At shutdown the idle ones are deleted; after a
  * crash, restart reconciliation deletes an earlier run's (leftovers.ts), and the orphan sweep
@@ -21,7 +22,7 @@ import type { IdFactory } from './ids.js';
 export const POOL_MAX_IDLE = 100;
 
 interface InUse {
-  /** The channels put in it that were not yet seen out of Stasis. */
+  /** The channels put in it that were not yet seen leaving it. */
   channels: string[];
   /** The call is over: the bridge is idle once `channels` is empty. */
   released: boolean;
@@ -37,7 +38,6 @@ export interface BridgePoolOptions {
 export class BridgePool {
   private readonly idle: string[] = [];
   private readonly inUse = new Map<string, InUse>();
-  private readonly bridgeOf = new Map<string, string>();
 
   constructor(private readonly opts: BridgePoolOptions) {}
 
@@ -75,7 +75,12 @@ export class BridgePool {
     }
     this.track(bridgeId, channels);
     created(bridgeId);
-    await control.addToBridge(bridgeId, channels);
+    try {
+      await control.addToBridge(bridgeId, channels);
+    } catch (err) {
+      this.untrack(bridgeId);
+      throw err;
+    }
     return true;
   }
 
@@ -95,16 +100,13 @@ export class BridgePool {
     this.settle(bridgeId, use);
   }
 
-  /** Sees every event: a channel out of Stasis is out of its bridge. */
+  /** Sees every event: the channels leaving a bridge in use. */
   observe(ev: CallEvent): void {
-    if (ev.kind !== 'leg-ended' || ev.source === 'hangup-request') return;
-    const bridgeId = this.bridgeOf.get(ev.channelId);
-    if (bridgeId === undefined) return;
-    this.bridgeOf.delete(ev.channelId);
-    const use = this.inUse.get(bridgeId);
+    if (ev.kind !== 'left-bridge') return;
+    const use = this.inUse.get(ev.bridgeId);
     if (!use) return;
     use.channels = use.channels.filter((c) => c !== ev.channelId);
-    this.settle(bridgeId, use);
+    this.settle(ev.bridgeId, use);
   }
 
   /**
@@ -140,14 +142,10 @@ export class BridgePool {
 
   private track(bridgeId: string, channels: readonly string[]): void {
     this.inUse.set(bridgeId, { channels: [...channels], released: false });
-    for (const c of channels) this.bridgeOf.set(c, bridgeId);
   }
 
   private untrack(bridgeId: string): void {
-    const use = this.inUse.get(bridgeId);
-    if (!use) return;
     this.inUse.delete(bridgeId);
-    for (const c of use.channels) if (this.bridgeOf.get(c) === bridgeId) this.bridgeOf.delete(c);
   }
 
   private settle(bridgeId: string, use: InUse): void {
