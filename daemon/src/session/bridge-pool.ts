@@ -62,9 +62,10 @@ export class BridgePool {
         await control.addToBridge(reused, channels);
         return true;
       } catch (err) {
+        // Which channels are in is unknown now: deleted at its release unless replaced here.
+        this.untrack(reused);
         // Bridge or channel not found; with the call still up it is the bridge that is gone.
         if (!(err instanceof CallControlError && err.kind === 'not-found') || !stillUp()) throw err;
-        this.untrack(reused);
       }
     }
     const bridgeId = ids.bridge();
