@@ -1,6 +1,6 @@
 /**
  * The end of a callback call: both legs hung up (but the one that ended it), the bridge
- * destroyed, each leg settled once by the ordinary settle transaction with retries.
+ * released, each leg settled once by the ordinary settle transaction with retries.
  */
 import { bridgesFor } from './bridge-pool.js';
 import { errorText } from './call-scope.js';

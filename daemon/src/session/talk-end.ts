@@ -1,6 +1,6 @@
 /**
  * The end of a call that was talking — the caller or the far end hung up, Asterisk's
- * TIMEOUT(absolute) cut it, or astbill killed it: hang up the leg still up, destroy the bridge,
+ * TIMEOUT(absolute) cut it, or astbill killed it: hang up the leg still up, release the bridge,
  * settle the attempt once as ANSWERED with billsec from Asterisk's answer and end timestamps.
  */
 import type { CallContext } from './call-context.js';
