@@ -10,6 +10,7 @@ import type { DaemonSessions } from './daemon-sessions.js';
 import type { DaemonClock } from './session/clock.js';
 import { Housekeeping } from './session/housekeeping.js';
 import type { IdFactory } from './session/ids.js';
+import type { BridgePool } from './session/bridge-pool.js';
 import type { BillingStore } from './session/ports.js';
 import type { SessionRegistry } from './session/registry.js';
 import { Checkpointer } from './session/checkpointer.js';
@@ -41,6 +42,8 @@ export interface JobParts {
   control: RetryingControl;
   registry: SessionRegistry<LiveSession>;
   ids: IdFactory;
+  /** Idle bridges kept for the next call: not orphans. */
+  bridges: Pick<BridgePool, 'holds'>;
   clock: DaemonClock;
   /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
   asteriskClock: DaemonClock;
@@ -61,6 +64,7 @@ export function buildJobs(p: JobParts): DaemonJobs {
       registry,
       store,
       ids,
+      pooled: (id) => p.bridges.holds(id),
       logger,
       node,
       app: config.ari.app,

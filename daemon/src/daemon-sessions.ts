@@ -9,6 +9,7 @@ import type { Metrics } from './api/index.js';
 import type { KnexBillingStore } from './store/index.js';
 import { CallSession, type SessionConfig } from './session/call-session.js';
 import type { DaemonClock } from './session/clock.js';
+import type { BridgePool } from './session/bridge-pool.js';
 import type { IdFactory } from './session/ids.js';
 import type { CallOffered } from './session/call-events.js';
 import type { GuessLimiter } from './session/guess-limiter.js';
@@ -32,6 +33,8 @@ export interface DaemonSessionsDeps {
   /** The last moment each session was confirmed up (what a grant extension may claim). */
   book: LivenessBook;
   ids: IdFactory;
+  /** Mixing bridges reused from call to call. */
+  bridges: BridgePool;
   config: SessionConfig;
   /** The store sessions bill with (known once the daemon has started). */
   store(): BillingStore;
@@ -57,6 +60,7 @@ export class DaemonSessions {
       logger: d.logger,
       clock: d.clock,
       ids: d.ids,
+      bridges: d.bridges,
       config: d.config,
       confirmedUp: () => d.book.confirmedUp(self(), d.clock.now()),
       bind: (channelId: string) => d.registry.bind(channelId, self()),

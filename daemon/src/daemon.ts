@@ -32,6 +32,7 @@ import { systemClock, type DaemonClock } from './session/clock.js';
 import { AsteriskClock } from './session/asterisk-clock.js';
 import type { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
+import { BridgePool, POOL_MAX_IDLE } from './session/bridge-pool.js';
 import { killCall, killCallById } from './session/kill-call.js';
 import { GuessLimiter } from './session/guess-limiter.js';
 import { knexGuessLog } from './store/pin-failures.js';
@@ -63,6 +64,8 @@ export class Daemon {
   readonly router: CallRouter;
   /** The ARI call control every part uses: failed hang-ups and bridge deletions are retried. */
   readonly control: RetryingControl;
+  /** Mixing bridges reused from call to call (session/bridge-pool.ts). */
+  readonly bridges: BridgePool;
   private readonly clock: DaemonClock;
   /** Asterisk's time: every moment compared with its answer times (confirmed up / gone). */
   private readonly asteriskClock: AsteriskClock;
@@ -131,17 +134,21 @@ export class Daemon {
       language: config.language,
       onEvent: (ev) => {
         this.asteriskClock.observe(ev.at);
-        this.router.route(ev);
+        this.bridges.observe(ev);
+        if (ev.kind !== 'left-bridge') this.router.route(ev);
       },
       track: (request) => this.activity.track(request),
       onConnected: (reconnected) => void this.onConnected(reconnected),
-      onDisconnected: (_why, silentMs) =>
+      onDisconnected: (_why, silentMs) => {
+        this.bridges.connectionLost();
         this.jobs?.liveCheck.connectionLost(
           new Date(this.asteriskClock.now().getTime() - silentMs),
-        ),
+        );
+      },
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
     this.control = withCleanupRetries(this.ari.control, { clock: this.clock, logger: this.logger });
+    this.bridges = new BridgePool({ control: this.control, ids: this.ids, maxIdle: POOL_MAX_IDLE });
     this.sessions = new DaemonSessions({
       registry: this.registry,
       control: this.control,
@@ -151,6 +158,7 @@ export class Daemon {
       wallClock: this.clock,
       book: this.book,
       ids: this.ids,
+      bridges: this.bridges,
       config: this.sessionConfig,
       store: () => this.billingStore,
       operatorStore: () => this.sessionGrants,
@@ -232,6 +240,7 @@ export class Daemon {
       control: this.control,
       registry: this.registry,
       ids: this.ids,
+      bridges: this.bridges,
       clock: this.clock,
       asteriskClock: this.asteriskClock,
       logger: this.logger,
@@ -308,6 +317,7 @@ export class Daemon {
       }
     }
     await this.api?.close();
+    await this.bridges.close();
     this.control.close();
     await this.ari.close();
     await this.turnedAway.written();

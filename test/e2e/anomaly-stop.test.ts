@@ -59,7 +59,7 @@ describe('anomaly stop (automatic block of a hijacked-looking account)', functio
       assert.equal(cdr.note, 'ended by astbill: blocked');
       const b = e.sim
         .endedChannels()
-        .find((c) => c.kind === 'outbound' && c.bridgeId === ended.bridgeId)!;
+        .find((c) => c.kind === 'outbound' && ended.bridgedWith?.includes(c.id))!;
       const talked = Math.floor((ended.endedAt - b.answeredAt!) / 1000);
       assert.ok(Math.abs(cdr.billsec - talked) <= 1, `billsec ${cdr.billsec} for ${talked} s`);
       assert.equal(cdr.cost, callCost(rate, cdr.billsec));

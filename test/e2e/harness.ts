@@ -181,10 +181,18 @@ export async function quiet(e: E2e): Promise<void> {
   await waitFor('nothing kept per call (channel bindings, legs, playbacks)', () => {
     const s = e.daemon.ari.stats();
     return (
-      e.daemon.registry.boundChannels === 0 && s.rememberedLegs === 0 && s.pendingPlaybacks === 0
+      e.daemon.registry.boundChannels === 0 &&
+      s.rememberedLegs === 0 &&
+      s.pendingPlaybacks === 0 &&
+      e.daemon.bridges.inUseCount === 0
     );
   });
   await waitFor('no reservation left', async () => (await e.t.store.reservations()).length === 0);
+}
+
+/** Bridges in Asterisk but the empty ones the daemon keeps for its next call (bridge-pool.ts). */
+export function bridgesLeft(e: E2e): ReturnType<E2e['sim']['bridges']> {
+  return e.sim.bridges().filter((b) => b.channels.length > 0 || !e.daemon.bridges.holds(b.id));
 }
 
 /**

@@ -15,7 +15,16 @@ import { loadConfig } from '../../daemon/src/config.js';
 import { startDaemon } from '../../daemon/src/daemon.js';
 import { createLogger } from '../../daemon/src/log.js';
 import { AriSimulator } from '../../daemon/src/sim/index.js';
-import { SIM_START, quiet, settledCdr, startE2e, talking, waitFor, type E2e } from './harness.js';
+import {
+  SIM_START,
+  bridgesLeft,
+  quiet,
+  settledCdr,
+  startE2e,
+  talking,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 describe('the daemon under trouble', function () {
   this.timeout(30_000);
@@ -67,7 +76,7 @@ describe('the daemon under trouble', function () {
       assert.equal(cdr.endSource, 'last-up');
       assert.equal(e.sim.ended(call.channelId)?.hungUpBy, 'app');
       await quiet(e);
-      assert.deepEqual(e.sim.bridges(), []);
+      assert.deepEqual(bridgesLeft(e), []);
     });
 
     it('keeps taking calls after reconnecting', async () => {

@@ -12,6 +12,7 @@ import winston from 'winston';
 import type { CallHandle } from '../../daemon/src/sim/index.js';
 import { forEachDatabase } from '../support/db.js';
 import {
+  bridgesLeft,
   driveUntil,
   quiet,
   settled,
@@ -208,7 +209,7 @@ describe('hostile input through the real flow', function () {
         e.sim.liveChannels().map((c) => c.id),
         [],
       );
-      assert.deepEqual(e.sim.bridges(), []);
+      assert.deepEqual(bridgesLeft(e), []);
       for (const a of [acct, card]) {
         const now = (await e.t.store.accountDetails(a.name))!;
         const mine = [...charged]

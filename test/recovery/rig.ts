@@ -227,15 +227,16 @@ export interface TrueCall {
 
 export function trueCall(sim: AriSimulator, aChannelId: string, bLeg: string | null): TrueCall {
   const a = sim.ended(aChannelId);
-  // The B leg, if not known: the originated leg that shared the A leg's (last) bridge.
-  const bridgeId = a?.bridgeId ?? sim.channel(aChannelId)?.bridgeId;
+  // The B leg, if not known: the originated leg that shared the A leg's (last) bridge with it.
   const bChannelId =
     bLeg ??
-    (bridgeId === undefined
-      ? null
-      : (sim.endedChannels().find((c) => c.kind === 'outbound' && c.bridgeId === bridgeId)?.id ??
-        sim.liveChannels().find((c) => c.kind === 'outbound' && c.bridgeId === bridgeId)?.id ??
-        null));
+    (a
+      ? (sim.endedChannels().find((c) => c.kind === 'outbound' && a.bridgedWith?.includes(c.id))
+          ?.id ??
+        sim.liveChannels().find((c) => c.kind === 'outbound' && a.bridgedWith?.includes(c.id))
+          ?.id ??
+        null)
+      : bLegOf(sim, aChannelId));
   const b = bChannelId ? sim.ended(bChannelId) : undefined;
   const answeredAt = b?.answeredAt ?? sim.channel(bChannelId ?? '')?.answeredAt ?? null;
   const ends = [a?.endedAt, b?.endedAt].filter((x): x is number => x !== undefined);

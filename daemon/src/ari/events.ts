@@ -34,6 +34,7 @@ interface RawEvent {
   timestamp?: unknown;
   channel?: RawChannel;
   peer?: RawChannel;
+  bridge?: { id?: unknown };
   args?: unknown;
   dialstatus?: unknown;
   cause?: unknown;
@@ -63,7 +64,6 @@ const IGNORED = new Set([
   'ChannelDialplan',
   'ChannelVarset',
   'ChannelEnteredBridge',
-  'ChannelLeftBridge',
   'ChannelCallerId',
   'ChannelConnectedLine',
   'ChannelCreated',
@@ -226,6 +226,11 @@ export class AriEventTranslator {
         return this.ended(raw, at, 'destroyed', num(raw.cause), num(raw.tech_cause));
       case 'Dial':
         return this.dial(raw, at);
+      case 'ChannelLeftBridge': {
+        const channelId = this.channelId(raw.channel, type);
+        const bridgeId = str(raw.bridge?.id);
+        return channelId && bridgeId ? [{ kind: 'left-bridge', at, channelId, bridgeId }] : [];
+      }
       case 'ChannelDtmfReceived': {
         const channelId = this.channelId(raw.channel, type);
         const digit = str(raw.digit);

@@ -116,8 +116,8 @@ export function callResult(t: Tracked, cdrs: readonly Cdr[], sim: AriSimulator):
     };
   const A = t.handle.channelId;
   const aEnded = sim.ended(A);
-  const bEnded = aEnded?.bridgeId
-    ? sim.endedChannels().find((e) => e.kind === 'outbound' && e.bridgeId === aEnded.bridgeId)
+  const bEnded = aEnded?.bridgedWith
+    ? sim.endedChannels().find((e) => e.kind === 'outbound' && aEnded.bridgedWith!.includes(e.id))
     : undefined;
   return { call: t.call, channelId: A, cdrs: cdrsOf(cdrs, A), attempts: [], aEnded, bEnded };
 }

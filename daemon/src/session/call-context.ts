@@ -12,6 +12,7 @@ import type { CallScope, Deferred } from './call-scope.js';
 import type { DaemonClock } from './clock.js';
 import type { GrantController } from './grant-controller.js';
 import type { BandStore, GrantStore } from './grant-ports.js';
+import type { BridgePool } from './bridge-pool.js';
 import type { IdFactory } from './ids.js';
 import type { CallerIvr } from './ivr.js';
 import type { UnseenEnd } from './unseen-end.js';
@@ -80,6 +81,8 @@ export interface SessionDeps {
   logger: Logger;
   clock: DaemonClock;
   ids: IdFactory;
+  /** The daemon's reusable bridges (bridge-pool.ts); absent: one bridge per call. */
+  bridges?: BridgePool;
   config: SessionConfig;
   /**
    * The latest moment this call is proven up (session/live-check.ts LivenessBook): during and

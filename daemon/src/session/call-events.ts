@@ -91,8 +91,19 @@ export interface PlaybackFinished {
   failed: boolean;
 }
 
+/**
+ * A channel left a bridge (hung up in it, or the bridge was deleted). Only the bridge pool
+ * (bridge-pool.ts) reads it: a bridge takes the next call once its channels have all left.
+ */
+export interface LeftBridge {
+  kind: 'left-bridge';
+  at: Date;
+  channelId: string;
+  bridgeId: string;
+}
+
 export type CallEvent =
-  CallOffered | DigitPressed | LegAnswered | LegFailed | LegEnded | PlaybackFinished;
+  CallOffered | DigitPressed | LegAnswered | LegFailed | LegEnded | PlaybackFinished | LeftBridge;
 
 /** The channel an event is about (for routing to a session), or null. */
 export function eventChannel(ev: CallEvent): string | null {

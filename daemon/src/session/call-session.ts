@@ -9,7 +9,7 @@
  * dial is handled by dial-failure.ts) — and events only record facts (digits, hangups, the dial
  * outcome). From the answer on (connect.ts), events drive it: either party hanging up,
  * Asterisk's TIMEOUT(absolute) or the one kill path ends the call (talk-end.ts), the other leg
- * is hung up, the bridge destroyed and the attempt settled once (settlement.ts). Endings before
+ * is hung up, the bridge released (bridge-pool.ts) and the attempt settled once (settlement.ts). Endings before
  * the answer are in early-endings.ts. An event that does not fit the state is a logged no-op;
  * the store's settle is idempotent as well.
  */

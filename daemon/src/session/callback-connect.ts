@@ -8,7 +8,8 @@ import { balanceAnnouncement } from './prompts.js';
 import type { CallbackContext } from './callback-context.js';
 import { timeLegB, type AdoptableCallback, type CallbackLeg } from './callback-legs.js';
 import { errorText } from './call-scope.js';
-import { bridgeLegs, limitLegs, playWarning } from './connect.js';
+import { bridgesFor } from './bridge-pool.js';
+import { limitLegs, playWarning } from './connect.js';
 import { LimitTimer } from './limit-timer.js';
 
 const talking = (ctx: CallbackContext): boolean => ctx.machine.state === 'talking';
@@ -66,7 +67,7 @@ export async function connectA(ctx: CallbackContext): Promise<void> {
 
 /** Leg B answered (state talking): record it, time B from A, one common end, bridge. */
 export async function connectB(ctx: CallbackContext): Promise<void> {
-  const { control, ids } = ctx.deps;
+  const { control } = ctx.deps;
   const [recorded] = await Promise.all([recordAnswer(ctx, ctx.b), timeB(ctx)]);
   if (!recorded || !talking(ctx)) return;
   const left = secondsLeft(ctx);
@@ -78,9 +79,7 @@ export async function connectB(ctx: CallbackContext): Promise<void> {
   await limitLegs(control, [ctx.a.channelId, ctx.b.channelId], left);
   armLimit(ctx);
   ctx.log.info('leg B answered; bridging', { leg: ctx.b.channelId, secondsLeft: left });
-  await bridgeLegs(
-    control,
-    ids,
+  await bridgesFor(ctx.deps).connect(
     [ctx.a.channelId, ctx.b.channelId],
     () => talking(ctx),
     (id) => void (ctx.bridgeId = id),

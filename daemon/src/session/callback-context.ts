@@ -10,6 +10,7 @@ import type { SessionConfig } from './call-context.js';
 import type { CallScope } from './call-scope.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import type { CallbackGrantStore } from './grant-ports.js';
+import type { BridgePool } from './bridge-pool.js';
 import type { IdFactory } from './ids.js';
 import type { CallerIvr } from './ivr.js';
 import type { KillReason } from './kill-call.js';
@@ -46,6 +47,8 @@ export interface CallbackDeps {
   logger: Logger;
   clock: DaemonClock;
   ids: IdFactory;
+  /** The daemon's reusable bridges (bridge-pool.ts); absent: one bridge per call. */
+  bridges?: BridgePool;
   config: CallbackConfig;
   /** The latest moment this callback is proven up (live-check.ts); absent: now. */
   confirmedUp?(): Date;

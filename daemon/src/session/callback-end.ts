@@ -1,7 +1,8 @@
 /**
  * The end of a callback call: both legs hung up (but the one that ended it), the bridge
- * destroyed, each leg settled once by the ordinary settle transaction with retries.
+ * released, each leg settled once by the ordinary settle transaction with retries.
  */
+import { bridgesFor } from './bridge-pool.js';
 import { errorText } from './call-scope.js';
 import { killNote } from './call-context.js';
 import type { CallbackContext, CallbackEnd } from './callback-context.js';
@@ -30,7 +31,7 @@ export async function endBothLegs(
   const work: Promise<unknown>[] = [];
   for (const leg of [c.a, c.b])
     if (leg.dialled && how.by !== leg.name) work.push(control.hangup(leg.channelId, 'normal'));
-  if (c.bridgeId) work.push(control.destroyBridge(c.bridgeId));
+  if (c.bridgeId) work.push(bridgesFor(c.deps).release(c.bridgeId));
   for (const r of await Promise.allSettled(work))
     if (r.status === 'rejected')
       c.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });

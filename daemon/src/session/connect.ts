@@ -10,8 +10,8 @@ import type { CallControl } from './call-control-port.js';
 import type { DialOutcome } from './call-events.js';
 import { deferred, errorText } from './call-scope.js';
 import { answeredByBands, grantFromAnswer } from './banded-answer.js';
+import { bridgesFor } from './bridge-pool.js';
 import { GrantController } from './grant-controller.js';
-import type { IdFactory } from './ids.js';
 import { LimitTimer } from './limit-timer.js';
 import { PROMPTS } from './prompts.js';
 
@@ -22,31 +22,6 @@ export async function limitLegs(
   seconds: number,
 ): Promise<void> {
   await Promise.all(channels.map((c) => control.setAbsoluteTimeout(c, seconds)));
-}
-
-/**
- * Creates a bridge and puts the legs in it. `stillUp` is asked after each step: a call that
- * ended meanwhile gets no bridge (one created already is destroyed again). `created` is told
- * the bridge's id as soon as it exists, so that the end of the call can destroy it. True when
- * the legs are in the bridge.
- */
-export async function bridgeLegs(
-  control: Pick<CallControl, 'createBridge' | 'addToBridge' | 'destroyBridge'>,
-  ids: Pick<IdFactory, 'bridge'>,
-  channels: readonly string[],
-  stillUp: () => boolean,
-  created: (bridgeId: string) => void,
-): Promise<boolean> {
-  if (!stillUp()) return false;
-  const bridgeId = ids.bridge();
-  await control.createBridge(bridgeId);
-  created(bridgeId);
-  if (!stillUp()) {
-    await control.destroyBridge(bridgeId).catch(() => undefined);
-    return false;
-  }
-  await control.addToBridge(bridgeId, channels);
-  return true;
 }
 
 /** Plays the warning sound (the limit is near) on a channel; a failure is only logged. */
@@ -63,7 +38,7 @@ export function playWarning(
 
 /** The far end answered (state talking): limits, answer A, bridge, mark the answer. */
 export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<void> {
-  const { control, store, config, ids, clock, grantStore } = ctx.deps;
+  const { control, store, config, clock, grantStore } = ctx.deps;
   const b = attempt.b!.channelId;
   const a = ctx.offered.channelId;
   const talking = (): boolean => ctx.machine.state === 'talking';
@@ -103,8 +78,8 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
     await ctx.ivr.answer();
     // Asterisk's own limit, counted from now (not from channel creation).
     await limitLegs(control, [a, b], attempt.maxSeconds);
-    if (!(await bridgeLegs(control, ids, [a, b], talking, (id) => void (ctx.bridgeId = id))))
-      return;
+    const bridges = bridgesFor(ctx.deps);
+    if (!(await bridges.connect([a, b], talking, (id) => void (ctx.bridgeId = id)))) return;
   } catch (err) {
     if (!talking()) return;
     ctx.log.error('could not connect the answered call; ending it', { error: errorText(err) });

@@ -27,6 +27,8 @@ export interface OrphanSweepOptions {
   registry: SessionRegistry;
   store: Pick<BillingStore, 'reservations'>;
   ids: Pick<IdFactory, 'isOurs'>;
+  /** An idle bridge the daemon keeps for the next call (bridge-pool.ts); default: none. */
+  pooled?: (bridgeId: string) => boolean;
   logger: Logger;
   node: string;
   /** Our Stasis application (its callers' channels may be orphans). */
@@ -92,7 +94,8 @@ export class OrphanSweep {
       return false;
     };
     for (const b of bridges) {
-      if (!ids.isOurs(b.id) || busy.has(`b:${b.id}`) || !orphan(`b:${b.id}`)) continue;
+      if (!ids.isOurs(b.id) || busy.has(`b:${b.id}`)) continue;
+      if ((b.channels.length === 0 && this.opts.pooled?.(b.id)) || !orphan(`b:${b.id}`)) continue;
       report.bridges.push(b.id);
       logger.warn('deleting a bridge no live call owns', { bridge: b.id, channels: b.channels });
       await control.destroyBridge(b.id).catch((err: unknown) =>

@@ -1,9 +1,10 @@
 /**
  * The end of a call that was talking — the caller or the far end hung up, Asterisk's
- * TIMEOUT(absolute) cut it, or astbill killed it: hang up the leg still up, destroy the bridge,
+ * TIMEOUT(absolute) cut it, or astbill killed it: hang up the leg still up, release the bridge,
  * settle the attempt once as ANSWERED with billsec from Asterisk's answer and end timestamps.
  */
 import type { CallContext } from './call-context.js';
+import { bridgesFor } from './bridge-pool.js';
 import { errorText } from './call-scope.js';
 import { settleAttempt } from './settlement.js';
 import { secondsBetween } from './talk-time.js';
@@ -24,7 +25,7 @@ export async function endTalk(
   const work: Promise<unknown>[] = [];
   if (by !== 'caller') work.push(control.hangup(ctx.offered.channelId, 'normal'));
   if (by !== 'callee') work.push(control.hangup(b, 'normal'));
-  if (ctx.bridgeId) work.push(control.destroyBridge(ctx.bridgeId));
+  if (ctx.bridgeId) work.push(bridgesFor(ctx.deps).release(ctx.bridgeId));
   for (const r of await Promise.allSettled(work)) {
     if (r.status === 'rejected')
       ctx.log.warn('cleanup after the call failed', { error: errorText(r.reason) });

@@ -61,6 +61,8 @@ export function addChannels(sim: SimEngine, b: SimBridge, channels: SimChannel[]
     }
     ch.bridgeId = b.id;
     ch.lastBridgeId = b.id;
+    ch.bridgedWith = [...b.channels];
+    for (const id of b.channels) sim.channels.get(id)?.bridgedWith?.push(ch.id);
     b.channels.push(ch.id);
     if (ch.stasisApp && !b.subscribers.has(ch.stasisApp)) {
       b.subscribers.add(ch.stasisApp);

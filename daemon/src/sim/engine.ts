@@ -281,6 +281,7 @@ export class SimEngine extends EventEmitter {
       hungUpBy: by,
     };
     if (ch.lastBridgeId !== undefined) entry.bridgeId = ch.lastBridgeId;
+    if (ch.bridgedWith !== undefined) entry.bridgedWith = ch.bridgedWith;
     if (ch.answeredAt !== undefined) entry.answeredAt = ch.answeredAt;
     if (ch.absoluteDeadline !== undefined) entry.absoluteDeadline = ch.absoluteDeadline;
     this.history.add(entry);

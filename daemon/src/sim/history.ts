@@ -19,6 +19,8 @@ export interface EndedChannel {
   absoluteDeadline?: number;
   /** The last bridge the channel was in, if any. */
   bridgeId?: string;
+  /** The channels that were in that bridge with it. */
+  bridgedWith?: string[];
 }
 
 export class ChannelHistory {

@@ -99,6 +99,8 @@ export interface SimChannel {
   bridgeId?: string;
   /** The last bridge the channel was in (kept after it leaves, for the history). */
   lastBridgeId?: string;
+  /** The channels that shared that bridge with it (a bridge takes one call after another). */
+  bridgedWith?: string[];
   /** Outbound leg still being dialled (no answer yet). */
   dial?: DialState;
   absoluteDeadline?: number;

@@ -1,0 +1,91 @@
+/**
+ * Bridges reused from call to call (session/bridge-pool.ts): the next call is put in the bridge
+ * the last one left, so an answered call costs 7 ARI requests instead of 9, with TIMEOUT(absolute)
+ * still on both legs. A bridge that went away behind the daemon's back is replaced; at shutdown
+ * the idle ones are deleted.
+ */
+import assert from 'node:assert/strict';
+import { forEachDatabase } from '../support/db.js';
+import { bridgesLeft, quiet, settledCdr, startE2e, talking, waitFor, type E2e } from './harness.js';
+
+describe('bridges reused from call to call', function () {
+  this.timeout(20_000);
+  forEachDatabase((tdb) => {
+    let e: E2e;
+    before(async () => {
+      e = await startE2e(tdb, {
+        rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 3_000 }],
+      });
+      await e.t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
+    });
+    after(async () => e?.close());
+
+    /** One call of 3 s, from placing it to nothing left of it in the daemon. */
+    async function oneCall(account: string): Promise<{ a: string; bridge: string; b: string }> {
+      const call = e.sim.placeCall({ exten: '4420000001', accountcode: account });
+      await waitFor('talking', () => talking(e, call.channelId));
+      const a = e.sim.channel(call.channelId)!;
+      const bridge = e.sim.bridges().find((x) => x.id === a.bridgeId)!;
+      const b = bridge.channels.find((id) => id !== call.channelId)!;
+      const start = e.sim.manualClock.now();
+      assert.equal(a.absoluteDeadline, start + 600_000, 'TIMEOUT(absolute) on A: the grant');
+      assert.equal(e.sim.channel(b)?.absoluteDeadline, start + 600_000, 'and on B');
+      e.advance(3_000);
+      const cdr = await settledCdr(e, call.channelId);
+      assert.equal(cdr.billsec, 3);
+      await quiet(e);
+      return { a: call.channelId, bridge: bridge.id, b };
+    }
+
+    it('replaces a kept bridge that was deleted behind its back, and the call goes on', async () => {
+      const acct = await e.t.seedAccount({ balance: '60', maxSeconds: 600 });
+      const first = await oneCall(acct.name);
+      const res = await fetch(`${e.sim.url}/ari/bridges/${first.bridge}`, {
+        method: 'DELETE',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${e.sim.username}:${e.sim.password}`).toString('base64')}`,
+        },
+      });
+      assert.equal(res.status, 204);
+      const second = await oneCall(acct.name);
+      assert.notEqual(second.bridge, first.bridge);
+      assert.deepEqual(bridgesLeft(e), []);
+      assert.equal(e.daemon.bridges.idleCount, 1);
+    });
+
+    it('puts the next call in the bridge the last one left: 7 ARI requests per answered call, none for bridges', async () => {
+      const acct = await e.t.seedAccount({ balance: '60', maxSeconds: 600 });
+      const first = await oneCall(acct.name);
+      assert.deepEqual(
+        e.sim.bridges().map((b) => [b.id, b.channels]),
+        [[first.bridge, []]],
+        'the bridge outlives the call, empty',
+      );
+      assert.deepEqual(bridgesLeft(e), [], 'kept by the daemon for the next call');
+      e.sim.faults.add({ path: /./, delayMs: 0 }); // only counts the requests
+      const second = await oneCall(acct.name);
+      assert.equal(second.bridge, first.bridge, 'the second call talked in the same bridge');
+      const sent = e.sim.faults.hits.filter((h) => h.method !== 'GET');
+      assert.deepEqual(
+        sent
+          .map((h) => `${h.method} ${h.path.replace(/\/channels\/[^/]+/, '/channels/:id')}`)
+          .sort(),
+        [
+          `DELETE /channels/:id`,
+          `POST /bridges/${first.bridge}/addChannel`,
+          'POST /channels',
+          'POST /channels/:id/answer',
+          'POST /channels/:id/ring',
+          'POST /channels/:id/variable',
+          'POST /channels/:id/variable',
+        ],
+      );
+      assert.equal(e.sim.ended(second.b)?.hungUpBy, 'far-end');
+      assert.equal(e.sim.ended(second.a)?.hungUpBy, 'app', 'nothing left up');
+      const after = (await e.t.store.accountDetails(acct.name))!;
+      assert.equal(after.reserved, 0n);
+      await e.daemon.close();
+      assert.deepEqual(e.sim.bridges(), [], 'deleted at shutdown');
+    });
+  });
+});

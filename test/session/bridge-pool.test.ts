@@ -1,0 +1,129 @@
+/**
+ * BridgePool's safety rule: a bridge takes a new call only once every channel of the last one
+ * was seen leaving it (ChannelLeftBridge), whatever order the events and the release come in;
+ * after a websocket gap or a failed addChannel nothing it cannot vouch for is reused.
+ */
+import assert from 'node:assert/strict';
+import { BridgePool } from '../../daemon/src/session/bridge-pool.js';
+
+function rig(maxIdle = 10) {
+  const calls: string[] = [];
+  let n = 0;
+  const pool = new BridgePool({
+    maxIdle,
+    ids: { bridge: () => `br-${++n}` },
+    control: {
+      createBridge: async (id) => void calls.push(`create ${id}`),
+      addToBridge: async (id, chans) => void calls.push(`add ${id} ${chans.join(',')}`),
+      destroyBridge: async (id) => void calls.push(`destroy ${id}`),
+    },
+  });
+  const left = (channelId: string, bridgeId: string): void =>
+    pool.observe({ kind: 'left-bridge', at: new Date(0), channelId, bridgeId });
+  const connect = async (chans: string[]): Promise<string> => {
+    let id = '';
+    assert.equal(
+      await pool.connect(
+        chans,
+        () => true,
+        (b) => void (id = b),
+      ),
+      true,
+    );
+    return id;
+  };
+  return { pool, calls, left, connect };
+}
+
+describe('BridgePool', () => {
+  it('reuses a bridge only after both channels left it, released before or after', async () => {
+    const r = rig();
+    const first = await r.connect(['a1', 'b1']);
+    r.left('b1', first);
+    r.left('a1', 'some-other-bridge');
+    await r.pool.release(first);
+    assert.equal(r.pool.idleCount, 0, 'a1 is still in it');
+    assert.equal((await r.connect(['a2', 'b2'])) === first, false, 'a new bridge meanwhile');
+    r.left('a1', first);
+    assert.equal(r.pool.idleCount, 1);
+    assert.equal(await r.connect(['a3', 'b3']), first, 'now the first one is taken again');
+    assert.deepEqual(r.calls, [
+      'create br-1',
+      'add br-1 a1,b1',
+      'create br-2',
+      'add br-2 a2,b2',
+      'add br-1 a3,b3',
+    ]);
+  });
+
+  it('after a websocket gap deletes the bridges of calls over and of calls still up at their release; idle ones stay', async () => {
+    const r = rig();
+    const idle = await r.connect(['a1', 'b1']);
+    const over = await r.connect(['a2', 'b2']);
+    const up = await r.connect(['a3', 'b3']);
+    await r.pool.release(idle);
+    r.left('a1', idle);
+    r.left('b1', idle);
+    await r.pool.release(over); // its channels' StasisEnd not seen yet
+    r.pool.connectionLost();
+    await r.pool.release(up);
+    r.left('a2', over);
+    r.left('b2', over);
+    assert.deepEqual(r.calls.filter((c) => c.startsWith('destroy')).sort(), [
+      `destroy ${over}`,
+      `destroy ${up}`,
+    ]);
+    assert.equal(r.pool.idleCount, 1);
+    assert.ok(r.pool.holds(idle));
+    assert.equal(r.pool.inUseCount, 0);
+  });
+
+  it('deletes a bridge whose addChannel failed at its release (which channels are in is unknown)', async () => {
+    const r = rig();
+    let id = '';
+    const pool = new BridgePool({
+      maxIdle: 10,
+      ids: { bridge: () => 'br-x' },
+      control: {
+        createBridge: async () => undefined,
+        addToBridge: async () => {
+          throw new Error('timed out');
+        },
+        destroyBridge: async (b) => void r.calls.push(`destroy ${b}`),
+      },
+    });
+    await assert.rejects(
+      pool.connect(
+        ['a', 'b'],
+        () => true,
+        (b) => void (id = b),
+      ),
+    );
+    await pool.release(id);
+    assert.deepEqual(r.calls, ['destroy br-x']);
+    assert.equal(pool.idleCount, 0);
+  });
+
+  it('keeps at most maxIdle bridges and deletes all of them at shutdown', async () => {
+    const r = rig(1);
+    const one = await r.connect(['a1', 'b1']);
+    const two = await r.connect(['a2', 'b2']);
+    for (const [id, chans] of [
+      [one, ['a1', 'b1']],
+      [two, ['a2', 'b2']],
+    ] as const) {
+      await r.pool.release(id);
+      for (const c of chans) r.left(c, id);
+    }
+    assert.deepEqual(
+      r.calls.filter((c) => c.startsWith('destroy')),
+      [`destroy ${two}`],
+    );
+    await r.pool.close();
+    assert.deepEqual(
+      r.calls.filter((c) => c.startsWith('destroy')),
+      [`destroy ${two}`, `destroy ${one}`],
+    );
+    assert.equal(r.pool.idleCount, 0);
+  });
+});
