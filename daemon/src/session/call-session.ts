@@ -29,7 +29,7 @@ import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
 import type { UnseenEnd } from './unseen-end.js';
 import { noSessionMetrics } from './ports.js';
-import type { AdoptableCall } from './reconcile.js';
+import type { AdoptableCall } from './reconcile-call.js';
 import type { RegisteredSession } from './registry.js';
 import { StateMachine } from './state-machine.js';
 import { endTalk } from './talk-end.js';
