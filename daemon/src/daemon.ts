@@ -1,7 +1,7 @@
 /**
  * The billing daemon, composed: config → store → ARI connection → call sessions, plus the
- * housekeeping job, the HTTP API with its metrics (when ASTBILL_API_PORT is set) and the daily
- * report schedule (when ASTBILL_REPORT_CRON is set). `start()` opens the store and starts the
+ * background jobs (daemon-jobs.ts) and the operator surface (daemon-surface.ts: the HTTP API with
+ * its metrics, the daily report schedule, the outbox workers). `start()` opens the store and starts the
  * (endless) ARI connect loop; `close()` turns new calls away (each still leaves a SHUTDOWN CDR),
  * lets live calls finish for a while, ends the rest through the kill path (so they are
  * settled), then closes the API, ARI and the store.
@@ -13,19 +13,8 @@
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createAriSwitch, type AriSwitch } from './ari/index.js';
-import {
-  createApiServer,
-  dbGaugeSources,
-  Metrics,
-  type ApiServer,
-  type LiveCallInfo,
-} from './api/index.js';
-import { ReportSchedule } from './reports/schedule.js';
-import { webhookTransport } from './notify/webhook-worker.js';
-import { mailTransport } from './notify/mail-transport.js';
-import { OutboxWorker } from './notify/outbox-worker.js';
+import { Metrics } from './api/index.js';
 import { KnexBillingStore, openStore } from './store/index.js';
-import { OperatorStore } from './store/operators/index.js';
 import { startResilience, type Resilience } from './resilience/open.js';
 import { CallRouter } from './session/call-router.js';
 import { systemClock, type DaemonClock } from './session/clock.js';
@@ -33,7 +22,7 @@ import { AsteriskClock } from './session/asterisk-clock.js';
 import type { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
 import { BridgePool, POOL_MAX_IDLE } from './session/bridge-pool.js';
-import { killCall, killCallById } from './session/kill-call.js';
+import { killCall } from './session/kill-call.js';
 import { GuessLimiter } from './session/guess-limiter.js';
 import { knexGuessLog } from './store/pin-failures.js';
 import type { BillingStore } from './session/ports.js';
@@ -50,6 +39,7 @@ import { errorText } from './error-text.js';
 import { DaemonSessions } from './daemon-sessions.js';
 import { buildJobs, type DaemonJobs } from './daemon-jobs.js';
 import { LivenessBook } from './session/live-check.js';
+import { OperatorSurface } from './daemon-surface.js';
 import type { DaemonDeps, StartOptions } from './daemon-options.js';
 
 export type { DaemonDeps, StartOptions } from './daemon-options.js';
@@ -81,10 +71,8 @@ export class Daemon {
   private callbackService: CallbackService | null = null;
   /** Prometheus metrics; null when neither the API nor the caller asked for them. */
   readonly metrics: Metrics | null;
-  private api: ApiServer | null = null;
-  private reports: ReportSchedule | null = null;
-  /** One outbox worker per configured channel (webhook, mail). */
-  private outboxWorkers: OutboxWorker[] = [];
+  /** The HTTP API, report schedule and outbox workers (daemon-surface.ts). */
+  private readonly surface = new OperatorSurface();
   private resilience: Resilience | null = null;
   /** The PIN-guessing limits (session/guess-guard.ts); voucher-code checks report failures here too. */
   readonly guessGuard: GuessLimiter;
@@ -251,7 +239,17 @@ export class Daemon {
     this.jobs.checkpointer?.start();
     this.jobs.blockSweep?.start();
     this.callbackService = this.sessions.callbackService(this.config.node);
-    await this.startOperatorSurface();
+    await this.surface.start({
+      config: this.config,
+      logger: this.logger,
+      ops: this.operatorStore,
+      resilient: this.resilience?.store,
+      journalBacklog: this.deps.journalBacklog,
+      metrics: this.metrics,
+      ariConnected: () => this.ari.connected,
+      registry: this.registry,
+      callbacks: this.callbackService,
+    });
     this.ari.start();
     this.logger.info('astbill daemon started', {
       node: this.config.node,
@@ -305,8 +303,7 @@ export class Daemon {
     await this.jobs?.blockSweep?.close();
     await this.jobs?.liveCheck.close();
     await this.jobs?.reconciler.close();
-    await this.reports?.close();
-    for (const w of this.outboxWorkers) await w.close();
+    await this.surface.stopSenders();
     if (this.registry.size > 0) {
       this.logger.info('draining live calls', { calls: this.registry.size, seconds: drainSeconds });
       if (!(await this.idle(drainSeconds * 1000))) {
@@ -316,7 +313,7 @@ export class Daemon {
         await this.idle(10_000);
       }
     }
-    await this.api?.close();
+    await this.surface.closeApi();
     await this.bridges.close();
     this.control.close();
     await this.ari.close();
@@ -353,59 +350,9 @@ export class Daemon {
     }
   }
 
-  /** The HTTP API (ASTBILL_API_PORT) with its metrics, and the daily report schedule (ASTBILL_REPORT_CRON). */
-  private async startOperatorSurface(): Promise<void> {
-    const { config, logger } = this;
-    const ops = this.operatorStore;
-    const resilient = this.resilience?.store;
-    const backlog = this.deps.journalBacklog ?? (() => resilient?.pending() ?? 0);
-    const oldest = () => resilient?.oldestPending() ?? null;
-    if (ops) {
-      if (config.reports)
-        this.reports = new ReportSchedule({ knex: ops.db.knex, ...config.reports, logger });
-      this.reports?.start();
-      const transports = [
-        ...(config.webhook ? [webhookTransport(config.webhook)] : []),
-        ...(config.mail ? [mailTransport(config.mail)] : []),
-      ];
-      this.outboxWorkers = transports.map(
-        (transport) => new OutboxWorker({ store: ops, transport, logger }),
-      );
-      for (const w of this.outboxWorkers) w.start();
-      this.metrics?.setSources({
-        ...dbGaugeSources(ops, config.node, backlog),
-        journalOldest: oldest,
-      });
-    }
-    if (config.api.port === null) return;
-    if (!ops) throw new Error('the HTTP API needs the knex store (DaemonDeps.operatorStore)');
-    this.api = createApiServer(config.api, {
-      store: ops,
-      node: config.node,
-      status: {
-        ariConnected: () => this.ari.connected,
-        journalBacklog: backlog,
-        journalOldest: oldest,
-      },
-      hangup: (id) => killCallById(this.registry, id, 'operator', logger, { wait: false }),
-      liveCalls: { liveCalls: () => this.liveCallInfo() },
-      callbacks: this.callbackService ?? undefined,
-      payments: config.payments,
-      metrics: this.metrics ?? new Metrics(),
-      log: logger,
-      operators: new OperatorStore(ops.db),
-    });
-    await this.api?.start();
-  }
-
   /** Where the HTTP API listens (null when it is not running). */
   get apiAddress(): { address: string; port: number } | null {
-    return this.api ? this.api.address() : null;
-  }
-
-  /** The calls this daemon is handling, for GET /calls. */
-  private liveCallInfo(): LiveCallInfo[] {
-    return this.registry.sessions().map((s) => s.info());
+    return this.surface.apiAddress;
   }
 }
 

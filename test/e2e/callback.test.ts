@@ -11,7 +11,7 @@ import {
 } from '../../daemon/src/rating/index.js';
 import { CallbackRefused } from '../../daemon/src/session/callback-service.js';
 import { forEachDatabase } from '../support/db.js';
-import { driveUntil, quiet, settledCdr, startE2e, type E2e } from './harness.js';
+import { driveUntil, quiet, settledCdr, startE2e, waitFor, type E2e } from './harness.js';
 
 /** TIMEOUT(absolute) is whole seconds left (less 250 ms for the request), rounded down: the limit or up to 1.25 s before it. */
 function near(actual: number | undefined, expected: number, what: string): void {
@@ -53,10 +53,23 @@ describe('callback calls (two legs, both charged)', function () {
     const start = (account: string, a: string, b: string, pin?: string) =>
       e.daemon.callbacks.start({ account, a, b, ...(pin ? { pin } : {}) });
 
+    /**
+     * Waits, with the simulated clock standing still, until A (answering at once) has answered
+     * and the daemon has dialled B; returns A's answer. So B's ring and A's talk are measured
+     * from the instant A answered by the facts, not by how fast the daemon reacts: were B dialled
+     * on a timer, no simulated time passes here and the wait fails.
+     */
+    async function bDialledOnAnswer(cb: { legs: { a: string; b: string } }): Promise<number> {
+      const t0 = await waitFor('A answered', () => e.sim.channel(cb.legs.a)?.answeredAt);
+      await waitFor('B dialled', () => e.sim.channel(cb.legs.b) ?? e.sim.ended(cb.legs.b));
+      return t0;
+    }
+
     it('calls A, then B, bridges them and bills both legs from their own answers (B hangs up after 100 s)', async () => {
       const acct = await e.t.seedAccount({ balance: '10', pin: '48151623' });
       const cb = await start(acct.name, '4910111', '4920222', '48151623');
       assert.equal(cb.maxSeconds, 3600);
+      const t0 = await bDialledOnAnswer(cb);
       await driveUntil(
         e,
         'A and B bridged',
@@ -66,7 +79,6 @@ describe('callback calls (two legs, both charged)', function () {
             .some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)),
         { stepMs: 500 },
       );
-      const t0 = e.sim.channel(cb.legs.a)!.answeredAt!;
       near(e.sim.channel(cb.legs.a)?.absoluteDeadline, t0 + 3_600_000, 'A ends at its answer + T');
       assert.equal(
         e.sim.channel(cb.legs.b)?.absoluteDeadline,
@@ -78,8 +90,7 @@ describe('callback calls (two legs, both charged)', function () {
         maxSimMs: 200_000,
       });
       const bLeg = e.sim.ended(cb.legs.b)!;
-      // The clock stands still until the daemon has settled (driveUntil), so B is dialled at the
-      // simulated instant A answered: 5 s of ringing, 100 s of talk.
+      // B was dialled before the clock moved (bDialledOnAnswer): 5 s of ringing, 100 s of talk.
       assert.equal(bLeg.createdAt, t0, 'B dialled when A answered');
       assert.equal(bLeg.answeredAt! - bLeg.createdAt, 5_000, 'B rang 5 s');
       const aTalk = Math.floor((bLeg.endedAt - t0) / 1000);
@@ -133,6 +144,7 @@ describe('callback calls (two legs, both charged)', function () {
     it("charges A's connected time when B is busy, and nothing for B", async () => {
       const acct = await e.t.seedAccount({ balance: '10' });
       const cb = await start(acct.name, '4910444', '4940555');
+      const t0 = await bDialledOnAnswer(cb);
       await driveUntil(
         e,
         'B busy',
@@ -150,6 +162,7 @@ describe('callback calls (two legs, both charged)', function () {
         Math.floor((b.end!.getTime() - a.answer!.getTime()) / 1000),
         'A billed from its answer to B’s busy signal',
       );
+      assert.equal(e.sim.ended(cb.legs.b)?.createdAt, t0, 'B dialled when A answered');
       assert.equal(a.billsec, 8, 'A billed for the 8 s B rang before the busy signal');
       assert.deepEqual([b.disposition, b.billsec, b.cost], ['BUSY', 0, 0n]);
       assert.equal((await e.t.store.accountByName(acct.name))?.balance, parseMoney('9.95'));
@@ -161,6 +174,7 @@ describe('callback calls (two legs, both charged)', function () {
       const acct = await e.t.seedAccount({ balance });
       const cb = await start(acct.name, '4910666', bNumber);
       assert.equal(cb.maxSeconds, 120, 'authorised: 120 s of both legs');
+      const t0 = await bDialledOnAnswer(cb);
       await driveUntil(
         e,
         'the limit ends both',
@@ -173,7 +187,12 @@ describe('callback calls (two legs, both charged)', function () {
         e.sim.ended(cb.legs.b)!.answeredAt!,
       ];
       const ring = Math.floor((bAns - aAns) / 1000);
-      // B is dialled at the simulated instant A answered (the clock waits for the daemon) and rings 5 s.
+      // B was dialled before the clock moved (bDialledOnAnswer) and rings 5 s (its far-end rule).
+      assert.deepEqual(
+        [aAns, e.sim.ended(cb.legs.b)!.createdAt],
+        [t0, t0],
+        'B dialled on A answer',
+      );
       assert.equal(ring, 5, 'B answered 5 s after A');
       const tb = bLegSecondsAfterRing(rateA, rb, parseMoney(balance), ring, 3600);
       near(e.sim.ended(cb.legs.b)?.endedAt, bAns + tb * 1000, 'B: its answer + T_B');

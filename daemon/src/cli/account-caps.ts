@@ -2,7 +2,8 @@
  * `astbill account caps NAME [--day A] [--month A] [--per-call A] [--per-minute N] [--json]`:
  * shows the account's spend caps, or changes the ones given ('none' clears one).
  */
-import type { Money, SpendCaps } from '../rating/index.js';
+import type { SpendCaps } from '../rating/index.js';
+import { capsFields } from '../caps-fields.js';
 import { UsageError } from './command.js';
 import { amount, integer, parse } from './args.js';
 import { json, jsonMoney, out } from './format.js';
@@ -14,22 +15,7 @@ export const capsUsage = `astbill account caps NAME [--day AMOUNT|none] [--month
                        [--burst-spend AMOUNT|none --burst-minutes N|none] [--blocked-dest-per-minute N|none]
                        [--concurrent N|none] [--json]`;
 
-/** The caps as the CLI and the API show them: decimal strings, null = no cap. */
-export function capsJson(c: SpendCaps) {
-  const m = (v: Money | null) => (v === null ? null : jsonMoney(v));
-  return {
-    day: m(c.dayMax),
-    month: m(c.monthMax),
-    perCall: m(c.callMax),
-    perMinute: c.callsPerMin,
-    lowBalance: m(c.lowBalance),
-    largeTopup: m(c.largeTopup),
-    burstMinutes: c.burstMinutes,
-    burstSpend: m(c.burstSpend),
-    blockedDestPerMinute: c.blockedDestPerMin,
-    concurrent: c.concurrentMax,
-  };
-}
+const capsJson = (c: SpendCaps) => capsFields(c, jsonMoney);
 
 function capsText(name: string, c: SpendCaps): string {
   const j = capsJson(c);

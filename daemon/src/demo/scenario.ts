@@ -15,44 +15,26 @@
  */
 import type { Disposition, RefusalReason } from '../session/ports.js';
 import type { FarEndRule, PlaceCallOptions } from '../sim/index.js';
+import {
+  BANDED_RATES,
+  DEMO_ACCOUNTS,
+  DEMO_RATES,
+  DEMO_TRUNKS,
+  PEAK_RATES,
+  type DemoAccount,
+  type DemoRate,
+  type DemoTrunk,
+} from './catalogue.js';
 
-export const DEMO_TARIFF = 'demo';
-/** The time-banded tariff of the band-split call, and the deck its peak band is priced by. */
-export const BANDED_TARIFF = 'demo-bands';
-export const PEAK_TARIFF = 'demo-peak';
+export {
+  BANDED_TARIFF,
+  DEMO_TARIFF,
+  PEAK_TARIFF,
+  type DemoAccount,
+  type DemoRate,
+  type DemoTrunk,
+} from './catalogue.js';
 
-/** One tariff row, amounts as exact decimal strings. */
-export interface DemoRate {
-  prefix: string;
-  description: string;
-  /** Per minute. */
-  rate: string;
-  connect: string;
-  /** Billing blocks: first block, then increments (seconds). */
-  initial: number;
-  increment: number;
-}
-
-/** A carrier trunk with its buy rates (the same decimal strings and blocks as DemoRate). */
-export interface DemoTrunk {
-  name: string;
-  dial: string;
-  techPrefix: string;
-  rates: Array<Pick<DemoRate, 'prefix' | 'rate' | 'initial' | 'increment'>>;
-}
-
-export interface DemoAccount {
-  name: string;
-  balance: string;
-  /** How the demo's phones identify this account, for the printout. */
-  identifiedBy: string;
-  pin?: string;
-  anis?: string[];
-  /** Default DEMO_TARIFF. */
-  tariff?: string;
-}
-
-/** When a call is placed: `at` ms after the first call, or `delayMs` after another call has ended and settled. */
 /**
  * When a call is placed: `at` ms after the first call, `delayMs` after another call has ended
  * and settled, or the first time the simulated Asterisk's clock shows `second` ms into a minute
@@ -111,112 +93,6 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
   const ring = ms(1500, 600);
   const ringTimeout = ms(5, 2);
 
-  const rates: DemoRate[] = [
-    {
-      prefix: '1',
-      description: 'USA/Canada',
-      rate: '0.02',
-      connect: '0',
-      initial: 6,
-      increment: 6,
-    },
-    {
-      prefix: '44',
-      description: 'United Kingdom',
-      rate: '0.05',
-      connect: '0',
-      initial: 30,
-      increment: 6,
-    },
-    {
-      prefix: '447',
-      description: 'United Kingdom mobile',
-      rate: '0.15',
-      connect: '0',
-      initial: 30,
-      increment: 6,
-    },
-    {
-      prefix: '49',
-      description: 'Germany',
-      rate: '0.04',
-      connect: '0.01',
-      initial: 6,
-      increment: 6,
-    },
-    {
-      prefix: '8816',
-      description: 'Iridium satellite',
-      rate: '3.00',
-      connect: '0',
-      initial: 1,
-      increment: 1,
-    },
-    { prefix: '39', description: 'Italy', rate: '0.06', connect: '0', initial: 30, increment: 6 },
-    {
-      prefix: '882',
-      description: 'International networks',
-      rate: '0.60',
-      connect: '0',
-      initial: 6,
-      increment: 6,
-    },
-  ];
-
-  const buy = (prefix: string, rate: string, initial: number, increment: number) => ({
-    prefix,
-    rate,
-    initial,
-    increment,
-  });
-  const trunks: DemoTrunk[] = [
-    {
-      name: 'carrier-a',
-      dial: 'PJSIP/{number}@carrier-a',
-      techPrefix: '',
-      rates: [
-        buy('1', '0.005', 6, 6),
-        buy('44', '0.02', 30, 6),
-        // Per second like dave's banded tariff: 44's 30 s first block would not pay at 0.06/min.
-        buy('44116', '0.01', 1, 1),
-        buy('447', '0.08', 30, 6),
-        buy('49', '0.02', 6, 6),
-        buy('8816', '1.50', 1, 1),
-        buy('39', '0.02', 30, 6),
-        // Sold at 0.60: every call there would lose money.
-        buy('882', '0.90', 6, 6),
-      ],
-    },
-    {
-      name: 'carrier-b',
-      dial: 'PJSIP/{number}@carrier-b',
-      techPrefix: '00',
-      rates: [buy('44', '0.03', 30, 6), buy('447', '0.10', 30, 6), buy('39', '0.03', 30, 6)],
-    },
-  ];
-
-  const accounts: DemoAccount[] = [
-    { name: 'alice', balance: '10.00', identifiedBy: 'accountcode of her phone' },
-    {
-      name: 'bob',
-      balance: '5.00',
-      identifiedBy: 'caller ID 15551230001 (astani)',
-      anis: ['15551230001'],
-    },
-    { name: 'card-1001', balance: '2.00', identifiedBy: 'calling card, PIN 246800', pin: '246800' },
-    // 0.15 at 3.00/min (0.05/s, per-second billing) buys exactly 3 s.
-    { name: 'carol', balance: '0.15', identifiedBy: 'accountcode of her phone' },
-    { name: 'dave', balance: '1.00', identifiedBy: 'accountcode', tariff: BANDED_TARIFF },
-  ];
-  const leicester = {
-    prefix: '44116',
-    description: 'Leicester',
-    connect: '0',
-    initial: 1,
-    increment: 1,
-  };
-  const bandedRates: DemoRate[] = [{ ...leicester, rate: '0.06' }];
-  const peakRates: DemoRate[] = [{ ...leicester, rate: '0.30' }];
   const answerAfter = ms(1000, 400);
 
   const farEnds: FarEndRule[] = [
@@ -362,11 +238,11 @@ export function demoScenario(opts: { fast?: boolean } = {}): DemoScenario {
 
   return {
     fast,
-    rates,
-    trunks,
-    bandedRates,
-    peakRates,
-    accounts,
+    rates: DEMO_RATES,
+    trunks: DEMO_TRUNKS,
+    bandedRates: BANDED_RATES,
+    peakRates: PEAK_RATES,
+    accounts: DEMO_ACCOUNTS,
     farEnds,
     calls,
     daemonEnv: {

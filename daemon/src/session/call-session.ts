@@ -4,7 +4,7 @@
  *   offered → identifying → rating → authorising → dialling → talking → ending → settled
  *                              ↑___________________________|  (card flow: another destination)
  *
- * Until the B leg answers, `run()` drives the call through its phases — authorise-flow.ts
+ * Until the B leg answers, pre-answer.ts drives the call through its phases — authorise-flow.ts
  * (identify, rate, authorise), ivr.ts (prompts), dialler.ts (originate, ring guard; a failed
  * dial is handled by dial-failure.ts) — and events only record facts (digits, hangups, the dial
  * outcome). From the answer on (connect.ts), events drive it: either party hanging up,
@@ -14,38 +14,26 @@
  * the store's settle is idempotent as well.
  */
 import type { Logger } from '../log.js';
-import {
-  authoriseDestination,
-  announceBalance,
-  askDestination,
-  identifyCaller,
-  namesDestination,
-} from './authorise-flow.js';
+import { namesDestination } from './authorise-flow.js';
 import {
   ALLOWED,
-  nextUniqueid,
   type CallContext,
   type LiveCallSnapshot,
   type SessionDeps,
   type SessionState,
 } from './call-context.js';
 import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
-import { Aborted, CallScope, deferred, errorText } from './call-scope.js';
+import { CallScope, deferred, errorText } from './call-scope.js';
 import { resumeAdopted, startTalking } from './connect.js';
-import { endFailedDial, FAILURE_DISPOSITION } from './dial-failure.js';
-import { abandon, failClosed, refuse } from './early-endings.js';
-import { dialRoutes } from './route-dialler.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
 import type { UnseenEnd } from './unseen-end.js';
 import { noSessionMetrics } from './ports.js';
-import { PROMPTS } from './prompts.js';
-import type { AdoptableCall } from './reconcile.js';
+import type { AdoptableCall } from './reconcile-call.js';
 import type { RegisteredSession } from './registry.js';
-import { settleAttempt } from './settlement.js';
 import { StateMachine } from './state-machine.js';
 import { endTalk } from './talk-end.js';
-import { isVoucherCall, redeemByPhone } from './voucher-flow.js';
+import { runPreAnswer } from './pre-answer.js';
 
 // The session's public vocabulary, where its users have always found it.
 export type { LiveCallSnapshot, SessionConfig, SessionDeps, SessionState } from './call-context.js';
@@ -155,7 +143,7 @@ export class CallSession implements RegisteredSession {
         accountcode: this.offered.accountcode,
         dialled: this.offered.dialled,
       });
-      this.spawn(this.run(), 'call flow');
+      this.spawn(runPreAnswer(this.c), 'call flow');
     }
     return this.finished;
   }
@@ -298,73 +286,6 @@ export class CallSession implements RegisteredSession {
     c.scope.end();
     await Promise.allSettled([control.hangup(this.aChannelId, 'normal')]);
     await boundedWait(this.finished, clock, config.hangupWaitSeconds);
-  }
-
-  // ---------------------------------------------------------------- pre-answer flow
-
-  private async run(): Promise<void> {
-    try {
-      await this.flow();
-    } catch (err) {
-      if (err instanceof Aborted || this.c.scope.aborted) await abandon(this.c);
-      else await failClosed(this.c, err);
-    }
-  }
-
-  private async flow(): Promise<void> {
-    const c = this.c;
-    const { config } = c.deps;
-    c.machine.to('identifying');
-    const id = await identifyCaller(c);
-    if (!id.ok) return refuse(c, id.refusal);
-    const { who } = id;
-    c.account = who.account;
-    this.log.info('caller identified', { account: who.account.name, via: who.via });
-    if (who.account.status === 'blocked')
-      return refuse(c, { reason: 'BLOCKED', media: PROMPTS.noService, uniqueid: nextUniqueid(c) });
-    if (isVoucherCall(c)) return redeemByPhone(c, who);
-
-    // The destination is asked for (card flow, or nothing dialled): the caller may try another.
-    const twoStage = id.cardFlow || !namesDestination(this.offered.dialled);
-    const maxAttempts = twoStage ? Math.max(1, config.maxDestinationAttempts ?? 3) : 1;
-    for (let n = 0; n < maxAttempts; n++) {
-      c.machine.to('rating');
-      const uniqueid = nextUniqueid(c);
-      const dst = twoStage ? await askDestination(c) : this.offered.dialled;
-      c.destination = dst;
-      const start = n === 0 ? this.offered.at : c.lastEventAt;
-      const auth = await authoriseDestination(c, who, n, dst, uniqueid, start);
-      if (!auth.ok) return refuse(c, auth.refusal);
-      const { attempt, res } = auth;
-      if (config.announce) await announceBalance(c, attempt.rate!, res);
-
-      c.machine.to('dialling');
-      const outcome = await dialRoutes(c, attempt);
-      if (outcome.kind === 'answered') {
-        c.scope.check();
-        return; // talking: events drive the call from here
-      }
-      this.log.info('destination did not answer', {
-        uniqueid,
-        failure: outcome.failure,
-        cause: outcome.cause,
-      });
-      await settleAttempt(
-        c,
-        attempt,
-        FAILURE_DISPOSITION[outcome.failure],
-        outcome.cause,
-        null,
-        outcome.at,
-        0,
-      );
-      c.scope.check();
-      if (n + 1 < maxAttempts) {
-        await c.ivr.sayOrAbort(PROMPTS.tryAgain);
-        continue;
-      }
-      return endFailedDial(c, outcome.failure);
-    }
   }
 
   private finish(): void {

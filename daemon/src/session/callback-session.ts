@@ -45,9 +45,7 @@ import {
 } from './callback-legs.js';
 import type { LiveCallSnapshot } from './call-context.js';
 import { endBothLegs } from './callback-end.js';
-import type { DialOutcome } from './call-events.js';
-import { dialLeg } from './dialler.js';
-import { FAILURE_DISPOSITION } from './dial-failure.js';
+import { dialCallbackLeg } from './dialler.js';
 import type { CallbackAuthoriseResult } from './grant-ports.js';
 import { CallerIvr } from './ivr.js';
 import { hangUpAndWait, type KillReason } from './kill-call.js';
@@ -119,7 +117,8 @@ export class CallbackSession implements RegisteredSession {
       bridgeId: null,
       killReason: null,
       kill: (reason) => this.kill(reason),
-      dial: (l, callerId, originator) => this.dial(l, callerId, originator),
+      dial: (l, callerId, originator) =>
+        dialCallbackLeg(this.c, l, callerId, originator, (at, how) => this.end(at, how)),
     };
     this.created = deps.clock.now();
   }
@@ -229,9 +228,11 @@ export class CallbackSession implements RegisteredSession {
   start(): Promise<void> {
     if (this.state === 'authorised') {
       this.c.machine.to('calling-a');
-      void this.dial(this.c.a, this.c.b.number, '').catch((err: unknown) =>
-        this.log.error('dialling leg A failed', { error: errorText(err) }),
-      );
+      void this.c
+        .dial(this.c.a, this.c.b.number, '')
+        .catch((err: unknown) =>
+          this.log.error('dialling leg A failed', { error: errorText(err) }),
+        );
     }
     return this.finished;
   }
@@ -309,40 +310,6 @@ export class CallbackSession implements RegisteredSession {
       this.log.error('could not bridge the callback legs; ending it', { error: errorText(err) });
       void this.kill('lost-channel');
     });
-  }
-
-  /** Originates a leg; its failure (event, originate error, ring guard) ends the callback. */
-  private async dial(leg: CallbackLeg, callerId: string, originator: string): Promise<void> {
-    const { control, config, clock } = this.deps;
-    this.deps.bind(leg.channelId);
-    this.deps.bind(leg.otherChannelId);
-    leg.dialled = true;
-    const expected: CallbackState = leg.name === 'a' ? 'calling-a' : 'calling-b';
-    const outcome = deferred<DialOutcome>();
-    leg.outcome = outcome;
-    void outcome.promise.then((o) => {
-      if (o.kind === 'failed' && this.state === expected)
-        return this.end(o.at, {
-          [leg.name]: FAILURE_DISPOSITION[o.failure],
-          cause: o.cause,
-          by: leg.name,
-        });
-    });
-    const guard = await dialLeg({
-      control,
-      clock,
-      log: this.log,
-      config,
-      number: leg.number,
-      callerId,
-      leg,
-      originator,
-      outcome,
-      now: () => clock.now(),
-      logFields: { callbackLeg: leg.name.toUpperCase() },
-    });
-    if (outcome.done) guard.cancel();
-    else this.c.timers.push(guard);
   }
 
   // ---------------------------------------------------------------- the end

@@ -15,11 +15,10 @@ import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { DaemonClock } from './clock.js';
 import { killCall } from './kill-call.js';
-import type { BillingStore, Reservation } from './ports.js';
+import type { BillingStore, CheckpointStore, OpenCdr, Reservation } from './ports.js';
 import type { SessionRegistry } from './registry.js';
 import type { UnseenEnds } from './unseen-end.js';
 import type { OrphanReport, OrphanSweep } from './orphan-sweep.js';
-import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
 import { errorText } from '../error-text.js';
 
 export interface HousekeepingOptions {

@@ -20,8 +20,14 @@
  * which it was (astcdr.end_source) and says so in its note.
  */
 import type { Logger } from '../log.js';
-import type { CheckpointStore, OpenCdr } from '../store/checkpoints.js';
-import type { BillingStore, EndSource, Reservation, SettleResult } from './ports.js';
+import type {
+  BillingStore,
+  CheckpointStore,
+  EndSource,
+  OpenCdr,
+  Reservation,
+  SettleResult,
+} from './ports.js';
 import { errorText } from '../error-text.js';
 
 export type UnseenEndPolicy = 'last-up' | 'first-gone';

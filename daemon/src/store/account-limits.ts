@@ -10,7 +10,14 @@
 import type { Knex } from 'knex';
 import { formatMoney, type Money } from '../rating/index.js';
 import type { Account } from '../session/ports.js';
-import { anisOf, aniProblem, lockAccountQuery, toAccount, type AccountRow } from './accounts.js';
+import {
+  aniOwner,
+  anisOf,
+  aniProblem,
+  lockAccountQuery,
+  toAccount,
+  type AccountRow,
+} from './accounts.js';
 import type { Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
 import { recordAudit, type Actor } from './operators/audit.js';
@@ -128,14 +135,11 @@ export async function changeCallerIds(
           throw new StoreError('NOT_FOUND', `account '${name}' has no caller ID ${number}`);
       for (const number of add) {
         if (before.includes(number)) continue;
-        const owner = (await trx('astani')
-          .join('astaccount', 'astaccount.id', 'astani.account_id')
-          .where('astani.number', number)
-          .first('astaccount.name')) as { name: string } | undefined;
+        const owner = await aniOwner(trx, number);
         if (owner)
           throw new StoreError(
             'DUPLICATE',
-            `caller ID ${number} already belongs to account '${owner.name}'`,
+            `caller ID ${number} already belongs to account '${owner}'`,
           );
       }
       if (remove.length > 0)

@@ -132,6 +132,15 @@ export async function writeAccountMoney(
   );
 }
 
+/** The name of the account a caller ID (ANI) belongs to, if any: each number has one owner. */
+export async function aniOwner(q: Knex, number: string): Promise<string | undefined> {
+  const owner = (await q('astani')
+    .join('astaccount', 'astaccount.id', 'astani.account_id')
+    .where('astani.number', number)
+    .first('astaccount.name')) as { name: string } | undefined;
+  return owner?.name;
+}
+
 export async function anisOf(q: Knex, accountId: number): Promise<string[]> {
   const rows = (await q('astani')
     .where({ account_id: accountId })
@@ -242,15 +251,9 @@ export async function addAccount(
         throw new StoreError('DUPLICATE', 'that PIN is already used by another account');
       }
       for (const number of input.anis ?? []) {
-        const owner = (await trx('astani')
-          .join('astaccount', 'astaccount.id', 'astani.account_id')
-          .where('astani.number', number)
-          .first('astaccount.name')) as { name: string } | undefined;
+        const owner = await aniOwner(trx, number);
         if (owner)
-          throw new StoreError(
-            'DUPLICATE',
-            `ANI ${number} already belongs to account '${owner.name}'`,
-          );
+          throw new StoreError('DUPLICATE', `ANI ${number} already belongs to account '${owner}'`);
       }
       if (!(await tariffExists(trx, tariff))) {
         throw new StoreError(

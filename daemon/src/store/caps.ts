@@ -16,7 +16,8 @@ import {
   type SpendCaps,
 } from '../rating/index.js';
 import type { Account } from '../session/ports.js';
-import { dialectOf } from './db.js';
+import { capsFields } from '../caps-fields.js';
+import { dialectOf, type Db } from './db.js';
 import { StoreError } from './errors.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { emitEvent } from './outbox.js';
@@ -187,12 +188,12 @@ export async function capsByName(q: Knex, name: string): Promise<SpendCaps | und
 
 /** Changes the given caps of the named account (null clears one); returns all of them. */
 export async function updateCaps(
-  q: Knex,
+  db: Db,
   name: string,
   patch: Partial<SpendCaps>,
   actor?: Actor,
 ): Promise<SpendCaps> {
-  const a = (await q('astaccount').select('id').where({ name }).first()) as
+  const a = (await db.knex('astaccount').select('id').where({ name }).first()) as
     { id: number | string } | undefined;
   if (!a) throw new StoreError('NOT_FOUND', `no account '${name}'`);
   for (const [k, v] of Object.entries(patch)) {
@@ -201,7 +202,7 @@ export async function updateCaps(
       throw new StoreError('INVALID', `${k} must be 1..100000`);
   }
   // The audit row (with an actor) commits with the change or not at all.
-  return q.transaction(async (trx) => {
+  return db.tx(async (trx) => {
     const before = await capsOf(trx, Number(a.id));
     const caps = { ...before, ...patch };
     await writeCaps(trx, Number(a.id), caps);
@@ -217,21 +218,13 @@ export async function updateCaps(
   });
 }
 
-/** Money as decimal strings, as every audit row has it. */
+/**
+ * Money as decimal strings, as every audit row has it. The last two keep the names audit rows
+ * have always had (blockedDestPerMin, concurrentMax), so that old and new rows compare.
+ */
 function auditCaps(c: SpendCaps): Record<string, string | number | null> {
-  const m = (v: Money | null) => (v === null ? null : formatMoney(v));
-  return {
-    day: m(c.dayMax),
-    month: m(c.monthMax),
-    perCall: m(c.callMax),
-    perMinute: c.callsPerMin,
-    lowBalance: m(c.lowBalance),
-    largeTopup: m(c.largeTopup),
-    burstMinutes: c.burstMinutes,
-    burstSpend: m(c.burstSpend),
-    blockedDestPerMin: c.blockedDestPerMin,
-    concurrentMax: c.concurrentMax,
-  };
+  const { blockedDestPerMinute, concurrent, ...rest } = capsFields(c, formatMoney);
+  return { ...rest, blockedDestPerMin: blockedDestPerMinute, concurrentMax: concurrent };
 }
 
 /** The 'cap_hit' event of a call refused CAP_* (written in the refusing transaction). */

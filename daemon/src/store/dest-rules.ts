@@ -11,6 +11,7 @@ import {
   type DestRule,
   type DestScope,
 } from '../rating/index.js';
+import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { tariffExists } from './rates.js';
@@ -82,7 +83,7 @@ async function checkOwner(q: Knex, scope: DestScope, owner: string): Promise<voi
 
 /** Sets `action` for each prefix of the owner (replacing an earlier rule of that prefix); one transaction. */
 export async function setDestRules(
-  q: Knex,
+  db: Db,
   scope: DestScope,
   owner: string,
   prefixes: readonly string[],
@@ -91,8 +92,8 @@ export async function setDestRules(
 ): Promise<number> {
   const bad = prefixes.find((p) => !PREFIX.test(p));
   if (bad !== undefined) throw new StoreError('INVALID', `a prefix is 1-40 digits, got '${bad}'`);
-  await checkOwner(q, scope, owner);
-  return q.transaction(async (trx) => {
+  await checkOwner(db.knex, scope, owner);
+  return db.tx(async (trx) => {
     const unique = [...new Set(prefixes)];
     let n = 0;
     for (let i = 0; i < unique.length; i += 500) {

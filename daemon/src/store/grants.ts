@@ -9,7 +9,7 @@ import { moneyFromDb, type Money } from '../rating/index.js';
 import type { ChargingDefaults, ChargingMode } from '../session/grant-ports.js';
 import type { AccountRow } from './accounts.js';
 import { toCdr, type Cdr, type CdrRow } from './cdrs.js';
-import { dialectOf } from './db.js';
+import { dialectOf, type Db } from './db.js';
 import { deferred } from './mysql-client.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { fromDbTime, toDbTime } from './time.js';
@@ -45,12 +45,12 @@ export function chargingIn(
 
 /** An account's own charging settings (null = the daemon's default), for operators. */
 export async function setCharging(
-  q: Knex,
+  db: Db,
   accountId: number,
   c: { mode: ChargingMode | null; grantSeconds: number | null },
   audit?: { actor: Actor; target: string },
 ): Promise<void> {
-  await q.transaction(async (trx) => {
+  await db.tx(async (trx) => {
     const before = (await trx('astaccount')
       .where({ id: accountId })
       .first('charging_mode', 'grant_seconds')) as

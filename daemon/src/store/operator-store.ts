@@ -217,6 +217,6 @@ export class OperatorStore {
       throw new StoreError('INVALID', 'a grant must be 1..86400 seconds');
     }
     const audit = actor === undefined ? undefined : { actor, target: `account:${name}` };
-    await grants.setCharging(this.db.knex, a.id, c, audit);
+    await grants.setCharging(this.db, a.id, c, audit);
   }
 }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
+import type { Db } from './db.js';
 import { deferred } from './mysql-client.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
@@ -237,8 +238,8 @@ export async function listEvents(
  * With an actor, audited as 'event.resend' in the same transaction (a resend can repeat a
  * customer-visible notification).
  */
-export async function resendEvent(q: Knex, id: number, now: Date, actor?: Actor): Promise<boolean> {
-  return q.transaction(async (trx) => {
+export async function resendEvent(db: Db, id: number, now: Date, actor?: Actor): Promise<boolean> {
+  return db.tx(async (trx) => {
     const row = (await trx('astoutbox').where({ id }).first()) as OutboxRow | undefined;
     if (!row) return false;
     await trx('astoutbox')

@@ -96,7 +96,7 @@ export class RoutingMoneyStore extends OperatorStore {
 
   /** Sets some spend caps of an account (null clears one); NOT_FOUND / INVALID. */
   setCaps(name: string, patch: Partial<SpendCaps>, actor?: Actor): Promise<SpendCaps> {
-    return caps.updateCaps(this.db.knex, name, patch, actor);
+    return caps.updateCaps(this.db, name, patch, actor);
   }
 
   /** Allow / deny (null: remove) prefixes for a tariff or an account; returns how many rules changed. */
@@ -107,7 +107,7 @@ export class RoutingMoneyStore extends OperatorStore {
     action: DestAction | null,
     actor?: Actor,
   ): Promise<number> {
-    return destRules.setDestRules(this.db.knex, scope, owner, prefixes, action, actor);
+    return destRules.setDestRules(this.db, scope, owner, prefixes, action, actor);
   }
 
   listDestRules(filter: { scope?: DestScope; owner?: string } = {}) {
@@ -133,7 +133,7 @@ export class RoutingMoneyStore extends OperatorStore {
   }
 
   resendEvent(id: number, actor?: Actor, now = new Date()): Promise<boolean> {
-    return outbox.resendEvent(this.db.knex, id, now, actor);
+    return outbox.resendEvent(this.db, id, now, actor);
   }
 
   /**

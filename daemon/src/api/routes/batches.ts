@@ -3,9 +3,8 @@
  * them; support reads them and redeems codes), and POST /vouchers/redeem. A new batch's PINs or
  * codes are in the answer once, as CSV (`csv`, written by csv.ts): only their hashes are stored.
  */
-import { batchFields } from '../../batch-fields.js';
+import { batchFields, batchSecrets } from '../../batch-fields.js';
 import { csvRows } from '../../csv.js';
-import { formatMoney } from '../../rating/index.js';
 import { Nullable, StringEnum, Type } from '../../schema/index.js';
 import type { Batch, BatchDetails, BatchKind } from '../../store/batches/index.js';
 import type { ApiDeps } from '../deps.js';
@@ -196,25 +195,14 @@ export function batchRoutes(deps: ApiDeps): Route[] {
       body: newCardsSchema,
       responses: { 201: { description: 'the batch and its cards as CSV', schema: createdSchema } },
       async handler({ body, principal }) {
-        const { batch, cards } = await store.generateCards({
+        const made = await store.generateCards({
           ...body,
           value: positive(body.value),
           expires: expiry(body.expires),
           operator: principal.actor,
         });
-        const csv = csvRows(
-          ['account', 'pin', 'value', 'currency', 'expires', 'valid_days', 'batch'],
-          cards.map((c) => [
-            c.account,
-            c.pin,
-            formatMoney(batch.value),
-            batch.currency,
-            batch.expires?.toISOString() ?? '',
-            batch.validDays ?? '',
-            batch.id,
-          ]),
-        );
-        return { status: 201, json: { batch: present(batch), csv } };
+        const { headers, rows } = batchSecrets(made);
+        return { status: 201, json: { batch: present(made.batch), csv: csvRows(headers, rows) } };
       },
     }),
     ...readRoutes(deps, 'voucher'),
@@ -228,23 +216,14 @@ export function batchRoutes(deps: ApiDeps): Route[] {
       body: newVouchersSchema,
       responses: { 201: { description: 'the batch and its codes as CSV', schema: createdSchema } },
       async handler({ body, principal }) {
-        const { batch, codes } = await store.generateVouchers({
+        const made = await store.generateVouchers({
           ...body,
           value: positive(body.value),
           expires: expiry(body.expires),
           operator: principal.actor,
         });
-        const csv = csvRows(
-          ['code', 'value', 'currency', 'expires', 'batch'],
-          codes.map((c) => [
-            c,
-            formatMoney(batch.value),
-            batch.currency,
-            batch.expires?.toISOString() ?? '',
-            batch.id,
-          ]),
-        );
-        return { status: 201, json: { batch: present(batch), csv } };
+        const { headers, rows } = batchSecrets(made);
+        return { status: 201, json: { batch: present(made.batch), csv: csvRows(headers, rows) } };
       },
     }),
     defineRoute({

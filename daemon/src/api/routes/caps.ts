@@ -1,5 +1,6 @@
 /** /accounts/{name}/caps: an account's spend caps (enforced by the authorise transaction). */
 import type { Money, SpendCaps } from '../../rating/index.js';
+import { capsFields } from '../../caps-fields.js';
 import { Nullable, Type } from '../../schema/index.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, notFound } from '../http-error.js';
@@ -64,22 +65,6 @@ const capsPatchSchema = Type.Object(
   { additionalProperties: false, description: 'only the caps given change; null clears one' },
 );
 
-function present(c: SpendCaps) {
-  const m = (v: Money | null) => (v === null ? null : money(v));
-  return {
-    day: m(c.dayMax),
-    month: m(c.monthMax),
-    perCall: m(c.callMax),
-    perMinute: c.callsPerMin,
-    lowBalance: m(c.lowBalance),
-    largeTopup: m(c.largeTopup),
-    burstMinutes: c.burstMinutes,
-    burstSpend: m(c.burstSpend),
-    blockedDestPerMinute: c.blockedDestPerMin,
-    concurrent: c.concurrentMax,
-  };
-}
-
 function positive(name: string, text: string | null | undefined): Money | null | undefined {
   if (text === undefined || text === null) return text;
   const v = moneyParam(name, text);
@@ -101,7 +86,7 @@ export function capsRoutes(deps: ApiDeps): Route[] {
       async handler({ params }) {
         const c = await store.caps(params.name);
         if (!c) throw notFound(`no account '${params.name}'`);
-        return { json: present(c) };
+        return { json: capsFields(c, money) };
       },
     }),
     defineRoute({
@@ -133,7 +118,9 @@ export function capsRoutes(deps: ApiDeps): Route[] {
         if (body.blockedDestPerMinute !== undefined)
           patch.blockedDestPerMin = body.blockedDestPerMinute;
         if (body.concurrent !== undefined) patch.concurrentMax = body.concurrent;
-        return { json: present(await store.setCaps(params.name, patch, principal.actor)) };
+        return {
+          json: capsFields(await store.setCaps(params.name, patch, principal.actor), money),
+        };
       },
     }),
   ];

@@ -1,5 +1,6 @@
 /** /trunks: the carriers calls are routed over (list, add, enable, disable). */
-import { formatMoney, type Trunk } from '../../rating/index.js';
+import { formatMoney } from '../../rating/index.js';
+import { trunkFields } from '../../trunk-fields.js';
 import { badRequest } from '../http-error.js';
 import { moneySchema } from '../schema.js';
 import { Nullable, Type } from '../../schema/index.js';
@@ -39,15 +40,6 @@ const newTrunkSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const presentTrunk = (t: Trunk) => ({
-  name: t.name,
-  dial: t.dial,
-  stripDigits: t.stripDigits,
-  techPrefix: t.techPrefix,
-  maxChannels: t.maxChannels,
-  enabled: t.enabled,
-});
 
 const trunkDaySchema = Type.Object(
   {
@@ -127,7 +119,7 @@ export function trunkRoutes(deps: ApiDeps): Route[] {
         },
       },
       async handler() {
-        return { json: { trunks: (await store.listTrunks()).map(presentTrunk) } };
+        return { json: { trunks: (await store.listTrunks()).map(trunkFields) } };
       },
     }),
     defineRoute({
@@ -152,7 +144,7 @@ export function trunkRoutes(deps: ApiDeps): Route[] {
         );
         return {
           status: 201,
-          json: presentTrunk(t),
+          json: trunkFields(t),
           headers: { location: `/trunks/${encodeURIComponent(t.name)}` },
         };
       },
@@ -172,7 +164,7 @@ export function trunkRoutes(deps: ApiDeps): Route[] {
         async handler({ params, principal }) {
           const enabled = action === 'enable';
           return {
-            json: presentTrunk(await store.setTrunkEnabled(params.name, enabled, principal.actor)),
+            json: trunkFields(await store.setTrunkEnabled(params.name, enabled, principal.actor)),
           };
         },
       }),

@@ -10,6 +10,7 @@ import { cliActor } from '../actor.js';
 import { formatMoney } from '../../rating/index.js';
 import { batchId, expiresArg, listBatchesOut, secretsOut, showBatchOut } from '../batch-output.js';
 import { err } from '../format.js';
+import { batchSecrets } from '../../batch-fields.js';
 
 export const summary = 'prepaid calling-card batches (generate, list, show, disable)';
 
@@ -43,7 +44,7 @@ async function generate(argv: string[]): Promise<number> {
   const validDays = optionalInteger('--valid-days', values['valid-days'], 1, 3650);
   const pinLength = optionalInteger('--pin-length', values['pin-length'], 1, 20);
   return withStore(async (store) => {
-    const { batch, cards } = await store.generateCards({
+    const made = await store.generateCards({
       count,
       value,
       tariff,
@@ -54,20 +55,9 @@ async function generate(argv: string[]): Promise<number> {
       currency: values.currency,
       operator: cliActor(),
     });
-    const expiry = batch.expires?.toISOString() ?? '';
-    secretsOut(
-      ['account', 'pin', 'value', 'currency', 'expires', 'valid_days', 'batch'],
-      cards.map((c) => [
-        c.account,
-        c.pin,
-        formatMoney(batch.value),
-        batch.currency,
-        expiry,
-        batch.validDays ?? '',
-        batch.id,
-      ]),
-      values.out,
-    );
+    const { batch } = made;
+    const secrets = batchSecrets(made);
+    secretsOut(secrets.headers, secrets.rows, values.out);
     err(
       `card batch ${batch.id}: ${batch.count} cards of ${formatMoney(batch.value)} ${batch.currency}\n`,
     );

@@ -12,7 +12,7 @@
  * Every line is checked; one bad line imports nothing. One transaction.
  */
 import { readFileSync } from 'node:fs';
-import { ROUTE_MODES, type Trunk } from '../../rating/index.js';
+import { ROUTE_MODES } from '../../rating/index.js';
 import { trunkProblem } from '../../store/trunks.js';
 import { runSubcommand, UsageError } from '../command.js';
 import { noArguments, optionalInteger, parse, required } from '../args.js';
@@ -22,6 +22,7 @@ import { outRates } from '../rate-list.js';
 import { cliActor } from '../actor.js';
 import { parseRateDeck } from '../../rate-deck.js';
 import { toCsv } from '../../csv.js';
+import { trunkFields } from '../../trunk-fields.js';
 
 const REPORT_COLUMNS = [
   'day',
@@ -53,15 +54,6 @@ export const usage = `usage:
   astbill trunk plan TARIFF --mode ${ROUTE_MODES.join('|')} [--trunks a,b:3,c]
         lcr: cheapest first (default for a tariff without a plan); priority: in the order
         given; weighted: shares by weight (name:weight)`;
-
-const trunkJson = (t: Trunk) => ({
-  name: t.name,
-  dial: t.dial,
-  stripDigits: t.stripDigits,
-  techPrefix: t.techPrefix,
-  maxChannels: t.maxChannels,
-  enabled: t.enabled,
-});
 
 async function add(argv: string[]): Promise<number> {
   const { values, positionals } = parse('trunk add', argv, {
@@ -99,7 +91,7 @@ async function list(argv: string[]): Promise<number> {
   return withStore(async (store) => {
     outList(await store.listTrunks(), {
       asJson: values.json,
-      toJson: trunkJson,
+      toJson: trunkFields,
       headers: ['NAME', 'DIAL', 'STRIP', 'PREFIX', 'CHANNELS', 'ENABLED'],
       toRow: (t) => [
         t.name,

@@ -10,6 +10,7 @@ import { cliActor } from '../actor.js';
 import { formatMoney } from '../../rating/index.js';
 import { batchId, expiresArg, listBatchesOut, secretsOut, showBatchOut } from '../batch-output.js';
 import { err, out } from '../format.js';
+import { batchSecrets } from '../../batch-fields.js';
 
 export const summary = 'voucher (refill code) batches and redemption';
 
@@ -36,7 +37,7 @@ async function generate(argv: string[]): Promise<number> {
   const count = integer('--count', required('--count', values.count), 1, 10_000);
   const value = amount('--value', values.value, { positive: true });
   return withStore(async (store) => {
-    const { batch, codes } = await store.generateVouchers({
+    const made = await store.generateVouchers({
       count,
       value,
       currency: values.currency,
@@ -45,12 +46,9 @@ async function generate(argv: string[]): Promise<number> {
       codeLength: optionalInteger('--code-length', values['code-length'], 1, 20),
       operator: cliActor(),
     });
-    const expiry = batch.expires?.toISOString() ?? '';
-    secretsOut(
-      ['code', 'value', 'currency', 'expires', 'batch'],
-      codes.map((c) => [c, formatMoney(batch.value), batch.currency, expiry, batch.id]),
-      values.out,
-    );
+    const { batch } = made;
+    const secrets = batchSecrets(made);
+    secretsOut(secrets.headers, secrets.rows, values.out);
     err(
       `voucher batch ${batch.id}: ${batch.count} codes of ${formatMoney(batch.value)} ${batch.currency}\n`,
     );

@@ -3,6 +3,7 @@ import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, errorText, type Json } from './api.js';
 import { MinuteBars } from './chart.js';
+import { Table } from './table.js';
 import type { Me } from './main.js';
 
 /** '0' or '3 waiting, oldest 5 min' (the age from the snapshot's own time, not the browser's). */
@@ -95,49 +96,30 @@ export function CallsPage({ live, me }: { live: Json | null; me: Me }) {
     null,
     h('h1', null, 'Live calls'),
     msg && h('p', { role: 'status' }, msg),
-    h(
-      'div',
-      { class: 'table' },
-      h(
-        'table',
-        null,
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            ['Account', 'Destination', 'State', 'Talk', 'Granted', 'Reserved', 'Node', ''].map(
-              (t) => h('th', null, t),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          calls.length === 0
-            ? h('tr', null, h('td', { colSpan: 8 }, 'no calls in progress'))
-            : calls.map((c) =>
-                h(
-                  'tr',
-                  { 'data-call': c.id },
-                  h('td', null, c.account ?? '–'),
-                  h('td', null, c.destination ?? '–'),
-                  h('td', null, c.state),
-                  h('td', { class: 'n' }, talk(c)),
-                  h('td', { class: 'n' }, c.maxSeconds === null ? '–' : `${c.maxSeconds} s`),
-                  h('td', { class: 'n' }, c.maxCost ?? '–'),
-                  h('td', null, c.node),
-                  h(
-                    'td',
-                    null,
-                    me.role === 'admin' &&
-                      h('button', { class: 'danger', onClick: () => hangup(c.id) }, 'Hang up'),
-                  ),
-                ),
-              ),
-        ),
-      ),
-    ),
+    h(Table<Json>, {
+      rows: calls,
+      empty: 'no calls in progress',
+      rowProps: (c) => ({ 'data-call': c.id }),
+      columns: [
+        { title: 'Account', cell: (c) => c.account },
+        { title: 'Destination', cell: (c) => c.destination },
+        { title: 'State', cell: (c) => c.state },
+        { title: 'Talk', n: true, cell: talk },
+        {
+          title: 'Granted',
+          n: true,
+          cell: (c) => (c.maxSeconds === null ? '–' : `${c.maxSeconds} s`),
+        },
+        { title: 'Reserved', n: true, cell: (c) => c.maxCost },
+        { title: 'Node', cell: (c) => c.node },
+        {
+          title: '',
+          cell: (c) =>
+            me.role === 'admin'
+              ? h('button', { class: 'danger', onClick: () => hangup(c.id) }, 'Hang up')
+              : '',
+        },
+      ],
+    }),
   );
 }

@@ -1,4 +1,4 @@
-/** A plain table of rows; `n` marks numeric columns (right-aligned). */
+/** A plain table of rows; `n` marks numeric columns (right-aligned); `rowProps` adds attributes to a row. */
 import { h } from 'preact';
 
 export interface Column<T> {
@@ -11,10 +11,12 @@ export function Table<T>({
   rows,
   columns,
   empty,
+  rowProps,
 }: {
   rows: T[];
   columns: Column<T>[];
   empty?: string;
+  rowProps?: (row: T) => Record<string, string>;
 }) {
   return h(
     'div',
@@ -39,7 +41,7 @@ export function Table<T>({
           : rows.map((r) =>
               h(
                 'tr',
-                null,
+                rowProps ? rowProps(r) : null,
                 columns.map((c) => h('td', { class: c.n ? 'n' : undefined }, c.cell(r) ?? '–')),
               ),
             ),

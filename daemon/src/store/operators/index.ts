@@ -39,7 +39,7 @@ export class OperatorStore {
 
   /** With `actor`, each change is audited in its own transaction (never a password or token). */
   add(input: { name: string; role: Role; password: string }, actor?: Actor): Promise<Operator> {
-    return addOperator(this.db.knex, input, new Date(), actor);
+    return addOperator(this.db, input, new Date(), actor);
   }
 
   list(): Promise<Operator[]> {
@@ -47,11 +47,11 @@ export class OperatorStore {
   }
 
   setDisabled(name: string, disabled: boolean, actor?: Actor): Promise<Operator> {
-    return setOperatorDisabled(this.db.knex, name, disabled, actor);
+    return setOperatorDisabled(this.db, name, disabled, actor);
   }
 
   addToken(input: { name: string; role?: Role | undefined; label: string }, actor?: Actor) {
-    return addToken(this.db.knex, input, new Date(), actor);
+    return addToken(this.db, input, new Date(), actor);
   }
 
   tokenPrincipal(token: string) {

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isRole, weaker, type Role } from '../../domain/roles.js';
+import type { Db } from '../db.js';
 import { StoreError, isUniqueViolation } from '../errors.js';
 import { requiredTime, toDbTime } from '../time.js';
 import { recordAudit, type Actor } from './audit.js';
@@ -37,7 +38,7 @@ function toOperator(r: Record<string, unknown>): OperatorRow {
 const strip = ({ passwordHash: _, ...o }: OperatorRow): Operator => o;
 
 export async function addOperator(
-  knex: Knex,
+  db: Db,
   input: { name: string; role: Role; password: string },
   now = new Date(),
   actor?: Actor,
@@ -49,7 +50,7 @@ export async function addOperator(
   if (problem) throw new StoreError('INVALID', problem);
   const passwordHash = await hashPassword(input.password);
   try {
-    await knex.transaction(async (trx) => {
+    await db.tx(async (trx) => {
       await trx('astoperator').insert({
         name: input.name,
         role: input.role,
@@ -72,7 +73,7 @@ export async function addOperator(
       throw new StoreError('DUPLICATE', `operator '${input.name}' exists`, { cause: err });
     throw err;
   }
-  return strip((await operatorByName(knex, input.name))!);
+  return strip((await operatorByName(db.knex, input.name))!);
 }
 
 export async function operatorByName(knex: Knex, name: string): Promise<OperatorRow | undefined> {
@@ -94,14 +95,14 @@ export async function listOperators(knex: Knex): Promise<Operator[]> {
 
 /** Disabling also ends the operator's sessions; their tokens stop working (checked per request). */
 export async function setOperatorDisabled(
-  knex: Knex,
+  db: Db,
   name: string,
   disabled: boolean,
   actor?: Actor,
 ): Promise<Operator> {
-  const op = await operatorByName(knex, name);
+  const op = await operatorByName(db.knex, name);
   if (!op) throw new StoreError('NOT_FOUND', `no operator '${name}'`);
-  await knex.transaction(async (trx) => {
+  await db.tx(async (trx) => {
     await trx('astoperator').where({ id: op.id }).update({ disabled });
     if (disabled) await trx('astsession').where({ operator_id: op.id }).delete();
     if (actor)
@@ -121,16 +122,16 @@ export const tokenDigest = (token: string): string =>
 
 /** A new bearer token for `name` (role at most the operator's); the token is returned once. */
 export async function addToken(
-  knex: Knex,
+  db: Db,
   input: { name: string; role?: Role | undefined; label: string },
   now = new Date(),
   actor?: Actor,
 ): Promise<{ token: string; role: Role }> {
-  const op = await operatorByName(knex, input.name);
+  const op = await operatorByName(db.knex, input.name);
   if (!op) throw new StoreError('NOT_FOUND', `no operator '${input.name}'`);
   const role = weaker(input.role ?? op.role, op.role);
   const token = `astb_${randomBytes(24).toString('base64url')}`;
-  await knex.transaction(async (trx) => {
+  await db.tx(async (trx) => {
     await trx('astapitoken').insert({
       token_hash: tokenDigest(token),
       operator_id: op.id,

@@ -19,14 +19,14 @@
  */
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../../rating/index.js';
-import { lockAccount, writeAccountMoney } from '../accounts.js';
+import { lockAccount } from '../accounts.js';
 import { dialectOf, type Db } from '../db.js';
-import { StoreError, amountProblem } from '../errors.js';
-import { insertLedger, ledgerByReference, type LedgerEntry } from '../ledger.js';
+import { StoreError } from '../errors.js';
+import { ledgerByReference, type LedgerEntry } from '../ledger.js';
 import { recordAudit, type Actor } from '../operators/audit.js';
 import { emitEvent, eventMoney } from '../outbox.js';
 import { fromDbTime, toDbTime } from '../time.js';
-import { topupEvent } from './topup.js';
+import { bookCredit, topupEvent } from './topup.js';
 import type { VoucherRefusal } from '../../session/voucher-ports.js';
 
 export type RedeemResult =
@@ -87,25 +87,18 @@ export async function redeemVoucher(db: Db, req: RedeemRequest): Promise<RedeemR
     const account = (await lockAccount(trx, Number(acc.id)))!;
     if (account.currency !== batch.currency) return { ok: false, why: 'currency' };
     const value = moneyFromDb(batch.value);
-    const balanceAfter = account.balance + value;
-    const tooLarge = amountProblem('the resulting balance', balanceAfter);
-    if (tooLarge) throw new StoreError('INVALID', tooLarge);
-    await writeAccountMoney(
+    const booked = await bookCredit(
       trx,
-      account.id,
-      { balance: balanceAfter, reserved: account.reserved },
+      account,
+      {
+        kind: 'topup',
+        amount: value,
+        reference,
+        note: `voucher batch ${Number(batch.id)} (${req.via})`,
+      },
       now,
     );
-    const entry = {
-      accountId: account.id,
-      kind: 'topup' as const,
-      amount: value,
-      balanceAfter,
-      reference,
-      note: `voucher batch ${Number(batch.id)} (${req.via})`,
-      created: now,
-    };
-    const id = await insertLedger(trx, entry);
+    const { id, balanceAfter } = booked;
     const used = await trx('astvoucher')
       .where({ id: v.id, used_at: null })
       .update({ used_at: toDbTime(now), account_id: account.id, ledger_id: id });
@@ -126,7 +119,7 @@ export async function redeemVoucher(db: Db, req: RedeemRequest): Promise<RedeemR
         via: req.via,
       },
     });
-    await topupEvent(trx, account.name, { id, ...entry });
+    await topupEvent(trx, account.name, booked);
     if (req.actor)
       await recordAudit(trx, {
         actor: req.actor,
@@ -136,6 +129,6 @@ export async function redeemVoucher(db: Db, req: RedeemRequest): Promise<RedeemR
         after: { balance: formatMoney(balanceAfter), amount: formatMoney(value), reference },
         at: now,
       });
-    return { ok: true, credited: true, entry: { id, ...entry }, value, currency: account.currency };
+    return { ok: true, credited: true, entry: booked, value, currency: account.currency };
   });
 }

@@ -15,6 +15,7 @@
 import type { Money } from '../../rating/index.js';
 import { formatMoney } from '../../rating/index.js';
 import type { Knex } from 'knex';
+import type { Account } from '../../session/ports.js';
 import { lockAccount, writeAccountMoney } from '../accounts.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem, isUniqueViolation } from '../errors.js';
@@ -45,6 +46,43 @@ export async function topupEvent(
   });
 }
 
+/**
+ * Books `amount` onto a locked account (top-up, adjustment, redeemed voucher): the new balance
+ * (refused beyond the exact range), the account's money row and the ledger entry, in `trx`.
+ */
+export async function bookCredit(
+  trx: Knex.Transaction,
+  account: Pick<Account, 'id' | 'balance' | 'reserved'>,
+  credit: {
+    kind: 'topup' | 'adjustment';
+    amount: Money;
+    reference: string | null;
+    note: string | null;
+  },
+  now: Date,
+): Promise<LedgerEntry> {
+  const balanceAfter = account.balance + credit.amount;
+  const tooLarge = amountProblem('the resulting balance', balanceAfter);
+  if (tooLarge) throw new StoreError('INVALID', tooLarge);
+  await writeAccountMoney(
+    trx,
+    account.id,
+    { balance: balanceAfter, reserved: account.reserved },
+    now,
+  );
+  const { kind, amount, reference, note } = credit;
+  const entry = {
+    accountId: account.id,
+    kind,
+    amount,
+    balanceAfter,
+    reference,
+    note,
+    created: now,
+  };
+  return { id: await insertLedger(trx, entry), ...entry };
+}
+
 export interface TopupRequest {
   account: string;
   amount: Money;
@@ -70,26 +108,14 @@ export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
         { id: number | string } | undefined;
       if (!row) throw new StoreError('NOT_FOUND', `no account '${req.account}'`);
       const account = (await lockAccount(trx, Number(row.id)))!;
-      const balanceAfter = account.balance + req.amount;
-      const tooLarge = amountProblem('the resulting balance', balanceAfter);
-      if (tooLarge) throw new StoreError('INVALID', tooLarge);
       const now = req.now ?? new Date();
-      await writeAccountMoney(
+      const booked = await bookCredit(
         trx,
-        account.id,
-        { balance: balanceAfter, reserved: account.reserved },
+        account,
+        { kind, amount: req.amount, reference, note: req.note ?? null },
         now,
       );
-      const entry = {
-        accountId: account.id,
-        kind,
-        amount: req.amount,
-        balanceAfter,
-        reference,
-        note: req.note ?? null,
-        created: now,
-      };
-      const id = await insertLedger(trx, entry);
+      const { id, balanceAfter } = booked;
       if (req.actor)
         await recordAudit(trx, {
           actor: req.actor,
@@ -104,8 +130,8 @@ export async function topup(db: Db, req: TopupRequest): Promise<LedgerEntry> {
           },
           at: now,
         });
-      await topupEvent(trx, req.account, { id, ...entry });
-      return { id, ...entry };
+      await topupEvent(trx, req.account, booked);
+      return booked;
     });
   } catch (err) {
     if (isUniqueViolation(err))
