@@ -124,6 +124,7 @@ export class DaemonSessions {
     if (!grants) return null;
     return new CallbackService({
       store: this.d.store(),
+      bands: grants,
       logger: this.d.logger,
       node,
       now: () => this.d.wallClock.now(),

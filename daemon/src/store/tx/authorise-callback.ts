@@ -6,11 +6,13 @@
  *          number and the rate found for it.
  * Locks:   the astaccount row FIRST (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE), as
  *          tx/authorise.
- * Writes:  grant   → one common maximum T = maxAffordableSecondsTwoLegs(rate A, rate B,
- *                    available, account max_seconds or defaultMaxSeconds), so that
- *                    callCost(A, T) + callCost(B, T) ≤ available exactly; per leg an
- *                    astcreditres row (max_seconds T, max_cost callCost(leg, T)) and an open
- *                    astcdr (dst = the leg's number, callback_id); astaccount.reserved += both.
+ * Writes:  grant   → one common maximum T = maxAffordableSecondsTwoLegsPriced(A, B, available,
+ *                    account max_seconds or defaultMaxSeconds), each leg priced by
+ *                    rating/pricing.ts pricingOf from `start` (flat, or its time bands as if it
+ *                    answered now; tx/time-callback-b prices them again at the answers), so that
+ *                    cost_A(T) + cost_B(T) ≤ available exactly; per leg an astcreditres row
+ *                    (max_seconds T, max_cost cost_leg(T)) and an open astcdr (dst = the leg's
+ *                    number, callback_id, the rate with its bands); astaccount.reserved += both.
  *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason (below),
  *                    cost 0, callback_id set; a CAP_* refusal also a 'cap_hit' event.
  *          Spend caps and destination rules as tx/authorise (read under the same lock): the
@@ -25,9 +27,9 @@
  * Throws:  StoreError NOT_FOUND (no such account).
  */
 import {
-  callCost,
-  maxAffordableSecondsTwoLegs,
+  maxAffordableSecondsTwoLegsPriced,
   minMoney,
+  pricingOf,
   type DestRule,
 } from '../../rating/index.js';
 import type { Knex } from 'knex';
@@ -135,8 +137,11 @@ export async function authoriseCallback(
       return refuse('CAP_RATE');
     }
     const capSeconds = account.maxCallSeconds ?? req.defaultMaxSeconds;
-    const seconds = (money: bigint) =>
-      maxAffordableSecondsTwoLegs(req.a.rate, req.b.rate, money, capSeconds);
+    const [pa, pb] = [
+      pricingOf(req.a.rate, req.start.getTime()),
+      pricingOf(req.b.rate, req.start.getTime()),
+    ];
+    const seconds = (money: bigint) => maxAffordableSecondsTwoLegsPriced(pa, pb, money, capSeconds);
     const maxSeconds = seconds(caps?.room ? minMoney(avail, caps.room.room) : avail);
     if (maxSeconds === 0) {
       if (!caps?.room || seconds(avail) === 0) return refuse('NOCREDIT');
@@ -144,8 +149,7 @@ export async function authoriseCallback(
       return refuse(caps.room.reason);
     }
 
-    const costA = callCost(req.a.rate, maxSeconds);
-    const costB = callCost(req.b.rate, maxSeconds);
+    const [costA, costB] = [pa.cost(maxSeconds), pb.cost(maxSeconds)];
     // A is called from the account's own callback service: src is B's number on A's CDR and
     // A's number on B's CDR (who each party talks to).
     const legs = [
