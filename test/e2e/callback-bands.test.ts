@@ -195,5 +195,27 @@ describe('callback calls on time bands (both legs priced from their answers)', f
       split(b, [['peak', 98, '0.392']]);
       assert.equal((await e.t.store.accountDetails(acct.name))!.balance, m('0.002'));
     });
+
+    it('ends the callback at A’s answer when the money no longer pays one second from there', async () => {
+      moveTo(at('2026-11-27T06:59:50Z')); // Friday 07:59:50 in Berlin; A rings 20 s
+      const acct = await e.t.seedAccount({ balance: '0.004', tariff: TARIFF });
+      const cb = await start(acct.name, '4911004', '4921004');
+      assert.equal(cb.maxSeconds, 1, 'off-peak 1 s of both legs costs 0.003');
+      await driveUntil(e, 'A hung up', () => e.sim.ended(cb.legs.a), { stepMs: 1000 });
+      const [a, b] = [await settledCdr(e, cb.legs.a), await settledCdr(e, cb.legs.b)];
+      await quiet(e);
+      const aAns = at('2026-11-27T07:00:10Z');
+      // In peak one second of both legs costs 0.006: A is hung up at its answer, B never dialled.
+      assert.deepEqual(
+        [e.sim.ended(cb.legs.a)?.answeredAt, e.sim.ended(cb.legs.a)?.endedAt],
+        [aAns, aAns],
+      );
+      assert.equal(e.sim.ended(cb.legs.a)?.hungUpBy, 'app');
+      assert.equal(e.sim.ended(cb.legs.b), undefined, 'B never dialled');
+      assert.deepEqual([a.disposition, a.billsec, a.cost], ['ANSWERED', 0, 0n]);
+      assert.deepEqual([b.disposition, b.cost], ['CANCEL', 0n]);
+      const after = (await e.t.store.accountDetails(acct.name))!;
+      assert.deepEqual([after.balance, after.reserved], [m('0.004'), 0n]);
+    });
   });
 });

@@ -32,6 +32,8 @@ export type ApiStore = Pick<
   | 'redeemVoucher'
   | 'listRates'
   | 'upsertRates'
+  | 'listBands'
+  | 'tariffExists'
   | 'listTrunks'
   | 'addTrunk'
   | 'setTrunkEnabled'

@@ -15,6 +15,7 @@ import { consoleRoutes } from './console.js';
 import { operatorRoutes } from './operators.js';
 import { rateRoutes } from './rates.js';
 import { systemRoutes } from './system.js';
+import { tariffRoutes } from './tariffs.js';
 import { trunkRoutes } from './trunks.js';
 
 export function buildRoutes(deps: ApiDeps): Route[] {
@@ -31,6 +32,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...paymentRoutes(deps),
     ...batchRoutes(deps),
     ...rateRoutes(deps),
+    ...tariffRoutes(deps),
     ...cdrRoutes(deps),
     ...operatorRoutes(deps),
     ...consoleRoutes(deps),
