@@ -1,7 +1,7 @@
 /**
  * The parts of a callback call (callback-session.ts) that need none of its state: the order and
- * adoption shapes, a leg's settlement request, and timing leg B from leg A when B answers
- * (PortaSIP's rule, store/tx/time-callback-b.ts).
+ * adoption shapes, a leg's settlement request, and the grant again at the legs' answers (B
+ * timed from A: PortaSIP's rule, store/tx/time-callback-b.ts).
  */
 import type { EndSource } from './ports.js';
 import type { Logger } from '../log.js';
