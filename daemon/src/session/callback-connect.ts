@@ -110,9 +110,8 @@ async function timeAtAnswer(ctx: CallbackContext, leg: CallbackLeg): Promise<boo
   }
   if (t.kind === 'failed' && !bandedLegs(ctx.a, ctx.b)) return true;
   if (ctx.machine.in('ending', 'settled')) return false;
-  ctx.log.info("callback ends at a leg's answer: no talk time affordable from it", {
-    leg: leg.channelId,
-  });
+  const why = t.kind === 'none' ? 'no talk time affordable from it' : 'its grant is not known';
+  ctx.log.info(`callback ends at a leg's answer: ${why}`, { leg: leg.channelId });
   void ctx.kill(t.kind === 'none' ? 'limit' : 'store-error');
   return false;
 }
