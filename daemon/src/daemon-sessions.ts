@@ -128,6 +128,7 @@ export class DaemonSessions {
     if (!grants) return null;
     return new CallbackService({
       store: this.d.store(),
+      bands: grants,
       logger: this.d.logger,
       node,
       now: () => this.d.wallClock.now(),

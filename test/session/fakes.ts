@@ -14,6 +14,7 @@ import type {
 } from '../../daemon/src/session/call-control-port.js';
 import type { CallEvent, CallOffered } from '../../daemon/src/session/call-events.js';
 import { CallSession, type SessionConfig } from '../../daemon/src/session/call-session.js';
+import type { SessionDeps } from '../../daemon/src/session/call-context.js';
 import type { DaemonClock, TimerHandle } from '../../daemon/src/session/clock.js';
 import { IdFactory } from '../../daemon/src/session/ids.js';
 import type {
@@ -266,6 +267,7 @@ export function rig(
     store?: FakeStore;
     control?: FakeControl;
     metrics?: SessionMetrics;
+    bands?: SessionDeps['bands'];
   } = {},
 ): Rig {
   const control = opts.control ?? new FakeControl();
@@ -282,6 +284,7 @@ export function rig(
     bind: (id) => registry.bind(id, session),
     onFinished: () => registry.remove(session),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.bands ? { bands: opts.bands } : {}),
   });
   registry.add(session);
   return {

@@ -62,9 +62,11 @@ describe('an account with the rate of a number', () => {
       });
       const ask = async (number: string) => {
         const account = await t.store.accountByName(a.name);
+        const rate = await t.store.rateFor('retail', number);
         return {
           account,
-          rate: await t.store.rateFor('retail', number),
+          rate,
+          banding: (rate && (await t.store.bandingFor(rate, number, new Date()))) ?? null,
           rules: await t.store.numberRules(account!),
           routing: await t.store.routeCandidates('retail', number),
         };
@@ -108,7 +110,30 @@ describe('an account with the rate of a number', () => {
         const both = await t.store.accountByNameWithRate(a.name, number);
         assert.deepEqual(both, await ask(number), number);
       }
+      // And once the tariff has time bands, one band tariff pricing the number, one not.
+      await t.seedRate({ tariff: 'retail-peak', prefix: '4477', rate: '0.20', connect: '0.05' });
+      await t.seedRate({ tariff: 'retail-wkend', prefix: '33', rate: '0.01' });
+      await t.store.setBands({
+        tariff: 'retail',
+        zone: 'Europe/Berlin',
+        bands: [
+          { name: 'peak', days: [1, 2, 3, 4, 5], from: 480, to: 1080, bandTariff: 'retail-peak' },
+          { name: 'wkend', days: [6, 7], from: 0, to: 1440, bandTariff: 'retail-wkend' },
+        ],
+      });
+      for (const number of numbers) {
+        const both = await t.store.accountByNameWithRate(a.name, number);
+        assert.deepEqual(both, await ask(number), number);
+      }
       const found = await t.store.accountByNameWithRate(a.name, '447700900123');
+      assert.deepEqual(
+        found?.banding?.bands.map((b) => [b.name, b.ratePerMin, b.connectFee]),
+        [
+          ['peak', money('0.20'), money('0.05')],
+          ['wkend', money('0.12'), 0n],
+        ],
+        'peak from its deck, the weekend deck has no rate for 44: the base rate',
+      );
       assert.equal(found?.rules?.length, 2);
       assert.deepEqual(
         [found?.routing?.configured, found?.routing?.plan.mode, found?.routing?.candidates.length],
@@ -117,12 +142,14 @@ describe('an account with the rate of a number', () => {
     });
 
     if (tdb.kind === 'mysql') {
-      it('asks MariaDB once', async () => {
+      it('asks MariaDB once, time bands included', async () => {
         const a = await t.seedAccount({ name: uniqueName('retail'), tariff: 'retail' });
-        assert.equal(
-          await roundTrips(() => t.store.accountByNameWithRate(a.name, '447700900123')),
-          1,
-        );
+        const w = await t.seedAccount({ name: uniqueName('wholesale'), tariff: 'wholesale' });
+        for (const name of [a.name, w.name])
+          assert.equal(
+            await roundTrips(() => t.store.accountByNameWithRate(name, '447700900123')),
+            1,
+          );
       });
     }
   });

@@ -54,7 +54,8 @@ describe('a callback on a tariff in another currency', () => {
       const timed = await t.store.timeCallbackB({
         a: r.a.uniqueid,
         b: r.b.uniqueid,
-        ringSecs: 12,
+        aAnswer: new Date(start.getTime() + 8_000),
+        bAnswer: new Date(start.getTime() + 20_000),
         at: new Date(start.getTime() + 20_000),
         defaultMaxSeconds: 3600,
       });

@@ -34,6 +34,8 @@ export type ApiStore = Pick<
   | 'upsertRates'
   | 'listFxRates'
   | 'listTariffCurrencies'
+  | 'listBands'
+  | 'tariffExists'
   | 'listTrunks'
   | 'addTrunk'
   | 'setTrunkEnabled'

@@ -140,7 +140,9 @@ export async function authoriseDestination(
   const bands = ctx.deps.bands;
   if (bands) {
     const flat = rate;
-    const banding = await db(() => bands.bandingFor(flat, dst!, start));
+    // Read with the account when the number is the one rated then (a flat tariff: nothing more).
+    const read = who.rated?.number === dst ? who.rated.banding : undefined;
+    const banding = read !== undefined ? read : await db(() => bands.bandingFor(flat, dst!, start));
     ctx.scope.check();
     if (banding) rate = { ...rate, banding };
   }

@@ -6,7 +6,7 @@
  */
 import { balanceAnnouncement } from './prompts.js';
 import type { CallbackContext } from './callback-context.js';
-import { timeLegB, type AdoptableCallback, type CallbackLeg } from './callback-legs.js';
+import { bandedLegs, timeLegs, type AdoptableCallback, type CallbackLeg } from './callback-legs.js';
 import { errorText } from './call-scope.js';
 import { bridgesFor } from './bridge-pool.js';
 import { limitLegs, playWarning } from './connect.js';
@@ -14,9 +14,14 @@ import { LimitTimer } from './limit-timer.js';
 
 const talking = (ctx: CallbackContext): boolean => ctx.machine.state === 'talking';
 
-/** Whole seconds left to the common end, allowing 250 ms for the TIMEOUT request to reach Asterisk (rounded down). */
+/**
+ * Whole seconds left to the common end, rounded down (never free talk), as an ordinary call's
+ * TIMEOUT(absolute): Asterisk counts them from when the request arrives, a few ms later, which
+ * settlement never bills (billsec ≤ the grant). No allowance is taken off for that: it cut a
+ * leg a whole paid second short whenever the daemon was prompt.
+ */
 export function secondsLeft(ctx: CallbackContext): number {
-  return Math.floor((ctx.endAt - ctx.deps.clock.now().getTime() - 250) / 1000);
+  return Math.floor((ctx.endAt - ctx.deps.clock.now().getTime()) / 1000);
 }
 
 /** The daemon's own limit (Asterisk's TIMEOUT normally ends the call first) and, once talking, the warning on A. */
@@ -41,6 +46,9 @@ export function armLimit(ctx: CallbackContext): void {
 /** Leg A answered (state calling-b): its limit, the announcement, then B is dialled. */
 export async function connectA(ctx: CallbackContext): Promise<void> {
   const { control, config } = ctx.deps;
+  // Banded legs: the grant again from A's answer (which that transaction records), first.
+  const banded = bandedLegs(ctx.a, ctx.b);
+  if (banded && !(await timeAtAnswer(ctx, ctx.a))) return;
   // A's clock runs from its answer (Asterisk's timestamp): whatever time passed before this
   // request comes off its limit, so that A never talks past T (rounded down: never free talk).
   ctx.endAt = (ctx.a.limitFrom ?? ctx.a.answeredAt!).getTime() + ctx.maxSeconds * 1000;
@@ -53,7 +61,7 @@ export async function connectA(ctx: CallbackContext): Promise<void> {
   armLimit(ctx);
   // The answer reaches the database before the announcement, else right after B's origination
   // (awaiting it first would dial B later); a failure ends the callback.
-  const recorded = config.announce ? recordAnswer(ctx, ctx.a) : null;
+  const recorded = banded ? true : config.announce ? recordAnswer(ctx, ctx.a) : null;
   ctx.log.info('leg A answered', { leg: ctx.a.channelId, maxSeconds: ctx.maxSeconds });
   if (config.announce)
     await ctx.ivrA.say(
@@ -68,8 +76,8 @@ export async function connectA(ctx: CallbackContext): Promise<void> {
 /** Leg B answered (state talking): record it, time B from A, one common end, bridge. */
 export async function connectB(ctx: CallbackContext): Promise<void> {
   const { control } = ctx.deps;
-  const [recorded] = await Promise.all([recordAnswer(ctx, ctx.b), timeB(ctx)]);
-  if (!recorded || !talking(ctx)) return;
+  const [recorded, timed] = await Promise.all([recordAnswer(ctx, ctx.b), timeAtAnswer(ctx, ctx.b)]);
+  if (!recorded || !timed || !talking(ctx)) return;
   const left = secondsLeft(ctx);
   if (left < 1) {
     void ctx.kill('limit');
@@ -86,10 +94,25 @@ export async function connectB(ctx: CallbackContext): Promise<void> {
   );
 }
 
-/** B's time from A's (callback-legs.ts timeLegB): the common end moves when the store agrees. */
-async function timeB(ctx: CallbackContext): Promise<void> {
-  const endAt = await timeLegB(ctx.deps, ctx.log, ctx.a, ctx.b);
-  if (endAt !== null) ctx.endAt = endAt;
+/**
+ * The grant again at `leg`'s answer (callback-legs.ts timeLegs): the common end moves to it.
+ * False when the callback is being ended: no second fits from the answer any more, or the store
+ * failed on a banded callback (its reservations were priced before the answers). A flat one
+ * keeps A's answer + T then, which both reservations cover.
+ */
+async function timeAtAnswer(ctx: CallbackContext, leg: CallbackLeg): Promise<boolean> {
+  const t = await timeLegs(ctx.deps, ctx.log, ctx.a, ctx.b);
+  if (t.kind === 'timed') {
+    ctx.endAt = t.endAt;
+    if (leg === ctx.a) ctx.maxSeconds = t.seconds;
+    return true;
+  }
+  if (t.kind === 'failed' && !bandedLegs(ctx.a, ctx.b)) return true;
+  if (ctx.machine.in('ending', 'settled')) return false;
+  const why = t.kind === 'none' ? 'no talk time affordable from it' : 'its grant is not known';
+  ctx.log.info(`callback ends at a leg's answer: ${why}`, { leg: leg.channelId });
+  void ctx.kill(t.kind === 'none' ? 'limit' : 'store-error');
+  return false;
 }
 
 /** The leg's answer in the database (recovery bills it from there); false: the call is being ended. */

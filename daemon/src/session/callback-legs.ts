@@ -1,7 +1,7 @@
 /**
  * The parts of a callback call (callback-session.ts) that need none of its state: the order and
- * adoption shapes, a leg's settlement request, and timing leg B from leg A when B answers
- * (PortaSIP's rule, store/tx/time-callback-b.ts).
+ * adoption shapes, a leg's settlement request, and the grant again at the legs' answers (B
+ * timed from A: PortaSIP's rule, store/tx/time-callback-b.ts).
  */
 import type { EndSource } from './ports.js';
 import type { Logger } from '../log.js';
@@ -95,13 +95,23 @@ export function legSettleRequest(
   };
 }
 
+/** Whether a leg's rate has time bands: its grant is then priced again at the answers. */
+export function bandedLegs(a: CallbackLeg, b: CallbackLeg): boolean {
+  return Boolean(a.rate?.banding || b.rate?.banding);
+}
+
 /**
- * B's time from A's, once B answered: the ring time of B is not lost. Both legs' reservations are
- * re-cut in one transaction so that cost_A(ring + T_B) + cost_B(T_B) fits the money. Returns the
- * new common end (ms), or null when the store could not (the end stays A's answer + T, which both
- * reservations cover).
+ * The grant again at a leg's answer (store/tx/time-callback-b.ts): at A's answer (`b` not
+ * answered; banded legs only) one common time from A's answer; at B's, B's time from A's (the
+ * ring time of B is not lost): cost_A(ring + T_B) + cost_B(T_B) fits the money, each leg priced
+ * from its own answer. 'none': not one second fits any more (the callback must end at once);
+ * 'failed': the store could not (the caller decides: a flat callback keeps A's answer + T,
+ * which both reservations cover).
  */
-export async function timeLegB(
+export type LegTiming =
+  { kind: 'timed'; endAt: number; seconds: number } | { kind: 'none' | 'failed' };
+
+export async function timeLegs(
   deps: {
     grants: CallbackGrantStore;
     clock: DaemonClock;
@@ -110,33 +120,36 @@ export async function timeLegB(
   log: Logger,
   a: CallbackLeg,
   b: CallbackLeg,
-): Promise<number | null> {
-  const bAnswer = b.answeredAt!.getTime();
-  const ringSecs = Math.max(0, Math.floor((bAnswer - a.answeredAt!.getTime()) / 1000));
+): Promise<LegTiming> {
+  const atB = b.answeredAt !== null;
   try {
     const res = await deps.grants.timeCallbackB({
       a: a.channelId,
       b: b.channelId,
-      ringSecs,
+      aAnswer: a.answeredAt!,
+      bAnswer: b.answeredAt,
       at: deps.clock.now(),
       defaultMaxSeconds: deps.config.maxCallSeconds,
     });
-    if (!res.ok || res.bSeconds < 1) {
-      log.warn('leg B could not be timed from leg A; the common end stays', {
-        reason: res.ok ? 'no second of B fits' : res.reason,
-      });
-      return null;
+    if (!res.ok) {
+      log.warn('the callback legs could not be timed', { reason: res.reason });
+      return { kind: 'failed' };
     }
-    log.info('leg B timed from leg A', {
-      ringSecs,
+    log.info(atB ? 'leg B timed from leg A' : "callback timed from leg A's answer", {
       aSeconds: res.aSeconds,
       bSeconds: res.bSeconds,
       costA: res.costA.toString(),
       costB: res.costB.toString(),
     });
-    return (b.limitFrom ?? b.answeredAt!).getTime() + res.bSeconds * 1000;
+    if (res.bSeconds < 1) return { kind: 'none' };
+    const leg = atB ? b : a;
+    return {
+      kind: 'timed',
+      endAt: (leg.limitFrom ?? leg.answeredAt!).getTime() + res.bSeconds * 1000,
+      seconds: res.aSeconds,
+    };
   } catch (err) {
-    log.warn('could not time leg B from leg A; the common end stays', { error: errorText(err) });
-    return null;
+    log.warn('could not time the callback legs', { error: errorText(err) });
+    return { kind: 'failed' };
   }
 }

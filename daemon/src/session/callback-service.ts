@@ -8,7 +8,9 @@
  * wrong PIN on the phone); an account without a PIN is authorised by the API token alone.
  */
 import type { Logger } from '../log.js';
+import type { Rate } from '../rating/index.js';
 import type { CallbackSession, CallbackOrder } from './callback-session.js';
+import type { BandStore } from './grant-ports.js';
 import type { AuthoriseRefusal, BillingStore, RefusalReason } from './ports.js';
 import { errorText } from '../error-text.js';
 import { normaliseDestination } from './numbers.js';
@@ -62,6 +64,8 @@ export interface CallbackStarted {
 
 export interface CallbackServiceDeps {
   store: BillingStore;
+  /** Time-banded rates; without it both legs are priced flat (as ordinary calls, authorise-flow.ts). */
+  bands?: Pick<BandStore, 'bandingFor'>;
   logger: Logger;
   node: string;
   now(): Date;
@@ -120,12 +124,15 @@ export class CallbackService {
     const [numA, numB] = [na.dst, nb.dst];
     if (!NUMBER.test(numA) || !NUMBER.test(numB))
       return refuse('BADNUMBER', 'numbers a and b must be 1-20 digits');
-    const [rateA, rateB] = [
-      await store.rateFor(account.tariff, numA),
-      await store.rateFor(account.tariff, numB),
+    const at = this.deps.now();
+    const [flatA, flatB] = [
+      await store.rateFor(account.tariff, numA, at),
+      await store.rateFor(account.tariff, numB, at),
     ];
-    if (!rateA || !rateB)
-      return refuse('NOROUTE', `no rate for ${!rateA ? numA : numB} in tariff '${account.tariff}'`);
+    if (!flatA || !flatB)
+      return refuse('NOROUTE', `no rate for ${!flatA ? numA : numB} in tariff '${account.tariff}'`);
+    // Each leg's bands as an ordinary call's: priced per band from its own answer.
+    const [rateA, rateB] = [await this.banded(flatA, numA, at), await this.banded(flatB, numB, at)];
 
     const session = this.deps.newSession({
       account,
@@ -149,5 +156,10 @@ export class CallbackService {
       maxSeconds: res.maxSeconds,
       finished,
     };
+  }
+
+  private async banded(rate: Rate, number: string, at: Date): Promise<Rate> {
+    const banding = await this.deps.bands?.bandingFor(rate, number, at);
+    return banding ? { ...rate, banding } : rate;
   }
 }

@@ -6,13 +6,15 @@
  *
  * Both legs were authorised together (store/tx/authorise-callback.ts: one common maximum T with
  * cost_A(T) + cost_B(T) ≤ available). Leg A is originated first; when A answers, its answer is
- * recorded (markAnswered, so that recovery bills it), Asterisk gets TIMEOUT(absolute) = what is
- * left of T since A's answer (A's clock runs from its answer; the daemon clock and Asterisk's
- * timestamps share one time base) and leg B is originated. When B answers, B's time is computed
- * from A's (store/tx/time-callback-b.ts: cost_A(ring + T_B) + cost_B(T_B) ≤ the money, both
- * legs ending together), both legs get TIMEOUT(absolute) = what is left of that common end, they
- * are bridged, and the daemon's own limit timer runs as well (callback-connect.ts). A callback
- * still up when the daemon restarts is resumed as one call (adopt, from reconcile.ts).
+ * recorded (markAnswered, so that recovery bills it; on time-banded legs T is priced again from
+ * A's answer in the same transaction, tx/time-callback-b.ts), Asterisk gets TIMEOUT(absolute) =
+ * what is left of T since A's answer (A's clock runs from its answer; the daemon clock and
+ * Asterisk's timestamps share one time base) and leg B is originated. When B answers, B's time
+ * is computed from A's (store/tx/time-callback-b.ts: cost_A(ring + T_B) + cost_B(T_B) ≤ the
+ * money, both legs ending together, each leg priced from its own answer; none fits: the callback
+ * ends at once), both legs get TIMEOUT(absolute) = what is left of that common end, they are
+ * bridged, and the daemon's own limit timer runs as well (callback-connect.ts). A callback still
+ * up when the daemon restarts is resumed as one call (adopt, from reconcile.ts).
  * Either leg hanging up, the limit or the one kill path ends both; each leg is settled once
  * with the ordinary settle transaction (settlement.ts), billsec from its own answer:
  *

@@ -107,12 +107,13 @@ export type CallbackAuthoriseResult =
   | { ok: true; maxSeconds: number; costA: Money; costB: Money; available: Money }
   | { ok: false; reason: AuthoriseRefusal; available: Money };
 
-/** What timeCallbackB needs: both legs, B's ring time since A's answer (store/tx/time-callback-b.ts). */
+/** What timeCallbackB needs: both legs and their answers (store/tx/time-callback-b.ts). */
 export interface TimeCallbackBRequest {
   a: string;
   b: string;
-  /** Whole seconds from A's answer to B's. */
-  ringSecs: number;
+  aAnswer: Date;
+  /** null: A has just answered (a banded callback's grant from A's answer). */
+  bAnswer: Date | null;
   at: Date;
   defaultMaxSeconds: number;
 }
@@ -130,7 +131,10 @@ export interface GrantStore {
 
 /** What a callback call needs from the store beside settlement (KnexBillingStore). */
 export interface CallbackGrantStore extends Pick<GrantStore, 'authoriseCallback'> {
-  /** ONE transaction: when B answers, both legs' grants from A's time (B's = A's − ring time). */
+  /**
+   * ONE transaction: both legs' grants again from their answers (at A's answer when a leg has
+   * time bands; at B's, B's = A's − ring time).
+   */
   timeCallbackB(req: TimeCallbackBRequest): Promise<TimeCallbackBResult>;
 }
 

@@ -26,6 +26,8 @@ export interface Identified {
     rate: Rate | undefined;
     rules?: readonly NumberRule[];
     routing?: RouteCandidates;
+    /** The rate's time bands (null: none), when the store read them too. */
+    banding?: Rate['banding'] | null;
   };
 }
 
@@ -64,6 +66,7 @@ export async function identifyFromChannel(
             rate: found.rate,
             ...(found.rules ? { rules: found.rules } : {}),
             ...(found.routing ? { routing: found.routing } : {}),
+            ...(found.banding !== undefined ? { banding: found.banding } : {}),
           },
         }
       : null;

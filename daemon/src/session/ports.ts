@@ -162,8 +162,10 @@ export interface AccountWithRate {
   rate: Rate | undefined;
   /** Read in the same round trip when the store can: the account's number rules... */
   rules?: readonly NumberRule[];
-  /** ...and the carrier routing of the number as given (see store/setup-read.ts). */
+  /** ...and the carrier routing of the number as given (see store/setup-read.ts)... */
   routing?: RouteCandidates;
+  /** ...and the rate's time bands for the number (null: the tariff has none). */
+  banding?: Rate['banding'] | null;
 }
 
 /** accountByNameWithRate for a store that does not have it: the two questions in turn. */

@@ -68,8 +68,7 @@ function grouped(rows: readonly BandRow[]): TariffBands[] {
 }
 
 export async function listBands(q: Knex, tariff?: string): Promise<TariffBands[]> {
-  const query = q('astband').select();
-  if (tariff !== undefined) query.where({ tariff });
+  const query = tariff === undefined ? q('astband').select() : bandRowsQuery(q, tariff);
   return grouped((await query) as BandRow[]);
 }
 
@@ -131,10 +130,19 @@ export async function bandingFor(
   const prices = new Map<string, Rate | undefined>();
   for (const t of new Set(set.bands.map((b) => b.bandTariff)))
     prices.set(t, await rateFor(q, t, number, at));
+  return bandingOf(set, base, (t) => prices.get(t));
+}
+
+/** The bands of `set` priced for one number: by its band tariff's rate, else the base rate's. */
+export function bandingOf(
+  set: TariffBands,
+  base: Pick<Rate, 'ratePerMin' | 'connectFee'>,
+  priceOf: (bandTariff: string) => Pick<Rate, 'ratePerMin' | 'connectFee'> | undefined,
+): Banding {
   return {
     zone: set.zone,
     bands: set.bands.map((b): Band => {
-      const r = prices.get(b.bandTariff);
+      const r = priceOf(b.bandTariff);
       return {
         name: b.name,
         days: b.days,
@@ -145,6 +153,16 @@ export async function bandingFor(
       };
     }),
   };
+}
+
+/** The astband rows of the tariff `tariff` (a name, or a subquery giving it) selects. */
+export function bandRowsQuery(q: Knex, tariff: string | Knex.QueryBuilder): Knex.QueryBuilder {
+  return q('astband').where('tariff', tariff);
+}
+
+/** The bands of one tariff from its astband rows (undefined: it has none). */
+export function bandsFromRows(rows: readonly unknown[]): TariffBands | undefined {
+  return grouped(rows as BandRow[])[0];
 }
 
 /** The banding as the CDR keeps it (money as exact decimal strings). */

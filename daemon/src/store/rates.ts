@@ -76,7 +76,7 @@ export { storableRateProblem, tariffProblem } from './rate-rows.js';
  */
 export function versionAt(
   q: Knex,
-  tariff: string | Knex.QueryBuilder,
+  tariff: string | Knex.QueryBuilder | Knex.Raw,
   at: Date,
 ): Knex.QueryBuilder {
   return q('astrate as v')

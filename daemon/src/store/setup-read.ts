@@ -1,17 +1,26 @@
 /**
  * Everything a call that names its account and number reads before it authorises, in ONE round
  * trip on MySQL: the account, the number's rate in the account's tariff (deck version in force at
- * `at`, with the tariff's currency), the account's number rules, and the carrier routing of the number as dialled (trunk
- * candidates, whether any trunk exists, the tariff's plan). The tariff is found by the account's
+ * `at`, with the tariff's currency), the tariff's time bands with the number's rate in each band tariff (each deck's version
+ * at `at`; none for a flat tariff, which so asks nothing more), the account's number rules, and
+ * the carrier routing of the number as dialled (trunk candidates, whether any trunk exists, the
+ * tariff's plan). The tariff is found by the account's
  * name inside each statement, so none waits for another. These are plain reads: authorise
  * re-checks the money under its lock. The session uses the rules and routing only while the
  * number it rates is the one read here (rules that rewrite it ask again).
  */
 import type { Knex } from 'knex';
-import { candidatePrefixes, longestPrefix, type NumberRule } from '../rating/index.js';
+import {
+  candidatePrefixes,
+  longestPrefix,
+  type Banding,
+  type NumberRule,
+  type Rate,
+} from '../rating/index.js';
 import type { AccountWithRate } from '../session/ports.js';
 import type { RouteCandidates } from '../session/routing-ports.js';
 import { accountByName, toAccount, type AccountRow } from './accounts.js';
+import { bandRowsQuery, bandingOf, bandsFromRows } from './bands.js';
 import { readTogether } from './mysql-client.js';
 import { pickRuleSet, rulesQuery, type RuleRow } from './number-rules.js';
 import { toRate, versionAt, type RateRow } from './rates.js';
@@ -21,6 +30,7 @@ import { candidatesQuery, noPlan, toCandidates, toPlan, type PlanRow } from './t
 export interface SetupRead extends AccountWithRate {
   rules: readonly NumberRule[];
   routing: RouteCandidates;
+  banding: Banding | null;
 }
 
 export async function setupRead(
@@ -35,33 +45,54 @@ export async function setupRead(
     return account && { account, rate: undefined };
   }
   const tariff = () => q('astaccount').select('tariff').where({ name });
-  const [accounts, rates, rules, candidates, anyTrunk, plans] = (await readTogether(q, [
-    q('astaccount').where({ name }).limit(1),
-    q('astrate')
-      .select('astrate.*', tariffCurrencyColumn(q))
-      .where('tariff', tariff())
-      .where('effective', versionAt(q, tariff(), at))
-      .whereIn('prefix', candidatePrefixes(digits)),
-    rulesQuery(q, name, tariff()),
-    candidatesQuery(q, digits),
-    q('asttrunk').select('id').limit(1),
-    q('astrouteplan').where('tariff', tariff()).limit(1),
-  ])) as [
-    AccountRow[],
-    RateRow[],
-    RuleRow[],
-    Parameters<typeof toCandidates>[0],
-    unknown[],
-    PlanRow[],
-  ];
+  const prefixes = candidatePrefixes(digits);
+  const [accounts, rates, bandRows, bandRates, rules, candidates, anyTrunk, plans] =
+    (await readTogether(q, [
+      q('astaccount').where({ name }).limit(1),
+      q('astrate')
+        .select('astrate.*', tariffCurrencyColumn(q))
+        .where('tariff', tariff())
+        .where('effective', versionAt(q, tariff(), at))
+        .whereIn('prefix', prefixes),
+      bandRowsQuery(q, tariff()),
+      // The number in every band tariff of the account's tariff, each deck at its version then.
+      q('astrate as r')
+        .select('r.*')
+        .whereIn('r.tariff', bandRowsQuery(q, tariff()).select('band_tariff'))
+        .where('r.effective', versionAt(q, q.raw('??', ['r.tariff']), at))
+        .whereIn('r.prefix', prefixes),
+      rulesQuery(q, name, tariff()),
+      candidatesQuery(q, digits),
+      q('asttrunk').select('id').limit(1),
+      q('astrouteplan').where('tariff', tariff()).limit(1),
+    ])) as [
+      AccountRow[],
+      RateRow[],
+      unknown[],
+      RateRow[],
+      RuleRow[],
+      Parameters<typeof toCandidates>[0],
+      unknown[],
+      PlanRow[],
+    ];
   const row = accounts[0];
   if (!row) return undefined;
   const best = longestPrefix(rates, digits);
+  const rate = best ? toRate(best) : undefined;
   const found = toCandidates(candidates, digits);
   const configured = found.length > 0 || anyTrunk.length > 0;
+  const bands = bandsFromRows(bandRows);
+  const bandRate = (t: string): Rate | undefined => {
+    const r = longestPrefix(
+      bandRates.filter((x) => x.tariff === t),
+      digits,
+    );
+    return r && toRate(r);
+  };
   return {
     account: toAccount(row),
-    rate: best ? toRate(best) : undefined,
+    rate,
+    banding: rate && bands ? bandingOf(bands, rate, bandRate) : null,
     rules: pickRuleSet(rules).rules,
     routing: { configured, plan: configured ? toPlan(plans[0]) : noPlan(), candidates: found },
   };

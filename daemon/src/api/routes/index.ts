@@ -16,6 +16,7 @@ import { operatorRoutes } from './operators.js';
 import { rateRoutes } from './rates.js';
 import { fxRoutes } from './fx.js';
 import { systemRoutes } from './system.js';
+import { tariffRoutes } from './tariffs.js';
 import { trunkRoutes } from './trunks.js';
 
 export function buildRoutes(deps: ApiDeps): Route[] {
@@ -33,6 +34,7 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     ...batchRoutes(deps),
     ...rateRoutes(deps),
     ...fxRoutes(deps),
+    ...tariffRoutes(deps),
     ...cdrRoutes(deps),
     ...operatorRoutes(deps),
     ...consoleRoutes(deps),

@@ -6,11 +6,13 @@
  *          number and the rate found for it.
  * Locks:   the astaccount row FIRST (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE), as
  *          tx/authorise.
- * Writes:  grant   → one common maximum T = maxAffordableSecondsTwoLegsPriced(rate A, rate B
- *                    through pricingOf, available, account max_seconds or defaultMaxSeconds),
- *                    so that cost(A, T) + cost(B, T) ≤ available exactly; per leg an
- *                    astcreditres row (max_seconds T, max_cost callCost(leg, T)) and an open
- *                    astcdr (dst = the leg's number, callback_id); astaccount.reserved += both.
+ * Writes:  grant   → one common maximum T = maxAffordableSecondsTwoLegsPriced(A, B, available,
+ *                    account max_seconds or defaultMaxSeconds), each leg priced by
+ *                    rating/pricing.ts pricingOf from `start` (flat, or its time bands as if it
+ *                    answered now; tx/time-callback-b prices them again at the answers), so that
+ *                    cost_A(T) + cost_B(T) ≤ available exactly; per leg an astcreditres row
+ *                    (max_seconds T, max_cost cost_leg(T)) and an open astcdr (dst = the leg's
+ *                    number, callback_id, the rate with its bands and exchange); astaccount.reserved += both.
  *          refusal → one settled astcdr row with uniqueid = callbackId: FAILED, reason (below),
  *                    cost 0, callback_id set; a CAP_* refusal also a 'cap_hit' event.
  *          Spend caps and destination rules as tx/authorise (read under the same lock): the
