@@ -223,7 +223,10 @@ export class Daemon {
     this.jobs = buildJobs({
       config: this.config,
       store: this.store,
-      checkpoints: this.operatorStore ? knexCheckpoints(this.operatorStore.db) : null,
+      // Its reads (Asterisk's CDR for an unseen end) count as activity, as the store's do.
+      checkpoints: this.operatorStore
+        ? this.activity.wrap(knexCheckpoints(this.operatorStore.db))
+        : null,
       blocked: this.operatorStore,
       control: this.control,
       registry: this.registry,
