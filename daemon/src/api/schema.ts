@@ -6,6 +6,7 @@
  */
 import { findProblem, Type, type Static, type TSchema } from '../schema/index.js';
 import { badRequest } from './http-error.js';
+import { CURRENCY } from '../rating/index.js';
 
 /** A decimal amount of money, as a string (never a JSON number: floats lose cents). */
 export const moneySchema = (description: string) =>
@@ -14,6 +15,10 @@ export const moneySchema = (description: string) =>
     description: `${description} (decimal string, up to 5 decimal places)`,
     example: '10.00',
   });
+
+/** An ISO 4217 currency code: the same pattern the store checks (rating/fx.ts CURRENCY). */
+export const currencySchema = (description: string) =>
+  Type.String({ pattern: CURRENCY.source, description });
 
 /** Throws a 400 HttpError naming the first problem; returns the value with the schema's type. */
 export function validate<S extends TSchema>(schema: S, value: unknown, path = ''): Static<S> {

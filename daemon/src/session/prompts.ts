@@ -3,7 +3,7 @@
  * has (test/session/prompts-core.test.ts checks them against the simulator's table). A missing
  * file is not fatal, but the caller hears nothing: Asterisk reports the playback as failed.
  */
-import { MINOR_PER_UNIT, type Money } from '../rating/index.js';
+import { CURRENCY, MINOR_PER_UNIT, type Money } from '../rating/index.js';
 import type { AuthoriseRefusal } from './ports.js';
 
 export const PROMPTS = {
@@ -64,7 +64,7 @@ export function currencyWords(currency: string): readonly string[] {
   const code = currency.trim().toUpperCase();
   const known = CURRENCY_SOUNDS[code];
   if (known) return known;
-  return /^[A-Z]{3}$/.test(code) ? [`characters:${code}`] : [];
+  return CURRENCY.test(code) ? [`characters:${code}`] : [];
 }
 
 /** "You have <units> <currency> and <minutes> minutes": the balance and how long this call may last. */

@@ -3,7 +3,7 @@
  * creating one (with its ANIs and the opening ledger row), blocking and unblocking.
  */
 import type { Knex } from 'knex';
-import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
+import { CURRENCY, formatMoney, moneyFromDb, type Money } from '../rating/index.js';
 import type { Account, AccountStatus } from '../session/ports.js';
 import { dialectOf, type Db } from './db.js';
 import { StoreError, amountProblem, isUniqueViolation } from './errors.js';
@@ -213,7 +213,7 @@ function validate(input: NewAccount, pinMinLength: number): void {
     input.pin !== undefined ? pinProblem(input.pin, pinMinLength) : undefined,
     ...(input.anis ?? []).map(aniProblem),
     input.tariff !== undefined ? tariffProblem(input.tariff) : undefined,
-    input.currency !== undefined && !/^[A-Z]{3}$/.test(input.currency)
+    input.currency !== undefined && !CURRENCY.test(input.currency)
       ? 'currency must be a 3-letter code such as EUR'
       : undefined,
     input.maxCalls != null && (!Number.isInteger(input.maxCalls) || input.maxCalls < 0)

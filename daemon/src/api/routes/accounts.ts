@@ -5,7 +5,7 @@ import { notFound } from '../http-error.js';
 import { moneyParam } from '../params.js';
 import { accountSchema, ledgerSchema, presentAccount, presentLedger } from '../present.js';
 import { defineRoute, type Route } from '../route.js';
-import { moneySchema } from '../schema.js';
+import { currencySchema, moneySchema } from '../schema.js';
 
 /** An account's limits, shared with POST /accounts/{name}/limits (routes/account-limits.ts). */
 export const maxCallsSchema = Nullable(
@@ -56,9 +56,7 @@ const newAccountSchema = Type.Object(
         description: "tariff name, default 'default'; it must have at least one rate",
       }),
     ),
-    currency: Type.Optional(
-      Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, default EUR' }),
-    ),
+    currency: Type.Optional(currencySchema('ISO 4217 code, default EUR')),
     maxCalls: Type.Optional(maxCallsSchema),
     maxCallSeconds: Type.Optional(maxCallSecondsSchema),
   },

@@ -12,7 +12,7 @@ import { HttpError, badRequest, notFound } from '../http-error.js';
 import { moneyParam } from '../params.js';
 import { money } from '../present.js';
 import { defineRoute, type Route } from '../route.js';
-import { moneySchema } from '../schema.js';
+import { currencySchema, moneySchema } from '../schema.js';
 
 const ITEM_STATES = ['new', 'active', 'depleted', 'expired', 'unused', 'used'] as const;
 
@@ -48,9 +48,7 @@ const expiresField = Type.Optional(
   Type.String({ format: 'date-time', description: 'refused (cards) or unredeemable from then on' }),
 );
 const prefixField = Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.]{1,40}$' }));
-const currencyField = Type.Optional(
-  Type.String({ pattern: '^[A-Z]{3}$', description: 'default EUR' }),
-);
+const currencyField = Type.Optional(currencySchema('default EUR'));
 
 const newCardsSchema = Type.Object(
   {

@@ -3,8 +3,7 @@ import { formatFxRate } from '../../rating/index.js';
 import type { ApiDeps } from '../deps.js';
 import { Type } from '../../schema/index.js';
 import { defineRoute, type Route } from '../route.js';
-
-const currency = (description: string) => Type.String({ pattern: '^[A-Z]{3}$', description });
+import { currencySchema as currency } from '../schema.js';
 
 const fxRateSchema = Type.Object(
   {

@@ -13,7 +13,7 @@ import { HttpError, badRequest, notFound } from '../http-error.js';
 import { moneyParam } from '../params.js';
 import { money } from '../present.js';
 import { defineRoute, type Route } from '../route.js';
-import { moneySchema, validate } from '../schema.js';
+import { currencySchema, moneySchema, validate } from '../schema.js';
 
 const paymentSchema = Type.Object(
   {
@@ -23,7 +23,7 @@ const paymentSchema = Type.Object(
     }),
     account: Type.String({ pattern: '^[A-Za-z0-9_.@+-]{1,80}$' }),
     amount: moneySchema('amount paid, > 0'),
-    currency: Type.String({ pattern: '^[A-Z]{3}$', description: "must be the account's currency" }),
+    currency: currencySchema("must be the account's currency"),
   },
   { additionalProperties: false },
 );

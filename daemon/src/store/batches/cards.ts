@@ -10,7 +10,7 @@
  * both, whichever comes first.
  */
 import type { Knex } from 'knex';
-import { formatMoney, type Money } from '../../rating/index.js';
+import { CURRENCY, formatMoney, type Money } from '../../rating/index.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem } from '../errors.js';
 import { recordAudit, type Actor } from '../operators/audit.js';
@@ -67,7 +67,7 @@ function validate(b: NewCardBatch, pinMin: number, now: Date): void {
     b.validDays != null && (!Number.isInteger(b.validDays) || b.validDays < 1 || b.validDays > 3650)
       ? 'valid days must be 1..3650'
       : undefined,
-    b.currency !== undefined && !/^[A-Z]{3}$/.test(b.currency)
+    b.currency !== undefined && !CURRENCY.test(b.currency)
       ? 'currency must be a 3-letter code such as EUR'
       : undefined,
     prefixProblem(b.prefix ?? 'card'),

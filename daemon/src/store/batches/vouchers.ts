@@ -4,7 +4,7 @@
  * (the PIN key, with a 'voucher:' domain so that a code and a PIN never share a hash). The plain
  * codes are returned once. Redemption: ../tx/redeem-voucher.ts.
  */
-import { formatMoney, type Money } from '../../rating/index.js';
+import { CURRENCY, formatMoney, type Money } from '../../rating/index.js';
 import type { Db } from '../db.js';
 import { StoreError, amountProblem } from '../errors.js';
 import { recordAudit, type Actor } from '../operators/audit.js';
@@ -56,7 +56,7 @@ export async function generateVouchers(
     v.expires && v.expires.getTime() <= now.getTime()
       ? 'the expiry must be in the future'
       : undefined,
-    v.currency !== undefined && !/^[A-Z]{3}$/.test(v.currency)
+    v.currency !== undefined && !CURRENCY.test(v.currency)
       ? 'currency must be a 3-letter code such as EUR'
       : undefined,
     prefixProblem(v.prefix ?? 'voucher'),
