@@ -242,6 +242,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     async authorise(req) {
       const r = await call('authorise', () => inner.authorise(req));
       if (r.ok) {
+        outagePolicy.noteAuthorised(req.accountId, r.value);
         if (r.value.ok)
           granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
         return r.value;

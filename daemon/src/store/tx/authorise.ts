@@ -22,9 +22,10 @@
  *                    'cap_hit' event to astoutbox (../outbox.ts).
  *          Spend caps (../caps.ts, read under the lock): the money a call may take is also at
  *          most the room its caps leave, so a call that would cross a cap is granted up to it.
- * Results: { ok: true, maxSeconds, maxCost, available, grant?, fx? } (available before this
- *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode;
- *          fx = the exchange the call is priced through, absent when none)
+ * Results: { ok: true, maxSeconds, maxCost, available, grant?, fx?, caps } (available before
+ *          this reservation; grant = { grantSeconds, final } in grant mode, absent in single
+ *          mode; fx = the exchange the call is priced through, absent when none; caps = the
+ *          money caps' room left after this call, for grants during a database outage)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            EXPIRED  a batch card past its expiry (../batches/cards.ts); the first authorised
@@ -46,7 +47,13 @@
  *          or belongs to another account).
  */
 import type { Knex } from 'knex';
-import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
+import {
+  capsSnapshotAfter,
+  minMoney,
+  NO_CAPS_SNAPSHOT,
+  nextGrantPriced,
+  pricingOf,
+} from '../../rating/index.js';
 import type { DestRule } from '../../rating/index.js';
 import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
@@ -235,6 +242,11 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       available: avail,
       ...(grant ? { grant } : {}),
       ...(fx ? { fx } : {}),
+      // A grant-mode call may extend up to all the money it was allowed: counted as taken.
+      caps: capsSnapshotAfter(
+        caps?.snapshot ?? NO_CAPS_SNAPSHOT,
+        grant && !grant.final ? money : maxCost,
+      ),
     };
   });
 }
