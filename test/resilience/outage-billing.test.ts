@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { parseMoney, type Banding, type Rate } from '../../daemon/src/rating/index.js';
+import { knexAdopt } from '../../daemon/src/resilience/adopt.js';
 import { Journal } from '../../daemon/src/resilience/journal.js';
 import { knexLateCharge } from '../../daemon/src/resilience/late-charge.js';
 import { wrapStore, type ResilientStore } from '../../daemon/src/resilience/resilient-store.js';
@@ -69,6 +70,7 @@ forEachDatabase((tdb) => {
         policy: 'allow-capped',
         failureSeconds: 600,
         lateCharge: knexLateCharge(t.db),
+        adopt: knexAdopt(t.db),
         now: () => at(3600),
       });
     });
@@ -232,6 +234,64 @@ forEachDatabase((tdb) => {
         `priced per band, not at the base: ${cdr?.cost}`,
       );
       await assertBooksBalance(t, a.name, a.balance, { 'band-w': 0n, 'band-o': cdr!.cost });
+    });
+
+    it('an outage call still up when the database is back is adopted: settled once, through settle', async () => {
+      const a = await t.seedAccount({ balance: '10' });
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('ad-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('ad-w'));
+      down.on = true;
+      const g = await store.authorise(authoriseReq('ad-o', a.id, rate));
+      assert.ok(g.ok);
+      await store.markAnswered('ad-o', at(5));
+      down.on = false;
+      const rep = await store.replay();
+      assert.deepEqual(
+        rep.replayed.map((r) => [r.uniqueid, r.outcome]),
+        [['ad-o', 'adopted']],
+      );
+      assert.equal(store.pending(), 0, 'the grant and its answer are retired');
+      const open = await t.store.cdr('ad-o');
+      assert.deepEqual(
+        [open?.status, open?.answer?.toISOString(), open?.maxCost],
+        ['open', at(5).toISOString(), g.maxCost],
+      );
+      assert.equal((await t.store.accountDetails(a.name))?.reserved, g.maxCost);
+      assert.deepEqual(
+        (await t.store.reservations()).map((r) => r.uniqueid).filter((u) => u === 'ad-o'),
+        ['ad-o'],
+      );
+      // Adopting again (a restart before the done marks) writes nothing.
+      assert.equal(
+        await knexAdopt(t.db)(
+          { req: authoriseReq('ad-o', a.id, rate), maxSeconds: g.maxSeconds, maxCost: g.maxCost },
+          at(5),
+        ),
+        'exists',
+      );
+      const s = await store.settle(answeredSettle('ad-o', 50));
+      assert.deepEqual([s.settled, 'pending' in s, s.cost], [true, false, parseMoney('0.06')]);
+      assert.equal((await store.replay()).replayed.length, 0);
+      await assertBooksBalance(t, a.name, a.balance, { 'ad-w': 0n, 'ad-o': parseMoney('0.06') });
+    });
+
+    it('adopt racing the call’s end charges it once', async () => {
+      const a = await t.seedAccount({ balance: '10' });
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('race-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('race-w'));
+      down.on = true;
+      assert.ok((await store.authorise(authoriseReq('race-o', a.id, rate))).ok);
+      down.on = false;
+      await Promise.all([store.replay(), store.settle(answeredSettle('race-o', 70))]);
+      await store.replay();
+      assert.equal(store.pending(), 0);
+      await assertBooksBalance(t, a.name, a.balance, {
+        'race-w': 0n,
+        'race-o': parseMoney('0.072'),
+      });
+      assert.equal((await t.store.cdr('race-o'))?.billsec, 70);
     });
   });
 });
