@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import {
   capsSnapshotAfter,
   minMoney,
+  NO_CAPS_SNAPSHOT,
   pricingOf,
   type CapsSnapshot,
   type Money,
@@ -73,8 +74,9 @@ export class OutagePolicy {
    */
   noteAuthorised(accountId: number, result: AuthoriseResult): void {
     if (result.ok) {
-      if (result.caps)
-        this.caps.set(accountId, capsSnapshotAfter(result.caps, this.held(accountId)));
+      // No caps on a granted answer: the account has no money cap (store/tx/authorise.ts).
+      const caps = result.caps ?? NO_CAPS_SNAPSHOT;
+      this.caps.set(accountId, capsSnapshotAfter(caps, this.held(accountId)));
       return;
     }
     const reason = (result as { reason: string }).reason;

@@ -25,7 +25,8 @@
  * Results: { ok: true, maxSeconds, maxCost, available, grant?, fx?, caps } (available before
  *          this reservation; grant = { grantSeconds, final } in grant mode, absent in single
  *          mode; fx = the exchange the call is priced through, absent when none; caps = the
- *          money caps' room left after this call, for grants during a database outage)
+ *          money caps' room left after this call, for grants during a database outage, absent
+ *          when the account has no money cap; a repeat claims no period room)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            EXPIRED  a batch card past its expiry (../batches/cards.ts); the first authorised
@@ -49,10 +50,12 @@
 import type { Knex } from 'knex';
 import {
   capsSnapshotAfter,
+  capsSnapshotOf,
   minMoney,
-  NO_CAPS_SNAPSHOT,
   nextGrantPriced,
   pricingOf,
+  type CapsSnapshot,
+  type Money,
 } from '../../rating/index.js';
 import type { DestRule } from '../../rating/index.js';
 import { AUTHORISE_REFUSALS } from '../../session/ports.js';
@@ -136,6 +139,20 @@ function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, c
   return emitCapHit(trx, { ...req, account, cap });
 }
 
+const NO_SPEND = { day: 0n, month: 0n };
+/** More than any room: what a snapshot of unknown spend takes off. */
+const MAX_ROOM = 1n << 100n;
+
+/**
+ * The `caps` of a granted call: the room its money caps leave once it took `taken` (a grant-mode
+ * call may extend up to all the money it was allowed: counted as taken). Absent when the account
+ * has no money cap, so the answer of an uncapped account is as before.
+ */
+function capsAfter(s: CapsSnapshot | undefined, taken: Money): { caps?: CapsSnapshot } {
+  if (!s || (s.periodRoom === null && s.callMax === null)) return {};
+  return { caps: capsSnapshotAfter(s, taken) };
+}
+
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
     // The caps row and the destination rules travel with the lock (after it in the batch).
@@ -151,7 +168,11 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     const avail = available(account);
 
     const again = await repeated(trx, req, cdrRow ? toCdr(cdrRow) : undefined, avail);
-    if (again) return again;
+    // A repeat does not read the spend: the period caps' room is unknown, so none is claimed.
+    if (again)
+      return again.ok
+        ? { ...again, ...capsAfter(capsSnapshotOf(toCaps(capRows[0]), NO_SPEND), MAX_ROOM) }
+        : again;
 
     const refuse = async (reason: Refusal, note?: string): Promise<AuthoriseResult> => {
       await insertRefusedCdr(trx, { ...req, account: account.name, reason, note });
@@ -242,11 +263,7 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       available: avail,
       ...(grant ? { grant } : {}),
       ...(fx ? { fx } : {}),
-      // A grant-mode call may extend up to all the money it was allowed: counted as taken.
-      caps: capsSnapshotAfter(
-        caps?.snapshot ?? NO_CAPS_SNAPSHOT,
-        grant && !grant.final ? money : maxCost,
-      ),
+      ...capsAfter(caps?.snapshot, grant && !grant.final ? money : maxCost),
     };
   });
 }
