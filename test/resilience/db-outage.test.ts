@@ -250,6 +250,12 @@ describe('when the database fails', function () {
       assert.ok(await n.store.rateFor('default', '442071234567'));
       const seen = await n.store.accountByNameWithRate(poor.name, '441234567890');
       assert.deepEqual([seen?.account.id, seen?.rate?.prefix], [poor.id, rate.prefix]);
+      // …and has authorised a call of each (an outage grant needs the caps that answer carries).
+      for (const a of [erin, poor]) {
+        const warm = await n.store.authorise(authoriseReq(`seen-${a.id}`, a.id, rate));
+        assert.equal(warm.ok, a === erin, `warm-up of ${a.name}`);
+        if (warm.ok) await n.store.settle(unansweredSettle(`seen-${a.id}`));
+      }
 
       await m.stop();
       assert.equal(

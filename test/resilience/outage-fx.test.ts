@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { parseMoney, type Rate } from '../../daemon/src/rating/index.js';
+import { NO_CAPS_SNAPSHOT, parseMoney, type Rate } from '../../daemon/src/rating/index.js';
 import { Journal } from '../../daemon/src/resilience/journal.js';
 import { OutagePolicy } from '../../daemon/src/resilience/outage-policy.js';
 import type { Account } from '../../daemon/src/session/ports.js';
@@ -36,6 +36,8 @@ const eur: Account = {
   hasPin: false,
 };
 
+const seen = { ok: true, maxSeconds: 60, maxCost: 0n, available: 0n } as const;
+
 describe('outage grants and currencies', () => {
   let dir: string;
   let journal: Journal;
@@ -50,6 +52,8 @@ describe('outage grants and currencies', () => {
 
   it('refuses a call that would need converting, grants one in the account currency', async () => {
     const policy = new OutagePolicy({ journal, failureSeconds: 60, knownAccount: () => eur });
+    // An authorise the database answered before: the account has no caps.
+    policy.noteAuthorised(eur.id, { ...seen, caps: NO_CAPS_SNAPSHOT });
     const usd = await policy.allowCapped(
       authoriseReq('fx-1', eur.id, { ...rate, currency: 'USD' }),
     );

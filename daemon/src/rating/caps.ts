@@ -59,3 +59,30 @@ export function capPeriods(at: Date): { day: Date; month: Date } {
   const m = at.getUTCMonth();
   return { day: new Date(Date.UTC(y, m, at.getUTCDate())), month: new Date(Date.UTC(y, m, 1)) };
 }
+
+/**
+ * What an authorise saw of an account's money caps, kept by the daemon to grant a call without
+ * the database (resilience/outage-policy.ts): the room the day and month caps left once that
+ * call had reserved what it may take, and the call cap; null = no such cap.
+ */
+export interface CapsSnapshot {
+  periodRoom: Money | null;
+  callMax: Money | null;
+}
+
+export const NO_CAPS_SNAPSHOT: CapsSnapshot = { periodRoom: null, callMax: null };
+
+/** The snapshot before a call (spend as capRoom takes it, the call's reservation not in it). */
+export function capsSnapshotOf(caps: SpendCaps, spend: Spend): CapsSnapshot {
+  return {
+    periodRoom: capRoom({ ...caps, callMax: null }, spend, 0n)?.room ?? null,
+    callMax: caps.callMax,
+  };
+}
+
+/** The snapshot once a call took `taken` more of the period caps' room. */
+export function capsSnapshotAfter(s: CapsSnapshot, taken: Money): CapsSnapshot {
+  if (s.periodRoom === null) return s;
+  const left = s.periodRoom - taken;
+  return { ...s, periodRoom: left < 0n ? 0n : left };
+}

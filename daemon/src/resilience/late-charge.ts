@@ -9,7 +9,8 @@
  * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
  * Writes:  only when no CDR with this uniqueid exists:
  *            astcdr: one settled row (rate snapshot, granted max, billsec ≤ granted seconds,
- *                    cost, note 'db-outage…');
+ *                    cost priced per time band like settle, note 'db-outage…'); a routed call
+ *                    also its answering trunk, buy cost and margin (its astcallattempt row);
  *            astaccount: balance −= cost (reserved unchanged: the call never held a
  *                    reservation in the database). The balance may go below what authorise
  *                    would have allowed: the call has happened and must be charged;
@@ -21,9 +22,10 @@
  *            it through the store's idempotent settle.
  * Throws:  StoreError NOT_FOUND when the account is gone.
  */
-import { costOf, type Money } from '../rating/index.js';
+import { bandSplitOf, costOf, type Money } from '../rating/index.js';
 import type { SettleRequest } from '../session/ports.js';
 import { lockAccount } from '../store/accounts.js';
+import { answeredBuy, writeBuySide } from '../store/buy-side.js';
 import { chargeCall } from '../store/charge.js';
 import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
 import type { Db } from '../store/db.js';
@@ -66,7 +68,9 @@ export function knexLateCharge(db: Db): LateCharge {
           `no account with id ${req.accountId} for the outage call ${req.uniqueid}`,
         );
       const { billsec, cost } = outageBill(call);
-      const answer = s.disposition === 'ANSWERED' ? s.answer : null;
+      const answered = s.disposition === 'ANSWERED';
+      const answer = answered ? s.answer : null;
+      const pricedAt = (s.answer ?? s.end).getTime();
       await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
       await completeCdr(trx, req.uniqueid, {
         answer,
@@ -77,7 +81,12 @@ export function knexLateCharge(db: Db): LateCharge {
         hangupCause: s.hangupCause,
         cost,
         note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
+        bandSplit: answered ? bandSplitOf(req.rate, pricedAt, billsec) : null,
       });
+      // A routed call gets its trunk, buy cost and margin as settle gives them (store/tx/settle.ts);
+      // an outage call is never converted (outage-policy.ts), so the margin is taken on its cost.
+      const buy = answered ? await answeredBuy(trx, req.uniqueid) : undefined;
+      if (buy) await writeBuySide(trx, req.uniqueid, buy, billsec, cost);
       // An outage call never had a reservation in the database: nothing to release.
       const now = new Date();
       const balanceAfter = await chargeCall(trx, account, {

@@ -10,6 +10,7 @@
 import type { Logger } from '../log.js';
 import type { BillingStore } from '../session/ports.js';
 import { KnexBillingStore } from '../store/knex-store.js';
+import { knexAdopt } from './adopt.js';
 import type { ResilienceConfig } from './config.js';
 import { Journal } from './journal.js';
 import { knexLateCharge, type LateCharge } from './late-charge.js';
@@ -41,12 +42,14 @@ export async function startResilience(
     });
   const lateCharge =
     deps.lateCharge ?? (inner instanceof KnexBillingStore ? knexLateCharge(inner.db) : undefined);
+  const adopt = inner instanceof KnexBillingStore ? knexAdopt(inner.db) : undefined;
   const store = wrapStore(inner, {
     journal,
     deadlineMs: cfg.deadlineMs,
     policy: cfg.policy,
     failureSeconds: cfg.failureSeconds,
     ...(lateCharge ? { lateCharge } : {}),
+    ...(adopt ? { adopt } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const replayer = new JournalReplayer({

@@ -2,10 +2,20 @@
  * What the resilient store answers to an authorise the database could not: policy 'refuse'
  * journals a refusal CDR and a release; 'allow-capped' grants a call of at most
  * `failureSeconds` within the last known available credit of the account minus this daemon's
- * other outage calls, journaled as an outage grant (charged at replay with the note 'db-outage').
+ * other outage calls, and within the room its spend caps left at the last authorise the
+ * database answered for it (less every outage call since), journaled as an outage grant
+ * (charged at replay with the note 'db-outage'). An account whose caps this process has not
+ * seen (no authorise of it answered since the start) is refused: its caps are unknown.
  */
 import type { Logger } from '../log.js';
-import { maxAffordableSeconds, reservationFor, type Money } from '../rating/index.js';
+import {
+  capsSnapshotAfter,
+  minMoney,
+  NO_CAPS_SNAPSHOT,
+  pricingOf,
+  type CapsSnapshot,
+  type Money,
+} from '../rating/index.js';
 import type { Account, AuthoriseRequest, AuthoriseResult } from '../session/ports.js';
 import type { Journal } from './journal.js';
 import { outageBill } from './late-charge.js';
@@ -35,18 +45,46 @@ export interface OutagePolicyOptions {
 export class OutagePolicy {
   /** Outage calls up in this process. */
   readonly calls = new Map<string, OutageGrant>();
+  /** Per account id: its caps' room as the last answered authorise left it, less outage calls since. */
+  private readonly caps = new Map<number, CapsSnapshot>();
 
   constructor(private readonly opts: OutagePolicyOptions) {}
 
-  /** Credit the account is known to have, minus this daemon's outage calls on it (up or waiting). */
-  private available(account: Account): Money {
+  /** This daemon's outage calls on the account (up, or ended and waiting in the journal). */
+  private held(accountId: number): Money {
     let held = 0n;
-    for (const g of this.calls.values()) if (g.req.accountId === account.id) held += g.maxCost;
+    for (const g of this.calls.values()) if (g.req.accountId === accountId) held += g.maxCost;
     for (const r of this.opts.journal.pending()) {
-      if (r.kind === 'outage-call' && r.grant.req.accountId === account.id)
+      if (r.kind === 'outage-call' && r.grant.req.accountId === accountId)
         held += outageBill(r).cost;
     }
-    return account.balance + account.creditLimit - account.reserved - held;
+    return held;
+  }
+
+  /** Credit the account is known to have, minus this daemon's outage calls on it. */
+  private available(account: Account): Money {
+    return account.balance + account.creditLimit - account.reserved - this.held(account.id);
+  }
+
+  /**
+   * What an authorise the database answered says of the account's caps. The database's spend
+   * does not hold this daemon's outage calls not written back yet, so their holds are taken off
+   * now; every later outage grant takes its own off (allowCapped), so one written back after
+   * this is still counted until the next answered authorise.
+   */
+  noteAuthorised(accountId: number, result: AuthoriseResult): void {
+    if (result.ok) {
+      // No caps on a granted answer: the account has no money cap (store/tx/authorise.ts).
+      const caps = result.caps ?? NO_CAPS_SNAPSHOT;
+      this.caps.set(accountId, capsSnapshotAfter(caps, this.held(accountId)));
+      return;
+    }
+    const reason = (result as { reason: string }).reason;
+    if (reason === 'CAP_DAY' || reason === 'CAP_MONTH')
+      this.caps.set(accountId, {
+        ...(this.caps.get(accountId) ?? { callMax: null }),
+        periodRoom: 0n,
+      });
   }
 
   async allowCapped(req: AuthoriseRequest): Promise<AuthoriseResult> {
@@ -62,10 +100,18 @@ export class OutagePolicy {
     ) {
       return this.refuse(req);
     }
+    const caps = this.caps.get(account.id);
+    if (!caps) return this.refuse(req);
     const available = this.available(account);
-    const maxSeconds = maxAffordableSeconds(req.rate, available, cap);
+    let money = available;
+    if (caps.periodRoom !== null) money = minMoney(money, caps.periodRoom);
+    if (caps.callMax !== null) money = minMoney(money, caps.callMax);
+    // A banded rate is priced as if talk began now, as authorise prices it (store/tx/authorise.ts).
+    const pricing = pricingOf(req.rate, req.start.getTime());
+    const maxSeconds = pricing.maxAffordable(money, cap);
     if (maxSeconds === 0) return this.refuse(req);
-    const grant: OutageGrant = { req, maxSeconds, maxCost: reservationFor(req.rate, maxSeconds) };
+    const grant: OutageGrant = { req, maxSeconds, maxCost: pricing.cost(maxSeconds) };
+    this.caps.set(account.id, capsSnapshotAfter(caps, grant.maxCost));
     await this.opts.journal.append({ kind: 'outage-grant', uniqueid: req.uniqueid, grant });
     this.calls.set(req.uniqueid, grant);
     this.opts.log?.warn('database failing; call allowed with a capped grant', {

@@ -82,6 +82,23 @@ const rateLine = Type.Object({
   initialSecs: Count,
   incrementSecs: Count,
   minSecs: Count,
+  /** A banded rate's time bands (rating/bands.ts): replay prices per band like settle. Lines
+   *  written before bands were journaled lack it and replay at the one price they kept. */
+  banding: Type.Optional(
+    Type.Object({
+      zone: Type.String(),
+      bands: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          days: Type.Array(Count),
+          from: Count,
+          to: Count,
+          ratePerMin: Minor,
+          connectFee: Type.Optional(Minor),
+        }),
+      ),
+    }),
+  ),
 });
 
 const grantLine = Type.Object({
@@ -160,6 +177,21 @@ function rateJson(r: Rate): RateLine {
     initialSecs: r.initialSecs,
     incrementSecs: r.incrementSecs,
     minSecs: r.minSecs,
+    ...(r.banding
+      ? {
+          banding: {
+            zone: r.banding.zone,
+            bands: r.banding.bands.map((b) => ({
+              name: b.name,
+              days: [...b.days],
+              from: b.from,
+              to: b.to,
+              ratePerMin: b.ratePerMin.toString(),
+              ...(b.connectFee !== undefined ? { connectFee: b.connectFee.toString() } : {}),
+            })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -270,6 +302,21 @@ function rateFrom(o: RateLine): Rate {
     initialSecs: o.initialSecs,
     incrementSecs: o.incrementSecs,
     minSecs: o.minSecs,
+    ...(o.banding
+      ? {
+          banding: {
+            zone: o.banding.zone,
+            bands: o.banding.bands.map((b) => ({
+              name: b.name,
+              days: b.days,
+              from: b.from,
+              to: b.to,
+              ratePerMin: BigInt(b.ratePerMin),
+              ...(b.connectFee !== undefined ? { connectFee: BigInt(b.connectFee) } : {}),
+            })),
+          },
+        }
+      : {}),
   };
 }
 

@@ -40,6 +40,7 @@ import {
   type SettleResult,
 } from '../session/ports.js';
 import { errorText } from '../error-text.js';
+import { adoptLive, type Adopt } from './adopt.js';
 import type { DbFailurePolicy } from './config.js';
 import { DbGuard, type DbHealth } from './db-guard.js';
 import { DbUnavailable } from './deadline.js';
@@ -67,6 +68,8 @@ export interface ResilienceOptions {
   failureSeconds?: number;
   /** Writes outage calls at replay time (needed for 'allow-capped'; see knexLateCharge). */
   lateCharge?: LateCharge;
+  /** Makes outage calls still up normal calls once the database is back (adopt.ts). */
+  adopt?: Adopt;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Most remembered read answers (default 10 000). */
   cacheSize?: number;
@@ -242,6 +245,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     async authorise(req) {
       const r = await call('authorise', () => inner.authorise(req));
       if (r.ok) {
+        outagePolicy.noteAuthorised(req.accountId, r.value);
         if (r.value.ok)
           granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
         return r.value;
@@ -319,7 +323,26 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
         isLive: (u) => outage.has(u),
         now,
         logger: log,
-      }).then((rep) => {
+      }).then(async (rep) => {
+        if (rep.stoppedBy === null && opts.adopt && outage.size > 0) {
+          try {
+            const ids = await adoptLive({
+              journal,
+              adopt: opts.adopt,
+              live: outage,
+              deadlineMs,
+              adopted: (u, g) => {
+                outage.delete(u);
+                granted.set(u, { rate: g.req.rate, maxSeconds: g.maxSeconds });
+              },
+            });
+            for (const u of ids)
+              rep.replayed.push({ id: u, kind: 'outage-grant', uniqueid: u, outcome: 'adopted' });
+            rep.remaining = journal.size;
+          } catch (err) {
+            rep.stoppedBy = errorText(err);
+          }
+        }
         if (rep.replayed.length > 0) guard.ok();
         return rep;
       }),

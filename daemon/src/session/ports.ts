@@ -8,7 +8,7 @@ import type {
   EndSource,
   RefusalReason,
 } from '../domain/cdr-vocabulary.js';
-import type { Money, NumberRule, Rate, RateFx } from '../rating/index.js';
+import type { CapsSnapshot, Money, NumberRule, Rate, RateFx } from '../rating/index.js';
 import type { RouteCandidates } from './routing-ports.js';
 
 export type AccountStatus = 'active' | 'blocked';
@@ -108,6 +108,8 @@ export type AuthoriseResult =
       grant?: { grantSeconds: number; final: boolean };
       /** The exchange the call is priced through (its tariff is in another currency). */
       fx?: RateFx;
+      /** The money caps' room after this call (resilience/outage-policy.ts grants within it). */
+      caps?: CapsSnapshot;
     }
   | {
       ok: false;

@@ -55,3 +55,16 @@ export async function writeBuySide(
       .update({ trunk: buy.tariff, buy_cost: buyCost, margin: sellCost - buyCost }),
   );
 }
+
+/**
+ * The buy-rate snapshot of the call's answering (or still ringing) trunk attempt, for a CDR
+ * written outside settle (an outage call charged at journal replay, resilience/late-charge.ts).
+ */
+export async function answeredBuy(trx: Knex, uniqueid: string): Promise<Rate | undefined> {
+  const row = (await trx('astcallattempt as t')
+    .where('t.uniqueid', uniqueid)
+    .andWhere((w) => w.where('t.outcome', 'ANSWERED').orWhereNull('t.outcome'))
+    .orderBy('t.id', 'desc')
+    .first(...BUY_COLUMNS)) as BuyColumns | undefined;
+  return row ? buySnapshot(row) : undefined;
+}

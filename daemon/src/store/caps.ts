@@ -9,9 +9,11 @@ import type { Knex } from 'knex';
 import {
   capPeriods,
   capRoom,
+  capsSnapshotOf,
   formatMoney,
   moneyFromDb,
   type CapRoom,
+  type CapsSnapshot,
   type Money,
   type SpendCaps,
 } from '../rating/index.js';
@@ -132,6 +134,8 @@ export interface CapCheck {
   rateHit: boolean;
   /** The money room the caps leave (null: no money cap). */
   room: CapRoom | null;
+  /** The same caps as the outage policy keeps them (rating/caps.ts CapsSnapshot). */
+  snapshot: CapsSnapshot;
 }
 
 /**
@@ -176,7 +180,7 @@ export async function checkCaps(
         ? 0n
         : (await settledSince(trx, account.id, periods.month)) + account.reserved,
   };
-  return { rateHit, room: capRoom(caps, spend, held) };
+  return { rateHit, room: capRoom(caps, spend, held), snapshot: capsSnapshotOf(caps, spend) };
 }
 
 /** The caps of the named account; undefined when there is no such account. */

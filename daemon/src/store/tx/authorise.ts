@@ -22,9 +22,11 @@
  *                    'cap_hit' event to astoutbox (../outbox.ts).
  *          Spend caps (../caps.ts, read under the lock): the money a call may take is also at
  *          most the room its caps leave, so a call that would cross a cap is granted up to it.
- * Results: { ok: true, maxSeconds, maxCost, available, grant?, fx? } (available before this
- *          reservation; grant = { grantSeconds, final } in grant mode, absent in single mode;
- *          fx = the exchange the call is priced through, absent when none)
+ * Results: { ok: true, maxSeconds, maxCost, available, grant?, fx?, caps } (available before
+ *          this reservation; grant = { grantSeconds, final } in grant mode, absent in single
+ *          mode; fx = the exchange the call is priced through, absent when none; caps = the
+ *          money caps' room left after this call, for grants during a database outage, absent
+ *          when the account has no money cap; a repeat claims no period room)
  *          { ok: false, reason, available }  checked in this order:
  *            BLOCKED  account status is blocked
  *            EXPIRED  a batch card past its expiry (../batches/cards.ts); the first authorised
@@ -46,7 +48,15 @@
  *          or belongs to another account).
  */
 import type { Knex } from 'knex';
-import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
+import {
+  capsSnapshotAfter,
+  capsSnapshotOf,
+  minMoney,
+  nextGrantPriced,
+  pricingOf,
+  type CapsSnapshot,
+  type Money,
+} from '../../rating/index.js';
 import type { DestRule } from '../../rating/index.js';
 import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
@@ -129,6 +139,20 @@ function capHit(trx: Knex.Transaction, req: AuthoriseRequest, account: string, c
   return emitCapHit(trx, { ...req, account, cap });
 }
 
+const NO_SPEND = { day: 0n, month: 0n };
+/** More than any room: what a snapshot of unknown spend takes off. */
+const MAX_ROOM = 1n << 100n;
+
+/**
+ * The `caps` of a granted call: the room its money caps leave once it took `taken` (a grant-mode
+ * call may extend up to all the money it was allowed: counted as taken). Absent when the account
+ * has no money cap, so the answer of an uncapped account is as before.
+ */
+function capsAfter(s: CapsSnapshot | undefined, taken: Money): { caps?: CapsSnapshot } {
+  if (!s || (s.periodRoom === null && s.callMax === null)) return {};
+  return { caps: capsSnapshotAfter(s, taken) };
+}
+
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
   return db.tx(async (trx) => {
     // The caps row and the destination rules travel with the lock (after it in the batch).
@@ -144,7 +168,11 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     const avail = available(account);
 
     const again = await repeated(trx, req, cdrRow ? toCdr(cdrRow) : undefined, avail);
-    if (again) return again;
+    // A repeat does not read the spend: the period caps' room is unknown, so none is claimed.
+    if (again)
+      return again.ok
+        ? { ...again, ...capsAfter(capsSnapshotOf(toCaps(capRows[0]), NO_SPEND), MAX_ROOM) }
+        : again;
 
     const refuse = async (reason: Refusal, note?: string): Promise<AuthoriseResult> => {
       await insertRefusedCdr(trx, { ...req, account: account.name, reason, note });
@@ -235,6 +263,7 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       available: avail,
       ...(grant ? { grant } : {}),
       ...(fx ? { fx } : {}),
+      ...capsAfter(caps?.snapshot, grant && !grant.final ? money : maxCost),
     };
   });
 }

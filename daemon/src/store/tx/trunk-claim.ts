@@ -8,8 +8,16 @@
  *          claiming the last channel of one trunk are serialised.
  * Writes:  an astcallattempt row (outcome NULL = ringing) when the trunk has no limit or fewer
  *          busy channels than its limit. Busy = attempts ringing or answered whose call still
- *          holds its reservation: a settled, released or swept call frees its channel by itself,
- *          also after a crash.
+ *          holds its reservation, or has no CDR at all: a settled, released or swept call frees
+ *          its channel by itself, also after a crash. A CDR-less attempt is a call allowed while
+ *          the database failed (resilience/outage-policy.ts, 'allow-capped'): its reservation is
+ *          only in its daemon's journal, and it gets its CDR when that journal is replayed (its
+ *          end, or its grant plus a margin for an orphan: resilience/replay.ts) or when the
+ *          call is adopted (a reservation). Every other call attempt follows its authorise,
+ *          which writes the reservation and the CDR together, so "no CDR" means exactly "an
+ *          outage call not yet written back", never a finished normal call. (Counting such an
+ *          attempt for a fixed time instead, e.g. 2 h, would free the channel of a call still
+ *          up, or hold one of a call long over.)
  * Results: { ok: true, attemptId } | { ok: false } (trunk at its limit, or gone/disabled).
  *
  * closeAttempt: the outcome of the attempt (ANSWERED, BUSY, CONGESTION, …, ABANDONED), its
@@ -27,9 +35,11 @@ export async function claimTrunk(db: Db, req: ClaimRequest): Promise<ClaimResult
     if (!row) return { ok: false } as const;
     if (row.max_channels !== null) {
       const busy = (await trx('astcallattempt as a')
-        .join('astcreditres as r', 'r.uniqueid', 'a.uniqueid')
+        .leftJoin('astcreditres as r', 'r.uniqueid', 'a.uniqueid')
+        .leftJoin('astcdr as c', 'c.uniqueid', 'a.uniqueid')
         .where('a.trunk_id', req.trunkId)
         .andWhere((w) => w.whereNull('a.outcome').orWhere('a.outcome', 'ANSWERED'))
+        .andWhere((w) => w.whereNotNull('r.uniqueid').orWhereNull('c.uniqueid'))
         .count({ n: '*' })
         .first()) as { n: number | string };
       if (Number(busy.n) >= Number(row.max_channels)) return { ok: false } as const;

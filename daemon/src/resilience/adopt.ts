@@ -1,0 +1,103 @@
+/**
+ * adoptOutageCall: an outage call (allowed while the database failed, its reservation only in
+ * the journal) that is still up when the database is back becomes a normal call, in ONE
+ * transaction, so it is settled through the store's one settlement path (store/tx/settle.ts):
+ * its trunk, buy cost, band split, caps and unseen-end rules are then the normal call's.
+ *
+ * Inputs:  the outage grant and the answer time the daemon saw (null: not answered yet).
+ * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
+ * Writes:  only when no CDR with this uniqueid exists:
+ *            astcreditres: the grant's reservation (max_cost, max_seconds, node, answer);
+ *            astcdr: phase 1, open (rate snapshot, granted max), its answer time;
+ *            astaccount: reserved += max_cost (the call is up: held even when the balance
+ *                    has fallen since; settle charges only what it talked).
+ * Results: 'adopted' | 'exists' (a CDR is there already: adopted before, a crash before the
+ *          journal's done mark, or the call's end was written back first; nothing written).
+ * Throws:  StoreError NOT_FOUND when the account is gone.
+ *
+ * Racing with the journal: the caller retires the grant's records only after this commits,
+ * and a settle that came first journals an outage-call whose replay finds this CDR ('exists'
+ * in late-charge.ts) and settles it through store.settle: one charge either way.
+ */
+import { lockAccount, writeAccountMoney } from '../store/accounts.js';
+import { cdrByUniqueid, insertOpenCdr, markCdrAnswered } from '../store/cdrs.js';
+import type { Db } from '../store/db.js';
+import { StoreError } from '../store/errors.js';
+import { insertReservation, markReservationAnswered } from '../store/reservations.js';
+import { withDeadline } from './deadline.js';
+import type { Journal } from './journal.js';
+import type { JournalRecord, OutageGrant } from './records.js';
+
+export type AdoptResult = 'adopted' | 'exists';
+
+export type Adopt = (grant: OutageGrant, answer: Date | null) => Promise<AdoptResult>;
+
+export function knexAdopt(db: Db): Adopt {
+  return (grant, answer) =>
+    db.tx(async (trx): Promise<AdoptResult> => {
+      const { req, maxSeconds, maxCost } = grant;
+      const account = await lockAccount(trx, req.accountId);
+      if (!account)
+        throw new StoreError(
+          'NOT_FOUND',
+          `no account with id ${req.accountId} for the outage call ${req.uniqueid}`,
+        );
+      // Read after the account lock: a settle or late charge of this call takes it first too.
+      if (await cdrByUniqueid(trx, req.uniqueid)) return 'exists';
+      await insertReservation(trx, {
+        uniqueid: req.uniqueid,
+        accountId: account.id,
+        maxCost,
+        maxSeconds,
+        node: req.node,
+        created: req.start,
+      });
+      await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
+      if (answer) {
+        await markCdrAnswered(trx, req.uniqueid, answer);
+        await markReservationAnswered(trx, req.uniqueid, answer);
+      }
+      await writeAccountMoney(
+        trx,
+        account.id,
+        { balance: account.balance, reserved: account.reserved + maxCost },
+        new Date(),
+      );
+      return 'adopted';
+    });
+}
+
+export interface AdoptLiveDeps {
+  journal: Journal;
+  adopt: Adopt;
+  /** This process's outage calls still up (OutagePolicy.calls). */
+  live: Map<string, OutageGrant>;
+  /** Called once a call is the database's: its settle then goes to the store. */
+  adopted(uniqueid: string, grant: OutageGrant): void;
+  deadlineMs: number;
+}
+
+/**
+ * Adopts every outage call still up, oldest first; a failure ends the pass (the database failing
+ * again), to be retried on the next. Returns the uniqueids adopted.
+ */
+export async function adoptLive(deps: AdoptLiveDeps): Promise<string[]> {
+  const done: string[] = [];
+  for (const [uniqueid, grant] of [...deps.live]) {
+    const records = deps.journal.pendingFor(uniqueid, ['outage-grant', 'answer']);
+    const answer =
+      records.find((r): r is Extract<JournalRecord, { kind: 'answer' }> => r.kind === 'answer')
+        ?.answer ?? null;
+    const res = await withDeadline(deps.adopt(grant, answer), deps.deadlineMs, 'adopt');
+    // 'exists': a timed-out authorise committed after all, or the CDR was written otherwise;
+    // the call stays an outage call and its journaled end settles it (late-charge.ts 'exists').
+    if (res !== 'adopted') continue;
+    // A settle that came while the transaction ran journaled the call's end: its replay settles
+    // the adopted CDR and retires these records with it.
+    if (deps.live.get(uniqueid) !== grant) continue;
+    deps.adopted(uniqueid, grant);
+    await deps.journal.markDone(records.map((r) => r.id));
+    done.push(uniqueid);
+  }
+  return done;
+}
