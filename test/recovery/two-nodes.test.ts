@@ -149,7 +149,7 @@ describe('two daemons on one database', function () {
       );
       for (const l of n1.logged(/RECONCILED|supervision resumed/))
         assert.match(String(l.uniqueid), /^box1-/);
-      assert.equal(n2.logged(/RECONCILED|supervision resumed/).length, 0, 'n2 reconciled nothing');
+      assert.deepEqual(n2.logged(/RECONCILED|supervision resumed/), [], 'n2 reconciled nothing');
       assert.equal(n1Old.logged(/RECONCILED/).length, 0);
 
       const answered = cdrs.filter((c) => c.disposition === 'ANSWERED').length;
