@@ -205,6 +205,7 @@ export class Daemon {
         pinSecret: this.config.pinSecret ?? undefined,
         pinMinLength: this.config.pinMinLength,
         answerBatchMs: this.config.answerBatchMs,
+        mail: this.config.mail !== null,
       });
       this.store = opened.store;
       this.operatorStore ??= opened.store;

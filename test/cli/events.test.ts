@@ -31,6 +31,23 @@ describe('astbill events', function () {
       assert.deepEqual([again?.state, again?.attempts], ['pending', 0]);
     });
 
+    it('queues a mail row only when a mail transport is configured', async () => {
+      const smtp = {
+        ASTBILL_SMTP_HOST: '127.0.0.1',
+        ASTBILL_MAIL_FROM: 'billing@example.com',
+        ASTBILL_MAIL_TO: 'ops@example.com',
+      };
+      const channels = async (env: Record<string, string>) => {
+        const a = await t.seedAccount({ balance: '1' });
+        await t.store.setCaps(a.name, { largeTopup: parseMoney('20') });
+        const r = await astbill(tdb.url, ['account', 'topup', a.name, '25'], env);
+        assert.equal(r.code, 0, r.stderr);
+        return (await t.store.listEvents({ account: a.name })).map((e) => e.channel).sort();
+      };
+      assert.deepEqual(await channels({}), ['webhook'], 'no SMTP: no mail that nothing sends');
+      assert.deepEqual(await channels(smtp), ['mail', 'webhook']);
+    });
+
     it('refuses an unknown event and a bad state', async () => {
       refused(await cli('events', 'resend', '999999'), /no event 999999/);
       refused(await cli('events', 'list', '--state', 'lost'), /--state must be one of/);

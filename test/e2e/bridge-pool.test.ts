@@ -1,8 +1,9 @@
 /**
  * Bridges reused from call to call (session/bridge-pool.ts): the next call is put in the bridge
  * the last one left, so an answered call costs 7 ARI requests instead of 9, with TIMEOUT(absolute)
- * still on both legs. A bridge that went away behind the daemon's back is replaced; at shutdown
- * the idle ones are deleted.
+ * still on both legs. A bridge that went away behind the daemon's back is replaced, one whose
+ * addChannel answered "Channel not found" deleted and replaced; at shutdown the idle ones are
+ * deleted.
  */
 import assert from 'node:assert/strict';
 import { forEachDatabase } from '../support/db.js';
@@ -51,6 +52,29 @@ describe('bridges reused from call to call', function () {
       assert.notEqual(second.bridge, first.bridge);
       assert.deepEqual(bridgesLeft(e), []);
       assert.equal(e.daemon.bridges.idleCount, 1);
+    });
+
+    it('deletes a kept bridge whose addChannel answered "Channel not found", leaving none behind', async () => {
+      const acct = await e.t.seedAccount({ balance: '60', maxSeconds: 600 });
+      const first = await oneCall(acct.name);
+      assert.ok(e.daemon.bridges.holds(first.bridge));
+      // Asterisk says a channel is gone, not the bridge: the kept bridge is still there.
+      e.sim.faults.add({
+        method: 'POST',
+        path: `/bridges/${first.bridge}/addChannel`,
+        status: 400,
+        body: { message: 'Channel not found' },
+        times: 1,
+      });
+      const second = await oneCall(acct.name);
+      assert.notEqual(second.bridge, first.bridge, 'the call went on in a new bridge');
+      assert.deepEqual(bridgesLeft(e), [], 'no bridge left on Asterisk that the pool forgot');
+      assert.deepEqual(
+        e.sim.bridges().map((b) => b.id),
+        [second.bridge],
+        'the first bridge deleted, the new one kept',
+      );
+      e.sim.faults.hits.splice(0); // the next test counts requests
     });
 
     it('puts the next call in the bridge the last one left: 7 ARI requests per answered call, none for bridges', async () => {

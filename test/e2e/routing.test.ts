@@ -168,10 +168,10 @@ describe('carrier routing', function () {
         const file = readFileSync(await schedule.runOnce('2026-11-22'), 'utf8').split('\r\n');
         assert.equal(
           file[0],
-          'date,group,key,calls,answered,refused,billsec,minutes,revenue,buy,margin',
+          'date,group,key,currency,calls,answered,refused,billsec,minutes,revenue,buy,margin',
         );
         assert.ok(
-          file.includes('2026-11-22,trunk,mid,1,1,0,30,0.50,0.025,0.01,0.015'),
+          file.includes('2026-11-22,trunk,mid,EUR,1,1,0,30,0.50,0.025,0.01,0.015'),
           file.join('\n'),
         );
         await schedule.close();
@@ -284,7 +284,7 @@ describe('carrier routing', function () {
       const csv = await astbill(tdb.url, ['trunk', 'report', '--day', '2026-11-22', '--csv']);
       assert.equal(
         csv.stdout.split('\r\n')[3],
-        '2026-11-22,mid,4,2,50,20,40,0.01334,0.03334,0.02000',
+        '2026-11-22,mid,4,2,50,20,40,0.01334,0.03334,0.02000,EUR',
       );
     });
   });

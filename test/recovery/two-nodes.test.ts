@@ -121,7 +121,9 @@ describe('two daemons on one database', function () {
       const books = await assertBooks(t, [acct]);
       assert.ok(books.charged <= acct.balance, 'charged no more than the balance');
       const cdrs = (await t.store.cdrs()).filter((c) => c.accountId === acct.id);
-      const byId = new Map(cdrs.map((c) => [c.uniqueid, c]));
+      // A caller who hangs up before the account is looked up leaves an ABANDONED CDR without
+      // an account (frequent under load): every call's CDR is looked up, not only the account's.
+      const byId = new Map((await t.store.cdrs()).map((c) => [c.uniqueid, c]));
       let diedUnrecorded = 0;
       for (const c of calls) {
         const cdr = byId.get(c.channelId);
@@ -131,7 +133,9 @@ describe('two daemons on one database', function () {
           diedUnrecorded++;
           assert.ok(
             c.channelId.startsWith('box1-'),
-            `${c.channelId}: only the killed node can lose an attempt`,
+            `${c.channelId}: only the killed node can lose an attempt; n2 said: ${JSON.stringify(
+              n2.logs.filter((l) => l.call === c.channelId || l.uniqueid === c.channelId),
+            )}`,
           );
           assert.equal(box1.ended(c.channelId)?.bridgeId, undefined, `${c.channelId} never talked`);
           continue;
@@ -149,7 +153,7 @@ describe('two daemons on one database', function () {
       );
       for (const l of n1.logged(/RECONCILED|supervision resumed/))
         assert.match(String(l.uniqueid), /^box1-/);
-      assert.equal(n2.logged(/RECONCILED|supervision resumed/).length, 0, 'n2 reconciled nothing');
+      assert.deepEqual(n2.logged(/RECONCILED|supervision resumed/), [], 'n2 reconciled nothing');
       assert.equal(n1Old.logged(/RECONCILED/).length, 0);
 
       const answered = cdrs.filter((c) => c.disposition === 'ANSWERED').length;

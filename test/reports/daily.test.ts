@@ -11,6 +11,7 @@ import {
   minutes,
   reportJson,
   reportRecords,
+  reportText,
   utcDay,
   yesterday,
 } from '../../daemon/src/reports/daily.js';
@@ -135,18 +136,51 @@ describe('the daily report', () => {
     it('sums calls, answered, refused, seconds and revenue per account', async () => {
       const r = await dailyReport(t.knex, '2030-05-02');
       assert.deepEqual(r.byAccount, [
-        { key: '', calls: 1, answered: 0, refused: 1, billsec: 0, revenue: 0n },
-        { key: 'alice', calls: 3, answered: 2, refused: 0, billsec: 195, revenue: money('0.20') },
-        { key: 'bob', calls: 2, answered: 1, refused: 1, billsec: 30, revenue: money('0.15') },
+        { key: '', currency: '', calls: 1, answered: 0, refused: 1, billsec: 0, revenue: 0n },
+        {
+          key: 'alice',
+          currency: 'EUR',
+          calls: 3,
+          answered: 2,
+          refused: 0,
+          billsec: 195,
+          revenue: money('0.20'),
+        },
+        {
+          key: 'bob',
+          currency: 'EUR',
+          calls: 2,
+          answered: 1,
+          refused: 1,
+          billsec: 30,
+          revenue: money('0.15'),
+        },
       ]);
     });
 
     it('sums them per destination prefix', async () => {
       const r = await dailyReport(t.knex, '2030-05-02');
       assert.deepEqual(r.byPrefix, [
-        { key: '', calls: 2, answered: 0, refused: 2, billsec: 0, revenue: 0n },
-        { key: '1', calls: 1, answered: 1, refused: 0, billsec: 100, revenue: money('0.02') },
-        { key: '44', calls: 3, answered: 2, refused: 0, billsec: 125, revenue: money('0.33') },
+        { key: '', currency: '', calls: 1, answered: 0, refused: 1, billsec: 0, revenue: 0n },
+        { key: '', currency: 'EUR', calls: 1, answered: 0, refused: 1, billsec: 0, revenue: 0n },
+        {
+          key: '1',
+          currency: 'EUR',
+          calls: 1,
+          answered: 1,
+          refused: 0,
+          billsec: 100,
+          revenue: money('0.02'),
+        },
+        {
+          key: '44',
+          currency: 'EUR',
+          calls: 3,
+          answered: 2,
+          refused: 0,
+          billsec: 125,
+          revenue: money('0.33'),
+        },
       ]);
     });
 
@@ -154,6 +188,7 @@ describe('the daily report', () => {
       const r = await dailyReport(t.knex, '2030-05-02');
       assert.deepEqual(r.totals, {
         key: 'total',
+        currency: '',
         calls: 6,
         answered: 3,
         refused: 2,
@@ -181,16 +216,94 @@ describe('the daily report', () => {
       const r = await dailyReport(t.knex, '2030-05-05');
       // 0.10 fee + 60 s blocks at 0.05: 60 s and 30 s cost 0.15 each, 120 s 0.20.
       assert.deepEqual(r.byCurrency, [
-        { key: 'EUR', calls: 1, answered: 1, refused: 0, billsec: 120, revenue: money('0.20') },
-        { key: 'USD', calls: 2, answered: 2, refused: 0, billsec: 90, revenue: money('0.30') },
+        {
+          key: 'EUR',
+          currency: 'EUR',
+          calls: 1,
+          answered: 1,
+          refused: 0,
+          billsec: 120,
+          revenue: money('0.20'),
+        },
+        {
+          key: 'USD',
+          currency: 'USD',
+          calls: 2,
+          answered: 2,
+          refused: 0,
+          billsec: 90,
+          revenue: money('0.30'),
+        },
       ]);
+      // One prefix, two currencies: a row each, never their sum.
+      assert.deepEqual(
+        r.byPrefix.map((x) => [x.key, x.currency, x.calls, x.revenue]),
+        [
+          ['44', 'EUR', 1, money('0.20')],
+          ['44', 'USD', 2, money('0.30')],
+        ],
+      );
+    });
+
+    it('gives a trunk a row per currency its money is in, a converted call’s the tariff’s', async () => {
+      const usd = await t.seedAccount({ balance: '10', currency: 'USD' });
+      const eur = await t.seedAccount({ balance: '10', currency: 'EUR' });
+      const calls = [];
+      for (const a of [usd, eur, eur])
+        calls.push(
+          await answeredCall(t.store, {
+            accountId: a.id,
+            rate: uk,
+            dst: '447700900011',
+            start: day('2030-05-06'),
+            billsec: 60,
+          }),
+        );
+      // What settle writes for a routed call (store/buy-side.ts); the last one was converted
+      // from a GBP tariff (store/tx/settle.ts: tariff_cost, buy and margin in GBP).
+      const routed = (uniqueid: string, extra: Record<string, unknown>) =>
+        t
+          .knex('astcdr')
+          .where({ uniqueid })
+          .update({ trunk: 'mid', ...extra });
+      await routed(calls[0]!.uniqueid, { buy_cost: money('0.05'), margin: money('0.10') });
+      await routed(calls[1]!.uniqueid, { buy_cost: money('0.05'), margin: money('0.10') });
+      await routed(calls[2]!.uniqueid, {
+        tariff_currency: 'GBP',
+        tariff_cost: money('0.13'),
+        buy_cost: money('0.04'),
+        margin: money('0.09'),
+      });
+      const r = await dailyReport(t.knex, '2030-05-06');
+      assert.deepEqual(
+        r.byTrunk.map((x) => [x.key, x.currency, x.calls, x.revenue, x.buy, x.margin]),
+        [
+          ['mid', 'EUR', 1, money('0.15'), money('0.05'), money('0.10')],
+          ['mid', 'GBP', 1, money('0.13'), money('0.04'), money('0.09')],
+          ['mid', 'USD', 1, money('0.15'), money('0.05'), money('0.10')],
+        ],
+      );
+      assert.match(reportText(r), /mid\s+1\s+1\.00\s+0\.13\s+0\.04\s+0\.09\s+GBP/);
     });
 
     it('is empty, not an error, for a day without calls', async () => {
       const r = await dailyReport(t.knex, '2031-01-01');
       assert.deepEqual(
         [r.byAccount, r.byPrefix, r.totals, r.openCalls],
-        [[], [], { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0n }, 0],
+        [
+          [],
+          [],
+          {
+            key: 'total',
+            currency: '',
+            calls: 0,
+            answered: 0,
+            refused: 0,
+            billsec: 0,
+            revenue: 0n,
+          },
+          0,
+        ],
       );
     });
 
@@ -199,15 +312,15 @@ describe('the daily report', () => {
       const csv = renderReport(r, 'csv').split('\r\n');
       assert.equal(
         csv[0],
-        'date,group,key,calls,answered,refused,billsec,minutes,revenue,buy,margin',
+        'date,group,key,currency,calls,answered,refused,billsec,minutes,revenue,buy,margin',
       );
-      assert.ok(csv.includes('2030-05-02,account,alice,3,2,0,195,3.25,0.20,,'), csv.join('\n'));
-      assert.ok(csv.includes('2030-05-02,prefix,44,3,2,0,125,2.08,0.33,,'));
-      assert.ok(csv.includes('2030-05-02,total,total,6,3,2,225,3.75,0.35,,'));
+      assert.ok(csv.includes('2030-05-02,account,alice,EUR,3,2,0,195,3.25,0.20,,'), csv.join('\n'));
+      assert.ok(csv.includes('2030-05-02,prefix,44,EUR,3,2,0,125,2.08,0.33,,'));
+      assert.ok(csv.includes('2030-05-02,total,total,,6,3,2,225,3.75,0.35,,'));
       // Both accounts are in EUR (the default); the NOACCOUNT attempt has no currency.
-      assert.ok(csv.includes('2030-05-02,currency,EUR,5,3,1,225,3.75,0.35,,'), csv.join('\n'));
-      assert.ok(csv.includes('2030-05-02,currency,,1,0,1,0,0.00,0.00,,'));
-      assert.equal(reportRecords(r).length, 3 + 3 + 2 + 1);
+      assert.ok(csv.includes('2030-05-02,currency,EUR,EUR,5,3,1,225,3.75,0.35,,'), csv.join('\n'));
+      assert.ok(csv.includes('2030-05-02,currency,,,1,0,1,0,0.00,0.00,,'));
+      assert.equal(reportRecords(r).length, 3 + 4 + 2 + 1);
       const json = JSON.parse(renderReport(r, 'json'));
       assert.deepEqual(json, JSON.parse(JSON.stringify(reportJson(r))));
       assert.equal(json.totals.revenue, '0.35');
@@ -250,7 +363,7 @@ describe('the daily report', () => {
           const path = await s.runOnce();
           assert.equal(path, join(dir, 'astbill-daily-2030-05-02.csv'));
           assert.ok(
-            readFileSync(path, 'utf8').includes('2030-05-02,total,total,6,3,2,225,3.75,0.35,,'),
+            readFileSync(path, 'utf8').includes('2030-05-02,total,total,,6,3,2,225,3.75,0.35,,'),
           );
         } finally {
           await s.close();
@@ -293,7 +406,7 @@ describe('the daily report', () => {
       it('prints CSV for --date --csv', async () => {
         const r = await cli(['daily', '--date', '2030-05-02', '--csv']);
         assert.equal(r.code, 0, r.stderr);
-        assert.ok(r.stdout.includes('2030-05-02,account,bob,2,1,1,30,0.50,0.15'), r.stdout);
+        assert.ok(r.stdout.includes('2030-05-02,account,bob,EUR,2,1,1,30,0.50,0.15'), r.stdout);
       });
 
       it('prints a table by default and writes JSON with --out', async () => {

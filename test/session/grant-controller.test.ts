@@ -92,13 +92,13 @@ describe('the grant-mode talk clock', () => {
     });
     assert.deepEqual(
       [control.timeouts.get('A'), control.timeouts.get('B')],
-      [69, 69],
-      '120 s granted, 50 s gone: 70 s left, less 250 ms for the request, rounded down',
+      [70, 70],
+      '120 s granted, 50 s gone: exactly 70 s left, nothing taken off',
     );
     clock.advance(60_000);
     await flush();
     assert.equal(store.asked[1]?.fromSeconds, 120);
-    assert.deepEqual([control.timeouts.get('A'), c.grantedSeconds, c.isFinal], [69, 180, true]);
+    assert.deepEqual([control.timeouts.get('A'), c.grantedSeconds, c.isFinal], [70, 180, true]);
     clock.advance(120_000);
     await flush();
     assert.equal(store.asked.length, 2, 'no extension after the final grant');

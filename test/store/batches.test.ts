@@ -98,6 +98,72 @@ describe('card and voucher batches', function () {
       );
     });
 
+    it('never grants talk past a card’s expiry: not at authorise, not at an extension', async () => {
+      const now = Date.now();
+      const start = new Date(now);
+      // Expires 150 s after the call starts; billing blocks are 60 s (rate: 60/60).
+      const { cards } = await t.store.generateCards({
+        count: 1,
+        value: parseMoney('50'),
+        tariff: 'cards',
+        expires: new Date(now + 150_000),
+        operator: 'test',
+      });
+      const card = (await t.store.accountByPin(cards[0]!.pin))!;
+      const single = await call(card.id, start);
+      assert.ok(single.ok);
+      assert.equal(single.maxSeconds, 120, 'the last billing block that ends before the expiry');
+
+      const uniqueid = uniqueName('call');
+      const granted = await t.store.authorise({
+        uniqueid,
+        accountId: card.id,
+        src: '',
+        dst: '442071234567',
+        rate,
+        node: 'node1',
+        defaultMaxSeconds: 3600,
+        start,
+        charging: { mode: 'grant', grantSeconds: 60 },
+      });
+      assert.ok(granted.ok);
+      assert.equal(granted.maxSeconds, 60);
+      await t.store.markAnswered(uniqueid, new Date(now + 5000));
+      const extend = (fromSeconds: number) =>
+        t.store.extend({
+          uniqueid,
+          fromSeconds,
+          confirmedSeconds: fromSeconds - 10,
+          at: new Date(now + 5000 + (fromSeconds - 10) * 1000),
+          defaultMaxSeconds: 3600,
+          defaultGrantSeconds: 60,
+        });
+      const second = await extend(60);
+      // Answered 5 s in: 145 s of card left, so 120 s (a whole block), and that is the last.
+      assert.deepEqual(second.ok && [second.maxSeconds, second.final, second.why], [
+        120,
+        true,
+        'expiry',
+      ]);
+      const third = await extend(120);
+      assert.deepEqual(
+        third.ok && [third.maxSeconds, third.extended, third.final],
+        [120, false, true],
+        'nothing past the expiry, however much money is left',
+      );
+
+      const soon = await t.store.generateCards({
+        count: 1,
+        value: parseMoney('50'),
+        tariff: 'cards',
+        expires: new Date(now + 30_000),
+        operator: 'test',
+      });
+      const late = (await t.store.accountByPin(soon.cards[0]!.pin))!;
+      const short = await call(late.id, start);
+      assert.equal(short.ok && short.maxSeconds, 30, 'less than a block left: until the expiry');
+    });
+
     it('counts valid days from the first call, not from the batch', async () => {
       const now = Date.now();
       const { batch, cards } = await t.store.generateCards({

@@ -144,15 +144,17 @@ export class AriCallControl implements CallControl {
   }
 
   async setAbsoluteTimeout(channelId: string, seconds: number): Promise<void> {
-    if (!Number.isInteger(seconds) || seconds < 1)
+    // Asterisk reads "<seconds>.<fraction>" (func_timeout.c); milliseconds are enough.
+    const value = Math.round(seconds * 1000) / 1000;
+    if (!Number.isFinite(value) || value <= 0)
       throw new RangeError(
-        `TIMEOUT(absolute) must be a whole number of seconds ≥ 1, got ${seconds}`,
+        `TIMEOUT(absolute) must be a positive number of seconds, got ${seconds}`,
       );
     await this.conn.request(
       'set TIMEOUT(absolute)',
       'POST',
       `/channels/${seg(channelId)}/variable`,
-      { variable: 'TIMEOUT(absolute)', value: seconds },
+      { variable: 'TIMEOUT(absolute)', value: value.toFixed(3).replace(/\.?0+$/, '') },
     );
   }
 

@@ -24,6 +24,8 @@ export async function withStore<T>(
     poolMax: 2,
     pinSecret: config.pinSecret ?? undefined,
     pinMinLength: config.pinMinLength,
+    // A command's events (a top-up's large_topup) are mailed like the daemon's when SMTP is set.
+    mail: config.mail !== null,
     ...opts,
   });
   try {

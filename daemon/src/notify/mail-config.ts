@@ -1,7 +1,7 @@
 /**
  * Settings of e-mail notifications (the outbox's 'mail' channel, ./mail-transport.ts):
  *
- *   ASTBILL_SMTP_HOST            the SMTP server; unset: no e-mail (mail rows wait in the outbox).
+ *   ASTBILL_SMTP_HOST            the SMTP server; unset: no e-mail (no mail row is queued).
  *   ASTBILL_SMTP_PORT            default 587 (465 with ASTBILL_SMTP_SECURE=true).
  *   ASTBILL_SMTP_SECURE          'true': TLS from the first byte (port 465); otherwise STARTTLS
  *                                when the server offers it.

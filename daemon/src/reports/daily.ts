@@ -7,8 +7,12 @@
  *
  * Revenue is summed in SQL over integer minor units and read exactly (see rating/money.ts). A
  * call's cost is in its account's currency (a converted call's too, store/fx.ts), so the report
- * also sums per account currency (`byCurrency`); the prefix, trunk and total rows add every
- * currency together, as they did before currencies.
+ * also sums per account currency (`byCurrency`), and the account and prefix rows are per account
+ * currency too (one prefix row per currency its calls were charged in). A trunk row is per the
+ * currency its buy cost and margin are in: the tariff's for a converted call (buy rates are in
+ * the tariff's terms, store/tx/settle.ts), so its revenue there is the cost before conversion
+ * (tariff_cost) and revenue - buy = margin holds in one currency. Only the total row adds every
+ * currency together (its call counts and seconds are what it is for).
  */
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
@@ -17,6 +21,8 @@ import { toDbTime } from '../store/time.js';
 export interface ReportRow {
   /** The account name, or the prefix; '' for calls without one (e.g. refused before rating). */
   key: string;
+  /** ISO code the row's money is in; '' for the total row and for calls of no account. */
+  currency: string;
   /** Call attempts (refused ones included). */
   calls: number;
   answered: number;
@@ -63,6 +69,7 @@ export function yesterday(now: Date = new Date()): string {
 
 interface AggRow {
   key: string | null;
+  currency?: string | null;
   calls: unknown;
   answered: unknown;
   refused: unknown;
@@ -77,6 +84,7 @@ const count = (v: unknown): number => (v === null || v === undefined ? 0 : Numbe
 function toRow(r: AggRow): ReportRow {
   return {
     key: r.key ?? '',
+    currency: r.currency ?? '',
     calls: count(r.calls),
     answered: count(r.answered),
     refused: count(r.refused),
@@ -91,36 +99,32 @@ function aggregate(
   to: Date,
   column: 'account' | 'prefix' | 'trunk' | 'currency' | null,
 ): Knex.QueryBuilder {
-  const query = q('astcdr')
-    .where('status', 'settled')
-    .where('start', '>=', toDbTime(from))
-    .where('start', '<', toDbTime(to))
+  const accountCurrency = 'a.currency';
+  // A trunk row's money is in the tariff's terms (see the header).
+  const currency = column === 'trunk' ? 'COALESCE(c.tariff_currency, a.currency)' : accountCurrency;
+  const revenue = column === 'trunk' ? 'COALESCE(c.tariff_cost, c.cost)' : 'c.cost';
+  const query = q('astcdr as c')
+    .leftJoin('astaccount as a', 'a.id', 'c.account_id')
+    .where('c.status', 'settled')
+    .where('c.start', '>=', toDbTime(from))
+    .where('c.start', '<', toDbTime(to))
     .select(
       q.raw('COUNT(*) AS calls'),
-      q.raw("SUM(CASE WHEN disposition = 'ANSWERED' THEN 1 ELSE 0 END) AS answered"),
-      q.raw('SUM(CASE WHEN reason IS NOT NULL THEN 1 ELSE 0 END) AS refused'),
-      q.raw('SUM(billsec) AS billsec'),
-      q.raw('SUM(cost) AS revenue'),
+      q.raw("SUM(CASE WHEN c.disposition = 'ANSWERED' THEN 1 ELSE 0 END) AS answered"),
+      q.raw('SUM(CASE WHEN c.reason IS NOT NULL THEN 1 ELSE 0 END) AS refused'),
+      q.raw('SUM(c.billsec) AS billsec'),
+      q.raw(`SUM(${revenue}) AS revenue`),
     );
   if (column === 'trunk')
     query
-      .whereNotNull('trunk')
-      .select(q.raw('SUM(buy_cost) AS buy'), q.raw('SUM(margin) AS margin'));
-  if (column === 'currency')
-    query
-      .select(
-        q.raw('(SELECT a.currency FROM astaccount a WHERE a.id = astcdr.account_id) AS ??', [
-          'key',
-        ]),
-      )
-      .groupBy('key')
-      .orderBy('key');
-  else if (column)
-    query
-      .select(q.raw('?? AS ??', [column, 'key']))
-      .groupBy(column)
-      .orderBy(column);
-  return query;
+      .whereNotNull('c.trunk')
+      .select(q.raw('SUM(c.buy_cost) AS buy'), q.raw('SUM(c.margin) AS margin'));
+  if (column === null) return query;
+  const key = column === 'currency' ? accountCurrency : `c.${column}`;
+  return query
+    .select(q.raw(`${key} AS ??`, ['key']), q.raw(`${currency} AS ??`, ['currency']))
+    .groupBy(q.raw(`${key}, ${currency}`))
+    .orderBy([{ column: 'key' }, { column: 'currency' }]);
 }
 
 export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
@@ -154,6 +158,7 @@ export async function dailyReport(q: Knex, date: string): Promise<DailyReport> {
         totals[0] ?? { key: 'total', calls: 0, answered: 0, refused: 0, billsec: 0, revenue: 0 },
       ),
       key: 'total',
+      currency: '',
     },
     openCalls: count(open[0]?.n),
   };
@@ -169,6 +174,7 @@ export const REPORT_COLUMNS = [
   'date',
   'group',
   'key',
+  'currency',
   'calls',
   'answered',
   'refused',
@@ -190,6 +196,7 @@ export function reportRecords(
     date: r.date,
     group,
     key: row.key,
+    currency: row.currency,
     calls: row.calls,
     answered: row.answered,
     refused: row.refused,
@@ -234,7 +241,7 @@ export function reportJson(r: DailyReport): Record<string, unknown> {
 
 /** A plain-text table for a terminal. */
 export function reportText(r: DailyReport): string {
-  const head = ['', 'calls', 'answered', 'refused', 'minutes', 'revenue'];
+  const head = ['', 'calls', 'answered', 'refused', 'minutes', 'revenue', 'currency'];
   const line = (label: string, x: ReportRow) => [
     label,
     String(x.calls),
@@ -242,6 +249,7 @@ export function reportText(r: DailyReport): string {
     String(x.refused),
     minutes(x.billsec),
     formatMoney(x.revenue, 2),
+    x.currency,
   ];
   const table = (title: string, rows: string[][], columns: string[] = head.slice(1)) => {
     const all = [[title, ...columns], ...rows];
@@ -279,8 +287,9 @@ export function reportText(r: DailyReport): string {
           formatMoney(x.revenue, 2),
           formatMoney(x.buy, 2),
           formatMoney(x.margin, 2),
+          x.currency,
         ]),
-        ['calls', 'minutes', 'sell', 'buy', 'margin'],
+        ['calls', 'minutes', 'sell', 'buy', 'margin', 'currency'],
       ),
     );
   parts.push(

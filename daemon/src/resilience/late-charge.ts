@@ -15,7 +15,8 @@
  *                    reservation in the database). The balance may go below what authorise
  *                    would have allowed: the call has happened and must be charged;
  *            astledger: a 'charge' row (−cost, reference = uniqueid) when cost > 0;
- *            astoutbox: low_balance / credit_exhausted as a settle writes them.
+ *            astoutbox: low_balance / credit_exhausted as a settle writes them;
+ *            anomaly stop (burst) as a settle checks it (store/anomaly.ts).
  * Results: { outcome: 'charged', … } when written;
  *          { outcome: 'exists' } when a CDR with this uniqueid is already there (replayed
  *            before, or a timed-out authorise did commit after all): the caller then settles
@@ -25,6 +26,7 @@
 import { bandSplitOf, costOf, type Money } from '../rating/index.js';
 import type { SettleRequest } from '../session/ports.js';
 import { lockAccount } from '../store/accounts.js';
+import { burstStopAfterCharge } from '../store/anomaly.js';
 import { answeredBuy, writeBuySide } from '../store/buy-side.js';
 import { chargeCall } from '../store/charge.js';
 import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
@@ -107,6 +109,13 @@ export function knexLateCharge(db: Db): LateCharge {
         at: now,
         lowBalance: (await thresholds(trx, account.id)).lowBalance,
       });
+      if (cost > 0n)
+        await burstStopAfterCharge(trx, {
+          accountId: account.id,
+          account: account.name,
+          cause: req.uniqueid,
+          at: s.end,
+        });
       return { outcome: 'charged', cost, billsec, balanceAfter };
     });
 }

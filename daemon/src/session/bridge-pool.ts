@@ -64,8 +64,12 @@ export class BridgePool {
       } catch (err) {
         // Which channels are in is unknown now: deleted at its release unless replaced here.
         this.untrack(reused);
-        // Bridge or channel not found; with the call still up it is the bridge that is gone.
         if (!(err instanceof CallControlError && err.kind === 'not-found') || !stillUp()) throw err;
+        // "Bridge not found" or "Channel not found" (a leg ending before its event arrived):
+        // the bridge may still be on Asterisk and the call moves to a new one, so nothing would
+        // release it. Deleted here (a bridge already gone is not an error).
+        await control.destroyBridge(reused);
+        if (!stillUp()) return false;
       }
     }
     const bridgeId = ids.bridge();

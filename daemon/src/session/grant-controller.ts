@@ -58,9 +58,6 @@ export interface GrantControllerOptions extends GrantTiming {
   confirmedUp?(): Date;
 }
 
-/** Time allowed for a TIMEOUT(absolute) request to reach Asterisk. */
-const REQUEST_ALLOWANCE_MS = 250;
-
 type Outcome = ExtendResult | { ok: false; reason: 'TIMEOUT' | 'ERROR'; error?: string };
 
 export class GrantController {
@@ -234,16 +231,15 @@ export class GrantController {
   }
 
   /**
-   * TIMEOUT(absolute) on every leg = whole seconds left of `total`, rounded down after allowing
-   * for the request's own latency (Asterisk counts from when it receives it): the call ends at
-   * the grant's end or up to ~1 s before it, never later (unless a request takes longer than
-   * REQUEST_ALLOWANCE_MS; settlement never bills past the grant either way).
+   * TIMEOUT(absolute) on every leg = the time left of `total`, to the millisecond (Asterisk takes
+   * fractions of a second), so the call talks exactly the seconds granted: whole seconds rounded
+   * down cut a paid second short, and so did an allowance taken off for the request's latency.
+   * Asterisk counts from when it receives the request, so the cut comes that latency (ms) late;
+   * settlement bills no more than the grant (store/tx/settle.ts), so those ms are never charged.
    */
   private async moveDeadline(total: number): Promise<boolean> {
-    const left = Math.floor(
-      (this.base + total * 1000 - this.o.clock.monotonicMs() - REQUEST_ALLOWANCE_MS) / 1000,
-    );
-    if (left < 1) return false;
+    const left = Math.floor(this.base + total * 1000 - this.o.clock.monotonicMs()) / 1000;
+    if (left <= 0) return false;
     const results = await Promise.allSettled(
       this.o.channels.map((ch) => this.o.control.setAbsoluteTimeout(ch, left)),
     );

@@ -63,7 +63,7 @@ export type ExtendResult =
       /** No extension will follow this one. */
       final: boolean;
       /** Why it is final: the money, the longest-call cap, a spend cap, a blocked account; null when not final. */
-      why: 'credit' | 'cap' | 'spendcap' | 'blocked' | null;
+      why: 'credit' | 'cap' | 'spendcap' | 'blocked' | 'expiry' | null;
       /** false when nothing was granted now (no money for one more block, or a repeated request). */
       extended: boolean;
     }

@@ -114,6 +114,17 @@ export class Reconciler {
 
   /** One pass (exposed for tests; the daemon uses request()). */
   async run(): Promise<ReconcileReport> {
+    // Sessions of this run that settle while the run awaits Asterisk's listing leave their
+    // reservation in what was read: those are theirs, not calls that ended while we were away.
+    const watch = this.opts.registry.watchRemovals();
+    try {
+      return await this.runWatching(watch.ended);
+    } finally {
+      watch.stop();
+    }
+  }
+
+  private async runWatching(ended: ReadonlySet<string>): Promise<ReconcileReport> {
     const { store, checkpoints, control, logger, node } = this.opts;
     const report: ReconcileReport = {
       reservations: 0,
@@ -166,12 +177,12 @@ export class Reconciler {
     const callbackLegs = new Set<string>();
     for (const pair of callbackPairs(reservations, open).values()) {
       for (const l of pair.legs) callbackLegs.add(l.r.uniqueid);
-      if (pair.legs.some((l) => this.heldBySession(l.r.uniqueid))) continue;
+      if (pair.legs.some((l) => this.heldBySession(l.r.uniqueid, ended))) continue;
       if (await this.resumeCallback(adoptableCallback(pair, channels, bridges, this.opts.ids, now)))
         for (const l of pair.legs) report.adopted.push(l.r.uniqueid);
     }
     for (const r of reservations) {
-      if (this.heldBySession(r.uniqueid)) {
+      if (this.heldBySession(r.uniqueid, ended)) {
         report.live.push(r.uniqueid);
         continue;
       }
@@ -247,12 +258,15 @@ export class Reconciler {
     return true;
   }
 
-  /** The reservation belongs to a session of this run (its A channel is a live session's). */
-  private heldBySession(uniqueid: string): boolean {
+  /**
+   * The reservation belongs to a session of this run: its A channel is a live session's, or one
+   * that settled (`ended`) since the run read the reservations.
+   */
+  private heldBySession(uniqueid: string, ended: ReadonlySet<string>): boolean {
     const { registry } = this.opts;
     if (registry.byUniqueid(uniqueid)) return true;
-    return registry
-      .sessions()
-      .some((s) => uniqueid === s.aChannelId || uniqueid.startsWith(`${s.aChannelId}.`));
+    const of = (a: string) => uniqueid === a || uniqueid.startsWith(`${a}.`);
+    for (const a of ended) if (of(a)) return true;
+    return registry.sessions().some((s) => of(s.aChannelId));
   }
 }

@@ -19,6 +19,8 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   private readonly channelsOf = new Map<S, string[]>();
   /** See byUniqueid(). */
   private uniqueidIndex: Map<string, S> | null = null;
+  /** Open watches of watchRemovals(). */
+  private readonly watches = new Set<Set<string>>();
 
   add(session: S): void {
     this.uniqueidIndex = null;
@@ -36,6 +38,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   remove(session: S): void {
     this.uniqueidIndex = null;
     this.all.delete(session);
+    for (const w of this.watches) w.add(session.aChannelId);
     const ids = this.channelsOf.get(session) ?? [];
     this.channelsOf.delete(session);
     for (const id of [session.aChannelId, ...ids])
@@ -64,6 +67,17 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
       });
     }
     return this.uniqueidIndex.get(uniqueid);
+  }
+
+  /**
+   * Collects the A channel ids of the sessions removed (settled) from now until `stop()`: a job
+   * that read reservations and then awaited (restart reconciliation) must not take those of a
+   * session that settled meanwhile for calls nobody holds.
+   */
+  watchRemovals(): { ended: ReadonlySet<string>; stop(): void } {
+    const ended = new Set<string>();
+    this.watches.add(ended);
+    return { ended, stop: () => this.watches.delete(ended) };
   }
 
   sessions(): S[] {

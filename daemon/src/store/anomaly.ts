@@ -5,7 +5,8 @@
  * Thresholds are per account (astcap, migration 0011; null: off):
  *
  *   burst     the calls that ENDED in the last burst_minutes cost more than burst_spend in total
- *             (settled cost; checked by tx/settle, the moment money is really spent)
+ *             (settled cost; checked by tx/settle, the moment money is really spent, and by the
+ *             late charge of a call allowed during a database outage, burstStopAfterCharge)
  *   probing   blockeddest_per_min calls within 60 s refused BLOCKEDDEST (dialling premium or
  *             satellite ranges the rules deny; checked by tx/authorise at that refusal)
  *   spike     a new call would make more than concurrent_max live calls (checked by authorise;
@@ -16,6 +17,7 @@
  */
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money, type SpendCaps } from '../rating/index.js';
+import { capsOf } from './caps.js';
 import { recordAudit } from './operators/audit.js';
 import { emitEvent } from './outbox.js';
 import { toDbTime } from './time.js';
@@ -131,4 +133,14 @@ export async function burstStop(
     threshold: formatMoney(limits.spend),
   });
   return true;
+}
+
+/**
+ * burstStop for a charge written outside settle (resilience/late-charge.ts, at journal replay):
+ * the account's burst thresholds are read here, in the charge's transaction (its account lock
+ * is held), instead of with settle's locking read.
+ */
+export async function burstStopAfterCharge(trx: Knex.Transaction, who: Who): Promise<boolean> {
+  const caps = await capsOf(trx, who.accountId);
+  return burstStop(trx, { minutes: caps.burstMinutes, spend: caps.burstSpend }, who);
 }

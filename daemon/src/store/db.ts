@@ -53,6 +53,20 @@ export interface OpenDbOptions {
   busyTimeoutMs?: number;
   /** Where knex's own warnings go (default: nowhere, so that a CLI error stays one line). */
   logger?: { warn(message: string): unknown; debug(message: string): unknown } | undefined;
+  /**
+   * A mail transport is configured (ASTBILL_SMTP_HOST): events of the mail kinds also get a
+   * 'mail' row in the outbox (store/outbox.ts). Default false: no mail is queued that no worker
+   * would ever send.
+   */
+  mail?: boolean;
+}
+
+/** The transactions of a Db opened with `mail` (what emitEvent asks; a WeakSet: no leak). */
+const MAILING = new WeakSet<Knex.Transaction>();
+
+/** True when `trx` belongs to a Db that queues e-mail (OpenDbOptions.mail). */
+export function queuesMail(trx: Knex.Transaction): boolean {
+  return MAILING.has(trx);
 }
 
 function knexLog(opts: OpenDbOptions): Knex.Logger {
@@ -269,7 +283,14 @@ export async function openDb(cfg: DbConfig, opts: OpenDbOptions = {}): Promise<D
     knex,
     label,
     tx: <T>(fn: (trx: Knex.Transaction) => Promise<T>) =>
-      withRetry(() => knex.transaction(fn), opts.retry),
+      withRetry(
+        () =>
+          knex.transaction((trx) => {
+            if (opts.mail) MAILING.add(trx);
+            return fn(trx);
+          }),
+        opts.retry,
+      ),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { formatMoney, moneyFromDb, type Money } from '../rating/index.js';
-import type { Db } from './db.js';
+import { queuesMail, type Db } from './db.js';
 import { deferred } from './mysql-client.js';
 import { recordAudit, type Actor } from './operators/audit.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
@@ -90,7 +90,9 @@ export const eventMoney = (m: Money): string => formatMoney(m, 2);
 /**
  * Writes one event inside the caller's transaction. `cause` names what caused it uniquely (e.g.
  * the call's uniqueid): the same kind and cause again is the same event (not written twice).
- * A MAIL_KINDS event gets a second row on the 'mail' channel, with its own key.
+ * A MAIL_KINDS event gets a second row on the 'mail' channel, with its own key, when the store
+ * was opened with a mail transport configured (db.ts OpenDbOptions.mail): without one no row is
+ * queued that nothing would send.
  */
 export async function emitEvent(
   trx: Knex.Transaction,
@@ -111,7 +113,7 @@ export async function emitEvent(
     created: at,
   });
   const rows = [row('webhook', key)];
-  if (MAIL_KINDS.includes(e.kind))
+  if (MAIL_KINDS.includes(e.kind) && queuesMail(trx))
     rows.push(row('mail', createHash('sha256').update(`${key}\nmail`).digest('hex')));
   await deferred(trx('astoutbox').insert(rows).onConflict('idem_key').ignore());
 }

@@ -45,6 +45,9 @@ const trunkDaySchema = Type.Object(
   {
     day: Type.String({ description: 'UTC day, YYYY-MM-DD' }),
     trunk: Type.String(),
+    currency: Type.String({
+      description: 'ISO code of buy, sell and margin (the tariff’s for converted calls)',
+    }),
     attempts: Type.Integer(),
     answered: Type.Integer(),
     asrPercent: Nullable(Type.Integer({ description: 'answered / attempts, whole percent' })),

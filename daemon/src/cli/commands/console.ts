@@ -27,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const { store, close } = await openStore(config.db, {
     pinSecret: config.pinSecret ?? undefined,
     pinMinLength: config.pinMinLength,
+    mail: config.mail !== null,
   });
   const api = await startStandaloneConsole({
     store,

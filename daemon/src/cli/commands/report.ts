@@ -14,7 +14,7 @@ export const summary = 'daily report: calls, minutes and revenue per account and
 
 export const usage = `usage: astbill report daily [--date YYYY-MM-DD] [--csv | --json] [--out DIR]
   --date   the UTC day to report (default: yesterday)
-  --csv    CSV (columns: date,group,key,calls,answered,refused,billsec,minutes,revenue)
+  --csv    CSV (columns: date,group,key,currency,calls,answered,refused,billsec,minutes,revenue)
   --json   JSON
   --out    write DIR/astbill-daily-<date>.csv (or .json) instead of printing
 The database is ASTBILL_DB (as for every command).

@@ -35,6 +35,7 @@ const REPORT_COLUMNS = [
   'buy',
   'sell',
   'margin',
+  'currency',
 ] as const;
 
 export const summary = 'carrier trunks: add, list, enable, disable, buy rates, route plans';
@@ -216,6 +217,7 @@ async function report(argv: string[]): Promise<number> {
       buy: jsonMoney(d.buy),
       sell: jsonMoney(d.sell),
       margin: jsonMoney(d.margin),
+      currency: d.currency,
     });
     if (values.csv) {
       out(toCsv(REPORT_COLUMNS, rows.map(record)));
@@ -235,6 +237,7 @@ async function report(argv: string[]): Promise<number> {
         'BUY',
         'SELL',
         'MARGIN',
+        'CURRENCY',
       ],
       toRow: (d) => [
         d.day,
@@ -247,6 +250,7 @@ async function report(argv: string[]): Promise<number> {
         showMoney(d.buy),
         showMoney(d.sell),
         showMoney(d.margin),
+        d.currency,
       ],
     });
     return 0;

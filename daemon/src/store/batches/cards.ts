@@ -7,7 +7,9 @@
  *
  * Expiry (enforced by tx/authorise, refusal EXPIRED): `expires` is a fixed end for the whole
  * batch; `validDays` counts from a card's first call (so a card sold late is not shortened). With
- * both, whichever comes first.
+ * both, whichever comes first. A call never talks past it: authorise and each grant extension
+ * (tx/extend) take the time left until it as the longest call, so a call on a card that expires
+ * meanwhile ends at the last billing boundary at or before the expiry (cardSecondsLeft).
  */
 import type { Knex } from 'knex';
 import { CURRENCY, formatMoney, type Money } from '../../rating/index.js';
@@ -228,6 +230,32 @@ export function cardExpiredEvent(
 }
 
 /**
+ * The card's expiry as of a call at `at`: the stored one, or for a card not used yet the one its
+ * first use (`at`) gives it (first use + valid days when that is earlier than the batch's).
+ */
+export function cardExpiry(card: CardRow | undefined, at: Date): Date | null {
+  if (!card) return null;
+  const fixed = fromDbTime(card.expires);
+  if (card.first_used !== null) return fixed;
+  const days = card.valid_days === null ? null : Number(card.valid_days);
+  const rolling = days === null ? null : new Date(at.getTime() + days * 86_400_000);
+  return rolling && (!fixed || rolling.getTime() < fixed.getTime()) ? rolling : (fixed ?? null);
+}
+
+/**
+ * Whole seconds a call talking from `from` may talk before the card expires (null: no expiry,
+ * or not a card); the longest-call cap of authorise and extend.
+ */
+export function cardSecondsLeft(
+  card: CardRow | undefined,
+  from: Date,
+  at: Date = from,
+): number | null {
+  const expires = cardExpiry(card, at);
+  return expires ? Math.max(0, Math.floor((expires.getTime() - from.getTime()) / 1000)) : null;
+}
+
+/**
  * First use (the card's first authorised call): stamps it and, with valid days, moves the expiry
  * to first use + valid days when that is earlier than the batch's. Nothing for a used card.
  */
@@ -238,11 +266,7 @@ export function activation(
   at: Date,
 ): Knex.QueryBuilder | null {
   if (!card || card.first_used !== null) return null;
-  const fixed = fromDbTime(card.expires);
-  const days = card.valid_days === null ? null : Number(card.valid_days);
-  const rolling = days === null ? null : new Date(at.getTime() + days * 86_400_000);
-  const expires =
-    rolling && (!fixed || rolling.getTime() < fixed.getTime()) ? rolling : (fixed ?? null);
+  const expires = cardExpiry(card, at);
   return trx('astcard')
     .where({ account_id: accountId })
     .update({ first_used: toDbTime(at), expires: expires ? toDbTime(expires) : null });

@@ -53,6 +53,7 @@ import {
   activation,
   cardExpired,
   cardExpiredEvent,
+  cardSecondsLeft,
   cardQuery,
   type CardRow,
 } from '../batches/cards.js';
@@ -153,7 +154,10 @@ export async function authoriseCallback(
       pricingOf(rateA, req.start.getTime()),
       pricingOf(rateB, req.start.getTime()),
     ];
-    const capSeconds = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    // A card's callback ends at its expiry at the latest (as tx/authorise).
+    const longest = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    const untilExpiry = cardSecondsLeft(card, req.start);
+    const capSeconds = untilExpiry === null ? longest : Math.min(longest, untilExpiry);
     const seconds = (money: bigint) =>
       maxAffordableSecondsTwoLegsPriced(priceA, priceB, money, capSeconds);
     const maxSeconds = seconds(caps?.room ? minMoney(avail, caps.room.room) : avail);

@@ -92,6 +92,7 @@ import {
   cardExpired,
   cardExpiredEvent,
   cardQuery,
+  cardSecondsLeft,
   type CardRow,
 } from '../batches/cards.js';
 import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
@@ -210,7 +211,10 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     if (fx === 'missing')
       return refuse('NOFX', `no exchange rate ${req.rate.currency}→${account.currency} in force`);
     const rate = fx ? { ...req.rate, fx } : req.rate;
-    const cap = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    // A card's call ends at its expiry at the latest (talk begins after `start`: never past it).
+    const longest = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    const untilExpiry = cardSecondsLeft(card, req.start);
+    const cap = untilExpiry === null ? longest : Math.min(longest, untilExpiry);
     const charging = req.charging ? chargingIn(row, req.charging) : null;
     const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
     // A banded rate is priced as if talk began now; tx/answer-banded prices it again from the answer.
@@ -231,6 +235,8 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
       maxSeconds = pricing.maxAffordable(money, cap);
     }
     if (maxSeconds === 0) {
+      if (cap < longest && pricing.maxAffordable(money, longest) > 0)
+        return refuse('EXPIRED', 'the card expires before one billing block');
       const capBinds = caps?.room && pricing.maxAffordable(avail, cap) > 0;
       if (!caps?.room || !capBinds) return refuse('NOCREDIT');
       await capHit(trx, req, account.name, caps.room.reason);

@@ -20,7 +20,8 @@
  *          The new total (rating/grants.ts nextGrant) is a billing boundary: a full grant when
  *          the account's available money (balance + credit − reservations) pays for it, else the
  *          last affordable boundary as the FINAL grant; never past the longest call (account
- *          max_seconds, else defaultMaxSeconds). A blocked account gets nothing more (final).
+ *          max_seconds, else defaultMaxSeconds) nor past a calling card's expiry (read with
+ *          the card, ../batches/cards.ts; why 'expiry'). A blocked account gets nothing more.
  *          Spend caps (../caps.ts, read under the lock) bound the money like the credit does, so a
  *          grant-mode call ends exactly at the cap (why 'spendcap').
  * Results: { ok: true, maxSeconds, maxCost, final, why, extended }
@@ -33,8 +34,8 @@
 import { minMoney, nextGrantPriced, pricingOf } from '../../rating/index.js';
 import type { ExtendRequest, ExtendResult } from '../../session/grant-ports.js';
 import { available, writeAccountMoney } from '../accounts.js';
+import { cardQuery, cardSecondsLeft, type CardRow } from '../batches/cards.js';
 import { checkCaps } from '../caps.js';
-
 import type { Db } from '../db.js';
 import { lockOpenCall } from './open-call.js';
 import { chargingOf, growReservation, writeGrantOnCdr, grantColumns } from '../grants.js';
@@ -89,6 +90,12 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
       grantSeconds: req.defaultGrantSeconds,
     });
     const credit = available(account);
+    const [card] = (await cardQuery(trx, account.id)) as CardRow[];
+    // Talk began at the answer (unknown: as early as the grant allows, so never past the expiry).
+    const talkFrom = cdr.answer ?? new Date(now.getTime() - req.fromSeconds * 1000);
+    const untilExpiry = cardSecondsLeft(card, talkFrom, now);
+    const longest = account.maxCallSeconds ?? req.defaultMaxSeconds;
+    const expiryBinds = untilExpiry !== null && untilExpiry < longest;
     const caps = await checkCaps(trx, account, now, res.maxCost, false);
     const room = caps?.room ?? null;
     const capBinds = room !== null && room.room < credit;
@@ -99,7 +106,7 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
       held: res.maxCost,
       available: room && capBinds ? minMoney(credit, room.room) : credit,
       grantSeconds: charging.grantSeconds,
-      capSeconds: account.maxCallSeconds ?? req.defaultMaxSeconds,
+      capSeconds: expiryBinds ? untilExpiry : longest,
     });
     const extended = g.total > res.maxSeconds;
     const maxCost = res.maxCost + g.more;
@@ -124,7 +131,9 @@ export async function extend(db: Db, req: ExtendRequest): Promise<ExtendResult> 
       why:
         capBinds && g.why !== 'cap' && (g.final || !extended)
           ? 'spendcap'
-          : (g.why ?? (extended ? null : 'credit')),
+          : g.why === 'cap' && expiryBinds
+            ? 'expiry'
+            : (g.why ?? (extended ? null : 'credit')),
       extended,
     };
   });
