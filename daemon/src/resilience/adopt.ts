@@ -20,10 +20,11 @@
  * in late-charge.ts) and settles it through store.settle: one charge either way.
  */
 import { lockAccount, writeAccountMoney } from '../store/accounts.js';
-import { cdrByUniqueid, insertOpenCdr, markCdrAnswered } from '../store/cdrs.js';
+import { cdrByUniqueid, markCdrAnswered } from '../store/cdrs.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
-import { insertReservation, markReservationAnswered } from '../store/reservations.js';
+import { holdCall } from '../store/hold-call.js';
+import { markReservationAnswered } from '../store/reservations.js';
 import { withDeadline } from './deadline.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord, OutageGrant } from './records.js';
@@ -44,15 +45,13 @@ export function knexAdopt(db: Db): Adopt {
         );
       // Read after the account lock: a settle or late charge of this call takes it first too.
       if (await cdrByUniqueid(trx, req.uniqueid)) return 'exists';
-      await insertReservation(trx, {
-        uniqueid: req.uniqueid,
+      await holdCall(trx, {
+        ...req,
         accountId: account.id,
-        maxCost,
+        account: account.name,
         maxSeconds,
-        node: req.node,
-        created: req.start,
+        maxCost,
       });
-      await insertOpenCdr(trx, { ...req, account: account.name, maxSeconds, maxCost });
       if (answer) {
         await markCdrAnswered(trx, req.uniqueid, answer);
         await markReservationAnswered(trx, req.uniqueid, answer);

@@ -71,14 +71,7 @@ import {
   writeAccountMoney,
   type AccountRow,
 } from '../accounts.js';
-import {
-  cdrQuery,
-  insertOpenCdr,
-  insertRefusedCdr,
-  toCdr,
-  type Cdr,
-  type CdrRow,
-} from '../cdrs.js';
+import { cdrQuery, insertRefusedCdr, toCdr, type Cdr, type CdrRow } from '../cdrs.js';
 import type { Db } from '../db.js';
 import { StoreError } from '../errors.js';
 import { probingStop, spikeStop } from '../anomaly.js';
@@ -95,7 +88,8 @@ import {
   cardSecondsLeft,
   type CardRow,
 } from '../batches/cards.js';
-import { countReservations, insertReservation, reservationByUniqueid } from '../reservations.js';
+import { holdCall } from '../hold-call.js';
+import { countReservations, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
 
@@ -244,15 +238,14 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     }
 
     const maxCost = pricing.cost(maxSeconds);
-    await insertReservation(trx, {
-      uniqueid: req.uniqueid,
+    await holdCall(trx, {
+      ...req,
+      rate,
       accountId: account.id,
-      maxCost,
+      account: account.name,
       maxSeconds,
-      node: req.node,
-      created: req.start,
+      maxCost,
     });
-    await insertOpenCdr(trx, { ...req, rate, account: account.name, maxSeconds, maxCost });
     const firstUse = activation(trx, account.id, card, req.start);
     if (firstUse) await deferred(firstUse);
     if (grant) await writeGrantOnCdr(trx, req.uniqueid, { grants: 1, maxSeconds, maxCost });
