@@ -209,7 +209,7 @@ export function loadConfig(env: Source = process.env): Config {
     pinSlowSeconds: intSetting(src, 'ASTBILL_PIN_SLOW_SECONDS', 5, 1, 60),
     pinRefuseFailures: intSetting(src, 'ASTBILL_PIN_REFUSE_FAILURES', 100, 0, 1_000_000),
     pinMinLength: intSetting(src, 'ASTBILL_PIN_MIN_LENGTH', 6, 4, 20),
-    answerBatchMs: intSetting(src, 'ASTBILL_ANSWER_BATCH_MS', 0, 0, 1000),
+    answerBatchMs: intSetting(src, 'ASTBILL_ANSWER_BATCH_MS', 200, 0, 1000),
     maxSetups: intSetting(src, 'ASTBILL_MAX_SETUPS', 150, 0, 100_000),
     housekeepingCron: cronSetting(src, 'ASTBILL_HOUSEKEEPING_CRON') ?? '*/1 * * * *',
     reports: reportSettings(src),

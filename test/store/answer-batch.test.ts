@@ -93,7 +93,7 @@ describe('answer marks written in node-wide batches', () => {
       assert.deepEqual((await answers(ids)).cdr, [1, 2, 3, 4, 5]);
     });
 
-    it('the store’s markAnswered writes at once by default (ASTBILL_ANSWER_BATCH_MS=0)', async () => {
+    it('the store’s markAnswered writes at once without a window (ASTBILL_ANSWER_BATCH_MS=0)', async () => {
       const [id] = await authorised(1);
       await t.store.markAnswered(id!, at(7));
       assert.deepEqual(await answers([id!]), { cdr: [7], reservation: [7] });

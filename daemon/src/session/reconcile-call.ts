@@ -23,7 +23,7 @@ export interface AdoptableCall {
   /** The `;2` half of a Local B leg, when Asterisk still has it. */
   bOtherChannelId: string | null;
   bridgeId: string;
-  /** When the far end answered (Asterisk's time, from the CDR), or the call's start when unknown. */
+  /** When the far end answered (from the CDR), or when reconciliation found it talking if unknown. */
   answer: Date;
   answerEstimated: boolean;
   /** The grant (seconds from the answer). */
@@ -88,7 +88,11 @@ export async function reconcileCall(
   const bId = bridge?.channels.find((c) => c !== aId && channels.has(c)) ?? null;
   const answerKnown = r.answer ?? cdr?.answer ?? null;
   const talking = aId !== null && bId !== null && bridge !== undefined;
-  const answer = answerKnown ?? (talking ? r.created : null);
+  // No answer on record (its batched mark died with the process, store/answer-batch.ts): the
+  // earliest instant the answer is proven is now, when Asterisk shows both legs in our bridge.
+  // Asterisk's channel list gives only creation times, which precede the ringing: billing from
+  // them would charge ring time, so the talk before now is the operator's loss, never the caller's.
+  const answer = answerKnown ?? (talking ? now : null);
 
   if (mayAdopt && talking && answer) {
     const remaining = r.maxSeconds - secondsBetween(answer, now);

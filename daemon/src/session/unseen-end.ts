@@ -98,7 +98,7 @@ export interface SessionlessCall {
   cdr: OpenCdr | null;
   /** The first moment it was confirmed gone. */
   goneAt: Date;
-  /** A bridged call whose answer never reached the database: its start stands in for it. */
+  /** A bridged call whose answer never reached the database: when it was found talking (never earlier). */
   answerFallback?: Date | null;
   /** Who settles it, for the note ('reconciled', 'housekeeping'). */
   by: string;

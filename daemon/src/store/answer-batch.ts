@@ -1,20 +1,18 @@
 /**
  * The node's answer marks, written in batches: every call answered within one window
- * (ASTBILL_ANSWER_BATCH_MS; the default 0 writes each mark at once) is recorded by ONE statement
+ * (ASTBILL_ANSWER_BATCH_MS, default 200; 0 writes each mark at once) is recorded by ONE statement
  * (tx/mark-answered.ts markAnsweredMany) instead of one round trip per call. Each caller's promise
  * settles when its batch is written, so a failed batch fails every mark in it (the resilient store
  * then journals each one).
  *
  * What a crash can lose: the marks of calls answered in the last window before the process died
  * (at most `windowMs`). Such a call is recovered like one whose answer was never recorded
- * (session/reconcile-call.ts): still up, it is adopted with its answer estimated; gone, it is
- * billed by the unseen-end rule from what can be proven (Asterisk's CDR when there is one). A
- * checkpoint is written only after the answer mark (the checkpointer starts at the answer and
- * ticks every second), so no checkpoint ever refers to an answer that was lost.
- *
- * Off by default: a call adopted at restart without its answer mark is timed from its
- * reservation's creation (ring time included), which a wider window makes likely after a kill -9;
- * batching by default needs recovery to take the answer from Asterisk instead.
+ * (session/reconcile-call.ts): still up, it is adopted with its answer taken as the moment
+ * reconciliation found it talking (the earliest proven instant: the caller is never charged for
+ * talk before it, the operator loses at most the window plus the downtime); gone, it is billed
+ * by the unseen-end rule from what can be proven (Asterisk's CDR when there is one, else
+ * nothing). A checkpoint is written only after the answer mark (the checkpointer starts at the
+ * answer and ticks every second), so no checkpoint ever refers to an answer that was lost.
  */
 import type { Db } from './db.js';
 import { markAnsweredMany, type AnswerMark } from './tx/mark-answered.js';

@@ -34,7 +34,7 @@ export interface KnexStoreOptions {
   pinSecret?: string | undefined;
   /** Fewest digits of a new PIN (ASTBILL_PIN_MIN_LENGTH; default 6). */
   pinMinLength?: number | undefined;
-  /** Window of the node's answer batch (store/answer-batch.ts), ms; default 0: each mark at once. */
+  /** Window of the node's answer batch (store/answer-batch.ts), ms; absent or 0: each mark at once (the daemon passes ASTBILL_ANSWER_BATCH_MS, default 200). */
   answerBatchMs?: number | undefined;
 }
 
