@@ -83,6 +83,10 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
     ASTBILL_NODE: 'e2e',
     ASTBILL_ANNOUNCE: 'false',
     ASTBILL_WARN_BEFORE: '0',
+    // The answer batch waits on real time while these tests step a manual clock past checkpoint
+    // ticks at once: marks are written at once here (test/recovery/answer-window.test.ts and
+    // test/e2e/round-trips.test.ts run the batched default).
+    ASTBILL_ANSWER_BATCH_MS: '0',
     // Each daemon owns (and locks) its settlement journal.
     ASTBILL_JOURNAL_DIR: mkdtempSync(join(tmpdir(), 'astbill-journal-')),
     ...opts.env,

@@ -130,6 +130,25 @@ export interface SettleRequest {
   note?: string;
   /** How the end was known when the daemon did not see it (CDR end_source); absent: observed. */
   endSource?: EndSource;
+  /** What this daemon granted the call (its authorise), so a store may settle without reading first. */
+  hints?: SettleHints;
+}
+
+/**
+ * The grant as the authorising daemon remembers it. Only a shortcut: the store checks every
+ * value against the locked rows and settles the ordinary way when one differs.
+ */
+export interface SettleHints {
+  accountId: number;
+  /** What the reservation holds. */
+  maxCost: Money;
+  maxSeconds: number;
+  /** The CDR's start. */
+  start: Date;
+  rate: Pick<
+    Rate,
+    'ratePerMin' | 'connectFee' | 'initialSecs' | 'incrementSecs' | 'minSecs' | 'banding' | 'fx'
+  >;
 }
 
 export interface SettleResult {

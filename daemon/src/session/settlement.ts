@@ -93,6 +93,17 @@ export async function settleAttempt(
       billsec,
       ...(note ? { note } : {}),
       ...(unseen ? { endSource: unseen.source } : {}),
+      ...(attempt.rate && ctx.account
+        ? {
+            hints: {
+              accountId: ctx.account.id,
+              maxCost: attempt.maxCost,
+              maxSeconds: attempt.maxSeconds,
+              start: attempt.start,
+              rate: attempt.rate,
+            },
+          }
+        : {}),
     },
   );
   if (res) attempt.settled = true;

@@ -19,7 +19,7 @@ import type { Knex } from 'knex';
 import type { DbConfig } from '../config.js';
 import { StoreError, driverCode } from './errors.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { PipelinedMysqlClient } from './mysql-client.js';
+import { PipelinedMysqlClient, oneTripOf, type OneTrip } from './mysql-client.js';
 import { ImmediateSqliteClient } from './sqlite-client.js';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -40,6 +40,8 @@ export interface Db {
    * `db.knex` inside would wait for itself) and must be safe to re-run.
    */
   tx<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /** MySQL/MariaDB: hand-written batches in one round trip (tx/settle-one-trip.ts); absent on SQLite. */
+  readonly oneTrip?: OneTrip;
   close(): Promise<void>;
 }
 
@@ -282,6 +284,7 @@ export async function openDb(cfg: DbConfig, opts: OpenDbOptions = {}): Promise<D
     dialect,
     knex,
     label,
+    ...(dialect === 'mysql' ? { oneTrip: oneTripOf(knex) } : {}),
     tx: <T>(fn: (trx: Knex.Transaction) => Promise<T>) =>
       withRetry(
         () =>

@@ -192,3 +192,36 @@ export class PipelinedMysqlClient extends ClientMySQL2 {
     return q;
   }
 }
+
+/**
+ * One hand-written multi-statement text on one pooled connection: ONE round trip (db.ts
+ * Db.oneTrip, MySQL only). The text carries its own BEGIN … COMMIT; when any statement fails
+ * the server stops there, so the connection is rolled back before it goes back to the pool.
+ */
+export interface OneTrip {
+  /** Each statement's result, in order. */
+  batch(sql: string, bindings: readonly unknown[]): Promise<unknown[]>;
+}
+
+interface PoolClient {
+  acquireConnection(): Promise<RawConnection & object>;
+  releaseConnection(conn: object): Promise<unknown>;
+}
+
+export function oneTripOf(knex: Knex): OneTrip {
+  const client = knex.client as unknown as PoolClient;
+  return {
+    async batch(sql, bindings) {
+      const conn = await client.acquireConnection();
+      try {
+        const [rows] = await run(conn, sql, bindings, {});
+        return rows as unknown[];
+      } catch (err) {
+        await run(conn, 'ROLLBACK', undefined, {}).catch(() => undefined);
+        throw err;
+      } finally {
+        await client.releaseConnection(conn);
+      }
+    },
+  };
+}

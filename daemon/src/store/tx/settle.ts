@@ -36,12 +36,16 @@
  *            anomaly stop (../anomaly.ts): a charged call that takes the cost of the account's
  *                      calls ended in the last burst_minutes above burst_spend blocks the
  *                      account (status, audit row, 'account.auto_blocked' event).
+ * One trip: on MariaDB a request with hints (what the daemon granted) is first tried as one
+ *          guarded batch (settle-one-trip.ts), with the same figures (../settle-figures.ts).
  * Results: { settled: true, cost, billsec, balanceAfter }
  *          { settled: false, cost, billsec, balanceAfter } with the values recorded earlier when
  *            the CDR is not open (a second settle changes nothing);
  *          { settled: false, cost: 0, billsec: 0, balanceAfter: 0 } for an unknown uniqueid.
  */
-import { bandSplitOf, costOf, tariffCostOf, type Money } from '../../rating/index.js';
+import type { Money } from '../../rating/index.js';
+import { settleFigures } from '../settle-figures.js';
+import { settleOneTrip } from './settle-one-trip.js';
 import type { SettleRequest, SettleResult } from '../../session/ports.js';
 import { chargeCall } from '../charge.js';
 import { burstStop } from '../anomaly.js';
@@ -120,6 +124,11 @@ async function lockCall(trx: Knex.Transaction, uniqueid: string) {
 }
 
 export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> {
+  // MariaDB: the ordinary case in one round trip; anything else (or a guard that fails) here.
+  if (db.oneTrip && req.hints) {
+    const done = await settleOneTrip(db.oneTrip, req);
+    if (done) return done;
+  }
   return db.tx(async (trx) => {
     const locked = await lockCall(trx, req.uniqueid);
     if (!locked) return { settled: false, cost: 0n, billsec: 0, balanceAfter: 0n };
@@ -133,20 +142,8 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       };
     }
 
-    const answered = req.disposition === 'ANSWERED';
-    const unseen = req.endSource === 'last-up' || req.endSource === 'first-gone';
-    const proven = answered && unseen ? locked.checkpoint : 0;
-    const measured = Math.max(0, Math.floor(req.billsec), proven);
-    const billsec = answered ? Math.min(measured, cdr.maxSeconds ?? measured) : 0;
-    const pricedAt = (cdr.answer ?? req.answer ?? req.end).getTime();
-    const cost = answered && cdr.rate ? costOf(cdr.rate, pricedAt, billsec) : 0n;
-    const bandSplit = answered && cdr.rate ? bandSplitOf(cdr.rate, pricedAt, billsec) : null;
-    // A converted call keeps its cost in the tariff's currency beside the charge (rate.fx).
-    const tariffCost = cdr.rate?.fx
-      ? answered
-        ? tariffCostOf(cdr.rate, pricedAt, billsec)
-        : 0n
-      : null;
+    const f = settleFigures(req, { ...cdr, checkpoint: locked.checkpoint });
+    const { answered, billsec, cost, bandSplit, tariffCost, answer, end } = f;
     const held = locked.held ?? 0n;
     const now = new Date();
 
@@ -158,16 +155,10 @@ export async function settle(db: Db, req: SettleRequest): Promise<SettleResult> 
       at: req.end,
       now,
     });
-    const answer = answered ? (req.answer ?? cdr.answer) : null;
-    const end =
-      answer && billsec > req.billsec
-        ? new Date(Math.max(req.end.getTime(), answer.getTime() + billsec * 1000))
-        : req.end;
-    const elapsed = Math.floor((end.getTime() - cdr.start.getTime()) / 1000);
     await completeCdr(trx, req.uniqueid, {
       answer,
       end,
-      duration: Math.max(elapsed, billsec, 0),
+      duration: f.duration,
       billsec,
       disposition: req.disposition,
       hangupCause: req.hangupCause,
