@@ -84,6 +84,7 @@ export function knexLateCharge(db: Db): LateCharge {
         cost,
         note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
         bandSplit: answered ? bandSplitOf(req.rate, pricedAt, billsec) : null,
+        endSource: s.endSource ?? null,
       });
       // A routed call gets its trunk, buy cost and margin as settle gives them (store/tx/settle.ts);
       // an outage call is never converted (outage-policy.ts), so the margin is taken on its cost.
