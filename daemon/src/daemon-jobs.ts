@@ -18,7 +18,7 @@ import { BlockSweep, type BlockedCallsStore } from './session/block-sweep.js';
 import { Reconciler } from './session/reconcile.js';
 import type { CheckpointStore } from './store/checkpoints.js';
 import { LiveCheck, type LivenessBook } from './session/live-check.js';
-import { UnseenEnds } from './session/unseen-end.js';
+import type { UnseenEnds } from './session/unseen-end.js';
 import type { RetryingControl } from './session/cleanup-retry.js';
 import { OrphanSweep } from './session/orphan-sweep.js';
 import type { LiveSession } from './session/live-session.js';
@@ -50,14 +50,16 @@ export interface JobParts {
   logger: Logger;
   /** When each live call was last confirmed up (shared with the sessions' grant extensions). */
   book: LivenessBook;
+  /** The rule for an end nobody saw (the resilient store's replay uses it too). */
+  unseen: UnseenEnds;
   /** Where reconciliation hands the calls that are still up. */
   sessions: Pick<DaemonSessions, 'adoptCall' | 'adoptCallback'>;
 }
 
 export function buildJobs(p: JobParts): DaemonJobs {
   const { config, store, checkpoints, control, registry, ids, clock, asteriskClock, logger } = p;
+  const { unseen } = p;
   const { node, recovery } = config;
-  const unseen = new UnseenEnds({ policy: recovery.unseenEnd, asteriskCdr: checkpoints, logger });
   const housekeeping = new Housekeeping({
     orphans: new OrphanSweep({
       control,

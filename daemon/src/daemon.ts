@@ -39,6 +39,7 @@ import { errorText } from './error-text.js';
 import { DaemonSessions } from './daemon-sessions.js';
 import { buildJobs, type DaemonJobs } from './daemon-jobs.js';
 import { LivenessBook } from './session/live-check.js';
+import { UnseenEnds } from './session/unseen-end.js';
 import { OperatorSurface } from './daemon-surface.js';
 import type { DaemonDeps, StartOptions } from './daemon-options.js';
 
@@ -211,11 +212,22 @@ export class Daemon {
       this.operatorStore ??= opened.store;
       this.closeStore = opened.close;
     }
+    // Its reads (Asterisk's CDR for an unseen end) count as activity, as the store's do.
+    const checkpoints = this.operatorStore
+      ? this.activity.wrap(knexCheckpoints(this.operatorStore.db))
+      : null;
+    const unseen = new UnseenEnds({
+      policy: this.config.recovery.unseenEnd,
+      asteriskCdr: checkpoints,
+      logger: this.logger,
+    });
     if (this.deps.resilience !== false) {
       // Wrapped before anything else uses the store, so housekeeping and sessions both get deadlines and the journal.
       this.resilience = await startResilience(this.store, this.config.resilience, {
         logger: this.logger,
         ...(this.deps.replayTimer ? { timer: this.deps.replayTimer } : {}),
+        now: () => this.asteriskClock.now(),
+        unseen,
       });
       this.store = this.resilience.store;
     }
@@ -224,10 +236,8 @@ export class Daemon {
     this.jobs = buildJobs({
       config: this.config,
       store: this.store,
-      // Its reads (Asterisk's CDR for an unseen end) count as activity, as the store's do.
-      checkpoints: this.operatorStore
-        ? this.activity.wrap(knexCheckpoints(this.operatorStore.db))
-        : null,
+      checkpoints,
+      unseen,
       blocked: this.operatorStore,
       control: this.control,
       registry: this.registry,

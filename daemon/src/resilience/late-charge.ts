@@ -7,7 +7,9 @@
  * Inputs:  the outage grant (the authorise request with its rate, the granted seconds and
  *          cost) and the call's settle request.
  * Locks:   the astaccount row (MySQL `SELECT … FOR UPDATE`; SQLite BEGIN IMMEDIATE).
- * Writes:  only when no CDR with this uniqueid exists:
+ * Writes:  only when no CDR with this uniqueid exists, or the one there is the refusal a timed-out
+ *          authorise committed after the daemon had allowed the call (AUTHORISE_REFUSALS, cost 0):
+ *          the call happened, so that refusal is deleted and the call written in its place:
  *            astcdr: one settled row (rate snapshot, granted max, billsec ≤ granted seconds,
  *                    cost priced per time band like settle, note 'db-outage…'); a routed call
  *                    also its answering trunk, buy cost and margin (its astcallattempt row);
@@ -24,12 +26,12 @@
  * Throws:  StoreError NOT_FOUND when the account is gone.
  */
 import { bandSplitOf, costOf, type Money } from '../rating/index.js';
-import type { SettleRequest } from '../session/ports.js';
+import { AUTHORISE_REFUSALS, type SettleRequest } from '../session/ports.js';
 import { lockAccount } from '../store/accounts.js';
 import { burstStopAfterCharge } from '../store/anomaly.js';
 import { answeredBuy, writeBuySide } from '../store/buy-side.js';
 import { chargeCall } from '../store/charge.js';
-import { cdrByUniqueid, completeCdr, insertOpenCdr } from '../store/cdrs.js';
+import { cdrByUniqueid, completeCdr, insertOpenCdr, type Cdr } from '../store/cdrs.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import { emitBalanceEvents, thresholds } from '../store/outbox.js';
@@ -57,18 +59,30 @@ export function outageBill(call: OutageCall): { billsec: number; cost: Money } {
   return { billsec, cost: answered ? costOf(call.grant.req.rate, answerMs, billsec) : 0n };
 }
 
+/** A refusal the database wrote for this call (a settled attempt at no cost, for its account). */
+function lateRefusal(cdr: Cdr, accountId: number): boolean {
+  return (
+    cdr.status === 'settled' &&
+    cdr.cost === 0n &&
+    cdr.accountId === accountId &&
+    (AUTHORISE_REFUSALS as readonly string[]).includes(cdr.reason ?? '')
+  );
+}
+
 export function knexLateCharge(db: Db): LateCharge {
   return (call) =>
     db.tx(async (trx): Promise<LateChargeResult> => {
       const { req, maxSeconds, maxCost } = call.grant;
       const s = call.settle;
-      if (await cdrByUniqueid(trx, req.uniqueid)) return { outcome: 'exists' };
+      const there = await cdrByUniqueid(trx, req.uniqueid);
+      if (there && !lateRefusal(there, req.accountId)) return { outcome: 'exists' };
       const account = await lockAccount(trx, req.accountId);
       if (!account)
         throw new StoreError(
           'NOT_FOUND',
           `no account with id ${req.accountId} for the outage call ${req.uniqueid}`,
         );
+      if (there) await trx('astcdr').where({ uniqueid: req.uniqueid, status: 'settled' }).delete();
       const { billsec, cost } = outageBill(call);
       const answered = s.disposition === 'ANSWERED';
       const answer = answered ? s.answer : null;
@@ -84,6 +98,7 @@ export function knexLateCharge(db: Db): LateCharge {
         cost,
         note: s.note ? `${OUTAGE_NOTE}; ${s.note}` : OUTAGE_NOTE,
         bandSplit: answered ? bandSplitOf(req.rate, pricedAt, billsec) : null,
+        endSource: s.endSource ?? null,
       });
       // A routed call gets its trunk, buy cost and margin as settle gives them (store/tx/settle.ts);
       // an outage call is never converted (outage-policy.ts), so the margin is taken on its cost.

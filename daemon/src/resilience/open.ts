@@ -16,6 +16,7 @@ import { Journal } from './journal.js';
 import { knexLateCharge, type LateCharge } from './late-charge.js';
 import { JournalReplayer, type ReplayTimer } from './replayer.js';
 import { wrapStore, type ResilientStore } from './resilient-store.js';
+import type { UnseenEnds } from '../session/unseen-end.js';
 
 export interface Resilience {
   store: ResilientStore;
@@ -27,7 +28,14 @@ export interface Resilience {
 export async function startResilience(
   inner: BillingStore,
   cfg: ResilienceConfig,
-  deps: { logger?: Logger; lateCharge?: LateCharge; timer?: ReplayTimer } = {},
+  deps: {
+    logger?: Logger;
+    lateCharge?: LateCharge;
+    timer?: ReplayTimer;
+    /** The daemon's Asterisk clock and unseen-end rule, for calls whose daemon crashed mid-outage. */
+    now?: () => Date;
+    unseen?: Pick<UnseenEnds, 'decide'>;
+  } = {},
 ): Promise<Resilience> {
   const journal = await Journal.open(cfg.journalDir, deps.logger ? { logger: deps.logger } : {});
   if (journal.problems.length > 0)
@@ -51,6 +59,8 @@ export async function startResilience(
     ...(lateCharge ? { lateCharge } : {}),
     ...(adopt ? { adopt } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.unseen ? { unseen: deps.unseen } : {}),
   });
   const replayer = new JournalReplayer({
     replay: () => store.replay(),

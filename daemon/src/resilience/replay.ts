@@ -7,15 +7,16 @@
  *   answer        store.markAnswered (only updates an open CDR without an answer time)
  *   outage-call   lateCharge; when the CDR exists already, store.settle instead
  *   outage-grant  done with its outage-call; an orphan (its daemon ended before the call did)
- *                 is charged once its call cannot be up any more: answered → the granted
- *                 seconds (Asterisk's TIMEOUT(absolute) ended it by then; the end is unknown),
- *                 never answered → a FAILED CDR at no cost
+ *                 is charged once its call cannot be up any more: answered → by the unseen-end
+ *                 rule (session/unseen-end.ts: what can be proven, never the whole grant on a
+ *                 guess), never answered → a FAILED CDR at no cost
  *
  * A record the store refuses as bad input (e.g. its account was deleted) stays pending and is
  * reported; any other error (database still down, deadline) ends the pass, to be retried.
  */
 import type { Logger } from '../log.js';
 import type { BillingStore, SettleRequest } from '../session/ports.js';
+import { channelsOf, describeEnd, unseenEnd, type UnseenEnds } from '../session/unseen-end.js';
 import { isInputError } from '../store/errors.js';
 import { withDeadline } from './deadline.js';
 import type { Journal } from './journal.js';
@@ -37,7 +38,10 @@ export interface ReplayDeps {
   deadlineMs: number;
   /** Outage calls still up in this process: their grants are not replayed yet. */
   isLive?: (uniqueid: string) => boolean;
+  /** Asterisk's time as the daemon knows it (answer times are on it). */
   now?: () => Date;
+  /** The daemon's rule for an end nobody saw; without it, the default (last-up, no Asterisk CDR). */
+  unseen?: Pick<UnseenEnds, 'decide'> | undefined;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'> | undefined;
 }
 
@@ -123,26 +127,35 @@ export async function replayJournal(deps: ReplayDeps): Promise<ReplayReport> {
             )?.answer ?? null;
           const from = answer ?? r.grant.req.start;
           const end = new Date(from.getTime() + r.grant.maxSeconds * 1000);
-          if (now().getTime() < end.getTime() + ORPHAN_MARGIN_MS) break; // the call may still be up
-          const settle: SettleRequest = answer
-            ? {
-                uniqueid: r.uniqueid,
-                disposition: 'ANSWERED',
-                hangupCause: null,
-                answer,
-                end,
-                billsec: r.grant.maxSeconds,
-                note: ORPHAN_NOTE,
-              }
-            : {
-                uniqueid: r.uniqueid,
-                disposition: 'FAILED',
-                hangupCause: null,
-                answer: null,
-                end,
-                billsec: 0,
-                note: ORPHAN_NOTE,
-              };
+          const goneAt = now();
+          if (goneAt.getTime() < end.getTime() + ORPHAN_MARGIN_MS) break; // the call may still be up
+          let settle: SettleRequest;
+          if (answer) {
+            // No checkpoint of it was journaled: confirmed up only at its answer.
+            const ev = { answer, lastUp: null, goneAt, maxSeconds: r.grant.maxSeconds };
+            const e = deps.unseen
+              ? await deps.unseen.decide({ ...ev, channelIds: channelsOf(r.uniqueid) })
+              : unseenEnd('last-up', { ...ev, asteriskEnd: null });
+            settle = {
+              uniqueid: r.uniqueid,
+              disposition: 'ANSWERED',
+              hangupCause: null,
+              answer,
+              end: e.end,
+              billsec: e.billsec,
+              note: `${ORPHAN_NOTE}; ${describeEnd(e)}`,
+              endSource: e.source,
+            };
+          } else
+            settle = {
+              uniqueid: r.uniqueid,
+              disposition: 'FAILED',
+              hangupCause: null,
+              answer: null,
+              end,
+              billsec: 0,
+              note: ORPHAN_NOTE,
+            };
           deps.logger?.warn(
             'journal: charging an outage call whose daemon stopped before it ended',
             { uniqueid: r.uniqueid, answered: answer !== null, billsec: settle.billsec },

@@ -47,6 +47,7 @@ import { DbUnavailable } from './deadline.js';
 import type { Journal } from './journal.js';
 import { outageBill, type LateCharge } from './late-charge.js';
 import { OutagePolicy } from './outage-policy.js';
+import type { UnseenEnds } from '../session/unseen-end.js';
 
 export type { DbHealth } from './db-guard.js';
 export type { DbErrorRefusal } from './outage-policy.js';
@@ -73,7 +74,10 @@ export interface ResilienceOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Most remembered read answers (default 10 000). */
   cacheSize?: number;
+  /** Asterisk's time as the daemon knows it (the replay compares it with answer times). */
   now?: () => Date;
+  /** The rule for an outage call whose end nobody saw (its daemon crashed; unseen-end.ts). */
+  unseen?: Pick<UnseenEnds, 'decide'>;
 }
 
 export interface ResilientStore extends BillingStore {
@@ -322,6 +326,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
         deadlineMs,
         isLive: (u) => outage.has(u),
         now,
+        unseen: opts.unseen,
         logger: log,
       }).then(async (rep) => {
         if (rep.stoppedBy === null && opts.adopt && outage.size > 0) {

@@ -158,7 +158,7 @@ export class UnseenEnds {
     }
     const secs = call.cdr?.checkpointSecs ?? null;
     const end = await this.decide({
-      channelIds: channelOf(r.uniqueid),
+      channelIds: channelsOf(r.uniqueid),
       answer,
       lastUp: secs === null ? null : new Date(answer.getTime() + secs * 1000),
       goneAt: call.goneAt,
@@ -183,7 +183,7 @@ export class UnseenEnds {
  * channel's uniqueid) and, for `<A>.<n>` (a later attempt of a card call), `<A>`. Asterisk's own
  * uniqueids have a dot too, so both are asked for; the answer time tells the attempts apart.
  */
-function channelOf(uniqueid: string): string[] {
+export function channelsOf(uniqueid: string): string[] {
   const dot = uniqueid.lastIndexOf('.');
   return dot > 0 && /^\d+$/.test(uniqueid.slice(dot + 1))
     ? [uniqueid, uniqueid.slice(0, dot)]
