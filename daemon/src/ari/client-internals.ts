@@ -30,6 +30,12 @@ export function internalsOf(client: Client): ClientInternals {
 }
 
 const GUARDED = Symbol('astbill.guarded');
+/**
+ * A ChannelVarset frame: more than half of what a SIP call sends (BRIDGEPEER, RTPAUDIOQOS*, ...),
+ * none of it read by a session (events.ts ignores the type), so it is dropped before parsing.
+ * Inside a JSON string a quote is escaped, so only the event's own `type` member matches.
+ */
+const VARSET_FRAME = /"type"\s*:\s*"ChannelVarset"/;
 /** The ARI operations astbill sends (resource → operations), checked against the declarations at connect. */
 const USED_OPERATIONS: Record<string, string[]> = {
   channels: ['answer', 'ring', 'play', 'originate', 'setChannelVar', 'hangup', 'list'],
@@ -54,9 +60,9 @@ export function restBase(client: Client, url: string, logger: Logger): string {
 
 /**
  * Replaces ari-client's websocket message handler with ours: each message is parsed once and
- * delivered as plain JSON. An event type absent from the declarations' models (which would
+ * delivered as plain JSON (a ChannelVarset is dropped unparsed). An event type absent from the declarations' models (which would
  * make ari-client's handler throw a TypeError out of the websocket) is logged and skipped.
- * `heard` is told of every message (the websocket proved it delivers).
+ * `heard` is told of every message, dropped ones too (the websocket proved it delivers).
  */
 export function guardMessages(
   client: Client,
@@ -73,6 +79,7 @@ export function guardMessages(
   ws.removeAllListeners('message');
   ws.on('message', (data: unknown) => {
     heard();
+    if (typeof data === 'string' && VARSET_FRAME.test(data)) return;
     let event: { type?: unknown };
     try {
       event = JSON.parse(String(data)) as { type?: unknown };

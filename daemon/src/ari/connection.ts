@@ -153,7 +153,7 @@ export class AriConnection {
 
   /** REST requests sent and not yet answered or given up (leak checks, quiescence in tests). */
   requestsInFlight = 0;
-  /** Event frames handed to `onEvent` since this connection object was made. */
+  /** Event frames read from the websocket (handed to `onEvent` or dropped) since this object was made. */
   eventsReceived = 0;
 
   private async run(): Promise<void> {
@@ -299,7 +299,6 @@ export class AriConnection {
       this.markLost(client, 'another websocket took over the application');
       return;
     }
-    this.eventsReceived += 1;
     try {
       this.opts.onEvent(event);
     } catch (err) {
@@ -325,7 +324,10 @@ export class AriConnection {
     guardMessages(
       client,
       this.opts.logger,
-      () => (this.lastHeard = Date.now()),
+      () => {
+        this.lastHeard = Date.now();
+        this.eventsReceived += 1;
+      },
       (event) => this.deliver(client, event),
     );
     // Usable from this moment: the first events (a StasisStart) can come before start() resolves.
