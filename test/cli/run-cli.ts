@@ -1,9 +1,10 @@
+/**
+ * Runs the real CLI as a child process, as an operator would: `astbill …` from the compiled
+ * sources (test/support/compiled.ts; bin/astbill.js's own tests run that entry point).
+ */
 import assert from 'node:assert/strict';
-/** Runs the real CLI (`node bin/astbill.js …`) as a child process, as an operator would. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const bin = fileURLToPath(new URL('../../bin/astbill.js', import.meta.url));
+import { compiledCli } from '../support/compiled.js';
 
 export interface CliResult {
   code: number;
@@ -19,7 +20,7 @@ export function astbill(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [bin, ...args],
+      [compiledCli(), ...args],
       {
         env: { ...process.env, ASTBILL_DB: dbUrl, ASTBILL_LOG_LEVEL: 'error', ...env },
         timeout: 30_000,

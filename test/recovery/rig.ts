@@ -13,6 +13,7 @@ import type { Money } from '../../daemon/src/rating/index.js';
 import { AriSimulator, type EndedChannel, type FarEndRule } from '../../daemon/src/sim/index.js';
 import type { Cdr } from '../../daemon/src/store/cdrs.js';
 import type { TestDatabase, TestStore } from '../support/db.js';
+import { compiledCli } from '../support/compiled.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -59,7 +60,7 @@ export function journalDirFor(): string {
   return d;
 }
 
-/** Starts `astbill start` and resolves once the simulator sees its websocket. */
+/** Starts `astbill start` (compiled, test/support/compiled.ts) and resolves once the simulator sees its websocket. */
 export async function spawnDaemon(o: SpawnOptions): Promise<ChildDaemon> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -79,7 +80,7 @@ export async function spawnDaemon(o: SpawnOptions): Promise<ChildDaemon> {
     ASTBILL_JOURNAL_DIR: o.journalDir ?? journalDirFor(),
     ...o.env,
   };
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'astbill.js'), 'start'], {
+  const proc = spawn(process.execPath, [compiledCli(), 'start'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,7 @@ import { ReportSchedule } from '../../daemon/src/reports/schedule.js';
 import { renderReport, writeReport } from '../../daemon/src/reports/write.js';
 import { forEachDatabase, money, type TestStore } from '../support/db.js';
 import { answeredCall, liveCall, refusedCall, unansweredCall } from '../api/seed-calls.js';
+import { compiledCli } from '../support/compiled.js';
 
 const run = promisify(execFile);
 const day = (d: string, hms = '10:00:00') => new Date(`${d}T${hms}.000Z`);
@@ -392,7 +393,7 @@ describe('the daily report', () => {
 
     describe('from the command line', () => {
       const cli = (args: string[]) =>
-        run(process.execPath, ['--import', 'tsx', 'daemon/src/cli/main.ts', 'report', ...args], {
+        run(process.execPath, [compiledCli(), 'report', ...args], {
           env: { ...process.env, ASTBILL_DB: tdb.url, ASTBILL_LOG_LEVEL: 'error' },
         }).then(
           (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
