@@ -113,7 +113,7 @@ export class DaemonSessions {
         a: { number: call.a.number, rate: null },
         b: { number: call.b.number, rate: null },
       },
-      { ...this.common(() => session), grants },
+      { ...this.common(() => session), grants, routing: grants },
       call,
     );
     this.d.registry.add(session);
@@ -129,6 +129,8 @@ export class DaemonSessions {
     return new CallbackService({
       store: this.d.store(),
       bands: grants,
+      routing: grants,
+      routingConfig: this.d.config.routing,
       logger: this.d.logger,
       node,
       now: () => this.d.wallClock.now(),
@@ -138,6 +140,7 @@ export class DaemonSessions {
         const session: CallbackSession = new CallbackSession(order, {
           ...this.common(() => session),
           grants,
+          routing: grants,
         });
         return session;
       },

@@ -14,7 +14,7 @@ import { noGuessGuard } from './guess-guard.js';
 import { normaliseDestination } from './numbers.js';
 import type { AuthoriseResult, RefusalReason } from './ports.js';
 import { PROMPTS, balanceAnnouncement, refusalMedia } from './prompts.js';
-import { planRoutes } from './route-plan.js';
+import { callPlanEnv, planRoutes } from './route-plan.js';
 
 /**
  * Whether what the dialplan passed (first Stasis arg, else ${EXTEN}) names a destination. A
@@ -147,7 +147,7 @@ export async function authoriseDestination(
     if (banding) rate = { ...rate, banding };
   }
   const routing = await planRoutes(
-    ctx,
+    callPlanEnv(ctx),
     account.tariff,
     dst,
     rate,

@@ -118,11 +118,11 @@ async function timeAtAnswer(ctx: CallbackContext, leg: CallbackLeg): Promise<boo
 /** The leg's answer in the database (recovery bills it from there); false: the call is being ended. */
 async function recordAnswer(ctx: CallbackContext, leg: CallbackLeg): Promise<boolean> {
   try {
-    await ctx.deps.store.markAnswered(leg.channelId, leg.answeredAt!);
+    await ctx.deps.store.markAnswered(leg.uniqueid, leg.answeredAt!);
     return true;
   } catch (err) {
     ctx.log.error('store failed to record the answer; ending the callback', {
-      uniqueid: leg.channelId,
+      uniqueid: leg.uniqueid,
       error: errorText(err),
     });
     void ctx.kill('store-error');

@@ -17,6 +17,7 @@ import type { KillReason } from './kill-call.js';
 import type { LimitTimer } from './limit-timer.js';
 import type { CallbackLeg, CallbackOrder, ResumedOrder } from './callback-legs.js';
 import type { BillingStore, Disposition } from './ports.js';
+import type { RoutingStore } from './routing-ports.js';
 import type { StateMachine, Transitions } from './state-machine.js';
 
 export type CallbackState =
@@ -54,6 +55,8 @@ export interface CallbackDeps {
   confirmedUp?(): Date;
   bind(channelId: string): void;
   onFinished(): void;
+  /** Carrier routing (store/trunks.ts): the legs' trunk claims and attempts; absent: config `dial`. */
+  routing?: RoutingStore;
 }
 
 export interface CallbackContext {
@@ -64,8 +67,8 @@ export interface CallbackContext {
   readonly a: CallbackLeg;
   readonly b: CallbackLeg;
   readonly scope: CallScope;
-  /** Prompts on leg A (the announcement). */
-  readonly ivrA: CallerIvr;
+  /** Prompts on leg A (the announcement); made again when A moves to a further trunk. */
+  ivrA: CallerIvr;
   maxSeconds: number;
   available: Money;
   /** The common end of both legs (ms): A's answer + T, then B's answer + B's time. */

@@ -5,7 +5,7 @@
  */
 import type { EndSource } from './ports.js';
 import type { Logger } from '../log.js';
-import type { Rate } from '../rating/index.js';
+import type { RankedRoute, Rate } from '../rating/index.js';
 import type { DialOutcome } from './call-events.js';
 import { errorText, type Deferred } from './call-scope.js';
 import type { DaemonClock } from './clock.js';
@@ -13,10 +13,17 @@ import type { CallbackGrantStore } from './grant-ports.js';
 import type { Account, Disposition, SettleRequest } from './ports.js';
 import { secondsBetween } from './talk-time.js';
 
+/** A leg of a new callback: its number, its rate, and its trunks (null: config `dial`). */
+export interface OrderedLeg {
+  number: string;
+  rate: Rate;
+  routes: RankedRoute[] | null;
+}
+
 export interface CallbackOrder {
   account: Account;
-  a: { number: string; rate: Rate };
-  b: { number: string; rate: Rate };
+  a: OrderedLeg;
+  b: OrderedLeg;
 }
 
 /** The order of a resumed callback: its rates are on its CDRs already. */
@@ -48,6 +55,11 @@ export interface CallbackLeg {
   name: 'a' | 'b';
   number: string;
   rate: Rate | null;
+  /** Its reservation and CDR: the channel id it was first dialled on. */
+  readonly uniqueid: string;
+  /** Routed leg: the profitable trunks in the order they are tried; null: config `dial`. */
+  routes: RankedRoute[] | null;
+  /** The channel dialled now (a further trunk dials a new one). */
   channelId: string;
   otherChannelId: string;
   answeredAt: Date | null;
@@ -75,7 +87,7 @@ export function legSettleRequest(
   if (leg.answeredAt) {
     return {
       ...(endSource ? { endSource } : {}),
-      uniqueid: leg.channelId,
+      uniqueid: leg.uniqueid,
       disposition: 'ANSWERED',
       hangupCause: cause ?? 16,
       answer: leg.answeredAt,
@@ -85,7 +97,7 @@ export function legSettleRequest(
     };
   }
   return {
-    uniqueid: leg.channelId,
+    uniqueid: leg.uniqueid,
     disposition: failed ?? 'CANCEL',
     hangupCause: cause,
     answer: null,
@@ -124,8 +136,8 @@ export async function timeLegs(
   const atB = b.answeredAt !== null;
   try {
     const res = await deps.grants.timeCallbackB({
-      a: a.channelId,
-      b: b.channelId,
+      a: a.uniqueid,
+      b: b.uniqueid,
       aAnswer: a.answeredAt!,
       bAnswer: b.answeredAt,
       at: deps.clock.now(),

@@ -1,7 +1,9 @@
 /**
  * The front door of callback calls, shared by the HTTP API (POST /callbacks) and, through it,
  * `astbill callback`: authenticate the account, rate both numbers, authorise both legs in one
- * transaction, then start the CallbackSession (leg A is dialled at once).
+ * transaction, then start the CallbackSession (leg A is dialled at once). Each leg is routed as
+ * an ordinary call (route-plan.ts): its trunks by least cost or plan; no trunk with a buy rate
+ * is NOROUTE, none profitable LOSS; no trunk at all: both legs dial config `dial`.
  *
  * Authentication: the caller of the API already holds the API token. An account with a PIN
  * must also be given its PIN (a wrong one is refused as BADPIN and leaves a FAILED CDR, like a
@@ -14,10 +16,13 @@ import type { BandStore } from './grant-ports.js';
 import type { AuthoriseRefusal, BillingStore, RefusalReason } from './ports.js';
 import { errorText } from '../error-text.js';
 import { normaliseDestination } from './numbers.js';
+import { planRoutes, type RouteDecision } from './route-plan.js';
+import type { RoutingConfig } from './routing-config.js';
+import type { RoutingStore } from './routing-ports.js';
 
 export type CallbackRefusal = Extract<
   RefusalReason,
-  'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'SHUTDOWN' | AuthoriseRefusal
+  'NOACCOUNT' | 'BADPIN' | 'BADNUMBER' | 'NOROUTE' | 'LOSS' | 'SHUTDOWN' | AuthoriseRefusal
 >;
 
 /** What the caller is told of a refusal of the store's (tx/authorise-callback.ts). */
@@ -66,6 +71,9 @@ export interface CallbackServiceDeps {
   store: BillingStore;
   /** Time-banded rates; without it both legs are priced flat (as ordinary calls, authorise-flow.ts). */
   bands?: Pick<BandStore, 'bandingFor'>;
+  /** Carrier routing of the legs and its settings; without it both legs dial config `dial`. */
+  routing?: RoutingStore;
+  routingConfig?: RoutingConfig;
   logger: Logger;
   node: string;
   now(): Date;
@@ -133,11 +141,26 @@ export class CallbackService {
       return refuse('NOROUTE', `no rate for ${!flatA ? numA : numB} in tariff '${account.tariff}'`);
     // Each leg's bands as an ordinary call's: priced per band from its own answer.
     const [rateA, rateB] = [await this.banded(flatA, numA, at), await this.banded(flatB, numB, at)];
+    const [routesA, routesB] = [
+      await this.routes(account.tariff, numA, rateA, at),
+      await this.routes(account.tariff, numB, rateB, at),
+    ];
+    for (const [r, num] of [
+      [routesA, numA],
+      [routesB, numB],
+    ] as const)
+      if (r.kind === 'refuse')
+        return refuse(
+          r.reason,
+          r.reason === 'LOSS'
+            ? `no trunk to ${num} leaves the minimum margin`
+            : `no trunk has a buy rate for ${num}`,
+        );
 
     const session = this.deps.newSession({
       account,
-      a: { number: numA, rate: rateA },
-      b: { number: numB, rate: rateB },
+      a: { number: numA, rate: rateA, routes: routesA.kind === 'routes' ? routesA.routes : null },
+      b: { number: numB, rate: rateB, routes: routesB.kind === 'routes' ? routesB.routes : null },
     });
     const res = await session.authorise();
     if (!res.ok) throw new CallbackRefused(res.reason, REFUSED[res.reason]);
@@ -156,6 +179,16 @@ export class CallbackService {
       maxSeconds: res.maxSeconds,
       finished,
     };
+  }
+
+  private routes(tariff: string, number: string, rate: Rate, at: Date): Promise<RouteDecision> {
+    const { routing, routingConfig, logger } = this.deps;
+    return planRoutes(
+      { routing, config: routingConfig, log: logger, now: at },
+      tariff,
+      number,
+      rate,
+    );
   }
 
   private async banded(rate: Rate, number: string, at: Date): Promise<Rate> {

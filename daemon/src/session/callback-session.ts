@@ -47,7 +47,7 @@ import {
 } from './callback-legs.js';
 import type { LiveCallSnapshot } from './call-context.js';
 import { endBothLegs } from './callback-end.js';
-import { dialCallbackLeg } from './dialler.js';
+import { dialCallbackLeg } from './callback-dial.js';
 import type { CallbackAuthoriseResult } from './grant-ports.js';
 import { CallerIvr } from './ivr.js';
 import { hangUpAndWait, type KillReason } from './kill-call.js';
@@ -85,6 +85,8 @@ export class CallbackSession implements RegisteredSession {
       name,
       number: order[name].number,
       rate: order[name].rate,
+      uniqueid: ch.channelId,
+      routes: ('routes' in order[name] ? order[name].routes : null) ?? null,
       ...ch,
       answeredAt: null,
       limitFrom: null,
@@ -95,6 +97,15 @@ export class CallbackSession implements RegisteredSession {
     const log = deps.logger.child({ callback: this.callbackId });
     this.log = log;
     const scope = new CallScope();
+    const ivrOn = (channelId: string) =>
+      new CallerIvr({
+        channelId,
+        control: deps.control,
+        clock: deps.clock,
+        log,
+        scope,
+        digitTimeout: 0,
+      });
     this.c = {
       deps,
       log,
@@ -103,14 +114,7 @@ export class CallbackSession implements RegisteredSession {
       a: leg('a', legA),
       b: leg('b', legB),
       scope,
-      ivrA: new CallerIvr({
-        channelId: legA.channelId,
-        control: deps.control,
-        clock: deps.clock,
-        log,
-        scope,
-        digitTimeout: 0,
-      }),
+      ivrA: ivrOn(legA.channelId),
       maxSeconds: 0,
       available: 0n,
       endAt: 0,
@@ -120,7 +124,16 @@ export class CallbackSession implements RegisteredSession {
       killReason: null,
       kill: (reason) => this.kill(reason),
       dial: (l, callerId, originator) =>
-        dialCallbackLeg(this.c, l, callerId, originator, (at, how) => this.end(at, how)),
+        dialCallbackLeg(
+          this.c,
+          l,
+          callerId,
+          originator,
+          (at, how) => this.end(at, how),
+          (moved) => {
+            if (moved.name === 'a') this.c.ivrA = ivrOn(moved.channelId);
+          },
+        ),
     };
     this.created = deps.clock.now();
   }
@@ -149,16 +162,16 @@ export class CallbackSession implements RegisteredSession {
     return this.order.account;
   }
 
-  /** The legs' CDR uniqueids (their channel ids). */
+  /** The legs' CDR uniqueids (the channel ids they were first dialled on). */
   get uniqueids(): { a: string; b: string } {
-    return { a: this.c.a.channelId, b: this.c.b.channelId };
+    return { a: this.c.a.uniqueid, b: this.c.b.uniqueid };
   }
 
   /** What GET /calls shows for this callback (its A leg's reservation). */
   info(): Omit<LiveCallSnapshot, 'state'> & { state: string } {
     const { a, b } = this.c;
     return {
-      id: a.channelId,
+      id: a.uniqueid,
       state: `callback ${this.state}`,
       account: this.order.account.name,
       destination: `${a.number} -> ${b.number}`,
@@ -171,7 +184,7 @@ export class CallbackSession implements RegisteredSession {
   openUniqueids(): string[] {
     return [this.c.a, this.c.b]
       .filter((l) => !l.settled && this.c.maxSeconds > 0)
-      .map((l) => l.channelId);
+      .map((l) => l.uniqueid);
   }
 
   channelsToCheck(): string[] {
@@ -193,7 +206,7 @@ export class CallbackSession implements RegisteredSession {
   channelsToCheckFor(uniqueid: string): string[] {
     if (!this.c.machine.in('calling-b', 'talking')) return [];
     const { a, b } = this.c;
-    const leg = uniqueid === a.channelId ? a : uniqueid === b.channelId ? b : null;
+    const leg = uniqueid === a.uniqueid ? a : uniqueid === b.uniqueid ? b : null;
     if (!leg?.answeredAt) return [];
     return leg === a ? this.channelsToCheck() : [a.channelId, b.channelId];
   }
@@ -210,8 +223,8 @@ export class CallbackSession implements RegisteredSession {
       node: config.node,
       start: this.created,
       defaultMaxSeconds: config.maxCallSeconds,
-      a: { uniqueid: a.channelId, number: a.number, rate: rateA },
-      b: { uniqueid: b.channelId, number: b.number, rate: rateB },
+      a: { uniqueid: a.uniqueid, number: a.number, rate: rateA },
+      b: { uniqueid: b.uniqueid, number: b.number, rate: rateB },
     });
     if (res.ok) {
       this.c.maxSeconds = res.maxSeconds;

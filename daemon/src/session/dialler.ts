@@ -4,16 +4,13 @@
  * outcome comes from the switch's events; the session resolves it. Two guards of our own:
  * an originate request that fails counts as CHANUNAVAIL, and a leg with no outcome by the ring
  * timeout plus `ringGuardSeconds` is hung up and counts as NO ANSWER (cause 19). Ordinary
- * calls dial through dialAttempt, callback legs through dialCallbackLeg; both use dialLeg.
+ * calls dial through dialAttempt, callback legs through callback-dial.ts; both use dialLeg.
  */
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
 import type { DialOutcome } from './call-events.js';
 import type { Attempt, CallContext, SessionConfig } from './call-context.js';
-import type { CallbackContext, CallbackEnd, CallbackState } from './callback-context.js';
-import type { CallbackLeg } from './callback-legs.js';
-import { deferred, errorText, type Deferred } from './call-scope.js';
-import { FAILURE_DISPOSITION } from './dial-failure.js';
+import { errorText, type Deferred } from './call-scope.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 
 export type { DialOutcome } from './call-events.js';
@@ -122,47 +119,4 @@ export async function dialAttempt(
   } finally {
     guard.cancel();
   }
-}
-
-/**
- * Dials one leg of a callback; its failure (event, originate error, ring guard) while the
- * callback still waits for that leg ends the callback through `end` with the leg's disposition.
- */
-export async function dialCallbackLeg(
-  ctx: CallbackContext,
-  leg: CallbackLeg,
-  callerId: string,
-  originator: string,
-  end: (at: Date, how: CallbackEnd) => Promise<void>,
-): Promise<void> {
-  const { control, config, clock } = ctx.deps;
-  ctx.deps.bind(leg.channelId);
-  ctx.deps.bind(leg.otherChannelId);
-  leg.dialled = true;
-  const expected: CallbackState = leg.name === 'a' ? 'calling-a' : 'calling-b';
-  const outcome = deferred<DialOutcome>();
-  leg.outcome = outcome;
-  void outcome.promise.then((o) => {
-    if (o.kind === 'failed' && ctx.machine.state === expected)
-      return end(o.at, {
-        [leg.name]: FAILURE_DISPOSITION[o.failure],
-        cause: o.cause,
-        by: leg.name,
-      });
-  });
-  const guard = await dialLeg({
-    control,
-    clock,
-    log: ctx.log,
-    config,
-    number: leg.number,
-    callerId,
-    leg,
-    originator,
-    outcome,
-    now: () => clock.now(),
-    logFields: { callbackLeg: leg.name.toUpperCase() },
-  });
-  if (outcome.done) guard.cancel();
-  else ctx.timers.push(guard);
 }

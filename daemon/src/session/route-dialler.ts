@@ -1,71 +1,103 @@
 /**
- * Dialling a routed call: the trunks in order, inside the call's one reservation (the sell side
+ * Dialling a routed leg: the trunks in order, inside the leg's one reservation (the sell side
  * never changes between trunks). Each trunk's channel is claimed in the database first (a trunk
  * at its limit is skipped, across every daemon); each attempt is recorded (astcallattempt) with
  * its outcome and causes. A failure moves on to the next trunk only when the failover table says
  * so (failover.ts): busy, no answer and rejected end the call, so a busy callee is never rung
- * again. Without routes the call dials config `dial` (dialler.ts) exactly as before.
+ * again. One loop for every routed leg: an ordinary call's B leg (dialRoutes) and each leg of a
+ * callback (dialler.ts dialCallbackLeg). Without routes a leg dials config `dial` as before.
  */
+import type { Logger } from '../log.js';
+import type { RankedRoute } from '../rating/index.js';
 import type { Attempt, CallContext } from './call-context.js';
 import { deferred, errorText } from './call-scope.js';
 import type { DialOutcome } from './call-events.js';
 import { FAILURE_DISPOSITION } from './dial-failure.js';
 import { dialAttempt } from './dialler.js';
-import { DEFAULT_FAILOVER, shouldFailOver } from './failover.js';
+import { DEFAULT_FAILOVER, shouldFailOver, type FailoverTable } from './failover.js';
 import { rewriteNumber } from '../rating/index.js';
 import type { AttemptOutcome, RoutingStore } from './routing-ports.js';
 
-export async function dialRoutes(ctx: CallContext, attempt: Attempt): Promise<DialOutcome> {
-  const routes = attempt.routes;
-  const routing = ctx.deps.routing;
-  if (!routes || !routing) return dialAttempt(ctx, attempt);
-  const table = ctx.deps.config.routing?.failover ?? DEFAULT_FAILOVER;
+/** One trunk of a routed leg: its dial template, the number as that carrier wants it, the leg's ids. */
+export interface DialVia {
+  dial: string;
+  number: string;
+  leg: { channelId: string; otherChannelId: string };
+}
+
+/** What the trunk loop needs of the call it dials for. */
+export interface TrunkDialEnv {
+  routing: RoutingStore;
+  table: FailoverTable;
+  log: Logger;
+  node: string;
+  newLeg(): { channelId: string; otherChannelId: string };
+  /** The time stamped on a claim (and on an abandoned attempt). */
+  now(): Date;
+  /** When the answered attempt answered. */
+  answeredAt(): Date | null;
+  /** Throws when the call is over (its scope ended). */
+  check(): void;
+  /** A failed trunk's leg: its events no longer concern the call. */
+  forgetLeg(channelId: string): void;
+}
+
+/**
+ * Dials `dst` for the reservation `uniqueid` over `routes`; `dialOne` dials one trunk (its
+ * `n`: how many were dialled before it) and resolves with that trunk's outcome.
+ */
+export async function dialOverTrunks(
+  env: TrunkDialEnv,
+  routes: readonly RankedRoute[],
+  uniqueid: string,
+  dst: string,
+  dialOne: (via: DialVia, n: number) => Promise<DialOutcome>,
+): Promise<DialOutcome> {
+  const { routing } = env;
   // Every trunk at its limit: the caller gets congestion, as from a full carrier.
-  let last: DialOutcome = { kind: 'failed', failure: 'CONGESTION', cause: 34, at: ctx.lastEventAt };
+  let last: DialOutcome = { kind: 'failed', failure: 'CONGESTION', cause: 34, at: env.now() };
   let dialled = 0;
   for (const route of routes) {
-    const leg = ctx.deps.ids.leg();
+    const leg = env.newLeg();
     const claim = await routing.claimTrunk({
-      uniqueid: attempt.uniqueid,
+      uniqueid,
       trunkId: route.trunk.id,
       trunk: route.trunk.name,
       channel: leg.channelId,
-      node: ctx.deps.config.node,
+      node: env.node,
       buy: route.buy,
-      start: ctx.lastEventAt,
+      start: env.now(),
     });
-    ctx.scope.check();
+    env.check();
     if (!claim.ok) {
-      ctx.log.info('trunk at its channel limit; trying the next', { trunk: route.trunk.name });
+      env.log.info('trunk at its channel limit; trying the next', { trunk: route.trunk.name });
       continue;
     }
-    if (dialled++ > 0) attempt.outcome = deferred<DialOutcome>();
     let outcome: DialOutcome;
     try {
-      outcome = await dialAttempt(ctx, attempt, {
-        dial: route.trunk.dial,
-        number: rewriteNumber(route.trunk, attempt.dst),
-        leg,
-      });
+      outcome = await dialOne(
+        { dial: route.trunk.dial, number: rewriteNumber(route.trunk, dst), leg },
+        dialled++,
+      );
     } catch (err) {
-      await close(ctx, routing, claim.attemptId, {
+      await close(env, claim.attemptId, {
         outcome: 'ABANDONED',
         cause: null,
         techCause: null,
-        end: ctx.lastEventAt,
+        end: env.now(),
       });
       throw err;
     }
     if (outcome.kind === 'answered') {
-      await close(ctx, routing, claim.attemptId, {
+      await close(env, claim.attemptId, {
         outcome: 'ANSWERED',
         cause: null,
         techCause: null,
-        end: attempt.answeredAt ?? ctx.lastEventAt,
+        end: env.answeredAt() ?? env.now(),
       });
       return outcome;
     }
-    await close(ctx, routing, claim.attemptId, {
+    await close(env, claim.attemptId, {
       outcome: FAILURE_DISPOSITION[outcome.failure],
       cause: outcome.cause,
       techCause: outcome.techCause ?? null,
@@ -73,31 +105,48 @@ export async function dialRoutes(ctx: CallContext, attempt: Attempt): Promise<Di
     });
     last = outcome;
     // This leg is over; the session forgets only the last one when it finishes.
-    ctx.deps.control.forgetLeg(leg.channelId);
-    const next = shouldFailOver(outcome, table);
-    ctx.log.info(next ? 'trunk failed; trying the next' : 'trunk failed; the call ends', {
+    env.forgetLeg(leg.channelId);
+    const next = shouldFailOver(outcome, env.table);
+    env.log.info(next ? 'trunk failed; trying the next' : 'trunk failed; the call ends', {
       trunk: route.trunk.name,
       failure: outcome.failure,
       cause: outcome.cause,
       techCause: outcome.techCause ?? null,
     });
     if (!next) return outcome;
-    ctx.scope.check();
+    env.check();
   }
   return last;
 }
 
+/** An ordinary call's B leg: over its trunks, else config `dial` (dialler.ts). */
+export async function dialRoutes(ctx: CallContext, attempt: Attempt): Promise<DialOutcome> {
+  const routes = attempt.routes;
+  const routing = ctx.deps.routing;
+  if (!routes || !routing) return dialAttempt(ctx, attempt);
+  const env: TrunkDialEnv = {
+    routing,
+    table: ctx.deps.config.routing?.failover ?? DEFAULT_FAILOVER,
+    log: ctx.log,
+    node: ctx.deps.config.node,
+    newLeg: () => ctx.deps.ids.leg(),
+    now: () => ctx.lastEventAt,
+    answeredAt: () => attempt.answeredAt,
+    check: () => ctx.scope.check(),
+    forgetLeg: (id) => ctx.deps.control.forgetLeg(id),
+  };
+  return dialOverTrunks(env, routes, attempt.uniqueid, attempt.dst, (via, n) => {
+    if (n > 0) attempt.outcome = deferred<DialOutcome>();
+    return dialAttempt(ctx, attempt, via);
+  });
+}
+
 /** The attempt's outcome; a failure to write it is logged (the call is not held up by it). */
-async function close(
-  ctx: CallContext,
-  routing: RoutingStore,
-  attemptId: number,
-  o: AttemptOutcome,
-): Promise<void> {
+async function close(env: TrunkDialEnv, attemptId: number, o: AttemptOutcome): Promise<void> {
   try {
-    await routing.closeAttempt(attemptId, o);
+    await env.routing.closeAttempt(attemptId, o);
   } catch (err) {
-    ctx.log.warn('could not record the trunk attempt outcome', {
+    env.log.warn('could not record the trunk attempt outcome', {
       attemptId,
       error: errorText(err),
     });

@@ -6,35 +6,54 @@
  * least-cost tie is broken by the trunks' recent ASR (ASTBILL_LCR_ASR_WINDOW), read only when
  * there is a tie.
  */
+import type { Logger } from '../log.js';
 import type { Rate, RankedRoute } from '../rating/index.js';
 import type { CallContext } from './call-context.js';
 import { db } from './call-scope.js';
 import { rankRoutes } from './route-ranking.js';
-import type { RouteCandidates } from './routing-ports.js';
+import type { RoutingConfig } from './routing-config.js';
+import type { RouteCandidates, RoutingStore } from './routing-ports.js';
 
 export type RouteDecision =
   | { kind: 'legacy' }
   | { kind: 'routes'; routes: RankedRoute[] }
   | { kind: 'refuse'; reason: 'NOROUTE' | 'LOSS' };
 
+/** What planning needs: the routing port and settings (absent: no routing), a log, now. */
+export interface RoutePlanEnv {
+  routing?: RoutingStore | undefined;
+  config?: RoutingConfig | undefined;
+  log: Logger;
+  now: Date;
+}
+
+/** The plan environment of an ordinary call. */
+export function callPlanEnv(ctx: CallContext): RoutePlanEnv {
+  return {
+    routing: ctx.deps.routing,
+    config: ctx.deps.config.routing,
+    log: ctx.log,
+    now: ctx.lastEventAt,
+  };
+}
+
 /** `known`: the routing of `dst`, already read with the account (no round trip of its own). */
 export async function planRoutes(
-  ctx: CallContext,
+  env: RoutePlanEnv,
   tariff: string,
   dst: string,
   sell: Rate,
   known?: RouteCandidates,
 ): Promise<RouteDecision> {
-  const routing = ctx.deps.routing;
+  const routing = env.routing;
   if (!routing) return { kind: 'legacy' };
   const found = known ?? (await db(() => routing.routeCandidates(tariff, dst)));
   if (!found.configured) return { kind: 'legacy' };
   const { plan } = found;
-  const cfg = ctx.deps.config.routing;
-  const ranked = await db(() => rankRoutes(routing, cfg, found, sell, ctx.lastEventAt));
+  const ranked = await db(() => rankRoutes(routing, env.config, found, sell, env.now));
   const routes = ranked.filter((r) => r.profitable);
   const skipped = ranked.filter((r) => !r.profitable).map((r) => r.trunk.name);
-  ctx.log.info('routes', {
+  env.log.info('routes', {
     dst,
     mode: plan.mode,
     routes: routes.map((r) => r.trunk.name),

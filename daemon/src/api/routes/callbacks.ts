@@ -37,6 +37,7 @@ const STATUS: Record<string, number> = {
   EXPIRED: 403,
   BADNUMBER: 400,
   NOROUTE: 422,
+  LOSS: 422,
   NOCREDIT: 402,
   LIMIT: 429,
   BLOCKEDDEST: 403,
