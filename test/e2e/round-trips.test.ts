@@ -49,7 +49,7 @@ describe('SQL round trips per answered call', function () {
     }
 
     const seed = async () => {
-      const accounts = [];
+      const accounts: { name: string }[] = [];
       for (let i = 0; i < CALLS; i++) accounts.push(await e.t.seedAccount({ balance: '10' }));
       return accounts;
     };
