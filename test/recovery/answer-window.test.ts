@@ -50,6 +50,7 @@ describe('kill -9 inside the answer batch window', function () {
         () => talking(sim, stays.channelId) && talking(sim, ends.channelId),
       );
       const bLegs = [bLegOf(sim, stays.channelId), bLegOf(sim, ends.channelId)];
+      const firstDeadline = sim.channel(stays.channelId)!.absoluteDeadline!;
       await d1.kill9();
 
       const ids = [stays.channelId, ends.channelId];
@@ -73,6 +74,17 @@ describe('kill -9 inside the answer batch window', function () {
         () => d2.logged(/supervision resumed/).length === 1,
         20_000,
         50,
+      );
+      // The limit set again still counts from the earliest possible answer: never past the grant.
+      const deadline = await until('TIMEOUT set again on the adopted call', () => {
+        const d = sim.channel(stays.channelId)?.absoluteDeadline;
+        return d !== undefined && d !== firstDeadline ? d : null;
+      });
+      const answeredAt = sim.channel(bLegs[0]!)!.answeredAt!;
+      // (Whole seconds left, set a moment after the reconciliation looked: up to ~1.5 s late.)
+      assert.ok(
+        deadline <= answeredAt + 61_500,
+        `the adopted call is cut within its grant (${deadline - answeredAt} ms after the answer)`,
       );
       await until(
         'every reservation settled',

@@ -99,6 +99,22 @@ describe('answer marks written in node-wide batches', () => {
       assert.deepEqual(await answers([id!]), { cdr: [7], reservation: [7] });
     });
 
+    it('writes a mark asked for now at once, while the window keeps the others', async () => {
+      const [queued, callback] = await authorised(2);
+      const batch = new AnswerBatch(t.db, 60_000);
+      const later = batch.mark(queued!, at(3));
+      await batch.mark(callback!, at(4), true);
+      // The callback leg's answer is on record before any batch is written; the other waits.
+      assert.deepEqual(await answers([queued!, callback!]), {
+        cdr: [null, 4],
+        reservation: [null, 4],
+      });
+      assert.equal(batch.pending, 1);
+      await batch.flush();
+      await later;
+      assert.deepEqual((await answers([queued!, callback!])).cdr, [3, 4]);
+    });
+
     it('fails every mark of a batch that cannot be written, so that each is journaled', async () => {
       const [id] = await authorised(1);
       const broken = {

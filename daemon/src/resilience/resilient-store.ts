@@ -257,12 +257,12 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
       return policy === 'allow-capped' ? outagePolicy.allowCapped(req) : outagePolicy.refuse(req);
     },
 
-    async markAnswered(uniqueid, answer) {
+    async markAnswered(uniqueid, answer, now) {
       if (outage.has(uniqueid)) {
         await journal.append({ kind: 'answer', uniqueid, answer });
         return;
       }
-      const r = await call('markAnswered', () => inner.markAnswered(uniqueid, answer));
+      const r = await call('markAnswered', () => inner.markAnswered(uniqueid, answer, now));
       if (!r.ok) await journal.append({ kind: 'answer', uniqueid, answer });
     },
 

@@ -118,7 +118,9 @@ async function timeAtAnswer(ctx: CallbackContext, leg: CallbackLeg): Promise<boo
 /** The leg's answer in the database (recovery bills it from there); false: the call is being ended. */
 async function recordAnswer(ctx: CallbackContext, leg: CallbackLeg): Promise<boolean> {
   try {
-    await ctx.deps.store.markAnswered(leg.uniqueid, leg.answeredAt!);
+    // At once, not with the node's batch: a callback resumed at restart is billed from the
+    // answers on record (session/reconcile-callback.ts), and a lost one would bill ring time.
+    await ctx.deps.store.markAnswered(leg.uniqueid, leg.answeredAt!, true);
     return true;
   } catch (err) {
     ctx.log.error('store failed to record the answer; ending the callback', {

@@ -225,8 +225,11 @@ export interface BillingStore {
   callerIdRules?(): Promise<readonly NumberRule[]>;
   /** ONE transaction: lock/write the account, check credit and call limit, insert reservation + CDR phase 1. */
   authorise(req: AuthoriseRequest): Promise<AuthoriseResult>;
-  /** Records the answer time on the open CDR (phase 1½), so that a restart can settle from it. */
-  markAnswered(uniqueid: string, answer: Date): Promise<void>;
+  /**
+   * Records the answer time on the open CDR (phase 1½), so that a restart can settle from it;
+   * with the node's next answer batch, or at once when `now` (see store/answer-batch.ts).
+   */
+  markAnswered(uniqueid: string, answer: Date, now?: boolean): Promise<void>;
   /** ONE transaction, idempotent: complete the CDR, debit, ledger row, delete the reservation. */
   settle(req: SettleRequest): Promise<SettleResult>;
   /** A FAILED CDR row for an attempt refused before authorisation (cost 0). Idempotent per uniqueid. */

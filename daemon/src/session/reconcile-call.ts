@@ -93,9 +93,11 @@ export async function reconcileCall(
   // Asterisk's channel list gives only creation times, which precede the ringing: billing from
   // them would charge ring time, so the talk before now is the operator's loss, never the caller's.
   const answer = answerKnown ?? (talking ? now : null);
+  // The limit counts from the earliest the answer can have been: never talk past the grant.
+  const limitFrom = answerKnown ?? r.created;
 
   if (mayAdopt && talking && answer) {
-    const remaining = r.maxSeconds - secondsBetween(answer, now);
+    const remaining = r.maxSeconds - secondsBetween(limitFrom, now);
     if (remaining >= 1) {
       const call: AdoptableCall = {
         uniqueid: r.uniqueid,

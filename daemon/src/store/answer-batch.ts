@@ -30,9 +30,13 @@ export class AnswerBatch {
     private readonly windowMs: number,
   ) {}
 
-  /** Records `answer` for `uniqueid` with the next batch; resolves once it is written. */
-  mark(uniqueid: string, answer: Date): Promise<void> {
-    if (this.windowMs <= 0) return markAnsweredMany(this.db, [{ uniqueid, answer }]);
+  /**
+   * Records `answer` for `uniqueid` with the next batch; resolves once it is written. `now`
+   * writes it at once instead: for calls whose recovery cannot take the answer from Asterisk
+   * (a callback's legs, resumed from their recorded answers).
+   */
+  mark(uniqueid: string, answer: Date, now = false): Promise<void> {
+    if (this.windowMs <= 0 || now) return markAnsweredMany(this.db, [{ uniqueid, answer }]);
     return new Promise((resolve, reject) => {
       const known = this.queued.get(uniqueid);
       // The first answer time stays, as in the database.

@@ -125,8 +125,8 @@ export class KnexBillingStore
     return answerBanded(this.db, req);
   }
 
-  markAnswered(uniqueid: string, answer: Date): Promise<void> {
-    return this.answers.mark(uniqueid, answer);
+  markAnswered(uniqueid: string, answer: Date, now?: boolean): Promise<void> {
+    return this.answers.mark(uniqueid, answer, now);
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {
