@@ -55,6 +55,7 @@ export class CallSession implements RegisteredSession {
     const scope = new CallScope();
     this.log = log;
     this.c = {
+      session: this,
       offered,
       deps,
       log,
@@ -277,7 +278,7 @@ export class CallSession implements RegisteredSession {
         channels: b ? [this.aChannelId, b] : [this.aChannelId],
         finished: this.finished,
         stillUp: () => this.state === 'talking',
-        ...(c.deps.confirmedUp ? { confirmedUp: c.deps.confirmedUp } : {}),
+        ...(c.deps.confirmedUp ? { confirmedUp: () => c.deps.confirmedUp!(this) } : {}),
         endHere: (at) => endTalk(c, at, null, 'kill'),
         what: 'call',
       });
@@ -296,7 +297,7 @@ export class CallSession implements RegisteredSession {
     c.scope.end();
     for (const a of c.attempts) if (a.b) c.deps.control.forgetLeg(a.b.channelId);
     try {
-      c.deps.onFinished();
+      c.deps.onFinished(this);
     } finally {
       this.done.resolve();
     }

@@ -69,7 +69,7 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
         defaultMaxSeconds: config.maxCallSeconds,
         defaultGrantSeconds: config.charging!.grantSeconds,
         onGranted: (total) => void (attempt.maxSeconds = total),
-        ...(ctx.deps.confirmedUp ? { confirmedUp: ctx.deps.confirmedUp } : {}),
+        ...(ctx.deps.confirmedUp ? { confirmedUp: () => ctx.deps.confirmedUp!(ctx.session) } : {}),
       })
     : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
   ctx.limit.start();
@@ -142,8 +142,8 @@ export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
   ctx.attempt = attempt;
   ctx.ivr.markAnswered();
   ctx.bridgeId = call.bridgeId;
-  ctx.deps.bind(call.bChannelId);
-  if (call.bOtherChannelId) ctx.deps.bind(call.bOtherChannelId);
+  ctx.deps.bind(call.bChannelId, ctx.session);
+  if (call.bOtherChannelId) ctx.deps.bind(call.bOtherChannelId, ctx.session);
   const { control, clock, config } = ctx.deps;
   ctx.limit = new LimitTimer({
     clock,
