@@ -36,27 +36,38 @@ export function playWarning(
     .catch((err: unknown) => log.warn('warning sound failed', { error: errorText(err) }));
 }
 
+/**
+ * What a talking call's limit fires, made apart from startTalking so that the closures, which
+ * live as long as the call, hold only the context and not the whole of startTalking's scope.
+ */
+function limitActions(ctx: CallContext): { onWarn: () => void; onLimit: () => void } {
+  return {
+    onWarn: () => {
+      if (ctx.machine.state === 'talking')
+        playWarning(ctx.deps.control, ctx.offered.channelId, ctx.deps.config.warnSound, ctx.log);
+    },
+    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
+  };
+}
+
 /** The far end answered (state talking): limits, answer A, bridge, mark the answer. */
 export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<void> {
   const { control, store, config, clock, grantStore } = ctx.deps;
   const b = attempt.b!.channelId;
   const a = ctx.offered.channelId;
   const talking = (): boolean => ctx.machine.state === 'talking';
-  const timing = {
-    clock,
-    graceSeconds: config.limitGraceSeconds ?? 2,
-    warnBeforeSeconds: config.warnBefore,
-    onWarn: () => {
-      if (talking()) playWarning(control, a, config.warnSound, ctx.log);
-    },
-    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
-  };
   const banded = answeredByBands(ctx, attempt);
   if (banded && !(await grantFromAnswer(ctx, attempt))) return;
   const grants = attempt.grant && config.charging && grantStore;
+  const { onWarn, onLimit } = limitActions(ctx);
+  const graceSeconds = config.limitGraceSeconds ?? 2;
   ctx.limit = grants
     ? new GrantController({
-        ...timing,
+        clock,
+        graceSeconds,
+        warnBeforeSeconds: config.warnBefore,
+        onWarn,
+        onLimit,
         store: grants,
         control,
         logger: ctx.log,
@@ -71,7 +82,14 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
         onGranted: (total) => void (attempt.maxSeconds = total),
         ...(ctx.deps.confirmedUp ? { confirmedUp: () => ctx.deps.confirmedUp!(ctx.session) } : {}),
       })
-    : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
+    : new LimitTimer({
+        clock,
+        limitSeconds: attempt.maxSeconds,
+        graceSeconds,
+        warnBeforeSeconds: config.warnBefore,
+        onWarn,
+        onLimit,
+      });
   ctx.limit.start();
   ctx.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
   try {
