@@ -37,19 +37,30 @@ export interface Deferred<T> {
   done: boolean;
 }
 
+/**
+ * A class, not an object of closures: a live call keeps its dial outcome for as long as it
+ * talks, and once resolved this holds only the promise (the resolving function is let go).
+ */
+class OnceDeferred<T> implements Deferred<T> {
+  readonly promise: Promise<T>;
+  done = false;
+  private settle: ((v: T) => void) | null = null;
+
+  constructor() {
+    this.promise = new Promise<T>((r) => (this.settle = r));
+  }
+
+  resolve(v: T): void {
+    const settle = this.settle;
+    if (this.done || !settle) return;
+    this.done = true;
+    this.settle = null;
+    settle(v);
+  }
+}
+
 export function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  const d: Deferred<T> = {
-    promise,
-    done: false,
-    resolve: (v: T) => {
-      if (d.done) return;
-      d.done = true;
-      resolve(v);
-    },
-  };
-  return d;
+  return new OnceDeferred<T>();
 }
 
 /**

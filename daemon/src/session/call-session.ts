@@ -23,7 +23,7 @@ import {
   type SessionState,
 } from './call-context.js';
 import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
-import { CallScope, deferred, errorText } from './call-scope.js';
+import { CallScope, deferred, errorText, type Deferred } from './call-scope.js';
 import { resumeAdopted, startTalking } from './connect.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
@@ -44,7 +44,8 @@ export { secondsBetween } from './talk-time.js';
 export class CallSession implements RegisteredSession {
   private readonly c: CallContext;
   private readonly log: Logger;
-  private readonly done = deferred<void>();
+  /** Made when someone waits for the end (shutdown, a kill), not for every call. */
+  private done: Deferred<void> | null = null;
   private started = false;
 
   constructor(
@@ -95,7 +96,8 @@ export class CallSession implements RegisteredSession {
   }
 
   get finished(): Promise<void> {
-    return this.done.promise;
+    if (this.state === 'settled') return Promise.resolve();
+    return (this.done ??= deferred<void>()).promise;
   }
 
   /** Channels that must still exist in Asterisk for this call to be alive. */
@@ -136,6 +138,12 @@ export class CallSession implements RegisteredSession {
 
   /** Starts the pre-answer flow; resolves when the call is settled. Never rejects. */
   start(): Promise<void> {
+    this.begin();
+    return this.finished;
+  }
+
+  /** start() for a caller that does not wait for the end (the router). */
+  begin(): void {
     if (!this.started) {
       this.started = true;
       this.log.info('call offered', {
@@ -146,7 +154,6 @@ export class CallSession implements RegisteredSession {
       });
       this.spawn(runPreAnswer(this.c), 'call flow');
     }
-    return this.finished;
   }
 
   /** Restart reconciliation (reconcile.ts): supervises a call that outlived the daemon (connect.ts). */
@@ -299,7 +306,7 @@ export class CallSession implements RegisteredSession {
     try {
       c.deps.onFinished(this);
     } finally {
-      this.done.resolve();
+      this.done?.resolve();
     }
   }
 
