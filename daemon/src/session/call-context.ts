@@ -175,6 +175,14 @@ export interface CallContext {
   finish(): void;
 }
 
+/**
+ * Adds an attempt. A new array of the exact length, not push(): a push onto an empty array
+ * reserves 17 slots (~150 bytes), kept for as long as the call lives, for one or two attempts.
+ */
+export function addAttempt(ctx: CallContext, attempt: Attempt): void {
+  ctx.attempts = [...ctx.attempts, attempt];
+}
+
 /** The uniqueid of the next attempt: the A channel id, then `${a}.1`, `${a}.2`… */
 export function nextUniqueid(ctx: CallContext): string {
   const n = ctx.attempts.length;

@@ -5,7 +5,7 @@
  * supervision of a call that outlived an earlier run of the daemon (reconcile.ts finds those).
  */
 import type { Logger } from '../log.js';
-import type { Attempt, CallContext } from './call-context.js';
+import { addAttempt, type Attempt, type CallContext } from './call-context.js';
 import type { CallControl } from './call-control-port.js';
 import type { DialOutcome } from './call-events.js';
 import { deferred, errorText } from './call-scope.js';
@@ -156,7 +156,7 @@ export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
     outcome: deferred<DialOutcome>(),
   };
   attempt.outcome.resolve({ kind: 'answered' });
-  ctx.attempts.push(attempt);
+  addAttempt(ctx, attempt);
   ctx.attempt = attempt;
   ctx.ivr.markAnswered();
   ctx.bridgeId = call.bridgeId;
