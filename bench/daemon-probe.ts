@@ -6,7 +6,7 @@
  * Messages in:  { type: 'probe', reset?, gc? }       → replies { type: 'probe', ...ProbeReport }
  *               { type: 'exit' }                     → SIGTERM to itself (the daemon's graceful stop)
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -37,6 +37,13 @@ export interface ProbeReport {
 const sql: Record<string, number> = {};
 /** ASTBILL_PROBE_SQL_TRACE=file: every round trip's text, one a line (to see which statements a call costs). */
 const trace = process.env.ASTBILL_PROBE_SQL_TRACE ?? null;
+/**
+ * ASTBILL_PROBE_HEAP_DIR=dir: a heap snapshot (Chrome DevTools format) after every probe that asks
+ * for a GC (the scale part: idle, then each level), named by pid and a sequence number, to see
+ * what each live call retains. Writing one blocks the daemon for seconds: for analysis runs only.
+ */
+const heapDir = process.env.ASTBILL_PROBE_HEAP_DIR ?? null;
+let heapSeq = 0;
 
 /** Counts queries at the driver (mysql2 Connection#query, which knex uses) and their statements by first keyword. */
 function countStatements(): void {
@@ -113,6 +120,11 @@ if (process.send) {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (m.gc && gc) gc();
       process.send?.({ type: 'probe', ...report() });
+      // After the reply, so that the probe's own timeout does not count the (long) write.
+      if (m.gc && heapDir) {
+        mkdirSync(heapDir, { recursive: true });
+        v8.writeHeapSnapshot(join(heapDir, `daemon-${process.pid}-${++heapSeq}.heapsnapshot`));
+      }
       if (m.reset) {
         loop.reset();
         eluFrom = performance.eventLoopUtilization();

@@ -7,7 +7,7 @@
 import type { Logger } from './log.js';
 import type { Metrics } from './api/index.js';
 import type { KnexBillingStore } from './store/index.js';
-import { CallSession, type SessionConfig } from './session/call-session.js';
+import { CallSession, type SessionConfig, type SessionDeps } from './session/call-session.js';
 import type { DaemonClock } from './session/clock.js';
 import type { BridgePool } from './session/bridge-pool.js';
 import type { IdFactory } from './session/ids.js';
@@ -68,16 +68,40 @@ export class DaemonSessions {
     };
   }
 
+  /**
+   * What every ordinary call is built with: one object for all of them (a copy per call was
+   * ~1 KiB of each live call's heap), made again only should the daemon's stores change.
+   */
+  private callDeps: SessionDeps | null = null;
+
+  private depsForCalls(): SessionDeps {
+    const { d } = this;
+    const store = d.store();
+    const grants = d.operatorStore();
+    const cached = this.callDeps;
+    if (cached && cached.store === store && (cached.grantStore ?? null) === grants) return cached;
+    const deps: SessionDeps = {
+      store,
+      control: d.control,
+      logger: d.logger,
+      clock: d.clock,
+      ids: d.ids,
+      bridges: d.bridges,
+      config: d.config,
+      confirmedUp: (session) => d.book.confirmedUp(session, d.clock.now()),
+      bind: (channelId, session) => d.registry.bind(channelId, session),
+      onFinished: (session) => d.registry.remove(session),
+      metrics: d.metrics ?? noSessionMetrics,
+      pinGuard: d.pinGuard,
+      ...(grants ? { grantStore: grants, routing: grants, vouchers: grants, bands: grants } : {}),
+    };
+    this.callDeps = deps;
+    return deps;
+  }
+
   /** An ordinary call (the router registers it). */
   call(offered: CallOffered): CallSession {
-    const grants = this.d.operatorStore();
-    const session: CallSession = new CallSession(offered, {
-      ...this.common(() => session),
-      metrics: this.d.metrics ?? noSessionMetrics,
-      pinGuard: this.d.pinGuard,
-      ...(grants ? { grantStore: grants, routing: grants, vouchers: grants, bands: grants } : {}),
-    });
-    return session;
+    return new CallSession(offered, this.depsForCalls());
   }
 
   /** Restart reconciliation: a call an earlier run connected, still up in Asterisk, gets a session again. */

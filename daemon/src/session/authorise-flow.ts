@@ -6,7 +6,7 @@
  * call (early-endings.ts).
  */
 import { maxAffordableSeconds, pricingOf, type Rate } from '../rating/index.js';
-import { nextUniqueid, type Attempt, type CallContext } from './call-context.js';
+import { addAttempt, nextUniqueid, type Attempt, type CallContext } from './call-context.js';
 import type { DialOutcome } from './call-events.js';
 import { db, deferred } from './call-scope.js';
 import { identifyByPin, identifyFromChannel, type Identified } from './identify.js';
@@ -193,7 +193,7 @@ export async function authoriseDestination(
       grant: res.grant ?? null,
       routes: routing.kind === 'routes' ? routing.routes : null,
     };
-    ctx.attempts.push(attempt);
+    addAttempt(ctx, attempt);
     ctx.attempt = attempt;
     ctx.log.info('call authorised', {
       uniqueid,

@@ -92,7 +92,7 @@ export class CallRouter {
         const session = this.deps.newSession(ev);
         if (this.deps.maxSetups) this.settingUp.add(session);
         registry.add(session);
-        void session.start();
+        session.begin();
         return;
       }
       if (ev.kind === 'playback-finished') return;

@@ -37,56 +37,89 @@ export interface Deferred<T> {
   done: boolean;
 }
 
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  const d: Deferred<T> = {
-    promise,
-    done: false,
-    resolve: (v: T) => {
-      if (d.done) return;
-      d.done = true;
-      resolve(v);
-    },
-  };
-  return d;
+/**
+ * A class, not an object of closures: a live call keeps its dial outcome for as long as it
+ * talks, and once resolved this holds only the promise (the resolving function is let go).
+ */
+class OnceDeferred<T> implements Deferred<T> {
+  readonly promise: Promise<T>;
+  done = false;
+  private settle: ((v: T) => void) | null = null;
+
+  constructor() {
+    this.promise = new Promise<T>((r) => (this.settle = r));
+  }
+
+  resolve(v: T): void {
+    const settle = this.settle;
+    if (this.done || !settle) return;
+    this.done = true;
+    this.settle = null;
+    settle(v);
+  }
 }
 
-/** The life of one call: aborted once, when the caller goes or the call ends. */
+export function deferred<T>(): Deferred<T> {
+  return new OnceDeferred<T>();
+}
+
+/**
+ * The life of one call: aborted once, when the caller goes or the call ends. An AbortSignal
+ * costs ~0.8 KiB per live call once a listener is on it (its own hidden class, two listener
+ * maps): so the scope keeps its own waiters, and makes a signal only for the IVR, which needs
+ * one (prompts, digit collection) and is over before the call is bridged.
+ */
 export class CallScope {
-  private readonly controller = new AbortController();
+  private ended = false;
+  private controller: AbortController | null = null;
+  /** Called once on end(); `until` keeps one per pending wait (usually none or one). */
+  private waiters: Array<() => void> | null = null;
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.ended) this.controller.abort(ENDED);
+    }
     return this.controller.signal;
   }
 
   get aborted(): boolean {
-    return this.controller.signal.aborted;
+    return this.ended;
   }
 
   end(): void {
-    this.controller.abort(ENDED);
+    if (this.ended) return;
+    this.ended = true;
+    const waiters = this.waiters;
+    this.waiters = null;
+    this.controller?.abort(ENDED);
+    if (waiters) for (const w of waiters) w();
   }
 
   /** Throws Aborted when the caller has gone or the call was killed. */
   check(): void {
-    if (this.aborted) throw new Aborted('caller gone');
+    if (this.ended) throw new Aborted('caller gone');
   }
 
   /** Waits for `p`, throwing Aborted as soon as the caller goes. */
   until<T>(p: Promise<T>): Promise<T> {
-    const signal = this.signal;
-    if (signal.aborted) return Promise.reject(new Aborted('caller gone'));
+    if (this.ended) return Promise.reject(new Aborted('caller gone'));
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(new Aborted('caller gone'));
-      signal.addEventListener('abort', onAbort, { once: true });
+      const onEnd = (): void => reject(new Aborted('caller gone'));
+      (this.waiters ??= []).push(onEnd);
+      const drop = (): void => {
+        const w = this.waiters;
+        const i = w ? w.indexOf(onEnd) : -1;
+        if (i >= 0) w!.splice(i, 1);
+        if (w && w.length === 0) this.waiters = null;
+      };
       p.then(
         (v) => {
-          signal.removeEventListener('abort', onAbort);
+          drop();
           resolve(v);
         },
         (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          drop();
           reject(e);
         },
       );

@@ -23,7 +23,7 @@ import {
   type SessionState,
 } from './call-context.js';
 import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
-import { CallScope, deferred, errorText } from './call-scope.js';
+import { CallScope, deferred, errorText, type Deferred } from './call-scope.js';
 import { resumeAdopted, startTalking } from './connect.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
@@ -44,7 +44,8 @@ export { secondsBetween } from './talk-time.js';
 export class CallSession implements RegisteredSession {
   private readonly c: CallContext;
   private readonly log: Logger;
-  private readonly done = deferred<void>();
+  /** Made when someone waits for the end (shutdown, a kill), not for every call. */
+  private done: Deferred<void> | null = null;
   private started = false;
 
   constructor(
@@ -55,6 +56,7 @@ export class CallSession implements RegisteredSession {
     const scope = new CallScope();
     this.log = log;
     this.c = {
+      session: this,
       offered,
       deps,
       log,
@@ -94,7 +96,8 @@ export class CallSession implements RegisteredSession {
   }
 
   get finished(): Promise<void> {
-    return this.done.promise;
+    if (this.state === 'settled') return Promise.resolve();
+    return (this.done ??= deferred<void>()).promise;
   }
 
   /** Channels that must still exist in Asterisk for this call to be alive. */
@@ -135,6 +138,12 @@ export class CallSession implements RegisteredSession {
 
   /** Starts the pre-answer flow; resolves when the call is settled. Never rejects. */
   start(): Promise<void> {
+    this.begin();
+    return this.finished;
+  }
+
+  /** start() for a caller that does not wait for the end (the router). */
+  begin(): void {
     if (!this.started) {
       this.started = true;
       this.log.info('call offered', {
@@ -145,7 +154,6 @@ export class CallSession implements RegisteredSession {
       });
       this.spawn(runPreAnswer(this.c), 'call flow');
     }
-    return this.finished;
   }
 
   /** Restart reconciliation (reconcile.ts): supervises a call that outlived the daemon (connect.ts). */
@@ -277,7 +285,7 @@ export class CallSession implements RegisteredSession {
         channels: b ? [this.aChannelId, b] : [this.aChannelId],
         finished: this.finished,
         stillUp: () => this.state === 'talking',
-        ...(c.deps.confirmedUp ? { confirmedUp: c.deps.confirmedUp } : {}),
+        ...(c.deps.confirmedUp ? { confirmedUp: () => c.deps.confirmedUp!(this) } : {}),
         endHere: (at) => endTalk(c, at, null, 'kill'),
         what: 'call',
       });
@@ -296,9 +304,9 @@ export class CallSession implements RegisteredSession {
     c.scope.end();
     for (const a of c.attempts) if (a.b) c.deps.control.forgetLeg(a.b.channelId);
     try {
-      c.deps.onFinished();
+      c.deps.onFinished(this);
     } finally {
-      this.done.resolve();
+      this.done?.resolve();
     }
   }
 

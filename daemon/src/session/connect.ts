@@ -5,7 +5,7 @@
  * supervision of a call that outlived an earlier run of the daemon (reconcile.ts finds those).
  */
 import type { Logger } from '../log.js';
-import type { Attempt, CallContext } from './call-context.js';
+import { addAttempt, type Attempt, type CallContext } from './call-context.js';
 import type { CallControl } from './call-control-port.js';
 import type { DialOutcome } from './call-events.js';
 import { deferred, errorText } from './call-scope.js';
@@ -36,27 +36,38 @@ export function playWarning(
     .catch((err: unknown) => log.warn('warning sound failed', { error: errorText(err) }));
 }
 
+/**
+ * What a talking call's limit fires, made apart from startTalking so that the closures, which
+ * live as long as the call, hold only the context and not the whole of startTalking's scope.
+ */
+function limitActions(ctx: CallContext): { onWarn: () => void; onLimit: () => void } {
+  return {
+    onWarn: () => {
+      if (ctx.machine.state === 'talking')
+        playWarning(ctx.deps.control, ctx.offered.channelId, ctx.deps.config.warnSound, ctx.log);
+    },
+    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
+  };
+}
+
 /** The far end answered (state talking): limits, answer A, bridge, mark the answer. */
 export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<void> {
   const { control, store, config, clock, grantStore } = ctx.deps;
   const b = attempt.b!.channelId;
   const a = ctx.offered.channelId;
   const talking = (): boolean => ctx.machine.state === 'talking';
-  const timing = {
-    clock,
-    graceSeconds: config.limitGraceSeconds ?? 2,
-    warnBeforeSeconds: config.warnBefore,
-    onWarn: () => {
-      if (talking()) playWarning(control, a, config.warnSound, ctx.log);
-    },
-    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
-  };
   const banded = answeredByBands(ctx, attempt);
   if (banded && !(await grantFromAnswer(ctx, attempt))) return;
   const grants = attempt.grant && config.charging && grantStore;
+  const { onWarn, onLimit } = limitActions(ctx);
+  const graceSeconds = config.limitGraceSeconds ?? 2;
   ctx.limit = grants
     ? new GrantController({
-        ...timing,
+        clock,
+        graceSeconds,
+        warnBeforeSeconds: config.warnBefore,
+        onWarn,
+        onLimit,
         store: grants,
         control,
         logger: ctx.log,
@@ -69,9 +80,16 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
         defaultMaxSeconds: config.maxCallSeconds,
         defaultGrantSeconds: config.charging!.grantSeconds,
         onGranted: (total) => void (attempt.maxSeconds = total),
-        ...(ctx.deps.confirmedUp ? { confirmedUp: ctx.deps.confirmedUp } : {}),
+        ...(ctx.deps.confirmedUp ? { confirmedUp: () => ctx.deps.confirmedUp!(ctx.session) } : {}),
       })
-    : new LimitTimer({ ...timing, limitSeconds: attempt.maxSeconds });
+    : new LimitTimer({
+        clock,
+        limitSeconds: attempt.maxSeconds,
+        graceSeconds,
+        warnBeforeSeconds: config.warnBefore,
+        onWarn,
+        onLimit,
+      });
   ctx.limit.start();
   ctx.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
   try {
@@ -138,12 +156,12 @@ export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
     outcome: deferred<DialOutcome>(),
   };
   attempt.outcome.resolve({ kind: 'answered' });
-  ctx.attempts.push(attempt);
+  addAttempt(ctx, attempt);
   ctx.attempt = attempt;
   ctx.ivr.markAnswered();
   ctx.bridgeId = call.bridgeId;
-  ctx.deps.bind(call.bChannelId);
-  if (call.bOtherChannelId) ctx.deps.bind(call.bOtherChannelId);
+  ctx.deps.bind(call.bChannelId, ctx.session);
+  if (call.bOtherChannelId) ctx.deps.bind(call.bOtherChannelId, ctx.session);
   const { control, clock, config } = ctx.deps;
   ctx.limit = new LimitTimer({
     clock,

@@ -98,8 +98,8 @@ export async function dialAttempt(
   const { control, config, ids, clock } = ctx.deps;
   const leg = via?.leg ?? ids.leg();
   attempt.b = leg;
-  ctx.deps.bind(leg.channelId);
-  ctx.deps.bind(leg.otherChannelId);
+  ctx.deps.bind(leg.channelId, ctx.session);
+  ctx.deps.bind(leg.otherChannelId, ctx.session);
   if (!ctx.ivr.answered) void control.ring(ctx.offered.channelId).catch(() => undefined);
   const guard = await dialLeg({
     control,

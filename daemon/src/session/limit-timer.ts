@@ -2,7 +2,8 @@
  * The daemon's own copy of a call's limit (Asterisk enforces it too, with TIMEOUT(absolute)).
  * It fires `onWarn` `warnBeforeSeconds` before the limit (when that is > 0 and fits) and
  * `onLimit` at the limit plus a small grace, so that Asterisk normally cuts the call first and
- * the daemon only steps in when it did not.
+ * the daemon only steps in when it did not. One lives as long as its call: it keeps only what
+ * it fires with (not its options, nor a warning that will not be played).
  */
 import type { DaemonClock, TimerHandle } from './clock.js';
 
@@ -18,32 +19,49 @@ export interface LimitTimerOptions {
 }
 
 export class LimitTimer {
-  private handles: TimerHandle[] = [];
-  private started = false;
-  private closed = false;
+  private clock: DaemonClock | null;
+  /** Milliseconds from start() to the warning (null: none) and to onLimit. */
+  private readonly warnInMs: number | null;
+  private readonly limitInMs: number;
+  private onWarn: (() => void) | null;
+  private onLimit: (() => void) | null;
+  private warnTimer: TimerHandle | null = null;
+  private limitTimer: TimerHandle | null = null;
 
-  constructor(private readonly opts: LimitTimerOptions) {}
+  constructor(o: LimitTimerOptions) {
+    const limitMs = o.limitMs ?? o.limitSeconds * 1000;
+    const warnMs = o.warnBeforeSeconds * 1000;
+    const warns = o.onWarn !== undefined && warnMs > 0 && warnMs < limitMs;
+    this.clock = o.clock;
+    this.warnInMs = warns ? limitMs - warnMs : null;
+    this.limitInMs = limitMs + o.graceSeconds * 1000;
+    this.onWarn = warns ? o.onWarn! : null;
+    this.onLimit = o.onLimit;
+  }
 
+  /** Arms the timers (once; never after close()). */
   start(): void {
-    if (this.started || this.closed) return;
-    this.started = true;
-    const { clock, graceSeconds, warnBeforeSeconds, onWarn, onLimit } = this.opts;
-    const limitMs = this.opts.limitMs ?? this.opts.limitSeconds * 1000;
-    const warnMs = warnBeforeSeconds * 1000;
-    if (onWarn && warnMs > 0 && warnMs < limitMs) {
-      this.handles.push(clock.setTimer(limitMs - warnMs, () => this.fire(onWarn)));
-    }
-    this.handles.push(clock.setTimer(limitMs + graceSeconds * 1000, () => this.fire(onLimit)));
+    const clock = this.clock;
+    if (!clock) return;
+    this.clock = null;
+    if (this.warnInMs !== null)
+      this.warnTimer = clock.setTimer(this.warnInMs, () => this.fire('warn'));
+    this.limitTimer = clock.setTimer(this.limitInMs, () => this.fire('limit'));
   }
 
   close(): void {
-    this.closed = true;
-    for (const h of this.handles) h.cancel();
-    this.handles = [];
+    this.clock = null;
+    this.onWarn = null;
+    this.onLimit = null;
+    this.warnTimer?.cancel();
+    this.limitTimer?.cancel();
+    this.warnTimer = this.limitTimer = null;
   }
 
-  private fire(fn: () => void): void {
-    if (this.closed) return;
-    fn();
+  private fire(which: 'warn' | 'limit'): void {
+    const fn = which === 'warn' ? this.onWarn : this.onLimit;
+    if (which === 'warn') this.warnTimer = null;
+    else this.limitTimer = null;
+    fn?.();
   }
 }

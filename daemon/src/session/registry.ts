@@ -30,9 +30,9 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
 
   bind(channelId: string, session: S): void {
     this.byChannel.set(channelId, session);
+    // Exact-length arrays (a push reserves 17 slots, kept for the call's life): 2-4 per call.
     const ids = this.channelsOf.get(session);
-    if (ids) ids.push(channelId);
-    else this.channelsOf.set(session, [channelId]);
+    this.channelsOf.set(session, ids ? [...ids, channelId] : [channelId]);
   }
 
   remove(session: S): void {
