@@ -293,5 +293,25 @@ forEachDatabase((tdb) => {
       });
       assert.equal((await t.store.cdr('race-o'))?.billsec, 70);
     });
+    it('an authorise once the database is back counts the outage calls still up: no overdraft', async () => {
+      const a = await t.seedAccount({ balance: '0.06' }); // one 60 s block
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('ov-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('ov-w'));
+      down.on = true;
+      const g = await store.authorise(authoriseReq('ov-o', a.id, rate));
+      assert.deepEqual(g.ok && g.maxCost, parseMoney('0.06'), 'the outage call takes it all');
+      down.on = false;
+      const next = await store.authorise(authoriseReq('ov-d', a.id, rate));
+      assert.deepEqual(next.ok ? 'granted' : next.reason, 'NOCREDIT');
+      const acct = (await t.store.accountDetails(a.name))!;
+      assert.deepEqual([acct.balance, acct.reserved], [parseMoney('0.06'), parseMoney('0.06')]);
+      await store.settle(answeredSettle('ov-o', 40));
+      await assertBooksBalance(t, a.name, a.balance, {
+        'ov-w': 0n,
+        'ov-o': parseMoney('0.06'),
+        'ov-d': 0n,
+      });
+    });
   });
 });

@@ -61,6 +61,17 @@ export class OutagePolicy {
     return held;
   }
 
+  /**
+   * Whether this daemon has outage calls on the account the database does not hold yet (up and
+   * not adopted, or ended and not written back): an authorise by the database would not count them.
+   */
+  unwritten(accountId: number): boolean {
+    for (const g of this.calls.values()) if (g.req.accountId === accountId) return true;
+    return this.opts.journal
+      .pending()
+      .some((r) => r.kind === 'outage-call' && r.grant.req.accountId === accountId);
+  }
+
   /** Credit the account is known to have, minus this daemon's outage calls on it. */
   private available(account: Account): Money {
     return account.balance + account.creditLimit - account.reserved - this.held(account.id);

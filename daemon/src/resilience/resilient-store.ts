@@ -33,6 +33,7 @@ import {
   composedAccountWithRate,
   type Account,
   type AccountWithRate,
+  type AuthoriseRequest,
   type BillingStore,
   type RefusalRecord,
   type Reservation,
@@ -146,6 +147,11 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
   });
   const outage = outagePolicy.calls;
 
+  const outageAuthorise = (req: AuthoriseRequest) =>
+    policy === 'allow-capped' ? outagePolicy.allowCapped(req) : outagePolicy.refuse(req);
+  /** One replay pass at a time: the replayer's timer and an authorise share the one running. */
+  let replaying: Promise<ReplayReport> | null = null;
+
   const remember = (key: string, a: Account | undefined) => {
     if (!a) return;
     accounts.set(key, a);
@@ -247,6 +253,12 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     callerIdRules: () => rulesRead('rules:', inner.callerIdRules && (() => inner.callerIdRules!())),
 
     async authorise(req) {
+      // The database's available credit does not count this daemon's outage calls on the account
+      // until they are written back (late charge) or adopted: do that first, or stay in outage mode.
+      if (outagePolicy.unwritten(req.accountId)) {
+        await store.replay();
+        if (outagePolicy.unwritten(req.accountId)) return outageAuthorise(req);
+      }
       const r = await call('authorise', () => inner.authorise(req));
       if (r.ok) {
         outagePolicy.noteAuthorised(req.accountId, r.value);
@@ -254,7 +266,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
           granted.set(req.uniqueid, { rate: req.rate, maxSeconds: r.value.maxSeconds });
         return r.value;
       }
-      return policy === 'allow-capped' ? outagePolicy.allowCapped(req) : outagePolicy.refuse(req);
+      return outageAuthorise(req);
     },
 
     async markAnswered(uniqueid, answer, now) {
@@ -319,38 +331,43 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
     health: () => ({ ...guard.health }),
 
     replay: () =>
-      replayJournal({
-        journal,
-        store: inner,
-        lateCharge: opts.lateCharge,
-        deadlineMs,
-        isLive: (u) => outage.has(u),
-        now,
-        unseen: opts.unseen,
-        logger: log,
-      }).then(async (rep) => {
-        if (rep.stoppedBy === null && opts.adopt && outage.size > 0) {
-          try {
-            const ids = await adoptLive({
-              journal,
-              adopt: opts.adopt,
-              live: outage,
-              deadlineMs,
-              adopted: (u, g) => {
-                outage.delete(u);
-                granted.set(u, { rate: g.req.rate, maxSeconds: g.maxSeconds });
-              },
-            });
-            for (const u of ids)
-              rep.replayed.push({ id: u, kind: 'outage-grant', uniqueid: u, outcome: 'adopted' });
-            rep.remaining = journal.size;
-          } catch (err) {
-            rep.stoppedBy = errorText(err);
-          }
-        }
-        if (rep.replayed.length > 0) guard.ok();
-        return rep;
-      }),
+      (replaying ??= replayPass().finally(() => {
+        replaying = null;
+      })),
   };
+
+  const replayPass = (): Promise<ReplayReport> =>
+    replayJournal({
+      journal,
+      store: inner,
+      lateCharge: opts.lateCharge,
+      deadlineMs,
+      isLive: (u) => outage.has(u),
+      now,
+      unseen: opts.unseen,
+      logger: log,
+    }).then(async (rep) => {
+      if (rep.stoppedBy === null && opts.adopt && outage.size > 0) {
+        try {
+          const ids = await adoptLive({
+            journal,
+            adopt: opts.adopt,
+            live: outage,
+            deadlineMs,
+            adopted: (u, g) => {
+              outage.delete(u);
+              granted.set(u, { rate: g.req.rate, maxSeconds: g.maxSeconds });
+            },
+          });
+          for (const u of ids)
+            rep.replayed.push({ id: u, kind: 'outage-grant', uniqueid: u, outcome: 'adopted' });
+          rep.remaining = journal.size;
+        } catch (err) {
+          rep.stoppedBy = errorText(err);
+        }
+      }
+      if (rep.replayed.length > 0) guard.ok();
+      return rep;
+    });
   return store;
 }
