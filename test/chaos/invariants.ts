@@ -70,10 +70,19 @@ export interface Truth {
   talkMs: number;
 }
 
-export function truthOf(sim: AriSimulator, a: Attempt): Truth {
+/**
+ * `channelOf`: the channel a callback leg talked on (a routed leg that failed over talks on a
+ * further trunk's channel, not on its uniqueid's); default: its uniqueid.
+ */
+export function truthOf(
+  sim: AriSimulator,
+  a: Attempt,
+  channelOf: (uniqueid: string) => string = (u) => u,
+): Truth {
   if (a.peer !== undefined) {
-    const me = sim.ended(a.id);
-    const peer = sim.ended(a.peer);
+    const [mine, peers] = [channelOf(a.id), channelOf(a.peer)];
+    const me = sim.ended(mine);
+    const peer = sim.ended(peers);
     const ends = [
       me?.endedAt,
       peer?.bridgeId !== undefined && peer.bridgeId === me?.bridgeId ? peer.endedAt : undefined,
@@ -83,7 +92,7 @@ export function truthOf(sim: AriSimulator, a: Attempt): Truth {
     return {
       answeredAt,
       endedAt,
-      over: sim.channel(a.id) === undefined && sim.channel(a.peer) === undefined,
+      over: [a.id, a.peer, mine, peers].every((c) => sim.channel(c) === undefined),
       talkMs: answeredAt !== null && endedAt !== null ? Math.max(0, endedAt - answeredAt) : 0,
     };
   }
@@ -131,6 +140,15 @@ export async function endViolations(i: EndInputs): Promise<Violation[]> {
       message: `${r.uniqueid} holds ${r.maxCost} on ${r.account}`,
       call: r.uniqueid,
     });
+  // Callback legs: the channel of the answered trunk attempt (the simulator's truth is read there).
+  const talkedOn = new Map(
+    (
+      (await i.t
+        .knex('astcallattempt')
+        .where({ outcome: 'ANSWERED' })
+        .select('uniqueid', 'channel')) as { uniqueid: string; channel: string }[]
+    ).map((r) => [r.uniqueid, r.channel]),
+  );
   const marks = new Map<string, number>();
   for (const r of (await i.t
     .knex('astcdr')
@@ -173,7 +191,7 @@ export async function endViolations(i: EndInputs): Promise<Violation[]> {
     const sim = i.sims[a.box]!;
     const failed = sim.failedStasisCalls().some((f) => f.channelId === a.id);
     const cdr = cdrs.get(a.id);
-    const truth = truthOf(sim, a);
+    const truth = truthOf(sim, a, (u) => talkedOn.get(u) ?? u);
     if (!truth.over)
       out.push({ check: 'every call ends', message: `${a.id} still up at the end`, call: a.id });
     if (!cdr) {

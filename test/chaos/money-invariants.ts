@@ -1,8 +1,8 @@
 /**
  * The invariants of the newer money paths (money-paths.ts). After every step, from what the
  * simulators have up (Asterisk's truth, not the database's): no trunk carries more channels
- * than its limit, across every box. At the end: a routed call that talked was carried by a
- * trunk, its buy cost is that trunk's buy rate for its billsec and its margin cost − buy; the
+ * than its limit, across every box. At the end: a routed call or callback leg that talked was
+ * carried by a trunk, its buy cost is that trunk's buy rate for its billsec and its margin cost − buy; the
  * trunk on the CDR is the one the simulator saw answer; no call to a prefix an account blocks
  * costs anything or rang anyone; no account spent more than its day cap or any call more than
  * its call cap; every payment reference is credited exactly once (at most once, and once when
@@ -35,6 +35,15 @@ export function trunkViolations(sims: AriSimulator[]): Violation[] {
   return out;
 }
 
+/** The channel of a leg's answered trunk attempt (null: none answered). */
+async function answeredChannel(t: TestStore, uniqueid: string): Promise<string | null> {
+  const row = (await t
+    .knex('astcallattempt')
+    .where({ uniqueid, outcome: 'ANSWERED' })
+    .first('channel')) as { channel: string } | undefined;
+  return row?.channel ?? null;
+}
+
 export interface MoneyEndInputs {
   t: TestStore;
   sims: AriSimulator[];
@@ -50,9 +59,11 @@ export async function moneyEndViolations(i: MoneyEndInputs): Promise<Violation[]
   for (const a of i.attempts) {
     const cdr = i.cdrs.get(a.id);
     if (!cdr) continue;
-    // Every call with a trunk, and every routed call that talked (callbacks dial direct).
-    const carried = a.kind === 'routed' || !!cdr.trunk;
-    if (carried && cdr.billsec > 0 && !a.kind.startsWith('callback')) {
+    // Every call with a trunk, and every routed call or callback leg that talked (trunks exist:
+    // each callback leg is routed as a call).
+    const callbackLeg = a.kind.startsWith('callback');
+    const carried = a.kind === 'routed' || callbackLeg || !!cdr.trunk;
+    if (carried && cdr.billsec > 0) {
       if (!cdr.trunk) v('a routed call has its trunk', `${a.id}: no trunk`, a.id);
       else {
         const buy = expectedBuyCost(cdr.trunk, cdr.billsec);
@@ -64,7 +75,10 @@ export async function moneyEndViolations(i: MoneyEndInputs): Promise<Violation[]
           );
         if (cdr.margin !== cdr.cost - (cdr.buyCost ?? 0n))
           v('margin = cost − buy cost', `${a.id}: margin ${cdr.margin}, cost ${cdr.cost}`, a.id);
-        const b = trueCall(i.sims[a.box]!, a.id, null).bChannelId;
+        // A callback leg's channel is its answered attempt's (a further trunk dials a new one).
+        const b = callbackLeg
+          ? await answeredChannel(i.t, a.id)
+          : trueCall(i.sims[a.box]!, a.id, null).bChannelId;
         const leg = b ? i.sims[a.box]!.ended(b) : undefined;
         const tech = TRUNKS.find((t) => t.name === cdr.trunk)?.tech;
         if (leg && tech && !leg.number.startsWith(tech))

@@ -6,7 +6,8 @@
  *
  * Trunks are told apart by their tech prefix (`71`, `72`, `73` before the number), and the
  * simulator's far-end rules on those prefixes decide what each trunk does: trunk `t1` is
- * congested for 450… (failover to `t2`), `t2` is busy for 451… (to `t3`).
+ * congested for 450… (failover to `t2`), `t2` is busy for 451… (to `t3`). Callbacks (44…) are
+ * routed too: each leg goes out on `pstn` like a call, and its CDR is checked like one.
  */
 import { callCost, parseMoney, type Rate } from '../../daemon/src/rating/index.js';
 import type { FarEndRule } from '../../daemon/src/sim/index.js';

@@ -107,6 +107,16 @@ describe('callback legs routed over carrier trunks', function () {
         'B skips carrier-a (its one channel is A), fails on carrier-b, goes on carrier-c',
       );
       assert.equal(bLegs[0]!.id, cb.legs.b, "B's first trunk dials the channel of its CDR");
+      const channels = (await e.t
+        .knex('astcallattempt')
+        .whereIn('uniqueid', [cb.legs.a, cb.legs.b])
+        .orderBy('id')
+        .pluck('channel')) as string[];
+      assert.deepEqual(
+        channels,
+        [cb.legs.a, ...bLegs.map((c) => c.id)],
+        'each attempt row names the channel that was dialled on its trunk',
+      );
       assert.deepEqual(await attemptsOf(e.t, cb.legs.a), [['carrier-a', 'ANSWERED', null]]);
       assert.deepEqual(await attemptsOf(e.t, cb.legs.b), [
         ['carrier-b', 'CONGESTION', 34],

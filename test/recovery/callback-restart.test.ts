@@ -173,5 +173,76 @@ describe('kill -9 of the daemon during a callback call', function () {
       );
       await d2.stop();
     });
+
+    // Last in this file: once trunks exist every call here is routed.
+    it('resumes a callback whose leg B failed over to a further trunk, on the channel it talks on', async () => {
+      const sim = rig.sims[0]!;
+      for (const [name, tech] of [
+        ['cb-first', '81'],
+        ['cb-second', '82'],
+      ] as const) {
+        await rig.t.store.addTrunk({
+          name,
+          dial: `PJSIP/{number}@${name}`,
+          stripDigits: 0,
+          techPrefix: tech,
+          maxChannels: null,
+          enabled: true,
+        });
+        await rig.t.store.upsertBuyRates(name, [
+          { ...rate, tariff: '', prefix: '44', ratePerMin: tech === '81' ? 1000n : 2000n },
+        ]);
+      }
+      sim.setRules([
+        { prefix: '814422', action: 'congestion' },
+        { prefix: '', action: 'answer' },
+      ]);
+      const account = await rig.t.seedAccount({ balance: '50' });
+      const journalDir = journalDirFor();
+      await until('no daemon connected', () => !sim.appConnected('astbill'), 5_000);
+      const d1 = await spawnDaemon({ tdb, sim, node: 'cbfail', env, journalDir });
+      const cb = await postCallback(d1, { account: account.name, a: '4411', b: '4422' });
+      const { a, b } = cb.legs;
+      const bTalk = await until('B bridged with A on the second trunk', () =>
+        sim
+          .liveChannels()
+          .find(
+            (c) =>
+              c.id !== b &&
+              c.name.startsWith('PJSIP/cb-second-') &&
+              sim.bridges().some((x) => x.channels.includes(a) && x.channels.includes(c.id)),
+          ),
+      );
+      await until('A answered in the database', async () => (await rig.t.store.cdr(a))?.answer);
+      await until('B answered in the database', async () => (await rig.t.store.cdr(b))?.answer);
+      await d1.kill9();
+      await until('the websocket gone', () => !sim.appConnected('astbill'), 5_000);
+      const d2 = await spawnDaemon({ tdb, sim, node: 'cbfail', env, journalDir });
+      await until(
+        'the callback resumed',
+        () => d2.logged(/supervision of both legs resumed/).length > 0,
+        10_000,
+      );
+      assert.ok(sim.channel(bTalk.id), "B's talking channel is not hung up as a leftover");
+      sim.hangupCaller(bTalk.id);
+      await until(
+        'both legs settled',
+        async () => (await rig.t.store.reservations()).every((r) => r.accountId !== account.id),
+        10_000,
+        50,
+      );
+      assert.equal(sim.ended(a)?.hungUpBy, 'app', 'astbill hung up A when B left');
+      const cdrB = (await rig.t.store.cdr(b))!;
+      const ch = sim.ended(bTalk.id)!;
+      const talked = (ch.endedAt - ch.answeredAt!) / 1000;
+      assert.equal(cdrB.disposition, 'ANSWERED');
+      assert.doesNotMatch(cdrB.note ?? '', /reconciled/);
+      assert.ok(cdrB.billsec >= Math.floor(talked) - 1 && cdrB.billsec <= Math.ceil(talked));
+      assert.equal(cdrB.trunk, 'cb-second');
+      assert.equal((await rig.t.store.cdr(a))!.trunk, 'cb-first');
+      await assertBooks(rig.t, [account]);
+      sim.setRules([{ prefix: '', action: 'answer' }]);
+      await d2.stop();
+    });
   });
 });

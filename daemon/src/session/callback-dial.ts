@@ -31,12 +31,19 @@ export async function dialCallbackLeg(
   leg.dialled = true;
   const expected: CallbackState = leg.name === 'a' ? 'calling-a' : 'calling-b';
   const first = deferred<void>();
-  const one = async (via: DialVia | null, n: number): Promise<DialOutcome> => {
-    if (via && n > 0) {
+  // The first trunk dialled takes the leg's own channel (its uniqueid), later ones new ones.
+  let ownDialled = false;
+  const newLeg = () =>
+    ownDialled
+      ? ctx.deps.ids.leg()
+      : { channelId: leg.uniqueid, otherChannelId: leg.otherChannelId };
+  const one = async (via: DialVia | null): Promise<DialOutcome> => {
+    if (via && via.leg.channelId !== leg.channelId) {
       leg.channelId = via.leg.channelId;
       leg.otherChannelId = via.leg.otherChannelId;
       onChannel(leg);
     }
+    ownDialled = true;
     const outcome = deferred<DialOutcome>();
     leg.outcome = outcome;
     ctx.deps.bind(leg.channelId);
@@ -73,14 +80,7 @@ export async function dialCallbackLeg(
             table: ctx.deps.config.routing?.failover ?? DEFAULT_FAILOVER,
             log: ctx.log,
             node: ctx.deps.config.node,
-            // The first trunk dials the leg's own channel (its uniqueid), later ones new ones.
-            newLeg: (() => {
-              let n = 0;
-              return () =>
-                n++ === 0
-                  ? { channelId: leg.channelId, otherChannelId: leg.otherChannelId }
-                  : ctx.deps.ids.leg();
-            })(),
+            newLeg,
             now: () => ctx.deps.clock.now(),
             answeredAt: () => leg.answeredAt,
             check: () => ctx.scope.check(),
@@ -91,7 +91,7 @@ export async function dialCallbackLeg(
           leg.number,
           one,
         )
-      : one(null, 0);
+      : one(null);
   void dialled.then(
     (o) => {
       first.resolve();

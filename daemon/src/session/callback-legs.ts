@@ -45,6 +45,8 @@ export interface AdoptableCallback {
 
 export interface AdoptedLeg {
   uniqueid: string;
+  /** The channel it talks on (its uniqueid, or a further trunk's). */
+  channel: string;
   number: string;
   answer: Date;
   /** The leg's grant (seconds from its answer). */

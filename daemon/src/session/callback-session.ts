@@ -77,15 +77,22 @@ export class CallbackSession implements RegisteredSession {
     private readonly deps: CallbackDeps,
     adopted?: AdoptableCallback,
   ) {
-    const ids = (l: AdoptedLeg) => ({ channelId: l.uniqueid, otherChannelId: `${l.uniqueid}-2` });
-    const legA = adopted ? ids(adopted.a) : deps.ids.leg();
-    const legB = adopted ? ids(adopted.b) : deps.ids.leg();
-    this.callbackId = adopted?.callbackId ?? `${legA.channelId}-cb`;
+    const ids = (l: AdoptedLeg) => ({
+      uniqueid: l.uniqueid,
+      channelId: l.channel,
+      otherChannelId: `${l.channel}-2`,
+    });
+    const fresh = () => {
+      const l = deps.ids.leg();
+      return { uniqueid: l.channelId, ...l };
+    };
+    const legA = adopted ? ids(adopted.a) : fresh();
+    const legB = adopted ? ids(adopted.b) : fresh();
+    this.callbackId = adopted?.callbackId ?? `${legA.uniqueid}-cb`;
     const leg = (name: 'a' | 'b', ch: typeof legA): CallbackLeg => ({
       name,
       number: order[name].number,
       rate: order[name].rate,
-      uniqueid: ch.channelId,
       routes: ('routes' in order[name] ? order[name].routes : null) ?? null,
       ...ch,
       answeredAt: null,

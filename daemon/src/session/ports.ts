@@ -268,6 +268,11 @@ export interface OpenCdr {
   /** Shared by the two legs of a callback call (A's CDR has the lower id). */
   callbackId: string | null;
   dst: string;
+  /**
+   * A routed callback leg: the channel of its answered trunk attempt (a further trunk dials a
+   * channel of its own); null or absent: the leg's channel is its uniqueid.
+   */
+  channel?: string | null;
 }
 
 /** What checkpoints and reconciliation need from the database, beside the BillingStore. */

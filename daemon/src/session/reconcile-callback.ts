@@ -49,14 +49,16 @@ export function adoptableCallback(
 ): AdoptableCallback | null {
   const [a, b] = pair.legs;
   if (!a || !b || pair.legs.length !== 2) return null;
-  if (!channels.has(a.r.uniqueid) || !channels.has(b.r.uniqueid)) return null;
+  // A routed leg may talk on a further trunk's channel (its answered attempt's).
+  const [chA, chB] = [a.cdr.channel ?? a.r.uniqueid, b.cdr.channel ?? b.r.uniqueid];
+  if (!channels.has(chA) || !channels.has(chB)) return null;
   const bridge = bridges.find(
-    (x) =>
-      ids.isOurs(x.id) && x.channels.includes(a.r.uniqueid) && x.channels.includes(b.r.uniqueid),
+    (x) => ids.isOurs(x.id) && x.channels.includes(chA) && x.channels.includes(chB),
   );
   if (!bridge) return null;
   const leg = (l: { r: Reservation; cdr: OpenCdr }) => ({
     uniqueid: l.r.uniqueid,
+    channel: l.cdr.channel ?? l.r.uniqueid,
     number: l.cdr.dst,
     answer: l.r.answer ?? l.cdr.answer ?? l.r.created,
     maxSeconds: l.r.maxSeconds,

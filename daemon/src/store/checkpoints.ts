@@ -66,22 +66,31 @@ interface OpenCdrRow {
   checkpoint_at: unknown;
   callback_id: string | null;
   dst: string | null;
+  channel: string | null;
 }
 
 export async function openCdrs(knex: Knex, node: string): Promise<OpenCdr[]> {
-  const rows = (await knex('astcdr')
-    .select(
-      'uniqueid',
-      'start',
-      'answer',
-      'max_seconds',
-      'checkpoint_secs',
-      'checkpoint_at',
-      'callback_id',
-      'dst',
+  const rows = (await knex('astcdr as c')
+    // A callback leg's answered trunk attempt: its channel (reconcile-callback.ts).
+    .leftJoin('astcallattempt as t', (j) =>
+      j
+        .on('t.uniqueid', '=', 'c.uniqueid')
+        .andOnNotNull('c.callback_id')
+        .andOn('t.outcome', '=', knex.raw('?', ['ANSWERED'])),
     )
-    .where({ node, status: 'open' })
-    .orderBy('id')) as OpenCdrRow[];
+    .select(
+      'c.uniqueid',
+      'c.start',
+      'c.answer',
+      'c.max_seconds',
+      'c.checkpoint_secs',
+      'c.checkpoint_at',
+      'c.callback_id',
+      'c.dst',
+      't.channel',
+    )
+    .where({ 'c.node': node, 'c.status': 'open' })
+    .orderBy('c.id')) as OpenCdrRow[];
   return rows.map((r) => ({
     uniqueid: r.uniqueid,
     start: requiredTime(r.start),
@@ -91,6 +100,7 @@ export async function openCdrs(knex: Knex, node: string): Promise<OpenCdr[]> {
     checkpointAt: fromDbTime(r.checkpoint_at),
     callbackId: r.callback_id ?? null,
     dst: r.dst ?? '',
+    channel: r.channel ?? null,
   }));
 }
 
