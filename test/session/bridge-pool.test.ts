@@ -160,7 +160,7 @@ describe('BridgePool', () => {
       },
     });
     await assert.rejects(pool.warm(10), /Asterisk said no/);
-    assert.equal(created, 1, 'no attempt after the failure');
+    assert.ok(created <= 4, 'no more attempts after the failures in flight');
     assert.equal(pool.idleCount, 0);
     fail = false;
     const warming = pool.warm(10);
@@ -168,6 +168,6 @@ describe('BridgePool', () => {
     release();
     await warming;
     assert.equal(pool.idleCount, 0, 'nothing kept after close');
-    assert.equal(destroyed.length, 1, 'the bridge in creation at close is deleted');
+    assert.equal(destroyed.length, 4, 'the bridges in creation at close are deleted');
   });
 });

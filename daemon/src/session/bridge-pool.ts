@@ -25,6 +25,8 @@ export const POOL_MAX_IDLE = 100;
  * growth: without them each new peak of concurrent calls creates bridges on the call path.
  */
 export const POOL_WARM = 32;
+/** Bridges created at once while warming (a few requests in flight, not a burst). */
+const WARM_PARALLEL = 4;
 
 interface InUse {
   /** The channels put in it that were not yet seen leaving it. */
@@ -147,24 +149,30 @@ export class BridgePool {
   }
 
   /**
-   * Creates bridges until `count` are idle (at most `maxIdle`), one request at a time, so that
-   * calls arriving meanwhile are not queued behind a burst (the demo's timed calls were, with
-   * four at once). The first failure stops it (the caller logs it); calls then create their
-   * own, as without warming. A bridge whose creation answer was lost is left to the orphan sweep.
+   * Creates bridges until `count` are idle (at most `maxIdle`), a few at a time, off any call's
+   * path. The first failure stops it (the caller logs it); calls then create their own, as
+   * without warming. A bridge whose creation answer was lost is left to the orphan sweep.
    */
   async warm(count: number): Promise<void> {
     const target = Math.min(count, this.opts.maxIdle);
-    while (!this.closed && this.idle.length + this.warming < target) {
-      this.warming += 1;
-      const bridgeId = this.opts.ids.bridge();
-      try {
-        await this.opts.control.createBridge(bridgeId);
-      } finally {
-        this.warming -= 1;
+    let failed = false;
+    const one = async (): Promise<void> => {
+      while (!this.closed && !failed && this.idle.length + this.warming < target) {
+        this.warming += 1;
+        const bridgeId = this.opts.ids.bridge();
+        try {
+          await this.opts.control.createBridge(bridgeId);
+        } catch (err) {
+          failed = true;
+          throw err;
+        } finally {
+          this.warming -= 1;
+        }
+        if (this.closed) await this.opts.control.destroyBridge(bridgeId);
+        else this.keepOrDestroy(bridgeId);
       }
-      if (this.closed) await this.opts.control.destroyBridge(bridgeId);
-      else this.keepOrDestroy(bridgeId);
-    }
+    };
+    await Promise.all(Array.from({ length: WARM_PARALLEL }, one));
   }
 
   /** Shutdown: the idle bridges are deleted (and any still being warmed once made). */
