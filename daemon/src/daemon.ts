@@ -21,7 +21,7 @@ import { systemClock, type DaemonClock } from './session/clock.js';
 import { AsteriskClock } from './session/asterisk-clock.js';
 import type { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
-import { BridgePool, POOL_MAX_IDLE, POOL_WARM } from './session/bridge-pool.js';
+import { BridgePool, POOL_MAX_IDLE } from './session/bridge-pool.js';
 import { killCall } from './session/kill-call.js';
 import { GuessLimiter } from './session/guess-limiter.js';
 import { knexGuessLog } from './store/pin-failures.js';
@@ -361,13 +361,6 @@ export class Daemon {
       await jobs?.housekeeping.sweepOrphans();
     } catch (err) {
       this.logger.warn('post-connect checks failed', { error: errorText(err) });
-    }
-    try {
-      await this.bridges.warm(this.deps.bridgeWarm ?? POOL_WARM);
-    } catch (err) {
-      this.logger.warn('could not make the idle bridges; calls create their own', {
-        error: errorText(err),
-      });
     }
   }
 

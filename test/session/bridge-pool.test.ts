@@ -126,48 +126,4 @@ describe('BridgePool', () => {
     );
     assert.equal(r.pool.idleCount, 0);
   });
-
-  it('warms up to the count (never beyond maxIdle), and a warmed bridge takes a call with one request', async () => {
-    const r = rig(5);
-    await r.pool.warm(8);
-    assert.equal(r.pool.idleCount, 5);
-    assert.equal(r.calls.filter((c) => c.startsWith('create')).length, 5);
-    await r.pool.warm(8);
-    assert.equal(r.calls.length, 5, 'topping up a full pool creates nothing');
-    r.calls.splice(0);
-    const id = await r.connect(['a1', 'b1']);
-    assert.deepEqual(r.calls, [`add ${id} a1,b1`]);
-  });
-
-  it('stops warming at the first failed creation, and deletes what is made after close', async () => {
-    let created = 0;
-    const destroyed: string[] = [];
-    let n = 0;
-    let fail = true;
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((res) => (release = res));
-    const pool = new BridgePool({
-      maxIdle: 10,
-      ids: { bridge: () => `br-${++n}` },
-      control: {
-        createBridge: async () => {
-          created += 1;
-          if (fail) throw new Error('Asterisk said no');
-          await gate;
-        },
-        addToBridge: async () => undefined,
-        destroyBridge: async (id) => void destroyed.push(id),
-      },
-    });
-    await assert.rejects(pool.warm(10), /Asterisk said no/);
-    assert.ok(created <= 4, 'no more attempts after the failures in flight');
-    assert.equal(pool.idleCount, 0);
-    fail = false;
-    const warming = pool.warm(10);
-    await pool.close();
-    release();
-    await warming;
-    assert.equal(pool.idleCount, 0, 'nothing kept after close');
-    assert.equal(destroyed.length, 4, 'the bridges in creation at close are deleted');
-  });
 });

@@ -20,13 +20,6 @@ import type { IdFactory } from './ids.js';
 
 /** Idle bridges kept at most (a burst of endings beyond it deletes the rest, as before). */
 export const POOL_MAX_IDLE = 100;
-/**
- * Idle bridges made once connected (daemon.ts), so that calls do not pay for the pool's
- * growth: without them each new peak of concurrent calls creates bridges on the call path.
- */
-export const POOL_WARM = 32;
-/** Bridges created at once while warming (a few requests in flight, not a burst). */
-const WARM_PARALLEL = 4;
 
 interface InUse {
   /** The channels put in it that were not yet seen leaving it. */
@@ -45,8 +38,6 @@ export interface BridgePoolOptions {
 export class BridgePool {
   private readonly idle: string[] = [];
   private readonly inUse = new Map<string, InUse>();
-  private warming = 0;
-  private closed = false;
 
   constructor(private readonly opts: BridgePoolOptions) {}
 
@@ -148,36 +139,8 @@ export class BridgePool {
     return this.inUse.size;
   }
 
-  /**
-   * Creates bridges until `count` are idle (at most `maxIdle`), a few at a time, off any call's
-   * path. The first failure stops it (the caller logs it); calls then create their own, as
-   * without warming. A bridge whose creation answer was lost is left to the orphan sweep.
-   */
-  async warm(count: number): Promise<void> {
-    const target = Math.min(count, this.opts.maxIdle);
-    let failed = false;
-    const one = async (): Promise<void> => {
-      while (!this.closed && !failed && this.idle.length + this.warming < target) {
-        this.warming += 1;
-        const bridgeId = this.opts.ids.bridge();
-        try {
-          await this.opts.control.createBridge(bridgeId);
-        } catch (err) {
-          failed = true;
-          throw err;
-        } finally {
-          this.warming -= 1;
-        }
-        if (this.closed) await this.opts.control.destroyBridge(bridgeId);
-        else this.keepOrDestroy(bridgeId);
-      }
-    };
-    await Promise.all(Array.from({ length: WARM_PARALLEL }, one));
-  }
-
-  /** Shutdown: the idle bridges are deleted (and any still being warmed once made). */
+  /** Shutdown: the idle bridges are deleted. */
   async close(): Promise<void> {
-    this.closed = true;
     const ids = this.idle.splice(0);
     await Promise.allSettled(ids.map((id) => this.opts.control.destroyBridge(id)));
   }
