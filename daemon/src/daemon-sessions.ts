@@ -51,8 +51,8 @@ export interface DaemonSessionsDeps {
 export class DaemonSessions {
   constructor(private readonly d: DaemonSessionsDeps) {}
 
-  /** What every session is built with; `self` is the session being built. */
-  private common(self: () => LiveSession) {
+  /** The parts every session shares: the daemon's store, control, clock, ids, bridges, settings. */
+  private parts() {
     const { d } = this;
     return {
       store: d.store(),
@@ -62,6 +62,14 @@ export class DaemonSessions {
       ids: d.ids,
       bridges: d.bridges,
       config: d.config,
+    };
+  }
+
+  /** What a callback session is built with; `self` is the session being built. */
+  private common(self: () => LiveSession) {
+    const { d } = this;
+    return {
+      ...this.parts(),
       confirmedUp: () => d.book.confirmedUp(self(), d.clock.now()),
       bind: (channelId: string) => d.registry.bind(channelId, self()),
       onFinished: () => d.registry.remove(self()),
@@ -76,18 +84,13 @@ export class DaemonSessions {
 
   private depsForCalls(): SessionDeps {
     const { d } = this;
-    const store = d.store();
+    const parts = this.parts();
     const grants = d.operatorStore();
     const cached = this.callDeps;
-    if (cached && cached.store === store && (cached.grantStore ?? null) === grants) return cached;
+    if (cached && cached.store === parts.store && (cached.grantStore ?? null) === grants)
+      return cached;
     const deps: SessionDeps = {
-      store,
-      control: d.control,
-      logger: d.logger,
-      clock: d.clock,
-      ids: d.ids,
-      bridges: d.bridges,
-      config: d.config,
+      ...parts,
       confirmedUp: (session) => d.book.confirmedUp(session, d.clock.now()),
       bind: (channelId, session) => d.registry.bind(channelId, session),
       onFinished: (session) => d.registry.remove(session),
