@@ -183,6 +183,29 @@ describe('authorising in one round trip', () => {
       });
     }
 
+    it('a card goes through tx/authorise: its expiry caps the call', async () => {
+      const { cards } = await t.store.generateCards({
+        count: 1,
+        value: money('10'),
+        tariff: TARIFF,
+        expires: new Date(start.getTime() + 100_000),
+        operator: 'test',
+      });
+      const seen = (await t.store.accountByPin(cards[0]!.pin))!;
+      let res: unknown;
+      const trips = await roundTrips(async () => {
+        res = await t.store.authorise({ ...req(seen.id), seen });
+      });
+      // 96 s: the last boundary before the expiry, not the 300 s the money pays for.
+      assert.deepEqual(res, {
+        ok: true,
+        maxSeconds: 96,
+        maxCost: money('0.08'),
+        available: money('10'),
+      });
+      if (mysql) assert.ok(trips > 1, `${trips} round trips`);
+    });
+
     it('a stale balance reserves what the account has now', async () => {
       const a = await t.seedAccount({ balance: '10', tariff: TARIFF });
       const seen = await seenOf(a.name);
