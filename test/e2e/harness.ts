@@ -278,7 +278,8 @@ export function timesPlayed(e: E2e, media: string, channelId?: string): number {
 
 /**
  * The latest timestamp (sim-clock ms) among the events the simulator has sent to `app` while it
- * had a websocket: the last moment the daemon can have heard the link, pings aside.
+ * had a websocket: the last moment the daemon can have heard the link, pings aside. Read it
+ * before a stall (stallWebsockets): the frames lost after it still count as sent.
  */
 export function lastEventAt(e: E2e, app = e.config.ari.app): number {
   let last = -Infinity;

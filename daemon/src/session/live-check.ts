@@ -6,8 +6,9 @@
  *
  * The liveness book remembers, per session, the last moment the call was confirmed up: the
  * last moment the websocket was heard before its loss (it had delivered no end for the call
- * until then; not the moment the loss was noticed, which can come much later), every channel list that had all its channels (these polls, the checkpointer's ticks). A session one
- * of whose channels is missing from a list has ended unseen: it is ended through the kill path
+ * until then; not the moment the loss was noticed, which can come much later), every channel
+ * list that had all its channels (these polls, the checkpointer's ticks). A session one of whose
+ * channels is missing from a list has ended unseen: it is ended through the kill path
  * with the end the rule of unseen-end.ts gives for [its last stamp, this list]. A leg still
  * ringing for the session that a list sent while the link is unproven shows up has answered
  * unseen (its answer event was lost): the session is told it answered at this list's answer, the
@@ -47,7 +48,7 @@ export class LivenessBook {
   private readonly stamps = new WeakMap<object, Date>();
   /** The last moment the websocket was heard (null: not yet). */
   private heard: Date | null = null;
-  /** The last moment heard before the loss, until the first full check after the reconnect; else null. */
+  /** The last moment heard before the loss, until the first full check after the reconnect. */
   private downSince: Date | null = null;
   /** Sessions a check found with a channel missing: never proven up past their last stamp. */
   private readonly gone = new WeakSet<object>();
