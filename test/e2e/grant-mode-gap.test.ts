@@ -32,12 +32,14 @@ describe('grant mode across a websocket gap', function () {
       const acct = await e.t.seedAccount({ balance: '5' });
       const call = e.sim.placeCall({ exten: '4420', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
+      await settled(e); // the answer is in the store: the tick at 5 s checkpoints the call
       e.advance(5_000);
       // The proof of those 5 s is the checkpoint tick at 5 s (it lists the call's channels): it
       // must be in before the drop, or the drop races it (nothing else proves the call up).
       await waitFor(
         'the 5 s checkpoint',
         async () => ((await e.t.store.grantColumns(call.channelId))?.checkpointSecs ?? 0) >= 5,
+        10_000,
       );
       await settled(e);
       // The network drops and Asterisk refuses the reconnect for a while.

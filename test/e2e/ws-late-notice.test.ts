@@ -108,7 +108,7 @@ describe('a websocket that stalls before the daemon notices its loss', function 
               ari: {
                 requestTimeoutMs: 3000,
                 connectTimeoutMs: 5000,
-                pingIntervalMs: 100,
+                pingIntervalMs: 250,
                 backoffBaseMs: 50,
                 backoffMaxMs: 500,
               },
