@@ -128,11 +128,12 @@ export class Daemon {
       },
       track: (request) => this.activity.track(request),
       onConnected: (reconnected) => void this.onConnected(reconnected),
-      onDisconnected: (_why, silentMs) => {
+      // The last moment the link was heard, not when its loss was noticed, proves live calls up.
+      onProven: (at) => this.book.linkHeard(at),
+      now: () => this.asteriskClock.now(),
+      onDisconnected: () => {
         this.bridges.connectionLost();
-        this.jobs?.liveCheck.connectionLost(
-          new Date(this.asteriskClock.now().getTime() - silentMs),
-        );
+        this.jobs?.liveCheck.connectionLost(this.asteriskClock.now());
       },
       ...(deps.ari ? { timing: deps.ari } : {}),
     });

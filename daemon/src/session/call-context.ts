@@ -86,8 +86,9 @@ export interface SessionDeps {
   bridges?: BridgePool;
   config: SessionConfig;
   /**
-   * The latest moment this call is proven up (session/live-check.ts LivenessBook): during and
-   * right after a websocket gap, earlier than now. Default: now.
+   * The latest moment this call is proven up (session/live-check.ts LivenessBook): when the
+   * websocket was last heard or a check last listed its channels, never the time since (the link
+   * may have stalled unnoticed). Default: now.
    */
   confirmedUp?(session: CallSession): Date;
   /**
