@@ -47,6 +47,8 @@ forEachDatabase((tdb) => {
     let dir: string;
     let store: ResilientStore;
     let down: { on: boolean };
+    /** The live calls the store cut to a shorter grant (uniqueid, seconds). */
+    let cuts: [string, number][];
 
     before(async () => {
       t = await tdb.open({ probe: false });
@@ -64,7 +66,9 @@ forEachDatabase((tdb) => {
       journal = await Journal.open(dir);
       const f = flaky(t.store);
       down = f.down;
+      cuts = [];
       store = wrapStore(f.store, {
+        limitTo: (u, s) => void cuts.push([u, s]),
         journal,
         deadlineMs: 5000,
         policy: 'allow-capped',
@@ -262,18 +266,53 @@ forEachDatabase((tdb) => {
         (await t.store.reservations()).map((r) => r.uniqueid).filter((u) => u === 'ad-o'),
         ['ad-o'],
       );
-      // Adopting again (a restart before the done marks) writes nothing.
-      assert.equal(
+      // Adopting again (a restart before the done marks) writes nothing: the call is held.
+      assert.deepEqual(
         await knexAdopt(t.db)(
           { req: authoriseReq('ad-o', a.id, rate), maxSeconds: g.maxSeconds, maxCost: g.maxCost },
           at(5),
         ),
-        'exists',
+        { outcome: 'held', maxSeconds: g.maxSeconds },
       );
+      assert.deepEqual(cuts, [], 'a call held with its own grant is not cut');
       const s = await store.settle(answeredSettle('ad-o', 50));
       assert.deepEqual([s.settled, 'pending' in s, s.cost], [true, false, parseMoney('0.06')]);
       assert.equal((await store.replay()).replayed.length, 0);
       await assertBooksBalance(t, a.name, a.balance, { 'ad-w': 0n, 'ad-o': parseMoney('0.06') });
+    });
+
+    it('a timed-out authorise that committed a shorter grant: the live call is cut to it and billed by it', async () => {
+      const a = await t.seedAccount({ balance: '10' });
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('cut-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('cut-w'));
+      down.on = true;
+      const req = authoriseReq('cut-o', a.id, rate);
+      const g = await store.authorise(req);
+      assert.deepEqual([g.ok, g.ok && g.maxSeconds], [true, 600], 'the outage grant');
+      await store.markAnswered('cut-o', at(5));
+      // The authorise the daemon gave up on commits after all, with less time (here its request
+      // allows 120 s, as a balance spent meanwhile would).
+      const late = await t.store.authorise({ ...req, defaultMaxSeconds: 120 });
+      assert.deepEqual([late.ok, late.ok && late.maxSeconds], [true, 120]);
+      down.on = false;
+      const rep = await store.replay();
+      assert.deepEqual(
+        rep.replayed.map((r) => [r.uniqueid, r.outcome]),
+        [['cut-o', 'adopted']],
+      );
+      assert.deepEqual(cuts, [['cut-o', 120]], 'the live call is cut to the committed grant');
+      assert.equal(store.pending(), 0, 'the grant and its answer are retired');
+      const open = await t.store.cdr('cut-o');
+      assert.deepEqual(
+        [open?.status, open?.answer?.toISOString(), open?.maxSeconds],
+        ['open', at(5).toISOString(), 120],
+      );
+      // Its end reaches the database's settle (not the journal), billed within the 120 s held.
+      const s = await store.settle(answeredSettle('cut-o', 130));
+      assert.deepEqual([s.settled, 'pending' in s, s.cost], [true, false, parseMoney('0.12')]);
+      await assertBooksBalance(t, a.name, a.balance, { 'cut-w': 0n, 'cut-o': parseMoney('0.12') });
+      assert.equal((await t.store.cdr('cut-o'))?.billsec, 120);
     });
 
     it('adopt racing the call’s end charges it once', async () => {

@@ -79,6 +79,11 @@ export interface ResilienceOptions {
   now?: () => Date;
   /** The rule for an outage call whose end nobody saw (its daemon crashed; unseen-end.ts). */
   unseen?: Pick<UnseenEnds, 'decide'>;
+  /**
+   * Ends a live call within `maxSeconds` of its answer through its session's limit (adopt.ts:
+   * the database held it with a shorter grant than the outage grant it runs on).
+   */
+  limitTo?: (uniqueid: string, maxSeconds: number) => void;
 }
 
 export interface ResilientStore extends BillingStore {
@@ -354,6 +359,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
             adopt: opts.adopt,
             live: outage,
             deadlineMs,
+            ...(opts.limitTo ? { limitTo: opts.limitTo } : {}),
             adopted: (u, g) => {
               outage.delete(u);
               granted.set(u, { rate: g.req.rate, maxSeconds: g.maxSeconds });
