@@ -88,43 +88,48 @@ forEachDatabase((tdb) => {
       for (const n of names) assert.ok(await store.accountByName(n));
     };
 
-    it('an outage grant never exceeds the day cap or the call cap (from the last answered authorise)', async () => {
-      const a = await t.seedAccount({ balance: '1', maxSeconds: 60 });
-      await t.store.setCaps(a.name, { dayMax: parseMoney('0.20') });
+    it('an account with a day or month cap gets no outage grant (its room cannot be proven); one never read is refused', async () => {
+      const day = await t.seedAccount({ balance: '1' });
+      await t.store.setCaps(day.name, { dayMax: parseMoney('0.20') });
+      const month = await t.seedAccount({ balance: '1' });
+      await t.store.setCaps(month.name, { monthMax: parseMoney('5') });
       const unseen = await t.seedAccount({ balance: '1' });
-      // Seen by the database: 60 s max → 0.06 reserved, so 0.14 of the day cap is left.
-      await seen(a.name, unseen.name);
-      const w = await store.authorise(authoriseReq('cap-w', a.id, rate));
-      assert.deepEqual(w.ok && w.caps, { periodRoom: parseMoney('0.14'), callMax: null });
-      await store.settle(answeredSettle('cap-w', 42));
+      await seen(day.name, month.name, unseen.name);
+      for (const [id, acct] of [
+        ['cap-wd', day],
+        ['cap-wm', month],
+      ] as const) {
+        assert.equal((await store.authorise(authoriseReq(id, acct.id, rate))).ok, true);
+        await store.settle(answeredSettle(id, 42));
+      }
 
       down.on = true;
-      const grants = [];
-      for (const id of ['cap-o1', 'cap-o2', 'cap-o3'])
-        grants.push(await store.authorise(authoriseReq(id, a.id, rate)));
-      assert.deepEqual(
-        grants.map((g) => g.ok && g.maxCost),
-        [parseMoney('0.06'), parseMoney('0.06'), false],
-        'the third would take the day past 0.20',
-      );
-      const never = await store.authorise(authoriseReq('cap-unseen', unseen.id, rate));
-      assert.equal(never.ok, false, 'an account whose caps were never read is refused');
-      await store.settle(answeredSettle('cap-o1', 60));
-      await store.settle(answeredSettle('cap-o2', 300)); // ended late: billed the grant only
+      const refused = [];
+      for (const [id, acct] of [
+        ['cap-od', day],
+        ['cap-om', month],
+        ['cap-unseen', unseen],
+      ] as const)
+        refused.push((await store.authorise(authoriseReq(id, acct.id, rate))).ok);
+      assert.deepEqual(refused, [false, false, false]);
 
       down.on = false;
       const rep = await store.replay();
       assert.equal(rep.remaining, 0, JSON.stringify(rep));
-      const charges = {
-        'cap-w': parseMoney('0.06'),
-        'cap-o1': parseMoney('0.06'),
-        'cap-o2': parseMoney('0.06'),
-        'cap-o3': 0n,
-      };
-      await assertBooksBalance(t, a.name, a.balance, charges);
-      assert.equal((await t.store.cdr('cap-o3'))?.reason, 'DBERROR');
+      await assertBooksBalance(t, day.name, day.balance, {
+        'cap-wd': parseMoney('0.06'),
+        'cap-od': 0n,
+      });
+      await assertBooksBalance(t, month.name, month.balance, {
+        'cap-wm': parseMoney('0.06'),
+        'cap-om': 0n,
+      });
+      for (const id of ['cap-od', 'cap-om', 'cap-unseen'])
+        assert.equal((await t.store.cdr(id))?.reason, 'DBERROR', id);
+    });
 
-      // The call cap alone: 0.09 pays 90 s, and a call that runs on is charged 0.09.
+    it('the per-call cap bounds an outage grant (it holds whatever other daemons spent)', async () => {
+      // 0.09 pays 90 s, and a call that runs on is charged 0.09.
       const b = await t.seedAccount({ balance: '5' });
       await t.store.setCaps(b.name, { callMax: parseMoney('0.09') });
       await seen(b.name);
@@ -141,6 +146,64 @@ forEachDatabase((tdb) => {
         'call-o': parseMoney('0.09'),
       });
       assert.equal((await t.store.cdr('call-o'))?.billsec, 90);
+    });
+
+    it('two daemons on one database: what the other spent since is not in a snapshot, so a capped account is refused and the day stays within its cap', async () => {
+      const a = await t.seedAccount({ balance: '5', maxSeconds: 60 });
+      await t.store.setCaps(a.name, { dayMax: parseMoney('0.20') });
+      const free = await t.seedAccount({ balance: '5', maxSeconds: 60 });
+      // Daemon 2: its own journal and outage policy, the same database.
+      const dir2 = journalDir();
+      const journal2 = await Journal.open(dir2);
+      try {
+        const f2 = flaky(t.store);
+        const other = wrapStore(f2.store, {
+          journal: journal2,
+          deadlineMs: 5000,
+          policy: 'allow-capped',
+          failureSeconds: 600,
+          lateCharge: knexLateCharge(t.db),
+          adopt: knexAdopt(t.db),
+          now: () => at(3600),
+        });
+        // Daemon 1 sees both accounts; its snapshot: 0.14 of the day left after its call.
+        await seen(a.name, free.name);
+        const w = await store.authorise(authoriseReq('two-w', a.id, rate));
+        assert.deepEqual(w.ok && w.caps, { periodRoom: parseMoney('0.14'), callMax: null });
+        await store.settle(answeredSettle('two-w', 42));
+        assert.equal((await store.authorise(authoriseReq('two-fw', free.id, rate))).ok, true);
+        await store.settle(unansweredSettle('two-fw'));
+        // Daemon 2 then spends 0.12 more of the day on the database.
+        assert.ok(await other.accountByName(a.name));
+        for (const id of ['two-2a', 'two-2b']) {
+          assert.equal((await other.authorise(authoriseReq(id, a.id, rate))).ok, true);
+          await other.settle(answeredSettle(id, 60));
+        }
+
+        down.on = f2.down.on = true;
+        const capped = await store.authorise(authoriseReq('two-o', a.id, rate));
+        assert.equal(capped.ok, false, 'no grant from a snapshot daemon 2 has spent past');
+        const uncapped = await store.authorise(authoriseReq('two-fo', free.id, rate));
+        assert.equal(uncapped.ok, true, 'an account without a period cap still gets its call');
+        await store.settle(answeredSettle('two-fo', 30));
+
+        down.on = f2.down.on = false;
+        assert.equal((await store.replay()).remaining, 0);
+        await assertBooksBalance(t, a.name, a.balance, {
+          'two-w': parseMoney('0.06'),
+          'two-2a': parseMoney('0.06'),
+          'two-2b': parseMoney('0.06'),
+          'two-o': 0n,
+        });
+        assert.equal((await t.store.cdr('two-o'))?.reason, 'DBERROR');
+        await assertBooksBalance(t, free.name, free.balance, {
+          'two-fw': 0n,
+          'two-fo': parseMoney('0.06'),
+        });
+      } finally {
+        await journal2.close();
+        rmSync(dir2, { recursive: true, force: true });
+      }
     });
 
     it('holds its trunk channel until the journal writes it back, and its CDR gets the trunk and buy cost', async () => {
