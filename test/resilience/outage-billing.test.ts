@@ -206,6 +206,49 @@ forEachDatabase((tdb) => {
       }
     });
 
+    it('after a restart, an outage grant of the earlier run (its call may still be up) is held against the next outage grants', async () => {
+      const a = await t.seedAccount({ balance: '0.12', maxSeconds: 60 }); // two 60 s blocks
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('orph-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('orph-w'));
+      down.on = true;
+      assert.equal((await store.authorise(authoriseReq('orph-1', a.id, rate))).ok, true);
+      // The daemon stops with that call up; the next run opens the same journal.
+      await journal.close();
+      journal = await Journal.open(dir);
+      const f = flaky(t.store);
+      let now = at(10);
+      // (No adoption: only authorise fails here, and orph-2 is to stay an outage call.)
+      const next = wrapStore(f.store, {
+        journal,
+        deadlineMs: 5000,
+        policy: 'allow-capped',
+        failureSeconds: 600,
+        lateCharge: knexLateCharge(t.db),
+        now: () => now,
+      });
+      assert.ok(await next.accountByName(a.name));
+      assert.equal((await next.authorise(authoriseReq('orph-w2', a.id, rate))).ok, true);
+      await next.settle(unansweredSettle('orph-w2'));
+      f.down.on = true;
+      const grants = [];
+      for (const id of ['orph-2', 'orph-3'])
+        grants.push((await next.authorise(authoriseReq(id, a.id, rate))).ok);
+      assert.deepEqual(grants, [true, false], 'the orphan holds one of the two blocks');
+      await next.settle(answeredSettle('orph-2', 60));
+      // Long after the orphan's grant could have ended: charged by what can be proven (no answer seen).
+      f.down.on = false;
+      now = at(3600);
+      assert.equal((await next.replay()).remaining, 0);
+      await assertBooksBalance(t, a.name, a.balance, {
+        'orph-w': 0n,
+        'orph-w2': 0n,
+        'orph-1': 0n,
+        'orph-2': parseMoney('0.06'),
+        'orph-3': 0n,
+      });
+    });
+
     it('holds its trunk channel until the journal writes it back, and its CDR gets the trunk and buy cost', async () => {
       const a = await t.seedAccount({ balance: '10' });
       const trunk = await t.store.addTrunk({

@@ -54,13 +54,26 @@ export class OutagePolicy {
 
   constructor(private readonly opts: OutagePolicyOptions) {}
 
-  /** This daemon's outage calls on the account (up, or ended and waiting in the journal). */
+  /**
+   * This daemon's outage calls on the account: up, ended and waiting in the journal, or orphaned
+   * (granted by an earlier run that stopped before the call ended: its whole grant, until the
+   * replay charges it).
+   */
   private held(accountId: number): Money {
     let held = 0n;
     for (const g of this.calls.values()) if (g.req.accountId === accountId) held += g.maxCost;
-    for (const r of this.opts.journal.pending()) {
+    const pending = this.opts.journal.pending();
+    const ended = new Set(pending.filter((r) => r.kind === 'outage-call').map((r) => r.uniqueid));
+    for (const r of pending) {
       if (r.kind === 'outage-call' && r.grant.req.accountId === accountId)
         held += outageBill(r).cost;
+      else if (
+        r.kind === 'outage-grant' &&
+        r.grant.req.accountId === accountId &&
+        !this.calls.has(r.uniqueid) &&
+        !ended.has(r.uniqueid)
+      )
+        held += r.grant.maxCost;
     }
     return held;
   }
