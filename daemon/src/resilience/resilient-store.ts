@@ -12,7 +12,8 @@
  *                  timed-out authorise may still commit, are journaled for later.
  *                  policy 'allow-capped': a call of at most `failureSeconds`, within the last
  *                  known available credit of the account minus this daemon's other outage
- *                  calls; journaled as an outage grant, charged later with the note 'db-outage'.
+ *                  calls (none for an account with a day or month cap: outage-policy.ts);
+ *                  journaled as an outage grant, charged later with the note 'db-outage'.
  *   markAnswered   journaled; never fails the call (a running call keeps its limit).
  *   recordRefusal  journaled.
  *   reads          (account, rate) throw DbUnavailable; under 'allow-capped' the last answer
