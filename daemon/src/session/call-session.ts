@@ -24,7 +24,7 @@ import {
 } from './call-context.js';
 import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
 import { CallScope, deferred, errorText, type Deferred } from './call-scope.js';
-import { resumeAdopted, startTalking } from './connect.js';
+import { cutTo, resumeAdopted, startTalking } from './connect.js';
 import { CallerIvr } from './ivr.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
 import type { UnseenEnd } from './unseen-end.js';
@@ -256,6 +256,15 @@ export class CallSession implements RegisteredSession {
     this.c.machine.to('talking');
     a.outcome.resolve({ kind: 'answered' });
     this.spawn(startTalking(this.c, a), 'connecting the call');
+  }
+
+  /**
+   * The attempt may talk at most `maxSeconds` from its answer, fewer than it was given: the
+   * database holds it with that grant (resilience/adopt.ts). Through the one limit path.
+   */
+  limitTo(uniqueid: string, maxSeconds: number): void {
+    const attempt = this.c.attempts.find((a) => a.uniqueid === uniqueid);
+    if (attempt) cutTo(this.c, attempt, maxSeconds);
   }
 
   // ---------------------------------------------------------------- the kill path

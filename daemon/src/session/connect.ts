@@ -117,6 +117,50 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
   }
 }
 
+/**
+ * The attempt may talk only `maxSeconds` (fewer than it runs on: the database holds it with that
+ * grant). Before the answer, the limits set then use it; once talking, TIMEOUT(absolute) and the
+ * limit timer move to answer + maxSeconds (rounded down: never free talk), and a call already
+ * past it ends through the kill path.
+ */
+export function cutTo(ctx: CallContext, attempt: Attempt, maxSeconds: number): void {
+  if (attempt.settled || maxSeconds >= attempt.maxSeconds) return;
+  attempt.maxSeconds = maxSeconds;
+  if (ctx.machine.state !== 'talking' || ctx.attempt !== attempt || !attempt.answeredAt) return;
+  const { control, clock, config } = ctx.deps;
+  const leftMs = attempt.answeredAt.getTime() + maxSeconds * 1000 - clock.now().getTime();
+  const left = Math.floor(leftMs / 1000);
+  ctx.log.warn('the call holds a shorter grant than it runs on; cutting its limit', {
+    uniqueid: attempt.uniqueid,
+    maxSeconds,
+    secondsLeft: Math.max(left, 0),
+  });
+  if (left < 1) {
+    ctx.spawn(ctx.kill('limit'), 'limit');
+    return;
+  }
+  ctx.limit?.close();
+  ctx.limit = new LimitTimer({
+    clock,
+    limitSeconds: leftMs / 1000,
+    limitMs: leftMs,
+    graceSeconds: config.limitGraceSeconds ?? 2,
+    warnBeforeSeconds: config.warnBefore,
+    ...limitActions(ctx),
+  });
+  ctx.limit.start();
+  ctx.spawn(
+    limitLegs(control, [ctx.offered.channelId, attempt.b!.channelId], left).catch(
+      (err: unknown) => {
+        if (ctx.machine.state !== 'talking') return;
+        ctx.log.error('could not cut the limit of the call; ending it', { error: errorText(err) });
+        return ctx.kill('limit');
+      },
+    ),
+    'cutting the limit',
+  );
+}
+
 /** What resuming needs of a call reconcile.ts found still up (its AdoptableCall). */
 export interface AdoptedCall {
   uniqueid: string;
