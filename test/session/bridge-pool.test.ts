@@ -126,4 +126,78 @@ describe('BridgePool', () => {
     );
     assert.equal(r.pool.idleCount, 0);
   });
+
+  it('warms up to the count (never beyond maxIdle), and a warmed bridge takes a call with one request', async () => {
+    const r = rig(5);
+    await r.pool.warm(8);
+    assert.equal(r.pool.idleCount, 5);
+    assert.equal(r.calls.filter((c) => c.startsWith('create')).length, 5);
+    await r.pool.warm(8);
+    assert.equal(r.calls.length, 5, 'topping up a full pool creates nothing');
+    r.calls.splice(0);
+    const id = await r.connect(['a1', 'b1']);
+    assert.deepEqual(r.calls, [`add ${id} a1,b1`]);
+  });
+
+  it('warms one bridge at a time, even when asked again meanwhile', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let n = 0;
+    const pool = new BridgePool({
+      maxIdle: 10,
+      ids: { bridge: () => `br-${++n}` },
+      control: {
+        createBridge: async () => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setImmediate(r));
+          inFlight -= 1;
+        },
+        addToBridge: async () => undefined,
+        destroyBridge: async () => undefined,
+      },
+    });
+    await Promise.all([pool.warm(4), pool.warm(4), pool.warm(4)]);
+    assert.equal(most, 1, 'never two creations in flight');
+    assert.equal(n, 4, 'four made in all');
+    assert.equal(pool.idleCount, 4);
+  });
+
+  it('stops warming at the first failed creation, and deletes what is made after close', async () => {
+    let created = 0;
+    const destroyed: string[] = [];
+    let n = 0;
+    let fail = true;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((res) => (release = res));
+    const pool = new BridgePool({
+      maxIdle: 10,
+      ids: { bridge: () => `br-${++n}` },
+      control: {
+        createBridge: async () => {
+          created += 1;
+          if (fail) throw new Error('Asterisk said no');
+          await gate;
+        },
+        addToBridge: async () => undefined,
+        destroyBridge: async (id) => void destroyed.push(id),
+      },
+    });
+    await assert.rejects(pool.warm(10), /Asterisk said no/);
+    assert.equal(created, 1, 'no attempt after the failure');
+    assert.equal(pool.idleCount, 0);
+    fail = false;
+    const warming = pool.warm(10).catch(() => undefined);
+    let closed = false;
+    const closing = pool.close().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(closed, false, 'close waits for the bridge being made');
+    release();
+    await closing;
+    await warming;
+    assert.equal(pool.idleCount, 0, 'nothing kept after close');
+    assert.deepEqual(destroyed, ['br-2'], 'the bridge in creation at close is deleted');
+    assert.equal(created, 2, 'and no other is made');
+    await pool.warm(10);
+    assert.equal(created, 2, 'a closed pool makes none');
+  });
 });

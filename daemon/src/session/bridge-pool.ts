@@ -9,9 +9,14 @@
  * StasisEnd), so a new call never joins a previous call's party. A failed addChannel leaves it
  * unknown which channels are in: that bridge is deleted at its release, as before. What the pool can no longer vouch for after a websocket
  * gap (those events may be lost) it deletes as before; idle bridges stay valid through a gap,
- * since only this daemon puts channels in them. At shutdown the idle ones are deleted; after a
- * crash, restart reconciliation deletes an earlier run's (leftovers.ts), and the orphan sweep
- * leaves alone only the idle bridges the pool holds.
+ * since only this daemon puts channels in them.
+ *
+ * Once connected the daemon makes POOL_WARM idle bridges ahead of calls (`warm`), so that calls
+ * do not pay POST /bridges while the pool grows to the usual number of concurrent calls. Every
+ * bridge id carries the node and this run's boot id (ids.ts), so an idle bridge is told apart
+ * from leftovers in Asterisk: an empty bridge with this run's prefix. At shutdown the idle ones
+ * are deleted; after a crash, the next run's reconciliation deletes the earlier run's, idle or
+ * not (leftovers.ts), and the orphan sweep leaves alone only the idle bridges the pool holds.
  */
 import type { CallControl } from './call-control-port.js';
 import { CallControlError } from './call-control-port.js';
@@ -20,6 +25,8 @@ import type { IdFactory } from './ids.js';
 
 /** Idle bridges kept at most (a burst of endings beyond it deletes the rest, as before). */
 export const POOL_MAX_IDLE = 100;
+/** Idle bridges made once connected (daemon.ts), about the usual peak of concurrent calls. */
+export const POOL_WARM = 32;
 
 interface InUse {
   /** The channels put in it that were not yet seen leaving it. */
@@ -38,6 +45,9 @@ export interface BridgePoolOptions {
 export class BridgePool {
   private readonly idle: string[] = [];
   private readonly inUse = new Map<string, InUse>();
+  /** The warming under way (one at a time, whatever the number of connections). */
+  private warming: Promise<void> | null = null;
+  private closed = false;
 
   constructor(private readonly opts: BridgePoolOptions) {}
 
@@ -139,10 +149,37 @@ export class BridgePool {
     return this.inUse.size;
   }
 
-  /** Shutdown: the idle bridges are deleted. */
+  /**
+   * Creates bridges until `count` are idle (at most maxIdle, at most `count` made), one request
+   * at a time, so that a call arriving meanwhile waits behind one request at most, never behind
+   * a burst. Nobody awaits it on a call's path. The first failure stops it (rejects; calls then
+   * create their own, as without warming); a bridge whose creation answer was lost is left to
+   * the orphan sweep. Asked again while warming, it returns the warming under way.
+   */
+  warm(count: number): Promise<void> {
+    this.warming ??= this.fill(Math.min(count, this.opts.maxIdle)).finally(
+      () => (this.warming = null),
+    );
+    return this.warming;
+  }
+
+  private async fill(target: number): Promise<void> {
+    for (let made = 0; made < target && this.idle.length < target && !this.closed; made++) {
+      const bridgeId = this.opts.ids.bridge();
+      await this.opts.control.createBridge(bridgeId);
+      if (this.closed) await this.opts.control.destroyBridge(bridgeId);
+      else this.keepOrDestroy(bridgeId);
+    }
+  }
+
+  /** Shutdown: the idle bridges are deleted, and one being made is deleted once made. */
   async close(): Promise<void> {
+    this.closed = true;
     const ids = this.idle.splice(0);
-    await Promise.allSettled(ids.map((id) => this.opts.control.destroyBridge(id)));
+    await Promise.allSettled([
+      ...ids.map((id) => this.opts.control.destroyBridge(id)),
+      this.warming ?? Promise.resolve(),
+    ]);
   }
 
   private track(bridgeId: string, channels: readonly string[]): void {
