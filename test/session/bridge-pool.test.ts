@@ -4,6 +4,7 @@
  * after a websocket gap or a failed addChannel nothing it cannot vouch for is reused.
  */
 import assert from 'node:assert/strict';
+import { CallControlError } from '../../daemon/src/session/call-control-port.js';
 import { BridgePool } from '../../daemon/src/session/bridge-pool.js';
 
 function rig(maxIdle = 10) {
@@ -102,6 +103,51 @@ describe('BridgePool', () => {
     await pool.release(id);
     assert.deepEqual(r.calls, ['destroy br-x']);
     assert.equal(pool.idleCount, 0);
+  });
+
+  it('deletes a bridge whose addChannel failed after the call was already released (a leg hung up meanwhile)', async () => {
+    for (const reusedFirst of [false, true]) {
+      const calls: string[] = [];
+      let fail: (err: Error) => void = () => undefined;
+      const pool = new BridgePool({
+        maxIdle: 10,
+        ids: { bridge: () => 'br-new' },
+        control: {
+          createBridge: async (id) => void calls.push(`create ${id}`),
+          addToBridge: (id) =>
+            new Promise<void>((_res, rej) => {
+              calls.push(`add ${id}`);
+              fail = rej;
+            }),
+          destroyBridge: async (id) => void calls.push(`destroy ${id}`),
+        },
+      });
+      if (reusedFirst) {
+        // An idle bridge to reuse: warmed ahead of the call.
+        await pool.warm(1);
+        calls.splice(0);
+      }
+      let id = '';
+      let up = true;
+      const connecting = pool.connect(
+        ['a', 'b'],
+        () => up,
+        (b) => void (id = b),
+      );
+      await new Promise((r) => setImmediate(r));
+      assert.ok(id, 'the bridge is the call’s before the legs are in');
+      up = false; // A hangs up: the call ends and releases its bridge while addChannel is in flight
+      await pool.release(id);
+      fail(new CallControlError('add to bridge', 'Channel not found', 'not-found'));
+      await assert.rejects(connecting);
+      assert.equal(pool.idleCount, 0, 'not kept: which channels are in is unknown');
+      assert.equal(pool.inUseCount, 0, 'nothing left to release it');
+      assert.deepEqual(
+        calls.filter((c) => c.startsWith('destroy')),
+        [`destroy ${id}`],
+        reusedFirst ? 'the reused bridge deleted' : 'the new bridge deleted',
+      );
+    }
   });
 
   it('keeps at most maxIdle bridges and deletes all of them at shutdown', async () => {

@@ -73,12 +73,12 @@ export class BridgePool {
         return true;
       } catch (err) {
         // Which channels are in is unknown now: deleted at its release unless replaced here.
-        this.untrack(reused);
+        const deleted = this.forget(reused);
         if (!(err instanceof CallControlError && err.kind === 'not-found') || !stillUp()) throw err;
         // "Bridge not found" or "Channel not found" (a leg ending before its event arrived):
         // the bridge may still be on Asterisk and the call moves to a new one, so nothing would
         // release it. Deleted here (a bridge already gone is not an error).
-        await control.destroyBridge(reused);
+        if (!deleted) await control.destroyBridge(reused);
         if (!stillUp()) return false;
       }
     }
@@ -93,7 +93,7 @@ export class BridgePool {
     try {
       await control.addToBridge(bridgeId, channels);
     } catch (err) {
-      this.untrack(bridgeId);
+      this.forget(bridgeId);
       throw err;
     }
     return true;
@@ -188,6 +188,18 @@ export class BridgePool {
 
   private untrack(bridgeId: string): void {
     this.inUse.delete(bridgeId);
+  }
+
+  /**
+   * A failed addChannel: which channels are in is unknown, so the bridge is not reused. Deleted
+   * at its release, or now when the call was released while the request was in flight (the leg
+   * that hung up is why it failed): nothing would release it again. True when deleted here.
+   */
+  private forget(bridgeId: string): boolean {
+    const released = this.inUse.get(bridgeId)?.released === true;
+    this.untrack(bridgeId);
+    if (released) void this.opts.control.destroyBridge(bridgeId).catch(() => undefined);
+    return released;
   }
 
   private settle(bridgeId: string, use: InUse): void {
