@@ -150,6 +150,23 @@ describe('BridgePool', () => {
     }
   });
 
+  it('deletes at shutdown the bridge of a call over whose channels were not yet seen leaving, not one still in use', async () => {
+    const r = rig();
+    const over = await r.connect(['a1', 'b1']);
+    const live = await r.connect(['a2', 'b2']);
+    await r.pool.release(over);
+    r.left('a1', over); // b1's ChannelLeftBridge not (yet) seen
+    r.calls.splice(0);
+    await r.pool.close();
+    assert.deepEqual(r.calls, [`destroy ${over}`]);
+    assert.equal(r.pool.inUseCount, 1, `${live} is still its call's`);
+    await r.pool.release(live);
+    r.left('a2', live);
+    r.left('b2', live);
+    assert.deepEqual(r.calls, [`destroy ${over}`, `destroy ${live}`], 'deleted when its call ends');
+    assert.equal(r.pool.idleCount, 0);
+  });
+
   it('keeps at most maxIdle bridges and deletes all of them at shutdown', async () => {
     const r = rig(1);
     const one = await r.connect(['a1', 'b1']);

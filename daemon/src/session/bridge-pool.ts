@@ -167,15 +167,24 @@ export class BridgePool {
     for (let made = 0; made < target && this.idle.length < target && !this.closed; made++) {
       const bridgeId = this.opts.ids.bridge();
       await this.opts.control.createBridge(bridgeId);
+      // Made after close: deleted before close() returns (it waits for this).
       if (this.closed) await this.opts.control.destroyBridge(bridgeId);
       else this.keepOrDestroy(bridgeId);
     }
   }
 
-  /** Shutdown: the idle bridges are deleted, and one being made is deleted once made. */
+  /**
+   * Shutdown: the idle bridges are deleted, those of calls over whose channels were not yet seen
+   * leaving too (no event will come now), and one being made is deleted once made.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const ids = this.idle.splice(0);
+    for (const [id, use] of [...this.inUse])
+      if (use.released) {
+        this.untrack(id);
+        ids.push(id);
+      }
     await Promise.allSettled([
       ...ids.map((id) => this.opts.control.destroyBridge(id)),
       this.warming ?? Promise.resolve(),
@@ -209,7 +218,8 @@ export class BridgePool {
   }
 
   private keepOrDestroy(bridgeId: string): void {
-    if (this.idle.length < this.opts.maxIdle) this.idle.push(bridgeId);
+    // After close nothing is kept: a call ending late still has its bridge deleted.
+    if (!this.closed && this.idle.length < this.opts.maxIdle) this.idle.push(bridgeId);
     else void this.opts.control.destroyBridge(bridgeId).catch(() => undefined);
   }
 }
