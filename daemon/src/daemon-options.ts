@@ -25,6 +25,8 @@ export interface DaemonDeps {
       'maxDestinationAttempts' | 'limitGraceSeconds' | 'hangupWaitSeconds' | 'ringGuardSeconds'
     >
   >;
+  /** Idle bridges made once connected (default POOL_WARM, session/bridge-pool.ts); tests that list bridges pass 0. */
+  bridgeWarm?: number;
   /** Seconds close() lets live calls run before it ends them (default 10). */
   drainSeconds?: number;
   /**

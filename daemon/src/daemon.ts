@@ -21,7 +21,7 @@ import { systemClock, type DaemonClock } from './session/clock.js';
 import { AsteriskClock } from './session/asterisk-clock.js';
 import type { Housekeeping } from './session/housekeeping.js';
 import { IdFactory } from './session/ids.js';
-import { BridgePool, POOL_MAX_IDLE } from './session/bridge-pool.js';
+import { BridgePool, POOL_MAX_IDLE, POOL_WARM } from './session/bridge-pool.js';
 import { killCall } from './session/kill-call.js';
 import { GuessLimiter } from './session/guess-limiter.js';
 import { knexGuessLog } from './store/pin-failures.js';
@@ -276,6 +276,8 @@ export class Daemon {
       app: this.config.ari.app,
       ari: this.config.ari.url,
       db: this.config.db.client,
+      // Tells this run's bridges and legs in Asterisk from an earlier run's leftovers.
+      ids: this.ids.runPrefix,
     });
     if (opts.waitForAsteriskMs) {
       const ok = await this.ari.waitConnected(opts.waitForAsteriskMs);
@@ -368,6 +370,12 @@ export class Daemon {
     } catch (err) {
       this.logger.warn('post-connect checks failed', { error: errorText(err) });
     }
+    // Not awaited: calls go on meanwhile; close() waits for it.
+    void this.bridges.warm(this.deps.bridgeWarm ?? POOL_WARM).catch((err: unknown) =>
+      this.logger.warn('could not make the idle bridges; calls create their own', {
+        error: errorText(err),
+      }),
+    );
   }
 
   /** Where the HTTP API listens (null when it is not running). */

@@ -132,6 +132,8 @@ export class Box {
         bootId: `${this.o.sim.manualClock.now().toString(36)}i${this.incarnations}`,
         housekeeping: false,
         drainSeconds: 0,
+        // The seeds' recorded runs predate bridges made ahead of calls.
+        bridgeWarm: 0,
         ari: {
           requestTimeoutMs: 400,
           connectTimeoutMs: 3000,

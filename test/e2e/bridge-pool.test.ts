@@ -3,9 +3,10 @@
  * the last one left, so an answered call costs 7 ARI requests instead of 9, with TIMEOUT(absolute)
  * still on both legs. A bridge that went away behind the daemon's back is replaced, one whose
  * addChannel answered "Channel not found" deleted and replaced; at shutdown the idle ones are
- * deleted.
+ * deleted. Bridges made once connected take the first calls without a POST /bridges.
  */
 import assert from 'node:assert/strict';
+import { parseMoney } from '../../daemon/src/rating/index.js';
 import { forEachDatabase } from '../support/db.js';
 import { bridgesLeft, quiet, settledCdr, startE2e, talking, waitFor, type E2e } from './harness.js';
 
@@ -110,6 +111,45 @@ describe('bridges reused from call to call', function () {
       assert.equal(after.reserved, 0n);
       await e.daemon.close();
       assert.deepEqual(e.sim.bridges(), [], 'deleted at shutdown');
+    });
+  });
+
+  describe('bridges made once connected', () => {
+    forEachDatabase((tdb) => {
+      let e: E2e;
+      before(async () => {
+        e = await startE2e(tdb, {
+          rules: [{ prefix: '44', action: 'answer', hangupAfterMs: 3_000 }],
+          deps: { bridgeWarm: 3 },
+        });
+        await e.t.seedRate({ prefix: '44', rate: '0.60', connect: '0', initial: 1, increment: 1 });
+      });
+      after(async () => e?.close());
+
+      it('makes idle bridges ahead of calls: the first call creates none, and shutdown deletes them', async () => {
+        await waitFor('three idle bridges', () => e.daemon.bridges.idleCount === 3);
+        const made = e.sim.bridges().map((b) => b.id);
+        assert.equal(made.length, 3);
+        assert.deepEqual(bridgesLeft(e), [], 'all kept by the daemon');
+        const acct = await e.t.seedAccount({ balance: '60', maxSeconds: 600 });
+        e.sim.faults.add({ path: /./, delayMs: 0 }); // only counts the requests
+        const call = e.sim.placeCall({ exten: '4420000001', accountcode: acct.name });
+        await waitFor('talking', () => talking(e, call.channelId));
+        const bridge = e.sim.channel(call.channelId)!.bridgeId;
+        assert.ok(bridge && made.includes(bridge), 'the call talks in a bridge made ahead');
+        e.advance(3_000);
+        assert.equal((await settledCdr(e, call.channelId)).billsec, 3);
+        await quiet(e);
+        const sent = e.sim.faults.hits.filter((h) => h.method !== 'GET');
+        assert.equal(sent.length, 7, 'seven ARI requests for the answered call');
+        assert.ok(!sent.some((h) => h.method === 'POST' && h.path === '/bridges'));
+        const after = (await e.t.store.accountDetails(acct.name))!;
+        assert.equal(after.balance, parseMoney('59.97'), '3 s at 0.60/min');
+        assert.equal(after.reserved, 0n);
+        assert.equal(e.daemon.bridges.idleCount, 3, 'the bridge went back to the pool');
+        await e.daemon.close();
+        assert.deepEqual(e.sim.bridges(), [], 'deleted at shutdown');
+      });
     });
   });
 });

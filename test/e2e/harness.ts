@@ -101,6 +101,8 @@ export async function startE2e(tdb: TestDatabase, opts: E2eOptions = {}): Promis
       logger,
       housekeeping: false,
       drainSeconds: 1,
+      // Tests list the simulator's bridges: none made ahead of calls unless a test asks.
+      bridgeWarm: 0,
       ari: {
         requestTimeoutMs: 3000,
         connectTimeoutMs: 5000,

@@ -12,6 +12,7 @@ import {
   checkpointsOf,
   journalDirFor,
   killAll,
+  leftInAsterisk,
   rigOn,
   spawnDaemon,
   until,
@@ -113,11 +114,7 @@ describe('kill -9 of the daemon during a callback call', function () {
         assert.ok(cdr.cost > 0n);
       }
       await assertBooks(rig.t, [account]);
-      await until(
-        'nothing left in Asterisk',
-        () => sim.liveChannels().length + sim.bridges().length === 0,
-        5_000,
-      );
+      await until('nothing left in Asterisk', () => leftInAsterisk(sim, d2).length === 0, 5_000);
       await d2.stop();
     });
 
@@ -166,11 +163,7 @@ describe('kill -9 of the daemon during a callback call', function () {
         assert.equal(cdr.cost, callCost(rate, cdr.billsec));
       }
       await assertBooks(rig.t, [account]);
-      await until(
-        'nothing left in Asterisk',
-        () => sim.liveChannels().length + sim.bridges().length === 0,
-        5_000,
-      );
+      await until('nothing left in Asterisk', () => leftInAsterisk(sim, d2).length === 0, 5_000);
       await d2.stop();
     });
 

@@ -406,3 +406,21 @@ export async function checkpointsOf(
       .map((r) => [r.uniqueid, Number(r.checkpoint_secs)]),
   );
 }
+
+/**
+ * What a daemon's run leaves in Asterisk besides its pool's idle bridges (session/bridge-pool.ts):
+ * every channel, and every bridge but the empty ones carrying the ids of `d`'s run (logged at
+ * start). A call's bridge, or any bridge of an earlier run (a crashed daemon's idle ones too),
+ * counts.
+ */
+export function leftInAsterisk(sim: AriSimulator, d: ChildDaemon): string[] {
+  const run = String(d.logged(/astbill daemon started/)[0]?.ids);
+  assert.match(run, /^astbill-/, 'the daemon logs its run’s id prefix');
+  return [
+    ...sim.liveChannels().map((c) => `channel ${c.id}`),
+    ...sim
+      .bridges()
+      .filter((b) => b.channels.length > 0 || !b.id.startsWith(run))
+      .map((b) => `bridge ${b.id} [${b.channels.join(',')}]`),
+  ];
+}

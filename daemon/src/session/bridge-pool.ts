@@ -9,9 +9,14 @@
  * StasisEnd), so a new call never joins a previous call's party. A failed addChannel leaves it
  * unknown which channels are in: that bridge is deleted at its release, as before. What the pool can no longer vouch for after a websocket
  * gap (those events may be lost) it deletes as before; idle bridges stay valid through a gap,
- * since only this daemon puts channels in them. At shutdown the idle ones are deleted; after a
- * crash, restart reconciliation deletes an earlier run's (leftovers.ts), and the orphan sweep
- * leaves alone only the idle bridges the pool holds.
+ * since only this daemon puts channels in them.
+ *
+ * Once connected the daemon makes POOL_WARM idle bridges ahead of calls (`warm`), so that calls
+ * do not pay POST /bridges while the pool grows to the usual number of concurrent calls. Every
+ * bridge id carries the node and this run's boot id (ids.ts), so an idle bridge is told apart
+ * from leftovers in Asterisk: an empty bridge with this run's prefix. At shutdown the idle ones
+ * are deleted; after a crash, the next run's reconciliation deletes the earlier run's, idle or
+ * not (leftovers.ts), and the orphan sweep leaves alone only the idle bridges the pool holds.
  */
 import type { CallControl } from './call-control-port.js';
 import { CallControlError } from './call-control-port.js';
@@ -20,6 +25,8 @@ import type { IdFactory } from './ids.js';
 
 /** Idle bridges kept at most (a burst of endings beyond it deletes the rest, as before). */
 export const POOL_MAX_IDLE = 100;
+/** Idle bridges made once connected (daemon.ts), about the usual peak of concurrent calls. */
+export const POOL_WARM = 32;
 
 interface InUse {
   /** The channels put in it that were not yet seen leaving it. */
@@ -38,6 +45,9 @@ export interface BridgePoolOptions {
 export class BridgePool {
   private readonly idle: string[] = [];
   private readonly inUse = new Map<string, InUse>();
+  /** The warming under way (one at a time, whatever the number of connections). */
+  private warming: Promise<void> | null = null;
+  private closed = false;
 
   constructor(private readonly opts: BridgePoolOptions) {}
 
@@ -63,12 +73,12 @@ export class BridgePool {
         return true;
       } catch (err) {
         // Which channels are in is unknown now: deleted at its release unless replaced here.
-        this.untrack(reused);
+        const deleted = this.forget(reused);
         if (!(err instanceof CallControlError && err.kind === 'not-found') || !stillUp()) throw err;
         // "Bridge not found" or "Channel not found" (a leg ending before its event arrived):
         // the bridge may still be on Asterisk and the call moves to a new one, so nothing would
         // release it. Deleted here (a bridge already gone is not an error).
-        await control.destroyBridge(reused);
+        if (!deleted) await control.destroyBridge(reused);
         if (!stillUp()) return false;
       }
     }
@@ -83,7 +93,7 @@ export class BridgePool {
     try {
       await control.addToBridge(bridgeId, channels);
     } catch (err) {
-      this.untrack(bridgeId);
+      this.forget(bridgeId);
       throw err;
     }
     return true;
@@ -139,10 +149,46 @@ export class BridgePool {
     return this.inUse.size;
   }
 
-  /** Shutdown: the idle bridges are deleted. */
+  /**
+   * Creates bridges until `count` are idle (at most maxIdle, at most `count` made), one request
+   * at a time, so that a call arriving meanwhile waits behind one request at most, never behind
+   * a burst. Nobody awaits it on a call's path. The first failure stops it (rejects; calls then
+   * create their own, as without warming); a bridge whose creation answer was lost is left to
+   * the orphan sweep. Asked again while warming, it returns the warming under way.
+   */
+  warm(count: number): Promise<void> {
+    this.warming ??= this.fill(Math.min(count, this.opts.maxIdle)).finally(
+      () => (this.warming = null),
+    );
+    return this.warming;
+  }
+
+  private async fill(target: number): Promise<void> {
+    for (let made = 0; made < target && this.idle.length < target && !this.closed; made++) {
+      const bridgeId = this.opts.ids.bridge();
+      await this.opts.control.createBridge(bridgeId);
+      // Made after close: deleted before close() returns (it waits for this).
+      if (this.closed) await this.opts.control.destroyBridge(bridgeId);
+      else this.keepOrDestroy(bridgeId);
+    }
+  }
+
+  /**
+   * Shutdown: the idle bridges are deleted, those of calls over whose channels were not yet seen
+   * leaving too (no event will come now), and one being made is deleted once made.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     const ids = this.idle.splice(0);
-    await Promise.allSettled(ids.map((id) => this.opts.control.destroyBridge(id)));
+    for (const [id, use] of [...this.inUse])
+      if (use.released) {
+        this.untrack(id);
+        ids.push(id);
+      }
+    await Promise.allSettled([
+      ...ids.map((id) => this.opts.control.destroyBridge(id)),
+      this.warming ?? Promise.resolve(),
+    ]);
   }
 
   private track(bridgeId: string, channels: readonly string[]): void {
@@ -153,6 +199,18 @@ export class BridgePool {
     this.inUse.delete(bridgeId);
   }
 
+  /**
+   * A failed addChannel: which channels are in is unknown, so the bridge is not reused. Deleted
+   * at its release, or now when the call was released while the request was in flight (the leg
+   * that hung up is why it failed): nothing would release it again. True when deleted here.
+   */
+  private forget(bridgeId: string): boolean {
+    const released = this.inUse.get(bridgeId)?.released === true;
+    this.untrack(bridgeId);
+    if (released) void this.opts.control.destroyBridge(bridgeId).catch(() => undefined);
+    return released;
+  }
+
   private settle(bridgeId: string, use: InUse): void {
     if (!use.released || use.channels.length > 0) return;
     this.inUse.delete(bridgeId);
@@ -160,7 +218,8 @@ export class BridgePool {
   }
 
   private keepOrDestroy(bridgeId: string): void {
-    if (this.idle.length < this.opts.maxIdle) this.idle.push(bridgeId);
+    // After close nothing is kept: a call ending late still has its bridge deleted.
+    if (!this.closed && this.idle.length < this.opts.maxIdle) this.idle.push(bridgeId);
     else void this.opts.control.destroyBridge(bridgeId).catch(() => undefined);
   }
 }

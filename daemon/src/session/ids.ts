@@ -37,8 +37,13 @@ export class IdFactory {
     return id.startsWith(this.prefix);
   }
 
+  /** What every id of this very run starts with (`astbill-<node>-<boot>-`). */
+  get runPrefix(): string {
+    return `${this.prefix}${this.boot}-`;
+  }
+
   /** Made by this very run of the daemon. */
   isThisRun(id: string): boolean {
-    return id.startsWith(`${this.prefix}${this.boot}-`);
+    return id.startsWith(this.runPrefix);
   }
 }
