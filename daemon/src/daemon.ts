@@ -313,6 +313,12 @@ export class Daemon {
     return true;
   }
 
+  /** What a kill -9 leaves behind, for in-process tests: sockets and files closed, nothing written or ended. */
+  async abandon(): Promise<void> {
+    await this.ari.close();
+    await this.resilience?.release();
+  }
+
   close(opts: { drainSeconds?: number } = {}): Promise<void> {
     this.closing ??= this.shutdown(opts.drainSeconds ?? this.deps.drainSeconds ?? 10);
     return this.closing;

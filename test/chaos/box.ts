@@ -87,7 +87,7 @@ export class Box {
   private journalDir = mkdtempSync(join(tmpdir(), 'astbill-chaos-journal-'));
   /** Handles of every incarnation (closed at the end; a crashed one's pool is not reused). */
   private readonly handles: TestStore[] = [];
-  /** Daemons that crashed: never closed (a dead process does not shut down), only their sockets. */
+  /** Daemons that crashed: never closed (a dead process does not shut down), only abandoned. */
   private readonly dead: Daemon[] = [];
 
   constructor(readonly o: BoxOptions) {}
@@ -181,6 +181,6 @@ export class Box {
   async close(): Promise<void> {
     if (this.daemon) await this.daemon.close({ drainSeconds: 0 });
     this.daemon = null;
-    for (const d of this.dead.splice(0)) await d.ari.close();
+    for (const d of this.dead.splice(0)) await d.abandon();
   }
 }

@@ -92,6 +92,17 @@ describe('the settlement journal', () => {
     );
   });
 
+  it('lets go of its files at a kill without writing more: the lock stays, appends are refused, the next run has every record', async () => {
+    const j = await Journal.open(dir);
+    await j.append(settleEntry('call-1'));
+    await j.release();
+    assert.equal(readFileSync(join(dir, 'journal.lock'), 'utf8'), String(process.pid));
+    await assert.rejects(j.append(settleEntry('call-2')), /journal is closed/);
+    const again = await open();
+    assert.equal(again.size, 1);
+    assert.equal(again.pending()[0]?.kind, 'settle');
+  });
+
   it('keeps a refusal of every reason the daemon records (ABANDONED, LOCKED, SHUTDOWN, OVERLOAD …)', async () => {
     const j = await open();
     const reasons = REFUSAL_REASONS;

@@ -189,6 +189,19 @@ export class Journal {
     });
   }
 
+  /**
+   * Closes the files as a killed process's end does: writes in progress finish, nothing more is
+   * written and the lock stays (the next run reclaims it from the dead pid).
+   */
+  async release(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.exclusive(async () => {
+      await this.journalFh.close();
+      await this.doneFh.close();
+    });
+  }
+
   /** Waits for writes in progress, closes the files and releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;

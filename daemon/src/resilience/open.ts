@@ -23,6 +23,8 @@ export interface Resilience {
   replayer: JournalReplayer;
   /** Stops the replayer (after a last pass) and closes the journal. */
   close(): Promise<void>;
+  /** Stops the replayer's timer and lets go of the journal's files, with no last pass. */
+  release(): Promise<void>;
 }
 
 export async function startResilience(
@@ -80,6 +82,10 @@ export async function startResilience(
       await replayer.close();
       await replayer.runOnce();
       await journal.close();
+    },
+    async release() {
+      void replayer.close();
+      await journal.release();
     },
   };
 }
