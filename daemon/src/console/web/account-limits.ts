@@ -179,12 +179,26 @@ export function AccountLimits({
   act: Act;
   version: number;
 }) {
-  const [caps, setCaps] = useState<Json | null>(null);
+  // null while the first read is out; 'unread' when the last read failed (never shown as "no cap").
+  const [caps, setCaps] = useState<Json | null | 'unread'>(null);
   useEffect(() => {
+    // An older, slower read must not overwrite a newer one.
+    let current = true;
     api('GET', `/accounts/${encodeURIComponent(a.name)}/caps`)
-      .then(setCaps)
-      .catch(() => setCaps(null));
+      .then((c: Json) => current && setCaps(c))
+      .catch(() => current && setCaps('unread'));
+    return () => {
+      current = false;
+    };
   }, [a.name, version]);
+  const capShown = (k: string): string =>
+    caps === null
+      ? '…'
+      : caps === 'unread'
+        ? 'could not be read'
+        : caps[k]
+          ? `${caps[k]} ${a.currency}`
+          : 'no cap';
   const shown = (v: string | number | null | undefined, none: string) =>
     v === null || v === undefined ? none : String(v);
   return h(
@@ -200,13 +214,13 @@ export function AccountLimits({
       h('dd', null, shown(a.maxCalls, 'unlimited')),
       h('dt', null, 'Max call seconds'),
       h('dd', null, shown(a.maxCallSeconds, 'default')),
-      ...CAPS.flatMap(([k, label]) => [
-        h('dt', null, label),
-        h('dd', null, caps?.[k] ? `${caps[k]} ${a.currency}` : 'no cap'),
-      ]),
+      ...CAPS.flatMap(([k, label]) => [h('dt', null, label), h('dd', null, capShown(k))]),
     ),
     me.role === 'admin' && h(LimitsForm, { a, act, key: `l${version}` }),
-    me.role === 'admin' && caps && h(CapsForm, { name: a.name, caps, act, key: `c${version}` }),
+    me.role === 'admin' &&
+      caps !== null &&
+      caps !== 'unread' &&
+      h(CapsForm, { name: a.name, caps, act, key: `c${version}` }),
     h(CallerIds, { a, me, act }),
   );
 }
