@@ -89,7 +89,7 @@ export class KnexBillingStore
     number: string,
     at?: Date,
   ): Promise<AccountWithRate | undefined> {
-    return setupRead(this.db.knex, name, number, at);
+    return setupRead(this.db.knex, name, number, at, this.db.oneTrip);
   }
 
   async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {
