@@ -2,10 +2,13 @@
  * The set-up read's hand-written MariaDB text (store/setup-read-sql.ts) against the statements
  * knex builds (setup-read.ts knexRows): for every account and number below both must answer the
  * same rows, value for value and type for type, and so the same account, rate, banding, rules and
- * routing. SQLite has no hand-written text (it keeps knex), so this runs on MariaDB only.
+ * routing; and the identification reads (store/identify-sql.ts: by name, caller ID, PIN) the same
+ * account as accounts.ts. SQLite has no hand-written text (it keeps knex), so this runs on MariaDB only.
  */
 import assert from 'node:assert/strict';
 import { candidatePrefixes, parseRule } from '../../daemon/src/rating/index.js';
+import * as accounts from '../../daemon/src/store/accounts.js';
+import { accountBy } from '../../daemon/src/store/identify-sql.js';
 import { knexRows, setupRead } from '../../daemon/src/store/setup-read.js';
 import { setupReadRows } from '../../daemon/src/store/setup-read-sql.js';
 import { toDbTime } from '../../daemon/src/store/time.js';
@@ -123,6 +126,41 @@ describe('the set-up read as hand-written SQL', () => {
         'blocked',
         'missing',
         'pin',
+      ]);
+    });
+
+    it('identifies by name, caller ID and PIN hash as the knex reads do', async () => {
+      const oneTrip = t.db.oneTrip!;
+      const hashes = (await t.knex('astaccount').whereIn('name', names).select('pin_hash')) as {
+        pin_hash: string | null;
+      }[];
+      const pinHashes = hashes.flatMap((h) => (h.pin_hash === null ? [] : [h.pin_hash]));
+      assert.equal(pinHashes.length, 1, 'the card account has a PIN');
+      const found: string[] = [];
+      for (const name of names) {
+        const mine = await accountBy(oneTrip, 'name', name);
+        assert.deepStrictEqual(mine, await accounts.accountByName(t.knex, name), name);
+        if (mine) found.push(`name ${mine.status}`);
+      }
+      for (const ani of ['+447700900555', '+447700900556']) {
+        const mine = await accountBy(oneTrip, 'ani', ani);
+        assert.deepStrictEqual(mine, await accounts.accountByAni(t.knex, ani), ani);
+        if (mine) found.push(`ani ${mine.name === names[1]}`);
+      }
+      for (const hash of [...pinHashes, 'no-such-hash']) {
+        const mine = await accountBy(oneTrip, 'pinHash', hash);
+        assert.deepStrictEqual(mine, await accounts.accountByPinHash(t.knex, hash), hash);
+        if (mine) found.push(`pin ${mine.name === names[1]}`);
+      }
+      // Through the store (which uses the hand-written reads here): the card account by its PIN.
+      assert.equal((await t.store.accountByPin('739152'))?.name, names[1]);
+      assert.deepEqual(found, [
+        'name active',
+        'name active',
+        'name blocked',
+        'name active',
+        'ani true',
+        'pin true',
       ]);
     });
   });
