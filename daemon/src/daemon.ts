@@ -128,11 +128,12 @@ export class Daemon {
       },
       track: (request) => this.activity.track(request),
       onConnected: (reconnected) => void this.onConnected(reconnected),
-      onDisconnected: (_why, silentMs) => {
+      // The last moment the link was heard, not when its loss was noticed, proves live calls up.
+      onProven: (at) => this.book.linkHeard(at),
+      now: () => this.asteriskClock.now(),
+      onDisconnected: () => {
         this.bridges.connectionLost();
-        this.jobs?.liveCheck.connectionLost(
-          new Date(this.asteriskClock.now().getTime() - silentMs),
-        );
+        this.jobs?.liveCheck.connectionLost(this.asteriskClock.now());
       },
       ...(deps.ari ? { timing: deps.ari } : {}),
     });
@@ -228,6 +229,11 @@ export class Daemon {
         ...(this.deps.replayTimer ? { timer: this.deps.replayTimer } : {}),
         now: () => this.asteriskClock.now(),
         unseen,
+        // Only ordinary calls run on outage grants (callbacks authorise on the database itself).
+        limitTo: (uniqueid, maxSeconds) => {
+          const s = this.registry.byUniqueid(uniqueid);
+          if (s && 'limitTo' in s) s.limitTo(uniqueid, maxSeconds);
+        },
       });
       this.store = this.resilience.store;
     }

@@ -1,7 +1,7 @@
 /**
  * Grant mode across a websocket gap (real daemon, ARI simulator, the daemon on the simulator's
  * clock): an extension asked while the websocket is down may claim as talked only what was
- * proven up (the drop), never the time since — the call may have ended unseen meanwhile, and the
+ * proven up (a checkpoint tick before the drop), never the time since — the call may have ended unseen meanwhile, and the
  * extension's checkpoint is a floor for the bill (chaos seed 14: 30 s billed for 27.5 s of talk).
  */
 import assert from 'node:assert/strict';
@@ -32,7 +32,15 @@ describe('grant mode across a websocket gap', function () {
       const acct = await e.t.seedAccount({ balance: '5' });
       const call = e.sim.placeCall({ exten: '4420', accountcode: acct.name });
       await waitFor('talking', () => talking(e, call.channelId));
+      await settled(e); // the answer is in the store: the tick at 5 s checkpoints the call
       e.advance(5_000);
+      // The proof of those 5 s is the checkpoint tick at 5 s (it lists the call's channels): it
+      // must be in before the drop, or the drop races it (nothing else proves the call up).
+      await waitFor(
+        'the 5 s checkpoint',
+        async () => ((await e.t.store.grantColumns(call.channelId))?.checkpointSecs ?? 0) >= 5,
+        10_000,
+      );
       await settled(e);
       // The network drops and Asterisk refuses the reconnect for a while.
       const blockWs = e.sim.faults.add({ path: '/events', status: 503 });
@@ -53,7 +61,8 @@ describe('grant mode across a websocket gap', function () {
       await waitFor('the daemon to reconnect', () => e.sim.appConnected('astbill'), 15_000);
       const cdr = await settledCdr(e, call.channelId, 10_000);
       assert.equal(cdr.disposition, 'ANSWERED');
-      // Proven: up to the drop (5 s); it really talked 10 s; the extension came at 20 s.
+      // Proven: up to the checkpoint tick before the drop (5 s; no event came after the answer);
+      // it really talked 10 s; the extension came at 20 s.
       assert.ok(cdr.billsec <= 10, `billsec ${cdr.billsec} is more than the 10 s talked`);
       assert.equal(cdr.billsec, 5, 'billed to the last moment the call was proven up');
       await quiet(e);

@@ -275,3 +275,17 @@ export function playbackFinishedAt(e: E2e, playbackId: string): number | undefin
 export function timesPlayed(e: E2e, media: string, channelId?: string): number {
   return playbacksStarted(e, channelId).filter((p) => p.media === media).length;
 }
+
+/**
+ * The latest timestamp (sim-clock ms) among the events the simulator has sent to `app` while it
+ * had a websocket: the last moment the daemon can have heard the link, pings aside. Read it
+ * before a stall (stallWebsockets): the frames lost after it still count as sent.
+ */
+export function lastEventAt(e: E2e, app = e.config.ari.app): number {
+  let last = -Infinity;
+  for (const s of e.sim.sentEvents(app)) {
+    const ts = (s.event as { timestamp?: string }).timestamp;
+    if (s.delivered && ts) last = Math.max(last, Date.parse(ts.replace('+0000', 'Z')));
+  }
+  return last;
+}

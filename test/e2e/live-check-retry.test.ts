@@ -3,10 +3,21 @@
  * simulator's clock): Asterisk answers the channel list with a 500. A call that ended during
  * the gap must still be found and settled, by a retry, not be supervised until its limit while
  * its other leg's time is billed (chaos seed 126: a callback leg billed 239 s for 20 s of talk).
+ * It is billed to the last moment the websocket was heard (no event came in the 5 s before the
+ * drop, and nothing else proved the call up), not to the drop.
  */
 import assert from 'node:assert/strict';
 import { forEachDatabase } from '../support/db.js';
-import { driveUntil, quiet, settled, startE2e, talking, waitFor, type E2e } from './harness.js';
+import {
+  driveUntil,
+  lastEventAt,
+  quiet,
+  settled,
+  startE2e,
+  talking,
+  waitFor,
+  type E2e,
+} from './harness.js';
 
 describe('the live check after a reconnect whose channel list fails', function () {
   this.timeout(60_000);
@@ -28,6 +39,7 @@ describe('the live check after a reconnect whose channel list fails', function (
       await waitFor('talking', () => talking(e, call.channelId));
       e.advance(5_000);
       await settled(e);
+      const heard = lastEventAt(e);
       const blockWs = e.sim.faults.add({ path: '/events', status: 503 });
       e.sim.dropWebsockets('astbill');
       await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
@@ -46,7 +58,9 @@ describe('the live check after a reconnect whose channel list fails', function (
       const cdr = (await e.t.store.cdr(call.channelId))!;
       assert.equal(cdr.status, 'settled');
       assert.equal(cdr.disposition, 'ANSWERED');
-      assert.equal(cdr.billsec, 5, 'billed to the drop, the last moment it was proven up');
+      const answer = e.sim.ended(call.channelId)!.answeredAt!;
+      assert.equal(Math.floor((heard - answer) / 1000), 0, 'no event proved a second of talk');
+      assert.equal(cdr.billsec, 0, 'billed to the last event heard, the last moment proven up');
       await quiet(e);
     });
   });

@@ -50,11 +50,17 @@ export interface AriConnectionOptions {
   /** Called each time the websocket is up; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
   /**
-   * The websocket was lost. `silentMs`: how long before now it last proved it was delivering
-   * (0 when it closed or failed: every event until then arrived; the time since the last
-   * message or pong when the watchdog found it dead).
+   * The websocket was found lost (closed, failed, or no pong). It proves nothing after it was
+   * last heard (`onEvent`'s frames, `onPong`): a stalled link can look open for a long time.
    */
-  onDisconnected?: (why: string, silentMs: number) => void;
+  onDisconnected?: (why: string) => void;
+  /**
+   * A watchdog ping was answered: the websocket delivered every frame Asterisk sent before it
+   * got the ping, so up to `sentAt` (by `now`, the clock the daemon compares with Asterisk's).
+   */
+  onPong?: (sentAt: Date) => void;
+  /** The clock a ping's send time is read from (default the wall clock). */
+  now?: () => Date;
 }
 
 /** Why a client's websocket was lost (set on the client object), once it was. */
@@ -73,8 +79,6 @@ export class AriConnection {
   private wake: (() => void) | null = null;
   private lost: ((why: string) => void) | null = null;
   private everConnected = false;
-  /** When the websocket last proved it delivers (a message or a pong; Date.now()). */
-  private lastHeard = Date.now();
   private readonly connectTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly pingIntervalMs: number;
@@ -168,7 +172,6 @@ export class AriConnection {
         const reconnected = this.everConnected;
         this.everConnected = true;
         this.client = client;
-        this.lastHeard = Date.now();
         logger.info(reconnected ? 'ARI websocket reconnected' : 'ARI websocket connected', {
           url,
           app,
@@ -183,9 +186,8 @@ export class AriConnection {
         this.client = null;
         if (this.closed) break;
         logger.warn('ARI connection lost; rebuilding the client', { url, app, reason: why });
-        const silentMs = why.startsWith('no pong') ? Date.now() - this.lastHeard : 0;
         try {
-          this.opts.onDisconnected?.(why, silentMs);
+          this.opts.onDisconnected?.(why);
         } catch (err) {
           logger.error('ARI disconnected handler failed', { error: errorText(err) });
         }
@@ -249,7 +251,8 @@ export class AriConnection {
   private watch(client: Client): Promise<string> {
     return new Promise<string>((resolve) => {
       let done = false;
-      let awaitingPong = false;
+      /** When the unanswered ping was sent (null: none is out). */
+      let pingSentAt: Date | null = null;
       let timer: NodeJS.Timeout | undefined;
       const finish = (why: string): void => {
         if (done) return;
@@ -272,16 +275,22 @@ export class AriConnection {
         finish(`websocket gave up${err ? ` (${errorText(err)})` : ''}`),
       );
       client.on('pong', () => {
-        awaitingPong = false;
-        this.lastHeard = Date.now();
+        const sentAt = pingSentAt;
+        pingSentAt = null;
+        if (!sentAt || done) return;
+        try {
+          this.opts.onPong?.(sentAt);
+        } catch (err) {
+          this.opts.logger.error('ARI pong handler failed', { error: errorText(err) });
+        }
       });
       if (this.pingIntervalMs > 0) {
         timer = setInterval(() => {
-          if (awaitingPong) {
+          if (pingSentAt) {
             finish(`no pong within ${this.pingIntervalMs} ms`);
             return;
           }
-          awaitingPong = true;
+          pingSentAt = this.opts.now?.() ?? new Date();
           try {
             client.ping();
           } catch (err) {
@@ -325,7 +334,6 @@ export class AriConnection {
       client,
       this.opts.logger,
       () => {
-        this.lastHeard = Date.now();
         this.eventsReceived += 1;
       },
       (event) => this.deliver(client, event),

@@ -8,7 +8,7 @@ import type { CallEvent } from '../session/call-events.js';
 import type { CallControl } from '../session/call-control-port.js';
 import { AriCallControl } from './call-control.js';
 import { AriConnection, type AriConnectionOptions } from './connection.js';
-import { AriEventTranslator } from './events.js';
+import { AriEventTranslator, parseAriTime } from './events.js';
 import { errorText } from '../error-text.js';
 
 export interface AriSwitchOptions {
@@ -25,8 +25,15 @@ export interface AriSwitchOptions {
   track?: AriConnectionOptions['track'];
   /** After every (re)connection; `reconnected` is false the first time. */
   onConnected?: (reconnected: boolean) => void;
-  /** The websocket was lost; it proved it delivered until `silentMs` before now. */
-  onDisconnected?: (why: string, silentMs: number) => void;
+  /** The websocket was found lost; it proves nothing after it was last heard (`onProven`). */
+  onDisconnected?: (why: string) => void;
+  /**
+   * The websocket delivered every event up to `at`: each parsed frame's timestamp (Asterisk's
+   * clock) and each answered watchdog ping's send time (read from `now`).
+   */
+  onProven?: (at: Date) => void;
+  /** The clock ping send times are read from (the daemon's view of Asterisk's); default wall clock. */
+  now?: () => Date;
   timing?: Pick<
     AriConnectionOptions,
     'connectTimeoutMs' | 'requestTimeoutMs' | 'pingIntervalMs' | 'backoffBaseMs' | 'backoffMaxMs'
@@ -63,7 +70,12 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
     logger,
     ...opts.timing,
     ...(opts.track ? { track: opts.track } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    onPong: (sentAt) => opts.onProven?.(sentAt),
     onEvent: (raw) => {
+      // Frames arrive in order: this one's moment proves none before it was lost.
+      const at = parseAriTime((raw as { timestamp?: unknown } | null)?.timestamp);
+      if (at) opts.onProven?.(at);
       for (const ev of translator.translate(raw)) {
         control.observe(ev);
         try {
@@ -77,9 +89,9 @@ export function createAriSwitch(opts: AriSwitchOptions): AriSwitch {
       }
     },
     onConnected: (reconnected) => opts.onConnected?.(reconnected),
-    onDisconnected: (why, silentMs) => {
+    onDisconnected: (why) => {
       control.connectionLost();
-      opts.onDisconnected?.(why, silentMs);
+      opts.onDisconnected?.(why);
     },
   });
   control = new AriCallControl(

@@ -72,7 +72,7 @@ export interface HangUpAndWait {
   stillUp(): boolean;
   /**
    * The latest moment the call is proven up (live-check.ts LivenessBook): during a websocket gap
-   * the last stamp, else now. Absent: now.
+   * the last stamp, else when the websocket was last heard. Absent: now.
    */
   confirmedUp?(): Date;
   /** Ends the call at `at` (Asterisk's events did not come). */

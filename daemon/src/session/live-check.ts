@@ -5,14 +5,15 @@
  * instead of at the reconnect).
  *
  * The liveness book remembers, per session, the last moment the call was confirmed up: the
- * moment the websocket was lost (it had delivered no end for the call until then), every
- * channel list that had all its channels (these polls, the checkpointer's ticks). A session one
- * of whose channels is missing from a list has ended unseen: it is ended through the kill path
+ * last moment the websocket was heard before its loss (it had delivered no end for the call
+ * until then; not the moment the loss was noticed, which can come much later), every channel
+ * list that had all its channels (these polls, the checkpointer's ticks). A session one of whose
+ * channels is missing from a list has ended unseen: it is ended through the kill path
  * with the end the rule of unseen-end.ts gives for [its last stamp, this list]. A leg still
  * ringing for the session that a list sent while the link is unproven shows up has answered
  * unseen (its answer event was lost): the session is told it answered at this list's answer, the
  * latest moment the answer can have been (never bill time nobody can prove), no earlier than the
- * loss (what its limit counts from, so that it never talks past its grant).
+ * link was last heard (what its limit counts from, so that it never talks past its grant).
  */
 import type { Logger } from '../log.js';
 import type { LegAnswered } from './call-events.js';
@@ -37,19 +38,33 @@ export interface CheckedSession {
 }
 
 /**
- * The last moment each live call was confirmed up (kept with the session, dropped with it), and
- * whether the websocket proves every live call up right now: from its loss until a channel list
- * sent after the reconnect answered, it does not (an end may have been discarded meanwhile).
+ * The last moment each live call was confirmed up (kept with the session, dropped with it), the
+ * last moment the websocket was heard (an event frame's timestamp, the send time of a ping it
+ * answered: until then it delivered every event, so no end was missed), and whether the
+ * websocket proves every live call up now: from its loss until a channel list sent after the
+ * reconnect answered, it does not (an end may have been discarded meanwhile).
  */
 export class LivenessBook {
   private readonly stamps = new WeakMap<object, Date>();
-  /** When the websocket was lost, until the first full check after the reconnect; else null. */
+  /** The last moment the websocket was heard (null: not yet). */
+  private heard: Date | null = null;
+  /** The last moment heard before the loss, until the first full check after the reconnect. */
   private downSince: Date | null = null;
   /** Sessions a check found with a channel missing: never proven up past their last stamp. */
   private readonly gone = new WeakSet<object>();
 
-  linkLost(at: Date): void {
-    this.downSince ??= at;
+  /** The websocket delivered up to `at` (a frame's timestamp, an answered ping's send time). */
+  linkHeard(at: Date): void {
+    if (!this.heard || this.heard.getTime() < at.getTime()) this.heard = at;
+  }
+
+  /**
+   * The websocket was found lost at `now`: it proves nothing after it was last heard (it may
+   * have stalled long before the loss was noticed). Returns that moment.
+   */
+  linkLost(now: Date): Date {
+    this.downSince ??= this.heard ? earlier(this.heard, now) : now;
+    return this.downSince;
   }
 
   /** A channel list sent after the reconnect answered: every session it did not end is up. */
@@ -58,15 +73,17 @@ export class LivenessBook {
   }
 
   /**
-   * The latest moment `session` is proven up, given the time `now`: now while the websocket
-   * delivers, else the last stamp (the loss, a poll, a checkpoint tick). What an extension may
-   * claim as talked (store/tx/extend.ts): a call that ended unseen must not be billed past it.
+   * The latest moment `session` is proven up, given the time `now`: while the websocket delivers,
+   * the later of when it was last heard and the session's last stamp (a stalled link looks
+   * connected until the watchdog gives up); during a gap the last stamp (the loss, a poll, a
+   * checkpoint tick). What an extension may claim as talked (store/tx/extend.ts): a call that
+   * ended unseen must not be billed past it.
    */
   confirmedUp(session: object, now: Date): Date {
     const last = this.lastUp(session);
-    if (this.gone.has(session)) return earlier(last ?? this.downSince ?? now, now);
-    if (this.downSince === null) return now;
-    return earlier(last && last > this.downSince ? last : this.downSince, now);
+    if (this.gone.has(session)) return earlier(last ?? this.downSince ?? this.heard ?? now, now);
+    if (this.downSince === null) return earlier(later(last, this.heard) ?? now, now);
+    return earlier(later(last, this.downSince)!, now);
   }
 
   /** Since when the websocket has not proven live calls (the loss), or null: it does now. */
@@ -93,6 +110,11 @@ function earlier(a: Date, b: Date): Date {
   return a.getTime() < b.getTime() ? a : b;
 }
 
+function later(a: Date | null, b: Date | null): Date | null {
+  if (!a || !b) return a ?? b;
+  return a.getTime() > b.getTime() ? a : b;
+}
+
 export interface LiveCheckOptions {
   control: Pick<CallControl, 'listChannels'>;
   registry: SessionRegistry<CheckedSession>;
@@ -114,11 +136,11 @@ export class LiveCheck {
 
   constructor(private readonly opts: LiveCheckOptions) {}
 
-  /** The websocket was lost; it had proven every live call up until `provenAt`. Polls start. */
-  connectionLost(provenAt: Date): void {
+  /** The websocket was found lost at `now`; it proved every live call up until it was last heard. Polls start. */
+  connectionLost(now: Date): void {
     this.linkUp = false;
     this.epoch += 1;
-    this.opts.book.linkLost(provenAt);
+    const provenAt = this.opts.book.linkLost(now);
     for (const s of this.opts.registry.sessions()) this.opts.book.stamp(s, provenAt);
     this.schedule();
   }

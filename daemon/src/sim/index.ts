@@ -295,6 +295,11 @@ export class AriSimulator {
     return this.server.unauthorised;
   }
 
+  /** Client websocket pings answered so far (none on a stalled socket). */
+  get pingsAnswered(): number {
+    return this.server.pingsAnswered;
+  }
+
   /** REST requests being handled right now (a test waits for 0 before it moves the clock). */
   get restInFlight(): number {
     return this.server.inFlight;
@@ -313,6 +318,14 @@ export class AriSimulator {
   /** Closes every websocket of `app` (or all), as a network drop would; the app's channels stay. */
   dropWebsockets(app?: string): void {
     this.server.dropWebsockets(app);
+  }
+
+  /**
+   * Stalls every websocket of `app` (or all): it stays open but its frames and pongs stop, as a
+   * network that stops carrying packets without closing (see AriHttpServer.stallWebsockets).
+   */
+  stallWebsockets(app?: string): void {
+    this.server.stallWebsockets(app);
   }
 
   async close(): Promise<void> {

@@ -25,13 +25,18 @@ const REALM = 'Asterisk REST Interface';
 
 export class AriHttpServer {
   private readonly http: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  // Pings are answered in attach() (as Asterisk's websocket does), so that a stalled socket can stop.
+  private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
+  /** Sockets that stay open but send nothing any more (stallWebsockets). */
+  private readonly stalled = new WeakSet<WebSocket>();
   private readonly sockets = new Set<Socket>();
   private connSeq = 0;
   private pings = 0;
   port = 0;
   /** Injected REST faults (slow answers, HTTP errors, no answer): see faults.ts. */
   readonly faults = new FaultInjector();
+  /** Client pings answered with a pong (a test waits on it to know the client heard the link). */
+  pingsAnswered = 0;
   /** Requests turned away for bad credentials (e.g. a client whose password was rotated away). */
   unauthorised = 0;
   /** REST requests received and not yet answered (hung ones excluded), for quiescence checks. */
@@ -97,13 +102,26 @@ export class AriHttpServer {
   }
 
   /**
+   * Stalls every websocket of `app` (or all), as a network that stops carrying packets without
+   * closing the connection: it stays open, but from now on its event frames are lost and the
+   * client's pings go unanswered, until the client gives up on it (its ping watchdog) or
+   * dropWebsockets closes it. Asterisk still counts the frames as sent (sentEvents).
+   */
+  stallWebsockets(app?: string): void {
+    for (const ws of this.wss.clients) {
+      const apps = (ws as WebSocket & { apps?: string[] }).apps ?? [];
+      if (app === undefined || apps.includes(app)) this.stalled.add(ws);
+    }
+  }
+
+  /**
    * Resolves once every websocket of `app` has read the frames sent to it so far: a ping with its
    * own payload, answered by the client's pong (frames arrive in order). Held frames (`wire`)
-   * are not waited for; a socket that closes counts as done.
+   * are not waited for; a socket that closes counts as done, a stalled one is not waited for.
    */
   delivered(app: string): Promise<void> {
     const waits = [...this.wss.clients]
-      .filter((ws) => ws.readyState === ws.OPEN)
+      .filter((ws) => ws.readyState === ws.OPEN && !this.stalled.has(ws))
       .filter((ws) => ((ws as WebSocket & { apps?: string[] }).apps ?? []).includes(app))
       .map(
         (ws) =>
@@ -325,7 +343,7 @@ export class AriHttpServer {
       id: ++this.connSeq,
       send: (data) => {
         const out = (d: string): void => {
-          if (ws.readyState === ws.OPEN) ws.send(d);
+          if (ws.readyState === ws.OPEN && !this.stalled.has(ws)) ws.send(d);
         };
         if (this.wire) this.wire(data, out);
         else out(data);
@@ -341,5 +359,11 @@ export class AriHttpServer {
       this.sim.changed();
     });
     ws.on('error', () => ws.terminate());
+    // Asterisk's websocket answers a ping with a pong carrying its payload; a stalled one cannot.
+    ws.on('ping', (data: Buffer) => {
+      if (ws.readyState !== ws.OPEN || this.stalled.has(ws)) return;
+      ws.pong(data);
+      this.pingsAnswered += 1;
+    });
   }
 }
