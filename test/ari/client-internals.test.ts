@@ -59,6 +59,12 @@ describe('ARI websocket message handler', () => {
     const replaced = { type: 'ApplicationReplaced', application: 'astbill' };
     ws.emit('message', JSON.stringify({ type: 'ChannelStateChange', channel: { id: 'c1' } }));
     ws.emit('message', JSON.stringify(replaced));
-    assert.deepEqual(delivered, [replaced]);
+    // A channel variable called `type` ahead of the event's own type: the frame is parsed.
+    const vars = {
+      channel: { id: 'c2', channelvars: { type: 'ChannelVarset' } },
+      type: 'StasisStart',
+    };
+    ws.emit('message', JSON.stringify(vars));
+    assert.deepEqual(delivered, [replaced, vars]);
   });
 });

@@ -34,11 +34,20 @@ const GUARDED = Symbol('astbill.guarded');
 /**
  * Frames dropped before parsing: the types the translator ignores (events.ts; ChannelVarset alone
  * is more than half of what a SIP call sends), except ApplicationReplaced, which the connection
- * reads. Inside a JSON string a quote is escaped, so only a `type` member matches; ARI writes the
- * event's own `type` first, and the models nested in an event have no `type` member.
+ * reads. Inside a JSON string a quote is escaped, so only a `type` member matches; and only one
+ * before the first nested object counts (channelvars, bridgevars and userevent objects may hold a
+ * variable called `type`): a frame whose own `type` comes later is simply parsed.
  */
 const UNPARSED = new Set([...IGNORED_EVENT_TYPES].filter((t) => t !== 'ApplicationReplaced'));
 const TYPE_MEMBER = /"type"\s*:\s*"(\w+)"/;
+
+/** True when the frame's own type is one no one reads. */
+function unread(frame: string): boolean {
+  const m = TYPE_MEMBER.exec(frame);
+  if (!m || !UNPARSED.has(m[1]!)) return false;
+  const nested = frame.indexOf('{', 1);
+  return nested === -1 || nested > m.index;
+}
 /** The ARI operations astbill sends (resource → operations), checked against the declarations at connect. */
 const USED_OPERATIONS: Record<string, string[]> = {
   channels: ['answer', 'ring', 'play', 'originate', 'setChannelVar', 'hangup', 'list'],
@@ -82,7 +91,7 @@ export function guardMessages(
   ws.removeAllListeners('message');
   ws.on('message', (data: unknown) => {
     heard();
-    if (typeof data === 'string' && UNPARSED.has(TYPE_MEMBER.exec(data)?.[1] ?? '')) return;
+    if (typeof data === 'string' && unread(data)) return;
     let event: { type?: unknown };
     try {
       event = JSON.parse(String(data)) as { type?: unknown };
