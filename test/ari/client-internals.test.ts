@@ -1,7 +1,8 @@
 /**
- * The websocket message handler that replaces ari-client's: ChannelVarset frames (most of a SIP
- * call's events) are dropped before parsing, but only those: an event whose payload merely
- * contains that text (a caller name) reaches the session.
+ * The websocket message handler that replaces ari-client's: frames of the types no one reads
+ * (ChannelVarset: most of a SIP call's events; ChannelStateChange, ...) are dropped before parsing,
+ * but only those: an event whose payload merely contains that text (a caller name) reaches the
+ * session, and ApplicationReplaced (ignored by the translator) reaches the connection.
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -11,7 +12,13 @@ import { createLogger } from '../../daemon/src/log.js';
 
 function fakeClient(): { client: Client; ws: EventEmitter } {
   const ws = new EventEmitter();
-  const models = { StasisStart: {}, ChannelVarset: {}, Dial: {} };
+  const models = {
+    StasisStart: {},
+    ChannelVarset: {},
+    Dial: {},
+    ChannelStateChange: {},
+    ApplicationReplaced: {},
+  };
   const client = { _ws: ws, _swagger: { apis: { events: { models } } } } as unknown as Client;
   return { client, ws };
 }
@@ -38,5 +45,26 @@ describe('ARI websocket message handler', () => {
     ws.emit('message', JSON.stringify({ type: 'Dial', dialstatus: 'ChannelVarset' }));
     assert.equal(heard, 4);
     assert.deepEqual(delivered, [tricky, { type: 'Dial', dialstatus: 'ChannelVarset' }]);
+  });
+
+  it('drops every type the translator ignores unparsed, except ApplicationReplaced', () => {
+    const { client, ws } = fakeClient();
+    const delivered: unknown[] = [];
+    guardMessages(
+      client,
+      createLogger('error', { silent: true }),
+      () => undefined,
+      (e) => delivered.push(e),
+    );
+    const replaced = { type: 'ApplicationReplaced', application: 'astbill' };
+    ws.emit('message', JSON.stringify({ type: 'ChannelStateChange', channel: { id: 'c1' } }));
+    ws.emit('message', JSON.stringify(replaced));
+    // A channel variable called `type` ahead of the event's own type: the frame is parsed.
+    const vars = {
+      channel: { id: 'c2', channelvars: { type: 'ChannelVarset' } },
+      type: 'StasisStart',
+    };
+    ws.emit('message', JSON.stringify(vars));
+    assert.deepEqual(delivered, [replaced, vars]);
   });
 });

@@ -127,9 +127,7 @@ describe('answer marks written in node-wide batches', () => {
         tdb.kind === 'mysql'
           ? {
               ...broken,
-              knex: {
-                raw: () => Promise.reject(new Error('db down')),
-              } as unknown as typeof t.db.knex,
+              oneTrip: { batch: () => Promise.reject(new Error('db down')) },
             }
           : (broken as typeof t.db),
         60_000,

@@ -6,6 +6,7 @@
  */
 import type { Client } from 'ari-client';
 import type { Logger } from '../log.js';
+import { IGNORED_EVENT_TYPES } from './events.js';
 
 /** The parts of ari-client's private state the connection has to reach. */
 export interface ClientInternals {
@@ -31,11 +32,22 @@ export function internalsOf(client: Client): ClientInternals {
 
 const GUARDED = Symbol('astbill.guarded');
 /**
- * A ChannelVarset frame: more than half of what a SIP call sends (BRIDGEPEER, RTPAUDIOQOS*, ...),
- * none of it read by a session (events.ts ignores the type), so it is dropped before parsing.
- * Inside a JSON string a quote is escaped, so only the event's own `type` member matches.
+ * Frames dropped before parsing: the types the translator ignores (events.ts; ChannelVarset alone
+ * is more than half of what a SIP call sends), except ApplicationReplaced, which the connection
+ * reads. Inside a JSON string a quote is escaped, so only a `type` member matches; and only one
+ * before the first nested object counts (channelvars, bridgevars and userevent objects may hold a
+ * variable called `type`): a frame whose own `type` comes later is simply parsed.
  */
-const VARSET_FRAME = /"type"\s*:\s*"ChannelVarset"/;
+const UNPARSED = new Set([...IGNORED_EVENT_TYPES].filter((t) => t !== 'ApplicationReplaced'));
+const TYPE_MEMBER = /"type"\s*:\s*"(\w+)"/;
+
+/** True when the frame's own type is one no one reads. */
+function unread(frame: string): boolean {
+  const m = TYPE_MEMBER.exec(frame);
+  if (!m || !UNPARSED.has(m[1]!)) return false;
+  const nested = frame.indexOf('{', 1);
+  return nested === -1 || nested > m.index;
+}
 /** The ARI operations astbill sends (resource → operations), checked against the declarations at connect. */
 const USED_OPERATIONS: Record<string, string[]> = {
   channels: ['answer', 'ring', 'play', 'originate', 'setChannelVar', 'hangup', 'list'],
@@ -60,7 +72,7 @@ export function restBase(client: Client, url: string, logger: Logger): string {
 
 /**
  * Replaces ari-client's websocket message handler with ours: each message is parsed once and
- * delivered as plain JSON (a ChannelVarset is dropped unparsed). An event type absent from the declarations' models (which would
+ * delivered as plain JSON (a frame of a type no one reads is dropped unparsed). An event type absent from the declarations' models (which would
  * make ari-client's handler throw a TypeError out of the websocket) is logged and skipped.
  * `heard` is told of every message, dropped ones too (the websocket proved it delivers).
  */
@@ -79,7 +91,7 @@ export function guardMessages(
   ws.removeAllListeners('message');
   ws.on('message', (data: unknown) => {
     heard();
-    if (typeof data === 'string' && VARSET_FRAME.test(data)) return;
+    if (typeof data === 'string' && unread(data)) return;
     let event: { type?: unknown };
     try {
       event = JSON.parse(String(data)) as { type?: unknown };

@@ -59,7 +59,7 @@ interface Leg {
 }
 
 /** Event types that carry nothing a session needs (all modelled in events.json). */
-const IGNORED = new Set([
+export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'ChannelStateChange',
   'ChannelDialplan',
   'ChannelVarset',
@@ -198,7 +198,7 @@ export class AriEventTranslator {
     }
     const raw = input as RawEvent;
     const type = str(raw.type);
-    if (IGNORED.has(type)) return [];
+    if (IGNORED_EVENT_TYPES.has(type)) return [];
     let at = parseAriTime(raw.timestamp);
     if (!at) {
       this.onProblem('ARI event without a usable timestamp; using local time', {

@@ -13,6 +13,7 @@
  */
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from './db.js';
+import type { OneTrip } from './mysql-client.js';
 import { fromDbTime, requiredTime, toDbTime } from './time.js';
 import type { Checkpoint, CheckpointStore, OpenCdr } from '../session/ports.js';
 
@@ -25,6 +26,7 @@ export async function saveCheckpoints(
   knex: Knex,
   list: readonly Checkpoint[],
   at: Date,
+  oneTrip?: OneTrip,
 ): Promise<number> {
   const greatest = dialectOf(knex) === 'mysql' ? 'GREATEST' : 'MAX';
   let changed = 0;
@@ -39,18 +41,18 @@ export async function saveCheckpoints(
     const sql =
       `UPDATE astcdr SET checkpoint_secs = ${greatest}(COALESCE(checkpoint_secs, 0), CASE uniqueid ${cases} ELSE 0 END), checkpoint_at = ? ` +
       `WHERE status = 'open' AND uniqueid IN (${inList})`;
-    const res: unknown = await knex.raw(sql, [
-      ...caseBindings,
-      toDbTime(at),
-      ...chunk.map((c) => c.uniqueid),
-    ]);
+    const bindings = [...caseBindings, toDbTime(at), ...chunk.map((c) => c.uniqueid)];
+    // MySQL: straight to a pooled connection, without knex's runner on every tick.
+    const res: unknown = oneTrip
+      ? await oneTrip.batch(sql, bindings)
+      : await knex.raw(sql, bindings);
     changed += affectedRows(res);
   }
   return changed;
 }
 
 function affectedRows(res: unknown): number {
-  // mysql2: [ResultSetHeader, fields]; better-sqlite3 through knex: { changes } (or rows).
+  // mysql2: [ResultSetHeader, fields] (Db.oneTrip: the ResultSetHeader); better-sqlite3 through knex: { changes } (or rows).
   const first = (Array.isArray(res) ? res[0] : res) as
     { affectedRows?: unknown; changes?: unknown } | undefined;
   if (typeof first?.affectedRows === 'number') return first.affectedRows;
@@ -124,7 +126,7 @@ export async function asteriskEnd(
 /** The CheckpointStore over an open database. */
 export function knexCheckpoints(db: Db): CheckpointStore {
   return {
-    saveCheckpoints: (list, at) => saveCheckpoints(db.knex, list, at),
+    saveCheckpoints: (list, at) => saveCheckpoints(db.knex, list, at, db.oneTrip),
     openCdrs: (node) => openCdrs(db.knex, node),
     asteriskEnd: (ids, answer) => asteriskEnd(db.knex, ids, answer),
   };

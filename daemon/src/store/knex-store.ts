@@ -36,6 +36,7 @@ import { timeCallbackB } from './tx/time-callback-b.js';
 import { extend } from './tx/extend.js';
 import * as numberRules from './number-rules.js';
 import { setupRead } from './setup-read.js';
+import { accountBy } from './identify-sql.js';
 import * as rates from './rates.js';
 import * as reservations from './reservations.js';
 import { authorise } from './tx/authorise.js';
@@ -68,16 +69,25 @@ export class KnexBillingStore
 
   // --- the call session's port -------------------------------------------------------------
 
+  // MySQL: hand-written text (identify-sql.ts); SQLite: knex.
   accountByName(name: string): Promise<Account | undefined> {
-    return accounts.accountByName(this.db.knex, name);
+    const oneTrip = this.db.oneTrip;
+    return oneTrip ? accountBy(oneTrip, 'name', name) : accounts.accountByName(this.db.knex, name);
   }
 
   accountByAni(number: string): Promise<Account | undefined> {
-    return accounts.accountByAni(this.db.knex, number);
+    const oneTrip = this.db.oneTrip;
+    return oneTrip
+      ? accountBy(oneTrip, 'ani', number)
+      : accounts.accountByAni(this.db.knex, number);
   }
 
   accountByPin(pin: string): Promise<Account | undefined> {
-    return accounts.accountByPinHash(this.db.knex, this.hashPin(pin));
+    const oneTrip = this.db.oneTrip;
+    const hash = this.hashPin(pin);
+    return oneTrip
+      ? accountBy(oneTrip, 'pinHash', hash)
+      : accounts.accountByPinHash(this.db.knex, hash);
   }
 
   rateFor(tariff: string, number: string, at?: Date): Promise<Rate | undefined> {
@@ -89,7 +99,7 @@ export class KnexBillingStore
     number: string,
     at?: Date,
   ): Promise<AccountWithRate | undefined> {
-    return setupRead(this.db.knex, name, number, at);
+    return setupRead(this.db.knex, name, number, at, this.db.oneTrip);
   }
 
   async numberRules(account: Pick<Account, 'name' | 'tariff'>): Promise<readonly NumberRule[]> {

@@ -7,7 +7,8 @@
  * tariff's plan). The tariff is found by the account's
  * name inside each statement, so none waits for another. These are plain reads: authorise
  * re-checks the money under its lock. The session uses the rules and routing only while the
- * number it rates is the one read here (rules that rewrite it ask again).
+ * number it rates is the one read here (rules that rewrite it ask again). With `oneTrip` (MySQL)
+ * the statements are the hand-written text of setup-read-sql.ts instead of built by knex.
  */
 import type { Knex } from 'knex';
 import {
@@ -21,7 +22,9 @@ import type { AccountWithRate } from '../session/ports.js';
 import type { RouteCandidates } from '../session/routing-ports.js';
 import { accountByName, toAccount, type AccountRow } from './accounts.js';
 import { bandRowsQuery, bandingOf, bandsFromRows } from './bands.js';
-import { readTogether } from './mysql-client.js';
+import { readTogether, type OneTrip } from './mysql-client.js';
+import { setupReadRows } from './setup-read-sql.js';
+import { toDbTime } from './time.js';
 import { pickRuleSet, rulesQuery, type RuleRow } from './number-rules.js';
 import { toRate, versionAt, type RateRow } from './rates.js';
 import { tariffCurrencyColumn } from './fx.js';
@@ -38,43 +41,26 @@ export async function setupRead(
   name: string,
   number: string,
   at: Date = new Date(),
+  oneTrip?: OneTrip,
 ): Promise<SetupRead | AccountWithRate | undefined> {
   const digits = number.slice(0, 40);
   if (digits.length === 0) {
     const account = await accountByName(q, name);
     return account && { account, rate: undefined };
   }
-  const tariff = () => q('astaccount').select('tariff').where({ name });
   const prefixes = candidatePrefixes(digits);
-  const [accounts, rates, bandRows, bandRates, rules, candidates, anyTrunk, plans] =
-    (await readTogether(q, [
-      q('astaccount').where({ name }).limit(1),
-      q('astrate')
-        .select('astrate.*', tariffCurrencyColumn(q))
-        .where('tariff', tariff())
-        .where('effective', versionAt(q, tariff(), at))
-        .whereIn('prefix', prefixes),
-      bandRowsQuery(q, tariff()),
-      // The number in every band tariff of the account's tariff, each deck at its version then.
-      q('astrate as r')
-        .select('r.*')
-        .whereIn('r.tariff', bandRowsQuery(q, tariff()).select('band_tariff'))
-        .where('r.effective', versionAt(q, q.raw('??', ['r.tariff']), at))
-        .whereIn('r.prefix', prefixes),
-      rulesQuery(q, name, tariff()),
-      candidatesQuery(q, digits),
-      q('asttrunk').select('id').limit(1),
-      q('astrouteplan').where('tariff', tariff()).limit(1),
-    ])) as [
-      AccountRow[],
-      RateRow[],
-      unknown[],
-      RateRow[],
-      RuleRow[],
-      Parameters<typeof toCandidates>[0],
-      unknown[],
-      PlanRow[],
-    ];
+  const [accounts, rates, bandRows, bandRates, rules, candidates, anyTrunk, plans] = (await (oneTrip
+    ? setupReadRows(oneTrip, name, prefixes, toDbTime(at))
+    : knexRows(q, name, prefixes, at))) as [
+    AccountRow[],
+    RateRow[],
+    unknown[],
+    RateRow[],
+    RuleRow[],
+    Parameters<typeof toCandidates>[0],
+    unknown[],
+    PlanRow[],
+  ];
   const row = accounts[0];
   if (!row) return undefined;
   const best = longestPrefix(rates, digits);
@@ -96,4 +82,33 @@ export async function setupRead(
     rules: pickRuleSet(rules).rules,
     routing: { configured, plan: configured ? toPlan(plans[0]) : noPlan(), candidates: found },
   };
+}
+
+/** The same eight statements built by knex (SQLite; and what the hand-written text must equal). */
+export function knexRows(
+  q: Knex,
+  name: string,
+  prefixes: readonly string[],
+  at: Date,
+): Promise<unknown[][]> {
+  const tariff = () => q('astaccount').select('tariff').where({ name });
+  return readTogether(q, [
+    q('astaccount').where({ name }).limit(1),
+    q('astrate')
+      .select('astrate.*', tariffCurrencyColumn(q))
+      .where('tariff', tariff())
+      .where('effective', versionAt(q, tariff(), at))
+      .whereIn('prefix', [...prefixes]),
+    bandRowsQuery(q, tariff()),
+    // The number in every band tariff of the account's tariff, each deck at its version then.
+    q('astrate as r')
+      .select('r.*')
+      .whereIn('r.tariff', bandRowsQuery(q, tariff()).select('band_tariff'))
+      .where('r.effective', versionAt(q, q.raw('??', ['r.tariff']), at))
+      .whereIn('r.prefix', [...prefixes]),
+    rulesQuery(q, name, tariff()),
+    candidatesQuery(q, prefixes[0] ?? ''),
+    q('asttrunk').select('id').limit(1),
+    q('astrouteplan').where('tariff', tariff()).limit(1),
+  ]);
 }
