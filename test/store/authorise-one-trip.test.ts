@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import type { Rate } from '../../daemon/src/rating/index.js';
 import type { Account, AuthoriseRequest } from '../../daemon/src/session/ports.js';
-import { writeCaps } from '../../daemon/src/store/caps.js';
+import { NO_CAPS, writeCaps } from '../../daemon/src/store/caps.js';
 import { setDestRules } from '../../daemon/src/store/dest-rules.js';
 import { forEachDatabase, money, uniqueName, type TestStore } from '../support/db.js';
 import { roundTrips } from '../support/round-trips.js';
@@ -126,18 +126,6 @@ describe('authorising in one round trip', () => {
 
     const setAccount = (cols: Record<string, unknown>) => (a: { id: number }) =>
       t.knex('astaccount').where({ id: a.id }).update(cols);
-    const noCaps = {
-      dayMax: null,
-      monthMax: null,
-      callMax: null,
-      callsPerMin: null,
-      lowBalance: null,
-      largeTopup: null,
-      burstMinutes: null,
-      burstSpend: null,
-      blockedDestPerMin: null,
-      concurrentMax: null,
-    };
     for (const [what, change, outcome, extra, seed] of [
       ['the balance', setAccount({ balance: money('0.35') }), 'ok'],
       ['the reserved money', setAccount({ reserved: money('9.80') }), 'ok'],
@@ -152,7 +140,7 @@ describe('authorising in one round trip', () => {
       ],
       [
         'a spend cap',
-        (a: { id: number }) => writeCaps(t.knex, a.id, { ...noCaps, callMax: money('0.10') }),
+        (a: { id: number }) => writeCaps(t.knex, a.id, { ...NO_CAPS, callMax: money('0.10') }),
         'ok',
       ],
       [

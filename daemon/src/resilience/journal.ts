@@ -205,13 +205,9 @@ export class Journal {
   /** Waits for writes in progress, closes the files and releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    await this.exclusive(async () => {
-      await this.journalFh.close();
-      await this.doneFh.close();
-      const lock = join(this.dir, FILES.lock);
-      if ((await readText(lock)).trim() === String(process.pid)) await rm(lock, { force: true });
-    });
+    await this.release();
+    const lock = join(this.dir, FILES.lock);
+    if ((await readText(lock)).trim() === String(process.pid)) await rm(lock, { force: true });
   }
 
   private async flush(): Promise<void> {

@@ -39,7 +39,8 @@ interface CapRow {
   concurrent_max?: number | string | null;
 }
 
-const NO_CAPS: SpendCaps = {
+/** An account without caps (also what writeCaps is given to clear them). */
+export const NO_CAPS: SpendCaps = {
   dayMax: null,
   monthMax: null,
   callMax: null,
