@@ -5,38 +5,44 @@
  * end; calls that ended meanwhile (their end unseen) are billed to their last checkpoint, the
  * last moment they were confirmed up: never above their real talk time, flagged on the CDR.
  * Every call is charged exactly once, never below its checkpoint, never above its grant.
+ * Under load the steps wait on what can be observed (calls talking, checkpoints, the restarted
+ * daemon's "supervision resumed"), and hang-ups count from each call's answer, so that a slow
+ * setup changes when things happen, not which calls end while the daemon is dead.
  */
 import assert from 'node:assert/strict';
 import type { CallHandle } from '../../daemon/src/sim/index.js';
 import { forEachDatabase } from '../support/db.js';
 import {
   assertBooks,
-  bLegOf,
   checkpointsOf,
   journalDirFor,
   killAll,
   rigOn,
   spawnDaemon,
+  hangUpAfterAnswer,
   talking,
   trueCall,
   until,
+  untilTalking,
 } from './rig.js';
 
 const CALLS = 100;
-const MAX = 12; // ASTBILL_MAX_CALL_SECONDS
+const MAX = 60; // ASTBILL_MAX_CALL_SECONDS: no call runs into it; the test ends the long ones
 const SHORT = 5; // accounts with a 5 s cap: cut by Asterisk while the daemon is dead
 
 describe('kill -9 of the daemon with 100 calls up', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
   after(killAll);
 
   forEachDatabase((tdb) => {
     const rig = rigOn(tdb);
+    const cancels: (() => void)[] = [];
+    after(() => cancels.splice(0).forEach((cancel) => cancel()));
 
     it('settles every call exactly once after the restart, within [checkpoint, grant], with no reservation or channel left', async () => {
       const { t } = rig;
       const sim = rig.sims[0]!;
-      const accounts = [];
+      const accounts: Awaited<ReturnType<typeof t.seedAccount>>[] = [];
       for (let i = 0; i < 20; i++)
         accounts.push(
           await t.seedAccount({ balance: '50', maxSeconds: i % 4 === 0 ? SHORT : null }),
@@ -45,26 +51,42 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       const env = { ASTBILL_MAX_CALL_SECONDS: String(MAX), ASTBILL_CHECKPOINT_SECONDS: '1' };
       const d1 = await spawnDaemon({ tdb, sim, node: 'crash', env, journalDir });
 
-      // 100 calls; a quarter never hang up (Asterisk's limit ends them), the rest hang up 2–11 s after the answer.
-      const calls: { h: CallHandle; account: number; hangupAfter: number | null }[] = [];
-      for (let i = 0; i < CALLS; i++) {
+      // 100 calls; a quarter (the "long" ones) hang up only once the restarted daemon supervises
+      // them again, the rest hang up 3–11 s after the answer (the 5 s ones are cut by Asterisk first).
+      type Planned = { h: CallHandle; account: number; hangupAfter: number | null };
+      const calls: Planned[] = [];
+      const place = (i: number): Planned => {
         const account = i % accounts.length;
-        const hangupAfter = i % 4 === 1 ? null : 3_000 + ((i * 977) % 9_000);
-        const h = sim.placeCall({
-          exten: `44${String(1000 + i)}`,
-          accountcode: accounts[account]!.name,
-          callerId: `Caller ${i} <1555${i}>`,
-          hangupAfterMs: hangupAfter,
-        });
-        calls.push({ h, account, hangupAfter });
-      }
-      await until(
-        '100 calls talking',
-        () => calls.every((c) => talking(sim, c.h.channelId) || sim.ended(c.h.channelId)),
-        20_000,
-      );
-      const bLegs = new Map(calls.map((c) => [c.h.channelId, bLegOf(sim, c.h.channelId)]));
-      const ids = calls.map((c) => c.h.channelId);
+        const c = {
+          h: sim.placeCall({
+            exten: `44${String(1000 + i)}`,
+            accountcode: accounts[account]!.name,
+            callerId: `Caller ${i} <1555${i}>`,
+          }),
+          account,
+          hangupAfter: i % 4 === 1 ? null : 3_000 + ((i * 977) % 9_000),
+        };
+        calls[i] = c;
+        return c;
+      };
+      const bLegs = new Map<string, string | null>();
+      const talk = async (group: Planned[]): Promise<void> => {
+        const up = await untilTalking(
+          sim,
+          t,
+          group.map((c) => c.h.channelId),
+        );
+        for (const c of group) {
+          const { bLeg, answeredAt } = up.get(c.h.channelId)!;
+          bLegs.set(c.h.channelId, bLeg);
+          if (c.hangupAfter !== null)
+            cancels.push(hangUpAfterAnswer(sim, c.h.channelId, answeredAt, c.hangupAfter));
+        }
+      };
+      const indices = [...Array(CALLS).keys()];
+      const others = indices.filter((i) => i % 4 !== 0).map(place);
+      await talk(others);
+      const ids = others.map((c) => c.h.channelId);
       // Checkpoints reach the database while the calls run.
       await until(
         'checkpoints of the calls up',
@@ -75,7 +97,16 @@ describe('kill -9 of the daemon with 100 calls up', function () {
         15_000,
         100,
       );
+      // The calls Asterisk is to cut while the daemon is dead start only now, so that a slow setup
+      // of the others under load cannot use up their 5 s before the kill.
+      const shorts = indices.filter((i) => i % 4 === 0).map(place);
+      await talk(shorts);
+      ids.push(...shorts.map((c) => c.h.channelId));
       const upAtKill = ids.filter((id) => sim.channel(id)).length;
+      assert.ok(
+        shorts.every((c) => talking(sim, c.h.channelId)),
+        'the 5 s calls are talking at the kill',
+      );
 
       await d1.kill9();
       const killedAt = Date.now();
@@ -91,10 +122,7 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       // The 5 s calls run out (or their callers hang up) with nobody listening.
       await until(
         'the 5 s calls to end while the daemon is dead',
-        () =>
-          calls
-            .filter((c) => c.account % 4 === 0) // the accounts with the 5 s cap
-            .every((c) => !sim.channel(c.h.channelId)),
+        () => shorts.every((c) => !sim.channel(c.h.channelId)),
         10_000,
       );
       assert.ok(
@@ -103,8 +131,24 @@ describe('kill -9 of the daemon with 100 calls up', function () {
       );
       const upAtRestart = ids.filter((id) => sim.channel(id)).length;
 
+      const long = calls.filter((c) => c.hangupAfter === null);
+      assert.ok(
+        long.every((c) => talking(sim, c.h.channelId)),
+        'the long calls are still up at the restart',
+      );
       const d2 = await spawnDaemon({ tdb, sim, node: 'crash', env, journalDir });
       const restartedAt = Date.now();
+      // The long calls' callers hang up once the daemon has taken each of them over again.
+      await until(
+        'supervision resumed of every long call',
+        () => {
+          const resumed = new Set(d2.logged(/supervision resumed/).map((l) => l['uniqueid']));
+          return long.every((c) => resumed.has(c.h.channelId));
+        },
+        30_000,
+        50,
+      );
+      for (const c of long) sim.hangupCaller(c.h.channelId);
       await until(
         'every reservation settled',
         async () => (await t.store.reservations()).length === 0,

@@ -149,7 +149,6 @@ export async function realSim(
   });
 }
 
-/** Polls `predicate` (real time) until it holds. */
 /** Per-second billing at 0.60/min for 44…: a call's talk time shows in its cost to the second. */
 export const PER_SECOND_44 = {
   prefix: '44',
@@ -186,6 +185,7 @@ export function rigOn(
   return rig;
 }
 
+/** Polls `predicate` (real time) until it holds. */
 export async function until<T>(
   what: string,
   predicate: () => T | Promise<T>,
@@ -211,6 +211,73 @@ export function talking(sim: AriSimulator, aChannelId: string): boolean {
   if (!bridge || bridge.channels.length !== 2) return false;
   const b = bridge.channels.find((id) => id !== aChannelId);
   return b !== undefined && sim.channel(b)?.absoluteDeadline !== undefined;
+}
+
+export interface Talking {
+  bLeg: string;
+  /** When the far end answered (simulator clock). */
+  answeredAt: number;
+}
+
+/**
+ * Waits until every call is talking, as observed: bridged with its B leg, both legs with
+ * TIMEOUT(absolute) (talking()), and its CDR with the answer recorded. Fails at once when a call
+ * ends before that. Resolves with each call's B leg and the moment the far end answered.
+ */
+export async function untilTalking(
+  sim: AriSimulator,
+  t: TestStore,
+  aChannelIds: readonly string[],
+  timeoutMs = 30_000,
+): Promise<Map<string, Talking>> {
+  const found = new Map<string, Talking>();
+  await until(
+    `${aChannelIds.length} calls talking`,
+    async () => {
+      const bridged = aChannelIds.filter((id) => {
+        if (found.has(id)) return false;
+        if (!sim.channel(id))
+          throw new Error(
+            `${id} ended before it was seen talking: ${JSON.stringify(sim.ended(id))}`,
+          );
+        return talking(sim, id);
+      });
+      if (bridged.length === 0) return found.size === aChannelIds.length;
+      const answered = (await t
+        .knex('astcdr')
+        .whereIn('uniqueid', bridged)
+        .whereNotNull('answer')
+        .select('uniqueid')) as { uniqueid: string }[];
+      for (const { uniqueid } of answered) {
+        const bLeg = bLegOf(sim, uniqueid);
+        const answeredAt = bLeg ? sim.channel(bLeg)?.answeredAt : undefined;
+        if (bLeg && answeredAt !== undefined) found.set(uniqueid, { bLeg, answeredAt });
+      }
+      return found.size === aChannelIds.length;
+    },
+    timeoutMs,
+    50,
+  );
+  return found;
+}
+
+/**
+ * The caller hangs up `ms` after the far end answered (not after the call was placed, so that a
+ * slow setup under load does not eat the talk time). Returns a cancel function.
+ */
+export function hangUpAfterAnswer(
+  sim: AriSimulator,
+  aChannelId: string,
+  answeredAt: number,
+  ms: number,
+): () => void {
+  const timer = setTimeout(
+    () => {
+      if (sim.channel(aChannelId)) sim.hangupCaller(aChannelId);
+    },
+    Math.max(0, answeredAt + ms - sim.clock.now()),
+  );
+  return () => clearTimeout(timer);
 }
 
 /** What really happened to a call, from the simulator: the B leg's answer and the first leg end. */

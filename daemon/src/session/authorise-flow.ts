@@ -169,6 +169,7 @@ export async function authoriseDestination(
       node: config.node,
       defaultMaxSeconds: config.maxCallSeconds,
       start,
+      seen: account,
       ...(config.charging && ctx.deps.grantStore
         ? { charging: { mode: config.charging.mode, grantSeconds: config.charging.grantSeconds } }
         : {}),

@@ -81,6 +81,12 @@ export interface AuthoriseRequest {
    * Absent: single mode (one reservation of the whole call).
    */
   charging?: { mode: 'single' | 'grant'; grantSeconds: number };
+  /**
+   * The account as the caller's set-up read saw it, so a store may authorise without reading
+   * first. Only a shortcut: the store checks every value against the locked row and authorises
+   * the ordinary way when one differs.
+   */
+  seen?: Account;
 }
 
 /** Why authorise refuses a call (store/tx/authorise.ts, in the order it checks). */

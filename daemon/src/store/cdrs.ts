@@ -218,28 +218,30 @@ export function cdrQuery(q: Knex, uniqueid: string): Knex.QueryBuilder {
 }
 
 /** Phase 1: the granted call, open until settled. */
-export async function insertOpenCdr(
-  trx: Knex.Transaction,
-  c: CallParties & {
-    // A granted call always has its account and rate.
-    accountId: number;
-    account: string;
-    rate: Rate;
-    start: Date;
-    maxSeconds: number;
-    maxCost: Money;
-  },
-): Promise<void> {
-  await deferred(
-    trx('astcdr').insert({
-      ...callColumns(c),
-      start: toDbTime(c.start),
-      max_seconds: c.maxSeconds,
-      max_cost: c.maxCost,
-      cost: 0n,
-      status: 'open',
-    }),
-  );
+export type OpenCall = CallParties & {
+  // A granted call always has its account and rate.
+  accountId: number;
+  account: string;
+  rate: Rate;
+  start: Date;
+  maxSeconds: number;
+  maxCost: Money;
+};
+
+/** The astcdr row of phase 1 (one column list for knex and hand-written batches). */
+export function openCdrRow(c: OpenCall): Record<string, unknown> {
+  return {
+    ...callColumns(c),
+    start: toDbTime(c.start),
+    max_seconds: c.maxSeconds,
+    max_cost: c.maxCost,
+    cost: 0n,
+    status: 'open',
+  };
+}
+
+export async function insertOpenCdr(trx: Knex.Transaction, c: OpenCall): Promise<void> {
+  await deferred(trx('astcdr').insert(openCdrRow(c)));
 }
 
 /**

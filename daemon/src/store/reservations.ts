@@ -33,28 +33,30 @@ function toReservation(r: ReservationRow): Reservation {
   };
 }
 
-export async function insertReservation(
-  trx: Knex.Transaction,
-  r: {
-    uniqueid: string;
-    accountId: number;
-    maxCost: Money;
-    maxSeconds: number;
-    node: string;
-    created: Date;
-  },
-): Promise<void> {
-  await deferred(
-    trx('astcreditres').insert({
-      uniqueid: r.uniqueid,
-      account_id: r.accountId,
-      max_cost: r.maxCost,
-      max_seconds: r.maxSeconds,
-      node: r.node,
-      created: toDbTime(r.created),
-      answer: null,
-    }),
-  );
+export interface NewReservation {
+  uniqueid: string;
+  accountId: number;
+  maxCost: Money;
+  maxSeconds: number;
+  node: string;
+  created: Date;
+}
+
+/** The astcreditres row of a new reservation (one column list for knex and hand-written batches). */
+export function reservationRow(r: NewReservation): Record<string, unknown> {
+  return {
+    uniqueid: r.uniqueid,
+    account_id: r.accountId,
+    max_cost: r.maxCost,
+    max_seconds: r.maxSeconds,
+    node: r.node,
+    created: toDbTime(r.created),
+    answer: null,
+  };
+}
+
+export async function insertReservation(trx: Knex.Transaction, r: NewReservation): Promise<void> {
+  await deferred(trx('astcreditres').insert(reservationRow(r)));
 }
 
 export async function reservationByUniqueid(

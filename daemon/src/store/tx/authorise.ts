@@ -44,6 +44,8 @@
  *            CAP_DAY | CAP_MONTH | CAP_CALL  the money pays for one, the cap's room does not
  *          The same uniqueid again: the first outcome again, nothing written (no double reserve;
  *          a repeated grant-mode grant answers grant null: the call ends at what it holds).
+ * One trip: on MariaDB a request with the account its set-up read saw (`seen`) is first tried as
+ *          one guarded batch (authorise-one-trip.ts), with the same grant (../authorise-figures.ts).
  * Throws:  StoreError NOT_FOUND (no such account); CONFLICT (the uniqueid was already settled,
  *          or belongs to another account).
  */
@@ -51,9 +53,6 @@ import type { Knex } from 'knex';
 import {
   capsSnapshotAfter,
   capsSnapshotOf,
-  minMoney,
-  nextGrantPriced,
-  pricingOf,
   type CapsSnapshot,
   type Money,
 } from '../../rating/index.js';
@@ -62,7 +61,6 @@ import { AUTHORISE_REFUSALS } from '../../session/ports.js';
 import type {
   GrantAuthoriseRequest as AuthoriseRequest,
   GrantAuthoriseResult as AuthoriseResult,
-  GrantInfo,
 } from '../../session/grant-ports.js';
 import {
   available,
@@ -89,6 +87,8 @@ import {
   type CardRow,
 } from '../batches/cards.js';
 import { holdCall } from '../hold-call.js';
+import { grantFigures } from '../authorise-figures.js';
+import { authoriseOneTrip } from './authorise-one-trip.js';
 import { countReservations, reservationByUniqueid } from '../reservations.js';
 
 type Refusal = Extract<AuthoriseResult, { ok: false }>['reason'];
@@ -149,6 +149,11 @@ function capsAfter(s: CapsSnapshot | undefined, taken: Money): { caps?: CapsSnap
 }
 
 export async function authorise(db: Db, req: AuthoriseRequest): Promise<AuthoriseResult> {
+  // MariaDB: the ordinary grant in one round trip; anything else (or a guard that fails) here.
+  if (db.oneTrip && req.seen) {
+    const done = await authoriseOneTrip(db.oneTrip, req);
+    if (done) return done;
+  }
   return db.tx(async (trx) => {
     // The caps row and the destination rules travel with the lock (after it in the batch).
     const [[row], [cdrRow], capRows, [card], matching, anyAllow] = (await readTogether(trx, [
@@ -205,39 +210,24 @@ export async function authorise(db: Db, req: AuthoriseRequest): Promise<Authoris
     if (fx === 'missing')
       return refuse('NOFX', `no exchange rate ${req.rate.currency}→${account.currency} in force`);
     const rate = fx ? { ...req.rate, fx } : req.rate;
-    // A card's call ends at its expiry at the latest (talk begins after `start`: never past it).
-    const longest = account.maxCallSeconds ?? req.defaultMaxSeconds;
-    const untilExpiry = cardSecondsLeft(card, req.start);
-    const cap = untilExpiry === null ? longest : Math.min(longest, untilExpiry);
     const charging = req.charging ? chargingIn(row, req.charging) : null;
-    const money = caps?.room ? minMoney(avail, caps.room.room) : avail;
-    // A banded rate is priced as if talk began now; tx/answer-banded prices it again from the answer.
-    const pricing = pricingOf(rate, req.start.getTime());
-    let maxSeconds: number;
-    let grant: GrantInfo | null = null;
-    if (charging?.mode === 'grant') {
-      const g = nextGrantPriced(rate, pricing, {
-        granted: 0,
-        held: 0n,
-        available: money,
-        grantSeconds: charging.grantSeconds,
-        capSeconds: cap,
-      });
-      maxSeconds = g.total;
-      grant = { grantSeconds: charging.grantSeconds, final: g.final };
-    } else {
-      maxSeconds = pricing.maxAffordable(money, cap);
-    }
-    if (maxSeconds === 0) {
-      if (cap < longest && pricing.maxAffordable(money, longest) > 0)
+    const g = grantFigures({
+      available: avail,
+      capRoom: caps?.room?.room ?? null,
+      longest: account.maxCallSeconds ?? req.defaultMaxSeconds,
+      untilExpiry: cardSecondsLeft(card, req.start),
+      charging,
+      rate,
+      start: req.start,
+    });
+    if (!g.ok) {
+      if (g.why === 'EXPIRED')
         return refuse('EXPIRED', 'the card expires before one billing block');
-      const capBinds = caps?.room && pricing.maxAffordable(avail, cap) > 0;
-      if (!caps?.room || !capBinds) return refuse('NOCREDIT');
+      if (g.why === 'NOCREDIT' || !caps?.room) return refuse('NOCREDIT');
       await capHit(trx, req, account.name, caps.room.reason);
       return refuse(caps.room.reason);
     }
-
-    const maxCost = pricing.cost(maxSeconds);
+    const { maxSeconds, maxCost, grant, money } = g;
     await holdCall(trx, {
       ...req,
       rate,
