@@ -117,6 +117,7 @@ describe('a seen end of one leg while the other leg is unproven', function () {
           Math.floor((heard - answer) / 1000),
           'billed to the last frame heard (5 s): 6 s talked, not the 20 s to the caller’s end',
         );
+        assert.equal(cdr.endSource, 'last-up', 'the CDR says its end was not seen');
         unblockLists();
         await quiet(e);
       });
@@ -143,6 +144,7 @@ describe('a seen end of one leg while the other leg is unproven', function () {
         assert.equal(ea.hungUpBy, 'app', 'the daemon hung the caller up');
         const cdr = await settledCdr(e, a);
         assert.equal(cdr.billsec, 10, 'every second talked, the link unproven or not');
+        assert.equal(cdr.endSource, null, 'its end was seen');
         unblockLists();
         await quiet(e);
       });
@@ -167,6 +169,7 @@ describe('a seen end of one leg while the other leg is unproven', function () {
         );
         const cdr = await settledCdr(e, a);
         assert.equal(cdr.billsec, 20, 'the grant, talked in full');
+        assert.equal(cdr.endSource, null, 'its end was seen');
         unblockLists();
         await quiet(e);
       });

@@ -63,6 +63,8 @@ async function provenEnd(ctx: CallContext, at: Date, other: string): Promise<Dat
   if (seen) return seen.getTime() < at.getTime() ? seen : at;
   const answer = ctx.attempt!.answeredAt!;
   const upTo = proven.getTime() < answer.getTime() ? answer : proven;
+  // The CDR says how its end was found, as for any end not seen (unseen-end.ts).
+  ctx.unseenEnd = { end: upTo, billsec: secondsBetween(answer, upTo), source: 'last-up' };
   ctx.log.warn('the other leg ended unseen; the call is billed to the last moment proven up', {
     channel: other,
     end: at.toISOString(),
