@@ -229,6 +229,11 @@ export class Daemon {
         ...(this.deps.replayTimer ? { timer: this.deps.replayTimer } : {}),
         now: () => this.asteriskClock.now(),
         unseen,
+        // Only ordinary calls run on outage grants (callbacks authorise on the database itself).
+        limitTo: (uniqueid, maxSeconds) => {
+          const s = this.registry.byUniqueid(uniqueid);
+          if (s && 'limitTo' in s) s.limitTo(uniqueid, maxSeconds);
+        },
       });
       this.store = this.resilience.store;
     }

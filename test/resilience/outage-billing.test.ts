@@ -47,6 +47,8 @@ forEachDatabase((tdb) => {
     let dir: string;
     let store: ResilientStore;
     let down: { on: boolean };
+    /** The live calls the store cut to a shorter grant (uniqueid, seconds). */
+    let cuts: [string, number][];
 
     before(async () => {
       t = await tdb.open({ probe: false });
@@ -64,7 +66,9 @@ forEachDatabase((tdb) => {
       journal = await Journal.open(dir);
       const f = flaky(t.store);
       down = f.down;
+      cuts = [];
       store = wrapStore(f.store, {
+        limitTo: (u, s) => void cuts.push([u, s]),
         journal,
         deadlineMs: 5000,
         policy: 'allow-capped',
@@ -84,43 +88,48 @@ forEachDatabase((tdb) => {
       for (const n of names) assert.ok(await store.accountByName(n));
     };
 
-    it('an outage grant never exceeds the day cap or the call cap (from the last answered authorise)', async () => {
-      const a = await t.seedAccount({ balance: '1', maxSeconds: 60 });
-      await t.store.setCaps(a.name, { dayMax: parseMoney('0.20') });
+    it('an account with a day or month cap gets no outage grant (its room cannot be proven); one never read is refused', async () => {
+      const day = await t.seedAccount({ balance: '1' });
+      await t.store.setCaps(day.name, { dayMax: parseMoney('0.20') });
+      const month = await t.seedAccount({ balance: '1' });
+      await t.store.setCaps(month.name, { monthMax: parseMoney('5') });
       const unseen = await t.seedAccount({ balance: '1' });
-      // Seen by the database: 60 s max → 0.06 reserved, so 0.14 of the day cap is left.
-      await seen(a.name, unseen.name);
-      const w = await store.authorise(authoriseReq('cap-w', a.id, rate));
-      assert.deepEqual(w.ok && w.caps, { periodRoom: parseMoney('0.14'), callMax: null });
-      await store.settle(answeredSettle('cap-w', 42));
+      await seen(day.name, month.name, unseen.name);
+      for (const [id, acct] of [
+        ['cap-wd', day],
+        ['cap-wm', month],
+      ] as const) {
+        assert.equal((await store.authorise(authoriseReq(id, acct.id, rate))).ok, true);
+        await store.settle(answeredSettle(id, 42));
+      }
 
       down.on = true;
-      const grants = [];
-      for (const id of ['cap-o1', 'cap-o2', 'cap-o3'])
-        grants.push(await store.authorise(authoriseReq(id, a.id, rate)));
-      assert.deepEqual(
-        grants.map((g) => g.ok && g.maxCost),
-        [parseMoney('0.06'), parseMoney('0.06'), false],
-        'the third would take the day past 0.20',
-      );
-      const never = await store.authorise(authoriseReq('cap-unseen', unseen.id, rate));
-      assert.equal(never.ok, false, 'an account whose caps were never read is refused');
-      await store.settle(answeredSettle('cap-o1', 60));
-      await store.settle(answeredSettle('cap-o2', 300)); // ended late: billed the grant only
+      const refused = [];
+      for (const [id, acct] of [
+        ['cap-od', day],
+        ['cap-om', month],
+        ['cap-unseen', unseen],
+      ] as const)
+        refused.push((await store.authorise(authoriseReq(id, acct.id, rate))).ok);
+      assert.deepEqual(refused, [false, false, false]);
 
       down.on = false;
       const rep = await store.replay();
       assert.equal(rep.remaining, 0, JSON.stringify(rep));
-      const charges = {
-        'cap-w': parseMoney('0.06'),
-        'cap-o1': parseMoney('0.06'),
-        'cap-o2': parseMoney('0.06'),
-        'cap-o3': 0n,
-      };
-      await assertBooksBalance(t, a.name, a.balance, charges);
-      assert.equal((await t.store.cdr('cap-o3'))?.reason, 'DBERROR');
+      await assertBooksBalance(t, day.name, day.balance, {
+        'cap-wd': parseMoney('0.06'),
+        'cap-od': 0n,
+      });
+      await assertBooksBalance(t, month.name, month.balance, {
+        'cap-wm': parseMoney('0.06'),
+        'cap-om': 0n,
+      });
+      for (const id of ['cap-od', 'cap-om', 'cap-unseen'])
+        assert.equal((await t.store.cdr(id))?.reason, 'DBERROR', id);
+    });
 
-      // The call cap alone: 0.09 pays 90 s, and a call that runs on is charged 0.09.
+    it('the per-call cap bounds an outage grant (it holds whatever other daemons spent)', async () => {
+      // 0.09 pays 90 s, and a call that runs on is charged 0.09.
       const b = await t.seedAccount({ balance: '5' });
       await t.store.setCaps(b.name, { callMax: parseMoney('0.09') });
       await seen(b.name);
@@ -137,6 +146,107 @@ forEachDatabase((tdb) => {
         'call-o': parseMoney('0.09'),
       });
       assert.equal((await t.store.cdr('call-o'))?.billsec, 90);
+    });
+
+    it('two daemons on one database: what the other spent since is not in a snapshot, so a capped account is refused and the day stays within its cap', async () => {
+      const a = await t.seedAccount({ balance: '5', maxSeconds: 60 });
+      await t.store.setCaps(a.name, { dayMax: parseMoney('0.20') });
+      const free = await t.seedAccount({ balance: '5', maxSeconds: 60 });
+      // Daemon 2: its own journal and outage policy, the same database.
+      const dir2 = journalDir();
+      const journal2 = await Journal.open(dir2);
+      try {
+        const f2 = flaky(t.store);
+        const other = wrapStore(f2.store, {
+          journal: journal2,
+          deadlineMs: 5000,
+          policy: 'allow-capped',
+          failureSeconds: 600,
+          lateCharge: knexLateCharge(t.db),
+          adopt: knexAdopt(t.db),
+          now: () => at(3600),
+        });
+        // Daemon 1 sees both accounts; its snapshot: 0.14 of the day left after its call.
+        await seen(a.name, free.name);
+        const w = await store.authorise(authoriseReq('two-w', a.id, rate));
+        assert.deepEqual(w.ok && w.caps, { periodRoom: parseMoney('0.14'), callMax: null });
+        await store.settle(answeredSettle('two-w', 42));
+        assert.equal((await store.authorise(authoriseReq('two-fw', free.id, rate))).ok, true);
+        await store.settle(unansweredSettle('two-fw'));
+        // Daemon 2 then spends 0.12 more of the day on the database.
+        assert.ok(await other.accountByName(a.name));
+        for (const id of ['two-2a', 'two-2b']) {
+          assert.equal((await other.authorise(authoriseReq(id, a.id, rate))).ok, true);
+          await other.settle(answeredSettle(id, 60));
+        }
+
+        down.on = f2.down.on = true;
+        const capped = await store.authorise(authoriseReq('two-o', a.id, rate));
+        assert.equal(capped.ok, false, 'no grant from a snapshot daemon 2 has spent past');
+        const uncapped = await store.authorise(authoriseReq('two-fo', free.id, rate));
+        assert.equal(uncapped.ok, true, 'an account without a period cap still gets its call');
+        await store.settle(answeredSettle('two-fo', 30));
+
+        down.on = f2.down.on = false;
+        assert.equal((await store.replay()).remaining, 0);
+        await assertBooksBalance(t, a.name, a.balance, {
+          'two-w': parseMoney('0.06'),
+          'two-2a': parseMoney('0.06'),
+          'two-2b': parseMoney('0.06'),
+          'two-o': 0n,
+        });
+        assert.equal((await t.store.cdr('two-o'))?.reason, 'DBERROR');
+        await assertBooksBalance(t, free.name, free.balance, {
+          'two-fw': 0n,
+          'two-fo': parseMoney('0.06'),
+        });
+      } finally {
+        await journal2.close();
+        rmSync(dir2, { recursive: true, force: true });
+      }
+    });
+
+    it('after a restart, an outage grant of the earlier run (its call may still be up) is held against the next outage grants', async () => {
+      const a = await t.seedAccount({ balance: '0.12', maxSeconds: 60 }); // two 60 s blocks
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('orph-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('orph-w'));
+      down.on = true;
+      assert.equal((await store.authorise(authoriseReq('orph-1', a.id, rate))).ok, true);
+      // The daemon stops with that call up; the next run opens the same journal.
+      await journal.close();
+      journal = await Journal.open(dir);
+      const f = flaky(t.store);
+      let now = at(10);
+      // (No adoption: only authorise fails here, and orph-2 is to stay an outage call.)
+      const next = wrapStore(f.store, {
+        journal,
+        deadlineMs: 5000,
+        policy: 'allow-capped',
+        failureSeconds: 600,
+        lateCharge: knexLateCharge(t.db),
+        now: () => now,
+      });
+      assert.ok(await next.accountByName(a.name));
+      assert.equal((await next.authorise(authoriseReq('orph-w2', a.id, rate))).ok, true);
+      await next.settle(unansweredSettle('orph-w2'));
+      f.down.on = true;
+      const grants = [];
+      for (const id of ['orph-2', 'orph-3'])
+        grants.push((await next.authorise(authoriseReq(id, a.id, rate))).ok);
+      assert.deepEqual(grants, [true, false], 'the orphan holds one of the two blocks');
+      await next.settle(answeredSettle('orph-2', 60));
+      // Long after the orphan's grant could have ended: charged by what can be proven (no answer seen).
+      f.down.on = false;
+      now = at(3600);
+      assert.equal((await next.replay()).remaining, 0);
+      await assertBooksBalance(t, a.name, a.balance, {
+        'orph-w': 0n,
+        'orph-w2': 0n,
+        'orph-1': 0n,
+        'orph-2': parseMoney('0.06'),
+        'orph-3': 0n,
+      });
     });
 
     it('holds its trunk channel until the journal writes it back, and its CDR gets the trunk and buy cost', async () => {
@@ -262,18 +372,53 @@ forEachDatabase((tdb) => {
         (await t.store.reservations()).map((r) => r.uniqueid).filter((u) => u === 'ad-o'),
         ['ad-o'],
       );
-      // Adopting again (a restart before the done marks) writes nothing.
-      assert.equal(
+      // Adopting again (a restart before the done marks) writes nothing: the call is held.
+      assert.deepEqual(
         await knexAdopt(t.db)(
           { req: authoriseReq('ad-o', a.id, rate), maxSeconds: g.maxSeconds, maxCost: g.maxCost },
           at(5),
         ),
-        'exists',
+        { outcome: 'held', maxSeconds: g.maxSeconds },
       );
+      assert.deepEqual(cuts, [], 'a call held with its own grant is not cut');
       const s = await store.settle(answeredSettle('ad-o', 50));
       assert.deepEqual([s.settled, 'pending' in s, s.cost], [true, false, parseMoney('0.06')]);
       assert.equal((await store.replay()).replayed.length, 0);
       await assertBooksBalance(t, a.name, a.balance, { 'ad-w': 0n, 'ad-o': parseMoney('0.06') });
+    });
+
+    it('a timed-out authorise that committed a shorter grant: the live call is cut to it and billed by it', async () => {
+      const a = await t.seedAccount({ balance: '10' });
+      await seen(a.name);
+      assert.equal((await store.authorise(authoriseReq('cut-w', a.id, rate))).ok, true);
+      await store.settle(unansweredSettle('cut-w'));
+      down.on = true;
+      const req = authoriseReq('cut-o', a.id, rate);
+      const g = await store.authorise(req);
+      assert.deepEqual([g.ok, g.ok && g.maxSeconds], [true, 600], 'the outage grant');
+      await store.markAnswered('cut-o', at(5));
+      // The authorise the daemon gave up on commits after all, with less time (here its request
+      // allows 120 s, as a balance spent meanwhile would).
+      const late = await t.store.authorise({ ...req, defaultMaxSeconds: 120 });
+      assert.deepEqual([late.ok, late.ok && late.maxSeconds], [true, 120]);
+      down.on = false;
+      const rep = await store.replay();
+      assert.deepEqual(
+        rep.replayed.map((r) => [r.uniqueid, r.outcome]),
+        [['cut-o', 'adopted']],
+      );
+      assert.deepEqual(cuts, [['cut-o', 120]], 'the live call is cut to the committed grant');
+      assert.equal(store.pending(), 0, 'the grant and its answer are retired');
+      const open = await t.store.cdr('cut-o');
+      assert.deepEqual(
+        [open?.status, open?.answer?.toISOString(), open?.maxSeconds],
+        ['open', at(5).toISOString(), 120],
+      );
+      // Its end reaches the database's settle (not the journal), billed within the 120 s held.
+      const s = await store.settle(answeredSettle('cut-o', 130));
+      assert.deepEqual([s.settled, 'pending' in s, s.cost], [true, false, parseMoney('0.12')]);
+      await assertBooksBalance(t, a.name, a.balance, { 'cut-w': 0n, 'cut-o': parseMoney('0.12') });
+      assert.equal((await t.store.cdr('cut-o'))?.billsec, 120);
     });
 
     it('adopt racing the call’s end charges it once', async () => {

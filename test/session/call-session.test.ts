@@ -171,6 +171,43 @@ describe('a call session', () => {
       assert.equal(r.store.settles[0]!.note, 'ended by astbill: limit');
     });
 
+    it('moves TIMEOUT(absolute) and its own limit to a shorter grant the database holds (limitTo), never to a longer one', async () => {
+      const r = rig();
+      const b = await toTalking(r, 0);
+      const [uniqueid] = r.session.openUniqueids();
+      r.clock.advance(20_000);
+      r.session.limitTo(uniqueid!, 30);
+      await r.flush();
+      assert.deepEqual([r.control.timeouts.get('A1'), r.control.timeouts.get(b)], [10, 10]);
+      r.session.limitTo(uniqueid!, 60);
+      await r.flush();
+      assert.equal(r.control.timeouts.get('A1'), 10, 'a longer grant changes nothing');
+      r.clock.advance(11_999);
+      await r.flush();
+      assert.deepEqual(r.control.hungUp, [], 'Asterisk is given the chance first');
+      r.clock.advance(1);
+      await r.flush();
+      assert.deepEqual(new Set(r.control.hungUp), new Set(['A1', b]), 'at 30 s + grace');
+    });
+
+    it('ends at once through the kill path a call already past the shorter grant it is cut to', async () => {
+      const r = rig();
+      const b = await toTalking(r, 0);
+      r.clock.advance(40_000);
+      r.session.limitTo(r.session.openUniqueids()[0]!, 30);
+      await r.flush();
+      assert.deepEqual(new Set(r.control.hungUp), new Set(['A1', b]));
+      r.send({
+        kind: 'leg-ended',
+        at: at(40_000),
+        channelId: 'A1',
+        cause: null,
+        source: 'hangup-request',
+      });
+      await r.session.finished;
+      assert.equal(r.store.settles[0]!.note, 'ended by astbill: limit');
+    });
+
     it('settles with its own clock when Asterisk confirms nothing (events lost)', async () => {
       const r = rig();
       await toTalking(r, 0);

@@ -96,8 +96,10 @@ describe('the limit timer', () => {
       limitSeconds: 60,
       graceSeconds: 2,
       warnBeforeSeconds: 10,
-      onWarn: () => fired.push('warn'),
-      onLimit: () => fired.push('limit'),
+      fires: {
+        limitWarning: () => void fired.push('warn'),
+        limitReached: () => void fired.push('limit'),
+      },
     });
     t.start();
     clock.advance(49_999);
@@ -111,8 +113,10 @@ describe('the limit timer', () => {
       limitSeconds: 5,
       graceSeconds: 0,
       warnBeforeSeconds: 30,
-      onWarn: () => fired.push('warn2'),
-      onLimit: () => fired.push('limit2'),
+      fires: {
+        limitWarning: () => void fired.push('warn2'),
+        limitReached: () => void fired.push('limit2'),
+      },
     });
     t2.start();
     t2.close();

@@ -11,8 +11,13 @@
  *            astcdr: phase 1, open (rate snapshot, granted max), its answer time;
  *            astaccount: reserved += max_cost (the call is up: held even when the balance
  *                    has fallen since; settle charges only what it talked).
- * Results: 'adopted' | 'exists' (a CDR is there already: adopted before, a crash before the
- *          journal's done mark, or the call's end was written back first; nothing written).
+ *          When the CDR there is open (a timed-out authorise committed after all, or this adopt
+ *          committed after its deadline), the database holds the call already: only the answer
+ *          is written (if not there yet).
+ * Results: { outcome: 'adopted' } | { outcome: 'held', maxSeconds } (already held open: the
+ *          call must end within maxSeconds, the shorter of the two grants, and is billed by
+ *          the reservation there) | { outcome: 'exists' } (a settled CDR: the call's end was
+ *          written back first, or the late authorise refused it; nothing written).
  * Throws:  StoreError NOT_FOUND when the account is gone.
  *
  * Racing with the journal: the caller retires the grant's records only after this commits,
@@ -29,7 +34,8 @@ import { withDeadline } from './deadline.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord, OutageGrant } from './records.js';
 
-export type AdoptResult = 'adopted' | 'exists';
+export type AdoptResult =
+  { outcome: 'adopted' } | { outcome: 'held'; maxSeconds: number } | { outcome: 'exists' };
 
 export type Adopt = (grant: OutageGrant, answer: Date | null) => Promise<AdoptResult>;
 
@@ -44,7 +50,18 @@ export function knexAdopt(db: Db): Adopt {
           `no account with id ${req.accountId} for the outage call ${req.uniqueid}`,
         );
       // Read after the account lock: a settle or late charge of this call takes it first too.
-      if (await cdrByUniqueid(trx, req.uniqueid)) return 'exists';
+      const there = await cdrByUniqueid(trx, req.uniqueid);
+      if (there?.status === 'open') {
+        if (answer) {
+          await markCdrAnswered(trx, req.uniqueid, answer);
+          await markReservationAnswered(trx, req.uniqueid, answer);
+        }
+        return {
+          outcome: 'held',
+          maxSeconds: Math.min(there.maxSeconds ?? maxSeconds, maxSeconds),
+        };
+      }
+      if (there) return { outcome: 'exists' };
       await holdCall(trx, {
         ...req,
         accountId: account.id,
@@ -62,7 +79,7 @@ export function knexAdopt(db: Db): Adopt {
         { balance: account.balance, reserved: account.reserved + maxCost },
         new Date(),
       );
-      return 'adopted';
+      return { outcome: 'adopted' };
     });
 }
 
@@ -71,8 +88,13 @@ export interface AdoptLiveDeps {
   adopt: Adopt;
   /** This process's outage calls still up (OutagePolicy.calls). */
   live: Map<string, OutageGrant>;
-  /** Called once a call is the database's: its settle then goes to the store. */
+  /**
+   * Called once a call is the database's: its settle then goes to the store. `grant` is what
+   * the database holds (its seconds may be fewer than the outage grant's).
+   */
   adopted(uniqueid: string, grant: OutageGrant): void;
+  /** The database holds the call with a shorter grant: the live call must end by it. */
+  limitTo?(uniqueid: string, maxSeconds: number): void;
   deadlineMs: number;
 }
 
@@ -88,13 +110,17 @@ export async function adoptLive(deps: AdoptLiveDeps): Promise<string[]> {
       records.find((r): r is Extract<JournalRecord, { kind: 'answer' }> => r.kind === 'answer')
         ?.answer ?? null;
     const res = await withDeadline(deps.adopt(grant, answer), deps.deadlineMs, 'adopt');
-    // 'exists': a timed-out authorise committed after all, or the CDR was written otherwise;
-    // the call stays an outage call and its journaled end settles it (late-charge.ts 'exists').
-    if (res !== 'adopted') continue;
+    // 'exists': a settled CDR is there (a late refusal, or the end written back); the call stays
+    // an outage call and its journaled end settles it (late-charge.ts).
+    if (res.outcome === 'exists') continue;
     // A settle that came while the transaction ran journaled the call's end: its replay settles
     // the adopted CDR and retires these records with it.
     if (deps.live.get(uniqueid) !== grant) continue;
-    deps.adopted(uniqueid, grant);
+    const held = res.outcome === 'held' ? res.maxSeconds : grant.maxSeconds;
+    // A timed-out authorise that committed a shorter grant: the call may talk only that long
+    // (its reservation pays no more).
+    if (held < grant.maxSeconds) deps.limitTo?.(uniqueid, held);
+    deps.adopted(uniqueid, { ...grant, maxSeconds: held });
     await deps.journal.markDone(records.map((r) => r.id));
     done.push(uniqueid);
   }

@@ -35,6 +35,8 @@ export async function startResilience(
     /** The daemon's Asterisk clock and unseen-end rule, for calls whose daemon crashed mid-outage. */
     now?: () => Date;
     unseen?: Pick<UnseenEnds, 'decide'>;
+    /** Cuts a live call to a shorter grant the database holds (resilient-store.ts). */
+    limitTo?: (uniqueid: string, maxSeconds: number) => void;
   } = {},
 ): Promise<Resilience> {
   const journal = await Journal.open(cfg.journalDir, deps.logger ? { logger: deps.logger } : {});
@@ -61,6 +63,7 @@ export async function startResilience(
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.unseen ? { unseen: deps.unseen } : {}),
+    ...(deps.limitTo ? { limitTo: deps.limitTo } : {}),
   });
   const replayer = new JournalReplayer({
     replay: () => store.replay(),

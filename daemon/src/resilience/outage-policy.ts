@@ -2,14 +2,18 @@
  * What the resilient store answers to an authorise the database could not: policy 'refuse'
  * journals a refusal CDR and a release; 'allow-capped' grants a call of at most
  * `failureSeconds` within the last known available credit of the account minus this daemon's
- * other outage calls, and within the room its spend caps left at the last authorise the
- * database answered for it (less every outage call since), journaled as an outage grant
- * (charged at replay with the note 'db-outage'). An account whose caps this process has not
- * seen (no authorise of it answered since the start) is refused: its caps are unknown.
+ * other outage calls, and within its per-call money cap, journaled as an outage grant (charged at
+ * replay with the note 'db-outage'). Refused instead:
+ *   - an account whose caps this process has not seen (no authorise of it answered since the
+ *     start): its caps are unknown;
+ *   - an account with a day or month spend cap. The room such a cap has left cannot be proven
+ *     without the database: since the last authorise this daemon saw, other daemons on the
+ *     database, callbacks and grant extensions (which authorise on the database directly) may
+ *     have spent it, so a grant from the snapshot could take the period past its cap (chaos
+ *     seed 168: two daemons). A cap is a promise to the account holder; an outage call is not.
  */
 import type { Logger } from '../log.js';
 import {
-  capsSnapshotAfter,
   minMoney,
   NO_CAPS_SNAPSHOT,
   pricingOf,
@@ -45,18 +49,31 @@ export interface OutagePolicyOptions {
 export class OutagePolicy {
   /** Outage calls up in this process. */
   readonly calls = new Map<string, OutageGrant>();
-  /** Per account id: its caps' room as the last answered authorise left it, less outage calls since. */
+  /** Per account id: its caps as the last answered authorise showed them. */
   private readonly caps = new Map<number, CapsSnapshot>();
 
   constructor(private readonly opts: OutagePolicyOptions) {}
 
-  /** This daemon's outage calls on the account (up, or ended and waiting in the journal). */
+  /**
+   * This daemon's outage calls on the account: up, ended and waiting in the journal, or orphaned
+   * (granted by an earlier run that stopped before the call ended: its whole grant, until the
+   * replay charges it).
+   */
   private held(accountId: number): Money {
     let held = 0n;
     for (const g of this.calls.values()) if (g.req.accountId === accountId) held += g.maxCost;
-    for (const r of this.opts.journal.pending()) {
+    const pending = this.opts.journal.pending();
+    const ended = new Set(pending.filter((r) => r.kind === 'outage-call').map((r) => r.uniqueid));
+    for (const r of pending) {
       if (r.kind === 'outage-call' && r.grant.req.accountId === accountId)
         held += outageBill(r).cost;
+      else if (
+        r.kind === 'outage-grant' &&
+        r.grant.req.accountId === accountId &&
+        !this.calls.has(r.uniqueid) &&
+        !ended.has(r.uniqueid)
+      )
+        held += r.grant.maxCost;
     }
     return held;
   }
@@ -78,16 +95,13 @@ export class OutagePolicy {
   }
 
   /**
-   * What an authorise the database answered says of the account's caps. The database's spend
-   * does not hold this daemon's outage calls not written back yet, so their holds are taken off
-   * now; every later outage grant takes its own off (allowCapped), so one written back after
-   * this is still counted until the next answered authorise.
+   * What an authorise the database answered says of the account's caps: whether a day or month
+   * cap applies (allowCapped refuses such accounts) and its per-call money cap.
    */
   noteAuthorised(accountId: number, result: AuthoriseResult): void {
     if (result.ok) {
       // No caps on a granted answer: the account has no money cap (store/tx/authorise.ts).
-      const caps = result.caps ?? NO_CAPS_SNAPSHOT;
-      this.caps.set(accountId, capsSnapshotAfter(caps, this.held(accountId)));
+      this.caps.set(accountId, result.caps ?? NO_CAPS_SNAPSHOT);
       return;
     }
     const reason = (result as { reason: string }).reason;
@@ -112,17 +126,15 @@ export class OutagePolicy {
       return this.refuse(req);
     }
     const caps = this.caps.get(account.id);
-    if (!caps) return this.refuse(req);
+    // periodRoom is non-null exactly when a day or month cap applies (or one refused the call).
+    if (!caps || caps.periodRoom !== null) return this.refuse(req);
     const available = this.available(account);
-    let money = available;
-    if (caps.periodRoom !== null) money = minMoney(money, caps.periodRoom);
-    if (caps.callMax !== null) money = minMoney(money, caps.callMax);
+    const money = caps.callMax === null ? available : minMoney(available, caps.callMax);
     // A banded rate is priced as if talk began now, as authorise prices it (store/tx/authorise.ts).
     const pricing = pricingOf(req.rate, req.start.getTime());
     const maxSeconds = pricing.maxAffordable(money, cap);
     if (maxSeconds === 0) return this.refuse(req);
     const grant: OutageGrant = { req, maxSeconds, maxCost: pricing.cost(maxSeconds) };
-    this.caps.set(account.id, capsSnapshotAfter(caps, grant.maxCost));
     await this.opts.journal.append({ kind: 'outage-grant', uniqueid: req.uniqueid, grant });
     this.calls.set(req.uniqueid, grant);
     this.opts.log?.warn('database failing; call allowed with a capped grant', {

@@ -12,7 +12,8 @@
  *                  timed-out authorise may still commit, are journaled for later.
  *                  policy 'allow-capped': a call of at most `failureSeconds`, within the last
  *                  known available credit of the account minus this daemon's other outage
- *                  calls; journaled as an outage grant, charged later with the note 'db-outage'.
+ *                  calls (none for an account with a day or month cap: outage-policy.ts);
+ *                  journaled as an outage grant, charged later with the note 'db-outage'.
  *   markAnswered   journaled; never fails the call (a running call keeps its limit).
  *   recordRefusal  journaled.
  *   reads          (account, rate) throw DbUnavailable; under 'allow-capped' the last answer
@@ -79,6 +80,11 @@ export interface ResilienceOptions {
   now?: () => Date;
   /** The rule for an outage call whose end nobody saw (its daemon crashed; unseen-end.ts). */
   unseen?: Pick<UnseenEnds, 'decide'>;
+  /**
+   * Ends a live call within `maxSeconds` of its answer through its session's limit (adopt.ts:
+   * the database held it with a shorter grant than the outage grant it runs on).
+   */
+  limitTo?: (uniqueid: string, maxSeconds: number) => void;
 }
 
 export interface ResilientStore extends BillingStore {
@@ -354,6 +360,7 @@ export function wrapStore(inner: BillingStore, opts: ResilienceOptions): Resilie
             adopt: opts.adopt,
             live: outage,
             deadlineMs,
+            ...(opts.limitTo ? { limitTo: opts.limitTo } : {}),
             adopted: (u, g) => {
               outage.delete(u);
               granted.set(u, { rate: g.req.rate, maxSeconds: g.maxSeconds });

@@ -153,7 +153,12 @@ export interface CallContext {
   readonly log: Logger;
   readonly metrics: SessionMetrics;
   readonly scope: CallScope;
+  /** Made on first use (most calls never hear a prompt). */
   readonly ivr: CallerIvr;
+  /** Whether the A leg is answered (by the IVR, or an adopted call's); does not make the IVR. */
+  readonly answered: boolean;
+  /** Answers the A leg once (through the IVR when there is one) without making the IVR. */
+  answerA(): Promise<void>;
   readonly machine: StateMachine<SessionState>;
   account: Account | null;
   /** The destination being tried (asked for, or dialled). */
@@ -176,14 +181,17 @@ export interface CallContext {
   kill(reason: KillReason): Promise<void>;
   /** Marks the call settled and lets go of it (once). */
   finish(): void;
+  /** What the call's limit fires: the warning sound while talking, then the kill path. */
+  limitWarning(): void;
+  limitReached(): void;
 }
 
 /**
- * Adds an attempt. A new array of the exact length, not push(): a push onto an empty array
+ * Adds an attempt. A new array of the exact length (concat), not push() nor a spread: either
  * reserves 17 slots (~150 bytes), kept for as long as the call lives, for one or two attempts.
  */
 export function addAttempt(ctx: CallContext, attempt: Attempt): void {
-  ctx.attempts = [...ctx.attempts, attempt];
+  ctx.attempts = ctx.attempts.concat([attempt]);
 }
 
 /** The uniqueid of the next attempt: the A channel id, then `${a}.1`, `${a}.2`… */

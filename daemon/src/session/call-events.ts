@@ -12,12 +12,16 @@ export type DialOutcome =
   | { kind: 'answered' }
   | {
       kind: 'failed';
+
       failure: LegFailure;
       cause: number | null;
       at: Date;
       /** The channel's tech_cause (a SIP status on PJSIP) when it gave one. */
       techCause?: number | null;
     };
+
+/** The answered outcome, one for all calls (a live call keeps its outcome as long as it talks). */
+export const ANSWERED: DialOutcome = Object.freeze({ kind: 'answered' });
 
 /** A new channel entered the app from the dialplan: a call to bill. */
 export interface CallOffered {

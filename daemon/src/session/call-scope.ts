@@ -39,23 +39,28 @@ export interface Deferred<T> {
 
 /**
  * A class, not an object of closures: a live call keeps its dial outcome for as long as it
- * talks, and once resolved this holds only the promise (the resolving function is let go).
+ * talks. Once resolved this holds only the value: the resolving function and the promise are
+ * let go (a later `promise` is a new one, resolved with the same value).
  */
 class OnceDeferred<T> implements Deferred<T> {
-  readonly promise: Promise<T>;
   done = false;
+  private p: Promise<T> | null = null;
   private settle: ((v: T) => void) | null = null;
+  private value: T | undefined = undefined;
 
-  constructor() {
-    this.promise = new Promise<T>((r) => (this.settle = r));
+  get promise(): Promise<T> {
+    if (this.done) return Promise.resolve(this.value as T);
+    return (this.p ??= new Promise<T>((r) => (this.settle = r)));
   }
 
   resolve(v: T): void {
-    const settle = this.settle;
-    if (this.done || !settle) return;
+    if (this.done) return;
     this.done = true;
+    this.value = v;
+    const settle = this.settle;
     this.settle = null;
-    settle(v);
+    this.p = null;
+    settle?.(v);
   }
 }
 

@@ -15,23 +15,15 @@
  */
 import type { Logger } from '../log.js';
 import { namesDestination } from './authorise-flow.js';
-import {
-  ALLOWED,
-  type CallContext,
-  type LiveCallSnapshot,
-  type SessionDeps,
-  type SessionState,
-} from './call-context.js';
-import type { CallEvent, CallOffered, LegEnded } from './call-events.js';
-import { CallScope, deferred, errorText, type Deferred } from './call-scope.js';
-import { resumeAdopted, startTalking } from './connect.js';
-import { CallerIvr } from './ivr.js';
+import type { CallContext, LiveCallSnapshot, SessionDeps, SessionState } from './call-context.js';
+import { ANSWERED, type CallEvent, type CallOffered, type LegEnded } from './call-events.js';
+import { deferred, errorText, type Deferred } from './call-scope.js';
+import { cutTo, resumeAdopted, startTalking } from './connect.js';
 import { boundedWait, hangUpAndWait, type KillReason } from './kill-call.js';
 import type { UnseenEnd } from './unseen-end.js';
-import { noSessionMetrics } from './ports.js';
 import type { AdoptableCall } from './reconcile-call.js';
 import type { RegisteredSession } from './registry.js';
-import { StateMachine } from './state-machine.js';
+import { SessionContext } from './session-context.js';
 import { endTalk } from './talk-end.js';
 import { runPreAnswer } from './pre-answer.js';
 
@@ -53,39 +45,8 @@ export class CallSession implements RegisteredSession {
     deps: SessionDeps,
   ) {
     const log = deps.logger.child({ call: offered.channelId });
-    const scope = new CallScope();
     this.log = log;
-    this.c = {
-      session: this,
-      offered,
-      deps,
-      log,
-      metrics: deps.metrics ?? noSessionMetrics,
-      scope,
-      ivr: new CallerIvr({
-        channelId: offered.channelId,
-        control: deps.control,
-        clock: deps.clock,
-        log,
-        scope,
-        digitTimeout: deps.config.digitTimeout,
-      }),
-      machine: new StateMachine<SessionState>(ALLOWED, 'offered', log),
-      account: null,
-      destination: null,
-      attempts: [],
-      attempt: null,
-      aEnded: null,
-      otherEnd: null,
-      lastEventAt: offered.at,
-      killReason: null,
-      unseenEnd: null,
-      bridgeId: null,
-      limit: null,
-      spawn: (p, what) => this.spawn(p, what),
-      kill: (reason) => this.kill(reason),
-      finish: () => this.finish(),
-    };
+    this.c = new SessionContext(this, offered, deps, log);
   }
 
   get aChannelId(): string {
@@ -252,12 +213,21 @@ export class CallSession implements RegisteredSession {
     }
     a.answeredAt = at;
     if (this.c.scope.aborted) {
-      a.outcome.resolve({ kind: 'answered' });
+      a.outcome.resolve(ANSWERED);
       return;
     }
     this.c.machine.to('talking');
-    a.outcome.resolve({ kind: 'answered' });
+    a.outcome.resolve(ANSWERED);
     this.spawn(startTalking(this.c, a), 'connecting the call');
+  }
+
+  /**
+   * The attempt may talk at most `maxSeconds` from its answer, fewer than it was given: the
+   * database holds it with that grant (resilience/adopt.ts). Through the one limit path.
+   */
+  limitTo(uniqueid: string, maxSeconds: number): void {
+    const attempt = this.c.attempts.find((a) => a.uniqueid === uniqueid);
+    if (attempt) cutTo(this.c, attempt, maxSeconds);
   }
 
   // ---------------------------------------------------------------- the kill path
@@ -298,7 +268,8 @@ export class CallSession implements RegisteredSession {
     await boundedWait(this.finished, clock, config.hangupWaitSeconds);
   }
 
-  private finish(): void {
+  /** Marks the call settled and lets go of it (once); the context's finish(). */
+  finish(): void {
     const c = this.c;
     if (this.state === 'settled') return;
     c.machine.to('settled');
@@ -313,7 +284,7 @@ export class CallSession implements RegisteredSession {
   }
 
   /** Runs background work of this call; a failure is logged, never an unhandled rejection. */
-  private spawn(p: Promise<unknown>, what: string): void {
+  spawn(p: Promise<unknown>, what: string): void {
     p.catch((err: unknown) => {
       this.log.error(`${what} failed`, {
         state: this.state,

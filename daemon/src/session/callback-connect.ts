@@ -35,10 +35,12 @@ export function armLimit(ctx: CallbackContext): void {
     limitMs: leftMs,
     graceSeconds: config.limitGraceSeconds ?? 2,
     warnBeforeSeconds: talking(ctx) ? config.warnBefore : 0,
-    onWarn: () => {
-      if (talking(ctx)) playWarning(control, ctx.a.channelId, config.warnSound, ctx.log);
+    fires: {
+      limitWarning: () => {
+        if (talking(ctx)) playWarning(control, ctx.a.channelId, config.warnSound, ctx.log);
+      },
+      limitReached: () => void ctx.kill('limit'),
     },
-    onLimit: () => void ctx.kill('limit'),
   });
   ctx.limit.start();
 }

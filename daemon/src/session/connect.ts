@@ -7,7 +7,7 @@
 import type { Logger } from '../log.js';
 import { addAttempt, type Attempt, type CallContext } from './call-context.js';
 import type { CallControl } from './call-control-port.js';
-import type { DialOutcome } from './call-events.js';
+import { ANSWERED, type DialOutcome } from './call-events.js';
 import { deferred, errorText } from './call-scope.js';
 import { answeredByBands, grantFromAnswer } from './banded-answer.js';
 import { bridgesFor } from './bridge-pool.js';
@@ -37,17 +37,11 @@ export function playWarning(
 }
 
 /**
- * What a talking call's limit fires, made apart from startTalking so that the closures, which
- * live as long as the call, hold only the context and not the whole of startTalking's scope.
+ * What a talking call's limit fires (the context's own methods), as closures for the
+ * GrantController; made apart from startTalking so that they hold only the context.
  */
 function limitActions(ctx: CallContext): { onWarn: () => void; onLimit: () => void } {
-  return {
-    onWarn: () => {
-      if (ctx.machine.state === 'talking')
-        playWarning(ctx.deps.control, ctx.offered.channelId, ctx.deps.config.warnSound, ctx.log);
-    },
-    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
-  };
+  return { onWarn: () => ctx.limitWarning(), onLimit: () => ctx.limitReached() };
 }
 
 /** The far end answered (state talking): limits, answer A, bridge, mark the answer. */
@@ -59,15 +53,13 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
   const banded = answeredByBands(ctx, attempt);
   if (banded && !(await grantFromAnswer(ctx, attempt))) return;
   const grants = attempt.grant && config.charging && grantStore;
-  const { onWarn, onLimit } = limitActions(ctx);
   const graceSeconds = config.limitGraceSeconds ?? 2;
   ctx.limit = grants
     ? new GrantController({
         clock,
         graceSeconds,
         warnBeforeSeconds: config.warnBefore,
-        onWarn,
-        onLimit,
+        ...limitActions(ctx),
         store: grants,
         control,
         logger: ctx.log,
@@ -87,13 +79,12 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
         limitSeconds: attempt.maxSeconds,
         graceSeconds,
         warnBeforeSeconds: config.warnBefore,
-        onWarn,
-        onLimit,
+        fires: ctx,
       });
   ctx.limit.start();
   ctx.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
   try {
-    await ctx.ivr.answer();
+    await ctx.answerA();
     // Asterisk's own limit, counted from now (not from channel creation).
     await limitLegs(control, [a, b], attempt.maxSeconds);
     const bridges = bridgesFor(ctx.deps);
@@ -115,6 +106,50 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
     await ctx.ivr.say(PROMPTS.error, 3);
     ctx.spawn(ctx.kill('store-error'), 'kill');
   }
+}
+
+/**
+ * The attempt may talk only `maxSeconds` (fewer than it runs on: the database holds it with that
+ * grant). Before the answer, the limits set then use it; once talking, TIMEOUT(absolute) and the
+ * limit timer move to answer + maxSeconds (rounded down: never free talk), and a call already
+ * past it ends through the kill path.
+ */
+export function cutTo(ctx: CallContext, attempt: Attempt, maxSeconds: number): void {
+  if (attempt.settled || maxSeconds >= attempt.maxSeconds) return;
+  attempt.maxSeconds = maxSeconds;
+  if (ctx.machine.state !== 'talking' || ctx.attempt !== attempt || !attempt.answeredAt) return;
+  const { control, clock, config } = ctx.deps;
+  const leftMs = attempt.answeredAt.getTime() + maxSeconds * 1000 - clock.now().getTime();
+  const left = Math.floor(leftMs / 1000);
+  ctx.log.warn('the call holds a shorter grant than it runs on; cutting its limit', {
+    uniqueid: attempt.uniqueid,
+    maxSeconds,
+    secondsLeft: Math.max(left, 0),
+  });
+  if (left < 1) {
+    ctx.spawn(ctx.kill('limit'), 'limit');
+    return;
+  }
+  ctx.limit?.close();
+  ctx.limit = new LimitTimer({
+    clock,
+    limitSeconds: leftMs / 1000,
+    limitMs: leftMs,
+    graceSeconds: config.limitGraceSeconds ?? 2,
+    warnBeforeSeconds: config.warnBefore,
+    fires: ctx,
+  });
+  ctx.limit.start();
+  ctx.spawn(
+    limitLegs(control, [ctx.offered.channelId, attempt.b!.channelId], left).catch(
+      (err: unknown) => {
+        if (ctx.machine.state !== 'talking') return;
+        ctx.log.error('could not cut the limit of the call; ending it', { error: errorText(err) });
+        return ctx.kill('limit');
+      },
+    ),
+    'cutting the limit',
+  );
 }
 
 /** What resuming needs of a call reconcile.ts found still up (its AdoptableCall). */
@@ -155,7 +190,7 @@ export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
     settled: false,
     outcome: deferred<DialOutcome>(),
   };
-  attempt.outcome.resolve({ kind: 'answered' });
+  attempt.outcome.resolve(ANSWERED);
   addAttempt(ctx, attempt);
   ctx.attempt = attempt;
   ctx.ivr.markAnswered();
@@ -168,7 +203,7 @@ export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
     limitSeconds: call.remainingSeconds,
     graceSeconds: config.limitGraceSeconds ?? 2,
     warnBeforeSeconds: 0,
-    onLimit: () => ctx.spawn(ctx.kill('limit'), 'limit'),
+    fires: ctx,
   });
   ctx.limit.start();
   ctx.log.warn('supervising a call that outlived the daemon', {

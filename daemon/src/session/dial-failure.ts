@@ -41,7 +41,7 @@ export const FAILURE_ANNOUNCEMENT: Readonly<
 
 /** The last destination failed: tell an answered caller what happened, then hang up with its cause. */
 export async function endFailedDial(ctx: CallContext, failure: LegFailure): Promise<void> {
-  if (ctx.ivr.answered && !ctx.scope.aborted) {
+  if (ctx.answered && !ctx.scope.aborted) {
     const { media, seconds } = FAILURE_ANNOUNCEMENT[failure];
     ctx.log.info('telling the caller the destination did not answer', { failure });
     await ctx.ivr.say(media, seconds);

@@ -100,7 +100,7 @@ export async function dialAttempt(
   attempt.b = leg;
   ctx.deps.bind(leg.channelId, ctx.session);
   ctx.deps.bind(leg.otherChannelId, ctx.session);
-  if (!ctx.ivr.answered) void control.ring(ctx.offered.channelId).catch(() => undefined);
+  if (!ctx.answered) void control.ring(ctx.offered.channelId).catch(() => undefined);
   const guard = await dialLeg({
     control,
     clock,

@@ -12,11 +12,16 @@ export interface RegisteredSession {
   kill(reason: string, unseen?: UnseenEnd): Promise<void>;
 }
 
+const NONE: readonly string[] = [];
+
 export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   private readonly byChannel = new Map<string, S>();
-  private readonly all = new Set<S>();
-  /** The channel ids each session bound, so that removal is O(its channels), not O(all channels). */
-  private readonly channelsOf = new Map<S, string[]>();
+  /**
+   * Every live session (in the order added), with the channel ids it bound besides its A leg, so
+   * that removal is O(its channels), not O(all channels). One map, not a set and a map: each
+   * daemon-wide map costs ~40 bytes per live call in its table.
+   */
+  private readonly all = new Map<S, readonly string[]>();
   /** See byUniqueid(). */
   private uniqueidIndex: Map<string, S> | null = null;
   /** Open watches of watchRemovals(). */
@@ -24,23 +29,23 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
 
   add(session: S): void {
     this.uniqueidIndex = null;
-    this.all.add(session);
+    if (!this.all.has(session)) this.all.set(session, NONE);
     this.byChannel.set(session.aChannelId, session);
   }
 
   bind(channelId: string, session: S): void {
     this.byChannel.set(channelId, session);
-    // Exact-length arrays (a push reserves 17 slots, kept for the call's life): 2-4 per call.
-    const ids = this.channelsOf.get(session);
-    this.channelsOf.set(session, ids ? [...ids, channelId] : [channelId]);
+    // Exact-length arrays (concat; a push or a spread reserves 17 slots, kept for the call's
+    // life): 2-4 per call. A session not (or no longer) added is not made live by a late bind.
+    const ids = this.all.get(session);
+    if (ids) this.all.set(session, ids.concat([channelId]));
   }
 
   remove(session: S): void {
     this.uniqueidIndex = null;
+    const ids = this.all.get(session) ?? NONE;
     this.all.delete(session);
     for (const w of this.watches) w.add(session.aChannelId);
-    const ids = this.channelsOf.get(session) ?? [];
-    this.channelsOf.delete(session);
     for (const id of [session.aChannelId, ...ids])
       if (this.byChannel.get(id) === session) this.byChannel.delete(id);
   }
@@ -59,7 +64,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   byUniqueid(uniqueid: string): S | undefined {
     if (!this.uniqueidIndex) {
       const index = new Map<string, S>();
-      for (const s of this.all)
+      for (const s of this.all.keys())
         for (const u of s.openUniqueids()) if (!index.has(u)) index.set(u, s);
       this.uniqueidIndex = index;
       queueMicrotask(() => {
@@ -81,7 +86,7 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> {
   }
 
   sessions(): S[] {
-    return [...this.all];
+    return [...this.all.keys()];
   }
 
   get size(): number {

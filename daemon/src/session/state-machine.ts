@@ -13,7 +13,7 @@ export class StateMachine<S extends string> {
   constructor(
     private readonly allowed: Transitions<S>,
     initial: S,
-    private readonly log: Logger,
+    private readonly machineLog: Logger,
     private readonly what = 'call',
   ) {
     this.current = initial;
@@ -33,10 +33,10 @@ export class StateMachine<S extends string> {
     const from = this.current;
     if (from === to) return;
     if (!this.allowed[from].includes(to)) {
-      this.log.warn('state change refused', { from, to });
+      this.machineLog.warn('state change refused', { from, to });
       throw new Error(`${this.what} state ${from} cannot become ${to}`);
     }
     this.current = to;
-    this.log.debug('state', { from, to });
+    this.machineLog.debug('state', { from, to });
   }
 }
