@@ -8,6 +8,7 @@ import {
 } from '../../daemon/src/rating/index.js';
 import type {
   CallControl,
+  HangupOutcome,
   OriginateRequest,
   PlaybackHandle,
   PlaybackOutcome,
@@ -71,6 +72,8 @@ export class FakeControl implements CallControl {
   private playbacks = new Map<string, (o: PlaybackOutcome) => void>();
   private seq = 0;
   failOn = new Set<string>();
+  /** Channels a hang-up finds already gone (404). */
+  gone = new Set<string>();
 
   private op(name: string, detail = ''): void {
     this.calls.push(detail ? `${name} ${detail}` : name);
@@ -116,9 +119,10 @@ export class FakeControl implements CallControl {
     this.op('timeout', `${channelId} ${seconds}`);
     this.timeouts.set(channelId, seconds);
   }
-  async hangup(channelId: string): Promise<void> {
+  async hangup(channelId: string): Promise<HangupOutcome> {
     this.op('hangup', channelId);
     this.hungUp.push(channelId);
+    return this.gone.has(channelId) ? 'gone' : 'hung-up';
   }
   async listChannels() {
     return [];

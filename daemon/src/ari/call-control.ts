@@ -9,6 +9,7 @@ import {
   type BridgeSummary,
   type CallControl,
   type ChannelSummary,
+  type HangupOutcome,
   type HangupReason,
   type OriginateRequest,
   type PlaybackHandle,
@@ -158,12 +159,14 @@ export class AriCallControl implements CallControl {
     );
   }
 
-  async hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
+  async hangup(channelId: string, reason: HangupReason = 'normal'): Promise<HangupOutcome> {
     try {
       await this.conn.request('hangup', 'DELETE', `/channels/${seg(channelId)}`, { reason });
+      return 'hung-up';
     } catch (err) {
       // "Channel not found": it is already gone, which is what we wanted.
       if (!(err instanceof CallControlError && err.kind === 'not-found')) throw err;
+      return 'gone';
     }
   }
 

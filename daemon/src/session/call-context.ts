@@ -167,6 +167,8 @@ export interface CallContext {
   /** The attempt being dialled or talked on. */
   attempt: Attempt | null;
   aEnded: { at: Date; cause: number | null } | null;
+  /** While a seen end waits to learn when the other leg ended (talk-end.ts): that leg, its end. */
+  otherEnd: { channelId: string; at: Deferred<Date> } | null;
   /** Asterisk's time of the latest event of this call (the best "now" for a CDR). */
   lastEventAt: Date;
   killReason: KillReason | null;

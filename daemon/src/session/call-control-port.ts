@@ -8,6 +8,12 @@
 export type HangupReason =
   'normal' | 'busy' | 'congestion' | 'no_answer' | 'timeout' | 'rejected' | 'unallocated';
 
+/**
+ * What a hang-up found: 'hung-up' — the channel was up until the request (Asterisk hung it up);
+ * 'gone' — it had already ended (404), perhaps unseen during a websocket gap.
+ */
+export type HangupOutcome = 'hung-up' | 'gone';
+
 export interface OriginateRequest {
   /** Dial string, e.g. `PJSIP/4420...@trunk`. */
   endpoint: string;
@@ -76,8 +82,8 @@ export interface CallControl {
   destroyBridge(bridgeId: string): Promise<void>;
   /** Sets TIMEOUT(absolute): Asterisk cuts the channel `seconds` after this call (replacing any earlier deadline). */
   setAbsoluteTimeout(channelId: string, seconds: number): Promise<void>;
-  /** Hangs a channel up; a channel that is already gone (404) is not an error. */
-  hangup(channelId: string, reason?: HangupReason): Promise<void>;
+  /** Hangs a channel up; a channel that is already gone (404) is not an error: it says 'gone'. */
+  hangup(channelId: string, reason?: HangupReason): Promise<HangupOutcome>;
   listChannels(): Promise<ChannelSummary[]>;
   listBridges(): Promise<BridgeSummary[]>;
   /** Tells the translator about a leg about to be originated (done by originate itself) and forgets it later. */

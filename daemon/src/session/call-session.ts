@@ -140,6 +140,7 @@ export class CallSession implements RegisteredSession {
           if (ev.channelId === this.aChannelId) c.ivr.pushDigit(ev.digit);
           return;
         case 'leg-ended':
+          if (c.otherEnd?.channelId === ev.channelId) c.otherEnd.at.resolve(ev.at);
           if (ev.channelId === this.aChannelId) this.onAEnded(ev);
           else if (c.attempt?.b?.channelId === ev.channelId) this.onBEnded(ev);
           else this.ignored(ev);

@@ -9,7 +9,7 @@
  * Housekeeping's orphan sweep (housekeeping.ts) catches what is still left after a restart.
  */
 import type { Logger } from '../log.js';
-import type { CallControl, HangupReason } from './call-control-port.js';
+import type { CallControl, HangupOutcome, HangupReason } from './call-control-port.js';
 import type { DaemonClock, TimerHandle } from './clock.js';
 import { errorText } from '../error-text.js';
 
@@ -35,7 +35,11 @@ export function withCleanupRetries(inner: CallControl, opts: CleanupRetryOptions
   const pending = new Map<string, TimerHandle | null>();
   let closed = false;
 
-  const retry = (key: string, what: Record<string, string>, attempt: () => Promise<void>): void => {
+  const retry = (
+    key: string,
+    what: Record<string, string>,
+    attempt: () => Promise<unknown>,
+  ): void => {
     if (closed || pending.has(key)) return;
     let n = 0;
     const next = (): void => {
@@ -79,9 +83,9 @@ export function withCleanupRetries(inner: CallControl, opts: CleanupRetryOptions
     listChannels: () => inner.listChannels(),
     listBridges: () => inner.listBridges(),
     forgetLeg: (id) => inner.forgetLeg(id),
-    async hangup(channelId: string, reason?: HangupReason): Promise<void> {
+    async hangup(channelId: string, reason?: HangupReason): Promise<HangupOutcome> {
       try {
-        await inner.hangup(channelId, reason);
+        return await inner.hangup(channelId, reason);
       } catch (err) {
         retry(`channel ${channelId}`, { channel: channelId }, () =>
           inner.hangup(channelId, reason),

@@ -13,7 +13,7 @@ import {
   type SessionState,
 } from './call-context.js';
 import type { CallOffered } from './call-events.js';
-import { CallScope } from './call-scope.js';
+import { CallScope, type Deferred } from './call-scope.js';
 import type { CallSession } from './call-session.js';
 import type { GrantController } from './grant-controller.js';
 import { playWarning } from './connect.js';
@@ -32,6 +32,7 @@ export class SessionContext extends StateMachine<SessionState> implements CallCo
   attempts: Attempt[] = [];
   attempt: Attempt | null = null;
   aEnded: { at: Date; cause: number | null } | null = null;
+  otherEnd: { channelId: string; at: Deferred<Date> } | null = null;
   lastEventAt: Date;
   killReason: KillReason | null = null;
   unseenEnd: UnseenEnd | null = null;

@@ -2,10 +2,16 @@
  * The end of a call that was talking — the caller or the far end hung up, Asterisk's
  * TIMEOUT(absolute) cut it, or astbill killed it: hang up the leg still up, release the bridge,
  * settle the attempt once as ANSWERED with billsec from Asterisk's answer and end timestamps.
+ *
+ * The call talked while BOTH legs were up. A seen end of one leg proves the other up until then
+ * only if the other is still there: its hang-up succeeds. If it was already gone (or the hang-up
+ * failed), it may have ended unseen during a websocket gap, so the call is billed no further
+ * than the last moment it was proven up (issue #20: chaos seed 126).
  */
 import type { CallContext } from './call-context.js';
 import { bridgesFor } from './bridge-pool.js';
-import { errorText } from './call-scope.js';
+import { deferred, errorText } from './call-scope.js';
+import { sleep } from './clock.js';
 import { settleAttempt } from './settlement.js';
 import { secondsBetween } from './talk-time.js';
 
@@ -22,15 +28,61 @@ export async function endTalk(
   const { control } = ctx.deps;
   const b = attempt.b!.channelId;
   ctx.log.info('call ended', { uniqueid: attempt.uniqueid, by, reason: ctx.killReason, cause });
-  const work: Promise<unknown>[] = [];
-  if (by !== 'caller') work.push(control.hangup(ctx.offered.channelId, 'normal'));
-  if (by !== 'callee') work.push(control.hangup(b, 'normal'));
+  // The legs still up: the one a party's hang-up left, or ('kill') both.
+  const left =
+    by === 'caller' ? [b] : by === 'callee' ? [ctx.offered.channelId] : [ctx.offered.channelId, b];
+  // A kill's end was decided by the kill path (kill-call.ts); a party's depends on the other leg.
+  const other = by === 'kill' ? null : left[0]!;
+  if (other) ctx.otherEnd = { channelId: other, at: deferred<Date>() };
+  const hangups = left.map((id) => control.hangup(id, 'normal'));
+  const work: Promise<unknown>[] = [...hangups];
   if (ctx.bridgeId) work.push(bridgesFor(ctx.deps).release(ctx.bridgeId));
   for (const r of await Promise.allSettled(work)) {
     if (r.status === 'rejected')
       ctx.log.warn('cleanup after the call failed', { error: errorText(r.reason) });
   }
-  const billsec = secondsBetween(attempt.answeredAt!, at);
-  await settleAttempt(ctx, attempt, 'ANSWERED', cause ?? 16, attempt.answeredAt, at, billsec);
+  const otherUp = !other || (await hangups[0]!.catch(() => 'failed')) === 'hung-up';
+  const end = otherUp ? at : await provenEnd(ctx, at, other);
+  ctx.otherEnd = null;
+  const billsec = secondsBetween(attempt.answeredAt!, end);
+  await settleAttempt(ctx, attempt, 'ANSWERED', cause ?? 16, attempt.answeredAt, end, billsec);
   ctx.finish();
+}
+
+/**
+ * The end of a call whose `other` leg was found gone (or its hang-up failed) when one leg's end
+ * (`at`) was seen: `at` while the link proves the call up until then; else the other leg's own
+ * end if its event comes (both legs cut at once, by their time limits: it is just behind);
+ * else the last moment the call was proven up, no earlier than the answer.
+ */
+async function provenEnd(ctx: CallContext, at: Date, other: string): Promise<Date> {
+  const proven = ctx.deps.confirmedUp?.(ctx.session) ?? at;
+  if (proven.getTime() >= at.getTime()) return at;
+  const seen =
+    other === ctx.offered.channelId && ctx.aEnded ? ctx.aEnded.at : await otherLegEnd(ctx);
+  if (seen) return seen.getTime() < at.getTime() ? seen : at;
+  const answer = ctx.attempt!.answeredAt!;
+  const upTo = proven.getTime() < answer.getTime() ? answer : proven;
+  // The CDR says how its end was found, as for any end not seen (unseen-end.ts).
+  ctx.unseenEnd = { end: upTo, billsec: secondsBetween(answer, upTo), source: 'last-up' };
+  ctx.log.warn('the other leg ended unseen; the call is billed to the last moment proven up', {
+    channel: other,
+    end: at.toISOString(),
+    provenUp: upTo.toISOString(),
+  });
+  return upTo;
+}
+
+/** The other leg's end event, waited for as long as a hang-up is (null: it did not come). */
+async function otherLegEnd(ctx: CallContext): Promise<Date | null> {
+  const waiting = ctx.otherEnd!.at;
+  const over = new AbortController();
+  const timeout = sleep(
+    ctx.deps.clock,
+    (ctx.deps.config.hangupWaitSeconds ?? 5) * 1000,
+    over.signal,
+  );
+  const seen = await Promise.race([waiting.promise, timeout.then(() => null)]);
+  over.abort();
+  return seen;
 }
