@@ -9,7 +9,7 @@
  * talk-time checkpoints (each also no more than the call really talked) and, for an answered
  * call whose end it saw, the talk between Asterisk's answer and end.
  */
-import { callCost } from '../../daemon/src/rating/index.js';
+import { bandedCallCost, callCost } from '../../daemon/src/rating/index.js';
 import type { AriSimulator } from '../../daemon/src/sim/index.js';
 import type { Cdr } from '../../daemon/src/store/cdrs.js';
 import type { TestStore } from '../support/db.js';
@@ -176,7 +176,14 @@ export async function endViolations(i: EndInputs): Promise<Violation[]> {
         message: `${c.uniqueid}: ledger ${charges.get(c.uniqueid) ?? 0n}, CDR ${c.cost}`,
         call: c.uniqueid,
       });
-    if (c.rate && c.cost !== callCost(c.rate, c.billsec))
+    // A banded call by the banding it was granted on (bands-vouchers-invariants checks that
+    // against the run's bands).
+    const priced = !c.rate
+      ? null
+      : c.rate.banding && c.answer
+        ? bandedCallCost({ ...c.rate.banding, base: c.rate }, c.answer.getTime(), c.billsec)
+        : callCost(c.rate, c.billsec);
+    if (priced !== null && c.cost !== priced)
       out.push({
         check: 'cost = rate × billsec',
         message: `${c.uniqueid}: cost ${c.cost} for ${c.billsec} s`,

@@ -25,6 +25,8 @@ import { OPEN_DEFECTS } from './ci-seeds.js';
 import { paymentKind, ROUTED_RULES, routed, seedMoneyPaths } from './money-paths.js';
 import { moneyEndViolations, trunkViolations } from './money-invariants.js';
 import { World } from './world.js';
+import { seedBandsAndVouchers, voucherKind } from './bands-vouchers.js';
+import { bandVoucherViolations } from './bands-vouchers-invariants.js';
 
 export interface RunOptions {
   /** Call attempts to place (callbacks and top-ups come on top). */
@@ -94,10 +96,11 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
   });
   const accounts = await seedAccounts(world, wl, 12);
   const money = await seedMoneyPaths(world, wl, accounts);
+  const vouchers = await seedBandsAndVouchers(world, wl, START + seed * 1000);
   const plan = new FaultPlan(world, fr, opts.faultRate ?? 0.04);
   const attempts: Attempt[] = [];
   const byKind: Record<string, number> = {};
-  const kinds = [...workload(), routed, paymentKind(money)];
+  const kinds = [...workload(), routed, paymentKind(money), voucherKind(vouchers)];
   const weights = Object.fromEntries(kinds.map((k) => [k.name, k.weight]));
   const ctx: WorkloadContext = {
     world,
@@ -155,7 +158,7 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
         const kind = kinds.find((k) => k.name === name)!;
         ctx.note(kind.name);
         kind.start(ctx);
-        if (kind.name !== 'topup' && kind.name !== 'payment') placed += 1;
+        if (!['topup', 'payment', 'voucher'].includes(kind.name)) placed += 1;
       }
       await advance();
       if (await plan.after(step)) await world.quiesce();
@@ -178,15 +181,17 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunSummar
       blind: plan.blind,
       dbFaultTimes: plan.dbFaultTimes,
     });
+    const cdrMap = new Map((await world.t.store.cdrs({})).map((c) => [c.uniqueid, c]));
     v.push(
       ...(await moneyEndViolations({
         t: world.t,
         sims: world.boxes.map((b) => b.sim),
         attempts,
         plan: money,
-        cdrs: new Map((await world.t.store.cdrs({})).map((c) => [c.uniqueid, c])),
+        cdrs: cdrMap,
       })),
     );
+    v.push(...(await bandVoucherViolations(world.t, vouchers, cdrMap, ctx.note)));
     for (const x of v) violations[x.check] = (violations[x.check] ?? 0) + 1;
     details.push(...v.slice(0, 20).map((x) => `${x.check}: ${x.message}`));
     if (v.length > 0) throw new Stop(v[0]!);
