@@ -1,12 +1,14 @@
 /**
  * Where a call's time bands come from: read with the account (store/setup-read.ts) when the
  * store can, so that a call on a flat tariff asks the database nothing more before it
- * authorises; asked separately (BandStore.bandingFor) only when the set-up read did not say.
+ * authorises; asked separately (BandStore.bandingFor) only when the set-up read did not say. And
+ * what a banded call is billed when its grant cannot be priced at the answer: nothing.
  */
 import assert from 'node:assert/strict';
 import type { Banding } from '../../daemon/src/rating/index.js';
+import type { PlaybackHandle } from '../../daemon/src/session/call-control-port.js';
 import type { AccountWithRate } from '../../daemon/src/session/ports.js';
-import { FakeStore, RATE, rig } from './fakes.js';
+import { FakeControl, FakeStore, RATE, rig } from './fakes.js';
 
 const PEAK: Banding = {
   zone: 'UTC',
@@ -70,4 +72,46 @@ describe('the time bands of a call before it authorises', () => {
       assert.deepEqual(rate.banding, PEAK);
     }
   });
+});
+
+/** Prompts that play until stopped: the error prompt takes its full 3 s on the daemon's clock. */
+class HeldPrompts extends FakeControl {
+  override async play(_channelId: string, media: readonly string[]): Promise<PlaybackHandle> {
+    this.played.push([...media]);
+    return { id: `held${this.played.length}`, finished: new Promise(() => undefined) };
+  }
+}
+
+describe('a banded call whose grant cannot be priced at the answer', () => {
+  const cases: Array<[string, () => Promise<never | { ok: false; reason: 'NOCREDIT' }>]> = [
+    ['the store fails', () => Promise.reject(new Error('database down'))],
+    [
+      'no time is affordable in the band of the answer',
+      async () => ({ ok: false, reason: 'NOCREDIT' }),
+    ],
+  ];
+  for (const [what, answerBanded] of cases)
+    it(`${what}: the caller was never put through, so the call is billed 0 s`, async () => {
+      const r = rig({
+        store: new SetupStore(PEAK),
+        control: new HeldPrompts(),
+        bands: { bandingFor: async () => PEAK, answerBanded: answerBanded as never },
+      });
+      void r.session.start();
+      await r.flush();
+      assert.equal(r.session.state, 'dialling');
+      const b = r.control.originated[0]!.channelId;
+      r.send({ kind: 'leg-answered', at: r.clock.now(), channelId: b });
+      // The error prompt (3 s) and the hang-ups take time on the daemon's clock.
+      for (let i = 0; i < 8; i++) {
+        await r.flush();
+        r.clock.advance(1_000);
+      }
+      await r.session.finished;
+      const [s] = r.store.settles;
+      assert.equal(s?.disposition, 'ANSWERED');
+      assert.equal(s?.billsec, 0);
+      assert.ok(!r.control.calls.some((c) => c.startsWith('addToBridge')), 'never bridged');
+      assert.ok(r.control.hungUp.includes('A1') && r.control.hungUp.includes(b));
+    });
 });

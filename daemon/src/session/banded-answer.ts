@@ -3,6 +3,8 @@
  * (store/tx/answer-banded.ts) before any limit is set, because the bands in force depend on when
  * the talk starts and the ring time may cross a band edge. The attempt then carries the exact
  * grant (TIMEOUT(absolute), the daemon's own timer and grant-mode extensions all start from it).
+ * When it cannot be priced (the store fails, or no time is affordable) the caller was never put
+ * through: the call ends billed 0 s (chaos seeds 302, 317 billed the 3 s error prompt).
  */
 import type { Attempt, CallContext } from './call-context.js';
 import { errorText } from './call-scope.js';
@@ -26,6 +28,7 @@ export async function grantFromAnswer(ctx: CallContext, attempt: Attempt): Promi
     });
   } catch (err) {
     if (!talking()) return false;
+    attempt.unconnected = true;
     ctx.log.error('store failed to grant the banded call at its answer; ending it', {
       uniqueid: attempt.uniqueid,
       error: errorText(err),
@@ -37,6 +40,7 @@ export async function grantFromAnswer(ctx: CallContext, attempt: Attempt): Promi
   if (!talking()) return false;
   if (!r.ok || r.maxSeconds === 0) {
     // The money paid for a block in the band of the authorisation, not in the band of the answer.
+    attempt.unconnected = true;
     ctx.log.info('banded call ends at its answer: no talk time affordable from it', {
       uniqueid: attempt.uniqueid,
     });

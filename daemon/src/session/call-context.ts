@@ -143,6 +143,11 @@ export interface Attempt {
   grant: { grantSeconds: number; final: boolean } | null;
   /** Routed call: the profitable trunks in the order they are tried; null: config `dial`. */
   routes?: RankedRoute[] | null;
+  /**
+   * The far end answered but the caller was never put through (a banded grant could not be
+   * priced at the answer): the call ends with nothing talked, billsec 0.
+   */
+  unconnected?: true;
 }
 
 export interface CallContext {

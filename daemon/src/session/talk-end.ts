@@ -42,7 +42,12 @@ export async function endTalk(
       ctx.log.warn('cleanup after the call failed', { error: errorText(r.reason) });
   }
   const otherUp = !other || (await hangups[0]!.catch(() => 'failed')) === 'hung-up';
-  const end = otherUp ? at : await provenEnd(ctx, at, other);
+  // A caller never put through talked nothing, however long the error prompt took.
+  const end = attempt.unconnected
+    ? attempt.answeredAt!
+    : otherUp
+      ? at
+      : await provenEnd(ctx, at, other);
   ctx.otherEnd = null;
   const billsec = secondsBetween(attempt.answeredAt!, end);
   await settleAttempt(ctx, attempt, 'ANSWERED', cause ?? 16, attempt.answeredAt, end, billsec);
