@@ -32,6 +32,8 @@ export interface DaemonProcessOptions {
   compiledDir?: string | null;
   /** Build whose bench/daemon-probe.js to preload (default compiledDir): a baseline ref's daemon runs with this ref's probe. */
   probeDir?: string | null;
+  /** Node flags instead of DAEMON_NODE_FLAGS (bench --node-flags), to compare settings. */
+  nodeFlags?: string[] | null;
 }
 
 /** Node flags the daemon runs with, as in the Docker image, `npm start` and bin/astbill.js (docs/operator-guide.md, "Memory"). */
@@ -65,7 +67,7 @@ export class DaemonProcess {
     const nodeArgs = probeDir
       ? ['--expose-gc', '--import', pathToFileURL(join(probeDir, 'bench', 'daemon-probe.js')).href]
       : ['--expose-gc', '--import', 'tsx', '--import', join(root, 'bench', 'daemon-probe.ts')];
-    nodeArgs.push(...DAEMON_NODE_FLAGS);
+    nodeArgs.push(...(o.nodeFlags ?? DAEMON_NODE_FLAGS));
     if (o.cpuProfDir) {
       mkdirSync(o.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(o.cpuProfDir));

@@ -66,6 +66,7 @@ async function withStack<T>(
       cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null,
       daemonEnv: o.daemonEnv,
       compiledDir,
+      nodeFlags: o.nodeFlags,
     },
     log,
   );
@@ -97,7 +98,13 @@ async function main(argv: string[]): Promise<number> {
       'talk ms': o.talkMs,
       'hold seconds': o.holdSeconds,
       'ramp calls/s': o.rampRate,
-      daemon: `${o.compiled ? 'compiled by tsc' : 'TypeScript through tsx'}, node ${DAEMON_NODE_FLAGS.join(' ')}`,
+      daemon: `${o.compiled ? 'compiled by tsc' : 'TypeScript through tsx'}, node ${(o.nodeFlags ?? DAEMON_NODE_FLAGS).join(' ')}${
+        Object.keys(o.daemonEnv).length
+          ? `, env ${Object.entries(o.daemonEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }`,
     },
     ceiling: null,
     load: null,
