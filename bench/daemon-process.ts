@@ -38,6 +38,8 @@ export interface DaemonProcessOptions {
 
 /** Node flags the daemon runs with, as in the Docker image, `npm start` and bin/astbill.js (docs/operator-guide.md, "Memory"). */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=32'];
+/** Environment the daemon is shipped with, likewise (`--daemon-env MALLOC_ARENA_MAX=` undoes it). */
+export const DAEMON_SHIPPED_ENV = { MALLOC_ARENA_MAX: '2' };
 
 export class DaemonProcess {
   private readonly waiting: Array<(r: ProbeReport) => void> = [];
@@ -93,6 +95,7 @@ export class DaemonProcess {
         ASTBILL_LOG_FORMAT: 'json',
         // Two daemons of one bench (--against) must not share ./data/journal.
         ASTBILL_JOURNAL_DIR: `${o.logFile}.journal`,
+        ...DAEMON_SHIPPED_ENV,
         ...o.env,
       },
     });
