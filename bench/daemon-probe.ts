@@ -6,7 +6,7 @@
  * Messages in:  { type: 'probe', reset?, gc? }       → replies { type: 'probe', ...ProbeReport }
  *               { type: 'exit' }                     → SIGTERM to itself (the daemon's graceful stop)
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -32,6 +32,24 @@ export interface ProbeReport {
   sql: Record<string, number>;
   /** V8 heap spaces (new, old, code, large object, ...): MB reserved and MB used. */
   spaces: Record<string, { sizeMB: number; usedMB: number }>;
+  /**
+   * /proc/self/smaps_rollup in bytes (Linux; empty elsewhere): Rss, Anonymous (heap, malloc, stacks),
+   * the rest of Rss being file pages (the node binary and libraries as far as they were touched).
+   */
+  smaps: Record<string, number>;
+}
+
+function smaps(): Record<string, number> {
+  try {
+    const out: Record<string, number> = {};
+    for (const m of readFileSync('/proc/self/smaps_rollup', 'utf8').matchAll(
+      /^(\w+):\s+(\d+) kB$/gm,
+    ))
+      out[m[1]!] = Number(m[2]) * 1024;
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 const sql: Record<string, number> = {};
@@ -110,6 +128,7 @@ function report(): ProbeReport {
           { sizeMB: sp.space_size / 2 ** 20, usedMB: sp.space_used_size / 2 ** 20 },
         ]),
     ),
+    smaps: smaps(),
   };
 }
 

@@ -32,10 +32,14 @@ export interface DaemonProcessOptions {
   compiledDir?: string | null;
   /** Build whose bench/daemon-probe.js to preload (default compiledDir): a baseline ref's daemon runs with this ref's probe. */
   probeDir?: string | null;
+  /** Node flags instead of DAEMON_NODE_FLAGS (bench --node-flags), to compare settings. */
+  nodeFlags?: string[] | null;
 }
 
 /** Node flags the daemon runs with, as in the Docker image, `npm start` and bin/astbill.js (docs/operator-guide.md, "Memory"). */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=32'];
+/** Environment the daemon is shipped with, likewise (`--daemon-env MALLOC_ARENA_MAX=` undoes it). */
+export const DAEMON_SHIPPED_ENV = { MALLOC_ARENA_MAX: '2' };
 
 export class DaemonProcess {
   private readonly waiting: Array<(r: ProbeReport) => void> = [];
@@ -65,7 +69,7 @@ export class DaemonProcess {
     const nodeArgs = probeDir
       ? ['--expose-gc', '--import', pathToFileURL(join(probeDir, 'bench', 'daemon-probe.js')).href]
       : ['--expose-gc', '--import', 'tsx', '--import', join(root, 'bench', 'daemon-probe.ts')];
-    nodeArgs.push(...DAEMON_NODE_FLAGS);
+    nodeArgs.push(...(o.nodeFlags ?? DAEMON_NODE_FLAGS));
     if (o.cpuProfDir) {
       mkdirSync(o.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', resolve(o.cpuProfDir));
@@ -91,6 +95,7 @@ export class DaemonProcess {
         ASTBILL_LOG_FORMAT: 'json',
         // Two daemons of one bench (--against) must not share ./data/journal.
         ASTBILL_JOURNAL_DIR: `${o.logFile}.journal`,
+        ...DAEMON_SHIPPED_ENV,
         ...o.env,
       },
     });

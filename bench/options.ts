@@ -32,6 +32,8 @@ export interface BenchOptions {
   write: boolean;
   /** Directory for daemon CPU profiles (node --cpu-prof), or null. */
   cpuProf: string | null;
+  /** `--node-flags`: the daemon's Node flags instead of DAEMON_NODE_FLAGS (null: those), to compare settings. */
+  nodeFlags: string[] | null;
   /** Extra env for the daemon child, e.g. ASTBILL_DB_POOL=20. */
   daemonEnv: Record<string, string>;
   /** Run the daemon compiled by tsc (as the Docker image does; default) instead of through tsx. */
@@ -61,6 +63,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --hold-seconds S        seconds observed at each held level (default 10)
   --cpu-prof DIR          write the daemon's CPU profile (node --cpu-prof) into DIR
   --daemon-env K=V        extra environment for the daemon (repeatable)
+  --node-flags LIST       the daemon's Node flags, comma list, instead of the shipped ones ('' for none),
+                          e.g. --node-flags --max-semi-space-size=16
   --compiled              run the daemon compiled by tsc, as the Docker image does (default, except with --quick)
   --tsx                   run the daemon's TypeScript through tsx instead (no build)
   --no-write              do not write bench/RESULTS.md
@@ -102,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     write: !quick,
     cpuProf: null,
     daemonEnv: {},
+    nodeFlags: null,
     // The daemon as operators run it (the Docker image runs the tsc build); a smoke run skips the build.
     compiled: !quick,
     verbose: false,
@@ -170,6 +175,11 @@ export function parseOptions(argv: string[]): BenchOptions {
         o.daemonEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
         break;
       }
+      case '--node-flags': {
+        const v = next();
+        o.nodeFlags = v.split(',').filter((f) => f.trim() !== '');
+        break;
+      }
       case '--write':
         o.write = true;
         break;
@@ -195,6 +205,10 @@ export function parseOptions(argv: string[]): BenchOptions {
         throw new Error(`unknown option ${a}\n${USAGE}`);
     }
   }
+  if (o.against !== null && o.nodeFlags !== null)
+    throw new Error(
+      '--node-flags: for a normal run (--against runs both sides with the shipped flags)',
+    );
   if (o.against !== null) {
     // Side by side compares compiled daemons at the issue's 50 calls/s unless told otherwise.
     o.compiled = true;

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAEMON_NODE_FLAGS } from './daemon-process.js';
+import { DAEMON_NODE_FLAGS, DAEMON_SHIPPED_ENV } from './daemon-process.js';
 import { freshBenchDatabase } from './bench-db.js';
 import { measureCeiling } from './ceiling.js';
 import { measureLoad } from './load.js';
@@ -66,6 +66,7 @@ async function withStack<T>(
       cpuProfDir: o.cpuProf ? join(o.cpuProf, name) : null,
       daemonEnv: o.daemonEnv,
       compiledDir,
+      nodeFlags: o.nodeFlags,
     },
     log,
   );
@@ -97,7 +98,11 @@ async function main(argv: string[]): Promise<number> {
       'talk ms': o.talkMs,
       'hold seconds': o.holdSeconds,
       'ramp calls/s': o.rampRate,
-      daemon: `${o.compiled ? 'compiled by tsc' : 'TypeScript through tsx'}, node ${DAEMON_NODE_FLAGS.join(' ')}`,
+      daemon: `${o.compiled ? 'compiled by tsc' : 'TypeScript through tsx'}, node ${(o.nodeFlags ?? DAEMON_NODE_FLAGS).join(' ')}, env ${Object.entries(
+        { ...DAEMON_SHIPPED_ENV, ...o.daemonEnv },
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
     },
     ceiling: null,
     load: null,
@@ -223,7 +228,7 @@ async function against(o: BenchOptions, machine: Machine, built: string): Promis
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; load average at start ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
-    `- Node ${machine.node}; ${machine.database}; daemons compiled by tsc, node ${DAEMON_NODE_FLAGS.join(' ')}`,
+    `- Node ${machine.node}; ${machine.database}; daemons compiled by tsc, node ${DAEMON_NODE_FLAGS.join(' ')}, env MALLOC_ARENA_MAX=${DAEMON_SHIPPED_ENV.MALLOC_ARENA_MAX}`,
     `- Reproduce: \`${machine.command}\``,
   ]);
   log('\n' + text);

@@ -8,6 +8,7 @@
  * is read after a full GC (heap = live objects) as well as before it (RSS as the OS sees it).
  */
 import { HOLD_PREFIX } from './bench-db.js';
+import type { ProbeReport } from './daemon-probe.js';
 import { drain, liveReservations, type Stack } from './stack.js';
 
 export interface ScaleLevel {
@@ -22,12 +23,48 @@ export interface ScaleLevel {
   /** V8 heap reserved (used or not) and memory outside it (Buffers etc.), after GC. */
   heapTotalMB: number;
   externalMB: number;
+  /** Where the RSS is, before / after the GC (/proc/self/smaps_rollup; null off Linux). */
+  breakdown: { before: RssBreakdown; after: RssBreakdown } | null;
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
   /** Seconds the ramp to this level took. */
   rampSeconds: number;
+  /** Daemon CPU time (user + system) per call set up during the ramp, ms. */
+  cpuMsPerCall: number;
 }
+
+/** RSS split, MB: file pages (node binary, libraries) and anonymous memory = V8 heap + the rest. */
+export interface RssBreakdown {
+  fileMB: number;
+  anonMB: number;
+  /** V8 heap reserved (heapTotal) and used. */
+  heapTotalMB: number;
+  heapUsedMB: number;
+  /** Buffers and other memory V8 is told about (malloc'd; arrayBuffers a part of it). */
+  externalMB: number;
+  arrayBuffersMB: number;
+  /** Anonymous memory neither V8 heap nor external: malloc arenas (libuv, OpenSSL, zlib, V8's own), stacks, JIT code. */
+  otherMB: number;
+}
+
+function breakdown(r: ProbeReport): RssBreakdown | null {
+  const anon = r.smaps.Anonymous;
+  const rss = r.smaps.Rss;
+  if (anon === undefined || rss === undefined) return null;
+  return {
+    fileMB: (rss - anon) / MB,
+    anonMB: anon / MB,
+    heapTotalMB: r.heapTotal / MB,
+    heapUsedMB: r.heapUsed / MB,
+    externalMB: r.external / MB,
+    arrayBuffersMB: r.arrayBuffers / MB,
+    otherMB: (anon - r.heapTotal - r.external) / MB,
+  };
+}
+
+const fmt = (b: RssBreakdown): string =>
+  `file ${b.fileMB.toFixed(0)} + anon ${b.anonMB.toFixed(0)} (V8 heap ${b.heapUsedMB.toFixed(0)}/${b.heapTotalMB.toFixed(0)}, external ${b.externalMB.toFixed(0)} [array buffers ${b.arrayBuffersMB.toFixed(0)}], other native ${b.otherMB.toFixed(0)})`;
 
 export interface ScaleResult {
   baseline: { rssMB: number; heapMB: number; lagP99Ms: number };
@@ -69,6 +106,8 @@ export async function measureScale(
   const accounts = stack.accounts;
   const bridged = (): number => stack.sim.engine.bridges.size;
   for (const target of opts.levels) {
+    const cpu0 = (await stack.daemon.probe()).cpuUs;
+    const from = ids.length;
     const t0 = performance.now();
     let lastProgress = Date.now();
     let lastBridged = bridged();
@@ -103,10 +142,12 @@ export async function measureScale(
     }
     const rampSeconds = (performance.now() - t0) / 1000;
     const up = bridged();
-    await stack.daemon.probe(true);
+    const cpu1 = (await stack.daemon.probe(true)).cpuUs;
     await sleep(opts.holdSeconds * 1000);
     const p = await stack.daemon.probe(true);
     const g = await stack.daemon.probe(true, { gc: true });
+    const before = breakdown(p);
+    const after = breakdown(g);
     const level: ScaleLevel = {
       calls: target,
       bridged: up,
@@ -116,15 +157,18 @@ export async function measureScale(
       heapAfterGcMB: g.heapUsed / MB,
       heapTotalMB: g.heapTotal / MB,
       externalMB: g.external / MB,
+      breakdown: before && after ? { before, after } : null,
       lagP50Ms: p.lag.p50 / 1e6,
       lagP99Ms: p.lag.p99 / 1e6,
       lagMaxMs: p.lag.max / 1e6,
       rampSeconds,
+      cpuMsPerCall: (cpu1 - cpu0) / 1000 / Math.max(1, ids.length - from),
     };
     levels.push(level);
     log(
       `  ${target} live calls (${up} bridged, ${level.reservations} reservations, ramp ${rampSeconds.toFixed(1)} s): RSS ${level.rssMB.toFixed(0)} MB ` +
-        `(after GC ${level.rssAfterGcMB.toFixed(0)} MB, heap ${level.heapAfterGcMB.toFixed(0)} of ${level.heapTotalMB.toFixed(0)} MB, external ${level.externalMB.toFixed(0)} MB), loop lag p99 ${level.lagP99Ms.toFixed(1)} ms max ${level.lagMaxMs.toFixed(1)} ms`,
+        `(after GC ${level.rssAfterGcMB.toFixed(0)} MB, heap ${level.heapAfterGcMB.toFixed(0)} of ${level.heapTotalMB.toFixed(0)} MB, external ${level.externalMB.toFixed(0)} MB), loop lag p99 ${level.lagP99Ms.toFixed(1)} ms max ${level.lagMaxMs.toFixed(1)} ms, ` +
+        `daemon CPU ${level.cpuMsPerCall.toFixed(2)} ms per call set up`,
     );
     log(
       `    V8 spaces before / after GC, used of reserved MB: ${Object.entries(g.spaces)
@@ -134,6 +178,7 @@ export async function measureScale(
         )
         .join(', ')}`,
     );
+    if (before && after) log(`    RSS MB before GC: ${fmt(before)}; after GC: ${fmt(after)}`);
   }
   const t1 = performance.now();
   let hung = 0;

@@ -32,6 +32,8 @@ export interface StackOptions {
   compiledDir?: string | null;
   /** Build whose daemon probe to preload (see DaemonProcessOptions.probeDir). */
   probeDir?: string | null;
+  /** Node flags instead of the shipped ones (DaemonProcessOptions.nodeFlags). */
+  nodeFlags?: string[] | null;
   /** Runs on the seeded database before the daemon starts (e.g. to fit it to an older daemon). */
   beforeDaemon?: (opened: OpenedStore) => Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
     cpuProfDir: o.cpuProfDir,
     compiledDir: o.compiledDir ?? null,
     probeDir: o.probeDir ?? null,
+    nodeFlags: o.nodeFlags ?? null,
   });
   const close = async (): Promise<void> => {
     await daemon.stop();

@@ -1,5 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
-// --max-semi-space-size: see "Memory" in docs/operator-guide.md; `node bin/astbill.js` needs it on its own command line.
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=32
+// MALLOC_ARENA_MAX and --max-semi-space-size: see "Memory" in docs/operator-guide.md; `node bin/astbill.js` needs
+// the flag on its command line and the variable in its environment (glibc reads it when the process starts).
 // Entry for `npx astbill`: runs the TypeScript CLI through tsx's loader, or the compiled build when present.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

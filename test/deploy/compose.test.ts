@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DAEMON_NODE_FLAGS } from '../../bench/daemon-process.js';
+import { DAEMON_NODE_FLAGS, DAEMON_SHIPPED_ENV } from '../../bench/daemon-process.js';
 
 /** Tests run from the repository root (mocha's working directory). */
 const read = (path: string) => readFileSync(path, 'utf8');
@@ -195,13 +195,14 @@ describe('docker-compose.yml', () => {
       assert.match(dockerfile, /^USER node$/m, 'the daemon does not run as root');
     });
 
-    it('runs the daemon with the same node flags everywhere it is started', () => {
+    it('runs the daemon with the same node flags and environment everywhere it is started', () => {
       // bin/astbill.js run as a program sets them in its #! line; every `node bin/astbill.js` needs them on its own.
-      const flags = /^#!\/usr\/bin\/env -S node (.+)$/m.exec(read('bin/astbill.js'))?.[1];
+      const flags = DAEMON_NODE_FLAGS.join(' ');
+      const env = Object.entries(DAEMON_SHIPPED_ENV).map(([k, v]) => `${k}=${v}`);
       assert.equal(
-        flags,
-        DAEMON_NODE_FLAGS.join(' '),
-        'bin/astbill.js #! line = the flags the bench runs the daemon with',
+        /^#!.*$/m.exec(read('bin/astbill.js'))?.[0],
+        `#!/usr/bin/env -S ${env.join(' ')} node ${flags}`,
+        'bin/astbill.js #! line = the environment and flags the bench runs the daemon with',
       );
       assert.ok(
         dockerfile.includes(
@@ -209,12 +210,18 @@ describe('docker-compose.yml', () => {
         ),
         'Dockerfile CMD',
       );
+      for (const kv of env)
+        assert.match(dockerfile, new RegExp(`^ENV ${kv}$`, 'm'), 'Dockerfile ENV');
       const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-      assert.equal(pkg.scripts.start, `node ${flags} bin/astbill.js start`, 'npm start');
-      assert.ok(
-        read('docs/operator-guide.md').includes(`node ${flags} bin/astbill.js start`),
-        'the operator guide',
+      assert.equal(
+        pkg.scripts.start,
+        `${env.join(' ')} node ${flags} bin/astbill.js start`,
+        'npm start',
       );
+      const guide = read('docs/operator-guide.md');
+      assert.ok(guide.includes(`node ${flags} bin/astbill.js start`), 'the operator guide');
+      for (const kv of env)
+        assert.ok(guide.includes(`Environment=${kv}`), 'the operator guide (systemd)');
     });
 
     it('copies what the build needs and the build output the start command loads', () => {
