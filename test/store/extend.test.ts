@@ -223,7 +223,7 @@ describe('grant-mode charging in the store', () => {
               )[0][0]!.n,
             );
           for (let i = 0; (await started()) < 2; i++) {
-            assert.ok(i < 500, 'the extension started and waits for the account lock');
+            assert.ok(i < 3000, 'the extension started and waits for the account lock');
             await new Promise((r) => setTimeout(r, 10));
           }
           await saveCheckpoints(t.knex, [{ uniqueid, seconds: 50 }], at(50));
