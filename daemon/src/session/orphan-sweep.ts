@@ -12,7 +12,8 @@
  * the hang-up, and Asterisk keeps it in the application, silent, for ever. It is hung up once it
  * was seen orphaned at two sweeps at least `callerGraceMs` apart (a call that just entered the
  * application has its session by then); a sweep that leaves such a suspect sweeps again after
- * the grace, so a restart frees them without waiting for the housekeeping schedule.
+ * the grace, so a restart frees them without waiting for the housekeeping schedule; so does a
+ * sweep that could not read the reservations or Asterisk's channels.
  */
 import type { Logger } from '../log.js';
 import type { CallControl } from './call-control-port.js';
@@ -72,7 +73,9 @@ export class OrphanSweep {
       bridges = await control.listBridges();
     } catch (err) {
       report.skipped = errorText(err);
-      if (this.callers.size > 0) this.armFollowUp();
+      // Not only for suspects already seen: a sweep that could not look (a restart's first one,
+      // say) may have callers to find, and the next housekeeping tick may be far away or off.
+      this.armFollowUp();
       return report;
     }
     const channels = listed.map((c) => c.id);
