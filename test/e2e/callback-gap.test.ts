@@ -20,6 +20,28 @@ import {
   type E2e,
 } from './harness.js';
 
+/**
+ * Starts a callback, lets it talk 3 s after the bridge, then drops the websocket and keeps it
+ * down (until `blockWs()`); `heard` is the last event the daemon heard before the drop.
+ */
+async function talkThenDrop(e: E2e, account: string) {
+  const cb = await e.daemon.callbacks.start({ account, a: '4910111', b: '4950222' });
+  await driveUntil(
+    e,
+    'A and B bridged',
+    () =>
+      e.sim.bridges().some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)),
+    { stepMs: 500 },
+  );
+  e.advance(3_000);
+  await settled(e);
+  const heard = lastEventAt(e);
+  const blockWs = e.sim.faults.add({ path: '/events', status: 503 });
+  e.sim.dropWebsockets('astbill');
+  await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
+  return { cb, heard, blockWs };
+}
+
 describe('a callback across a websocket gap', function () {
   this.timeout(60_000);
   forEachDatabase((tdb) => {
@@ -41,22 +63,7 @@ describe('a callback across a websocket gap', function () {
 
     it('a tick that sees only B up during the gap neither checkpoints nor confirms the ended A leg', async () => {
       const acct = await e.t.seedAccount({ balance: '10' });
-      const cb = await e.daemon.callbacks.start({ account: acct.name, a: '4910111', b: '4950222' });
-      await driveUntil(
-        e,
-        'A and B bridged',
-        () =>
-          e.sim
-            .bridges()
-            .some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)),
-        { stepMs: 500 },
-      );
-      e.advance(3_000);
-      await settled(e);
-      const heard = lastEventAt(e);
-      const blockWs = e.sim.faults.add({ path: '/events', status: 503 });
-      e.sim.dropWebsockets('astbill');
-      await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
+      const { cb, heard, blockWs } = await talkThenDrop(e, acct.name);
       e.advance(5_000);
       e.sim.hangupCaller(cb.legs.a); // nobody hears of it; B stays up
       for (let i = 0; i < 2; i++) {
@@ -85,22 +92,7 @@ describe('a callback across a websocket gap', function () {
       // Leg ends are seen only if the other leg is proven up (as for a call: chaos seed 126).
       // 0.04 pays 20 s of both legs at 0.06 a minute each: A is cut by its time limit.
       const acct = await e.t.seedAccount({ balance: '0.04' });
-      const cb = await e.daemon.callbacks.start({ account: acct.name, a: '4910111', b: '4950222' });
-      await driveUntil(
-        e,
-        'A and B bridged',
-        () =>
-          e.sim
-            .bridges()
-            .some((b) => b.channels.includes(cb.legs.a) && b.channels.includes(cb.legs.b)),
-        { stepMs: 500 },
-      );
-      e.advance(3_000);
-      await settled(e);
-      const heard = lastEventAt(e);
-      const blockWs = e.sim.faults.add({ path: '/events', status: 503 });
-      e.sim.dropWebsockets('astbill');
-      await waitFor('the app to be disconnected', () => !e.sim.appConnected('astbill'));
+      const { cb, heard, blockWs } = await talkThenDrop(e, acct.name);
       e.advance(2_000);
       const goneAt = e.sim.manualClock.now();
       e.sim.hangupCaller(cb.legs.b); // nobody hears of it; A stays up
