@@ -2,6 +2,7 @@
  * What the phases of one callback call share: its settings and ports, its states, its two
  * legs, and how a leg is settled at the end (each from its own answer).
  */
+import type { AwaitedEnd } from './proven-end.js';
 import type { EndSource } from './ports.js';
 import type { Logger } from '../log.js';
 import type { Money } from '../rating/index.js';
@@ -77,6 +78,8 @@ export interface CallbackContext {
   timers: TimerHandle[];
   limit: LimitTimer | null;
   bridgeId: string | null;
+  /** While a talking callback ends on one leg's seen end: the other leg, whose end may follow. */
+  otherEnd: AwaitedEnd | null;
   killReason: KillReason | null;
   kill(reason: KillReason): Promise<void>;
   /** Originates a leg (its failure ends the callback). */

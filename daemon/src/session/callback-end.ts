@@ -3,10 +3,12 @@
  * released, each leg settled once by the ordinary settle transaction with retries.
  */
 import { bridgesFor } from './bridge-pool.js';
-import { errorText } from './call-scope.js';
+import { deferred, errorText } from './call-scope.js';
 import { killNote } from './call-context.js';
 import type { CallbackContext, CallbackEnd } from './callback-context.js';
+import type { CallbackLeg } from './callback-legs.js';
 import { legSettleRequest } from './callback-legs.js';
+import { endWithin, provenEnd, type ProvenEnd } from './proven-end.js';
 import { settleWithRetry } from './settlement.js';
 
 /**
@@ -28,13 +30,27 @@ export async function endBothLegs(
   c.limit?.close();
   const { control } = c.deps;
   c.log.info('callback ended', { from, by: how.by, reason: c.killReason, cause: how.cause });
+  // A talking callback ended by one leg's seen end: the other leg's fate decides the end.
+  const other = from === 'talking' && how.by !== 'kill' ? (how.by === 'a' ? c.b : c.a) : null;
+  if (other) c.otherEnd = { channelId: other.channelId, at: deferred<Date>() };
   const work: Promise<unknown>[] = [];
+  let otherHangup: Promise<unknown> | null = null;
   for (const leg of [c.a, c.b])
-    if (leg.dialled && how.by !== leg.name) work.push(control.hangup(leg.channelId, 'normal'));
+    if (leg.dialled && how.by !== leg.name) {
+      const h = control.hangup(leg.channelId, 'normal');
+      if (leg === other) otherHangup = h;
+      work.push(h);
+    }
   if (c.bridgeId) work.push(bridgesFor(c.deps).release(c.bridgeId));
   for (const r of await Promise.allSettled(work))
     if (r.status === 'rejected')
       c.log.warn('cleanup after the callback failed', { error: errorText(r.reason) });
+  if (other && otherHangup && (await otherHangup.catch(() => 'failed')) !== 'hung-up') {
+    const found = await endOfBoth(c, at, other);
+    at = found.end;
+    if (found.unseen) how = { ...how, endSource: 'last-up' };
+  }
+  c.otherEnd = null;
   const note = killNote(c.killReason);
   for (const leg of [c.a, c.b]) {
     // B never dialled (A did not answer) says so instead of who ended the call.
@@ -48,4 +64,26 @@ export async function endBothLegs(
     if (res) leg.settled = true;
   }
   return true;
+}
+
+/**
+ * Both legs talked only while both were up: when the `other` leg was found gone (or its hang-up
+ * failed) the callback ends where proven-end.ts says, for both legs, from the later answer on.
+ */
+async function endOfBoth(c: CallbackContext, at: Date, other: CallbackLeg): Promise<ProvenEnd> {
+  const answers = [c.a.answeredAt, c.b.answeredAt].filter((d): d is Date => d !== null);
+  const answer = new Date(Math.max(...answers.map((d) => d.getTime())));
+  const found = await provenEnd({
+    at,
+    proven: c.deps.confirmedUp?.(),
+    answer,
+    otherSeen: () => endWithin(c.deps.clock, c.deps.config.hangupWaitSeconds ?? 5, c.otherEnd!),
+  });
+  if (found.unseen)
+    c.log.warn('the other leg ended unseen; the callback is billed to the last moment proven up', {
+      leg: other.name,
+      end: at.toISOString(),
+      provenUp: found.end.toISOString(),
+    });
+  return found;
 }

@@ -128,6 +128,7 @@ export class CallbackSession implements RegisteredSession {
       timers: [],
       limit: null,
       bridgeId: null,
+      otherEnd: null,
       killReason: null,
       kill: (reason) => this.kill(reason),
       dial: (l, callerId, originator) =>
@@ -291,6 +292,7 @@ export class CallbackSession implements RegisteredSession {
           return;
         }
         case 'leg-ended':
+          if (this.c.otherEnd?.channelId === ev.channelId) this.c.otherEnd.at.resolve(ev.at);
           if (ev.channelId === a.channelId && this.c.machine.in('calling-b', 'talking'))
             void this.end(ev.at, { cause: ev.cause, by: 'a' });
           else if (ev.channelId === b.channelId && state === 'talking')

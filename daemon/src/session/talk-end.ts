@@ -11,7 +11,7 @@
 import type { CallContext } from './call-context.js';
 import { bridgesFor } from './bridge-pool.js';
 import { deferred, errorText } from './call-scope.js';
-import { sleep } from './clock.js';
+import { endWithin, provenEnd } from './proven-end.js';
 import { settleAttempt } from './settlement.js';
 import { secondsBetween } from './talk-time.js';
 
@@ -47,47 +47,32 @@ export async function endTalk(
     ? attempt.answeredAt!
     : otherUp
       ? at
-      : await provenEnd(ctx, at, other);
+      : await endOfTalk(ctx, at, other);
   ctx.otherEnd = null;
   const billsec = secondsBetween(attempt.answeredAt!, end);
   await settleAttempt(ctx, attempt, 'ANSWERED', cause ?? 16, attempt.answeredAt, end, billsec);
   ctx.finish();
 }
 
-/**
- * The end of a call whose `other` leg was found gone (or its hang-up failed) when one leg's end
- * (`at`) was seen: `at` while the link proves the call up until then; else the other leg's own
- * end if its event comes (both legs cut at once, by their time limits: it is just behind);
- * else the last moment the call was proven up, no earlier than the answer.
- */
-async function provenEnd(ctx: CallContext, at: Date, other: string): Promise<Date> {
-  const proven = ctx.deps.confirmedUp?.(ctx.session) ?? at;
-  if (proven.getTime() >= at.getTime()) return at;
-  const seen =
-    other === ctx.offered.channelId && ctx.aEnded ? ctx.aEnded.at : await otherLegEnd(ctx);
-  if (seen) return seen.getTime() < at.getTime() ? seen : at;
+/** The end of a call whose `other` leg was found gone (or its hang-up failed): proven-end.ts. */
+async function endOfTalk(ctx: CallContext, at: Date, other: string): Promise<Date> {
   const answer = ctx.attempt!.answeredAt!;
-  const upTo = proven.getTime() < answer.getTime() ? answer : proven;
+  const { end, unseen } = await provenEnd({
+    at,
+    proven: ctx.deps.confirmedUp?.(ctx.session),
+    answer,
+    otherSeen: async () =>
+      other === ctx.offered.channelId && ctx.aEnded
+        ? ctx.aEnded.at
+        : endWithin(ctx.deps.clock, ctx.deps.config.hangupWaitSeconds ?? 5, ctx.otherEnd!),
+  });
+  if (!unseen) return end;
   // The CDR says how its end was found, as for any end not seen (unseen-end.ts).
-  ctx.unseenEnd = { end: upTo, billsec: secondsBetween(answer, upTo), source: 'last-up' };
+  ctx.unseenEnd = { end, billsec: secondsBetween(answer, end), source: 'last-up' };
   ctx.log.warn('the other leg ended unseen; the call is billed to the last moment proven up', {
     channel: other,
     end: at.toISOString(),
-    provenUp: upTo.toISOString(),
+    provenUp: end.toISOString(),
   });
-  return upTo;
-}
-
-/** The other leg's end event, waited for as long as a hang-up is (null: it did not come). */
-async function otherLegEnd(ctx: CallContext): Promise<Date | null> {
-  const waiting = ctx.otherEnd!.at;
-  const over = new AbortController();
-  const timeout = sleep(
-    ctx.deps.clock,
-    (ctx.deps.config.hangupWaitSeconds ?? 5) * 1000,
-    over.signal,
-  );
-  const seen = await Promise.race([waiting.promise, timeout.then(() => null)]);
-  over.abort();
-  return seen;
+  return end;
 }
