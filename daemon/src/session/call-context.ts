@@ -10,6 +10,7 @@ import type { CallControl } from './call-control-port.js';
 import type { CallOffered, DialOutcome } from './call-events.js';
 import type { CallScope, Deferred } from './call-scope.js';
 import type { CallSession } from './call-session.js';
+import type { AwaitedEnd } from './proven-end.js';
 import type { DaemonClock } from './clock.js';
 import type { GrantController } from './grant-controller.js';
 import type { BandStore, GrantStore } from './grant-ports.js';
@@ -173,7 +174,7 @@ export interface CallContext {
   attempt: Attempt | null;
   aEnded: { at: Date; cause: number | null } | null;
   /** While a seen end waits to learn when the other leg ended (talk-end.ts): that leg, its end. */
-  otherEnd: { channelId: string; at: Deferred<Date> } | null;
+  otherEnd: AwaitedEnd | null;
   /** Asterisk's time of the latest event of this call (the best "now" for a CDR). */
   lastEventAt: Date;
   killReason: KillReason | null;

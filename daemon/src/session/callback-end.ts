@@ -3,12 +3,12 @@
  * released, each leg settled once by the ordinary settle transaction with retries.
  */
 import { bridgesFor } from './bridge-pool.js';
-import { deferred, errorText } from './call-scope.js';
+import { errorText } from './call-scope.js';
 import { killNote } from './call-context.js';
 import type { CallbackContext, CallbackEnd } from './callback-context.js';
 import type { CallbackLeg } from './callback-legs.js';
 import { legSettleRequest } from './callback-legs.js';
-import { endWithin, provenEnd, type ProvenEnd } from './proven-end.js';
+import { awaitEnd, endWithin, provenEnd, type ProvenEnd } from './proven-end.js';
 import { settleWithRetry } from './settlement.js';
 
 /**
@@ -32,7 +32,7 @@ export async function endBothLegs(
   c.log.info('callback ended', { from, by: how.by, reason: c.killReason, cause: how.cause });
   // A talking callback ended by one leg's seen end: the other leg's fate decides the end.
   const other = from === 'talking' && how.by !== 'kill' ? (how.by === 'a' ? c.b : c.a) : null;
-  if (other) c.otherEnd = { channelId: other.channelId, at: deferred<Date>() };
+  if (other) c.otherEnd = awaitEnd(other.channelId);
   const work: Promise<unknown>[] = [];
   let otherHangup: Promise<unknown> | null = null;
   for (const leg of [c.a, c.b])
@@ -73,17 +73,12 @@ export async function endBothLegs(
 async function endOfBoth(c: CallbackContext, at: Date, other: CallbackLeg): Promise<ProvenEnd> {
   const answers = [c.a.answeredAt, c.b.answeredAt].filter((d): d is Date => d !== null);
   const answer = new Date(Math.max(...answers.map((d) => d.getTime())));
-  const found = await provenEnd({
+  return provenEnd({
     at,
     proven: c.deps.confirmedUp?.(),
     answer,
     otherSeen: () => endWithin(c.deps.clock, c.deps.config.hangupWaitSeconds ?? 5, c.otherEnd!),
+    log: c.log,
+    other: `leg ${other.name}`,
   });
-  if (found.unseen)
-    c.log.warn('the other leg ended unseen; the callback is billed to the last moment proven up', {
-      leg: other.name,
-      end: at.toISOString(),
-      provenUp: found.end.toISOString(),
-    });
-  return found;
 }

@@ -44,6 +44,18 @@ function limitActions(ctx: CallContext): { onWarn: () => void; onLimit: () => vo
   return { onWarn: () => ctx.limitWarning(), onLimit: () => ctx.limitReached() };
 }
 
+/** The daemon's own limit of a talking call, `limitMs` from start(); it fires the context's methods. */
+function limitTimer(ctx: CallContext, limitMs: number, warnBeforeSeconds: number): LimitTimer {
+  return new LimitTimer({
+    clock: ctx.deps.clock,
+    limitSeconds: limitMs / 1000,
+    limitMs,
+    graceSeconds: ctx.deps.config.limitGraceSeconds ?? 2,
+    warnBeforeSeconds,
+    fires: ctx,
+  });
+}
+
 /** The far end answered (state talking): limits, answer A, bridge, mark the answer. */
 export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<void> {
   const { control, store, config, clock, grantStore } = ctx.deps;
@@ -74,13 +86,7 @@ export async function startTalking(ctx: CallContext, attempt: Attempt): Promise<
         onGranted: (total) => void (attempt.maxSeconds = total),
         ...(ctx.deps.confirmedUp ? { confirmedUp: () => ctx.deps.confirmedUp!(ctx.session) } : {}),
       })
-    : new LimitTimer({
-        clock,
-        limitSeconds: attempt.maxSeconds,
-        graceSeconds,
-        warnBeforeSeconds: config.warnBefore,
-        fires: ctx,
-      });
+    : limitTimer(ctx, attempt.maxSeconds * 1000, config.warnBefore);
   ctx.limit.start();
   ctx.log.info('answered', { uniqueid: attempt.uniqueid, leg: b, maxSeconds: attempt.maxSeconds });
   try {
@@ -131,14 +137,7 @@ export function cutTo(ctx: CallContext, attempt: Attempt, maxSeconds: number): v
     return;
   }
   ctx.limit?.close();
-  ctx.limit = new LimitTimer({
-    clock,
-    limitSeconds: leftMs / 1000,
-    limitMs: leftMs,
-    graceSeconds: config.limitGraceSeconds ?? 2,
-    warnBeforeSeconds: config.warnBefore,
-    fires: ctx,
-  });
+  ctx.limit = limitTimer(ctx, leftMs, config.warnBefore);
   ctx.limit.start();
   ctx.spawn(
     limitLegs(control, [ctx.offered.channelId, attempt.b!.channelId], left).catch(
@@ -197,14 +196,8 @@ export function resumeAdopted(ctx: CallContext, call: AdoptedCall): void {
   ctx.bridgeId = call.bridgeId;
   ctx.deps.bind(call.bChannelId, ctx.session);
   if (call.bOtherChannelId) ctx.deps.bind(call.bOtherChannelId, ctx.session);
-  const { control, clock, config } = ctx.deps;
-  ctx.limit = new LimitTimer({
-    clock,
-    limitSeconds: call.remainingSeconds,
-    graceSeconds: config.limitGraceSeconds ?? 2,
-    warnBeforeSeconds: 0,
-    fires: ctx,
-  });
+  const { control } = ctx.deps;
+  ctx.limit = limitTimer(ctx, call.remainingSeconds * 1000, 0);
   ctx.limit.start();
   ctx.log.warn('supervising a call that outlived the daemon', {
     uniqueid: call.uniqueid,

@@ -6,7 +6,8 @@
  * at once by their time limits: it is just behind); else the last moment proven up, no earlier
  * than `answer`. Shared by ordinary calls (talk-end.ts) and callbacks (callback-end.ts).
  */
-import type { Deferred } from './call-scope.js';
+import type { Logger } from '../log.js';
+import { deferred, type Deferred } from './call-scope.js';
 import { sleep, type DaemonClock } from './clock.js';
 
 /** The leg whose end is awaited while the call ends, and that end once its event came. */
@@ -14,6 +15,8 @@ export interface AwaitedEnd {
   channelId: string;
   at: Deferred<Date>;
 }
+
+export const awaitEnd = (channelId: string): AwaitedEnd => ({ channelId, at: deferred<Date>() });
 
 export interface ProvenEnd {
   end: Date;
@@ -28,12 +31,21 @@ export async function provenEnd(o: {
   answer: Date;
   /** The other leg's own end (null: it did not come). */
   otherSeen: () => Promise<Date | null>;
+  /** Told when the end is the last moment proven up; `other` names the leg that ended unseen. */
+  log: Logger;
+  other: string;
 }): Promise<ProvenEnd> {
   const proven = o.proven ?? o.at;
   if (proven.getTime() >= o.at.getTime()) return { end: o.at, unseen: false };
   const seen = await o.otherSeen();
   if (seen) return { end: seen.getTime() < o.at.getTime() ? seen : o.at, unseen: false };
-  return { end: proven.getTime() < o.answer.getTime() ? o.answer : proven, unseen: true };
+  const end = proven.getTime() < o.answer.getTime() ? o.answer : proven;
+  o.log.warn('the other leg ended unseen; the call is billed to the last moment proven up', {
+    other: o.other,
+    end: o.at.toISOString(),
+    provenUp: end.toISOString(),
+  });
+  return { end, unseen: true };
 }
 
 /** The awaited leg's end event, waited for as long as a hang-up is (null: it did not come). */

@@ -4,6 +4,7 @@
  * closures for these cost ~0.3 KiB per live call (a closure and a scope each). The caller's IVR is
  * made on first use: most calls name their destination and never hear a prompt.
  */
+import type { AwaitedEnd } from './proven-end.js';
 import type { Logger } from '../log.js';
 import {
   ALLOWED,
@@ -13,7 +14,7 @@ import {
   type SessionState,
 } from './call-context.js';
 import type { CallOffered } from './call-events.js';
-import { CallScope, type Deferred } from './call-scope.js';
+import { CallScope } from './call-scope.js';
 import type { CallSession } from './call-session.js';
 import type { GrantController } from './grant-controller.js';
 import { playWarning } from './connect.js';
@@ -32,7 +33,7 @@ export class SessionContext extends StateMachine<SessionState> implements CallCo
   attempts: Attempt[] = [];
   attempt: Attempt | null = null;
   aEnded: { at: Date; cause: number | null } | null = null;
-  otherEnd: { channelId: string; at: Deferred<Date> } | null = null;
+  otherEnd: AwaitedEnd | null = null;
   lastEventAt: Date;
   killReason: KillReason | null = null;
   unseenEnd: UnseenEnd | null = null;

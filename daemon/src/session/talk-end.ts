@@ -10,8 +10,8 @@
  */
 import type { CallContext } from './call-context.js';
 import { bridgesFor } from './bridge-pool.js';
-import { deferred, errorText } from './call-scope.js';
-import { endWithin, provenEnd } from './proven-end.js';
+import { errorText } from './call-scope.js';
+import { awaitEnd, endWithin, provenEnd } from './proven-end.js';
 import { settleAttempt } from './settlement.js';
 import { secondsBetween } from './talk-time.js';
 
@@ -33,7 +33,7 @@ export async function endTalk(
     by === 'caller' ? [b] : by === 'callee' ? [ctx.offered.channelId] : [ctx.offered.channelId, b];
   // A kill's end was decided by the kill path (kill-call.ts); a party's depends on the other leg.
   const other = by === 'kill' ? null : left[0]!;
-  if (other) ctx.otherEnd = { channelId: other, at: deferred<Date>() };
+  if (other) ctx.otherEnd = awaitEnd(other);
   const hangups = left.map((id) => control.hangup(id, 'normal'));
   const work: Promise<unknown>[] = [...hangups];
   if (ctx.bridgeId) work.push(bridgesFor(ctx.deps).release(ctx.bridgeId));
@@ -65,14 +65,10 @@ async function endOfTalk(ctx: CallContext, at: Date, other: string): Promise<Dat
       other === ctx.offered.channelId && ctx.aEnded
         ? ctx.aEnded.at
         : endWithin(ctx.deps.clock, ctx.deps.config.hangupWaitSeconds ?? 5, ctx.otherEnd!),
+    log: ctx.log,
+    other,
   });
-  if (!unseen) return end;
   // The CDR says how its end was found, as for any end not seen (unseen-end.ts).
-  ctx.unseenEnd = { end, billsec: secondsBetween(answer, end), source: 'last-up' };
-  ctx.log.warn('the other leg ended unseen; the call is billed to the last moment proven up', {
-    channel: other,
-    end: at.toISOString(),
-    provenUp: end.toISOString(),
-  });
+  if (unseen) ctx.unseenEnd = { end, billsec: secondsBetween(answer, end), source: 'last-up' };
   return end;
 }
