@@ -15,12 +15,16 @@ describe('kill -9 of the daemon while it refuses a call', function () {
   forEachDatabase((tdb) => {
     const rig = rigOn(tdb);
 
-    it('the next daemon hangs up the caller left in the application, with its one CDR and no charge', async () => {
+    /**
+     * A daemon on `node` refuses a broke account's call and is killed (kill -9) after the
+     * refusal is on record and the caller answered for the announcement, before its hang-up.
+     */
+    async function refusedThenKilled(node: string, env?: Record<string, string>) {
       const { t } = rig;
       const sim = rig.sims[0]!;
       const broke = await t.seedAccount({ balance: '0' });
       const journalDir = journalDirFor();
-      const d1 = await spawnDaemon({ tdb, sim, node: 'refuse', journalDir });
+      const d1 = await spawnDaemon({ tdb, sim, node, journalDir, ...(env ? { env } : {}) });
       // The announcement is slow to start: the daemon is still before its hang-up when it dies.
       const slow = sim.faults.add({ method: 'POST', path: /\/play/, delayMs: 30_000 });
       const call = sim.placeCall({ exten: '4420', accountcode: broke.name });
@@ -30,6 +34,11 @@ describe('kill -9 of the daemon while it refuses a call', function () {
       });
       await d1.kill9();
       slow();
+      return { t, sim, broke, journalDir, call };
+    }
+
+    it('the next daemon hangs up the caller left in the application, with its one CDR and no charge', async () => {
+      const { t, sim, broke, journalDir, call } = await refusedThenKilled('refuse');
       assert.ok(sim.channel(call.channelId), 'the caller is still in the application');
 
       const d2 = await spawnDaemon({ tdb, sim, node: 'refuse', journalDir });
@@ -53,21 +62,9 @@ describe('kill -9 of the daemon while it refuses a call', function () {
       // Chaos seed 711: two REST 500s queued while the daemon was down met the restart's first
       // two channel listings (reconciliation's and the orphan sweep's); reconciliation retried,
       // the sweep did not, and with no housekeeping tick the caller stayed up for ever.
-      const { t } = rig;
-      const sim = rig.sims[0]!;
-      const broke = await t.seedAccount({ balance: '0' });
-      const journalDir = journalDirFor();
       // Housekeeping once a year: only the restart's own checks can free the caller.
       const env = { ASTBILL_HOUSEKEEPING_CRON: '0 0 1 1 *' };
-      const d1 = await spawnDaemon({ tdb, sim, node: 'refuse2', journalDir, env });
-      const slow = sim.faults.add({ method: 'POST', path: /\/play/, delayMs: 30_000 });
-      const call = sim.placeCall({ exten: '4420', accountcode: broke.name });
-      await until('the refusal on record and the caller answered', async () => {
-        const cdr = await t.store.cdr(call.channelId);
-        return cdr?.status === 'settled' && sim.channel(call.channelId)?.state === 'Up';
-      });
-      await d1.kill9();
-      slow();
+      const { t, sim, broke, journalDir, call } = await refusedThenKilled('refuse2', env);
       sim.faults.add({ method: 'GET', path: /^\/channels$/, status: 500, times: 2 });
 
       const d2 = await spawnDaemon({ tdb, sim, node: 'refuse2', journalDir, env });
